@@ -1,0 +1,198 @@
+import { bucketNameProblem, MAX_KEY_BYTES } from '../cloudtrail/buckets.js';
+import { UsageError } from '../errors.js';
+import { resolveWindow } from '../time/window.js';
+import { findSubcommand, OPTION_ARITY, type OptionName, SUBCOMMANDS, type SubcommandSpec } from './grammar.js';
+import { OBJECT_QUESTIONS, type ObjectQuestionName, type S3xRequest, type TightenChange } from './requests.js';
+import { decodeSlackEntities, tokenize } from './tokenize.js';
+
+interface ParsedWords {
+  positional: string[];
+  options: Map<OptionName, string | true>;
+}
+
+/** Parse the text of `/s3x ...` as Slack sends it (HTML entities, quotes). */
+export function parseSlackText(text: string, now: Date): S3xRequest {
+  return parseCommand(tokenize(decodeSlackEntities(text)), now);
+}
+
+/** Parse already-split words (the CLI's argv, or tokenized Slack text) into a typed request. */
+export function parseCommand(words: readonly string[], now: Date): S3xRequest {
+  const [name, ...rest] = words;
+  if (name === undefined || name === '') return { command: 'help' };
+  const spec = findSubcommand(name.toLowerCase());
+  if (!spec) throw new UsageError(unknownSubcommandMessage(name));
+  const parsed = splitWords(spec, rest);
+  return buildRequest(spec, parsed, now);
+}
+
+function splitWords(spec: SubcommandSpec, words: readonly string[]): ParsedWords {
+  const positional: string[] = [];
+  const options = new Map<OptionName, string | true>();
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
+    if (!word.startsWith('--') || word === '--') {
+      positional.push(word);
+      continue;
+    }
+    const eq = word.indexOf('=');
+    const rawName = (eq === -1 ? word.slice(2) : word.slice(2, eq)).toLowerCase();
+    const inlineValue = eq === -1 ? undefined : word.slice(eq + 1);
+    if (!spec.options.includes(rawName as OptionName)) {
+      const allowed = spec.options.length ? spec.options.map((o) => `--${o}`).join(', ') : 'none';
+      throw new UsageError(`\`${spec.name}\` has no option \`--${rawName}\` (options: ${allowed}). Usage: \`/s3x ${spec.usage}\``);
+    }
+    const option = rawName as OptionName;
+    if (options.has(option)) throw new UsageError(`\`--${option}\` is given twice.`);
+    const arity = OPTION_ARITY[option];
+    if (arity === 'flag') {
+      if (inlineValue !== undefined) throw new UsageError(`\`--${option}\` takes no value.`);
+      options.set(option, true);
+    } else if (inlineValue !== undefined) {
+      if (inlineValue === '') throw new UsageError(`\`--${option}\` needs a value.`);
+      options.set(option, inlineValue);
+    } else {
+      const next = words[i + 1];
+      if (next !== undefined && !next.startsWith('--')) {
+        options.set(option, next);
+        i++;
+      } else if (arity === 'optional-value') {
+        options.set(option, true);
+      } else {
+        throw new UsageError(`\`--${option}\` needs a value. Usage: \`/s3x ${spec.usage}\``);
+      }
+    }
+  }
+  return { positional, options };
+}
+
+function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date): S3xRequest {
+  const { positional, options } = parsed;
+  const maxPositional = spec.positional ? 1 : 0;
+  if (positional.length > maxPositional) {
+    const extra = positional.slice(maxPositional).join(' ');
+    const hint = spec.positional?.name === 'key' ? ' If the key has spaces, put it in double quotes.' : '';
+    throw new UsageError(`Unexpected \`${extra}\`.${hint} Usage: \`/s3x ${spec.usage}\``);
+  }
+  const arg = positional[0];
+  if (spec.positional?.required && arg === undefined) {
+    throw new UsageError(`\`${spec.name}\` needs a ${spec.positional.name}. Usage: \`/s3x ${spec.usage}\``);
+  }
+  const text = (name: OptionName): string | undefined => {
+    const value = options.get(name);
+    return typeof value === 'string' ? value : undefined;
+  };
+  const windowOf = () => resolveWindow({ since: text('since'), until: text('until') }, now);
+  const bucketOption = () => {
+    const bucket = text('bucket');
+    return bucket === undefined ? undefined : checkBucket(bucket);
+  };
+
+  switch (spec.name) {
+    case 'help':
+      return { command: 'help', topic: arg };
+    case 'who-deleted':
+    case 'who-wrote':
+    case 'who-read':
+    case 'history':
+      return { command: spec.name, key: checkKey(arg as string), bucket: bucketOption(), window: windowOf() };
+    case 'activity':
+      return { command: 'activity', bucket: checkBucket(arg as string), window: windowOf() };
+    case 'principal':
+      return { command: 'principal', principal: checkPrincipal(arg as string), window: windowOf() };
+    case 'denied':
+      return { command: 'denied', bucket: bucketOption(), window: windowOf() };
+    case 'bucket-events':
+      return { command: 'bucket-events', bucket: checkBucket(arg as string), window: windowOf() };
+    case 'status':
+      return { command: 'status' };
+    case 'approvals':
+      return { command: 'approvals' };
+    case 'enable-logging': {
+      const all = options.get('all') === true;
+      if (all === (arg !== undefined)) {
+        throw new UsageError('Name one bucket or use `--all`. Usage: `/s3x enable-logging <bucket>|--all`');
+      }
+      return { command: 'enable-logging', target: all ? { all: true } : { bucket: checkBucket(arg as string) } };
+    }
+    case 'tighten':
+      return { command: 'tighten', bucket: checkBucket(arg as string), change: tightenChange(spec, options) };
+    case 'digest': {
+      const date = text('date');
+      if (date !== undefined && !isCalendarDate(date)) throw new UsageError(`\`--date ${date}\` must be a date like 2024-07-01.`);
+      return { command: 'digest', date };
+    }
+  }
+}
+
+function tightenChange(spec: SubcommandSpec, options: Map<OptionName, string | true>): TightenChange {
+  const chosen = (['deny', 'read-only', 'vpce'] as const).filter((o) => options.has(o));
+  if (chosen.length !== 1) {
+    throw new UsageError(`Choose exactly one of --deny, --read-only, --vpce. Usage: \`/s3x ${spec.usage}\``);
+  }
+  const deny = options.get('deny');
+  if (typeof deny === 'string') return { kind: 'deny', principalArn: checkArn(deny) };
+  const vpce = options.get('vpce');
+  if (typeof vpce === 'string') {
+    if (!/^vpce-[0-9a-f]{8,17}$/.test(vpce)) throw new UsageError(`\`${vpce}\` is not a VPC endpoint id (vpce-0123abcd...).`);
+    return { kind: 'vpce', vpceId: vpce };
+  }
+  const readOnly = options.get('read-only');
+  return { kind: 'read-only', principalArn: typeof readOnly === 'string' ? checkArn(readOnly) : undefined };
+}
+
+function checkKey(key: string): string {
+  if (key.length === 0) throw new UsageError('The key is empty.');
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+    throw new UsageError(`That key is longer than ${MAX_KEY_BYTES} bytes, the S3 limit, so no object can have it.`);
+  }
+  return key;
+}
+
+function checkBucket(bucket: string): string {
+  const problem = bucketNameProblem(bucket);
+  if (problem) throw new UsageError(`\`${bucket}\` is not a bucket name: ${problem}.`);
+  return bucket;
+}
+
+function checkPrincipal(principal: string): string {
+  if (principal.length > 2048) throw new UsageError('That principal is too long to be an ARN or a name.');
+  return principal;
+}
+
+function checkArn(arn: string): string {
+  if (!/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/.test(arn)) {
+    throw new UsageError(`\`${arn}\` is not an IAM principal ARN (arn:aws:iam::123456789012:role/Name).`);
+  }
+  return arn;
+}
+
+function isCalendarDate(value: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+}
+
+function unknownSubcommandMessage(name: string): string {
+  const names = SUBCOMMANDS.map((s) => s.name);
+  const close = names.filter((candidate) => editDistance(candidate, name.toLowerCase()) <= 2);
+  const suggestion = close.length ? ` Did you mean \`${close[0]}\`?` : '';
+  return `\`${name}\` is not an s3x command.${suggestion} Try \`/s3x help\`.`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] as number;
+}
+
+export function isObjectQuestion(request: S3xRequest): request is Extract<S3xRequest, { command: ObjectQuestionName }> {
+  return (OBJECT_QUESTIONS as readonly string[]).includes(request.command);
+}

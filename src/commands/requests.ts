@@ -1,0 +1,88 @@
+import type { TimeWindow } from '../time/window.js';
+
+/** The four questions about one object key. */
+export const OBJECT_QUESTIONS = ['who-deleted', 'who-wrote', 'who-read', 'history'] as const;
+export type ObjectQuestionName = (typeof OBJECT_QUESTIONS)[number];
+
+export interface ObjectQuestionRequest {
+  command: ObjectQuestionName;
+  key: string;
+  bucket?: string;
+  window: TimeWindow;
+}
+
+export interface HelpRequest {
+  command: 'help';
+  topic?: string;
+}
+
+export interface ActivityRequest {
+  command: 'activity';
+  bucket: string;
+  window: TimeWindow;
+}
+
+export interface PrincipalRequest {
+  command: 'principal';
+  principal: string;
+  window: TimeWindow;
+}
+
+export interface DeniedRequest {
+  command: 'denied';
+  bucket?: string;
+  window: TimeWindow;
+}
+
+export interface BucketEventsRequest {
+  command: 'bucket-events';
+  bucket: string;
+  window: TimeWindow;
+}
+
+export interface StatusRequest {
+  command: 'status';
+}
+
+export interface EnableLoggingRequest {
+  command: 'enable-logging';
+  /** One bucket, or every directory bucket (`--all`). */
+  target: { bucket: string } | { all: true };
+}
+
+export type TightenChange =
+  | { kind: 'deny'; principalArn: string }
+  | { kind: 'read-only'; principalArn?: string }
+  | { kind: 'vpce'; vpceId: string };
+
+export interface TightenRequest {
+  command: 'tighten';
+  bucket: string;
+  change: TightenChange;
+}
+
+export interface ApprovalsRequest {
+  command: 'approvals';
+}
+
+export interface DigestRequest {
+  command: 'digest';
+  /** `YYYY-MM-DD`; default: yesterday. */
+  date?: string;
+}
+
+/** Everything `/s3x ...` can ask, already validated. */
+export type S3xRequest =
+  | HelpRequest
+  | ObjectQuestionRequest
+  | ActivityRequest
+  | PrincipalRequest
+  | DeniedRequest
+  | BucketEventsRequest
+  | StatusRequest
+  | EnableLoggingRequest
+  | TightenRequest
+  | ApprovalsRequest
+  | DigestRequest;
+
+export type CommandName = S3xRequest['command'];

@@ -1,0 +1,52 @@
+import { UsageError } from '../errors.js';
+
+const SLACK_ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>' };
+
+/** Slack escapes `&`, `<`, `>` in command text; undo it in one pass so `&amp;lt;` stays `&lt;`. */
+export function decodeSlackEntities(text: string): string {
+  return text.replace(/&(?:amp|lt|gt);/g, (entity) => SLACK_ENTITIES[entity] ?? entity);
+}
+
+// Slack clients on macOS/iOS often turn " into “ ”; both count as quotes.
+const OPEN_QUOTES = new Set(['"', '\u201c']);
+const CLOSE_QUOTE_FOR: Record<string, string> = { '"': '"', '\u201c': '\u201d' };
+
+/**
+ * Split command text into words. Double quotes group words (`"a key with spaces"`), a backslash
+ * escapes the next character inside quotes; single quotes are ordinary characters, because keys
+ * and principals may contain them.
+ */
+export function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  let current = '';
+  let inToken = false;
+  let quote: string | undefined;
+  const chars = Array.from(text);
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i] as string;
+    if (quote) {
+      if (ch === '\\' && i + 1 < chars.length) {
+        current += chars[++i];
+      } else if (ch === quote || (quote === '\u201d' && ch === '"')) {
+        quote = undefined;
+      } else {
+        current += ch;
+      }
+      continue;
+    }
+    if (OPEN_QUOTES.has(ch)) {
+      quote = CLOSE_QUOTE_FOR[ch];
+      inToken = true;
+    } else if (/\s/u.test(ch)) {
+      if (inToken) tokens.push(current);
+      current = '';
+      inToken = false;
+    } else {
+      current += ch;
+      inToken = true;
+    }
+  }
+  if (quote) throw new UsageError('A quote is not closed. Put the whole key between two `"`.');
+  if (inToken) tokens.push(current);
+  return tokens;
+}

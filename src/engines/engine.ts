@@ -1,0 +1,50 @@
+import type { SqlFragment } from './sql.js';
+
+/** How the CloudTrail table is laid out, so questions can constrain every partition column. */
+export interface TableLayout {
+  /** The table (or local view) name. */
+  name: string;
+  /** `"timestamp"` (yyyy/MM/dd delivery day) is a partition column. */
+  partitionedByDay: boolean;
+  /** The table also has a `region` partition column; questions constrain it to these regions. */
+  regions?: readonly string[];
+}
+
+/** One query for an engine: parameterized SQL and the delivery days it may read. */
+export interface EngineQuery {
+  sql: SqlFragment;
+  /** Inclusive `yyyy/MM/dd` delivery-day range; the local engine reads only these folders. */
+  days: { from: string; to: string };
+}
+
+export type Row = Record<string, string | null>;
+
+export interface UnreadableFile {
+  path: string;
+  reason: string;
+}
+
+/** What a run read and cost: shown in every answer's footer. */
+export interface ScanStats {
+  engine: 'local' | 'athena';
+  filesScanned: number;
+  unreadableFiles: UnreadableFile[];
+  /** CloudTrail records in the files read (local engine). */
+  eventsScanned?: number;
+  bytesScanned: number;
+  /** The newest eventTime in what was read: logs are complete up to about here. */
+  newestEventTime?: string;
+  elapsedMs: number;
+}
+
+export interface EngineResult {
+  rows: Row[];
+  stats: ScanStats;
+}
+
+/** Runs question SQL. Implementations: local (DuckDB over files), athena. */
+export interface Engine {
+  readonly table: TableLayout;
+  run(query: EngineQuery): Promise<EngineResult>;
+  close(): Promise<void>;
+}

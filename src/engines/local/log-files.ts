@@ -1,0 +1,108 @@
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createGunzip } from 'node:zlib';
+import { daysBetween } from '../../time/window.js';
+
+/**
+ * `wrapped`: CloudTrail's `{"Records":[...]}` delivery file. `array`: a JSON array of records.
+ * `lines`: one record per line (or one pretty-printed record).
+ */
+export type FileFormat = 'wrapped' | 'array' | 'lines';
+
+export interface LogFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  format: FileFormat;
+}
+
+/**
+ * Where the logs are. `trail`: the trail's S3 layout (`AWSLogs/<acct>/[<org>/]CloudTrail/<region>/YYYY/MM/DD/`),
+ * read only for the days asked. `folder`: any folder of CloudTrail files, read whole.
+ */
+export type ArchiveLayout = { kind: 'trail'; regionDirs: string[] } | { kind: 'folder'; root: string };
+
+const LOG_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
+
+export async function detectLayout(logsDir: string): Promise<ArchiveLayout> {
+  const root = path.resolve(logsDir);
+  const awsLogs = path.basename(root) === 'AWSLogs' ? root : path.join(root, 'AWSLogs');
+  const regionDirs: string[] = [];
+  for (const account of await subdirectories(awsLogs)) {
+    // Organization trails add one level: AWSLogs/<org-id>/<account>/CloudTrail.
+    for (const candidate of [account, ...(await subdirectories(account))]) {
+      const cloudTrail = path.join(candidate, 'CloudTrail');
+      regionDirs.push(...(await subdirectories(cloudTrail)));
+    }
+  }
+  return regionDirs.length > 0 ? { kind: 'trail', regionDirs: regionDirs.sort() } : { kind: 'folder', root };
+}
+
+/** The files that can hold events delivered on the given days (all files for a plain folder). */
+export async function listLogFiles(layout: ArchiveLayout, days: { from: string; to: string }): Promise<string[]> {
+  if (layout.kind === 'folder') return walk(layout.root);
+  const files: string[] = [];
+  for (const regionDir of layout.regionDirs) {
+    for (const day of daysBetween(days.from, days.to)) {
+      const dayDir = path.join(regionDir, ...day.split('/'));
+      const names = await readdir(dayDir).catch(() => [] as string[]);
+      for (const name of names.sort()) if (LOG_FILE.test(name)) files.push(path.join(dayDir, name));
+    }
+  }
+  return files;
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await walk(full)));
+    else if (entry.isFile() && LOG_FILE.test(entry.name)) files.push(full);
+  }
+  return files;
+}
+
+async function subdirectories(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+}
+
+/** Size, mtime and format of a file; format is sniffed from its first bytes (decompressed). */
+export async function describeFile(filePath: string): Promise<LogFile> {
+  const info = await stat(filePath);
+  const head = await readHead(filePath, 4096);
+  return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: sniffFormat(head) };
+}
+
+export function sniffFormat(head: string): FileFormat {
+  if (/^\s*\{\s*"Records"\s*:/.test(head)) return 'wrapped';
+  if (/^\s*\[/.test(head)) return 'array';
+  return 'lines';
+}
+
+async function readHead(filePath: string, bytes: number): Promise<string> {
+  const handle = await open(filePath, 'r');
+  try {
+    const buffer = Buffer.alloc(Math.max(bytes, 64));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const raw = buffer.subarray(0, bytesRead);
+    if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw.toString('utf8');
+    return await gunzipPrefix(raw);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Decompress as much of a gzip prefix as possible (the stream is cut, so errors are expected). */
+function gunzipPrefix(raw: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const gunzip = createGunzip();
+    const chunks: Buffer[] = [];
+    const done = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    gunzip.on('data', (chunk: Buffer) => chunks.push(chunk));
+    gunzip.on('end', done);
+    gunzip.on('error', done);
+    gunzip.end(raw);
+  });
+}
