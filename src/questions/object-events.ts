@@ -78,7 +78,10 @@ export function buildObjectEventsQuery(
 ): EngineQuery {
   const sources = eventSourcesFor(request.bucket);
   const lookback = { since: new Date(request.window.since.getTime() - SESSION_LOOKBACK_MS), until: request.window.until };
-  const days = partitionRange(lookback);
+  // The lookback reaches only CreateSession calls; folders follow the window itself, because a
+  // session made minutes before `since` is delivered after it (so in the same folders), and
+  // missing one only loses the session annotation, never the event.
+  const days = partitionRange(request.window);
   const since = formatInstant(request.window.since);
   const until = formatInstant(request.window.until);
   const sessionSince = formatInstant(lookback.since);
@@ -96,7 +99,9 @@ export function buildObjectEventsQuery(
 
   const text = sql`WITH scoped AS (
   SELECT
-    coalesce(eventid, concat(coalesce(eventtime, ''), coalesce(eventname, ''), coalesce(requestid, ''))) AS event_uid,
+    -- Real records always carry eventID; the fallback only keeps hand-made fixtures apart.
+    coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|', coalesce(requestid, ''), '|',
+      coalesce(errorcode, ''), '|', coalesce(sourceipaddress, ''))) AS event_uid,
     eventid, eventtime, eventname, eventsource, awsregion,
     useridentity.arn AS principal_arn,
     useridentity.type AS principal_type,
@@ -123,7 +128,7 @@ linked AS (
   SELECT scoped.*,
     max(CASE WHEN eventname = 'CreateSession' THEN requested_mode END) OVER (PARTITION BY session_key) AS session_mode,
     max(CASE WHEN eventname = 'CreateSession' THEN issuer_arn END) OVER (PARTITION BY session_key) AS session_issuer_arn,
-    row_number() OVER (PARTITION BY event_uid ORDER BY eventtime) AS copy_number
+    row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) AS copy_number
   FROM scoped
 )
 SELECT eventid, eventtime, eventname, eventsource, awsregion, principal_arn, principal_type, invoked_by,

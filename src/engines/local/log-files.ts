@@ -68,11 +68,17 @@ async function subdirectories(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
 }
 
-/** Size, mtime and format of a file; format is sniffed from its first bytes (decompressed). */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * Size, mtime and format of a file; format is sniffed from its first bytes (decompressed).
+ * Throws for a gzip file that ends early: DuckDB reads a cut-off stream as empty, not as an error.
+ */
 export async function describeFile(filePath: string): Promise<LogFile> {
   const info = await stat(filePath);
-  const head = await readHead(filePath, 4096);
-  return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: sniffFormat(head) };
+  const head = await readHead(filePath, HEAD_BYTES);
+  if (head.gzipError && info.size <= HEAD_BYTES) throw new Error(`truncated or corrupt gzip (${head.gzipError})`);
+  return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: sniffFormat(head.text) };
 }
 
 export function sniffFormat(head: string): FileFormat {
@@ -81,28 +87,28 @@ export function sniffFormat(head: string): FileFormat {
   return 'lines';
 }
 
-async function readHead(filePath: string, bytes: number): Promise<string> {
+async function readHead(filePath: string, bytes: number): Promise<{ text: string; gzipError?: string }> {
   const handle = await open(filePath, 'r');
   try {
-    const buffer = Buffer.alloc(Math.max(bytes, 64));
+    const buffer = Buffer.alloc(bytes);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     const raw = buffer.subarray(0, bytesRead);
-    if (raw[0] !== 0x1f || raw[1] !== 0x8b) return raw.toString('utf8');
+    if (raw[0] !== 0x1f || raw[1] !== 0x8b) return { text: raw.toString('utf8') };
     return await gunzipPrefix(raw);
   } finally {
     await handle.close();
   }
 }
 
-/** Decompress as much of a gzip prefix as possible (the stream is cut, so errors are expected). */
-function gunzipPrefix(raw: Buffer): Promise<string> {
+/** Decompress as much of a gzip prefix as possible; a cut prefix ends in an error, which is reported. */
+function gunzipPrefix(raw: Buffer): Promise<{ text: string; gzipError?: string }> {
   return new Promise((resolve) => {
     const gunzip = createGunzip();
     const chunks: Buffer[] = [];
-    const done = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    const text = () => Buffer.concat(chunks).toString('utf8');
     gunzip.on('data', (chunk: Buffer) => chunks.push(chunk));
-    gunzip.on('end', done);
-    gunzip.on('error', done);
+    gunzip.on('end', () => resolve({ text: text() }));
+    gunzip.on('error', (error) => resolve({ text: text(), gzipError: error.message }));
     gunzip.end(raw);
   });
 }

@@ -1,0 +1,36 @@
+import { findSubcommand } from './commands/grammar.js';
+import type { S3xRequest } from './commands/requests.js';
+import type { Engine } from './engines/engine.js';
+import { OBJECT_QUESTION_TABLE } from './questions/index.js';
+import type { ObjectAnswer } from './questions/object-events.js';
+import { askObjectQuestion } from './questions/object-question.js';
+
+/** What s3x says back, before it is rendered for Slack or a terminal. */
+export type Reply =
+  | { kind: 'help'; topic?: string }
+  | { kind: 'object-answer'; answer: ObjectAnswer }
+  | { kind: 'not-available'; command: string };
+
+export interface AnswerDeps {
+  engine: Engine;
+}
+
+/** The one call every front end makes: a parsed request in, a reply out. */
+export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Promise<Reply> {
+  switch (request.command) {
+    case 'help':
+      return { kind: 'help', topic: request.topic };
+    case 'who-deleted':
+    case 'who-wrote':
+    case 'who-read':
+    case 'history':
+      return { kind: 'object-answer', answer: await askObjectQuestion(OBJECT_QUESTION_TABLE[request.command], request, deps.engine) };
+    default:
+      return { kind: 'not-available', command: request.command };
+  }
+}
+
+/** True when the request needs no engine work, so it can be answered inside the ack. */
+export function isInstant(request: S3xRequest): boolean {
+  return request.command === 'help' || findSubcommand(request.command)?.available === false;
+}

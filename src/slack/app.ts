@@ -1,0 +1,69 @@
+import type { Server } from 'node:http';
+import { App, LogLevel } from '@slack/bolt';
+import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
+import { type CommandDeps, registerS3xCommand } from './listeners/s3x-command.js';
+
+export interface SlackAppOptions {
+  botToken: string;
+  /** HTTP mode: every request's signature is verified with this secret. */
+  signingSecret?: string;
+  /** Socket Mode (app-level token) instead of HTTP. */
+  appToken?: string;
+  /** Web API base URL (tests, the local console). */
+  apiUrl?: string;
+  port: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Skip `auth.test` at start (local mode and tests have no real workspace). */
+  botIdentity?: { botId: string; botUserId: string };
+}
+
+export interface SlackApp {
+  app: App;
+  start(): Promise<{ port: number }>;
+  stop(): Promise<void>;
+}
+
+const LOG_LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
+
+/** The Bolt app: HTTP receiver (signed requests on /slack/events) or Socket Mode, plus /healthz. */
+export function createSlackApp(options: SlackAppOptions, deps: CommandDeps): SlackApp {
+  const socketMode = options.appToken !== undefined;
+  const app = new App({
+    token: options.botToken,
+    signingSecret: options.signingSecret,
+    appToken: options.appToken,
+    socketMode,
+    port: options.port,
+    endpoints: EVENTS_PATH,
+    logLevel: LOG_LEVELS[options.logLevel],
+    clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl } : undefined,
+    ...(options.botIdentity ? { ...options.botIdentity, tokenVerificationEnabled: false } : {}),
+    customRoutes: [
+      {
+        path: HEALTH_PATH,
+        method: ['GET'],
+        handler: (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"ok":true}');
+        },
+      },
+    ],
+  });
+  app.error(async (error) => {
+    // Last resort: listeners answer their own errors; this only records what escaped them.
+    app.logger.error(`unhandled listener error: ${error.message}`);
+  });
+  registerS3xCommand(app, deps);
+
+  return {
+    app,
+    async start() {
+      const started = (await app.start(options.port)) as unknown;
+      const address = started && typeof (started as Server).address === 'function' ? (started as Server).address() : null;
+      return { port: address && typeof address === 'object' ? address.port : options.port };
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { App } from '@slack/bolt';
+import { type AnswerDeps, answerRequest, isInstant } from '../../answer.js';
+import { parseSlackText } from '../../commands/parse.js';
+import type { S3xRequest } from '../../commands/requests.js';
+import { S3xError, userMessageOf } from '../../errors.js';
+import { buildErrorMessage, buildWorkingMessage } from '../blocks/notice.js';
+import { SLASH_COMMAND } from '../ids.js';
+import { renderReply } from '../render.js';
+
+export interface CommandDeps extends AnswerDeps {
+  now: () => Date;
+}
+
+/**
+ * `/s3x ...`: parse (pure, microseconds), ack at once (help and errors inside the ack), then
+ * answer through the response_url. Answers are ephemeral: only the asker sees them.
+ */
+export function registerS3xCommand(app: App, deps: CommandDeps): void {
+  app.command(SLASH_COMMAND, async ({ ack, command, respond, logger }) => {
+    let request: S3xRequest;
+    try {
+      request = parseSlackText(command.text ?? '', deps.now());
+    } catch (error) {
+      await ack({ response_type: 'ephemeral', ...buildErrorMessage(userMessageOf(error)) });
+      return;
+    }
+    if (isInstant(request)) {
+      await ack({ response_type: 'ephemeral', ...renderReply(await answerRequest(request, deps)) });
+      return;
+    }
+    await ack({ response_type: 'ephemeral', ...buildWorkingMessage(describeRequest(request)) });
+
+    let message: ReturnType<typeof renderReply>;
+    try {
+      message = renderReply(await answerRequest(request, deps));
+    } catch (error) {
+      const reference = randomUUID().slice(0, 8);
+      if (error instanceof S3xError) logger.warn(`s3x ${request.command} failed (${error.code}): ${error.message}`);
+      else logger.error(`s3x ${request.command} failed (ref ${reference})`, error);
+      message = buildErrorMessage(userMessageOf(error, reference));
+    }
+    try {
+      await respond({ response_type: 'ephemeral', replace_original: false, ...message });
+    } catch (error) {
+      // An expired response_url (30 min, 5 uses) cannot be answered another way without a channel post.
+      logger.error(`could not deliver the ${request.command} answer: ${error instanceof Error ? error.message : 'unknown error'}`);
+    }
+  });
+}
+
+function describeRequest(request: S3xRequest): string {
+  switch (request.command) {
+    case 'who-deleted':
+      return `who deleted \`${request.key}\``;
+    case 'who-wrote':
+      return `who wrote \`${request.key}\``;
+    case 'who-read':
+      return `who read \`${request.key}\``;
+    case 'history':
+      return `the history of \`${request.key}\``;
+    default:
+      return request.command;
+  }
+}

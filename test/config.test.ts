@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { describeConfig, loadConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+
+describe('loadConfig', () => {
+  it('defaults to local mode on port 3000 with data in ./.s3x', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, mode: 'local', engine: 'local', dataDir: './.s3x' });
+  });
+  it('switches to Slack mode with a bot token and signing secret', () => {
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', PORT: '8080' });
+    expect(config).toMatchObject({ mode: 'slack', port: 8080 });
+  });
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ SLACK_BOT_TOKEN: '', S3X_LOGS_DIR: ' ' })).toMatchObject({ mode: 'local', logsDir: undefined });
+  });
+  it('lists every bad setting in one message', () => {
+    try {
+      loadConfig({ PORT: 'eighty', SLACK_BOT_TOKEN: 'not-a-token', S3X_ENGINE: 'athena', SLACK_API_URL: 'nope' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as ConfigError).userMessage;
+      expect(message).toMatch(/PORT/);
+      expect(message).toMatch(/SLACK_BOT_TOKEN: must start with xoxb-/);
+      expect(message).toMatch(/S3X_ENGINE/);
+      expect(message).toMatch(/SLACK_API_URL/);
+    }
+  });
+  it('requires a signing secret or app token with a bot token', () => {
+    expect(() => loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' })).toThrow(/SLACK_SIGNING_SECRET/);
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' }).slack.appToken).toBe('xapp-1');
+  });
+  it('never prints secrets when described', () => {
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-secret-123456', SLACK_SIGNING_SECRET: 'topsecretvalue' });
+    const text = JSON.stringify(describeConfig(config));
+    expect(text).not.toContain('secret-123456');
+    expect(text).not.toContain('topsecretvalue');
+  });
+});
