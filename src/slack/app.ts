@@ -34,6 +34,8 @@ export function createSlackApp(options: SlackAppOptions, deps: CommandDeps): Sla
     appToken: options.appToken,
     socketMode,
     port: options.port,
+    // Socket Mode serves custom routes (/healthz) on its own HTTP server: keep it on PORT too.
+    ...(socketMode ? { installerOptions: { port: options.port } } : {}),
     endpoints: EVENTS_PATH,
     logLevel: LOG_LEVELS[options.logLevel],
     clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl } : undefined,

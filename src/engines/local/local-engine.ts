@@ -1,4 +1,6 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { EngineError } from '../../errors.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
 import { type ArchiveLayout, describeFile, detectLayout, type LogFile, listLogFiles } from './log-files.js';
@@ -32,7 +34,8 @@ export class LocalEngine implements Engine {
   ) {}
 
   static async open(options: LocalEngineOptions): Promise<LocalEngine> {
-    const instance = await DuckDBInstance.create(':memory:');
+    // Spill to the system temp dir, not the working directory (which may be read-only in a container).
+    const instance = await DuckDBInstance.create(':memory:', { temp_directory: path.join(tmpdir(), 's3x-duckdb') });
     const engine = new LocalEngine(instance, options);
     const connection = await instance.connect();
     try {

@@ -1,0 +1,346 @@
+import { OBJECT_QUESTION_TABLE } from '../questions/index.js';
+import type { ObjectAnswer, ObjectEvent } from '../questions/object-events.js';
+import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
+import { formatInstant } from '../time/window.js';
+
+/** How the shared wording writes values and emphasis: Slack mrkdwn or plain terminal text. */
+export interface Markup {
+  /** An AWS or user value shown verbatim (inline code in Slack), at most `max` characters. */
+  code(value: string, max: number): string;
+  /** Untrusted prose, such as an error reason. */
+  text(value: string, max: number): string;
+  /** Emphasis around wording this module wrote (values inside are already marked up). */
+  strong(text: string): string;
+}
+
+export const PLAIN_MARKUP: Markup = {
+  code: (value, max) => truncate(showControlCharacters(value), max),
+  text: (value, max) => truncate(showControlCharacters(value), max),
+  strong: (text) => text,
+};
+
+/** Longest key and ARN shown; the JSON and CSV formats keep them whole. */
+const SUMMARY_KEY_MAX = 600;
+export const ARN_MAX = 200;
+
+export const EXACT_HEADING = 'Exact matches (the CloudTrail record names the key)';
+export const CANDIDATE_HEADING = 'Batch-delete candidates (DeleteObjects)';
+export const CANDIDATE_NOTE =
+  'CloudTrail does not record which keys a DeleteObjects call removed, so each of these batch deletes may or may not ' +
+  'have removed the key: candidates, never proof. The caller’s own logs list the keys it sent.';
+const LIFECYCLE_LABEL = 'S3 Lifecycle (expiration rule)';
+
+const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';
+const UNREADABLE_LISTED = 3;
+
+function formatCount(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** Decimal units, as AWS bills data scanned. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  if (unit === 0) return `${Math.round(value)} B`;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+/** `2024-07-02T00:22:11Z` → `2024-07-02 00:22:11 UTC`; anything else is returned as is. */
+export function formatUtc(instant: string): string {
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(instant);
+  return match ? `${match[1]} ${match[2]} UTC` : instant;
+}
+
+/** Who made the call: the ARN, the AWS service behind it, or S3 Lifecycle. */
+export function describePrincipal(event: ObjectEvent, markup: Markup): string {
+  if (event.lifecycle) return LIFECYCLE_LABEL;
+  if (event.principalArn !== null) {
+    const via = event.invokedBy === null ? '' : ` via ${markup.code(event.invokedBy, 100)}`;
+    return `${markup.code(event.principalArn, ARN_MAX)}${via}`;
+  }
+  if (event.invokedBy !== null) return `${markup.code(event.invokedBy, 100)} (AWS service)`;
+  return event.principalType === null
+    ? 'an unidentified caller'
+    : `an unidentified ${markup.code(event.principalType, 40)} caller`;
+}
+
+function principalIdentity(event: ObjectEvent): string {
+  return event.lifecycle ? LIFECYCLE_LABEL : (event.principalArn ?? event.invokedBy ?? '');
+}
+
+interface Wording {
+  /** "was deleted by" */
+  participle: string;
+  one: string;
+  many: string;
+  /** What no match means: "DeleteObject on", "read (GetObject, …) of". */
+  nothing: string;
+}
+
+function wordingFor(question: Exclude<ObjectAnswer['question'], 'history'>): Wording {
+  const names = OBJECT_QUESTION_TABLE[question].spec.eventNames ?? [];
+  const listed = `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
+  switch (question) {
+    case 'who-deleted':
+      return { participle: 'deleted', one: 'delete', many: 'deletes', nothing: 'DeleteObject on' };
+    case 'who-wrote':
+      return { participle: 'written', one: 'write', many: 'writes', nothing: `write (${listed}) on` };
+    case 'who-read':
+      return { participle: 'read', one: 'read', many: 'reads', nothing: `read (${listed}) of` };
+  }
+}
+
+function fetchedNote(answer: ObjectAnswer): string {
+  if (answer.totalMatches <= answer.events.length) return '';
+  const which = answer.question === 'history' ? 'oldest' : 'newest';
+  return `counts cover the ${which} ${answer.events.length.toLocaleString('en-US')} of ${answer.totalMatches.toLocaleString('en-US')} matches`;
+}
+
+/** The one-line answer: who did it, or plainly that nothing matched. */
+export function describeAnswer(answer: ObjectAnswer, markup: Markup): string {
+  const key = markup.code(answer.key, SUMMARY_KEY_MAX);
+  const exact = answer.events.filter((event) => event.evidence === 'exact');
+  const succeeded = exact.filter((event) => event.errorCode === null);
+  const failed = exact.length - succeeded.length;
+  const candidates = answer.events.length - exact.length;
+  const failedPart = failed > 0 ? [formatCount(failed, 'failed attempt')] : [];
+  const candidatePart = candidates > 0 ? [formatCount(candidates, 'batch-delete candidate')] : [];
+  const details = (parts: string[]): string => {
+    const inner = [parts.join(', '), fetchedNote(answer)].filter((part) => part !== '').join('; ');
+    return inner === '' ? '' : ` (${inner})`;
+  };
+
+  if (answer.question === 'history') {
+    if (answer.events.length === 0) return `No event names ${key} in the logs searched.`;
+    const first = markup.text(formatUtc(answer.events[0]?.eventTime ?? ''), 40);
+    const last = markup.text(formatUtc(answer.events.at(-1)?.eventTime ?? ''), 40);
+    return `${markup.strong(`History of ${key}`)}: ${formatCount(answer.events.length, 'event')} from ${first} to ${last}${details(failedPart)}.`;
+  }
+
+  const wording = wordingFor(answer.question);
+  if (answer.events.length === 0) {
+    const batch = answer.question === 'who-deleted' ? ', and no batch delete (DeleteObjects) that could have removed it' : '';
+    return `No ${wording.nothing} ${key} in the logs searched${batch}.`;
+  }
+  const latest = succeeded[0];
+  if (latest === undefined) {
+    // Only who-deleted has candidates, so no exact match at all means "only batch deletes".
+    const headline = exact.length > 0 ? `No successful ${wording.one} of ${key}` : `No DeleteObject names ${key}`;
+    return `${markup.strong(headline)}${details([...failedPart, ...candidatePart])}.`;
+  }
+  const principals = new Set(succeeded.map(principalIdentity)).size;
+  const verb = principals === 1 ? `was ${wording.participle} by` : `was last ${wording.participle} by`;
+  const byWhom = principals === 1 ? '' : ` by ${formatCount(principals, 'principal')}`;
+  const successPart = `${formatCount(succeeded.length, wording.one, wording.many)}${byWhom}`;
+  return `${markup.strong(`${key} ${verb} ${describePrincipal(latest, markup)}`)}${details([successPart, ...failedPart, ...candidatePart])}.`;
+}
+
+/**
+ * Shown when no call succeeded: no match is proof only where logging was on, and s3x cannot
+ * check that yet, so it says so rather than implying coverage.
+ */
+export function describeCoverageCaveat(answer: ObjectAnswer, markup: Markup): string | undefined {
+  if (answer.events.some((event) => event.evidence === 'exact' && event.errorCode === null)) return undefined;
+  const where = answer.bucket === undefined ? 'every bucket the key could be in' : `bucket ${markup.code(answer.bucket, 80)}`;
+  return (
+    `No match means nobody did it only if CloudTrail data-event logging covered ${where} for the whole window. ` +
+    's3x does not check logging coverage yet (that comes in a later release), so confirm your trail logs S3 data events there before relying on this.'
+  );
+}
+
+/** The footer facts: what was searched, what was read, what could not be read, how fresh. */
+export function describeScan(answer: ObjectAnswer, markup: Markup): string[] {
+  const { stats } = answer;
+  const sources = answer.sources.map((source) => markup.code(source, 60)).join(' and ');
+  const bucket = answer.bucket === undefined ? 'all buckets' : `bucket ${markup.code(answer.bucket, 80)}`;
+  const window = `${formatUtc(formatInstant(answer.window.since))} – ${formatUtc(formatInstant(answer.window.until))}`;
+  const read = [
+    formatCount(stats.filesScanned, 'file'),
+    ...(stats.eventsScanned === undefined ? [] : [formatCount(stats.eventsScanned, 'event')]),
+    `${formatBytes(stats.bytesScanned)} read`,
+  ];
+  const lines = [
+    `Searched ${sources} events in ${bucket}, ${window}.`,
+    `Scanned ${read.join(', ')} by the ${stats.engine} engine in ${formatDuration(stats.elapsedMs)}.`,
+  ];
+  const unreadable = stats.unreadableFiles;
+  if (unreadable.length > 0) {
+    const listed = unreadable
+      .slice(0, UNREADABLE_LISTED)
+      .map((file) => `${markup.code(basename(file.path), 80)} (${markup.text(file.reason, 160)})`);
+    const more =
+      unreadable.length > UNREADABLE_LISTED ? ` and ${(unreadable.length - UNREADABLE_LISTED).toLocaleString('en-US')} more` : '';
+    lines.push(`Skipped ${formatCount(unreadable.length, 'unreadable file')}: ${listed.join(', ')}${more}.`);
+  }
+  lines.push(
+    stats.newestEventTime === undefined
+      ? `Log freshness unknown: the engine reported no newest event time. ${DELIVERY_NOTE}`
+      : `Logs complete up to ${markup.text(formatUtc(stats.newestEventTime), 40)}; ${DELIVERY_NOTE}`,
+  );
+  return lines;
+}
+
+/**
+ * The line for events not shown: `shown` of them made it into the output, and `hiddenExact`
+ * exact matches among the fetched ones did not. Undefined when nothing is missing.
+ */
+export function describeHidden(answer: ObjectAnswer, shown: number, hiddenExact: number): string | undefined {
+  const total = Math.max(answer.totalMatches, answer.events.length);
+  const hidden = total - shown;
+  if (hidden <= 0) return undefined;
+  let line = `…and ${formatCount(hidden, 'more event')} (${total.toLocaleString('en-US')} matched in all).`;
+  const unfetched = total > answer.events.length;
+  if (hiddenExact > 0) {
+    // Unfetched matches may be exact too, so the known count is only a floor.
+    const floor = unfetched ? 'At least ' : '';
+    line += ` ${floor}${formatCount(hiddenExact, 'of them is an exact match', 'of them are exact matches')}.`;
+  }
+  if (unfetched) {
+    const which = answer.question === 'history' ? 'oldest' : 'newest';
+    const narrow = answer.bucket === undefined ? '--since/--until or add --bucket' : '--since/--until';
+    line += ` Only the ${which} ${answer.events.length.toLocaleString('en-US')} were fetched: narrow ${narrow} to see the rest.`;
+  }
+  return line;
+}
+
+function basename(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1) || path;
+}
+
+/** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
+export function toJson(answer: ObjectAnswer): string {
+  const { stats } = answer;
+  const document = {
+    events: answer.events.map((event) => ({
+      eventId: event.eventId,
+      eventTime: event.eventTime,
+      eventName: event.eventName,
+      principalArn: event.principalArn,
+      bucket: event.bucket,
+      key: event.key,
+      sourceIp: event.sourceIp,
+      userAgent: event.userAgent,
+      sessionMode: event.sessionMode,
+      invokedBy: event.invokedBy,
+      evidence: event.evidence,
+    })),
+    scanned: {
+      engine: stats.engine,
+      files: stats.filesScanned,
+      events: stats.eventsScanned ?? null,
+      bytes: stats.bytesScanned,
+      unreadableFiles: stats.unreadableFiles.map((file) => ({ path: file.path, reason: file.reason })),
+      newestEventTime: stats.newestEventTime ?? null,
+      elapsedMs: stats.elapsedMs,
+    },
+    question: answer.question,
+    searched: {
+      sources: answer.sources,
+      bucket: answer.bucket ?? null,
+      since: formatInstant(answer.window.since),
+      until: formatInstant(answer.window.until),
+    },
+    totalMatches: answer.totalMatches,
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+const CSV_COLUMNS = [
+  'eventTime',
+  'eventName',
+  'principalArn',
+  'invokedBy',
+  'bucket',
+  'key',
+  'sourceIp',
+  'sessionMode',
+  'errorCode',
+  'evidence',
+  'eventId',
+] as const satisfies readonly (keyof ObjectEvent)[];
+
+/**
+ * One CSV field. A leading `=`, `+`, `-`, `@`, TAB or CR gets a `'` so a spreadsheet shows the
+ * value instead of running it as a formula (OWASP CSV injection).
+ * @see https://owasp.org/www-community/attacks/CSV_Injection
+ * @see https://www.rfc-editor.org/rfc/rfc4180
+ */
+export function csvField(value: string | null): string {
+  if (value === null) return '';
+  const inert = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(inert) ? `"${inert.replaceAll('"', '""')}"` : inert;
+}
+
+/** RFC 4180 CSV (CRLF line ends), one row per event. */
+export function toCsv(answer: ObjectAnswer): string {
+  const rows = [
+    CSV_COLUMNS.join(','),
+    ...answer.events.map((event) => CSV_COLUMNS.map((column) => csvField(event[column])).join(',')),
+  ];
+  return rows.map((row) => `${row}\r\n`).join('');
+}
+
+interface Column {
+  title: string;
+  max: number;
+  cell(event: ObjectEvent): string;
+}
+
+const TEXT_COLUMNS: readonly Column[] = [
+  { title: 'TIME (UTC)', max: 30, cell: (e) => formatUtc(e.eventTime).replace(/ UTC$/, '') },
+  { title: 'OPERATION', max: 40, cell: (e) => e.eventName },
+  { title: 'PRINCIPAL', max: 120, cell: (e) => describePrincipal(e, PLAIN_MARKUP) },
+  { title: 'BUCKET', max: 70, cell: (e) => e.bucket ?? '' },
+  { title: 'KEY', max: 80, cell: (e) => e.key ?? (e.evidence === 'candidate' ? '(not recorded)' : '') },
+  { title: 'SOURCE IP', max: 45, cell: (e) => e.sourceIp ?? '' },
+  { title: 'SESSION', max: 20, cell: (e) => e.sessionMode ?? '' },
+  { title: 'SESSION ISSUER', max: 120, cell: (e) => e.sessionIssuerArn ?? '' },
+  { title: 'VPC ENDPOINT', max: 40, cell: (e) => e.vpcEndpointId ?? '' },
+  { title: 'RESULT', max: 60, cell: (e) => (e.errorCode === null ? 'ok' : `FAILED ${e.errorCode}`) },
+];
+
+/** Aligned columns; a column empty for every event is left out. */
+function formatTable(events: readonly ObjectEvent[]): string[] {
+  const cells = events.map((event) =>
+    TEXT_COLUMNS.map((column) => truncate(showControlCharacters(column.cell(event)), column.max)),
+  );
+  const shown = TEXT_COLUMNS.flatMap((_, i) => (cells.some((row) => (row[i] ?? '') !== '') ? [i] : []));
+  const widths = shown.map((i) => Math.max(TEXT_COLUMNS[i]?.title.length ?? 0, ...cells.map((row) => row[i]?.length ?? 0)));
+  const line = (values: string[]): string =>
+    values
+      .map((value, n) => value.padEnd(widths[n] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(shown.map((i) => TEXT_COLUMNS[i]?.title ?? '')), ...cells.map((row) => line(shown.map((i) => row[i] ?? '')))];
+}
+
+/** A readable report for a terminal: the answer, the events as a table, and the footer facts. */
+export function toText(answer: ObjectAnswer): string {
+  const exact = answer.events.filter((event) => event.evidence === 'exact');
+  const candidates = answer.events.filter((event) => event.evidence === 'candidate');
+  const caveat = describeCoverageCaveat(answer, PLAIN_MARKUP);
+  const lines = [describeAnswer(answer, PLAIN_MARKUP), ...(caveat ? [caveat] : [])];
+  if (exact.length > 0) {
+    lines.push('');
+    if (candidates.length > 0) lines.push(EXACT_HEADING);
+    lines.push(...formatTable(exact));
+  }
+  if (candidates.length > 0) lines.push('', CANDIDATE_HEADING, CANDIDATE_NOTE, ...formatTable(candidates));
+  const hidden = describeHidden(answer, answer.events.length, 0);
+  if (hidden) lines.push('', hidden);
+  lines.push('', ...describeScan(answer, PLAIN_MARKUP));
+  return `${lines.join('\n')}\n`;
+}

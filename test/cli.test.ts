@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../src/cli.js';
+import { expressEvent, tempDir, writeDeliveryFile } from './helpers/archive.js';
+import { REPO_ROOT } from './helpers/paths.js';
+
+const INJECTION_KEY = "x' OR '1'='1";
+const NOW = () => new Date('2026-11-24T00:00:00Z');
+let logs: string;
+
+beforeAll(async () => {
+  logs = await tempDir();
+  await writeDeliveryFile(logs, '2026/11/20', '20261120T1000Z_a', [
+    expressEvent({ eventName: 'DeleteObject', eventTime: '2026-11-20T09:55:00Z', key: INJECTION_KEY, eventID: 'exact-1' }),
+    expressEvent({ eventName: 'DeleteObject', eventTime: '2026-11-20T09:56:00Z', key: 'x', eventID: 'other-1' }),
+    expressEvent({ eventName: 'DeleteObject', eventTime: '2026-11-20T09:57:00Z', key: "x' OR '1'='2", eventID: 'other-2' }),
+    expressEvent({ eventName: 'PutObject', eventTime: '2026-11-20T09:58:00Z', key: 'a,"b"', eventID: 'csv-1' }),
+  ]);
+});
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, {}, { out: (t) => (out += t), err: (t) => (err += t) }, NOW);
+  return { code, out, err };
+}
+
+describe('s3x CLI', () => {
+  it('the built `s3x` command finds only the exact key for an injection-shaped key', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin', 's3x.js'), 'who-deleted', INJECTION_KEY, '--logs', logs, '--since', '2026-11-19', '--format', 'json'],
+      { cwd: REPO_ROOT },
+    );
+    const parsed = JSON.parse(stdout) as { events: Array<{ eventId: string; key: string; evidence: string }> };
+    expect(parsed.events.map((e) => [e.eventId, e.key, e.evidence])).toEqual([['exact-1', INJECTION_KEY, 'exact']]);
+  });
+
+  it('prints the documented JSON shape', async () => {
+    const { code, out } = await cli('who-deleted', INJECTION_KEY, '--logs', logs, '--since', '2026-11-19', '--format', 'json');
+    expect(code).toBe(0);
+    const parsed = JSON.parse(out);
+    expect(Object.keys(parsed.events[0])).toEqual([
+      'eventId', 'eventTime', 'eventName', 'principalArn', 'bucket', 'key', 'sourceIp', 'userAgent', 'sessionMode', 'invokedBy', 'evidence',
+    ]);
+    expect(parsed.scanned).toMatchObject({ engine: 'local', files: 1, events: 4 });
+  });
+
+  it('prints CSV with quoting', async () => {
+    const { out } = await cli('who-wrote', 'a,"b"', '--logs', logs, '--since', '2026-11-19', '--format=csv');
+    const [header, row] = out.trim().split('\n');
+    expect(header?.startsWith('eventTime,eventName,principalArn')).toBe(true);
+    expect(row).toContain('"a,""b"""');
+  });
+
+  it('prints a text table by default', async () => {
+    const { code, out } = await cli('history', INJECTION_KEY, '--logs', logs, '--since', '2026-11-19');
+    expect(code).toBe(0);
+    expect(out).toContain('DeleteObject');
+    expect(out).toMatch(/Scanned 1 file/);
+  });
+
+  it.each([
+    [['who-deleted'], 2, /needs a key/],
+    [['who-deleted', 'k', '--format', 'xml', '--logs', '/tmp'], 2, /--format must be/],
+    [['who-deleted', 'k', '--logs', '/definitely/not/here'], 2, /No CloudTrail logs/],
+    [['status', '--logs', '/tmp'], 3, /not available yet/],
+  ] as const)('%j exits %i with a message', async (argv, expectedCode, message) => {
+    const { code, err } = await cli(...argv);
+    expect(code).toBe(expectedCode);
+    expect(err).toMatch(message);
+  });
+
+  it('prints help with every subcommand', async () => {
+    const { code, out } = await cli('help');
+    expect(code).toBe(0);
+    for (const name of ['who-deleted', 'who-wrote', 'who-read', 'history', 'tighten', 'digest']) expect(out).toContain(name);
+  });
+});

@@ -1,0 +1,95 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+
+/** Sign a body exactly as Slack does: v0=HMAC-SHA256(secret, `v0:${ts}:${body}`). */
+export function slackSignature(body: string, timestamp: number, secret = SIGNING_SECRET): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface SlashCommandFields {
+  text: string;
+  response_url: string;
+  user_id?: string;
+  channel_id?: string;
+}
+
+export function slashCommandBody(fields: SlashCommandFields): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T0TEST',
+    team_domain: 'test',
+    channel_id: fields.channel_id ?? 'C0TEST',
+    channel_name: 'incident',
+    user_id: fields.user_id ?? 'U0ASKER',
+    user_name: 'asker',
+    command: '/s3x',
+    text: fields.text,
+    response_url: fields.response_url,
+    trigger_id: '123.456.abc',
+    api_app_id: 'A0TEST',
+  }).toString();
+}
+
+/** POST a form body to the app, signed unless told otherwise. */
+export async function postSigned(
+  url: string,
+  body: string,
+  options: { timestamp?: number; signature?: string; secret?: string } = {},
+): Promise<Response> {
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': options.signature ?? slackSignature(body, timestamp, options.secret),
+    },
+    body,
+  });
+}
+
+/** A stand-in for Slack's response_url endpoint: records every JSON body posted to it. */
+export class ResponseUrlServer {
+  readonly received: Array<{ path: string; body: Record<string, unknown> }> = [];
+  private server?: Server;
+  private waiters: Array<() => void> = [];
+
+  async start(): Promise<string> {
+    this.server = createServer(async (req, res) => {
+      const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
+      this.received.push({ path: req.url ?? '', body });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+      for (const wake of this.waiters.splice(0)) wake();
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+  }
+
+  /** Wait until `count` posts have arrived at `path` (or fail after `timeoutMs`). */
+  async waitFor(path: string, count = 1, timeoutMs = 20_000): Promise<Array<Record<string, unknown>>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const matching = this.received.filter((r) => r.path === path).map((r) => r.body);
+      if (matching.length >= count) return matching;
+      if (Date.now() > deadline) throw new Error(`no post to ${path} within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
