@@ -24,7 +24,10 @@ export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Prom
     case 'who-wrote':
     case 'who-read':
     case 'history':
-      return { kind: 'object-answer', answer: await askObjectQuestion(OBJECT_QUESTION_TABLE[request.command], request, deps.engine) };
+      return {
+        kind: 'object-answer',
+        answer: await askObjectQuestion(OBJECT_QUESTION_TABLE[request.command], request, deps.engine),
+      };
     default:
       return { kind: 'not-available', command: request.command };
   }

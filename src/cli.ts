@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type Reply, answerRequest } from './answer.js';
+import { answerRequest, type Reply } from './answer.js';
 import { parseCommand } from './commands/parse.js';
 import { loadConfig } from './config.js';
 import { LocalEngine } from './engines/local/local-engine.js';
@@ -79,7 +79,10 @@ function splitCliOptions(argv: readonly string[]): CliOptions {
   let format: Format = 'text';
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i] as string;
-    const [name, inline] = word.startsWith('--') && word.includes('=') ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)] : [word, undefined];
+    const [name, inline] =
+      word.startsWith('--') && word.includes('=')
+        ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]
+        : [word, undefined];
     if (name !== '--logs' && name !== '--format') {
       words.push(word);
       continue;

@@ -12,11 +12,17 @@ export const configSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     SLACK_BOT_TOKEN: optionalString.pipe(
-      z.string().regex(/^xox[bp]-/, 'must start with xoxb- (bot token)').optional(),
+      z
+        .string()
+        .regex(/^xox[bp]-/, 'must start with xoxb- (bot token)')
+        .optional(),
     ),
     SLACK_SIGNING_SECRET: optionalString,
     SLACK_APP_TOKEN: optionalString.pipe(
-      z.string().regex(/^xapp-/, 'must start with xapp- (app-level token)').optional(),
+      z
+        .string()
+        .regex(/^xapp-/, 'must start with xapp- (app-level token)')
+        .optional(),
     ),
     SLACK_API_URL: optionalString.pipe(z.url('must be a URL like http://127.0.0.1:4000/api/').optional()),
     S3X_ENGINE: z.enum(['local'], { message: "must be 'local' (the athena engine comes later)" }).default('local'),

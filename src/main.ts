@@ -51,7 +51,12 @@ async function resolveLogsDir(config: Config): Promise<string> {
 async function slackOptions(config: Config): Promise<SlackAppOptions> {
   const common = { port: config.port, logLevel: config.logLevel, apiUrl: config.slack.apiUrl };
   if (config.mode === 'slack' && config.slack.botToken) {
-    return { ...common, botToken: config.slack.botToken, signingSecret: config.slack.signingSecret, appToken: config.slack.appToken };
+    return {
+      ...common,
+      botToken: config.slack.botToken,
+      signingSecret: config.slack.signingSecret,
+      appToken: config.slack.appToken,
+    };
   }
   // Local mode: no workspace. Requests are still signed and verified, with a secret kept in the data dir.
   return {
@@ -75,6 +80,8 @@ function log(message: string): void {
 }
 
 main().catch((error: unknown) => {
-  console.error(`[s3x] cannot start: ${error instanceof S3xError ? error.userMessage : error instanceof Error ? error.stack : String(error)}`);
+  console.error(
+    `[s3x] cannot start: ${error instanceof S3xError ? error.userMessage : error instanceof Error ? error.stack : String(error)}`,
+  );
   process.exit(1);
 });

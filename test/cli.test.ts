@@ -31,7 +31,17 @@ describe('s3x CLI', () => {
   it('the built `s3x` command finds only the exact key for an injection-shaped key', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [path.join(REPO_ROOT, 'bin', 's3x.js'), 'who-deleted', INJECTION_KEY, '--logs', logs, '--since', '2026-11-19', '--format', 'json'],
+      [
+        path.join(REPO_ROOT, 'bin', 's3x.js'),
+        'who-deleted',
+        INJECTION_KEY,
+        '--logs',
+        logs,
+        '--since',
+        '2026-11-19',
+        '--format',
+        'json',
+      ],
       { cwd: REPO_ROOT },
     );
     const parsed = JSON.parse(stdout) as { events: Array<{ eventId: string; key: string; evidence: string }> };
@@ -43,7 +53,17 @@ describe('s3x CLI', () => {
     expect(code).toBe(0);
     const parsed = JSON.parse(out);
     expect(Object.keys(parsed.events[0])).toEqual([
-      'eventId', 'eventTime', 'eventName', 'principalArn', 'bucket', 'key', 'sourceIp', 'userAgent', 'sessionMode', 'invokedBy', 'evidence',
+      'eventId',
+      'eventTime',
+      'eventName',
+      'principalArn',
+      'bucket',
+      'key',
+      'sourceIp',
+      'userAgent',
+      'sessionMode',
+      'invokedBy',
+      'evidence',
     ]);
     expect(parsed.scanned).toMatchObject({ engine: 'local', files: 1, events: 4 });
   });

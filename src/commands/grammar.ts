@@ -29,7 +29,14 @@ const WINDOW: readonly OptionName[] = ['since', 'until'];
 
 /** The whole `/s3x` surface, in help order. The parser, help text and manifest test read this. */
 export const SUBCOMMANDS: readonly SubcommandSpec[] = [
-  { name: 'help', usage: 'help [subcommand]', summary: 'this help', positional: { name: 'subcommand', required: false }, options: [], available: true },
+  {
+    name: 'help',
+    usage: 'help [subcommand]',
+    summary: 'this help',
+    positional: { name: 'subcommand', required: false },
+    options: [],
+    available: true,
+  },
   {
     name: 'who-deleted',
     usage: 'who-deleted <key> [--bucket B] [--since WHEN] [--until WHEN]',

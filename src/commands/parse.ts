@@ -39,7 +39,9 @@ function splitWords(spec: SubcommandSpec, words: readonly string[]): ParsedWords
     const inlineValue = eq === -1 ? undefined : word.slice(eq + 1);
     if (!spec.options.includes(rawName as OptionName)) {
       const allowed = spec.options.length ? spec.options.map((o) => `--${o}`).join(', ') : 'none';
-      throw new UsageError(`\`${spec.name}\` has no option \`--${rawName}\` (options: ${allowed}). Usage: \`/s3x ${spec.usage}\``);
+      throw new UsageError(
+        `\`${spec.name}\` has no option \`--${rawName}\` (options: ${allowed}). Usage: \`/s3x ${spec.usage}\``,
+      );
     }
     const option = rawName as OptionName;
     if (options.has(option)) throw new UsageError(`\`--${option}\` is given twice.`);

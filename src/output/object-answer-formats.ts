@@ -194,7 +194,7 @@ export function describeScan(answer: ObjectAnswer, markup: Markup): string[] {
 
 /**
  * The line for events not shown: `shown` of them made it into the output, and `hiddenExact`
- * exact matches among the fetched ones did not. Undefined when nothing is missing.
+ * exact matches among the fetched ones did not (the engine counts the unfetched ones). Undefined when nothing is missing.
  */
 export function describeHidden(answer: ObjectAnswer, shown: number, hiddenExact: number): string | undefined {
   const total = Math.max(answer.totalMatches, answer.events.length);
@@ -202,10 +202,10 @@ export function describeHidden(answer: ObjectAnswer, shown: number, hiddenExact:
   if (hidden <= 0) return undefined;
   let line = `…and ${formatCount(hidden, 'more event')} (${total.toLocaleString('en-US')} matched in all).`;
   const unfetched = total > answer.events.length;
-  if (hiddenExact > 0) {
-    // Unfetched matches may be exact too, so the known count is only a floor.
-    const floor = unfetched ? 'At least ' : '';
-    line += ` ${floor}${formatCount(hiddenExact, 'of them is an exact match', 'of them are exact matches')}.`;
+  const fetchedExact = answer.events.filter((event) => event.evidence === 'exact').length;
+  const allHiddenExact = hiddenExact + Math.max(0, answer.exactMatches - fetchedExact);
+  if (allHiddenExact > 0) {
+    line += ` ${formatCount(allHiddenExact, 'of them is an exact match', 'of them are exact matches')}.`;
   }
   if (unfetched) {
     const which = answer.question === 'history' ? 'oldest' : 'newest';

@@ -43,10 +43,12 @@ export interface ObjectAnswer {
   bucket?: string;
   sources: string[];
   window: TimeWindow;
-  /** Newest first, except `history` (oldest first). Capped at MAX_ROWS. */
+  /** Exact matches, then candidates; each newest first, except `history` (oldest first). Capped at MAX_ROWS. */
   events: ObjectEvent[];
   /** All matches before the cap. */
   totalMatches: number;
+  /** Of those, matches whose record names the key. */
+  exactMatches: number;
   stats: ScanStats;
 }
 
@@ -71,11 +73,7 @@ export function partitionPredicate(table: TableLayout, days: { from: string; to:
  * One scan: the matching events plus successful CreateSession calls, linked by access key id
  * (AWS's documented way to tie a zonal call to its session), de-duplicated on eventID.
  */
-export function buildObjectEventsQuery(
-  request: ObjectQuestionRequest,
-  table: TableLayout,
-  spec: ObjectEventsSpec,
-): EngineQuery {
+export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: TableLayout, spec: ObjectEventsSpec): EngineQuery {
   const sources = eventSourcesFor(request.bucket);
   const lookback = { since: new Date(request.window.since.getTime() - SESSION_LOOKBACK_MS), until: request.window.until };
   // The lookback reaches only CreateSession calls; folders follow the window itself, because a
@@ -91,7 +89,9 @@ export function buildObjectEventsQuery(
     ? sql`(json_extract_scalar(requestparameters, '$.key') = ${request.key} OR (eventname = 'DeleteObjects' AND json_extract_scalar(requestparameters, '$.key') IS NULL))`
     : sql`json_extract_scalar(requestparameters, '$.key') = ${request.key}`;
   const nameMatch = spec.eventNames ? sql` AND eventname IN (${sqlList(spec.eventNames)})` : sql``;
-  const bucketMatch = request.bucket ? sql` AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}` : sql``;
+  const bucketMatch = request.bucket
+    ? sql` AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}`
+    : sql``;
   const sessionBranch = withSessions
     ? sql` OR (eventsource = ${S3EXPRESS_SOURCE} AND eventname = 'CreateSession' AND errorcode IS NULL)`
     : sql``;
@@ -135,10 +135,12 @@ SELECT eventid, eventtime, eventname, eventsource, awsregion, principal_arn, pri
   bucket, object_key, source_ip, user_agent, error_code, vpc_endpoint_id,
   coalesce(applied_mode, session_mode) AS session_mode, session_issuer_arn,
   CASE WHEN object_key IS NULL THEN 'candidate' ELSE 'exact' END AS evidence,
-  count(*) OVER () AS total_matches
+  count(*) OVER () AS total_matches,
+  sum(CASE WHEN object_key IS NULL THEN 0 ELSE 1 END) OVER () AS exact_matches
 FROM linked
 WHERE copy_number = 1 AND eventname <> 'CreateSession'
-ORDER BY eventtime ${sqlConstant(order)}, eventid
+-- Exact matches first, so candidates can never push them past the row cap.
+ORDER BY CASE WHEN object_key IS NULL THEN 1 ELSE 0 END, eventtime ${sqlConstant(order)}, eventid
 LIMIT ${sqlConstant(MAX_ROWS)}`;
   return { sql: text, days };
 }
@@ -179,6 +181,7 @@ export function toObjectAnswer(request: ObjectQuestionRequest, rows: Row[], stat
     window: request.window,
     events: rows.map(toObjectEvent),
     totalMatches: first ? Number(first.total_matches ?? rows.length) : 0,
+    exactMatches: first ? Number(first.exact_matches ?? 0) : 0,
     stats,
   };
 }

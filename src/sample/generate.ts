@@ -31,7 +31,7 @@ export interface GenerateOptions {
   /** Last instant covered; the archive holds events with eventTime in [end - days, end). */
   end: Date;
   /** Number of days covered (integer >= 2), default 14. */
-  days: number;
+  days?: number;
   /** Approximate number of data events per day (CreateSession included), default 2000. */
   eventsPerDay?: number;
   /** Default '111122223333'. */
@@ -1745,12 +1745,15 @@ class ArchiveGenerator {
       objectResource = `{"type":"AWS::S3::Object","ARN":${j(`arn:aws:s3:::${b.name}/${k}`)}}`;
     }
     const eventId = this.rng.uuid();
+    const vpcEndpointId = actor.def.vpcEndpointId;
+    const vpce =
+      vpcEndpointId === undefined ? '' : `,"vpcEndpointId":"${vpcEndpointId}","vpcEndpointAccountId":"${this.account}"`;
     const json =
       `{"eventVersion":"1.11","userIdentity":${identity},"eventTime":"${iso(t)}","eventSource":"s3.amazonaws.com","eventName":"${op}","awsRegion":"${this.region}",` +
       `"sourceIPAddress":${j(ip)},"userAgent":${j(ua)},"requestParameters":${rp},"responseElements":null,` +
       `"additionalEventData":{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":${bytesIn},"AuthenticationMethod":"AuthHeader","x-amz-id-2":"${this.rng.chars(B64, 76)}","bytesTransferredOut":${bytesOut}},` +
       `"requestID":"${this.rng.chars(UPPER_ALNUM, 16)}","eventID":"${eventId}","readOnly":${op === 'GetObject'},"resources":[${objectResource},${b.resourcesJson}],` +
-      `"eventType":"AwsApiCall","managementEvent":false,"recipientAccountId":"${this.account}","eventCategory":"Data","tlsDetails":${b.tlsJson}}`;
+      `"eventType":"AwsApiCall","managementEvent":false,"recipientAccountId":"${this.account}"${vpce},"eventCategory":"Data","tlsDetails":${b.tlsJson}}`;
     if (fact !== null) {
       this.fillFact(fact, {
         eventId,

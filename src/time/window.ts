@@ -53,12 +53,7 @@ export function parseWhen(text: string, now: Date, edge: 'since' | 'until'): Dat
 function utcDate(y: number, mo: number, d: number, h: number, mi: number, s: number, original: string): Date {
   const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
   const valid =
-    date.getUTCFullYear() === y &&
-    date.getUTCMonth() === mo - 1 &&
-    date.getUTCDate() === d &&
-    h < 24 &&
-    mi < 60 &&
-    s < 60;
+    date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
   if (!valid) throw new UsageError(`\`${original}\` is not a valid date.`);
   return date;
 }
@@ -68,9 +63,7 @@ export function resolveWindow(options: { since?: string; until?: string }, now: 
   const until = options.until ? parseWhen(options.until, now, 'until') : now;
   const since = options.since ? parseWhen(options.since, now, 'since') : new Date(until.getTime() - DEFAULT_WINDOW_MS);
   if (since.getTime() >= until.getTime()) {
-    throw new UsageError(
-      `The window is empty: --since ${formatInstant(since)} is not before --until ${formatInstant(until)}.`,
-    );
+    throw new UsageError(`The window is empty: --since ${formatInstant(since)} is not before --until ${formatInstant(until)}.`);
   }
   return { since, until };
 }

@@ -8,7 +8,12 @@ const NOW = new Date('2026-11-24T10:00:00Z');
 
 describe('tokenize', () => {
   it('splits on whitespace and groups double-quoted words', () => {
-    expect(tokenize('who-deleted "a key with spaces" --bucket b1')).toEqual(['who-deleted', 'a key with spaces', '--bucket', 'b1']);
+    expect(tokenize('who-deleted "a key with spaces" --bucket b1')).toEqual([
+      'who-deleted',
+      'a key with spaces',
+      '--bucket',
+      'b1',
+    ]);
   });
   it('keeps single quotes as ordinary characters', () => {
     expect(tokenize("who-deleted x' OR '1'='1")).toEqual(['who-deleted', "x'", 'OR', "'1'='1"]);
@@ -32,7 +37,10 @@ describe('decodeSlackEntities', () => {
 
 describe('parseSlackText', () => {
   it('parses who-deleted with bucket and absolute window', () => {
-    const request = parseSlackText('who-deleted reports/q3.parquet --bucket analytics--use1-az4--x-s3 --since 2026-11-01 --until 2026-11-02', NOW);
+    const request = parseSlackText(
+      'who-deleted reports/q3.parquet --bucket analytics--use1-az4--x-s3 --since 2026-11-01 --until 2026-11-02',
+      NOW,
+    );
     expect(request).toEqual({
       command: 'who-deleted',
       key: 'reports/q3.parquet',
@@ -81,7 +89,10 @@ describe('parseSlackText', () => {
 describe('the whole surface parses', () => {
   it.each([
     ['activity analytics--use1-az4--x-s3 --since 7d', { command: 'activity', bucket: 'analytics--use1-az4--x-s3' }],
-    ['principal arn:aws:iam::111122223333:user/alice', { command: 'principal', principal: 'arn:aws:iam::111122223333:user/alice' }],
+    [
+      'principal arn:aws:iam::111122223333:user/alice',
+      { command: 'principal', principal: 'arn:aws:iam::111122223333:user/alice' },
+    ],
     ['denied --bucket corp-reports', { command: 'denied', bucket: 'corp-reports' }],
     ['denied', { command: 'denied', bucket: undefined }],
     ['bucket-events corp-reports', { command: 'bucket-events', bucket: 'corp-reports' }],
@@ -89,7 +100,10 @@ describe('the whole surface parses', () => {
     ['enable-logging --all', { command: 'enable-logging', target: { all: true } }],
     ['enable-logging b--use1-az4--x-s3', { command: 'enable-logging', target: { bucket: 'b--use1-az4--x-s3' } }],
     ['tighten bkt1 --read-only', { command: 'tighten', change: { kind: 'read-only', principalArn: undefined } }],
-    ['tighten bkt1 --read-only arn:aws:iam::123456789012:role/Reader', { change: { kind: 'read-only', principalArn: 'arn:aws:iam::123456789012:role/Reader' } }],
+    [
+      'tighten bkt1 --read-only arn:aws:iam::123456789012:role/Reader',
+      { change: { kind: 'read-only', principalArn: 'arn:aws:iam::123456789012:role/Reader' } },
+    ],
     ['tighten bkt1 --deny arn:aws:sts::123456789012:assumed-role/R/s', { change: { kind: 'deny' } }],
     ['tighten bkt1 --vpce vpce-0a1b2c3d4e5f', { change: { kind: 'vpce', vpceId: 'vpce-0a1b2c3d4e5f' } }],
     ['approvals', { command: 'approvals' }],

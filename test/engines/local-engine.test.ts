@@ -21,7 +21,12 @@ beforeAll(async () => {
   for (let d = 1; d <= 10; d++) {
     const day = `2026/11/${String(d).padStart(2, '0')}`;
     await writeDeliveryFile(root, day, `2026110${d}T1200Z_day${d}`, [
-      expressEvent({ eventName: 'PutObject', eventTime: `${day.replaceAll('/', '-')}T11:55:00Z`, key: 'daily.txt', eventID: `daily-${d}` }),
+      expressEvent({
+        eventName: 'PutObject',
+        eventTime: `${day.replaceAll('/', '-')}T11:55:00Z`,
+        key: 'daily.txt',
+        eventID: `daily-${d}`,
+      }),
     ]);
   }
   // A session, a delete signed with it, and the same delete delivered twice.
@@ -53,7 +58,12 @@ beforeAll(async () => {
   await writeDeliveryFile(root, '2026/11/05', '20261105T0810Z_dup', [deletion]);
   // A batch delete in the same bucket: no keys in the record.
   await writeDeliveryFile(root, '2026/11/05', '20261105T0905Z_b', [
-    expressEvent({ eventName: 'DeleteObjects', eventTime: '2026-11-05T09:00:00Z', eventID: 'batch-1', extra: { requestParameters: { bucketName: 'hot--use1-az4--x-s3', delete: '' } } }),
+    expressEvent({
+      eventName: 'DeleteObjects',
+      eventTime: '2026-11-05T09:00:00Z',
+      eventID: 'batch-1',
+      extra: { requestParameters: { bucketName: 'hot--use1-az4--x-s3', delete: '' } },
+    }),
   ]);
   // An event at 23:58 delivered in the next day's folder.
   await writeDeliveryFile(root, '2026/11/07', '20261107T0005Z_late', [
@@ -67,12 +77,26 @@ beforeAll(async () => {
   ]);
   // A general-purpose bucket event with the same key as a directory-bucket event.
   await writeDeliveryFile(root, '2026/11/08', '20261108T1100Z_gp', [
-    { ...expressEvent({ eventName: 'DeleteObject', eventTime: '2026-11-08T10:55:00Z', key: 'daily.txt', bucket: 'corp-reports', eventID: 'gp-1' }), eventSource: 's3.amazonaws.com' },
+    {
+      ...expressEvent({
+        eventName: 'DeleteObject',
+        eventTime: '2026-11-08T10:55:00Z',
+        key: 'daily.txt',
+        bucket: 'corp-reports',
+        eventID: 'gp-1',
+      }),
+      eventSource: 's3.amazonaws.com',
+    },
   ]);
   // Broken files: truncated gzip and invalid JSON. They are skipped and counted, never fatal.
   const brokenDir = path.join(root, 'AWSLogs', '111122223333', 'CloudTrail', 'us-east-1', '2026', '11', '09');
   await mkdir(brokenDir, { recursive: true });
-  await writeFile(path.join(brokenDir, 'truncated.json.gz'), gzipSync(JSON.stringify({ Records: [expressEvent({ eventName: 'PutObject', eventTime: '2026-11-09T01:00:00Z', key: 'k' })] })).subarray(0, 60));
+  await writeFile(
+    path.join(brokenDir, 'truncated.json.gz'),
+    gzipSync(
+      JSON.stringify({ Records: [expressEvent({ eventName: 'PutObject', eventTime: '2026-11-09T01:00:00Z', key: 'k' })] }),
+    ).subarray(0, 60),
+  );
   await writeFile(path.join(brokenDir, 'invalid.json'), '{"Records": [ {"eventTime": "2026-11-09T01:00:00Z", ');
   engine = await LocalEngine.open({ logsDir: root });
 });
@@ -95,7 +119,16 @@ describe('local engine over a trail layout', () => {
   });
 
   it('links the delete to its CreateSession and removes the duplicate delivery', async () => {
-    const answer = await ask('who-deleted', 'reports/q3.parquet', '--bucket', 'hot--use1-az4--x-s3', '--since', '2026-11-05', '--until', '2026-11-05');
+    const answer = await ask(
+      'who-deleted',
+      'reports/q3.parquet',
+      '--bucket',
+      'hot--use1-az4--x-s3',
+      '--since',
+      '2026-11-05',
+      '--until',
+      '2026-11-05',
+    );
     const exact = answer.events.filter((e) => e.evidence === 'exact');
     expect(exact).toEqual([
       expect.objectContaining({
@@ -117,7 +150,11 @@ describe('local engine over a trail layout', () => {
   it('binds a key that looks like SQL as a value: only the exact key matches', async () => {
     const answer = await ask('who-deleted', INJECTION_KEY, '--since', '2026-11-08', '--until', '2026-11-08');
     expect(answer.events.map((e) => [e.eventId, e.key])).toEqual([['inj-exact', INJECTION_KEY]]);
-    const query = buildQuery(OBJECT_QUESTION_TABLE['who-deleted'], parseCommand(['who-deleted', INJECTION_KEY], NOW) as ObjectQuestionRequest, engine.table);
+    const query = buildQuery(
+      OBJECT_QUESTION_TABLE['who-deleted'],
+      parseCommand(['who-deleted', INJECTION_KEY], NOW) as ObjectQuestionRequest,
+      engine.table,
+    );
     expect(query.sql.text).not.toContain(INJECTION_KEY);
     expect(query.sql.params).toContain(INJECTION_KEY);
   });

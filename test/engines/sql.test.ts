@@ -16,7 +16,7 @@ describe('sql tagged template', () => {
     expect(query.params).toEqual(['1', '2', '3']);
   });
   it('refuses a fake fragment object, so plain objects cannot smuggle text', () => {
-    const forged = { text: "1; DROP TABLE t", params: [] } as unknown as string;
+    const forged = { text: '1; DROP TABLE t', params: [] } as unknown as string;
     expect(() => sql`WHERE ${forged}`).toThrow(TypeError);
   });
   it('accepts only safe identifiers and constants', () => {

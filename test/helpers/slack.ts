@@ -65,8 +65,9 @@ export class ResponseUrlServer {
       res.end('{"ok":true}');
       for (const wake of this.waiters.splice(0)) wake();
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    const server = this.server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   /** Wait until `count` posts have arrived at `path` (or fail after `timeoutMs`). */

@@ -48,6 +48,7 @@ function answer(overrides: Partial<ObjectAnswer> = {}): ObjectAnswer {
     window: { since: new Date('2024-07-01T00:00:00Z'), until: new Date('2024-07-08T00:00:00Z') },
     events,
     totalMatches: events.length,
+    exactMatches: events.filter((e) => e.evidence === 'exact').length,
     stats: {
       engine: 'local',
       filesScanned: 12,

@@ -60,7 +60,16 @@ describe('questions over the real public CloudTrail records', () => {
   });
 
   it('who-deleted lists the Lifecycle DeleteObjects (no keys in the record) as a labelled candidate', async () => {
-    const answer = await ask('who-deleted', 'any/key', '--bucket', 'amzn-s3-demo-bucket--use2-az2--x-s3', '--since', '2024-09-10', '--until', '2024-09-12');
+    const answer = await ask(
+      'who-deleted',
+      'any/key',
+      '--bucket',
+      'amzn-s3-demo-bucket--use2-az2--x-s3',
+      '--since',
+      '2024-09-10',
+      '--until',
+      '2024-09-12',
+    );
     expect(answer.sources).toEqual(['s3express.amazonaws.com']);
     expect(answer.events).toHaveLength(1);
     expect(answer.events[0]).toMatchObject({
@@ -76,7 +85,16 @@ describe('questions over the real public CloudTrail records', () => {
   });
 
   it('who-deleted on a general-purpose bucket finds the DeleteObject; the fixture sharing its eventID is de-duplicated', async () => {
-    const answer = await ask('who-deleted', 'example-object', '--bucket', 'example-bucket', '--since', '2023-10-01', '--until', '2023-10-01');
+    const answer = await ask(
+      'who-deleted',
+      'example-object',
+      '--bucket',
+      'example-bucket',
+      '--since',
+      '2023-10-01',
+      '--until',
+      '2023-10-01',
+    );
     expect(answer.sources).toEqual(['s3.amazonaws.com']);
     expect(answer.events.map((e) => [e.eventName, e.principalArn, e.evidence])).toEqual([
       ['DeleteObject', 'arn:aws:iam::123456789012:user/Alice', 'exact'],
@@ -93,14 +111,30 @@ describe('questions over the real public CloudTrail records', () => {
   });
 
   it('who-read keeps failed reads and marks them with their error code', async () => {
-    const answer = await ask('who-read', 'sensitive-file.txt', '--bucket', 'example-bucket', '--since', '2023-03-01', '--until', '2023-03-01');
+    const answer = await ask(
+      'who-read',
+      'sensitive-file.txt',
+      '--bucket',
+      'example-bucket',
+      '--since',
+      '2023-03-01',
+      '--until',
+      '2023-03-01',
+    );
     const errors = answer.events.map((e) => e.errorCode).sort();
     expect(errors).toContain('AccessDenied');
     expect(errors).toContain('VpceAccessDenied');
   });
 
   it('who-wrote finds the ransom-note PutObject', async () => {
-    const answer = await ask('who-wrote', 'documents/financial/HOW_TO_DECRYPT_FILES.txt', '--since', '2025-12-03', '--until', '2025-12-03');
+    const answer = await ask(
+      'who-wrote',
+      'documents/financial/HOW_TO_DECRYPT_FILES.txt',
+      '--since',
+      '2025-12-03',
+      '--until',
+      '2025-12-03',
+    );
     expect(answer.events.map((e) => [e.eventId, e.principalArn])).toEqual([
       ['z9y8x7w6-5432-10fe-dcba-EXAMPLE22222', 'arn:aws:iam::111111111111:user/compromised-user'],
     ]);

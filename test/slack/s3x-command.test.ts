@@ -15,11 +15,23 @@ let responseBase: string;
 beforeAll(async () => {
   const root = await tempDir();
   await writeDeliveryFile(root, '2026/11/20', '20261120T1010Z_a', [
-    expressEvent({ eventName: 'DeleteObject', eventTime: '2026-11-20T10:02:00Z', key: 'reports/q3.parquet', arn: DELETER, eventID: 'del-1' }),
+    expressEvent({
+      eventName: 'DeleteObject',
+      eventTime: '2026-11-20T10:02:00Z',
+      key: 'reports/q3.parquet',
+      arn: DELETER,
+      eventID: 'del-1',
+    }),
   ]);
   engine = await LocalEngine.open({ logsDir: root });
   slack = createSlackApp(
-    { botToken: 'xoxb-test', signingSecret: SIGNING_SECRET, port: 0, logLevel: 'error', botIdentity: { botId: 'B1', botUserId: 'U1' } },
+    {
+      botToken: 'xoxb-test',
+      signingSecret: SIGNING_SECRET,
+      port: 0,
+      logLevel: 'error',
+      botIdentity: { botId: 'B1', botUserId: 'U1' },
+    },
     { engine, now: () => new Date('2026-11-24T00:00:00Z') },
   );
   const { port } = await slack.start();
@@ -68,7 +80,11 @@ describe('/s3x over signed HTTP', () => {
   });
 
   it('refuses a request with no signature headers', async () => {
-    const response = await fetch(eventsUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'command=%2Fs3x' });
+    const response = await fetch(eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'command=%2Fs3x',
+    });
     expect(response.status).toBe(401);
   });
 
@@ -79,7 +95,10 @@ describe('/s3x over signed HTTP', () => {
   });
 
   it('answers bad input with a short message, not a stack trace', async () => {
-    const response = await postSigned(eventsUrl, slashCommandBody({ text: 'who-deleted k --since yesterday', response_url: `${responseBase}/bad` }));
+    const response = await postSigned(
+      eventsUrl,
+      slashCommandBody({ text: 'who-deleted k --since yesterday', response_url: `${responseBase}/bad` }),
+    );
     expect(response.status).toBe(200);
     const ack = (await response.json()) as { text: string };
     expect(ack.text).toMatch(/not a time/);

@@ -60,7 +60,12 @@ export class LocalEngine implements Engine {
 
     const connection = await this.instance.connect();
     try {
-      await connection.run(buildViewSql(readable.map((s) => s.file), this.layout.kind === 'trail' ? 'path' : 'record'));
+      await connection.run(
+        buildViewSql(
+          readable.map((s) => s.file),
+          this.layout.kind === 'trail' ? 'path' : 'record',
+        ),
+      );
       const reader = await connection.runAndReadAll(query.sql.text, [...query.sql.params]);
       const rows = reader.getRowObjectsJS().map(toTextRow);
       const newest = readable.reduce<string | null>((max, s) => (s.newest && (!max || s.newest > max) ? s.newest : max), null);
@@ -92,7 +97,12 @@ export class LocalEngine implements Engine {
     const fresh: LogFile[] = [];
     for (const item of described) {
       if ('error' in item) {
-        this.fileStats.set(item.path, { file: { path: item.path, size: 0, mtimeMs: 0, format: 'lines' }, records: 0, newest: null, unreadable: item.error });
+        this.fileStats.set(item.path, {
+          file: { path: item.path, size: 0, mtimeMs: 0, format: 'lines' },
+          records: 0,
+          newest: null,
+          unreadable: item.error,
+        });
         continue;
       }
       const cached = this.fileStats.get(item.path);
@@ -102,7 +112,11 @@ export class LocalEngine implements Engine {
       const connection = await this.instance.connect();
       try {
         for (const format of ['wrapped', 'array', 'lines'] as const) {
-          await this.computeStats(connection, fresh.filter((f) => f.format === format), format);
+          await this.computeStats(
+            connection,
+            fresh.filter((f) => f.format === format),
+            format,
+          );
         }
       } finally {
         connection.closeSync();

@@ -44,7 +44,9 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
       await respond({ response_type: 'ephemeral', replace_original: false, ...message });
     } catch (error) {
       // An expired response_url (30 min, 5 uses) cannot be answered another way without a channel post.
-      logger.error(`could not deliver the ${request.command} answer: ${error instanceof Error ? error.message : 'unknown error'}`);
+      logger.error(
+        `could not deliver the ${request.command} answer: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
     }
   });
 }

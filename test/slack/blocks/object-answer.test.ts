@@ -53,6 +53,7 @@ function answer(overrides: Partial<ObjectAnswer> = {}): ObjectAnswer {
     window: { since: new Date('2024-07-01T00:00:00Z'), until: new Date('2024-07-08T00:00:00Z') },
     events,
     totalMatches: events.length,
+    exactMatches: events.filter((e) => e.evidence === 'exact').length,
     stats: {
       engine: 'local',
       filesScanned: 12,
@@ -120,6 +121,7 @@ const HUGE = answer({
   key: 'k'.repeat(600),
   events: Array.from({ length: 500 }, (_, i) => event({ eventId: `e${i}`, key: 'k'.repeat(600) })),
   totalMatches: 2000,
+  exactMatches: 2000,
 });
 const HUGE_MIXED = answer({
   events: Array.from({ length: 500 }, (_, i) => (i % 10 === 9 ? candidate({ eventId: `c${i}` }) : event({ eventId: `e${i}` }))),
@@ -267,7 +269,7 @@ describe('buildObjectAnswerMessage', () => {
     expect(shown).toBeLessThan(500);
     const more = texts(message.blocks).find((text) => text.startsWith('…and '));
     expect(more).toContain(`…and ${(2000 - shown).toLocaleString('en-US')} more events (2,000 matched in all).`);
-    expect(more).toContain(`At least ${(500 - shown).toLocaleString('en-US')} of them are exact matches.`);
+    expect(more).toContain(`${(2000 - shown).toLocaleString('en-US')} of them are exact matches.`);
     expect(more).toContain('Only the newest 500 were fetched');
     expect(summaryOf(message)).toContain('counts cover the newest 500 of 2,000 matches');
     expect(message.text.length).toBeLessThanOrEqual(MAX_FALLBACK_TEXT);
