@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -93,7 +94,7 @@ export class LocalEngine implements Engine {
 
   /** Stats for each file, computed once per (path, size, mtime): CloudTrail never rewrites a delivered file. */
   private async statsFor(paths: readonly string[]): Promise<FileStats[]> {
-    const described = await Promise.all(paths.map((p) => describeFileSafely(p)));
+    const described = await Promise.all(paths.map((p) => this.describeCached(p)));
     const fresh: LogFile[] = [];
     for (const item of described) {
       if ('error' in item) {
@@ -123,6 +124,16 @@ export class LocalEngine implements Engine {
       }
     }
     return paths.map((p) => this.fileStats.get(p)).filter((s): s is FileStats => s !== undefined);
+  }
+
+  /** A stat() per file per question; the sniffing read only for files not seen before (or changed). */
+  private async describeCached(filePath: string): Promise<LogFile | { path: string; error: string }> {
+    const cached = this.fileStats.get(filePath);
+    if (cached && !cached.unreadable) {
+      const info = await stat(filePath).catch(() => undefined);
+      if (info && info.size === cached.file.size && info.mtimeMs === cached.file.mtimeMs) return cached.file;
+    }
+    return describeFileSafely(filePath);
   }
 
   private async computeStats(connection: DuckDBConnection, files: LogFile[], format: LogFile['format']): Promise<void> {
