@@ -4,9 +4,10 @@
  * is measured while the previous question's query is not competing.
  * Run: npx tsx bench/ack-latency.ts [requests=200]
  */
+
+import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
@@ -20,7 +21,13 @@ const now = new Date();
 const { facts, events } = await generateArchive({ outDir: dir, seed: 1, end: now, days: 14 });
 const engine = await LocalEngine.open({ logsDir: dir });
 const slack = createSlackApp(
-  { botToken: 'xoxb-bench', signingSecret: SIGNING_SECRET, port: 0, logLevel: 'error', botIdentity: { botId: 'B', botUserId: 'U' } },
+  {
+    botToken: 'xoxb-bench',
+    signingSecret: SIGNING_SECRET,
+    port: 0,
+    logLevel: 'error',
+    botIdentity: { botId: 'B', botUserId: 'U' },
+  },
   { engine, now: () => new Date() },
 );
 const { port } = await slack.start();
@@ -39,7 +46,10 @@ const responseUrl = `http://127.0.0.1:${(responseServer.address() as AddressInfo
 const ackMs: number[] = [];
 const answerMs: number[] = [];
 for (let i = 0; i < requests; i++) {
-  const body = slashCommandBody({ text: `who-deleted ${facts.plantedKey} --bucket ${facts.plantedBucket}`, response_url: responseUrl });
+  const body = slashCommandBody({
+    text: `who-deleted ${facts.plantedKey} --bucket ${facts.plantedBucket}`,
+    response_url: responseUrl,
+  });
   const done = new Promise<void>((resolve) => {
     answered = resolve;
   });
@@ -50,9 +60,12 @@ for (let i = 0; i < requests; i++) {
   await done;
   answerMs.push(performance.now() - started);
 }
-const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? NaN;
+const pct = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? NaN;
 console.log(`archive: ${events} events over 14 days`);
-console.log(`ack     p50 ${pct(ackMs, 0.5).toFixed(1)} ms  p99 ${pct(ackMs, 0.99).toFixed(1)} ms  max ${Math.max(...ackMs).toFixed(1)} ms  (target p99 < 100 ms)`);
+console.log(
+  `ack     p50 ${pct(ackMs, 0.5).toFixed(1)} ms  p99 ${pct(ackMs, 0.99).toFixed(1)} ms  max ${Math.max(...ackMs).toFixed(1)} ms  (target p99 < 100 ms)`,
+);
 console.log(`answer  p50 ${pct(answerMs, 0.5).toFixed(1)} ms  p99 ${pct(answerMs, 0.99).toFixed(1)} ms`);
 await slack.stop();
 responseServer.close();

@@ -26,15 +26,22 @@ export interface UnreadableFile {
 
 /** What a run read and cost: shown in every answer's footer. */
 export interface ScanStats {
-  engine: 'local' | 'athena';
-  filesScanned: number;
+  engine: 'local' | 'athena' | 'lookup-events';
+  /** Log files read (local engine; Athena does not say). */
+  filesScanned?: number;
   unreadableFiles: UnreadableFile[];
   /** CloudTrail records in the files read (local engine). */
   eventsScanned?: number;
   bytesScanned: number;
+  /** What the scan cost in dollars (Athena: $5 per TB, 10 MB minimum). */
+  costUsd?: number;
+  /** Athena served a cached result of the same query. */
+  reusedResult?: boolean;
   /** The newest eventTime in what was read: logs are complete up to about here. */
   newestEventTime?: string;
   elapsedMs: number;
+  /** Caveats the user must see (e.g. an unpartitioned table scans everything). */
+  warnings: string[];
 }
 
 export interface EngineResult {

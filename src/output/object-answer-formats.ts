@@ -37,6 +37,11 @@ function formatCount(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
+/** Dollars with enough digits to show sub-cent Athena charges. */
+export function formatUsd(amount: number): string {
+  return amount >= 0.01 ? `$${amount.toFixed(2)}` : `$${amount.toFixed(5)}`;
+}
+
 /** Decimal units, as AWS bills data scanned. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
@@ -167,13 +172,16 @@ export function describeScan(answer: ObjectAnswer, markup: Markup): string[] {
   const bucket = answer.bucket === undefined ? 'all buckets' : `bucket ${markup.code(answer.bucket, 80)}`;
   const window = `${formatUtc(formatInstant(answer.window.since))} – ${formatUtc(formatInstant(answer.window.until))}`;
   const read = [
-    formatCount(stats.filesScanned, 'file'),
+    ...(stats.filesScanned === undefined ? [] : [formatCount(stats.filesScanned, 'file')]),
     ...(stats.eventsScanned === undefined ? [] : [formatCount(stats.eventsScanned, 'event')]),
     `${formatBytes(stats.bytesScanned)} read`,
   ];
+  const cost = stats.costUsd === undefined ? '' : `, cost ${formatUsd(stats.costUsd)}`;
+  const reused = stats.reusedResult ? ' (a cached result of the same query, reused)' : '';
   const lines = [
     `Searched ${sources} events in ${bucket}, ${window}.`,
-    `Scanned ${read.join(', ')} by the ${stats.engine} engine in ${formatDuration(stats.elapsedMs)}.`,
+    `Scanned ${read.join(', ')}${cost} by the ${stats.engine} engine in ${formatDuration(stats.elapsedMs)}${reused}.`,
+    ...stats.warnings.map((warning) => `Warning: ${markup.text(warning, 400)}`),
   ];
   const unreadable = stats.unreadableFiles;
   if (unreadable.length > 0) {
@@ -239,12 +247,14 @@ export function toJson(answer: ObjectAnswer): string {
     })),
     scanned: {
       engine: stats.engine,
-      files: stats.filesScanned,
+      files: stats.filesScanned ?? null,
       events: stats.eventsScanned ?? null,
       bytes: stats.bytesScanned,
+      costUsd: stats.costUsd ?? null,
       unreadableFiles: stats.unreadableFiles.map((file) => ({ path: file.path, reason: file.reason })),
       newestEventTime: stats.newestEventTime ?? null,
       elapsedMs: stats.elapsedMs,
+      warnings: stats.warnings,
     },
     question: answer.question,
     searched: {

@@ -51,6 +51,7 @@ function answer(overrides: Partial<ObjectAnswer> = {}): ObjectAnswer {
     exactMatches: events.filter((e) => e.evidence === 'exact').length,
     stats: {
       engine: 'local',
+      warnings: [],
       filesScanned: 12,
       unreadableFiles: [
         { path: 'AWSLogs/111122223333/CloudTrail/us-west-2/2024/07/02/bad.json.gz', reason: 'unexpected end of file' },
@@ -115,11 +116,13 @@ describe('toJson', () => {
         files: 12,
         events: null,
         bytes: 1_300_000,
+        costUsd: null,
         unreadableFiles: [
           { path: 'AWSLogs/111122223333/CloudTrail/us-west-2/2024/07/02/bad.json.gz', reason: 'unexpected end of file' },
         ],
         newestEventTime: null,
         elapsedMs: 840,
+        warnings: [],
       },
       question: 'who-deleted',
       searched: {

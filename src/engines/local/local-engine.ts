@@ -80,6 +80,7 @@ export class LocalEngine implements Engine {
           bytesScanned: readable.reduce((sum, s) => sum + s.file.size, 0),
           newestEventTime: newest ?? undefined,
           elapsedMs: clock() - started,
+          warnings: [],
         },
       };
     } catch (error) {

@@ -56,6 +56,7 @@ function answer(overrides: Partial<ObjectAnswer> = {}): ObjectAnswer {
     exactMatches: events.filter((e) => e.evidence === 'exact').length,
     stats: {
       engine: 'local',
+      warnings: [],
       filesScanned: 12,
       unreadableFiles: [],
       eventsScanned: 4210,
@@ -142,6 +143,7 @@ const HOSTILE_ANSWER = answer({
   ],
   stats: {
     engine: 'local',
+    warnings: [],
     filesScanned: 1,
     unreadableFiles: [{ path: `logs/${HOSTILE}.json.gz`, reason: HOSTILE }],
     bytesScanned: 10,
