@@ -152,9 +152,11 @@ describe('toJson', () => {
       'files',
       'events',
       'bytes',
+      'costUsd',
       'unreadableFiles',
       'newestEventTime',
       'elapsedMs',
+      'warnings',
     ]);
     expect(Object.keys(parsed.searched)).toEqual(['sources', 'bucket', 'since', 'until']);
   });
