@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 
+const SQL_NAME = /^[a-z_][a-z0-9_]{0,127}$/;
+const SQL_NAME_MESSAGE = 'must be a lowercase SQL name (letters, digits, _)';
+
 const optionalString = z
   .string()
   .trim()
@@ -25,10 +28,49 @@ export const configSchema = z
         .optional(),
     ),
     SLACK_API_URL: optionalString.pipe(z.url('must be a URL like http://127.0.0.1:4000/api/').optional()),
-    S3X_ENGINE: z.enum(['local'], { message: "must be 'local' (the athena engine comes later)" }).default('local'),
+    S3X_ENGINE: z.enum(['local', 'athena'], { message: "must be 'local' or 'athena'" }).default('local'),
     S3X_LOGS_DIR: optionalString,
     S3X_DATA_DIR: z.string().trim().min(1).default('./.s3x'),
     S3X_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    AWS_REGION: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be a region like us-east-1')
+        .optional(),
+    ),
+    ATHENA_DATABASE: z.string().trim().regex(SQL_NAME, SQL_NAME_MESSAGE).default('default'),
+    ATHENA_TABLE: z.string().trim().regex(SQL_NAME, SQL_NAME_MESSAGE).default('cloudtrail_logs'),
+    ATHENA_WORKGROUP: z
+      .string()
+      .trim()
+      .regex(/^[a-zA-Z0-9._-]{1,128}$/, 'must be a workgroup name')
+      .default('primary'),
+    ATHENA_CATALOG: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be a data catalog name')
+      .default('AwsDataCatalog'),
+    ATHENA_OUTPUT_LOCATION: optionalString.pipe(
+      z
+        .string()
+        .regex(/^s3:\/\/[a-z0-9.-]{3,63}(\/.*)?$/, 'must be an s3:// URL')
+        .optional(),
+    ),
+    ATHENA_PARTITIONED: z.stringbool({ error: 'must be true or false' }).default(true),
+    ATHENA_REGIONS: optionalString.pipe(
+      z
+        .string()
+        .regex(
+          /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d(,[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d)*$/,
+          'must be a comma-separated list of regions',
+        )
+        .optional(),
+    ),
+    ATHENA_QUERY_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+    ATHENA_RESULT_REUSE_MINUTES: z.coerce.number().int().min(0).max(10080).default(5),
+    S3X_MAX_SCAN_BYTES: optionalString.pipe(
+      z.string().regex(/^\d+$/, 'must be a whole number of bytes').transform(Number).optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -37,6 +79,9 @@ export const configSchema = z
         path: ['SLACK_SIGNING_SECRET'],
         message: 'is required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)',
       });
+    }
+    if (env.S3X_ENGINE === 'athena' && !env.AWS_REGION) {
+      ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'is required with S3X_ENGINE=athena' });
     }
     if ((env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) && !env.SLACK_BOT_TOKEN) {
       ctx.addIssue({
@@ -49,6 +94,21 @@ export const configSchema = z
 
 export type RawConfig = z.infer<typeof configSchema>;
 
+export interface AthenaConfig {
+  region?: string;
+  database: string;
+  table: string;
+  workgroup: string;
+  catalog: string;
+  outputLocation?: string;
+  /** The table has the `"timestamp"` partition (false for tables made by the CloudTrail console). */
+  partitioned: boolean;
+  /** The table also has a `region` partition (tables made by `s3x setup athena`): these regions. */
+  regions?: string[];
+  queryTimeoutMs: number;
+  resultReuseMinutes: number;
+}
+
 export interface Config {
   port: number;
   /** `slack`: a real workspace; `local`: no credentials, the local console drives the app. */
@@ -59,7 +119,10 @@ export interface Config {
     appToken?: string;
     apiUrl?: string;
   };
-  engine: 'local';
+  engine: 'local' | 'athena';
+  athena: AthenaConfig;
+  /** Refuse questions whose estimated scan is larger (Athena). */
+  maxScanBytes?: number;
   logsDir?: string;
   dataDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -83,6 +146,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       apiUrl: raw.SLACK_API_URL,
     },
     engine: raw.S3X_ENGINE,
+    athena: {
+      region: raw.AWS_REGION,
+      database: raw.ATHENA_DATABASE,
+      table: raw.ATHENA_TABLE,
+      workgroup: raw.ATHENA_WORKGROUP,
+      catalog: raw.ATHENA_CATALOG,
+      outputLocation: raw.ATHENA_OUTPUT_LOCATION,
+      partitioned: raw.ATHENA_PARTITIONED,
+      regions: raw.ATHENA_REGIONS?.split(','),
+      queryTimeoutMs: raw.ATHENA_QUERY_TIMEOUT_SECONDS * 1000,
+      resultReuseMinutes: raw.ATHENA_RESULT_REUSE_MINUTES,
+    },
+    maxScanBytes: raw.S3X_MAX_SCAN_BYTES,
     logsDir: raw.S3X_LOGS_DIR,
     dataDir: raw.S3X_DATA_DIR,
     logLevel: raw.S3X_LOG_LEVEL,

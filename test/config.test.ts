@@ -16,7 +16,7 @@ describe('loadConfig', () => {
   });
   it('lists every bad setting in one message', () => {
     try {
-      loadConfig({ PORT: 'eighty', SLACK_BOT_TOKEN: 'not-a-token', S3X_ENGINE: 'athena', SLACK_API_URL: 'nope' });
+      loadConfig({ PORT: 'eighty', SLACK_BOT_TOKEN: 'not-a-token', S3X_ENGINE: 'bigquery', SLACK_API_URL: 'nope' });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -36,5 +36,38 @@ describe('loadConfig', () => {
     const text = JSON.stringify(describeConfig(config));
     expect(text).not.toContain('secret-123456');
     expect(text).not.toContain('topsecretvalue');
+  });
+
+  it('reads the Athena settings with defaults and requires a region', () => {
+    expect(() => loadConfig({ S3X_ENGINE: 'athena' })).toThrow(/AWS_REGION: is required/);
+    const config = loadConfig({
+      S3X_ENGINE: 'athena',
+      AWS_REGION: 'eu-west-1',
+      ATHENA_REGIONS: 'us-east-1,eu-west-1',
+      ATHENA_PARTITIONED: 'false',
+      S3X_MAX_SCAN_BYTES: '10000000000',
+    });
+    expect(config.athena).toMatchObject({
+      region: 'eu-west-1',
+      database: 'default',
+      table: 'cloudtrail_logs',
+      workgroup: 'primary',
+      catalog: 'AwsDataCatalog',
+      partitioned: false,
+      regions: ['us-east-1', 'eu-west-1'],
+      queryTimeoutMs: 300_000,
+      resultReuseMinutes: 5,
+    });
+    expect(config.maxScanBytes).toBe(10_000_000_000);
+  });
+  it.each([
+    ['ATHENA_TABLE', 'logs; drop table x'],
+    ['ATHENA_DATABASE', 'Db-1'],
+    ['ATHENA_OUTPUT_LOCATION', 'https://bucket/'],
+    ['ATHENA_REGIONS', 'us-east-1;eu-west-1'],
+    ['ATHENA_PARTITIONED', 'maybe'],
+    ['S3X_MAX_SCAN_BYTES', '10GB'],
+  ])('rejects %s=%s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 });

@@ -1,0 +1,103 @@
+import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCommand } from '../../src/commands/parse.js';
+import type { ObjectQuestionRequest } from '../../src/commands/requests.js';
+import { AthenaEngine } from '../../src/engines/athena/athena-engine.js';
+import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
+import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
+import { askObjectQuestion } from '../../src/questions/object-question.js';
+import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
+import { tempDir } from '../helpers/archive.js';
+import { athenaPages, fakeClock, mockPages } from '../helpers/athena.js';
+
+/**
+ * One SQL, two engines: every question runs on real DuckDB; the rows DuckDB produced are then
+ * served by a mocked Athena, paged as Athena pages them, and both answers must be identical.
+ */
+const END = new Date('2026-11-24T09:30:00Z');
+const athenaMock = mockClient(AthenaClient);
+let local: LocalEngine;
+let facts: SampleFacts;
+
+/** Wraps the local engine to keep what it ran and returned. */
+class RecordingEngine implements Engine {
+  last?: { query: EngineQuery; result: EngineResult };
+  constructor(private readonly inner: Engine) {}
+  get table() {
+    return this.inner.table;
+  }
+  async run(query: EngineQuery) {
+    const result = await this.inner.run(query);
+    this.last = { query, result };
+    return result;
+  }
+  async close() {}
+}
+
+beforeAll(async () => {
+  const dir = await tempDir('s3x-contract-');
+  facts = (await generateArchive({ outDir: dir, seed: 11, end: END, days: 4, eventsPerDay: 4000 })).facts;
+  local = await LocalEngine.open({ logsDir: dir });
+});
+afterAll(async () => {
+  await local.close();
+});
+
+function athenaEngine() {
+  return new AthenaEngine(
+    new AthenaClient({ region: 'us-east-1' }),
+    {
+      database: 'default',
+      table: 'cloudtrail_logs',
+      workgroup: 'primary',
+      catalog: 'AwsDataCatalog',
+      partitioned: true,
+      queryTimeoutMs: 60_000,
+      resultReuseMinutes: 0,
+    },
+    fakeClock(),
+  );
+}
+
+const CASES: Array<[string, () => string[]]> = [
+  [
+    'who-deleted (exact and candidates)',
+    () => ['who-deleted', facts.plantedKey, '--bucket', facts.plantedBucket, '--since', '3d'],
+  ],
+  ['who-deleted, both sources', () => ['who-deleted', facts.plantedKey, '--since', '3d']],
+  ['who-wrote', () => ['who-wrote', facts.plantedKey, '--bucket', facts.plantedBucket, '--since', '3d']],
+  ['who-read', () => ['who-read', facts.plantedKey, '--since', '3d']],
+  ['history', () => ['history', facts.plantedKey, '--since', '3d']],
+  [
+    'general-purpose who-deleted',
+    () => ['who-deleted', facts.plantedGeneralPurposeDelete.key as string, '--bucket', 'corp-reports', '--since', '3d'],
+  ],
+];
+
+describe('the same question SQL on DuckDB and on (mocked) Athena', () => {
+  it.each(CASES)('%s gives identical answers', async (_name, words) => {
+    const request = parseCommand(words(), END) as ObjectQuestionRequest;
+    const question = OBJECT_QUESTION_TABLE[request.command];
+    const recorder = new RecordingEngine(local);
+    const localAnswer = await askObjectQuestion(question, request, recorder);
+    const { query, result } = recorder.last as { query: EngineQuery; result: EngineResult };
+    expect(result.rows.length).toBeGreaterThan(0);
+
+    athenaMock.reset();
+    athenaMock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'contract' });
+    athenaMock
+      .on(GetQueryExecutionCommand)
+      .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1 } } });
+    mockPages(athenaMock, athenaPages(Object.keys(result.rows[0] ?? {}), result.rows, 3));
+    const athenaAnswer = await askObjectQuestion(question, request, athenaEngine());
+
+    const sent = athenaMock.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input;
+    expect(sent?.QueryString).toBe(query.sql.text);
+    expect(sent?.ExecutionParameters).toEqual(query.sql.params.map((p) => `'${p.replaceAll("'", "''")}'`));
+    const { stats: _localStats, ...localRest } = localAnswer;
+    const { stats: _athenaStats, ...athenaRest } = athenaAnswer;
+    expect(athenaRest).toEqual(localRest);
+  });
+});
