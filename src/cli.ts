@@ -1,14 +1,23 @@
 import { existsSync } from 'node:fs';
 import { answerRequest, type Reply } from './answer.js';
 import { parseCommand } from './commands/parse.js';
-import { loadConfig } from './config.js';
-import { LocalEngine } from './engines/local/local-engine.js';
+import { type Config, loadConfig } from './config.js';
+import type { AthenaEngine } from './engines/athena/athena-engine.js';
+import { createAwsClients } from './engines/aws-clients.js';
+import { createEngine } from './engines/create-engine.js';
+import { systemClock } from './engines/retry.js';
 import { S3xError, UsageError } from './errors.js';
 import { helpText } from './output/help-text.js';
 import { toCsv, toJson, toText } from './output/object-answer-formats.js';
 import { sampleLogsDir } from './sample/sample-archive.js';
+import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
 
 type Format = 'text' | 'json' | 'csv';
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
 
 interface CliOptions {
   words: string[];
@@ -20,13 +29,14 @@ interface CliOptions {
 export async function runCli(
   argv: readonly string[],
   env: Record<string, string | undefined>,
-  io: { out: (text: string) => void; err: (text: string) => void } = {
+  io: Io = {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
   },
   now: () => Date = () => new Date(),
 ): Promise<number> {
   try {
+    if (argv[0] === 'setup') return await runSetup(argv.slice(1), env, io, now());
     const options = splitCliOptions(argv);
     const request = parseCommand(options.words, now());
     if (request.command === 'help') {
@@ -34,11 +44,7 @@ export async function runCli(
       return 0;
     }
     const config = loadConfig(env);
-    const logsDir = options.logs ?? config.logsDir ?? sampleLogsDir(config.dataDir);
-    if (!existsSync(logsDir)) {
-      throw new UsageError(`No CloudTrail logs at ${logsDir}. Pass --logs DIR or set S3X_LOGS_DIR.`);
-    }
-    const engine = await LocalEngine.open({ logsDir });
+    const engine = await openEngine(config, options.logs);
     try {
       const reply = await answerRequest(request, { engine });
       return print(reply, options.format, io);
@@ -55,7 +61,49 @@ export async function runCli(
   }
 }
 
-function print(reply: Reply, format: Format, io: { out: (t: string) => void; err: (t: string) => void }): number {
+/** `--logs` (or S3X_LOGS_DIR, or the sample archive) for the local engine; Athena needs only its settings. */
+async function openEngine(config: Config, logsOption: string | undefined) {
+  if (config.engine === 'athena') {
+    if (logsOption) throw new UsageError('--logs is for the local engine; S3X_ENGINE=athena reads the Athena table.');
+    return createEngine(config, { aws: createAwsClients(config.athena.region as string) }, systemClock);
+  }
+  const logsDir = logsOption ?? config.logsDir ?? sampleLogsDir(config.dataDir);
+  if (!existsSync(logsDir)) throw new UsageError(`No CloudTrail logs at ${logsDir}. Pass --logs DIR or set S3X_LOGS_DIR.`);
+  return createEngine(config, { logsDir }, systemClock);
+}
+
+/** `s3x setup athena ...`: print the DDL, or run it with --apply. */
+async function runSetup(argv: readonly string[], env: Record<string, string | undefined>, io: Io, now: Date): Promise<number> {
+  if (argv[0] !== 'athena' || argv.includes('--help')) {
+    io.out(setupAthenaHelp());
+    return argv[0] === 'athena' ? 0 : 2;
+  }
+  const { spec, apply } = parseSetupAthenaArgs(argv.slice(1), now);
+  const ddl = buildAthenaSetupDdl(spec);
+  io.out(`${ddl.createDatabase};\n\n${ddl.createTable};\n`);
+  if (!apply) return 0;
+  const config = loadConfig(env);
+  if (!config.athena.region)
+    throw new UsageError(
+      '--apply runs the DDL in Athena: set AWS_REGION (and ATHENA_WORKGROUP / ATHENA_OUTPUT_LOCATION as needed).',
+    );
+  const engine = (await createEngine(
+    { ...config, engine: 'athena' },
+    { aws: createAwsClients(config.athena.region) },
+    systemClock,
+  )) as AthenaEngine;
+  try {
+    await applyAthenaSetup(ddl, (sql, database) => engine.runStatement(sql, database));
+  } finally {
+    await engine.close();
+  }
+  io.err(
+    `s3x: created ${spec.database}.${spec.table}. Now set ATHENA_DATABASE=${spec.database} ATHENA_TABLE=${spec.table} ATHENA_REGIONS=${spec.regions.join(',')}.\n`,
+  );
+  return 0;
+}
+
+function print(reply: Reply, format: Format, io: Io): number {
   switch (reply.kind) {
     case 'help':
       io.out(helpText(reply.topic));

@@ -38,7 +38,7 @@ export const configSchema = z
         .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be a region like us-east-1')
         .optional(),
     ),
-    ATHENA_DATABASE: z.string().trim().regex(SQL_NAME, SQL_NAME_MESSAGE).default('default'),
+    ATHENA_DATABASE: z.string().trim().regex(SQL_NAME, SQL_NAME_MESSAGE).default('cloudtrail'),
     ATHENA_TABLE: z.string().trim().regex(SQL_NAME, SQL_NAME_MESSAGE).default('cloudtrail_logs'),
     ATHENA_WORKGROUP: z
       .string()

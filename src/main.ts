@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Config, describeConfig, loadConfig } from './config.js';
-import { LocalEngine } from './engines/local/local-engine.js';
+import { createAwsClients } from './engines/aws-clients.js';
+import { createEngine } from './engines/create-engine.js';
+import { systemClock } from './engines/retry.js';
 import { ConfigError, S3xError } from './errors.js';
 import { ensureSampleLogs } from './sample/sample-archive.js';
 import { createSlackApp, type SlackAppOptions } from './slack/app.js';
@@ -12,12 +14,16 @@ import { createSlackApp, type SlackAppOptions } from './slack/app.js';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   await mkdir(config.dataDir, { recursive: true });
-  const logsDir = await resolveLogsDir(config);
-  const engine = await LocalEngine.open({ logsDir });
+  const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
+  const logsDir = config.engine === 'local' ? await resolveLogsDir(config) : undefined;
+  const engine = await createEngine(config, { logsDir, aws }, systemClock);
   const slack = createSlackApp(await slackOptions(config), { engine, now: () => new Date() });
   const { port } = await slack.start();
 
-  log(`s3x started (${config.mode} mode, engine ${config.engine}, logs ${logsDir})`);
+  const source = logsDir
+    ? `logs ${logsDir}`
+    : `table ${config.athena.database}.${config.athena.table} in ${config.athena.region}`;
+  log(`s3x started (${config.mode} mode, engine ${config.engine}, ${source})`);
   log(`config ${JSON.stringify(describeConfig(config))}`);
   if (config.mode === 'local') {
     log(`Bolt is listening on http://localhost:${port}/slack/events (signed requests only; health at /healthz).`);

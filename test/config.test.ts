@@ -49,7 +49,7 @@ describe('loadConfig', () => {
     });
     expect(config.athena).toMatchObject({
       region: 'eu-west-1',
-      database: 'default',
+      database: 'cloudtrail',
       table: 'cloudtrail_logs',
       workgroup: 'primary',
       catalog: 'AwsDataCatalog',

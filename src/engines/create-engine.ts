@@ -1,0 +1,36 @@
+import type { Config } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { AthenaEngine } from './athena/athena-engine.js';
+import type { AwsClients } from './aws-clients.js';
+import type { Engine } from './engine.js';
+import { LocalEngine } from './local/local-engine.js';
+import type { Clock } from './retry.js';
+
+/** The engine the configuration asks for: DuckDB over `logsDir`, or Athena with the given clients. */
+export async function createEngine(
+  config: Config,
+  source: { logsDir?: string; aws?: AwsClients },
+  clock: Clock,
+): Promise<Engine> {
+  if (config.engine === 'local') {
+    if (!source.logsDir) throw new ConfigError('The local engine needs a log directory (S3X_LOGS_DIR or --logs).');
+    return LocalEngine.open({ logsDir: source.logsDir });
+  }
+  if (!source.aws) throw new ConfigError('The athena engine needs AWS clients (set AWS_REGION).');
+  return new AthenaEngine(
+    source.aws.athena,
+    {
+      database: config.athena.database,
+      table: config.athena.table,
+      workgroup: config.athena.workgroup,
+      catalog: config.athena.catalog,
+      outputLocation: config.athena.outputLocation,
+      partitioned: config.athena.partitioned,
+      regions: config.athena.regions,
+      queryTimeoutMs: config.athena.queryTimeoutMs,
+      resultReuseMinutes: config.athena.resultReuseMinutes,
+      maxScanBytes: config.maxScanBytes,
+    },
+    clock,
+  );
+}

@@ -1,0 +1,295 @@
+import {
+  type CloudTrailClient,
+  type Event,
+  LookupEventsCommand,
+  type LookupEventsCommandInput,
+  type LookupEventsCommandOutput,
+} from '@aws-sdk/client-cloudtrail';
+import { eventSourcesFor } from '../../cloudtrail/buckets.js';
+import type { BucketEventsRequest } from '../../commands/requests.js';
+import { EngineError } from '../../errors.js';
+import { type BucketEventsAnswer, type ManagementEvent, summarizeRequestParameters } from '../../questions/bucket-events.js';
+import { MAX_ROWS } from '../../questions/object-events.js';
+import { formatInstant } from '../../time/window.js';
+
+/** CloudTrail event history (LookupEvents) keeps this many days. */
+export const LOOKUP_EVENTS_RETENTION_DAYS = 90;
+/** The largest page LookupEvents returns. */
+export const LOOKUP_EVENTS_PAGE_SIZE = 50;
+/** Attempts per call when CloudTrail throttles, the first included. */
+export const LOOKUP_EVENTS_MAX_ATTEMPTS = 5;
+/** Full-jitter backoff: retry n (from 1) waits random() × min(cap, base × 2^(n-1)). */
+export const BACKOFF_BASE_MS = 1000;
+export const BACKOFF_CAP_MS = 20_000;
+
+const DAY_MS = 24 * 3600_000;
+const DEFAULT_MAX_PAGES = 40;
+// LookupEvents allows 2 requests per second per account and Region.
+const DEFAULT_MIN_INTERVAL_MS = 500;
+
+export const RETENTION_WARNING = 'LookupEvents keeps 90 days; older bucket events need the Athena table.';
+
+export interface LookupEventsClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** In [0, 1), for backoff jitter. */
+  random(): number;
+}
+
+export interface LookupEventsOptions {
+  clock: LookupEventsClock;
+  /** Pages read before stopping with a "partial answer" warning (50 events each). */
+  maxPages?: number;
+  /** Least time between the starts of two calls, retries included. */
+  minIntervalMs?: number;
+}
+
+/**
+ * Bucket-level (management) events from CloudTrail event history, for AWS mode without Athena.
+ * LookupEvents takes one lookup attribute, so it asks for the bucket's event source and keeps
+ * the bucket's own events client-side, keyed on `requestParameters.bucketName` as the SQL is.
+ */
+export class LookupEventsSource {
+  private readonly maxPages: number;
+  private readonly minIntervalMs: number;
+  /** The earliest time the next call may start; shared by every lookup, as the rate limit is. */
+  private nextCallAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly client: CloudTrailClient,
+    private readonly options: LookupEventsOptions,
+  ) {
+    this.maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+    this.minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+  }
+
+  async bucketEvents(request: BucketEventsRequest): Promise<BucketEventsAnswer> {
+    const { clock } = this.options;
+    const started = clock.now();
+    const sources = eventSourcesFor(request.bucket);
+    const warnings: string[] = [];
+    const earliest = new Date(started - LOOKUP_EVENTS_RETENTION_DAYS * DAY_MS);
+    const { until } = request.window;
+    let since = request.window.since;
+    if (since < earliest) {
+      since = earliest;
+      warnings.push(`${RETENTION_WARNING} Searched from ${formatInstant(earliest)} only.`);
+    }
+
+    const matches: ManagementEvent[] = [];
+    const seenIds = new Set<string>();
+    let readOnlyHidden = 0;
+    let returned = 0;
+    let unreadable = 0;
+    let newest: Date | undefined;
+
+    if (since < until) {
+      const input: LookupEventsCommandInput = {
+        // A named bucket has one source, so this is the single attribute LookupEvents allows.
+        LookupAttributes: sources.map((source) => ({ AttributeKey: 'EventSource', AttributeValue: source })),
+        StartTime: since,
+        EndTime: until,
+        MaxResults: LOOKUP_EVENTS_PAGE_SIZE,
+      };
+      let nextToken: string | undefined;
+      let pages = 0;
+      do {
+        // A NextToken is only valid with the exact parameters of the first call.
+        const page = await this.send(nextToken === undefined ? input : { ...input, NextToken: nextToken });
+        pages += 1;
+        nextToken = page.NextToken;
+        for (const item of page.Events ?? []) {
+          returned += 1;
+          if (item.EventTime && (!newest || item.EventTime > newest)) newest = item.EventTime;
+          const record = parseRecord(item.CloudTrailEvent);
+          if (record === undefined) {
+            unreadable += 1;
+            continue;
+          }
+          if (bucketNameOf(record) !== request.bucket) continue;
+          // EndTime is inclusive at LookupEvents; the window is half-open, as in the SQL.
+          if (item.EventTime && item.EventTime >= until) continue;
+          const event = toManagementEvent(record, item);
+          if (seenIds.has(event.eventId)) continue;
+          seenIds.add(event.eventId);
+          if (event.readOnly === true) readOnlyHidden += 1;
+          else matches.push(event);
+        }
+      } while (nextToken !== undefined && pages < this.maxPages);
+
+      if (nextToken !== undefined) {
+        warnings.push(
+          `Stopped after ${pages} pages (${returned.toLocaleString('en-US')} events) of CloudTrail event history, so this answer ` +
+            'is partial: it holds only the newest events. Narrow --since/--until to see the rest.',
+        );
+      }
+    }
+    if (unreadable > 0) warnings.push(`${unreadable} events from CloudTrail carried no readable record and were skipped.`);
+
+    matches.sort((a, b) =>
+      a.eventTime === b.eventTime ? a.eventId.localeCompare(b.eventId) : a.eventTime < b.eventTime ? 1 : -1,
+    );
+    return {
+      question: 'bucket-events',
+      bucket: request.bucket,
+      sources,
+      window: request.window,
+      events: matches.slice(0, MAX_ROWS),
+      totalMatches: matches.length,
+      readOnlyHidden,
+      stats: {
+        engine: 'lookup-events',
+        bytesScanned: 0,
+        eventsScanned: returned,
+        unreadableFiles: [],
+        elapsedMs: clock.now() - started,
+        warnings,
+        newestEventTime: newest === undefined ? undefined : formatInstant(newest),
+      },
+    };
+  }
+
+  /** One LookupEvents call: paced, retried with full-jitter backoff while CloudTrail throttles. */
+  private async send(input: LookupEventsCommandInput): Promise<LookupEventsCommandOutput> {
+    for (let attempt = 1; ; attempt += 1) {
+      const backoff =
+        attempt === 1 ? 0 : this.options.clock.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 2));
+      await this.waitForTurn(Math.floor(backoff));
+      try {
+        return await this.client.send(new LookupEventsCommand(input));
+      } catch (error) {
+        if (!isThrottling(error)) throw toEngineError(error);
+        if (attempt >= LOOKUP_EVENTS_MAX_ATTEMPTS) {
+          throw new EngineError(
+            'CloudTrail is throttling event-history lookups (LookupEvents allows 2 requests per second per account and ' +
+              'Region, shared with every other tool). Try again in a minute.',
+            { cause: error, detail: describeError(error) },
+          );
+        }
+      }
+    }
+  }
+
+  /** Sleep until this call may start: `delayMs` from now, and at least minIntervalMs after the previous call. */
+  private async waitForTurn(delayMs: number): Promise<void> {
+    const now = this.options.clock.now();
+    const at = Math.max(now + delayMs, this.nextCallAt);
+    // Reserved before sleeping, so concurrent lookups queue instead of starting together.
+    this.nextCallAt = at + this.minIntervalMs;
+    if (at > now) await this.options.clock.sleep(at - now);
+  }
+}
+
+type CloudTrailRecord = Record<string, unknown>;
+
+function parseRecord(json: string | undefined): CloudTrailRecord | undefined {
+  if (json === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as CloudTrailRecord) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function objectAt(record: CloudTrailRecord, name: string): CloudTrailRecord {
+  const value = record[name];
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as CloudTrailRecord) : {};
+}
+
+function textAt(record: CloudTrailRecord, name: string): string | null {
+  const value = record[name];
+  return typeof value === 'string' ? value : null;
+}
+
+function bucketNameOf(record: CloudTrailRecord): string | null {
+  return textAt(objectAt(record, 'requestParameters'), 'bucketName');
+}
+
+function readOnlyOf(value: unknown): boolean | null {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  return null;
+}
+
+/** The record's own fields first; the LookupEvents summary fields fill gaps. */
+function toManagementEvent(record: CloudTrailRecord, item: Event): ManagementEvent {
+  const identity = objectAt(record, 'userIdentity');
+  return {
+    eventId: textAt(record, 'eventID') ?? item.EventId ?? '',
+    eventTime: textAt(record, 'eventTime') ?? (item.EventTime ? formatInstant(item.EventTime) : ''),
+    eventName: textAt(record, 'eventName') ?? item.EventName ?? '',
+    eventSource: textAt(record, 'eventSource') ?? item.EventSource ?? '',
+    region: textAt(record, 'awsRegion'),
+    principalArn: textAt(identity, 'arn'),
+    principalType: textAt(identity, 'type'),
+    invokedBy: textAt(identity, 'invokedBy'),
+    sourceIp: textAt(record, 'sourceIPAddress'),
+    userAgent: textAt(record, 'userAgent'),
+    errorCode: textAt(record, 'errorCode'),
+    errorMessage: textAt(record, 'errorMessage'),
+    readOnly: readOnlyOf(record.readOnly ?? item.ReadOnly),
+    requestSummary: summarizeRequestParameters(record.requestParameters),
+  };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : '';
+}
+
+function isThrottling(error: unknown): boolean {
+  const name = errorName(error);
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  return name === 'ThrottlingException' || name === 'TooManyRequestsException' || status === 429;
+}
+
+/** For logs only: AWS messages can name accounts and ARNs, so they never reach userMessage. */
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  return `${error.name}: ${error.message}`;
+}
+
+/** An AWS error name is safe to show; anything else is left out. */
+function safeName(error: unknown): string {
+  const name = errorName(error);
+  return /^[A-Za-z][A-Za-z0-9]{0,79}$/.test(name) ? ` (${name})` : '';
+}
+
+function toEngineError(error: unknown): EngineError {
+  const name = errorName(error);
+  const options = { cause: error, detail: describeError(error) };
+  if (name.includes('AccessDenied')) {
+    return new EngineError(
+      's3x is not allowed to read CloudTrail event history: its role needs the `cloudtrail:LookupEvents` permission ' +
+        '(see docs/iam/read-only.json).',
+      options,
+    );
+  }
+  switch (name) {
+    case 'InvalidTimeRangeException':
+      return new EngineError(
+        'CloudTrail rejected the time window: event history covers only the last 90 days, and --since must be before --until.',
+        options,
+      );
+    case 'InvalidNextTokenException':
+      return new EngineError('CloudTrail event history changed while s3x was paging through it. Ask again.', options);
+    case 'OperationNotPermittedException':
+    case 'UnsupportedOperationException':
+      return new EngineError(
+        `CloudTrail does not allow event-history lookups for this account or Region${safeName(error)}.`,
+        options,
+      );
+    case 'InvalidLookupAttributesException':
+    case 'InvalidMaxResultsException':
+    case 'InvalidEventCategoryException':
+      return new EngineError(
+        `CloudTrail rejected the lookup s3x sent${safeName(error)}. This is a bug in s3x; please report it.`,
+        options,
+      );
+    default:
+      return new EngineError(
+        `CloudTrail event history could not be read${safeName(error)}. Check the credentials and Region s3x runs with, then try again.`,
+        options,
+      );
+  }
+}
