@@ -1,6 +1,8 @@
 import { findSubcommand } from './commands/grammar.js';
 import type { S3xRequest } from './commands/requests.js';
 import type { Engine } from './engines/engine.js';
+import type { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
+import { askBucketEventsWithEngine, type BucketEventsAnswer } from './questions/bucket-events.js';
 import { OBJECT_QUESTION_TABLE } from './questions/index.js';
 import type { ObjectAnswer } from './questions/object-events.js';
 import { askObjectQuestion } from './questions/object-question.js';
@@ -9,10 +11,13 @@ import { askObjectQuestion } from './questions/object-question.js';
 export type Reply =
   | { kind: 'help'; topic?: string }
   | { kind: 'object-answer'; answer: ObjectAnswer }
+  | { kind: 'bucket-events'; answer: BucketEventsAnswer }
   | { kind: 'not-available'; command: string };
 
 export interface AnswerDeps {
   engine: Engine;
+  /** AWS mode: bucket-level events come from CloudTrail event history, not the log table. */
+  lookupEvents?: LookupEventsSource;
 }
 
 /** The one call every front end makes: a parsed request in, a reply out. */
@@ -27,6 +32,13 @@ export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Prom
       return {
         kind: 'object-answer',
         answer: await askObjectQuestion(OBJECT_QUESTION_TABLE[request.command], request, deps.engine),
+      };
+    case 'bucket-events':
+      return {
+        kind: 'bucket-events',
+        answer: deps.lookupEvents
+          ? await deps.lookupEvents.bucketEvents(request)
+          : await askBucketEventsWithEngine(request, deps.engine),
       };
     default:
       return { kind: 'not-available', command: request.command };

@@ -3,10 +3,16 @@ import { answerRequest, type Reply } from './answer.js';
 import { parseCommand } from './commands/parse.js';
 import { type Config, loadConfig } from './config.js';
 import type { AthenaEngine } from './engines/athena/athena-engine.js';
-import { createAwsClients } from './engines/aws-clients.js';
+import { type AwsClients, createAwsClients } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
+import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { systemClock } from './engines/retry.js';
 import { S3xError, UsageError } from './errors.js';
+import {
+  toCsv as bucketEventsCsv,
+  toJson as bucketEventsJson,
+  toText as bucketEventsText,
+} from './output/bucket-events-formats.js';
 import { helpText } from './output/help-text.js';
 import { toCsv, toJson, toText } from './output/object-answer-formats.js';
 import { sampleLogsDir } from './sample/sample-archive.js';
@@ -44,9 +50,11 @@ export async function runCli(
       return 0;
     }
     const config = loadConfig(env);
-    const engine = await openEngine(config, options.logs);
+    const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
+    const engine = await openEngine(config, options.logs, aws);
+    const lookupEvents = aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined;
     try {
-      const reply = await answerRequest(request, { engine });
+      const reply = await answerRequest(request, { engine, lookupEvents });
       return print(reply, options.format, io);
     } finally {
       await engine.close();
@@ -62,10 +70,10 @@ export async function runCli(
 }
 
 /** `--logs` (or S3X_LOGS_DIR, or the sample archive) for the local engine; Athena needs only its settings. */
-async function openEngine(config: Config, logsOption: string | undefined) {
+async function openEngine(config: Config, logsOption: string | undefined, aws: AwsClients | undefined) {
   if (config.engine === 'athena') {
     if (logsOption) throw new UsageError('--logs is for the local engine; S3X_ENGINE=athena reads the Athena table.');
-    return createEngine(config, { aws: createAwsClients(config.athena.region as string) }, systemClock);
+    return createEngine(config, { aws }, systemClock);
   }
   const logsDir = logsOption ?? config.logsDir ?? sampleLogsDir(config.dataDir);
   if (!existsSync(logsDir)) throw new UsageError(`No CloudTrail logs at ${logsDir}. Pass --logs DIR or set S3X_LOGS_DIR.`);
@@ -112,8 +120,12 @@ function print(reply: Reply, format: Format, io: Io): number {
       io.err(`s3x: \`${reply.command}\` is not available yet in this version of s3x.\n`.replaceAll('`', ''));
       return 3;
     case 'object-answer': {
-      const render = { text: toText, json: toJson, csv: toCsv }[format];
-      const output = render(reply.answer);
+      const output = { text: toText, json: toJson, csv: toCsv }[format](reply.answer);
+      io.out(output.endsWith('\n') ? output : `${output}\n`);
+      return 0;
+    }
+    case 'bucket-events': {
+      const output = { text: bucketEventsText, json: bucketEventsJson, csv: bucketEventsCsv }[format](reply.answer);
       io.out(output.endsWith('\n') ? output : `${output}\n`);
       return 0;
     }

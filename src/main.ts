@@ -5,6 +5,7 @@ import path from 'node:path';
 import { type Config, describeConfig, loadConfig } from './config.js';
 import { createAwsClients } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
+import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { systemClock } from './engines/retry.js';
 import { ConfigError, S3xError } from './errors.js';
 import { ensureSampleLogs } from './sample/sample-archive.js';
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
   const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
   const logsDir = config.engine === 'local' ? await resolveLogsDir(config) : undefined;
   const engine = await createEngine(config, { logsDir, aws }, systemClock);
-  const slack = createSlackApp(await slackOptions(config), { engine, now: () => new Date() });
+  // One LookupEvents source for the app: its pacing (2 requests/s) is per account and Region.
+  const lookupEvents = aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined;
+  const slack = createSlackApp(await slackOptions(config), { engine, lookupEvents, now: () => new Date() });
   const { port } = await slack.start();
 
   const source = logsDir

@@ -98,7 +98,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     summary: 'bucket-level (management) events',
     positional: { name: 'bucket', required: true },
     options: WINDOW,
-    available: false,
+    available: true,
   },
   { name: 'status', usage: 'status', summary: 'logging coverage per directory bucket', options: [], available: false },
   {

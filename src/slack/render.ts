@@ -1,4 +1,5 @@
 import type { Reply } from '../answer.js';
+import { buildBucketEventsMessage } from './blocks/bucket-events.js';
 import { buildHelpMessage } from './blocks/help.js';
 import type { SlackMessage } from './blocks/message.js';
 import { buildNotAvailableMessage } from './blocks/notice.js';
@@ -11,6 +12,8 @@ export function renderReply(reply: Reply): SlackMessage {
       return buildHelpMessage(reply.topic);
     case 'object-answer':
       return buildObjectAnswerMessage(reply.answer);
+    case 'bucket-events':
+      return buildBucketEventsMessage(reply.answer);
     case 'not-available':
       return buildNotAvailableMessage(reply.command);
   }

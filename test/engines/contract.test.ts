@@ -2,10 +2,11 @@ import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } fr
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/commands/parse.js';
-import type { ObjectQuestionRequest } from '../../src/commands/requests.js';
+import type { BucketEventsRequest, ObjectQuestionRequest } from '../../src/commands/requests.js';
 import { AthenaEngine } from '../../src/engines/athena/athena-engine.js';
 import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { askBucketEventsWithEngine } from '../../src/questions/bucket-events.js';
 import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
 import { askObjectQuestion } from '../../src/questions/object-question.js';
 import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
@@ -98,6 +99,24 @@ describe('the same question SQL on DuckDB and on (mocked) Athena', () => {
     expect(sent?.ExecutionParameters).toEqual(query.sql.params.map((p) => `'${p.replaceAll("'", "''")}'`));
     const { stats: _localStats, ...localRest } = localAnswer;
     const { stats: _athenaStats, ...athenaRest } = athenaAnswer;
+    expect(athenaRest).toEqual(localRest);
+  });
+
+  it('bucket-events gives identical answers', async () => {
+    const request = parseCommand(['bucket-events', facts.plantedBucket, '--since', '4d'], END) as BucketEventsRequest;
+    const recorder = new RecordingEngine(local);
+    const localAnswer = await askBucketEventsWithEngine(request, recorder);
+    const { query, result } = recorder.last as { query: EngineQuery; result: EngineResult };
+    expect(localAnswer.events.length).toBeGreaterThan(0);
+
+    athenaMock.reset();
+    athenaMock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'contract' });
+    athenaMock.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1 } } });
+    mockPages(athenaMock, athenaPages(Object.keys(result.rows[0] ?? {}), result.rows, 2));
+    const athenaAnswer = await askBucketEventsWithEngine(request, athenaEngine());
+    expect(athenaMock.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input.QueryString).toBe(query.sql.text);
+    const { stats: _l, ...localRest } = localAnswer;
+    const { stats: _a, ...athenaRest } = athenaAnswer;
     expect(athenaRest).toEqual(localRest);
   });
 });

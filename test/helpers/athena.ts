@@ -1,3 +1,4 @@
+import type { AthenaClient, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-athena';
 import { GetQueryResultsCommand, type GetQueryResultsCommandOutput } from '@aws-sdk/client-athena';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import type { Row } from '../../src/engines/engine.js';
@@ -41,7 +42,10 @@ export function athenaPages(columns: string[], rows: Row[], pageSize = 1000): Ar
 }
 
 /** Serve pages in order, keyed by NextToken. */
-export function mockPages(mock: AwsStub<any, any, any>, pages: Array<Partial<GetQueryResultsCommandOutput>>): void {
+export function mockPages(
+  mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, AthenaClient['config']>,
+  pages: Array<Partial<GetQueryResultsCommandOutput>>,
+): void {
   mock.on(GetQueryResultsCommand).callsFake((input: { NextToken?: string }) => {
     const index = input.NextToken ? Number(input.NextToken.replace('page-', '')) : 0;
     return pages[index];

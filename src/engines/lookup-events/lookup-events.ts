@@ -11,16 +11,17 @@ import { EngineError } from '../../errors.js';
 import { type BucketEventsAnswer, type ManagementEvent, summarizeRequestParameters } from '../../questions/bucket-events.js';
 import { MAX_ROWS } from '../../questions/object-events.js';
 import { formatInstant } from '../../time/window.js';
+import type { Clock } from '../retry.js';
 
 /** CloudTrail event history (LookupEvents) keeps this many days. */
-export const LOOKUP_EVENTS_RETENTION_DAYS = 90;
+const LOOKUP_EVENTS_RETENTION_DAYS = 90;
 /** The largest page LookupEvents returns. */
-export const LOOKUP_EVENTS_PAGE_SIZE = 50;
+const LOOKUP_EVENTS_PAGE_SIZE = 50;
 /** Attempts per call when CloudTrail throttles, the first included. */
-export const LOOKUP_EVENTS_MAX_ATTEMPTS = 5;
+const LOOKUP_EVENTS_MAX_ATTEMPTS = 5;
 /** Full-jitter backoff: retry n (from 1) waits random() × min(cap, base × 2^(n-1)). */
-export const BACKOFF_BASE_MS = 1000;
-export const BACKOFF_CAP_MS = 20_000;
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_CAP_MS = 20_000;
 
 const DAY_MS = 24 * 3600_000;
 const DEFAULT_MAX_PAGES = 40;
@@ -29,12 +30,7 @@ const DEFAULT_MIN_INTERVAL_MS = 500;
 
 export const RETENTION_WARNING = 'LookupEvents keeps 90 days; older bucket events need the Athena table.';
 
-export interface LookupEventsClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-  /** In [0, 1), for backoff jitter. */
-  random(): number;
-}
+export type LookupEventsClock = Clock;
 
 export interface LookupEventsOptions {
   clock: LookupEventsClock;
@@ -76,77 +72,64 @@ export class LookupEventsSource {
       warnings.push(`${RETENTION_WARNING} Searched from ${formatInstant(earliest)} only.`);
     }
 
-    const matches: ManagementEvent[] = [];
-    const seenIds = new Set<string>();
-    let readOnlyHidden = 0;
-    let returned = 0;
-    let unreadable = 0;
-    let newest: Date | undefined;
-
-    if (since < until) {
-      const input: LookupEventsCommandInput = {
-        // A named bucket has one source, so this is the single attribute LookupEvents allows.
-        LookupAttributes: sources.map((source) => ({ AttributeKey: 'EventSource', AttributeValue: source })),
-        StartTime: since,
-        EndTime: until,
-        MaxResults: LOOKUP_EVENTS_PAGE_SIZE,
-      };
-      let nextToken: string | undefined;
-      let pages = 0;
-      do {
-        // A NextToken is only valid with the exact parameters of the first call.
-        const page = await this.send(nextToken === undefined ? input : { ...input, NextToken: nextToken });
-        pages += 1;
-        nextToken = page.NextToken;
-        for (const item of page.Events ?? []) {
-          returned += 1;
-          if (item.EventTime && (!newest || item.EventTime > newest)) newest = item.EventTime;
-          const record = parseRecord(item.CloudTrailEvent);
-          if (record === undefined) {
-            unreadable += 1;
-            continue;
-          }
-          if (bucketNameOf(record) !== request.bucket) continue;
-          // EndTime is inclusive at LookupEvents; the window is half-open, as in the SQL.
-          if (item.EventTime && item.EventTime >= until) continue;
-          const event = toManagementEvent(record, item);
-          if (seenIds.has(event.eventId)) continue;
-          seenIds.add(event.eventId);
-          if (event.readOnly === true) readOnlyHidden += 1;
-          else matches.push(event);
-        }
-      } while (nextToken !== undefined && pages < this.maxPages);
-
-      if (nextToken !== undefined) {
-        warnings.push(
-          `Stopped after ${pages} pages (${returned.toLocaleString('en-US')} events) of CloudTrail event history, so this answer ` +
-            'is partial: it holds only the newest events. Narrow --since/--until to see the rest.',
-        );
-      }
+    const history =
+      since < until
+        ? await this.readHistory({
+            // A named bucket has one source, so this is the single attribute LookupEvents allows.
+            LookupAttributes: sources.map((source) => ({ AttributeKey: 'EventSource', AttributeValue: source })),
+            StartTime: since,
+            EndTime: until,
+            MaxResults: LOOKUP_EVENTS_PAGE_SIZE,
+          })
+        : { items: [], pages: 0, truncated: false };
+    if (history.truncated) {
+      warnings.push(
+        `Stopped after ${history.pages} pages (${history.items.length.toLocaleString('en-US')} events) of CloudTrail event ` +
+          'history, so this answer is partial: it holds only the newest events. Narrow --since/--until to see the rest.',
+      );
     }
-    if (unreadable > 0) warnings.push(`${unreadable} events from CloudTrail carried no readable record and were skipped.`);
-
-    matches.sort((a, b) =>
-      a.eventTime === b.eventTime ? a.eventId.localeCompare(b.eventId) : a.eventTime < b.eventTime ? 1 : -1,
+    const selected = selectBucketEvents(history.items, request.bucket, until);
+    if (selected.unreadable > 0) {
+      const events = selected.unreadable === 1 ? '1 event' : `${selected.unreadable.toLocaleString('en-US')} events`;
+      warnings.push(`Skipped ${events} from CloudTrail that carried no readable record.`);
+    }
+    const newest = history.items.reduce<Date | undefined>(
+      (max, item) => (item.EventTime && (!max || item.EventTime > max) ? item.EventTime : max),
+      undefined,
     );
     return {
       question: 'bucket-events',
       bucket: request.bucket,
       sources,
       window: request.window,
-      events: matches.slice(0, MAX_ROWS),
-      totalMatches: matches.length,
-      readOnlyHidden,
+      events: selected.changes.slice(0, MAX_ROWS),
+      totalMatches: selected.changes.length,
+      readOnlyHidden: selected.readOnlyHidden,
       stats: {
         engine: 'lookup-events',
         bytesScanned: 0,
-        eventsScanned: returned,
+        eventsScanned: history.items.length,
         unreadableFiles: [],
         elapsedMs: clock.now() - started,
         warnings,
         newestEventTime: newest === undefined ? undefined : formatInstant(newest),
       },
     };
+  }
+
+  /** Every page of one lookup, newest first, up to maxPages. */
+  private async readHistory(input: LookupEventsCommandInput): Promise<{ items: Event[]; pages: number; truncated: boolean }> {
+    const items: Event[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      // A NextToken is only valid with the exact parameters of the first call.
+      const page = await this.send(nextToken === undefined ? input : { ...input, NextToken: nextToken });
+      pages += 1;
+      items.push(...(page.Events ?? []));
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined && pages < this.maxPages);
+    return { items, pages, truncated: nextToken !== undefined };
   }
 
   /** One LookupEvents call: paced, retried with full-jitter backoff while CloudTrail throttles. */
@@ -181,6 +164,38 @@ export class LookupEventsSource {
 }
 
 type CloudTrailRecord = Record<string, unknown>;
+
+/**
+ * The bucket's own calls among everything its event source logged, as the SQL picks them:
+ * keyed on `requestParameters.bucketName`, de-duplicated on eventID, read-only calls counted apart.
+ */
+function selectBucketEvents(
+  items: readonly Event[],
+  bucket: string,
+  until: Date,
+): { changes: ManagementEvent[]; readOnlyHidden: number; unreadable: number } {
+  const changes: ManagementEvent[] = [];
+  const seenIds = new Set<string>();
+  let readOnlyHidden = 0;
+  let unreadable = 0;
+  for (const item of items) {
+    const record = parseRecord(item.CloudTrailEvent);
+    if (record === undefined) {
+      unreadable += 1;
+      continue;
+    }
+    if (bucketNameOf(record) !== bucket) continue;
+    // EndTime is inclusive at LookupEvents; the window is half-open, as in the SQL.
+    if (item.EventTime && item.EventTime >= until) continue;
+    const event = toManagementEvent(record, item);
+    if (seenIds.has(event.eventId)) continue;
+    seenIds.add(event.eventId);
+    if (event.readOnly === true) readOnlyHidden += 1;
+    else changes.push(event);
+  }
+  changes.sort((a, b) => (a.eventTime === b.eventTime ? a.eventId.localeCompare(b.eventId) : a.eventTime < b.eventTime ? 1 : -1));
+  return { changes, readOnlyHidden, unreadable };
+}
 
 function parseRecord(json: string | undefined): CloudTrailRecord | undefined {
   if (json === undefined) return undefined;

@@ -61,6 +61,8 @@ function describeRequest(request: S3xRequest): string {
       return `who read \`${request.key}\``;
     case 'history':
       return `the history of \`${request.key}\``;
+    case 'bucket-events':
+      return `bucket-level events on \`${request.bucket}\``;
     default:
       return request.command;
   }

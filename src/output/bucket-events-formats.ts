@@ -1,0 +1,246 @@
+import type { ScanStats } from '../engines/engine.js';
+import type { BucketEventsAnswer, ManagementEvent } from '../questions/bucket-events.js';
+import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
+import { formatInstant } from '../time/window.js';
+import {
+  ARN_MAX,
+  csvField,
+  formatBytes,
+  formatDuration,
+  formatUsd,
+  formatUtc,
+  type Markup,
+  PLAIN_MARKUP,
+} from './object-answer-formats.js';
+
+/** Calls that delete the bucket, open or drop its policy, or can expire its data: highlighted wherever shown. */
+const SENSITIVE_EVENT_NAMES: ReadonlySet<string> = new Set([
+  'DeleteBucket',
+  'DeleteBucketPolicy',
+  'PutBucketPolicy',
+  'PutBucketAcl',
+  'PutBucketLifecycle',
+  'PutBucketLifecycleConfiguration',
+  'DeleteBucketEncryption',
+]);
+
+const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';
+const UNREADABLE_LISTED = 3;
+const BUCKET_MAX = 80;
+
+export function isSensitive(event: ManagementEvent): boolean {
+  return SENSITIVE_EVENT_NAMES.has(event.eventName);
+}
+
+function formatCount(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** Who made the call: the ARN, or the AWS service behind it. */
+export function describeCaller(event: ManagementEvent, markup: Markup): string {
+  if (event.principalArn !== null) {
+    const via = event.invokedBy === null ? '' : ` via ${markup.code(event.invokedBy, 100)}`;
+    return `${markup.code(event.principalArn, ARN_MAX)}${via}`;
+  }
+  if (event.invokedBy !== null) return `${markup.code(event.invokedBy, 100)} (AWS service)`;
+  return event.principalType === null
+    ? 'an unidentified caller'
+    : `an unidentified ${markup.code(event.principalType, 40)} caller`;
+}
+
+function readOnlyNote(answer: BucketEventsAnswer): string {
+  return answer.readOnlyHidden > 0 ? `${formatCount(answer.readOnlyHidden, 'read-only call')} not shown` : '';
+}
+
+/** The one-line answer: how many calls changed (or tried to change) the bucket. */
+export function describeBucketEvents(answer: BucketEventsAnswer, markup: Markup): string {
+  const bucket = markup.code(answer.bucket, BUCKET_MAX);
+  const hidden = readOnlyNote(answer);
+  if (answer.totalMatches === 0 && answer.events.length === 0) {
+    return `No bucket-level changes to ${bucket} in the events searched${hidden === '' ? '' : ` (${hidden})`}.`;
+  }
+  const total = Math.max(answer.totalMatches, answer.events.length);
+  const failed = answer.events.filter((event) => event.errorCode !== null).length;
+  const sensitive = answer.events.filter((event) => event.errorCode === null && isSensitive(event)).length;
+  const fetched =
+    total > answer.events.length
+      ? `counts cover the newest ${answer.events.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`
+      : '';
+  const details = [
+    ...(sensitive > 0 ? [formatCount(sensitive, 'sensitive change')] : []),
+    ...(failed > 0 ? [formatCount(failed, 'failed attempt')] : []),
+    ...(fetched === '' ? [] : [fetched]),
+    ...(hidden === '' ? [] : [hidden]),
+  ];
+  const headline = markup.strong(`${formatCount(total, 'bucket-level change')} to ${bucket}`);
+  return `${headline}${details.length > 0 ? ` (${details.join('; ')})` : ''}.`;
+}
+
+/** The line for events not shown; undefined when every change is shown. */
+export function describeHiddenEvents(answer: BucketEventsAnswer, shown: number): string | undefined {
+  const total = Math.max(answer.totalMatches, answer.events.length);
+  const hidden = total - shown;
+  if (hidden <= 0) return undefined;
+  let line = `…and ${formatCount(hidden, 'more change')} (${total.toLocaleString('en-US')} in all).`;
+  if (total > answer.events.length) {
+    line += ` Only the newest ${answer.events.length.toLocaleString('en-US')} were fetched: narrow --since/--until to see the rest.`;
+  }
+  return line;
+}
+
+/** The footer facts: what was searched, how, what could not be read, how fresh. */
+export function describeBucketEventsScan(answer: BucketEventsAnswer, markup: Markup): string[] {
+  const { stats } = answer;
+  const sources = answer.sources.map((source) => markup.code(source, 60)).join(' and ');
+  const window = `${formatUtc(formatInstant(answer.window.since))} – ${formatUtc(formatInstant(answer.window.until))}`;
+  const lines = [
+    `Searched ${sources} management events of bucket ${markup.code(answer.bucket, BUCKET_MAX)}, ${window}.`,
+    describeHow(stats),
+    ...stats.warnings.map((warning) => `Warning: ${markup.text(warning, 400)}`),
+  ];
+  const unreadable = stats.unreadableFiles;
+  if (unreadable.length > 0) {
+    const listed = unreadable
+      .slice(0, UNREADABLE_LISTED)
+      .map((file) => `${markup.code(basename(file.path), 80)} (${markup.text(file.reason, 160)})`);
+    const more =
+      unreadable.length > UNREADABLE_LISTED ? ` and ${(unreadable.length - UNREADABLE_LISTED).toLocaleString('en-US')} more` : '';
+    lines.push(`Skipped ${formatCount(unreadable.length, 'unreadable file')}: ${listed.join(', ')}${more}.`);
+  }
+  lines.push(
+    stats.newestEventTime === undefined
+      ? `Log freshness unknown: the engine reported no newest event time. ${DELIVERY_NOTE}`
+      : `Logs complete up to ${markup.text(formatUtc(stats.newestEventTime), 40)}; ${DELIVERY_NOTE}`,
+  );
+  return lines;
+}
+
+/** How the answer was read: LookupEvents calls, or a scan of the trail's files. */
+function describeHow(stats: ScanStats): string {
+  const elapsed = formatDuration(stats.elapsedMs);
+  if (stats.engine === 'lookup-events') {
+    return `Read ${formatCount(stats.eventsScanned ?? 0, 'event')} from CloudTrail event history (LookupEvents) in ${elapsed}.`;
+  }
+  const read = [
+    ...(stats.filesScanned === undefined ? [] : [formatCount(stats.filesScanned, 'file')]),
+    ...(stats.eventsScanned === undefined ? [] : [formatCount(stats.eventsScanned, 'event')]),
+    `${formatBytes(stats.bytesScanned)} read`,
+  ];
+  const cost = stats.costUsd === undefined ? '' : `, cost ${formatUsd(stats.costUsd)}`;
+  const reused = stats.reusedResult ? ' (a cached result of the same query, reused)' : '';
+  return `Scanned ${read.join(', ')}${cost} by the ${stats.engine} engine in ${elapsed}${reused}.`;
+}
+
+function basename(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1) || path;
+}
+
+/** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
+export function toJson(answer: BucketEventsAnswer): string {
+  const { stats } = answer;
+  const document = {
+    events: answer.events.map((event) => ({
+      eventId: event.eventId,
+      eventTime: event.eventTime,
+      eventName: event.eventName,
+      eventSource: event.eventSource,
+      region: event.region,
+      principalArn: event.principalArn,
+      principalType: event.principalType,
+      invokedBy: event.invokedBy,
+      sourceIp: event.sourceIp,
+      userAgent: event.userAgent,
+      errorCode: event.errorCode,
+      errorMessage: event.errorMessage,
+      requestSummary: event.requestSummary,
+    })),
+    scanned: {
+      engine: stats.engine,
+      files: stats.filesScanned ?? null,
+      events: stats.eventsScanned ?? null,
+      bytes: stats.bytesScanned,
+      costUsd: stats.costUsd ?? null,
+      unreadableFiles: stats.unreadableFiles.map((file) => ({ path: file.path, reason: file.reason })),
+      newestEventTime: stats.newestEventTime ?? null,
+      elapsedMs: stats.elapsedMs,
+      warnings: stats.warnings,
+    },
+    question: answer.question,
+    searched: {
+      sources: answer.sources,
+      bucket: answer.bucket,
+      since: formatInstant(answer.window.since),
+      until: formatInstant(answer.window.until),
+    },
+    totalMatches: answer.totalMatches,
+    readOnlyHidden: answer.readOnlyHidden,
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+const CSV_COLUMNS = [
+  'eventTime',
+  'eventName',
+  'principalArn',
+  'principalType',
+  'invokedBy',
+  'sourceIp',
+  'userAgent',
+  'errorCode',
+  'errorMessage',
+  'requestSummary',
+  'region',
+  'eventSource',
+  'eventId',
+] as const satisfies readonly (keyof ManagementEvent)[];
+
+/** RFC 4180 CSV (CRLF line ends), one row per event, fields made inert as in the object answers. */
+export function toCsv(answer: BucketEventsAnswer): string {
+  const rows = [
+    CSV_COLUMNS.join(','),
+    ...answer.events.map((event) => CSV_COLUMNS.map((column) => csvField(event[column])).join(',')),
+  ];
+  return rows.map((row) => `${row}\r\n`).join('');
+}
+
+interface Column {
+  title: string;
+  max: number;
+  cell(event: ManagementEvent): string;
+}
+
+const TEXT_COLUMNS: readonly Column[] = [
+  { title: 'TIME (UTC)', max: 30, cell: (e) => formatUtc(e.eventTime).replace(/ UTC$/, '') },
+  { title: 'OPERATION', max: 40, cell: (e) => e.eventName },
+  { title: 'NOTE', max: 10, cell: (e) => (isSensitive(e) ? 'SENSITIVE' : '') },
+  { title: 'PRINCIPAL', max: 120, cell: (e) => describeCaller(e, PLAIN_MARKUP) },
+  { title: 'SOURCE IP', max: 45, cell: (e) => e.sourceIp ?? '' },
+  { title: 'RESULT', max: 60, cell: (e) => (e.errorCode === null ? 'ok' : `FAILED ${e.errorCode}`) },
+  { title: 'REQUEST', max: 120, cell: (e) => e.requestSummary ?? '' },
+];
+
+/** Aligned columns; a column empty for every event is left out. */
+function formatTable(events: readonly ManagementEvent[]): string[] {
+  const cells = events.map((event) =>
+    TEXT_COLUMNS.map((column) => truncate(showControlCharacters(column.cell(event)), column.max)),
+  );
+  const shown = TEXT_COLUMNS.flatMap((_, i) => (cells.some((row) => (row[i] ?? '') !== '') ? [i] : []));
+  const widths = shown.map((i) => Math.max(TEXT_COLUMNS[i]?.title.length ?? 0, ...cells.map((row) => row[i]?.length ?? 0)));
+  const line = (values: string[]): string =>
+    values
+      .map((value, n) => value.padEnd(widths[n] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(shown.map((i) => TEXT_COLUMNS[i]?.title ?? '')), ...cells.map((row) => line(shown.map((i) => row[i] ?? '')))];
+}
+
+/** A readable report for a terminal: the answer, the events as a table, and the footer facts. */
+export function toText(answer: BucketEventsAnswer): string {
+  const lines = [describeBucketEvents(answer, PLAIN_MARKUP)];
+  if (answer.events.length > 0) lines.push('', ...formatTable(answer.events));
+  const hidden = describeHiddenEvents(answer, answer.events.length);
+  if (hidden) lines.push('', hidden);
+  lines.push('', ...describeBucketEventsScan(answer, PLAIN_MARKUP));
+  return `${lines.join('\n')}\n`;
+}
