@@ -111,7 +111,9 @@ describe('the same question SQL on DuckDB and on (mocked) Athena', () => {
 
     athenaMock.reset();
     athenaMock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'contract' });
-    athenaMock.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1 } } });
+    athenaMock
+      .on(GetQueryExecutionCommand)
+      .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1 } } });
     mockPages(athenaMock, athenaPages(Object.keys(result.rows[0] ?? {}), result.rows, 2));
     const athenaAnswer = await askBucketEventsWithEngine(request, athenaEngine());
     expect(athenaMock.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input.QueryString).toBe(query.sql.text);
