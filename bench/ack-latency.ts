@@ -13,6 +13,8 @@ import path from 'node:path';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
 import { generateArchive } from '../src/sample/generate.js';
 import { createSlackApp } from '../src/slack/app.js';
+import { AnswerStore } from '../src/store/answer-store.js';
+import { openDatabase } from '../src/store/database.js';
 import { postSigned, SIGNING_SECRET, slashCommandBody } from '../test/helpers/slack.js';
 
 const requests = Number(process.argv[2] ?? 200);
@@ -28,7 +30,12 @@ const slack = createSlackApp(
     logLevel: 'error',
     botIdentity: { botId: 'B', botUserId: 'U' },
   },
-  { engine, now: () => new Date() },
+  {
+    engine,
+    now: () => new Date(),
+    store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
+    access: { channels: [], users: [], groups: [] },
+  },
 );
 const { port } = await slack.start();
 

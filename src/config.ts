@@ -4,6 +4,20 @@ import { ConfigError } from './errors.js';
 const SQL_NAME = /^[a-z_][a-z0-9_]{0,127}$/;
 const SQL_NAME_MESSAGE = 'must be a lowercase SQL name (letters, digits, _)';
 
+/** A comma-separated list of Slack ids; empty means "no restriction". */
+function idList(pattern: RegExp, what: string) {
+  return z
+    .string()
+    .default('')
+    .transform((text) =>
+      text
+        .split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== ''),
+    )
+    .refine((ids) => ids.every((id) => pattern.test(id)), `must be a comma-separated list of ${what}`);
+}
+
 const optionalString = z
   .string()
   .trim()
@@ -68,6 +82,9 @@ export const configSchema = z
     ),
     ATHENA_QUERY_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
     ATHENA_RESULT_REUSE_MINUTES: z.coerce.number().int().min(0).max(10080).default(5),
+    S3X_ALLOWED_CHANNELS: idList(/^[CDG][A-Z0-9]{2,}$/, 'channel ids like C0123ABCD'),
+    S3X_ALLOWED_USERS: idList(/^[UW][A-Z0-9]{2,}$/, 'user ids like U0123ABCD'),
+    S3X_ALLOWED_GROUPS: idList(/^S[A-Z0-9]{2,}$/, 'user group ids like S0123ABCD'),
     S3X_MAX_SCAN_BYTES: optionalString.pipe(
       z.string().regex(/^\d+$/, 'must be a whole number of bytes').transform(Number).optional(),
     ),
@@ -121,6 +138,7 @@ export interface Config {
   };
   engine: 'local' | 'athena';
   athena: AthenaConfig;
+  access: { channels: string[]; users: string[]; groups: string[] };
   /** Refuse questions whose estimated scan is larger (Athena). */
   maxScanBytes?: number;
   logsDir?: string;
@@ -158,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       queryTimeoutMs: raw.ATHENA_QUERY_TIMEOUT_SECONDS * 1000,
       resultReuseMinutes: raw.ATHENA_RESULT_REUSE_MINUTES,
     },
+    access: { channels: raw.S3X_ALLOWED_CHANNELS, users: raw.S3X_ALLOWED_USERS, groups: raw.S3X_ALLOWED_GROUPS },
     maxScanBytes: raw.S3X_MAX_SCAN_BYTES,
     logsDir: raw.S3X_LOGS_DIR,
     dataDir: raw.S3X_DATA_DIR,

@@ -10,6 +10,8 @@ import { systemClock } from './engines/retry.js';
 import { ConfigError, S3xError } from './errors.js';
 import { ensureSampleLogs } from './sample/sample-archive.js';
 import { createSlackApp, type SlackAppOptions } from './slack/app.js';
+import { AnswerStore } from './store/answer-store.js';
+import { openDatabase } from './store/database.js';
 
 /** Composition root: config → engine → Slack app; SIGTERM/SIGINT stop it cleanly. */
 async function main(): Promise<void> {
@@ -20,7 +22,14 @@ async function main(): Promise<void> {
   const engine = await createEngine(config, { logsDir, aws }, systemClock);
   // One LookupEvents source for the app: its pacing (2 requests/s) is per account and Region.
   const lookupEvents = aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined;
-  const slack = createSlackApp(await slackOptions(config), { engine, lookupEvents, now: () => new Date() });
+  const store = new AnswerStore(openDatabase(path.join(config.dataDir, 's3x.sqlite')), () => new Date());
+  const slack = createSlackApp(await slackOptions(config), {
+    engine,
+    lookupEvents,
+    store,
+    access: config.access,
+    now: () => new Date(),
+  });
   const { port } = await slack.start();
 
   const source = logsDir

@@ -5,7 +5,7 @@ import { type SqlFragment, sql, sqlConstant, sqlIdentifier, sqlJoin, sqlList } f
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 
 /** At most this many rows come back; the answer says how many more matched. */
-export const MAX_ROWS = 500;
+export const MAX_ROWS = 10_000;
 
 /** A session is valid for 5 minutes, so the CreateSession behind an event is at most this far back. */
 const SESSION_LOOKBACK_MS = 10 * 60_000;

@@ -1,6 +1,11 @@
 import type { Server } from 'node:http';
 import { App, LogLevel } from '@slack/bolt';
+import { CachedGroupMembers } from '../access/access-policy.js';
 import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
+import { registerExportCsvAction } from './listeners/actions/export-csv.js';
+import { registerPageAction } from './listeners/actions/page.js';
+import { registerShareAction } from './listeners/actions/share.js';
+import { registerShowEventAction } from './listeners/actions/show-event.js';
 import { type CommandDeps, registerS3xCommand } from './listeners/s3x-command.js';
 
 export interface SlackAppOptions {
@@ -26,7 +31,10 @@ export interface SlackApp {
 const LOG_LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
 
 /** The Bolt app: HTTP receiver (signed requests on /slack/events) or Socket Mode, plus /healthz. */
-export function createSlackApp(options: SlackAppOptions, deps: CommandDeps): SlackApp {
+/** What the app needs besides Slack settings; group membership is resolved through the app's own client. */
+export type SlackAppDeps = Omit<CommandDeps, 'groups'>;
+
+export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps): SlackApp {
   const socketMode = options.appToken !== undefined;
   const app = new App({
     token: options.botToken,
@@ -55,7 +63,16 @@ export function createSlackApp(options: SlackAppOptions, deps: CommandDeps): Sla
     // Last resort: listeners answer their own errors; this only records what escaped them.
     app.logger.error(`unhandled listener error: ${error.message}`);
   });
+  const groups = new CachedGroupMembers(async (usergroup) => {
+    const result = await app.client.usergroups.users.list({ usergroup });
+    return result.users ?? [];
+  }, Date.now);
+  const deps: CommandDeps = { ...appDeps, groups };
   registerS3xCommand(app, deps);
+  registerPageAction(app, deps);
+  registerShareAction(app, deps);
+  registerExportCsvAction(app, deps);
+  registerShowEventAction(app, deps);
 
   return {
     app,

@@ -4,3 +4,30 @@ export const SLASH_COMMAND = '/s3x';
 /** HTTP paths served beside Bolt. */
 export const EVENTS_PATH = '/slack/events';
 export const HEALTH_PATH = '/healthz';
+
+/** Every interactive element s3x renders; listeners and builders share these, and the manifest test reads them. */
+export const ACTIONS = {
+  /** value: `<answerId>:<page>`; two ids because action ids must be unique within a block. */
+  previousPage: 's3x_page_previous',
+  nextPage: 's3x_page_next',
+  /** value: `<answerId>` */
+  exportCsv: 's3x_export_csv',
+  /** value: `<answerId>` */
+  share: 's3x_share',
+  /** value: `<answerId>:<eventId>` */
+  showEvent: 's3x_show_event',
+  /** value: the bucket name */
+  enableLogging: 's3x_enable_logging',
+} as const;
+
+/** Modal callback ids. */
+export const VIEWS = {
+  eventRecord: 's3x_event_record',
+} as const;
+
+/** The bot scopes the code calls Web API methods with; manifest.yml must list exactly these. */
+export const BOT_SCOPES = [
+  'commands', // the /s3x slash command
+  'files:write', // Export CSV: files.getUploadURLExternal / files.completeUploadExternal
+  'usergroups:read', // S3X_ALLOWED_GROUPS: usergroups.users.list
+] as const;

@@ -1,11 +1,13 @@
 import type { Reply } from '../answer.js';
+import { type AnswerView, answerControls } from './blocks/answer-controls.js';
 import { buildBucketEventsMessage } from './blocks/bucket-events.js';
 import { buildHelpMessage } from './blocks/help.js';
+import { checkBlockLimits } from './blocks/limits.js';
 import type { SlackMessage } from './blocks/message.js';
 import { buildNotAvailableMessage } from './blocks/notice.js';
-import { buildObjectAnswerMessage } from './blocks/object-answer.js';
+import { buildObjectAnswerMessage, buildObjectAnswerPage, objectAnswerPageSize } from './blocks/object-answer.js';
 
-/** Pick the builder for a reply. */
+/** Pick the builder for a reply that is not stored (help, notices). */
 export function renderReply(reply: Reply): SlackMessage {
   switch (reply.kind) {
     case 'help':
@@ -17,4 +19,26 @@ export function renderReply(reply: Reply): SlackMessage {
     case 'not-available':
       return buildNotAvailableMessage(reply.command);
   }
+}
+
+/** Whether a reply is worth storing for paging, export and sharing. */
+export function isStorable(reply: Reply): boolean {
+  return reply.kind === 'object-answer' || reply.kind === 'bucket-events';
+}
+
+/** A stored answer, one page of it, with its buttons. */
+export function renderStoredReply(reply: Reply, answerId: string, page: number, shared: boolean): SlackMessage {
+  if (reply.kind === 'object-answer') {
+    const view: AnswerView = { answerId, page, pageSize: objectAnswerPageSize(reply.answer), shared };
+    return buildObjectAnswerPage(reply.answer, view);
+  }
+  const message = renderReply(reply);
+  const controls = answerControls({ answerId, page: 0, pageSize: Number.MAX_SAFE_INTEGER, shared }, itemCount(reply));
+  const withControls = { ...message, blocks: [...message.blocks, ...controls] };
+  // Controls are extras: a message already at Slack's limits goes out without them rather than failing.
+  return checkBlockLimits(withControls.blocks, 'message').length === 0 ? withControls : message;
+}
+
+function itemCount(reply: Reply): number {
+  return reply.kind === 'bucket-events' ? reply.answer.events.length : 0;
 }

@@ -94,3 +94,54 @@ async function readBody(req: IncomingMessage): Promise<string> {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** A block_actions payload for one button click, form-encoded as Slack sends it. */
+export function buttonClickBody(click: {
+  userId: string;
+  channelId?: string;
+  actionId: string;
+  value: string;
+  responseUrl: string;
+  triggerId?: string;
+}): string {
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0TEST', domain: 'test' },
+    user: { id: click.userId, username: click.userId.toLowerCase(), team_id: 'T0TEST' },
+    api_app_id: 'A0TEST',
+    token: 'deprecated-verification-token',
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: click.channelId ?? 'C0TEST', is_ephemeral: true },
+    trigger_id: click.triggerId ?? '123.456.trigger',
+    channel: { id: click.channelId ?? 'C0TEST', name: 'incident' },
+    response_url: click.responseUrl,
+    actions: [
+      {
+        type: 'button',
+        action_id: click.actionId,
+        block_id: 'b1',
+        text: { type: 'plain_text', text: 'x' },
+        value: click.value,
+        action_ts: '1700000001.000200',
+      },
+    ],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** Every button in a message's blocks (section accessories and actions elements). */
+export function buttonsIn(blocks: unknown): Array<{ action_id: string; value: string; text: string }> {
+  const found: Array<{ action_id: string; value: string; text: string }> = [];
+  for (const block of (blocks as Array<Record<string, unknown>>) ?? []) {
+    const candidates = [block.accessory, ...((block.elements as unknown[]) ?? [])] as Array<Record<string, unknown> | undefined>;
+    for (const element of candidates) {
+      if (element?.type === 'button') {
+        found.push({
+          action_id: String(element.action_id),
+          value: String(element.value),
+          text: String((element.text as { text: string }).text),
+        });
+      }
+    }
+  }
+  return found;
+}

@@ -8,6 +8,7 @@ import {
   summarizeRequestParameters,
   toBucketEventsAnswer,
 } from '../../src/questions/bucket-events.js';
+import { MAX_ROWS } from '../../src/questions/object-events.js';
 import { tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { REAL_DATASETS } from '../helpers/paths.js';
 
@@ -41,7 +42,7 @@ describe('buildBucketEventsQuery', () => {
       "x'--use1-az4--x-s3",
     ]);
     expect(query.sql.text).not.toContain("x'");
-    expect(query.sql.text).toMatch(/LIMIT 500$/);
+    expect(query.sql.text).toMatch(new RegExp(`LIMIT ${MAX_ROWS}$`));
     expect(query.days).toEqual({ from: '2026/11/01', to: '2026/11/03' });
   });
 

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { AnswerStore } from '../../src/store/answer-store.js';
+import { openDatabase } from '../../src/store/database.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { postSigned, ResponseUrlServer, SIGNING_SECRET, slackSignature, slashCommandBody } from '../helpers/slack.js';
 
@@ -32,7 +34,12 @@ beforeAll(async () => {
       logLevel: 'error',
       botIdentity: { botId: 'B1', botUserId: 'U1' },
     },
-    { engine, now: () => new Date('2026-11-24T00:00:00Z') },
+    {
+      engine,
+      now: () => new Date('2026-11-24T00:00:00Z'),
+      store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
+      access: { channels: [], users: [], groups: [] },
+    },
   );
   const { port } = await slack.start();
   baseUrl = `http://127.0.0.1:${port}`;

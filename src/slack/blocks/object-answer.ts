@@ -13,6 +13,7 @@ import {
   PLAIN_MARKUP,
 } from '../../output/object-answer-formats.js';
 import type { ObjectAnswer, ObjectEvent } from '../../questions/object-events.js';
+import { type AnswerView, answerControls, pageCount, showEventAccessory } from './answer-controls.js';
 import {
   blockTextLength,
   escapeAndTruncate,
@@ -88,6 +89,60 @@ export function buildObjectAnswerMessage(answer: ObjectAnswer): SlackMessage {
     ...footer,
   ];
   return buildMessage(describeAnswer(answer, PLAIN_MARKUP), blocks);
+}
+
+/**
+ * One page of a stored answer: the events of that page (exact matches first, then candidates, as
+ * the query ordered them), each with a Show event button, then Previous/Next, Export CSV and
+ * Share. Every event is on exactly one page, so walking the pages shows each once.
+ */
+export function buildObjectAnswerPage(answer: ObjectAnswer, view: AnswerView, coverageNote?: string): SlackMessage {
+  const caveat = coverageNote ? MRKDWN.text(coverageNote, 1200) : describeCoverageCaveat(answer, MRKDWN);
+  const summary = mrkdwnSection([describeAnswer(answer, MRKDWN), ...(caveat ? [caveat] : [])].join('\n'));
+  const pageEvents = answer.events.slice(view.page * view.pageSize, (view.page + 1) * view.pageSize);
+  const rows: KnownBlock[] = [];
+  let lastEvidence: ObjectEvent['evidence'] | undefined;
+  for (const event of pageEvents) {
+    if (event.evidence !== lastEvidence && answer.events.some((e) => e.evidence === 'candidate')) {
+      rows.push(headerBlock(event.evidence === 'exact' ? EXACT_HEADING : CANDIDATE_HEADING));
+      if (event.evidence === 'candidate') rows.push(contextBlock([escapeMrkdwn(CANDIDATE_NOTE)]));
+    }
+    lastEvidence = event.evidence;
+    const section = renderEvent(event) as KnownBlock & { accessory?: unknown };
+    const accessory = showEventAccessory(view.answerId, event.eventId);
+    rows.push(accessory ? ({ ...section, accessory } as KnownBlock) : section);
+  }
+  const unfetched = answer.totalMatches - answer.events.length;
+  const blocks = [
+    summary,
+    ...(rows.length > 0 ? [dividerBlock(), ...rows] : []),
+    ...(unfetched > 0 && view.page === pageCount(answer.events.length, view.pageSize) - 1
+      ? [
+          contextBlock([
+            escapeMrkdwn(
+              `${unfetched.toLocaleString('en-US')} more matches were not fetched: narrow --since/--until or add --bucket to see them.`,
+            ),
+          ]),
+        ]
+      : []),
+    dividerBlock(),
+    contextBlock(describeScan(answer, MRKDWN)),
+    ...answerControls(view, answer.events.length),
+  ];
+  return buildMessage(describeAnswer(answer, PLAIN_MARKUP), blocks);
+}
+
+/** Room left for event rows once summary, footer and controls are in. */
+const PAGE_TEXT_BUDGET = MAX_TOTAL_TEXT - 4_000;
+const MAX_PAGE_SIZE = 15;
+
+/**
+ * Events per page for this answer: as many as fit when every row is as long as its longest one,
+ * so every page of the answer fits Slack's limits and pages never shift.
+ */
+export function objectAnswerPageSize(answer: ObjectAnswer): number {
+  const longest = answer.events.reduce((max, event) => Math.max(max, blockTextLength(renderEvent(event)) + 150), 1);
+  return Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(PAGE_TEXT_BUDGET / longest)));
 }
 
 /** Take sections in order while they fit, leaving `reserve` for what comes after. */

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
+import { checkAccess } from '../../access/access-policy.js';
 import { type AnswerDeps, answerRequest, isInstant } from '../../answer.js';
 import { parseSlackText } from '../../commands/parse.js';
 import type { S3xRequest } from '../../commands/requests.js';
 import { S3xError, userMessageOf } from '../../errors.js';
 import { buildErrorMessage, buildWorkingMessage } from '../blocks/notice.js';
 import { SLASH_COMMAND } from '../ids.js';
-import { renderReply } from '../render.js';
+import { isStorable, renderReply, renderStoredReply } from '../render.js';
+import type { AnswerAccessDeps } from './answer-access.js';
 
-export interface CommandDeps extends AnswerDeps {
+export interface CommandDeps extends AnswerDeps, AnswerAccessDeps {
   now: () => Date;
 }
 
@@ -25,6 +27,15 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
       await ack({ response_type: 'ephemeral', ...buildErrorMessage(userMessageOf(error)) });
       return;
     }
+    if (request.command === 'help') {
+      await ack({ response_type: 'ephemeral', ...renderReply(await answerRequest(request, deps)) });
+      return;
+    }
+    const decision = await checkAccess(deps.access, { userId: command.user_id, channelId: command.channel_id }, deps.groups);
+    if (!decision.allowed) {
+      await ack({ response_type: 'ephemeral', ...buildErrorMessage(decision.reason) });
+      return;
+    }
     if (isInstant(request)) {
       await ack({ response_type: 'ephemeral', ...renderReply(await answerRequest(request, deps)) });
       return;
@@ -33,7 +44,16 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
 
     let message: ReturnType<typeof renderReply>;
     try {
-      message = renderReply(await answerRequest(request, deps));
+      const reply = await answerRequest(request, deps);
+      if (isStorable(reply)) {
+        const answerId = deps.store.save(
+          { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id },
+          reply,
+        );
+        message = renderStoredReply(reply, answerId, 0, false);
+      } else {
+        message = renderReply(reply);
+      }
     } catch (error) {
       const reference = randomUUID().slice(0, 8);
       if (error instanceof S3xError) logger.warn(`s3x ${request.command} failed (${error.code}): ${error.message}`);

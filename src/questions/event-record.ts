@@ -1,0 +1,24 @@
+import type { Engine, EngineQuery, Row, TableLayout } from '../engines/engine.js';
+import { sql, sqlIdentifier } from '../engines/sql.js';
+import { partitionRange, type TimeWindow } from '../time/window.js';
+import { partitionPredicate } from './object-events.js';
+
+/** The full record of one event (for "Show event"), looked up by eventID inside the answer's window. */
+export function buildEventRecordQuery(eventId: string, window: TimeWindow, table: TableLayout): EngineQuery {
+  const days = partitionRange(window);
+  return {
+    sql: sql`SELECT eventversion, useridentity, eventtime, eventsource, eventname, awsregion, sourceipaddress,
+  useragent, errorcode, errormessage, requestparameters, responseelements, additionaleventdata, requestid, eventid,
+  readonly, resources, eventtype, apiversion, recipientaccountid, serviceeventdetails, sharedeventid, vpcendpointid,
+  vpcendpointaccountid, eventcategory, addendum, sessioncredentialfromconsole, edgedevicedetails, tlsdetails
+FROM ${sqlIdentifier(table.name)}
+WHERE ${partitionPredicate(table, days)} AND eventid = ${eventId}
+LIMIT 1`,
+    days,
+  };
+}
+
+export async function fetchEventRecord(eventId: string, window: TimeWindow, engine: Engine): Promise<Row | undefined> {
+  const result = await engine.run(buildEventRecordQuery(eventId, window, engine.table));
+  return result.rows[0];
+}

@@ -1,0 +1,120 @@
+import {
+  BUCKET_MAX,
+  CODE_MAX,
+  coverageCaveat,
+  describeActivity,
+  describeActivityScan,
+  describeCaller,
+  describeMore,
+  failedNote,
+  formatNumber,
+} from '../../output/activity-formats.js';
+import { type Markup, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
+import type { ActivityAnswer } from '../../questions/activity.js';
+import {
+  blockTextLength,
+  escapeAndTruncate,
+  escapeMrkdwn,
+  inlineCode,
+  MAX_SECTION_TEXT,
+  MAX_TOTAL_TEXT,
+  showControlCharacters,
+} from './limits.js';
+import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
+
+export const MRKDWN: Markup = {
+  code: inlineCode,
+  text: (value, max) => escapeAndTruncate(showControlCharacters(value), max),
+  strong: (text) => `*${text}*`,
+};
+
+/** Room kept in a list for its "…and N more" line. */
+const MORE_LINE_RESERVE = 120;
+
+/** One list of an aggregate answer, as mrkdwn lines already escaped and sized, most important first. */
+export interface ListPart {
+  /** s3x's own wording, shown bold. */
+  title: string;
+  lines: readonly string[];
+  /** Groups in all, fetched or not (at least `lines.length`). */
+  total: number;
+  /** Noun for the "…and N more" line. */
+  one: string;
+  many?: string;
+}
+
+/**
+ * Summary, then each list in as many sections as it needs, then what was searched. The text
+ * left after the summary and footer is shared among the lists; lines that do not fit are
+ * counted in an "…and N more" line, with the groups the query did not fetch.
+ */
+export function buildAggregateMessage(
+  fallback: string,
+  opening: readonly string[],
+  parts: readonly ListPart[],
+  footer: string[],
+): SlackMessage {
+  const head = opening.map(mrkdwnSection);
+  const tail = [dividerBlock(), contextBlock(footer)];
+  const lists = parts.filter((part) => part.lines.length > 0);
+  let charsLeft = MAX_TOTAL_TEXT - blockTextLength([...head, ...tail]);
+  const body: KnownBlock[] = [];
+  lists.forEach((part, i) => {
+    const sections = renderPart(part, Math.floor(charsLeft / (lists.length - i)));
+    charsLeft -= blockTextLength(sections);
+    body.push(...sections);
+  });
+  return buildMessage(fallback, [...head, ...(body.length > 0 ? [dividerBlock(), ...body] : []), ...tail]);
+}
+
+function renderPart(part: ListPart, allowance: number): KnownBlock[] {
+  const title = `*${escapeMrkdwn(part.title)}*`;
+  const sections: string[][] = [[title]];
+  let sectionSize = title.length;
+  let used = title.length;
+  let shown = 0;
+  for (const line of part.lines) {
+    if (used + line.length + 1 > allowance - MORE_LINE_RESERVE) break;
+    if (sectionSize + line.length + 1 > MAX_SECTION_TEXT - MORE_LINE_RESERVE) {
+      sections.push([line]);
+      sectionSize = line.length;
+    } else {
+      sections.at(-1)?.push(line);
+      sectionSize += line.length + 1;
+    }
+    used += line.length + 1;
+    shown += 1;
+  }
+  const more = describeMore(shown, Math.max(part.total, part.lines.length), part.one, part.many);
+  if (more) sections.at(-1)?.push(`_${escapeMrkdwn(more)}_`);
+  return sections.map((lines) => mrkdwnSection(lines.join('\n')));
+}
+
+/** One bucket's activity: summary, operations, top principals, errors, then what was searched. */
+export function buildActivityMessage(answer: ActivityAnswer): SlackMessage {
+  const opening = [describeActivity(answer, MRKDWN)];
+  if (answer.totals.events === 0) opening.push(coverageCaveat(`bucket ${MRKDWN.code(answer.bucket, BUCKET_MAX)}`));
+  const parts: ListPart[] = [
+    {
+      title: 'Operations',
+      lines: answer.operations.map((o) => `${inlineCode(o.name, 60)} · ${formatNumber(o.count)}${failedNote(o.errors)}`),
+      total: answer.groupCounts.operations,
+      one: 'operation',
+    },
+    {
+      title: 'Top principals',
+      lines: answer.principals.map(
+        (p) => `${describeCaller(p.principal, MRKDWN)} · ${formatNumber(p.count)}${failedNote(p.errors)}`,
+      ),
+      total: answer.groupCounts.principals,
+      one: 'principal',
+    },
+    {
+      title: 'Errors',
+      lines: answer.errors.map((e) => `${inlineCode(e.code, CODE_MAX)} · ${formatNumber(e.count)}`),
+      total: answer.groupCounts.errors,
+      one: 'error code',
+    },
+  ];
+  return buildAggregateMessage(describeActivity(answer, PLAIN_MARKUP), opening, parts, describeActivityScan(answer, MRKDWN));
+}

@@ -1,0 +1,17 @@
+import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { Engine } from '../../../engines/engine.js';
+import { buildErrorMessage } from '../../blocks/notice.js';
+import type { AnswerAccessDeps } from '../answer-access.js';
+
+export interface ActionDeps extends AnswerAccessDeps {
+  engine: Engine;
+}
+
+export type ButtonClick = BlockAction<ButtonAction>;
+
+/** Tell only the clicker, never replacing the answer they clicked on. */
+export async function refuse(respond: RespondFn, message: string): Promise<void> {
+  await respond({ response_type: 'ephemeral', replace_original: false, ...buildErrorMessage(message) });
+}
+
+export type ActionRegistrar = (app: App, deps: ActionDeps) => void;

@@ -1,0 +1,48 @@
+import type { App } from '@slack/bolt';
+import type { Reply } from '../../../answer.js';
+import { toCsv as bucketEventsCsv } from '../../../output/bucket-events-formats.js';
+import { toCsv as objectAnswerCsv } from '../../../output/object-answer-formats.js';
+import { ACTIONS } from '../../ids.js';
+import { loadAnswerForClick } from '../answer-access.js';
+import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
+
+/** Export CSV: every stored row, uploaded to the conversation with files.uploadV2. */
+export function registerExportCsvAction(app: App, deps: ActionDeps): void {
+  app.action<ButtonClick>(ACTIONS.exportCsv, async ({ ack, body, action, respond, client, logger }) => {
+    await ack();
+    const answerId = action.value ?? '';
+    const channelId = body.channel?.id;
+    const lookup = await loadAnswerForClick(deps, { userId: body.user.id, channelId }, answerId);
+    if (!lookup.ok) return refuse(respond, lookup.message);
+    const csv = toCsv(lookup.answer.reply);
+    if (csv === undefined || !channelId) return refuse(respond, 'This answer has no rows to export.');
+    try {
+      await client.filesUploadV2({
+        channel_id: channelId,
+        filename: `s3x-${lookup.answer.command}-${answerId.slice(0, 8)}.csv`,
+        title: `s3x ${lookup.answer.command} export`,
+        content: csv,
+        initial_comment: `<@${body.user.id}> exported ${rowCount(lookup.answer.reply)} rows.`,
+      });
+    } catch (error) {
+      const code = (error as { data?: { error?: string } }).data?.error;
+      logger.warn(`Export CSV failed: ${code ?? (error instanceof Error ? error.message : 'unknown')}`);
+      return refuse(
+        respond,
+        code === 'not_in_channel' || code === 'channel_not_found'
+          ? 'Slack would not let s3x upload here: invite @s3x to this channel to export answers.'
+          : 'The CSV upload to Slack failed. Try again in a minute.',
+      );
+    }
+  });
+}
+
+function toCsv(reply: Reply): string | undefined {
+  if (reply.kind === 'object-answer') return objectAnswerCsv(reply.answer);
+  if (reply.kind === 'bucket-events') return bucketEventsCsv(reply.answer);
+  return undefined;
+}
+
+function rowCount(reply: Reply): number {
+  return reply.kind === 'object-answer' || reply.kind === 'bucket-events' ? reply.answer.events.length : 0;
+}

@@ -1,0 +1,46 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+
+/** Schema changes, applied in order once each; never edit a shipped step, add a new one. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE answers (
+     id TEXT PRIMARY KEY,
+     team_id TEXT,
+     user_id TEXT NOT NULL,
+     channel_id TEXT,
+     command TEXT NOT NULL,
+     reply_json TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   );
+   CREATE INDEX answers_created_at ON answers (created_at);`,
+];
+
+/**
+ * Open (or create) the state database: a real SQLite file in the data directory, WAL so readers
+ * never block the writer, a busy timeout so two replicas on one file wait instead of failing.
+ */
+export function openDatabase(file: string): SqliteDatabase {
+  if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: SqliteDatabase): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const applied = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+  MIGRATIONS.forEach((statement, index) => {
+    const version = index + 1;
+    if (applied.has(version)) return;
+    db.transaction(() => {
+      db.exec(statement);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
+    }).immediate();
+  });
+}

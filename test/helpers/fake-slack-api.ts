@@ -1,0 +1,113 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ApiCall {
+  method: string;
+  args: Record<string, unknown>;
+}
+
+/**
+ * A local stand-in for Slack's Web API (`SLACK_API_URL`): answers the methods s3x calls with
+ * Slack's response shapes and records every call. Uploaded file bodies are kept by file id.
+ */
+export class FakeSlackApi {
+  readonly calls: ApiCall[] = [];
+  readonly uploads = new Map<string, string>();
+  /** usergroup id → member ids */
+  readonly groups = new Map<string, string[]>();
+  /** Methods that answer `{ ok: false, error }`. */
+  readonly failures = new Map<string, string>();
+  private server?: Server;
+  private base = '';
+  private nextId = 1;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    const server = this.server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return `${this.base}/api/`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  callsOf(method: string): Array<Record<string, unknown>> {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  private async handle(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? '/', this.base);
+    if (url.pathname.startsWith('/upload/')) {
+      this.uploads.set(url.pathname.slice('/upload/'.length), uploadedContent(req.headers['content-type'] ?? '', body));
+      res.writeHead(200).end('OK');
+      return;
+    }
+    const method = url.pathname.replace(/^\/api\//, '');
+    const args = parseArgs(req.headers['content-type'] ?? '', body);
+    this.calls.push({ method, args });
+    const failure = this.failures.get(method);
+    const payload = failure ? { ok: false, error: failure } : this.answer(method, args);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+  }
+
+  private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    switch (method) {
+      case 'auth.test':
+        return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEST' };
+      case 'usergroups.users.list':
+        return { ok: true, users: this.groups.get(String(args.usergroup)) ?? [] };
+      case 'files.getUploadURLExternal': {
+        const id = `F${this.nextId++}`;
+        return { ok: true, file_id: id, upload_url: `${this.base}/upload/${id}` };
+      }
+      case 'files.completeUploadExternal':
+        return { ok: true, files: typeof args.files === 'string' ? JSON.parse(args.files) : (args.files ?? []) };
+      case 'views.open':
+        return { ok: true, view: { id: `V${this.nextId++}` } };
+      case 'views.update':
+        return { ok: true, view: { id: args.view_id } };
+      case 'chat.postMessage':
+        return { ok: true, channel: args.channel, ts: `${Date.now() / 1000}` };
+      default:
+        return { ok: true };
+    }
+  }
+}
+
+/** The file bytes of an upload: the first part of a multipart body, or the raw body. */
+function uploadedContent(contentType: string, body: Buffer): string {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  const text = body.toString('utf8');
+  if (!boundary) return text;
+  const delimiter = `--${boundary[1] ?? boundary[2]}`;
+  const part = text.split(delimiter)[1] ?? '';
+  const start = part.indexOf('\r\n\r\n');
+  return part.slice(start + 4, part.lastIndexOf('\r\n'));
+}
+
+function parseArgs(contentType: string, body: Buffer): Record<string, unknown> {
+  const text = body.toString('utf8');
+  if (contentType.includes('application/json')) return JSON.parse(text || '{}') as Record<string, unknown>;
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(text)) {
+    args[key] = /^[[{]/.test(value) ? safeJson(value) : value;
+  }
+  return args;
+}
+
+function safeJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
