@@ -8,14 +8,14 @@ import * as ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { OPTION_ARITY, type OptionName, SUBCOMMANDS } from '../src/commands/grammar.js';
-import { EVENTS_PATH, SLASH_COMMAND } from '../src/slack/ids.js';
+import { ACTIONS, BOT_SCOPES, EVENTS_PATH, SLASH_COMMAND } from '../src/slack/ids.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const manifestPath = path.join(repoRoot, 'manifest.yml');
 const schemaPath = path.resolve(repoRoot, '..', 'shared', 'schemas', 'slack-app-manifest.schema.1.0.0.json');
 
-/** The bot scopes s3x asks for; a new scope must be added here on purpose (and justified in manifest.yml). */
-const EXPECTED_BOT_SCOPES = ['commands'];
+/** The bot scopes the code uses (src/slack/ids.ts): the manifest must ask for exactly these. */
+const EXPECTED_BOT_SCOPES = [...BOT_SCOPES];
 
 interface SlashCommand {
   command?: string;
@@ -193,5 +193,26 @@ describe('manifest.yml matches the code', () => {
     expect(manifest.settings?.token_rotation_enabled).toBe(false);
     expect(manifest.features?.bot_user?.display_name).toBeTruthy();
     expect(slashCommand(manifest).should_escape).toBe(false);
+  });
+});
+
+describe('manifest.yml against the code', () => {
+  it('enables interactivity because the code registers button actions', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const text = readFileSync(new URL('../manifest.yml', import.meta.url), 'utf8');
+    const parsed = parse(text) as { settings?: { interactivity?: { is_enabled?: boolean } } };
+    expect(Object.values(ACTIONS).length).toBeGreaterThan(0);
+    expect(parsed.settings?.interactivity?.is_enabled).toBe(true);
+  });
+
+  it('lists in ids.ts every action id a listener registers, and each is handled once', async () => {
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const dir = new URL('../src/slack/listeners/actions/', import.meta.url);
+    const sources = readdirSync(dir)
+      .map((f) => readFileSync(new URL(f, dir), 'utf8'))
+      .join('\n');
+    const registered = [...sources.matchAll(/app\.action<[^>]*>\(ACTIONS\.(\w+)/g)].map((m) => m[1]);
+    expect([...registered].sort()).toEqual(Object.keys(ACTIONS).sort());
   });
 });

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { App, LogLevel } from '@slack/bolt';
 import { CachedGroupMembers } from '../access/access-policy.js';
 import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
+import { registerEnableLoggingAction } from './listeners/actions/enable-logging.js';
 import { registerExportCsvAction } from './listeners/actions/export-csv.js';
 import { registerPageAction } from './listeners/actions/page.js';
 import { registerShareAction } from './listeners/actions/share.js';
@@ -73,6 +74,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   registerShareAction(app, deps);
   registerExportCsvAction(app, deps);
   registerShowEventAction(app, deps);
+  registerEnableLoggingAction(app, deps);
 
   return {
     app,

@@ -45,8 +45,9 @@ export interface ListPart {
 
 /**
  * Summary, then each list in as many sections as it needs, then what was searched. The text
- * left after the summary and footer is shared among the lists; lines that do not fit are
- * counted in an "…and N more" line, with the groups the query did not fetch.
+ * left after the summary and footer is shared among the lists (a short list gives what it does
+ * not need to the others); lines that do not fit are counted in an "…and N more" line, with the
+ * groups the query did not fetch.
  */
 export function buildAggregateMessage(
   fallback: string,
@@ -57,14 +58,27 @@ export function buildAggregateMessage(
   const head = opening.map(mrkdwnSection);
   const tail = [dividerBlock(), contextBlock(footer)];
   const lists = parts.filter((part) => part.lines.length > 0);
-  let charsLeft = MAX_TOTAL_TEXT - blockTextLength([...head, ...tail]);
-  const body: KnownBlock[] = [];
-  lists.forEach((part, i) => {
-    const sections = renderPart(part, Math.floor(charsLeft / (lists.length - i)));
-    charsLeft -= blockTextLength(sections);
-    body.push(...sections);
-  });
+  const allowances = shareText(lists.map(fullSize), MAX_TOTAL_TEXT - blockTextLength([...head, ...tail]));
+  const body = lists.flatMap((part, i) => renderPart(part, allowances[i] ?? 0));
   return buildMessage(fallback, [...head, ...(body.length > 0 ? [dividerBlock(), ...body] : []), ...tail]);
+}
+
+/** Text a list needs to show every line it has. */
+function fullSize(part: ListPart): number {
+  return part.title.length + 2 + part.lines.reduce((sum, line) => sum + line.length + 1, 0) + MORE_LINE_RESERVE;
+}
+
+/** Split `available` among needs, smallest need first, none getting more than it needs or its fair share of what is left. */
+function shareText(needs: readonly number[], available: number): number[] {
+  const shares = needs.map(() => 0);
+  let left = available;
+  const order = needs.map((need, i) => ({ need, i })).sort((a, b) => a.need - b.need);
+  order.forEach(({ need, i }, n) => {
+    const share = Math.min(need, Math.floor(left / (order.length - n)));
+    shares[i] = share;
+    left -= share;
+  });
+  return shares;
 }
 
 function renderPart(part: ListPart, allowance: number): KnownBlock[] {

@@ -1,0 +1,35 @@
+import { coverageCaveat, describeSpan, failedNote, formatNumber } from '../../output/activity-formats.js';
+import { ARN_MAX, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
+import { describeBucket, describePrincipal, describePrincipalScan } from '../../output/principal-formats.js';
+import type { PrincipalAnswer } from '../../questions/principal.js';
+import { buildAggregateMessage, type ListPart, MRKDWN } from './activity.js';
+import { inlineCode } from './limits.js';
+import type { SlackMessage } from './message.js';
+
+/** What one principal did: summary, one line per bucket and operation, its sessions, then what was searched. */
+export function buildPrincipalMessage(answer: PrincipalAnswer): SlackMessage {
+  const opening = [describePrincipal(answer, MRKDWN)];
+  if (answer.totals.events === 0) opening.push(coverageCaveat('the buckets this principal uses'));
+  const parts: ListPart[] = [
+    {
+      title: 'By bucket and operation',
+      lines: answer.rows.map(
+        (row) =>
+          `${describeBucket(row.bucket, MRKDWN)} · ${inlineCode(row.operation, 60)} · ${formatNumber(row.count)}` +
+          `${failedNote(row.errors)} · ${describeSpan(row.firstEvent, row.lastEvent, MRKDWN)}`,
+      ),
+      total: answer.totalRows,
+      one: 'bucket-and-operation group',
+    },
+  ];
+  // An exact ARN is its own only session; roles and names are worth breaking down.
+  if (answer.matchedAs !== 'arn') {
+    parts.push({
+      title: 'Sessions',
+      lines: answer.topSessions.map((session) => `${inlineCode(session.arn, ARN_MAX)} · ${formatNumber(session.count)}`),
+      total: answer.sessions,
+      one: 'session',
+    });
+  }
+  return buildAggregateMessage(describePrincipal(answer, PLAIN_MARKUP), opening, parts, describePrincipalScan(answer, MRKDWN));
+}
