@@ -52,6 +52,8 @@ export interface EngineResult {
 /** Runs question SQL. Implementations: local (DuckDB over files), athena. */
 export interface Engine {
   readonly table: TableLayout;
+  /** Its stats carry `newestEventTime` by themselves (the local engine reads every file's newest event). */
+  readonly reportsFreshness: boolean;
   run(query: EngineQuery): Promise<EngineResult>;
   close(): Promise<void>;
 }

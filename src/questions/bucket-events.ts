@@ -3,6 +3,7 @@ import type { BucketEventsRequest } from '../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
+import { runWithFreshness } from './freshness.js';
 import { MAX_ROWS, partitionPredicate } from './object-events.js';
 
 /** Longest request summary kept: enough to recognise a policy, short enough for a message line. */
@@ -186,6 +187,6 @@ export function toBucketEventsAnswer(request: BucketEventsRequest, rows: Row[], 
 
 /** Run the question on an engine (the trail table: local or Athena) and shape the answer. */
 export async function askBucketEventsWithEngine(request: BucketEventsRequest, engine: Engine): Promise<BucketEventsAnswer> {
-  const result = await engine.run(buildBucketEventsQuery(request, engine.table));
+  const result = await runWithFreshness(engine, buildBucketEventsQuery(request, engine.table));
   return toBucketEventsAnswer(request, result.rows, result.stats);
 }

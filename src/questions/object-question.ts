@@ -1,5 +1,6 @@
 import type { ObjectQuestionName, ObjectQuestionRequest } from '../commands/requests.js';
 import type { Engine, EngineQuery, TableLayout } from '../engines/engine.js';
+import { runWithFreshness } from './freshness.js';
 import { buildObjectEventsQuery, type ObjectAnswer, type ObjectEventsSpec, toObjectAnswer } from './object-events.js';
 
 /** A question about one key: which events count, and how to say it. */
@@ -20,6 +21,6 @@ export async function askObjectQuestion(
   request: ObjectQuestionRequest,
   engine: Engine,
 ): Promise<ObjectAnswer> {
-  const result = await engine.run(buildQuery(question, request, engine.table));
+  const result = await runWithFreshness(engine, buildQuery(question, request, engine.table));
   return toObjectAnswer(request, result.rows, result.stats);
 }

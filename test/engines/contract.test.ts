@@ -24,6 +24,7 @@ let facts: SampleFacts;
 
 /** Wraps the local engine to keep what it ran and returned. */
 class RecordingEngine implements Engine {
+  readonly reportsFreshness = true;
   last?: { query: EngineQuery; result: EngineResult };
   constructor(private readonly inner: Engine) {}
   get table() {

@@ -58,6 +58,7 @@ export function athenaCostUsd(bytes: number): number {
  */
 export class AthenaEngine implements Engine {
   readonly table: TableLayout;
+  readonly reportsFreshness = false;
   /** Bytes per partition-day seen so far, to estimate a question before running it. */
   private bytesPerDay?: number;
 

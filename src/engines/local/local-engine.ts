@@ -26,6 +26,7 @@ export interface LocalEngineOptions {
  */
 export class LocalEngine implements Engine {
   readonly table: TableLayout = { name: LOCAL_TABLE, partitionedByDay: true };
+  readonly reportsFreshness = true;
   private readonly fileStats = new Map<string, FileStats>();
   private layout?: ArchiveLayout;
 

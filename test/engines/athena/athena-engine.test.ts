@@ -151,8 +151,10 @@ describe('AthenaEngine: polling, paging, costs', () => {
       .resolvesOnce({ QueryExecution: { Status: { State: 'QUEUED' } } })
       .resolves(succeeded());
     const { engine: athenaEngine, clock } = engine();
-    const answer = await askObjectQuestion(OBJECT_QUESTION_TABLE['who-deleted'], request('who-deleted', 'k'), athenaEngine);
-    expect(answer.events).toHaveLength(1);
+    const result = await athenaEngine.run(
+      buildQuery(OBJECT_QUESTION_TABLE['who-deleted'], request('who-deleted', 'k'), athenaEngine.table),
+    );
+    expect(result.rows).toHaveLength(1);
     expect(clock.sleeps).toEqual([250, 400, 640]);
   });
 
@@ -200,8 +202,10 @@ describe('AthenaEngine: failures the user sees', () => {
     const tooMany = Object.assign(new Error('Too many queries'), { name: 'TooManyRequestsException' });
     athena.on(StartQueryExecutionCommand).rejectsOnce(throttled).rejectsOnce(tooMany).resolves({ QueryExecutionId: 'q-1' });
     const { engine: athenaEngine, clock } = engine();
-    const answer = await askObjectQuestion(OBJECT_QUESTION_TABLE['who-deleted'], request('who-deleted', 'k'), athenaEngine);
-    expect(answer.events).toHaveLength(1);
+    const result = await athenaEngine.run(
+      buildQuery(OBJECT_QUESTION_TABLE['who-deleted'], request('who-deleted', 'k'), athenaEngine.table),
+    );
+    expect(result.rows).toHaveLength(1);
     expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(3);
     expect(clock.sleeps.slice(0, 2)).toEqual([100, 200]); // random 0.5 × 200·2^n
   });
@@ -318,5 +322,27 @@ describe('AthenaEngine: failures the user sees', () => {
       ),
     ).rejects.toMatchObject({ userMessage: expect.stringMatching(/about 28\.4 GB .* over the 5\.0 GB limit .*about 4 day/) });
     expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
+  });
+
+  it('asks for freshness in parallel, scanning only the last three delivery days', async () => {
+    athena.on(StartQueryExecutionCommand).callsFake((input: { QueryString: string }) => ({
+      QueryExecutionId: input.QueryString.startsWith('SELECT max(eventtime)') ? 'fresh' : 'main',
+    }));
+    athena
+      .on(GetQueryResultsCommand)
+      .callsFake((input: { QueryExecutionId: string }) =>
+        input.QueryExecutionId === 'fresh'
+          ? athenaPages(['newest'], [{ newest: '2026-11-24T11:52:00Z' }])[0]
+          : athenaPages(COLUMNS, [row(1, { object_key: 'k' })])[0],
+      );
+    const { engine: athenaEngine } = engine();
+    const answer = await askObjectQuestion(OBJECT_QUESTION_TABLE['who-deleted'], request('who-deleted', 'k'), athenaEngine);
+    expect(answer.stats.newestEventTime).toBe('2026-11-24T11:52:00Z');
+    const fresh = athena
+      .commandCalls(StartQueryExecutionCommand)
+      .map((c) => c.args[0].input)
+      .find((i) => i.QueryString?.startsWith('SELECT max'));
+    // The window ends 2026-11-24 12:00, so its folders run to 2026/11/25.
+    expect(fresh?.ExecutionParameters?.slice(0, 2)).toEqual(["'2026/11/23'", "'2026/11/25'"]);
   });
 });
