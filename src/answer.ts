@@ -2,16 +2,22 @@ import { findSubcommand } from './commands/grammar.js';
 import type { S3xRequest } from './commands/requests.js';
 import type { Engine } from './engines/engine.js';
 import type { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
+import { type ActivityAnswer, askActivity } from './questions/activity.js';
 import { askBucketEventsWithEngine, type BucketEventsAnswer } from './questions/bucket-events.js';
+import { askDenied, type DeniedAnswer } from './questions/denied.js';
 import { OBJECT_QUESTION_TABLE } from './questions/index.js';
 import type { ObjectAnswer } from './questions/object-events.js';
 import { askObjectQuestion } from './questions/object-question.js';
+import { askPrincipal, type PrincipalAnswer } from './questions/principal.js';
 
 /** What s3x says back, before it is rendered for Slack or a terminal. */
 export type Reply =
   | { kind: 'help'; topic?: string }
   | { kind: 'object-answer'; answer: ObjectAnswer }
   | { kind: 'bucket-events'; answer: BucketEventsAnswer }
+  | { kind: 'activity'; answer: ActivityAnswer }
+  | { kind: 'principal'; answer: PrincipalAnswer }
+  | { kind: 'denied'; answer: DeniedAnswer }
   | { kind: 'not-available'; command: string };
 
 export interface AnswerDeps {
@@ -40,6 +46,12 @@ export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Prom
           ? await deps.lookupEvents.bucketEvents(request)
           : await askBucketEventsWithEngine(request, deps.engine),
       };
+    case 'activity':
+      return { kind: 'activity', answer: await askActivity(request, deps.engine) };
+    case 'principal':
+      return { kind: 'principal', answer: await askPrincipal(request, deps.engine) };
+    case 'denied':
+      return { kind: 'denied', answer: await askDenied(request, deps.engine) };
     default:
       return { kind: 'not-available', command: request.command };
   }

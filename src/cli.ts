@@ -8,13 +8,12 @@ import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { systemClock } from './engines/retry.js';
 import { S3xError, UsageError } from './errors.js';
-import {
-  toCsv as bucketEventsCsv,
-  toJson as bucketEventsJson,
-  toText as bucketEventsText,
-} from './output/bucket-events-formats.js';
+import * as activityFormats from './output/activity-formats.js';
+import * as bucketEventsFormats from './output/bucket-events-formats.js';
+import * as deniedFormats from './output/denied-formats.js';
 import { helpText } from './output/help-text.js';
-import { toCsv, toJson, toText } from './output/object-answer-formats.js';
+import * as objectAnswerFormats from './output/object-answer-formats.js';
+import * as principalFormats from './output/principal-formats.js';
 import { sampleLogsDir } from './sample/sample-archive.js';
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
 
@@ -119,17 +118,41 @@ function print(reply: Reply, format: Format, io: Io): number {
     case 'not-available':
       io.err(`s3x: \`${reply.command}\` is not available yet in this version of s3x.\n`.replaceAll('`', ''));
       return 3;
-    case 'object-answer': {
-      const output = { text: toText, json: toJson, csv: toCsv }[format](reply.answer);
-      io.out(output.endsWith('\n') ? output : `${output}\n`);
-      return 0;
-    }
-    case 'bucket-events': {
-      const output = { text: bucketEventsText, json: bucketEventsJson, csv: bucketEventsCsv }[format](reply.answer);
-      io.out(output.endsWith('\n') ? output : `${output}\n`);
-      return 0;
-    }
+    case 'object-answer':
+      return write(
+        io,
+        { text: objectAnswerFormats.toText, json: objectAnswerFormats.toJson, csv: objectAnswerFormats.toCsv }[format](
+          reply.answer,
+        ),
+      );
+    case 'bucket-events':
+      return write(
+        io,
+        { text: bucketEventsFormats.toText, json: bucketEventsFormats.toJson, csv: bucketEventsFormats.toCsv }[format](
+          reply.answer,
+        ),
+      );
+    case 'activity':
+      return write(
+        io,
+        { text: activityFormats.toText, json: activityFormats.toJson, csv: activityFormats.toCsv }[format](reply.answer),
+      );
+    case 'principal':
+      return write(
+        io,
+        { text: principalFormats.toText, json: principalFormats.toJson, csv: principalFormats.toCsv }[format](reply.answer),
+      );
+    case 'denied':
+      return write(
+        io,
+        { text: deniedFormats.toText, json: deniedFormats.toJson, csv: deniedFormats.toCsv }[format](reply.answer),
+      );
   }
+}
+
+function write(io: Io, output: string): number {
+  io.out(output.endsWith('\n') ? output : `${output}\n`);
+  return 0;
 }
 
 /** Take the CLI's own options out; everything else goes to the shared command parser. */

@@ -75,7 +75,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     summary: 'operations, top principals, errors, bytes',
     positional: { name: 'bucket', required: true },
     options: WINDOW,
-    available: false,
+    available: true,
   },
   {
     name: 'principal',
@@ -83,14 +83,14 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     summary: 'what one principal did',
     positional: { name: 'arn-or-name', required: true },
     options: WINDOW,
-    available: false,
+    available: true,
   },
   {
     name: 'denied',
     usage: 'denied [--bucket B] [--since WHEN] [--until WHEN]',
     summary: 'AccessDenied and other failed calls',
     options: ['bucket', ...WINDOW],
-    available: false,
+    available: true,
   },
   {
     name: 'bucket-events',

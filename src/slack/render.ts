@@ -1,11 +1,14 @@
 import type { Reply } from '../answer.js';
+import { buildActivityMessage } from './blocks/activity.js';
 import { type AnswerView, answerControls } from './blocks/answer-controls.js';
 import { buildBucketEventsMessage } from './blocks/bucket-events.js';
+import { buildDeniedMessage } from './blocks/denied.js';
 import { buildHelpMessage } from './blocks/help.js';
 import { checkBlockLimits } from './blocks/limits.js';
 import type { SlackMessage } from './blocks/message.js';
 import { buildNotAvailableMessage } from './blocks/notice.js';
 import { buildObjectAnswerMessage, buildObjectAnswerPage, objectAnswerPageSize } from './blocks/object-answer.js';
+import { buildPrincipalMessage } from './blocks/principal.js';
 
 /** Pick the builder for a reply that is not stored (help, notices). */
 export function renderReply(reply: Reply): SlackMessage {
@@ -16,6 +19,12 @@ export function renderReply(reply: Reply): SlackMessage {
       return buildObjectAnswerMessage(reply.answer);
     case 'bucket-events':
       return buildBucketEventsMessage(reply.answer);
+    case 'activity':
+      return buildActivityMessage(reply.answer);
+    case 'principal':
+      return buildPrincipalMessage(reply.answer);
+    case 'denied':
+      return buildDeniedMessage(reply.answer);
     case 'not-available':
       return buildNotAvailableMessage(reply.command);
   }
@@ -23,7 +32,7 @@ export function renderReply(reply: Reply): SlackMessage {
 
 /** Whether a reply is worth storing for paging, export and sharing. */
 export function isStorable(reply: Reply): boolean {
-  return reply.kind === 'object-answer' || reply.kind === 'bucket-events';
+  return reply.kind !== 'help' && reply.kind !== 'not-available';
 }
 
 /** A stored answer, one page of it, with its buttons. */

@@ -1,7 +1,10 @@
 import type { App } from '@slack/bolt';
 import type { Reply } from '../../../answer.js';
+import { toCsv as activityCsv } from '../../../output/activity-formats.js';
 import { toCsv as bucketEventsCsv } from '../../../output/bucket-events-formats.js';
+import { toCsv as deniedCsv } from '../../../output/denied-formats.js';
 import { toCsv as objectAnswerCsv } from '../../../output/object-answer-formats.js';
+import { toCsv as principalCsv } from '../../../output/principal-formats.js';
 import { ACTIONS } from '../../ids.js';
 import { loadAnswerForClick } from '../answer-access.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
@@ -22,7 +25,7 @@ export function registerExportCsvAction(app: App, deps: ActionDeps): void {
         filename: `s3x-${lookup.answer.command}-${answerId.slice(0, 8)}.csv`,
         title: `s3x ${lookup.answer.command} export`,
         content: csv,
-        initial_comment: `<@${body.user.id}> exported ${rowCount(lookup.answer.reply)} rows.`,
+        initial_comment: `<@${body.user.id}> exported ${rowCount(csv)} rows.`,
       });
     } catch (error) {
       const code = (error as { data?: { error?: string } }).data?.error;
@@ -38,11 +41,23 @@ export function registerExportCsvAction(app: App, deps: ActionDeps): void {
 }
 
 function toCsv(reply: Reply): string | undefined {
-  if (reply.kind === 'object-answer') return objectAnswerCsv(reply.answer);
-  if (reply.kind === 'bucket-events') return bucketEventsCsv(reply.answer);
-  return undefined;
+  switch (reply.kind) {
+    case 'object-answer':
+      return objectAnswerCsv(reply.answer);
+    case 'bucket-events':
+      return bucketEventsCsv(reply.answer);
+    case 'activity':
+      return activityCsv(reply.answer);
+    case 'principal':
+      return principalCsv(reply.answer);
+    case 'denied':
+      return deniedCsv(reply.answer);
+    default:
+      return undefined;
+  }
 }
 
-function rowCount(reply: Reply): number {
-  return reply.kind === 'object-answer' || reply.kind === 'bucket-events' ? reply.answer.events.length : 0;
+/** Data rows in the export (the CSV header is one line, and no field holds a raw line break). */
+function rowCount(csv: string): number {
+  return csv.trim().split('\r\n').length - 1;
 }

@@ -1,0 +1,256 @@
+import type { ScanStats } from '../engines/engine.js';
+import type { ActivityAnswer, ErrorCount, OperationCount, PrincipalCount } from '../questions/activity.js';
+import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
+import { formatInstant, type TimeWindow } from '../time/window.js';
+import {
+  ARN_MAX,
+  csvField,
+  formatBytes,
+  formatDuration,
+  formatUsd,
+  formatUtc,
+  type Markup,
+  PLAIN_MARKUP,
+} from './object-answer-formats.js';
+
+const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';
+const UNREADABLE_LISTED = 3;
+const WARNINGS_LISTED = 3;
+export const BUCKET_MAX = 80;
+export const CODE_MAX = 80;
+
+/** What every aggregate answer shares: where it looked, when, and what the scan read. */
+export interface AggregateScope {
+  sources: readonly string[];
+  window: TimeWindow;
+  stats: ScanStats;
+}
+
+export function formatCount(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+export function formatNumber(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function describeWindow(window: TimeWindow): string {
+  return `${formatUtc(formatInstant(window.since))} – ${formatUtc(formatInstant(window.until))}`;
+}
+
+/** `from A to B`, or `at A` when both are the same instant. */
+export function describeSpan(first: string, last: string, markup: Markup): string {
+  const from = markup.text(formatUtc(first), 40);
+  return first === last ? `at ${from}` : `from ${from} to ${markup.text(formatUtc(last), 40)}`;
+}
+
+/** Who: the ARN or service, or plainly that the record names nobody. */
+export function describeCaller(principal: string | null, markup: Markup): string {
+  return principal === null ? 'an unidentified caller' : markup.code(principal, ARN_MAX);
+}
+
+/** `(3 failed)`, or nothing when every call succeeded. */
+export function failedNote(errors: number): string {
+  return errors > 0 ? ` (${formatNumber(errors)} failed)` : '';
+}
+
+/** Said when nothing matched: an empty answer is proof only where logging was on. `where` is already marked up. */
+export function coverageCaveat(where: string): string {
+  return (
+    `No match means nothing happened only if CloudTrail data-event logging covered ${where} for the whole window; ` +
+    's3x does not check logging coverage yet.'
+  );
+}
+
+/**
+ * The footer facts of an aggregate answer: what was searched (`searched` is already marked up),
+ * how, what could not be read, how fresh the logs are.
+ */
+export function describeAggregateScan(searched: string, scope: AggregateScope, markup: Markup): string[] {
+  const { stats } = scope;
+  const sources = scope.sources.map((source) => markup.code(source, 60)).join(' and ');
+  const read = [
+    ...(stats.filesScanned === undefined ? [] : [formatCount(stats.filesScanned, 'file')]),
+    ...(stats.eventsScanned === undefined ? [] : [formatCount(stats.eventsScanned, 'event')]),
+    `${formatBytes(stats.bytesScanned)} read`,
+  ];
+  const cost = stats.costUsd === undefined ? '' : `, cost ${formatUsd(stats.costUsd)}`;
+  const reused = stats.reusedResult ? ' (a cached result of the same query, reused)' : '';
+  const lines = [
+    `Searched ${sources} ${searched}, ${describeWindow(scope.window)}. Duplicate deliveries are counted once.`,
+    `Scanned ${read.join(', ')}${cost} by the ${stats.engine} engine in ${formatDuration(stats.elapsedMs)}${reused}.`,
+    ...stats.warnings.slice(0, WARNINGS_LISTED).map((warning) => `Warning: ${markup.text(warning, 400)}`),
+  ];
+  if (stats.warnings.length > WARNINGS_LISTED) {
+    lines.push(`…and ${formatCount(stats.warnings.length - WARNINGS_LISTED, 'more warning')}.`);
+  }
+  const unreadable = stats.unreadableFiles;
+  if (unreadable.length > 0) {
+    const listed = unreadable
+      .slice(0, UNREADABLE_LISTED)
+      .map((file) => `${markup.code(basename(file.path), 80)} (${markup.text(file.reason, 160)})`);
+    const more = unreadable.length > UNREADABLE_LISTED ? ` and ${formatNumber(unreadable.length - UNREADABLE_LISTED)} more` : '';
+    lines.push(`Skipped ${formatCount(unreadable.length, 'unreadable file')}: ${listed.join(', ')}${more}.`);
+  }
+  lines.push(
+    stats.newestEventTime === undefined
+      ? `Log freshness unknown: the engine reported no newest event time. ${DELIVERY_NOTE}`
+      : `Logs complete up to ${markup.text(formatUtc(stats.newestEventTime), 40)}; ${DELIVERY_NOTE}`,
+  );
+  return lines;
+}
+
+function basename(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1) || path;
+}
+
+/** The `scanned` object of every JSON answer. */
+export function scannedJson(stats: ScanStats): Record<string, unknown> {
+  return {
+    engine: stats.engine,
+    files: stats.filesScanned ?? null,
+    events: stats.eventsScanned ?? null,
+    bytes: stats.bytesScanned,
+    costUsd: stats.costUsd ?? null,
+    unreadableFiles: stats.unreadableFiles.map((file) => ({ path: file.path, reason: file.reason })),
+    newestEventTime: stats.newestEventTime ?? null,
+    elapsedMs: stats.elapsedMs,
+    warnings: stats.warnings,
+  };
+}
+
+export interface TextColumn<T> {
+  title: string;
+  max: number;
+  /** Counts line up on the right. */
+  numeric?: boolean;
+  cell(row: T): string;
+}
+
+/** Aligned columns for a terminal, controls made visible and cells cut to each column's width. */
+export function formatTable<T>(columns: readonly TextColumn<T>[], rows: readonly T[]): string[] {
+  const cells = rows.map((row) => columns.map((column) => truncate(showControlCharacters(column.cell(row)), column.max)));
+  const widths = columns.map((column, i) => Math.max(column.title.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const line = (values: readonly string[]): string =>
+    values
+      .map((value, i) => (columns[i]?.numeric ? value.padStart(widths[i] ?? 0) : value.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((column) => column.title)), ...cells.map(line)];
+}
+
+/** `…and 3 more operations (15 in all).` for a list shown in part; undefined when nothing is missing. */
+export function describeMore(shown: number, total: number, one: string, many = `${one}s`): string | undefined {
+  const hidden = total - shown;
+  if (hidden <= 0) return undefined;
+  return `…and ${formatCount(hidden, `more ${one}`, `more ${many}`)} (${formatNumber(total)} in all).`;
+}
+
+/** The one-line answer: how busy the bucket was. */
+export function describeActivity(answer: ActivityAnswer, markup: Markup): string {
+  const bucket = markup.code(answer.bucket, BUCKET_MAX);
+  const { totals } = answer;
+  if (totals.events === 0) return `No data events on ${bucket} in the logs searched.`;
+  const details = [
+    formatCount(totals.errors, 'failed call'),
+    `${formatBytes(totals.bytesIn)} in`,
+    `${formatBytes(totals.bytesOut)} out`,
+    formatCount(answer.groupCounts.principals, 'principal'),
+  ];
+  const span = describeSpan(totals.firstEvent ?? '', totals.lastEvent ?? '', markup);
+  return `${markup.strong(`${formatCount(totals.events, 'data event')} on ${bucket}`)} ${span}: ${details.join(', ')}.`;
+}
+
+export function describeActivityScan(answer: ActivityAnswer, markup: Markup): string[] {
+  return describeAggregateScan(`data events of bucket ${markup.code(answer.bucket, BUCKET_MAX)}`, answer, markup);
+}
+
+/** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
+export function toJson(answer: ActivityAnswer): string {
+  const document = {
+    question: answer.question,
+    searched: {
+      sources: answer.sources,
+      bucket: answer.bucket,
+      since: formatInstant(answer.window.since),
+      until: formatInstant(answer.window.until),
+    },
+    totals: answer.totals,
+    operations: answer.operations.map((o) => ({ name: o.name, count: o.count, errors: o.errors })),
+    principals: answer.principals.map((p) => ({ principal: p.principal, count: p.count, errors: p.errors })),
+    errors: answer.errors.map((e) => ({ code: e.code, count: e.count })),
+    groupCounts: answer.groupCounts,
+    scanned: scannedJson(answer.stats),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+const CSV_COLUMNS = ['kind', 'name', 'count', 'errors', 'bytesIn', 'bytesOut', 'firstEvent', 'lastEvent'] as const;
+
+/**
+ * RFC 4180 CSV (CRLF line ends): one `total` row, then one row per operation, principal and
+ * error code, told apart by `kind`. Fields made inert as in the object answers.
+ */
+export function toCsv(answer: ActivityAnswer): string {
+  const { totals } = answer;
+  const row = (values: ReadonlyArray<string | number | null>): string =>
+    values.map((value) => csvField(value === null ? null : String(value))).join(',');
+  const rows = [
+    CSV_COLUMNS.join(','),
+    row(['total', null, totals.events, totals.errors, totals.bytesIn, totals.bytesOut, totals.firstEvent, totals.lastEvent]),
+    ...answer.operations.map((o) => row(['operation', o.name, o.count, o.errors, null, null, null, null])),
+    ...answer.principals.map((p) => row(['principal', p.principal, p.count, p.errors, null, null, null, null])),
+    ...answer.errors.map((e) => row(['error', e.code, e.count, null, null, null, null, null])),
+  ];
+  return rows.map((line) => `${line}\r\n`).join('');
+}
+
+/** A readable report for a terminal: the answer, one table per list, and the footer facts. */
+export function toText(answer: ActivityAnswer): string {
+  const lines = [describeActivity(answer, PLAIN_MARKUP)];
+  if (answer.totals.events === 0) lines.push(coverageCaveat(`bucket ${PLAIN_MARKUP.code(answer.bucket, BUCKET_MAX)}`));
+  const section = (tableLines: string[], more: string | undefined): void => {
+    lines.push('', ...tableLines, ...(more ? [more] : []));
+  };
+  if (answer.operations.length > 0) {
+    section(
+      formatTable<OperationCount>(
+        [
+          { title: 'OPERATION', max: 60, cell: (o) => o.name },
+          { title: 'CALLS', max: 15, numeric: true, cell: (o) => formatNumber(o.count) },
+          { title: 'FAILED', max: 15, numeric: true, cell: (o) => formatNumber(o.errors) },
+        ],
+        answer.operations,
+      ),
+      describeMore(answer.operations.length, answer.groupCounts.operations, 'operation'),
+    );
+  }
+  if (answer.principals.length > 0) {
+    section(
+      formatTable<PrincipalCount>(
+        [
+          { title: 'PRINCIPAL', max: 120, cell: (p) => describeCaller(p.principal, PLAIN_MARKUP) },
+          { title: 'CALLS', max: 15, numeric: true, cell: (p) => formatNumber(p.count) },
+          { title: 'FAILED', max: 15, numeric: true, cell: (p) => formatNumber(p.errors) },
+        ],
+        answer.principals,
+      ),
+      describeMore(answer.principals.length, answer.groupCounts.principals, 'principal'),
+    );
+  }
+  if (answer.errors.length > 0) {
+    section(
+      formatTable<ErrorCount>(
+        [
+          { title: 'ERROR', max: CODE_MAX, cell: (e) => e.code },
+          { title: 'CALLS', max: 15, numeric: true, cell: (e) => formatNumber(e.count) },
+        ],
+        answer.errors,
+      ),
+      describeMore(answer.errors.length, answer.groupCounts.errors, 'error code'),
+    );
+  }
+  lines.push('', ...describeActivityScan(answer, PLAIN_MARKUP));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,117 @@
+import type { DeniedAnswer, DeniedGroup } from '../questions/denied.js';
+import { formatInstant } from '../time/window.js';
+import {
+  BUCKET_MAX,
+  CODE_MAX,
+  coverageCaveat,
+  describeAggregateScan,
+  describeCaller,
+  describeMore,
+  describeSpan,
+  formatCount,
+  formatNumber,
+  formatTable,
+  scannedJson,
+} from './activity-formats.js';
+import { csvField, formatUtc, type Markup, PLAIN_MARKUP } from './object-answer-formats.js';
+
+/** The caller of a group: its ARN or service, else the account it called from. */
+export function describeDeniedCaller(group: DeniedGroup, markup: Markup): string {
+  if (group.principal === null && group.account !== null) {
+    return `an unidentified caller in account ${markup.code(group.account, 40)}`;
+  }
+  return describeCaller(group.principal, markup);
+}
+
+function where(answer: DeniedAnswer, markup: Markup): string {
+  return answer.bucket === undefined ? 'S3 or S3 Express' : `bucket ${markup.code(answer.bucket, BUCKET_MAX)}`;
+}
+
+/** Where logging must have been on for an empty answer to mean that nothing failed. */
+export function deniedCoverage(answer: DeniedAnswer, markup: Markup): string {
+  return answer.bucket === undefined ? 'every bucket' : `bucket ${markup.code(answer.bucket, BUCKET_MAX)}`;
+}
+
+/** The one-line answer: how many calls failed, how many were denied, by whom and where. */
+export function describeDenied(answer: DeniedAnswer, markup: Markup): string {
+  const { totals } = answer;
+  if (totals.events === 0) return `No failed calls in ${where(answer, markup)} in the logs searched.`;
+  const headline = markup.strong(
+    `${formatCount(totals.events, 'failed call')} (${formatNumber(totals.accessDenied)} access denied) in ${where(answer, markup)}`,
+  );
+  const who = [formatCount(totals.principals, 'principal'), formatCount(totals.buckets, 'bucket')].join(' on ');
+  return `${headline} by ${who} ${describeSpan(totals.firstEvent ?? '', totals.lastEvent ?? '', markup)}.`;
+}
+
+export function describeDeniedScan(answer: DeniedAnswer, markup: Markup): string[] {
+  return describeAggregateScan(`failed calls in ${deniedCoverage(answer, markup)}`, answer, markup);
+}
+
+/** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
+export function toJson(answer: DeniedAnswer): string {
+  const document = {
+    question: answer.question,
+    searched: {
+      sources: answer.sources,
+      bucket: answer.bucket ?? null,
+      since: formatInstant(answer.window.since),
+      until: formatInstant(answer.window.until),
+    },
+    totals: answer.totals,
+    groups: answer.groups.map((group) => ({
+      principal: group.principal,
+      account: group.account,
+      operation: group.operation,
+      errorCode: group.errorCode,
+      accessDenied: group.accessDenied,
+      count: group.count,
+      buckets: group.buckets,
+      firstEvent: group.firstEvent,
+      lastEvent: group.lastEvent,
+    })),
+    totalGroups: answer.totalGroups,
+    scanned: scannedJson(answer.stats),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+const CSV_COLUMNS = ['principal', 'account', 'operation', 'errorCode', 'count', 'buckets', 'firstEvent', 'lastEvent'] as const;
+
+/** RFC 4180 CSV (CRLF line ends), one row per group, fields made inert as in the object answers. */
+export function toCsv(answer: DeniedAnswer): string {
+  const rows = [
+    CSV_COLUMNS.join(','),
+    ...answer.groups.map((g) =>
+      [g.principal, g.account, g.operation, g.errorCode, String(g.count), String(g.buckets), g.firstEvent, g.lastEvent]
+        .map(csvField)
+        .join(','),
+    ),
+  ];
+  return rows.map((line) => `${line}\r\n`).join('');
+}
+
+/** A readable report for a terminal: the answer, the groups as a table, and the footer facts. */
+export function toText(answer: DeniedAnswer): string {
+  const lines = [describeDenied(answer, PLAIN_MARKUP)];
+  if (answer.totals.events === 0) lines.push(coverageCaveat(deniedCoverage(answer, PLAIN_MARKUP)));
+  if (answer.groups.length > 0) {
+    lines.push(
+      '',
+      ...formatTable<DeniedGroup>(
+        [
+          { title: 'PRINCIPAL', max: 120, cell: (g) => describeDeniedCaller(g, PLAIN_MARKUP) },
+          { title: 'OPERATION', max: 60, cell: (g) => g.operation },
+          { title: 'ERROR', max: CODE_MAX, cell: (g) => g.errorCode },
+          { title: 'CALLS', max: 15, numeric: true, cell: (g) => formatNumber(g.count) },
+          { title: 'BUCKETS', max: 15, numeric: true, cell: (g) => formatNumber(g.buckets) },
+          { title: 'LAST (UTC)', max: 30, cell: (g) => formatUtc(g.lastEvent).replace(/ UTC$/, '') },
+        ],
+        answer.groups,
+      ),
+    );
+    const more = describeMore(answer.groups.length, answer.totalGroups, 'group');
+    if (more) lines.push(more);
+  }
+  lines.push('', ...describeDeniedScan(answer, PLAIN_MARKUP));
+  return `${lines.join('\n')}\n`;
+}

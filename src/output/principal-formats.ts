@@ -1,0 +1,135 @@
+import type { PrincipalActivityRow, PrincipalAnswer, SessionCount } from '../questions/principal.js';
+import { formatInstant } from '../time/window.js';
+import {
+  BUCKET_MAX,
+  coverageCaveat,
+  describeAggregateScan,
+  describeMore,
+  describeSpan,
+  formatCount,
+  formatNumber,
+  formatTable,
+  scannedJson,
+} from './activity-formats.js';
+import { ARN_MAX, csvField, formatUtc, type Markup, PLAIN_MARKUP } from './object-answer-formats.js';
+
+/** Shown for calls that name no bucket (ListBuckets, ListDirectoryBuckets). */
+export const NO_BUCKET = '(no bucket)';
+
+/** Who was asked about, and how it was matched. */
+export function describeWho(answer: PrincipalAnswer, markup: Markup): string {
+  const who = markup.code(answer.principal, ARN_MAX);
+  switch (answer.matchedAs) {
+    case 'arn':
+      return who;
+    case 'role':
+      return `role ${who} (every session)`;
+    case 'name':
+      return `${who} (every role session and user of that name)`;
+  }
+}
+
+/** The one-line answer: how much the principal did, where, and how much of it failed. */
+export function describePrincipal(answer: PrincipalAnswer, markup: Markup): string {
+  const who = describeWho(answer, markup);
+  const { totals } = answer;
+  if (totals.events === 0) return `No S3 or S3 Express calls by ${who} in the logs searched.`;
+  const details = [
+    formatCount(totals.errors, 'failed call'),
+    ...(answer.matchedAs === 'arn' ? [] : [formatCount(answer.sessions, 'session')]),
+  ];
+  const headline = markup.strong(`${who} made ${formatCount(totals.events, 'call')}`);
+  const where = formatCount(totals.buckets, 'bucket');
+  return `${headline} on ${where} ${describeSpan(totals.firstEvent ?? '', totals.lastEvent ?? '', markup)}: ${details.join(', ')}.`;
+}
+
+export function describePrincipalScan(answer: PrincipalAnswer, markup: Markup): string[] {
+  return describeAggregateScan('events of every bucket', answer, markup);
+}
+
+export function describeBucket(bucket: string | null, markup: Markup): string {
+  return bucket === null ? NO_BUCKET : markup.code(bucket, BUCKET_MAX);
+}
+
+/** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
+export function toJson(answer: PrincipalAnswer): string {
+  const document = {
+    question: answer.question,
+    searched: {
+      sources: answer.sources,
+      principal: answer.principal,
+      matchedAs: answer.matchedAs,
+      since: formatInstant(answer.window.since),
+      until: formatInstant(answer.window.until),
+    },
+    totals: answer.totals,
+    rows: answer.rows.map((row) => ({
+      bucket: row.bucket,
+      operation: row.operation,
+      count: row.count,
+      errors: row.errors,
+      firstEvent: row.firstEvent,
+      lastEvent: row.lastEvent,
+    })),
+    totalRows: answer.totalRows,
+    sessions: answer.sessions,
+    topSessions: answer.topSessions.map((session) => ({ arn: session.arn, count: session.count })),
+    scanned: scannedJson(answer.stats),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+const CSV_COLUMNS = ['bucket', 'operation', 'count', 'errors', 'firstEvent', 'lastEvent'] as const;
+
+/** RFC 4180 CSV (CRLF line ends), one row per bucket and operation, fields made inert as in the object answers. */
+export function toCsv(answer: PrincipalAnswer): string {
+  const rows = [
+    CSV_COLUMNS.join(','),
+    ...answer.rows.map((row) =>
+      [row.bucket, row.operation, String(row.count), String(row.errors), row.firstEvent, row.lastEvent].map(csvField).join(','),
+    ),
+  ];
+  return rows.map((line) => `${line}\r\n`).join('');
+}
+
+const time = (instant: string): string => formatUtc(instant).replace(/ UTC$/, '');
+
+/** A readable report for a terminal: the answer, the bucket-and-operation table, the sessions, the footer facts. */
+export function toText(answer: PrincipalAnswer): string {
+  const lines = [describePrincipal(answer, PLAIN_MARKUP)];
+  if (answer.totals.events === 0) lines.push(coverageCaveat('the buckets this principal uses'));
+  if (answer.rows.length > 0) {
+    lines.push(
+      '',
+      ...formatTable<PrincipalActivityRow>(
+        [
+          { title: 'BUCKET', max: 70, cell: (row) => describeBucket(row.bucket, PLAIN_MARKUP) },
+          { title: 'OPERATION', max: 60, cell: (row) => row.operation },
+          { title: 'CALLS', max: 15, numeric: true, cell: (row) => formatNumber(row.count) },
+          { title: 'FAILED', max: 15, numeric: true, cell: (row) => formatNumber(row.errors) },
+          { title: 'FIRST (UTC)', max: 30, cell: (row) => time(row.firstEvent) },
+          { title: 'LAST (UTC)', max: 30, cell: (row) => time(row.lastEvent) },
+        ],
+        answer.rows,
+      ),
+    );
+    const more = describeMore(answer.rows.length, answer.totalRows, 'bucket-and-operation group');
+    if (more) lines.push(more);
+  }
+  if (answer.matchedAs !== 'arn' && answer.topSessions.length > 0) {
+    lines.push(
+      '',
+      ...formatTable<SessionCount>(
+        [
+          { title: 'SESSION', max: 160, cell: (session) => session.arn },
+          { title: 'CALLS', max: 15, numeric: true, cell: (session) => formatNumber(session.count) },
+        ],
+        answer.topSessions,
+      ),
+    );
+    const more = describeMore(answer.topSessions.length, answer.sessions, 'session');
+    if (more) lines.push(more);
+  }
+  lines.push('', ...describePrincipalScan(answer, PLAIN_MARKUP));
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,152 @@
+import { eventSourcesFor } from '../cloudtrail/buckets.js';
+import type { DeniedRequest } from '../commands/requests.js';
+import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
+import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
+import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
+import { toCount } from './activity.js';
+import { runWithFreshness } from './freshness.js';
+import { partitionPredicate } from './object-events.js';
+
+/** Longest list fetched; the answer says how many groups there are in all. */
+export const DENIED_GROUPS_MAX = 200;
+
+/** Failed calls of one caller, operation and error code. */
+export interface DeniedGroup {
+  /** `userIdentity.arn`, else `invokedBy` (an AWS service); null when the record names neither. */
+  principal: string | null;
+  /** The caller's account when the record names no principal (anonymous or cross-account callers), else null. */
+  account: string | null;
+  operation: string;
+  errorCode: string;
+  /** The code is an access denial (AccessDenied, VpceAccessDenied, ...), listed first. */
+  accessDenied: boolean;
+  count: number;
+  /** Distinct buckets named by these calls. */
+  buckets: number;
+  firstEvent: string;
+  lastEvent: string;
+}
+
+export interface DeniedTotals {
+  events: number;
+  accessDenied: number;
+  /** Distinct principals with an ARN or a service name. */
+  principals: number;
+  buckets: number;
+  firstEvent: string | null;
+  lastEvent: string | null;
+}
+
+export interface DeniedAnswer {
+  question: 'denied';
+  bucket?: string;
+  sources: string[];
+  window: TimeWindow;
+  totals: DeniedTotals;
+  /** Access denials first, then the most frequent; at most DENIED_GROUPS_MAX. */
+  groups: DeniedGroup[];
+  /** Groups before the cap. */
+  totalGroups: number;
+  stats: ScanStats;
+}
+
+/**
+ * Athena-dialect SQL for failed calls, grouped by caller, operation and error code in one scan
+ * (the empty grouping set gives the totals), de-duplicated on eventID first.
+ */
+export function buildDeniedQuery(request: DeniedRequest, table: TableLayout): EngineQuery {
+  const days = partitionRange(request.window);
+  const bucketMatch = request.bucket
+    ? sql`
+    AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}`
+    : sql``;
+  const text = sql`WITH scoped AS (
+  SELECT
+    -- Real records always carry eventID; the fallback only keeps hand-made fixtures apart.
+    coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|', coalesce(requestid, ''), '|',
+      coalesce(errorcode, ''), '|', coalesce(sourceipaddress, ''))) AS event_uid,
+    eventtime, eventname,
+    errorcode AS error_code,
+    json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
+    coalesce(useridentity.arn, useridentity.invokedby) AS principal,
+    -- Callers with no ARN (anonymous, another account) are told apart by account.
+    CASE WHEN useridentity.arn IS NULL AND useridentity.invokedby IS NULL THEN useridentity.accountid END AS caller_account
+  FROM ${sqlIdentifier(table.name)}
+  WHERE ${partitionPredicate(table, days)}
+    AND eventtime >= ${formatInstant(request.window.since)} AND eventtime < ${formatInstant(request.window.until)}
+    AND eventsource IN (${sqlList(eventSourcesFor(request.bucket))})${bucketMatch}
+    AND errorcode IS NOT NULL AND errorcode <> ''
+),
+unique_events AS (
+  SELECT scoped.*,
+    row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) AS copy_number
+  FROM scoped
+),
+grouped AS (
+  SELECT
+    CASE WHEN grouping(principal, caller_account, eventname, error_code) = 0 THEN 'group' ELSE 'total' END AS row_kind,
+    principal, caller_account, eventname, error_code,
+    count(*) AS events,
+    sum(CASE WHEN error_code LIKE '%AccessDenied%' THEN 1 ELSE 0 END) AS access_denied,
+    count(DISTINCT principal) AS principals,
+    count(DISTINCT bucket) AS buckets,
+    min(eventtime) AS first_event,
+    max(eventtime) AS last_event
+  FROM unique_events
+  WHERE copy_number = 1
+  GROUP BY GROUPING SETS ((principal, caller_account, eventname, error_code), ())
+),
+ranked AS (
+  SELECT grouped.*,
+    row_number() OVER (PARTITION BY row_kind
+      ORDER BY CASE WHEN access_denied > 0 THEN 0 ELSE 1 END, events DESC, last_event DESC,
+        coalesce(principal, ''), coalesce(caller_account, ''), coalesce(eventname, ''), error_code) AS position,
+    count(*) OVER (PARTITION BY row_kind) AS kind_groups
+  FROM grouped
+)
+SELECT row_kind, principal, caller_account, eventname, error_code, events, access_denied, principals, buckets,
+  first_event, last_event, kind_groups
+FROM ranked
+WHERE row_kind = 'total' OR position <= ${sqlConstant(DENIED_GROUPS_MAX)}
+ORDER BY CASE row_kind WHEN 'total' THEN 0 ELSE 1 END, position`;
+  return { sql: text, days };
+}
+
+/** Build an answer from engine output (all values as text, as Athena returns them). */
+export function toDeniedAnswer(request: DeniedRequest, rows: Row[], stats: ScanStats): DeniedAnswer {
+  const total = rows.find((row) => row.row_kind === 'total');
+  const groups = rows.filter((row) => row.row_kind === 'group');
+  return {
+    question: 'denied',
+    bucket: request.bucket,
+    sources: eventSourcesFor(request.bucket),
+    window: request.window,
+    totals: {
+      events: toCount(total?.events),
+      accessDenied: toCount(total?.access_denied),
+      principals: toCount(total?.principals),
+      buckets: toCount(total?.buckets),
+      firstEvent: total?.first_event ?? null,
+      lastEvent: total?.last_event ?? null,
+    },
+    groups: groups.map((row) => ({
+      principal: row.principal ?? null,
+      account: row.caller_account ?? null,
+      operation: row.eventname ?? '',
+      errorCode: row.error_code ?? '',
+      accessDenied: toCount(row.access_denied) > 0,
+      count: toCount(row.events),
+      buckets: toCount(row.buckets),
+      firstEvent: row.first_event ?? '',
+      lastEvent: row.last_event ?? '',
+    })),
+    totalGroups: toCount(groups[0]?.kind_groups),
+    stats,
+  };
+}
+
+/** Run the question on an engine and shape the answer. */
+export async function askDenied(request: DeniedRequest, engine: Engine): Promise<DeniedAnswer> {
+  const result = await runWithFreshness(engine, buildDeniedQuery(request, engine.table));
+  return toDeniedAnswer(request, result.rows, result.stats);
+}

@@ -1,0 +1,140 @@
+import { formatUtc, type Markup, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
+import {
+  BUCKET_MAX,
+  byAttention,
+  describeBucketCoverage,
+  describeLogged,
+  describeStatus,
+  describeStatusScan,
+  describeTrails,
+  STATE_ICONS,
+  STATE_LABELS,
+} from '../../output/status-formats.js';
+import { type BucketStatus, needsLogging, type StatusAnswer } from '../../questions/status.js';
+import {
+  blockTextLength,
+  escapeAndTruncate,
+  escapeMrkdwn,
+  inlineCode,
+  MAX_BLOCKS_PER_MESSAGE,
+  MAX_BUTTON_VALUE,
+  MAX_SECTION_TEXT,
+  MAX_TOTAL_TEXT,
+  showControlCharacters,
+} from './limits.js';
+import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
+
+/** The Enable logging button; its value is the bucket name. */
+export const ENABLE_LOGGING_ACTION = 's3x_enable_logging';
+
+const MRKDWN: Markup = {
+  code: inlineCode,
+  text: (value, max) => escapeAndTruncate(showControlCharacters(value), max),
+  strong: (text) => `*${text}*`,
+};
+
+/** Buckets told in full (a section and a button each); the rest get one line. */
+const DETAILED_ROWS = 20;
+/** Text kept free for the "…and N more" line. */
+const HIDDEN_LINE_RESERVE = 400;
+
+/**
+ * Logging coverage per directory bucket: the buckets that need attention first, each in its own
+ * section with its gaps and an Enable logging button when it is not fully logged now; then one
+ * compact line per bucket, packed into sections, while Slack's limits allow; then "…and N more".
+ */
+export function buildStatusMessage(answer: StatusAnswer): SlackMessage {
+  const ordered = byAttention(answer.buckets);
+  const opening = [
+    mrkdwnSection(describeStatus(answer, MRKDWN, STATE_ICONS)),
+    contextBlock([describeTrails(answer, MRKDWN)]),
+    ...(ordered.length > 0 ? [dividerBlock()] : []),
+  ];
+  const footer = [dividerBlock(), contextBlock(describeStatusScan(answer, MRKDWN))];
+  const fixed = [...opening, ...footer];
+  let blocksLeft = MAX_BLOCKS_PER_MESSAGE - fixed.length - 1;
+  let charsLeft = MAX_TOTAL_TEXT - blockTextLength(fixed) - HIDDEN_LINE_RESERVE;
+
+  const rows: KnownBlock[] = [];
+  let shown = 0;
+  for (const status of ordered) {
+    if (status.coverage.state === 'covered' || shown >= DETAILED_ROWS) break;
+    const row = detailedRow(status);
+    const size = blockTextLength(row);
+    if (blocksLeft < 1 || charsLeft < size) break;
+    rows.push(row);
+    blocksLeft -= 1;
+    charsLeft -= size;
+    shown += 1;
+  }
+
+  let lines: string[] = [];
+  let sectionLength = 0;
+  const flush = (): void => {
+    if (lines.length > 0) rows.push(mrkdwnSection(lines.join('\n')));
+    lines = [];
+    sectionLength = 0;
+  };
+  for (const status of ordered.slice(shown)) {
+    const line = compactLine(status);
+    if (sectionLength + 1 + line.length > MAX_SECTION_TEXT) flush();
+    const cost = line.length + (lines.length > 0 ? 1 : 0);
+    if ((lines.length === 0 && blocksLeft < 1) || charsLeft < cost) break;
+    if (lines.length === 0) blocksLeft -= 1;
+    lines.push(line);
+    sectionLength += cost;
+    charsLeft -= cost;
+    shown += 1;
+  }
+  flush();
+
+  const hidden = describeHidden(answer, ordered.slice(shown));
+  const blocks = [...opening, ...rows, ...(hidden === undefined ? [] : [contextBlock([hidden])]), ...footer];
+  return buildMessage(describeStatus(answer, PLAIN_MARKUP), blocks);
+}
+
+function detailedRow(status: BucketStatus): KnownBlock {
+  const { state } = status.coverage;
+  const lines = [
+    `${STATE_ICONS[state]} ${inlineCode(status.bucket, BUCKET_MAX)} · ${MRKDWN.text(status.region, 30)} · *${STATE_LABELS[state]}*`,
+    ...describeBucketCoverage(status, MRKDWN),
+    ...(status.lastActivity === undefined ? [] : [`Last activity ${MRKDWN.text(formatUtc(status.lastActivity), 40)}.`]),
+  ];
+  const section = mrkdwnSection(lines.join('\n'));
+  // A name too long for a button value is no bucket enable-logging could act on.
+  if (!needsLogging(status.coverage) || status.bucket.length > MAX_BUTTON_VALUE) return section;
+  return {
+    ...section,
+    accessory: {
+      type: 'button',
+      action_id: ENABLE_LOGGING_ACTION,
+      value: status.bucket,
+      text: { type: 'plain_text', text: 'Enable logging' },
+    },
+  } as KnownBlock;
+}
+
+function compactLine(status: BucketStatus): string {
+  const { coverage } = status;
+  const head = `${STATE_ICONS[coverage.state]} ${inlineCode(status.bucket, BUCKET_MAX)}`;
+  if (coverage.state === 'covered') {
+    const since = coverage.coveredSince === undefined ? '' : ` since ${MRKDWN.text(formatUtc(coverage.coveredSince), 40)}`;
+    return `${head} · ${describeLogged(coverage)}${since}`;
+  }
+  const gaps = coverage.gaps.length === 0 ? '' : ` · ${coverage.gaps.length} ${coverage.gaps.length === 1 ? 'gap' : 'gaps'}`;
+  return `${head} · ${STATE_LABELS[coverage.state]}${gaps} · now ${describeLogged(coverage)}`;
+}
+
+/** The line for buckets not shown (those left out here and those past the answer's cap); undefined when none. */
+function describeHidden(answer: StatusAnswer, left: readonly BucketStatus[]): string | undefined {
+  const hidden = left.length + (answer.totalBuckets - answer.buckets.length);
+  if (hidden <= 0) return undefined;
+  const needing = left.filter((status) => needsLogging(status.coverage)).length;
+  const note = needing > 0 ? ` (${needing.toLocaleString('en-US')} of them not fully logged now)` : '';
+  const enable =
+    needing > 0 ? `, and ${inlineCode('/s3x enable-logging --all', 40)} turns logging on for every directory bucket` : '';
+  return (
+    `${escapeMrkdwn(`…and ${hidden.toLocaleString('en-US')} more ${hidden === 1 ? 'bucket' : 'buckets'}${note}.`)} ` +
+    `${inlineCode('s3x status --format csv', 40)} lists them all${enable}.`
+  );
+}
