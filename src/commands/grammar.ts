@@ -23,6 +23,8 @@ export interface SubcommandSpec {
   options: readonly OptionName[];
   /** Built and answering today; the others say so honestly. */
   available: boolean;
+  /** Shown by `/s3x help <subcommand>`; each must parse (a test checks). */
+  examples: readonly string[];
 }
 
 const WINDOW: readonly OptionName[] = ['since', 'until'];
@@ -36,6 +38,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     positional: { name: 'subcommand', required: false },
     options: [],
     available: true,
+    examples: ['help', 'help who-deleted'],
   },
   {
     name: 'who-deleted',
@@ -44,6 +47,10 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     positional: { name: 'key', required: true },
     options: ['bucket', ...WINDOW],
     available: true,
+    examples: [
+      'who-deleted reports/q3-forecast.parquet --bucket analytics-hot--use1-az4--x-s3',
+      'who-deleted "reports/Q3 summary (final).csv" --since 2024-07-01 --until 2024-07-02',
+    ],
   },
   {
     name: 'who-wrote',
@@ -52,6 +59,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     positional: { name: 'key', required: true },
     options: ['bucket', ...WINDOW],
     available: true,
+    examples: ['who-wrote models/v3/weights.bin --since 24h'],
   },
   {
     name: 'who-read',
@@ -60,6 +68,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     positional: { name: 'key', required: true },
     options: ['bucket', ...WINDOW],
     available: true,
+    examples: ['who-read finance/2026/payroll-export.csv --bucket corp-reports --since 7d'],
   },
   {
     name: 'history',
@@ -68,6 +77,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     positional: { name: 'key', required: true },
     options: ['bucket', ...WINDOW],
     available: true,
+    examples: ['history reports/q3-forecast.parquet --since 14d'],
   },
   {
     name: 'activity',
@@ -76,6 +86,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     positional: { name: 'bucket', required: true },
     options: WINDOW,
     available: true,
+    examples: ['activity analytics-hot--use1-az4--x-s3 --since 24h'],
   },
   {
     name: 'principal',
@@ -84,6 +95,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     positional: { name: 'arn-or-name', required: true },
     options: WINDOW,
     available: true,
+    examples: ['principal arn:aws:sts::111122223333:assumed-role/DataEngineer/mallory', 'principal DataEngineer --since 3d'],
   },
   {
     name: 'denied',
@@ -91,6 +103,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     summary: 'AccessDenied and other failed calls',
     options: ['bucket', ...WINDOW],
     available: true,
+    examples: ['denied --bucket analytics-hot--use1-az4--x-s3 --since 24h', 'denied'],
   },
   {
     name: 'bucket-events',
@@ -99,8 +112,16 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     positional: { name: 'bucket', required: true },
     options: WINDOW,
     available: true,
+    examples: ['bucket-events analytics-hot--use1-az4--x-s3 --since 30d'],
   },
-  { name: 'status', usage: 'status', summary: 'logging coverage per directory bucket', options: [], available: false },
+  {
+    name: 'status',
+    usage: 'status',
+    summary: 'logging coverage per directory bucket',
+    options: [],
+    available: false,
+    examples: ['status'],
+  },
   {
     name: 'enable-logging',
     usage: 'enable-logging <bucket>|--all',
@@ -108,6 +129,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     positional: { name: 'bucket', required: false },
     options: ['all'],
     available: false,
+    examples: ['enable-logging analytics-hot--use1-az4--x-s3', 'enable-logging --all'],
   },
   {
     name: 'tighten',
@@ -116,14 +138,20 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     positional: { name: 'bucket', required: true },
     options: ['deny', 'read-only', 'vpce'],
     available: false,
+    examples: [
+      'tighten analytics-hot--use1-az4--x-s3 --deny arn:aws:iam::111122223333:role/Intern',
+      'tighten analytics-hot--use1-az4--x-s3 --read-only',
+      'tighten analytics-hot--use1-az4--x-s3 --vpce vpce-0a1b2c3d4e5f67890',
+    ],
   },
-  { name: 'approvals', usage: 'approvals', summary: 'pending requests', options: [], available: false },
+  { name: 'approvals', usage: 'approvals', summary: 'pending requests', options: [], available: false, examples: ['approvals'] },
   {
     name: 'digest',
     usage: 'digest [--date YYYY-MM-DD]',
     summary: 'post the digest now',
     options: ['date'],
     available: false,
+    examples: ['digest', 'digest --date 2026-11-23'],
   },
 ];
 

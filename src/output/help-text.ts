@@ -3,7 +3,10 @@ import { findSubcommand, SUBCOMMANDS } from '../commands/grammar.js';
 /** Plain-text help for the terminal, from the same grammar table as `/s3x help`. */
 export function helpText(topic?: string): string {
   const spec = topic ? findSubcommand(topic) : undefined;
-  if (spec) return `s3x ${spec.usage}\n  ${spec.summary}${spec.available ? '' : ' (coming soon)'}\n`;
+  if (spec) {
+    const examples = spec.examples.map((example) => `  s3x ${example}`).join('\n');
+    return `s3x ${spec.usage}\n  ${spec.summary}${spec.available ? '' : ' (coming soon)'}\n\nExamples:\n${examples}\n`;
+  }
   const width = Math.max(...SUBCOMMANDS.map((s) => s.usage.length));
   const lines = SUBCOMMANDS.map((s) => `  s3x ${s.usage.padEnd(width)}  ${s.summary}${s.available ? '' : ' (coming soon)'}`);
   return [

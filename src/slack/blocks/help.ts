@@ -46,6 +46,9 @@ function buildTopicHelp(spec: SubcommandSpec): SlackMessage {
   const soon = spec.available ? [] : ['_Coming soon: not available in this version of s3x yet._'];
   const blocks: KnownBlock[] = [
     mrkdwnSection([inlineCode(`${SLASH_COMMAND} ${spec.usage}`, 300), escapeMrkdwn(spec.summary), ...soon].join('\n')),
+    mrkdwnSection(
+      ['*Examples*', ...spec.examples.map((example) => `• ${inlineCode(`${SLASH_COMMAND} ${example}`, 300)}`)].join('\n'),
+    ),
     ...(spec.options.includes('since') ? [mrkdwnSection(WHEN_TEXT)] : []),
     ...(spec.positional?.name === 'key' ? [mrkdwnSection(QUOTING_TEXT)] : []),
     contextBlock([`${inlineCode(`${SLASH_COMMAND} help`, 20)} lists every command.`]),
