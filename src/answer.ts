@@ -1,19 +1,25 @@
+import type { BucketCoverage } from './cloudtrail/coverage.js';
 import { findSubcommand } from './commands/grammar.js';
-import type { S3xRequest } from './commands/requests.js';
+import type { ObjectQuestionRequest, S3xRequest } from './commands/requests.js';
+import type { TrailInventory } from './engines/aws-trails/trail-inventory.js';
 import type { Engine } from './engines/engine.js';
 import type { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { type ActivityAnswer, askActivity } from './questions/activity.js';
 import { askBucketEventsWithEngine, type BucketEventsAnswer } from './questions/bucket-events.js';
+import { checkCoverage } from './questions/coverage-check.js';
 import { askDenied, type DeniedAnswer } from './questions/denied.js';
 import { OBJECT_QUESTION_TABLE } from './questions/index.js';
 import type { ObjectAnswer } from './questions/object-events.js';
 import { askObjectQuestion } from './questions/object-question.js';
 import { askPrincipal, type PrincipalAnswer } from './questions/principal.js';
+import { askStatusFromAws, askStatusFromLogs, type StatusAnswer, statusWindow } from './questions/status.js';
+import { askTrailHistory } from './questions/trail-history.js';
 
 /** What s3x says back, before it is rendered for Slack or a terminal. */
 export type Reply =
   | { kind: 'help'; topic?: string }
-  | { kind: 'object-answer'; answer: ObjectAnswer }
+  | { kind: 'object-answer'; answer: ObjectAnswer; coverage?: BucketCoverage }
+  | { kind: 'status'; answer: StatusAnswer }
   | { kind: 'bucket-events'; answer: BucketEventsAnswer }
   | { kind: 'activity'; answer: ActivityAnswer }
   | { kind: 'principal'; answer: PrincipalAnswer }
@@ -22,6 +28,11 @@ export type Reply =
 
 export interface AnswerDeps {
   engine: Engine;
+  /** AWS mode: directory buckets and trails as AWS reports them now. */
+  trailInventory?: TrailInventory;
+  /** The account of the buckets (coverage needs bucket ARNs); read from the logs when unset. */
+  account?: string;
+  now: () => Date;
   /** AWS mode: bucket-level events come from CloudTrail event history, not the log table. */
   lookupEvents?: LookupEventsSource;
 }
@@ -35,10 +46,9 @@ export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Prom
     case 'who-wrote':
     case 'who-read':
     case 'history':
-      return {
-        kind: 'object-answer',
-        answer: await askObjectQuestion(OBJECT_QUESTION_TABLE[request.command], request, deps.engine),
-      };
+      return answerObjectQuestion(request, deps);
+    case 'status':
+      return { kind: 'status', answer: await answerStatus(deps) };
     case 'bucket-events':
       return {
         kind: 'bucket-events',
@@ -55,6 +65,30 @@ export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Prom
     default:
       return { kind: 'not-available', command: request.command };
   }
+}
+
+/** An object question; with no exact match on a named directory bucket, whether the window was logged at all. */
+async function answerObjectQuestion(request: ObjectQuestionRequest, deps: AnswerDeps): Promise<Reply> {
+  const question = OBJECT_QUESTION_TABLE[request.command];
+  const answer = await askObjectQuestion(question, request, deps.engine);
+  if (answer.exactMatches > 0 || request.bucket === undefined) return { kind: 'object-answer', answer };
+  const inventory = deps.trailInventory;
+  const coverage = await checkCoverage(request.bucket, request.window, question.spec.eventNames, {
+    engine: deps.engine,
+    currentTrails: inventory ? () => inventory.trails() : undefined,
+    account: deps.account,
+    lookbackDays: deps.engine.reportsFreshness ? 90 : 7,
+    now: deps.now,
+  });
+  return { kind: 'object-answer', answer, ...(coverage ? { coverage } : {}) };
+}
+
+/** Local mode: the buckets and trails the logs show. AWS mode: what AWS reports now, with the log history. */
+async function answerStatus(deps: AnswerDeps): Promise<StatusAnswer> {
+  const window = statusWindow(deps.now());
+  if (!deps.trailInventory) return askStatusFromLogs(deps.engine, window);
+  const history = await askTrailHistory(window, deps.engine);
+  return askStatusFromAws(deps.trailInventory, { now: deps.now(), history, ...(deps.account ? { account: deps.account } : {}) });
 }
 
 /** True when the request needs no engine work, so it can be answered inside the ack. */

@@ -3,7 +3,7 @@ import { answerRequest, type Reply } from './answer.js';
 import { parseCommand } from './commands/parse.js';
 import { type Config, loadConfig } from './config.js';
 import type { AthenaEngine } from './engines/athena/athena-engine.js';
-import { type AwsClients, createAwsClients } from './engines/aws-clients.js';
+import { type AwsClients, createAwsClients, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { systemClock } from './engines/retry.js';
@@ -14,6 +14,7 @@ import * as deniedFormats from './output/denied-formats.js';
 import { helpText } from './output/help-text.js';
 import * as objectAnswerFormats from './output/object-answer-formats.js';
 import * as principalFormats from './output/principal-formats.js';
+import * as statusFormats from './output/status-formats.js';
 import { sampleLogsDir } from './sample/sample-archive.js';
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
 
@@ -53,7 +54,8 @@ export async function runCli(
     const engine = await openEngine(config, options.logs, aws);
     const lookupEvents = aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined;
     try {
-      const reply = await answerRequest(request, { engine, lookupEvents });
+      const trailInventory = aws ? createTrailInventory(aws, systemClock) : undefined;
+      const reply = await answerRequest(request, { engine, lookupEvents, trailInventory, account: config.accountId, now });
       return print(reply, options.format, io);
     } finally {
       await engine.close();
@@ -119,18 +121,18 @@ function print(reply: Reply, format: Format, io: Io): number {
       io.err(`s3x: \`${reply.command}\` is not available yet in this version of s3x.\n`.replaceAll('`', ''));
       return 3;
     case 'object-answer':
-      return write(
-        io,
-        { text: objectAnswerFormats.toText, json: objectAnswerFormats.toJson, csv: objectAnswerFormats.toCsv }[format](
-          reply.answer,
-        ),
-      );
+      return write(io, objectAnswerOutput(reply, format));
     case 'bucket-events':
       return write(
         io,
         { text: bucketEventsFormats.toText, json: bucketEventsFormats.toJson, csv: bucketEventsFormats.toCsv }[format](
           reply.answer,
         ),
+      );
+    case 'status':
+      return write(
+        io,
+        { text: statusFormats.toText, json: statusFormats.toJson, csv: statusFormats.toCsv }[format](reply.answer),
       );
     case 'activity':
       return write(
@@ -148,6 +150,17 @@ function print(reply: Reply, format: Format, io: Io): number {
         { text: deniedFormats.toText, json: deniedFormats.toJson, csv: deniedFormats.toCsv }[format](reply.answer),
       );
   }
+}
+
+/** The object answer, with the coverage verdict when s3x checked it (no match on a named directory bucket). */
+function objectAnswerOutput(reply: Extract<Reply, { kind: 'object-answer' }>, format: Format): string {
+  const { answer, coverage } = reply;
+  if (format === 'csv') return objectAnswerFormats.toCsv(answer);
+  if (format === 'json') {
+    const parsed = JSON.parse(objectAnswerFormats.toJson(answer)) as Record<string, unknown>;
+    return `${JSON.stringify(coverage ? { ...parsed, coverage: { state: coverage.state, gaps: coverage.gaps, note: coverage.note } } : parsed, null, 2)}\n`;
+  }
+  return objectAnswerFormats.toText(answer, coverage ? `Logging coverage: ${coverage.note}` : undefined);
 }
 
 function write(io: Io, output: string): number {

@@ -52,6 +52,12 @@ export const configSchema = z
         .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, 'must be a region like us-east-1')
         .optional(),
     ),
+    AWS_ACCOUNT_ID: optionalString.pipe(
+      z
+        .string()
+        .regex(/^\d{12}$/, 'must be a 12-digit account id')
+        .optional(),
+    ),
     ATHENA_DATABASE: z.string().trim().regex(SQL_NAME, SQL_NAME_MESSAGE).default('cloudtrail'),
     ATHENA_TABLE: z.string().trim().regex(SQL_NAME, SQL_NAME_MESSAGE).default('cloudtrail_logs'),
     ATHENA_WORKGROUP: z
@@ -139,6 +145,8 @@ export interface Config {
   engine: 'local' | 'athena';
   athena: AthenaConfig;
   access: { channels: string[]; users: string[]; groups: string[] };
+  /** The directory buckets' account (coverage matches bucket ARNs); read from the logs when unset. */
+  accountId?: string;
   /** Refuse questions whose estimated scan is larger (Athena). */
   maxScanBytes?: number;
   logsDir?: string;
@@ -177,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       resultReuseMinutes: raw.ATHENA_RESULT_REUSE_MINUTES,
     },
     access: { channels: raw.S3X_ALLOWED_CHANNELS, users: raw.S3X_ALLOWED_USERS, groups: raw.S3X_ALLOWED_GROUPS },
+    accountId: raw.AWS_ACCOUNT_ID,
     maxScanBytes: raw.S3X_MAX_SCAN_BYTES,
     logsDir: raw.S3X_LOGS_DIR,
     dataDir: raw.S3X_DATA_DIR,

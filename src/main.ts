@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Config, describeConfig, loadConfig } from './config.js';
-import { createAwsClients } from './engines/aws-clients.js';
+import { createAwsClients, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { systemClock } from './engines/retry.js';

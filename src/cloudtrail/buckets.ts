@@ -26,3 +26,28 @@ export function bucketNameProblem(bucket: string): string | undefined {
 
 /** S3 keys are at most 1024 bytes of UTF-8. */
 export const MAX_KEY_BYTES = 1024;
+
+const DIRECTIONS: Record<string, string> = {
+  e: 'east',
+  w: 'west',
+  n: 'north',
+  s: 'south',
+  c: 'central',
+  ne: 'northeast',
+  nw: 'northwest',
+  se: 'southeast',
+  sw: 'southwest',
+};
+
+/**
+ * The Region of a directory bucket, read from the zone id in its name (`base--use1-az4--x-s3` →
+ * us-east-1; `euw2` → eu-west-2, `apne1` → ap-northeast-1). Undefined when the name does not say.
+ */
+export function regionOfDirectoryBucket(bucket: string): string | undefined {
+  const zone = /--([a-z]+\d+)(?:-[a-z0-9]+)*-az\d+--x-s3$/.exec(bucket)?.[1];
+  const parts = zone ? /^([a-z]{2})(ne|nw|se|sw|e|w|n|s|c)(\d+)$/.exec(zone) : null;
+  if (!parts) return undefined;
+  const [, area, direction, number] = parts as unknown as [string, string, string, string];
+  const name = area === 'us' && direction === 'gw' ? undefined : DIRECTIONS[direction];
+  return name ? `${area}-${name}-${number}` : undefined;
+}

@@ -119,7 +119,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     usage: 'status',
     summary: 'logging coverage per directory bucket',
     options: [],
-    available: false,
+    available: true,
     examples: ['status'],
   },
   {

@@ -1,9 +1,16 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { S3Client } from '@aws-sdk/client-s3';
+import { TrailInventory } from './aws-trails/trail-inventory.js';
+import type { Clock } from './retry.js';
 
 export interface AwsClients {
+  region: string;
   athena: AthenaClient;
   cloudTrail: CloudTrailClient;
+  s3: S3Client;
+  /** CloudTrail in a trail's home Region (GetEventSelectors must be called there). */
+  cloudTrailFor(region: string): CloudTrailClient;
 }
 
 /**
@@ -13,5 +20,24 @@ export interface AwsClients {
 export function createAwsClients(region: string): AwsClients {
   // The engines retry throttling themselves, with jitter and a bound; one SDK attempt each.
   const common = { region, maxAttempts: 1 };
-  return { athena: new AthenaClient(common), cloudTrail: new CloudTrailClient(common) };
+  const cloudTrail = new CloudTrailClient(common);
+  const byRegion = new Map<string, CloudTrailClient>([[region, cloudTrail]]);
+  return {
+    region,
+    athena: new AthenaClient(common),
+    cloudTrail,
+    s3: new S3Client(common),
+    cloudTrailFor(home) {
+      let client = byRegion.get(home);
+      if (!client) {
+        client = new CloudTrailClient({ region: home, maxAttempts: 1 });
+        byRegion.set(home, client);
+      }
+      return client;
+    },
+  };
+}
+
+export function createTrailInventory(aws: AwsClients, clock: Clock): TrailInventory {
+  return new TrailInventory({ region: aws.region, s3: aws.s3, cloudTrailFor: (region) => aws.cloudTrailFor(region) }, clock);
 }

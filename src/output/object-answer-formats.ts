@@ -153,15 +153,17 @@ export function describeAnswer(answer: ObjectAnswer, markup: Markup): string {
 }
 
 /**
- * Shown when no call succeeded: no match is proof only where logging was on, and s3x cannot
- * check that yet, so it says so rather than implying coverage.
+ * Shown when no call succeeded and no coverage verdict is at hand: no match is proof only where
+ * logging was on, so it says so rather than implying coverage.
  */
 export function describeCoverageCaveat(answer: ObjectAnswer, markup: Markup): string | undefined {
   if (answer.events.some((event) => event.evidence === 'exact' && event.errorCode === null)) return undefined;
   const where = answer.bucket === undefined ? 'every bucket the key could be in' : `bucket ${markup.code(answer.bucket, 80)}`;
   return (
     `No match means nobody did it only if CloudTrail data-event logging covered ${where} for the whole window. ` +
-    's3x does not check logging coverage yet (that comes in a later release), so confirm your trail logs S3 data events there before relying on this.'
+    (answer.bucket === undefined || !answer.bucket.endsWith('--x-s3')
+      ? 'Name a directory bucket with --bucket and s3x checks the trail history for you; otherwise confirm your trail logs S3 data events there.'
+      : 's3x could not tell from the trail history in the logs; check /s3x status.')
   );
 }
 
@@ -338,10 +340,10 @@ function formatTable(events: readonly ObjectEvent[]): string[] {
 }
 
 /** A readable report for a terminal: the answer, the events as a table, and the footer facts. */
-export function toText(answer: ObjectAnswer): string {
+export function toText(answer: ObjectAnswer, coverageNote?: string): string {
   const exact = answer.events.filter((event) => event.evidence === 'exact');
   const candidates = answer.events.filter((event) => event.evidence === 'candidate');
-  const caveat = describeCoverageCaveat(answer, PLAIN_MARKUP);
+  const caveat = coverageNote ?? describeCoverageCaveat(answer, PLAIN_MARKUP);
   const lines = [describeAnswer(answer, PLAIN_MARKUP), ...(caveat ? [caveat] : [])];
   if (exact.length > 0) {
     lines.push('');

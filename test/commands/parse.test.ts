@@ -118,9 +118,12 @@ describe('the whole surface parses', () => {
 });
 
 describe('help examples', () => {
-  it.each(SUBCOMMANDS.flatMap((spec) => spec.examples.map((example) => [spec.name, example] as const)))('%s: `%s` parses', (name, example) => {
-    expect(parseSlackText(example, NOW).command).toBe(name);
-  });
+  it.each(SUBCOMMANDS.flatMap((spec) => spec.examples.map((example) => [spec.name, example] as const)))(
+    '%s: `%s` parses',
+    (name, example) => {
+      expect(parseSlackText(example, NOW).command).toBe(name);
+    },
+  );
   it('every subcommand has at least one example', () => {
     for (const spec of SUBCOMMANDS) expect(spec.examples.length).toBeGreaterThan(0);
   });

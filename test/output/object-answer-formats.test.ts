@@ -281,7 +281,7 @@ describe('toText', () => {
   it('states an empty answer with the coverage caveat', () => {
     const text = toText(answer());
     expect(text).toMatch(/^No DeleteObject on reports\/q3\.parquet in the logs searched, and no batch delete/);
-    expect(text).toContain('s3x does not check logging coverage yet');
+    expect(text).toContain('s3x could not tell from the trail history');
     expect(text).not.toContain('TIME (UTC)');
   });
 

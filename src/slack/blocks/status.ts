@@ -11,6 +11,7 @@ import {
   STATE_LABELS,
 } from '../../output/status-formats.js';
 import { type BucketStatus, needsLogging, type StatusAnswer } from '../../questions/status.js';
+import { ACTIONS } from '../ids.js';
 import {
   blockTextLength,
   escapeAndTruncate,
@@ -25,7 +26,7 @@ import {
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
 
 /** The Enable logging button; its value is the bucket name. */
-export const ENABLE_LOGGING_ACTION = 's3x_enable_logging';
+export const ENABLE_LOGGING_ACTION = ACTIONS.enableLogging;
 
 const MRKDWN: Markup = {
   code: inlineCode,
@@ -33,8 +34,8 @@ const MRKDWN: Markup = {
   strong: (text) => `*${text}*`,
 };
 
-/** Buckets told in full (a section and a button each); the rest get one line. */
-const DETAILED_ROWS = 20;
+/** Buckets told in full (a section and a button each); the rest get one line, so 100 buckets of 63-character names fit. */
+const DETAILED_ROWS = 15;
 /** Text kept free for the "…and N more" line. */
 const HIDDEN_LINE_RESERVE = 400;
 
@@ -44,7 +45,13 @@ const HIDDEN_LINE_RESERVE = 400;
  * compact line per bucket, packed into sections, while Slack's limits allow; then "…and N more".
  */
 export function buildStatusMessage(answer: StatusAnswer): SlackMessage {
-  const ordered = byAttention(answer.buckets);
+  // Attention first: any bucket not covered throughout, or not fully logged now (say, writes only).
+  const attention: BucketStatus[] = [];
+  const calm: BucketStatus[] = [];
+  for (const status of byAttention(answer.buckets)) {
+    (status.coverage.state !== 'covered' || needsLogging(status.coverage) ? attention : calm).push(status);
+  }
+  const ordered = [...attention, ...calm];
   const opening = [
     mrkdwnSection(describeStatus(answer, MRKDWN, STATE_ICONS)),
     contextBlock([describeTrails(answer, MRKDWN)]),
@@ -57,8 +64,8 @@ export function buildStatusMessage(answer: StatusAnswer): SlackMessage {
 
   const rows: KnownBlock[] = [];
   let shown = 0;
-  for (const status of ordered) {
-    if (status.coverage.state === 'covered' || shown >= DETAILED_ROWS) break;
+  for (const status of attention) {
+    if (shown >= DETAILED_ROWS) break;
     const row = detailedRow(status);
     const size = blockTextLength(row);
     if (blocksLeft < 1 || charsLeft < size) break;
@@ -121,7 +128,8 @@ function compactLine(status: BucketStatus): string {
     const since = coverage.coveredSince === undefined ? '' : ` since ${MRKDWN.text(formatUtc(coverage.coveredSince), 40)}`;
     return `${head} · ${describeLogged(coverage)}${since}`;
   }
-  const gaps = coverage.gaps.length === 0 ? '' : ` · ${coverage.gaps.length} ${coverage.gaps.length === 1 ? 'gap' : 'gaps'}`;
+  if (coverage.state !== 'partial') return `${head} · ${STATE_LABELS[coverage.state]}`;
+  const gaps = coverage.gaps.length === 0 ? '' : `, ${coverage.gaps.length} ${coverage.gaps.length === 1 ? 'gap' : 'gaps'}`;
   return `${head} · ${STATE_LABELS[coverage.state]}${gaps} · now ${describeLogged(coverage)}`;
 }
 

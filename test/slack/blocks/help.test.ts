@@ -58,8 +58,8 @@ describe('buildHelpMessage', () => {
   });
 
   it('says a topic that is not built yet is coming soon', () => {
-    const text = allText(buildHelpMessage('status'));
-    expect(text).toContain('`/s3x status`');
+    const text = allText(buildHelpMessage('approvals'));
+    expect(text).toContain('`/s3x approvals`');
     expect(text).toContain('Coming soon');
     expect(text).not.toContain('WHEN');
   });

@@ -210,7 +210,7 @@ describe('buildObjectAnswerMessage', () => {
   it('marks a failed call and does not call it a delete', () => {
     const message = buildObjectAnswerMessage(FAILED_ONLY);
     expect(summaryOf(message)).toMatch(/^\*No successful delete of `reports\/q3\.parquet`\* \(1 failed attempt\)\./);
-    expect(summaryOf(message)).toContain('does not check logging coverage yet');
+    expect(summaryOf(message)).toContain('No match means nobody did it only if');
     expect(eventSections(message)[0]).toContain(':x: *FAILED* `AccessDenied`: nothing was deleted');
   });
 
@@ -219,7 +219,7 @@ describe('buildObjectAnswerMessage', () => {
     const summary = summaryOf(message);
     expect(summary).toMatch(/^No DeleteObject on `reports\/q3\.parquet` in the logs searched/);
     expect(summary).toContain('only if CloudTrail data-event logging covered');
-    expect(summary).toContain('s3x does not check logging coverage yet');
+    expect(summary).toContain('Name a directory bucket with --bucket and s3x checks the trail history');
     expect(eventSections(message)).toEqual([]);
     expect(message.text).toMatch(/^No DeleteObject on reports\/q3\.parquet in the logs searched/);
   });

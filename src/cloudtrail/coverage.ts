@@ -1,0 +1,524 @@
+import { formatInstant, type TimeWindow } from '../time/window.js';
+import {
+  DEFAULT_TRAIL_SELECTORS,
+  type DirectoryBucketRef,
+  type EventSelectorSet,
+  S3EXPRESS_OBJECT_READS,
+  S3EXPRESS_OBJECT_WRITES,
+  type SelectorCoverage,
+  selectorCoverage,
+} from './selectors.js';
+
+/** The trail calls that change what a trail logs, in the order changes made in the same second apply. */
+export const TRAIL_EVENT_NAMES = [
+  'CreateTrail',
+  'UpdateTrail',
+  'PutEventSelectors',
+  'StartLogging',
+  'StopLogging',
+  'DeleteTrail',
+] as const;
+export type TrailEventName = (typeof TRAIL_EVENT_NAMES)[number];
+
+/** One successful call that changed a trail, as the logs hold it. */
+export interface TrailChange {
+  eventId: string;
+  /** `2024-07-02T00:22:11Z`. */
+  eventTime: string;
+  eventName: TrailEventName;
+  /** The trail's name (the last part of its ARN when the call named it by ARN). */
+  trailName: string;
+  trailArn?: string;
+  /** The trail's home Region: trail calls are made there, so the call's `awsRegion` unless the ARN says otherwise. */
+  region: string | null;
+  principalArn: string | null;
+  /** PutEventSelectors: the whole set it wrote (it replaces the trail's). Undefined when the record holds none readable. */
+  selectors?: EventSelectorSet;
+  /** CreateTrail / UpdateTrail: `isMultiRegionTrail`, when the call says. */
+  multiRegion?: boolean;
+}
+
+/** A trail as AWS reports it now (DescribeTrails, GetTrailStatus, GetEventSelectors). */
+export interface TrailSnapshot {
+  name: string;
+  arn: string;
+  homeRegion: string;
+  isMultiRegion: boolean;
+  isLogging: boolean;
+  selectors: EventSelectorSet;
+  /** When logging last started, if it is logging. */
+  loggingSince?: string;
+}
+
+export interface TrailHistory {
+  /** Successful trail changes (any order; replayed oldest first). */
+  changes: readonly TrailChange[];
+  /** AWS mode: every trail as it is now. Only with changes that reach up to now, and a window ending now. */
+  current?: readonly TrailSnapshot[];
+  /**
+   * Every trail change from this instant on is in `changes`. Default: the first change, since
+   * trails that were never changed in the logs are invisible to them.
+   */
+  completeSince?: string;
+}
+
+export type CoverageState = 'covered' | 'partial' | 'not-covered' | 'unknown';
+type MomentStatus = 'covered' | 'not-covered' | 'unknown';
+
+export interface CoverageSpan {
+  from: string;
+  to: string;
+}
+
+export interface CoverageGap extends CoverageSpan {
+  /** Why nothing was logged, e.g. `trail not logging`. */
+  reason: string;
+}
+
+export interface BucketCoverage {
+  /** Over the whole window: covered throughout, part of it, never (as far as is known), or cannot tell. */
+  state: CoverageState;
+  /** Stretches of the window where the bucket's object events were not logged. */
+  gaps: CoverageGap[];
+  /** Stretches of the window s3x cannot judge. */
+  unknown: CoverageSpan[];
+  /** Start of the logged stretch that reaches the end of the window, when the logs show it starting. */
+  coveredSince?: string;
+  /** The state at the end of the window (now, for a window ending now). */
+  atEnd: MomentStatus;
+  /** At the end of the window: every object read is logged. */
+  reads: boolean;
+  /** At the end of the window: every object write and delete is logged. */
+  writes: boolean;
+  /** The trails that log the bucket at the end of the window. */
+  trails: string[];
+  /** One or two plain sentences for people; values are not escaped. */
+  note: string;
+}
+
+export interface CoverageOptions {
+  /** Count as covered only while all these events are logged (an object question's event names). */
+  eventNames?: readonly string[];
+}
+
+const TRAIL_ARN = /^arn:[^:]+:cloudtrail:([^:]*):[^:]*:trail\/(.+)$/;
+
+/** A trail named by name or ARN: its name, and its home Region when the ARN says. */
+export function parseTrailReference(reference: string): { name: string; region?: string } {
+  const match = TRAIL_ARN.exec(reference);
+  if (!match) return { name: reference };
+  return { name: match[2] ?? reference, ...(match[1] ? { region: match[1] } : {}) };
+}
+
+interface TrailState {
+  name: string;
+  region: string | null;
+  /** undefined: the logs do not say. */
+  exists: boolean | undefined;
+  logging: boolean | undefined;
+  /** undefined: the logs do not say which selectors the trail had. */
+  selectors: EventSelectorSet | undefined;
+  multiRegion: boolean | undefined;
+  loggingSince?: string;
+}
+
+function keyOf(name: string, region: string | null): string {
+  return `${region ?? ''}|${name}`;
+}
+
+const RANK = new Map<string, number>(TRAIL_EVENT_NAMES.map((name, index) => [name, index]));
+
+function inReplayOrder(changes: readonly TrailChange[]): TrailChange[] {
+  return [...changes].sort((a, b) =>
+    a.eventTime === b.eventTime
+      ? (RANK.get(a.eventName) ?? 0) - (RANK.get(b.eventName) ?? 0) || a.eventId.localeCompare(b.eventId)
+      : a.eventTime < b.eventTime
+        ? -1
+        : 1,
+  );
+}
+
+/**
+ * Each trail's state before its first change. A trail first seen being created did not exist; for
+ * the rest, AWS's current answer holds back to the first change that could have altered it, and
+ * a StartLogging (StopLogging) is read as the trail not logging (logging) before it.
+ */
+function initialStates(changes: readonly TrailChange[], current: readonly TrailSnapshot[] | undefined): Map<string, TrailState> {
+  const byTrail = new Map<string, TrailChange[]>();
+  for (const change of changes) {
+    const key = keyOf(change.trailName, change.region);
+    byTrail.set(key, [...(byTrail.get(key) ?? []), change]);
+  }
+  const states = new Map<string, TrailState>();
+  const before = (name: string, region: string | null, own: readonly TrailChange[], snapshot?: TrailSnapshot): TrailState => {
+    if (own[0]?.eventName === 'CreateTrail') {
+      return { name, region, exists: false, logging: false, selectors: undefined, multiRegion: undefined };
+    }
+    const firstSwitch = own.find(
+      (c) => c.eventName === 'StartLogging' || c.eventName === 'StopLogging' || c.eventName === 'DeleteTrail',
+    );
+    const logging =
+      firstSwitch === undefined
+        ? snapshot?.isLogging
+        : firstSwitch.eventName === 'DeleteTrail'
+          ? undefined
+          : firstSwitch.eventName === 'StopLogging';
+    const selectorsChanged = own.some((c) => c.eventName === 'PutEventSelectors');
+    const scopeChanged = own.some((c) => c.multiRegion !== undefined);
+    const restarted = own.some((c) => c.eventName === 'StartLogging');
+    return {
+      name,
+      region,
+      exists: snapshot ? true : undefined,
+      logging,
+      selectors: selectorsChanged ? undefined : snapshot?.selectors,
+      multiRegion: scopeChanged ? undefined : snapshot?.isMultiRegion,
+      ...(snapshot?.loggingSince && !restarted ? { loggingSince: snapshot.loggingSince } : {}),
+    };
+  };
+  for (const snapshot of current ?? []) {
+    const key = keyOf(snapshot.name, snapshot.homeRegion);
+    states.set(key, before(snapshot.name, snapshot.homeRegion, byTrail.get(key) ?? [], snapshot));
+  }
+  for (const [key, own] of byTrail) {
+    const first = own[0];
+    if (first && !states.has(key)) states.set(key, before(first.trailName, first.region, own));
+  }
+  return states;
+}
+
+function apply(states: Map<string, TrailState>, change: TrailChange): void {
+  const state = states.get(keyOf(change.trailName, change.region));
+  if (state === undefined) return;
+  switch (change.eventName) {
+    case 'CreateTrail':
+      Object.assign(state, {
+        exists: true,
+        logging: false,
+        selectors: DEFAULT_TRAIL_SELECTORS,
+        multiRegion: change.multiRegion ?? false,
+      });
+      delete state.loggingSince;
+      break;
+    case 'UpdateTrail':
+      state.exists = true;
+      if (change.multiRegion !== undefined) state.multiRegion = change.multiRegion;
+      break;
+    case 'PutEventSelectors':
+      state.exists = true;
+      state.selectors = change.selectors;
+      break;
+    case 'StartLogging':
+      state.exists = true;
+      state.logging = true;
+      state.loggingSince = change.eventTime;
+      break;
+    case 'StopLogging':
+      state.exists = true;
+      state.logging = false;
+      delete state.loggingSince;
+      break;
+    case 'DeleteTrail':
+      // Selectors are kept, so a gap can say the trail that logged the bucket was deleted.
+      state.exists = false;
+      state.logging = false;
+      delete state.loggingSince;
+      break;
+  }
+}
+
+interface Moment {
+  status: MomentStatus;
+  /** Event names logged for sure. */
+  logged: Set<string>;
+  trails: string[];
+  /** Why not covered (or why unknown); empty when covered. */
+  reasons: string[];
+}
+
+const REASON = {
+  noTrail: 'no trail',
+  notSelected: 'no event selector covers it',
+  narrowed: 'selectors cover only some keys or callers',
+  someEvents: 'only some object events are selected',
+  stopped: 'trail not logging',
+  deleted: 'trail deleted',
+  beforeLogs: 'the logs hold no trail change before then',
+  unknownTrail: 'a trail whose selectors or state the logs do not show',
+} as const;
+
+function satisfied(logged: ReadonlySet<string>, required: readonly string[] | undefined): boolean {
+  if (required !== undefined) return required.every((name) => logged.has(name));
+  return S3EXPRESS_OBJECT_READS.every((name) => logged.has(name)) || S3EXPRESS_OBJECT_WRITES.every((name) => logged.has(name));
+}
+
+interface Judge {
+  bucket: DirectoryBucketRef;
+  required: readonly string[] | undefined;
+  coverage(selectors: EventSelectorSet): SelectorCoverage;
+}
+
+/** What counts as covered for this bucket; selector sets are judged once each, however many moments reuse them. */
+function judgeFor(bucket: DirectoryBucketRef, required: readonly string[] | undefined): Judge {
+  const judged = new Map<EventSelectorSet, SelectorCoverage>();
+  return {
+    bucket,
+    required,
+    coverage(selectors) {
+      const known = judged.get(selectors) ?? selectorCoverage(selectors, bucket);
+      judged.set(selectors, known);
+      return known;
+    },
+  };
+}
+
+/** Whether the bucket's object events are logged while the trails are in these states. */
+function evaluate(states: Iterable<TrailState>, judge: Judge): Moment {
+  const { bucket, required } = judge;
+  const logged = new Set<string>();
+  const trails: string[] = [];
+  let maybe = false;
+  let stopped = false;
+  let deleted = false;
+  let narrowed = false;
+  let unselected = false;
+  for (const state of states) {
+    const sameRegion = state.region !== null && state.region === bucket.region;
+    const inScope = sameRegion || state.multiRegion === true ? true : state.multiRegion === false ? false : undefined;
+    if (inScope === false) continue;
+    const coverage = state.selectors === undefined ? undefined : judge.coverage(state.selectors);
+    if (coverage !== undefined && coverage.loggedEvents.length === 0) {
+      narrowed ||= coverage.narrowed;
+      unselected ||= state.exists !== false;
+      continue;
+    }
+    if (state.exists === false) {
+      deleted ||= coverage !== undefined;
+      continue;
+    }
+    if (state.logging === false) {
+      stopped = true;
+      continue;
+    }
+    if (coverage !== undefined && state.exists === true && state.logging === true && inScope === true) {
+      for (const name of coverage.loggedEvents) logged.add(name);
+      trails.push(state.name);
+      continue;
+    }
+    maybe = true;
+  }
+  if (satisfied(logged, required)) return { status: 'covered', logged, trails, reasons: [] };
+  if (maybe) return { status: 'unknown', logged, trails, reasons: [REASON.unknownTrail] };
+  const reasons = [
+    ...(logged.size > 0 ? [REASON.someEvents] : []),
+    ...(unselected ? [REASON.notSelected] : []),
+    ...(narrowed ? [REASON.narrowed] : []),
+    ...(stopped ? [REASON.stopped] : []),
+    ...(deleted ? [REASON.deleted] : []),
+  ];
+  return { status: 'not-covered', logged, trails, reasons: reasons.length > 0 ? reasons : [REASON.noTrail] };
+}
+
+interface Span extends CoverageSpan {
+  status: MomentStatus;
+  reasons: string[];
+}
+
+function later(a: string, b: string): string {
+  return a > b ? a : b;
+}
+
+function earlier(a: string, b: string): string {
+  return a < b ? a : b;
+}
+
+/**
+ * Replay the trail changes into when the bucket's object events were logged during the window: a
+ * bucket is covered while at least one trail that exists, logs in the bucket's Region and is
+ * logging has selectors that select its object events (PutEventSelectors replaces a trail's set).
+ * Before the history is complete, or while a trail's selectors are not in the logs, s3x says it
+ * cannot tell instead of guessing. An empty window (since = until) asks about that instant.
+ */
+export function coverageOf(
+  history: TrailHistory,
+  bucket: DirectoryBucketRef,
+  window: TimeWindow,
+  options: CoverageOptions = {},
+): BucketCoverage {
+  const changes = inReplayOrder(history.changes);
+  const states = initialStates(changes, history.current);
+  const since = formatInstant(window.since);
+  const until = formatInstant(window.until);
+  const knownFrom = history.completeSince ?? changes[0]?.eventTime;
+  const judge = judgeFor(bucket, options.eventNames);
+
+  // The moment that holds from `at` until the next piece; '' sorts before every instant.
+  const pieces: Array<{ at: string; moment: Moment }> = [{ at: '', moment: evaluate(states.values(), judge) }];
+  for (let i = 0; i < changes.length; ) {
+    const at = changes[i]?.eventTime ?? '';
+    for (; i < changes.length && changes[i]?.eventTime === at; i += 1) {
+      const change = changes[i];
+      if (change) apply(states, change);
+    }
+    pieces.push({ at, moment: evaluate(states.values(), judge) });
+  }
+
+  const spans: Span[] = [];
+  const push = (from: string, to: string, status: MomentStatus, reasons: readonly string[]): void => {
+    if (from >= to) return;
+    const last = spans.at(-1);
+    if (last && last.status === status && last.to === from) {
+      last.to = to;
+      for (const reason of reasons) if (!last.reasons.includes(reason)) last.reasons.push(reason);
+    } else {
+      spans.push({ from, to, status, reasons: [...reasons] });
+    }
+  };
+  pieces.forEach((piece, index) => {
+    const from = later(piece.at, since);
+    const to = earlier(pieces[index + 1]?.at ?? until, until);
+    if (knownFrom === undefined || to <= knownFrom) {
+      push(from, to, 'unknown', [REASON.beforeLogs]);
+      return;
+    }
+    if (from < knownFrom) push(from, knownFrom, 'unknown', [REASON.beforeLogs]);
+    push(later(from, knownFrom), to, piece.moment.status, piece.moment.reasons);
+  });
+
+  const instant = since === until;
+  const endIndex = pieces.findLastIndex((piece) => (instant ? piece.at <= until : piece.at < until));
+  const end = pieces[endIndex]?.moment ?? evaluate([], judge);
+  const endKnown =
+    history.current !== undefined || (knownFrom !== undefined && (instant ? until >= knownFrom : until > knownFrom));
+  const atEnd: MomentStatus = endKnown ? end.status : 'unknown';
+
+  let coveredSince: string | undefined;
+  if (atEnd === 'covered') {
+    let start = endIndex;
+    while (start > 0 && pieces[start - 1]?.moment.status === 'covered') start -= 1;
+    const at = pieces[start]?.at ?? '';
+    // Only a change that ended a known uncovered stretch dates the start; otherwise it may be older.
+    const previousKnown = knownFrom !== undefined && at > knownFrom;
+    if (start > 0 && previousKnown && pieces[start - 1]?.moment.status === 'not-covered') coveredSince = at;
+  }
+
+  const has = (status: MomentStatus): boolean => spans.some((span) => span.status === status);
+  const state: CoverageState = instant
+    ? atEnd
+    : has('covered')
+      ? has('not-covered') || has('unknown')
+        ? 'partial'
+        : 'covered'
+      : has('not-covered')
+        ? 'not-covered'
+        : 'unknown';
+
+  const coverage = {
+    state,
+    gaps: spans
+      .filter((span) => span.status === 'not-covered')
+      .map((span) => ({ from: span.from, to: span.to, reason: span.reasons.join('; ') })),
+    unknown: spans.filter((span) => span.status === 'unknown').map((span) => ({ from: span.from, to: span.to })),
+    ...(coveredSince === undefined ? {} : { coveredSince }),
+    atEnd,
+    reads: S3EXPRESS_OBJECT_READS.every((name) => end.logged.has(name)),
+    writes: S3EXPRESS_OBJECT_WRITES.every((name) => end.logged.has(name)),
+    trails: atEnd === 'covered' ? end.trails : [],
+  };
+  const unknownReasons = [...new Set(spans.filter((span) => span.status === 'unknown').flatMap((span) => span.reasons))];
+  const context = { unknownReasons, endReason: endKnown ? end.reasons.join('; ') : REASON.beforeLogs, instant };
+  return { ...coverage, note: describeCoverage(coverage, context, bucket, options.eventNames) };
+}
+
+/** The trails known at an instant (deleted ones left out), for listing: replayed from the history. */
+export function trailsAt(
+  history: TrailHistory,
+  instant: Date,
+): Array<{ name: string; region: string | null; isLogging?: boolean; since?: string; multiRegion?: boolean }> {
+  const at = formatInstant(instant);
+  const changes = inReplayOrder(history.changes).filter((change) => change.eventTime < at);
+  const states = initialStates(changes, history.current);
+  for (const change of changes) apply(states, change);
+  return [...states.values()]
+    .filter((state) => state.exists !== false)
+    .map((state) => ({
+      name: state.name,
+      region: state.region,
+      ...(state.logging === undefined ? {} : { isLogging: state.logging }),
+      ...(state.loggingSince === undefined ? {} : { since: state.loggingSince }),
+      ...(state.multiRegion === undefined ? {} : { multiRegion: state.multiRegion }),
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name) || (a.region ?? '').localeCompare(b.region ?? ''));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The note
+// ---------------------------------------------------------------------------------------------
+
+const GAPS_NAMED = 3;
+
+function readable(instant: string): string {
+  return instant.replace('T', ' ').replace(/Z$/, ' UTC');
+}
+
+function classes(reads: boolean, writes: boolean): string {
+  if (reads && writes) return 'reads and writes';
+  if (reads) return 'reads only';
+  if (writes) return 'writes only';
+  return 'some object events';
+}
+
+function describeGaps(gaps: readonly CoverageGap[]): string {
+  const named = gaps
+    .slice(0, GAPS_NAMED)
+    .map((gap) => `${readable(gap.from)} – ${readable(gap.to)}${gap.reason === '' ? '' : ` (${gap.reason})`}`);
+  const more = gaps.length > GAPS_NAMED ? ` and ${gaps.length - GAPS_NAMED} more` : '';
+  return `Not logged ${named.join(', ')}${more}.`;
+}
+
+function describeCoverage(
+  coverage: Omit<BucketCoverage, 'note'>,
+  context: { unknownReasons: readonly string[]; endReason: string; instant: boolean },
+  bucket: DirectoryBucketRef,
+  eventNames: readonly string[] | undefined,
+): string {
+  const { unknownReasons, endReason, instant } = context;
+  const what = eventNames === undefined ? 'object-level (data) events' : `${eventNames.join(', ')} events`;
+  const logged = eventNames === undefined ? classes(coverage.reads, coverage.writes) : 'the events asked about';
+  const by = coverage.trails.length > 0 ? ` by trail ${coverage.trails.join(', ')}` : '';
+  const since = coverage.coveredSince === undefined ? '' : ` since ${readable(coverage.coveredSince)}`;
+  const unknown =
+    coverage.unknown.length > 0
+      ? ` Cannot tell for ${coverage.unknown.map((span) => `${readable(span.from)} – ${readable(span.to)}`).join(', ')}: ${unknownReasons.join('; ')}.`
+      : '';
+  if (instant) {
+    if (coverage.atEnd === 'covered') return `CloudTrail logs ${what} of ${bucket.name} (${logged})${by}${since}.`;
+    if (coverage.atEnd === 'not-covered') {
+      return `CloudTrail does not log ${what} of ${bucket.name} now (${endReason}).`;
+    }
+    return `s3x cannot tell whether CloudTrail logs ${what} of ${bucket.name}: ${endReason}.`;
+  }
+  switch (coverage.state) {
+    case 'covered':
+      return `CloudTrail logged ${what} of ${bucket.name} for the whole window (${logged})${by}${since}.`;
+    case 'partial': {
+      const end =
+        coverage.atEnd === 'covered'
+          ? ` Logged at the end of the window${since} (${logged})${by}.`
+          : coverage.atEnd === 'not-covered'
+            ? ' Not logged at the end of the window.'
+            : '';
+      const gaps = coverage.gaps.length > 0 ? ` ${describeGaps(coverage.gaps)}` : '';
+      return `CloudTrail logged ${what} of ${bucket.name} for only part of the window.${gaps}${unknown}${end}`;
+    }
+    case 'not-covered': {
+      const reasons = [...new Set(coverage.gaps.map((gap) => gap.reason))].join('; ');
+      return `CloudTrail did not log ${what} of ${bucket.name} in the window (${reasons}).${unknown}`;
+    }
+    case 'unknown':
+      return (
+        `s3x cannot tell whether CloudTrail logged ${what} of ${bucket.name} in the window: ${unknownReasons.join('; ')}. ` +
+        'Check the trail’s advanced event selectors for AWS::S3Express::Object.'
+      );
+  }
+}

@@ -1,0 +1,191 @@
+import {
+  type CloudTrailClient,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  type GetEventSelectorsCommandOutput,
+  GetTrailStatusCommand,
+  type Trail,
+} from '@aws-sdk/client-cloudtrail';
+import { ListDirectoryBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { parseTrailReference, type TrailSnapshot } from '../../cloudtrail/coverage.js';
+import type { EventSelectorSet } from '../../cloudtrail/selectors.js';
+import { EngineError } from '../../errors.js';
+import { formatInstant } from '../../time/window.js';
+import { type Clock, type RetryPolicy, withRetry } from '../retry.js';
+
+export interface DirectoryBucketInfo {
+  name: string;
+  region: string;
+  /** From the bucket's ARN, when ListDirectoryBuckets returns one. */
+  account?: string;
+  createdAt?: string;
+}
+
+export interface TrailInventoryClients {
+  /** The Region inventoried: its directory buckets, and the trails that log in it. */
+  region: string;
+  /** An S3 client for that Region (ListDirectoryBuckets is a Regional call). */
+  s3: S3Client;
+  /** A CloudTrail client for a Region: a trail's event selectors are read in its home Region. */
+  cloudTrailFor(region: string): CloudTrailClient;
+}
+
+/** Control-plane calls are few; a handful of jittered retries rides out a throttling burst. */
+const RETRY: RetryPolicy = { attempts: 5, baseMs: 500, capMs: 10_000 };
+/** 100 directory buckets per Region by default; far more pages than that means a looping token. */
+const MAX_BUCKET_PAGES = 100;
+
+type Permission =
+  | 'cloudtrail:DescribeTrails'
+  | 'cloudtrail:GetTrailStatus'
+  | 'cloudtrail:GetEventSelectors'
+  | 's3express:ListAllMyDirectoryBuckets';
+
+const PURPOSE: Record<Permission, string> = {
+  'cloudtrail:DescribeTrails': 'list the account’s CloudTrail trails',
+  'cloudtrail:GetTrailStatus': 'read whether a CloudTrail trail is logging',
+  'cloudtrail:GetEventSelectors': 'read a CloudTrail trail’s event selectors',
+  's3express:ListAllMyDirectoryBuckets': 'list the account’s directory buckets',
+};
+
+const BUCKET_ARN = /^arn:[^:]+:s3express:[^:]*:(\d{12}):bucket\//;
+
+/**
+ * AWS mode: the directory buckets and the trails as AWS reports them now, to say whether each
+ * bucket's object events are being logged. Read-only calls only (docs/iam/read-only.json).
+ */
+export class TrailInventory {
+  constructor(
+    private readonly clients: TrailInventoryClients,
+    private readonly clock: Clock,
+  ) {}
+
+  /** ListDirectoryBuckets, every page. */
+  async directoryBuckets(): Promise<DirectoryBucketInfo[]> {
+    const buckets: DirectoryBucketInfo[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < MAX_BUCKET_PAGES; page += 1) {
+      const input = token === undefined ? {} : { ContinuationToken: token };
+      const output = await this.call('s3express:ListAllMyDirectoryBuckets', () =>
+        this.clients.s3.send(new ListDirectoryBucketsCommand(input)),
+      );
+      for (const bucket of output.Buckets ?? []) {
+        if (!bucket.Name) continue;
+        const account = BUCKET_ARN.exec(bucket.BucketArn ?? '')?.[1];
+        buckets.push({
+          name: bucket.Name,
+          region: bucket.BucketRegion ?? this.clients.region,
+          ...(account === undefined ? {} : { account }),
+          ...(bucket.CreationDate ? { createdAt: formatInstant(bucket.CreationDate) } : {}),
+        });
+      }
+      // Stop on a repeated token too: the response may echo the one sent.
+      if (output.ContinuationToken === undefined || output.ContinuationToken === token) break;
+      token = output.ContinuationToken;
+    }
+    return buckets;
+  }
+
+  /**
+   * DescribeTrails (shadow trails included: multi-Region trails homed elsewhere log here too),
+   * then each trail's status and selectors. A trail deleted between the calls is left out.
+   */
+  async trails(): Promise<TrailSnapshot[]> {
+    const local = this.clients.cloudTrailFor(this.clients.region);
+    const described = await this.call('cloudtrail:DescribeTrails', () =>
+      local.send(new DescribeTrailsCommand({ includeShadowTrails: true })),
+    );
+    const unique = new Map<string, Trail>();
+    for (const trail of described.trailList ?? []) {
+      const id = trail.TrailARN ?? trail.Name;
+      if (id !== undefined && !unique.has(id)) unique.set(id, trail);
+    }
+    const snapshots: TrailSnapshot[] = [];
+    for (const [arn, trail] of unique) {
+      const homeRegion = trail.HomeRegion ?? parseTrailReference(arn).region ?? this.clients.region;
+      // A shadow trail is named by ARN; its status is the status in the Region asked.
+      const status = await this.trailCall('cloudtrail:GetTrailStatus', () =>
+        local.send(new GetTrailStatusCommand({ Name: arn })),
+      );
+      const selectors = await this.trailCall('cloudtrail:GetEventSelectors', () =>
+        this.clients.cloudTrailFor(homeRegion).send(new GetEventSelectorsCommand({ TrailName: arn })),
+      );
+      if (status === undefined || selectors === undefined) continue;
+      const isLogging = status.IsLogging === true;
+      snapshots.push({
+        name: trail.Name ?? parseTrailReference(arn).name,
+        arn,
+        homeRegion,
+        isMultiRegion: trail.IsMultiRegionTrail === true,
+        isLogging,
+        selectors: selectorSet(selectors),
+        ...(isLogging && status.StartLoggingTime ? { loggingSince: formatInstant(status.StartLoggingTime) } : {}),
+      });
+    }
+    return snapshots;
+  }
+
+  private async call<T>(permission: Permission, send: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(send, isThrottling, RETRY, this.clock);
+    } catch (error) {
+      throw toEngineError(error, permission);
+    }
+  }
+
+  /** A call about one trail: undefined when the trail no longer exists. */
+  private async trailCall<T>(permission: Permission, send: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await withRetry(send, isThrottling, RETRY, this.clock);
+    } catch (error) {
+      if (errorName(error) === 'TrailNotFoundException') return undefined;
+      throw toEngineError(error, permission);
+    }
+  }
+}
+
+function selectorSet(output: GetEventSelectorsCommandOutput): EventSelectorSet {
+  const advanced = output.AdvancedEventSelectors ?? [];
+  const basic = output.EventSelectors ?? [];
+  return { ...(advanced.length > 0 ? { advanced } : {}), ...(basic.length > 0 ? { basic } : {}) };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : '';
+}
+
+const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'SlowDown', 'RequestLimitExceeded']);
+
+function isThrottling(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  return THROTTLING.has(errorName(error)) || status === 429;
+}
+
+/** For logs only: AWS messages can name accounts and ARNs, so they never reach userMessage. */
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** An AWS error name is safe to show; anything else is left out. */
+function safeName(error: unknown): string {
+  const name = errorName(error);
+  return /^[A-Za-z][A-Za-z0-9]{0,79}$/.test(name) ? ` (${name})` : '';
+}
+
+function toEngineError(error: unknown, permission: Permission): EngineError {
+  const options = { cause: error, detail: describeError(error) };
+  const name = errorName(error);
+  if (name.includes('AccessDenied')) {
+    return new EngineError(
+      `s3x is not allowed to ${PURPOSE[permission]}: its role needs the \`${permission}\` permission (see docs/iam/read-only.json).`,
+      options,
+    );
+  }
+  if (isThrottling(error)) {
+    return new EngineError(`AWS kept throttling s3x while it tried to ${PURPOSE[permission]}. Try again in a minute.`, options);
+  }
+  return new EngineError(
+    `s3x could not ${PURPOSE[permission]}${safeName(error)}. Check the credentials and Region s3x runs with, then try again.`,
+    options,
+  );
+}

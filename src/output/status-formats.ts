@@ -1,0 +1,353 @@
+import type { BucketCoverage, CoverageSpan, CoverageState } from '../cloudtrail/coverage.js';
+import type { ScanStats } from '../engines/engine.js';
+import { type BucketStatus, needsLogging, type StatusAnswer, type StatusTrail } from '../questions/status.js';
+import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
+import { formatInstant } from '../time/window.js';
+import {
+  csvField,
+  formatBytes,
+  formatDuration,
+  formatUsd,
+  formatUtc,
+  type Markup,
+  PLAIN_MARKUP,
+} from './object-answer-formats.js';
+
+export const STATE_ICONS: Record<CoverageState, string> = {
+  covered: '✅',
+  partial: '⚠️',
+  'not-covered': '❌',
+  unknown: '❔',
+};
+
+export const STATE_LABELS: Record<CoverageState, string> = {
+  covered: 'covered',
+  partial: 'partial',
+  'not-covered': 'not covered',
+  unknown: 'unknown',
+};
+
+/** Worst first: what needs someone's attention leads. */
+const STATE_ORDER: readonly CoverageState[] = ['not-covered', 'unknown', 'partial', 'covered'];
+
+export const BUCKET_MAX = 80;
+const TRAIL_MAX = 130;
+const REGION_MAX = 30;
+const TRAILS_LISTED = 10;
+/** Trails named per bucket. */
+const TRAILS_NAMED = 3;
+const GAPS_LISTED = 3;
+const UNREADABLE_LISTED = 3;
+const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';
+
+function formatCount(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** Buckets needing attention first (not covered, unknown, partial, covered), then by name. */
+export function byAttention(buckets: readonly BucketStatus[]): BucketStatus[] {
+  return [...buckets].sort(
+    (a, b) => STATE_ORDER.indexOf(a.coverage.state) - STATE_ORDER.indexOf(b.coverage.state) || a.bucket.localeCompare(b.bucket),
+  );
+}
+
+/** `reads and writes`, `writes only`, ... at the end of the window. */
+export function describeLogged(coverage: BucketCoverage): string {
+  if (coverage.atEnd !== 'covered') return coverage.atEnd === 'unknown' ? 'logging unknown' : 'not logged';
+  if (coverage.reads && coverage.writes) return 'reads and writes';
+  if (coverage.reads) return 'reads only';
+  if (coverage.writes) return 'writes only';
+  return 'some object events';
+}
+
+/** A span in few characters: one date when both ends fall on the same day. */
+function formatSpan(span: CoverageSpan): string {
+  const from = formatUtc(span.from).replace(/ UTC$/, '');
+  const to = formatUtc(span.to).replace(/ UTC$/, '');
+  const sameDay = from.slice(0, 10) === to.slice(0, 10);
+  return `${from}–${sameDay ? to.slice(11) : to} UTC`;
+}
+
+/** The short story of one bucket: logged now and since when, its gaps, what cannot be told. */
+export function describeBucketCoverage(status: BucketStatus, markup: Markup): string[] {
+  const { coverage } = status;
+  const since = coverage.coveredSince === undefined ? '' : ` since ${markup.text(formatUtc(coverage.coveredSince), 40)}`;
+  const trails = coverage.trails.slice(0, TRAILS_NAMED).map((trail) => markup.code(trail, TRAIL_MAX));
+  const moreTrails = coverage.trails.length > TRAILS_NAMED ? ` and ${coverage.trails.length - TRAILS_NAMED} more` : '';
+  const by = trails.length > 0 ? ` by ${trails.join(', ')}${moreTrails}` : '';
+  // "Now" says nothing new when the whole window was not covered, or unknown, through to its end.
+  const sameAsState =
+    (coverage.state === 'not-covered' && coverage.atEnd === 'not-covered') ||
+    (coverage.state === 'unknown' && coverage.atEnd === 'unknown');
+  const lines =
+    coverage.atEnd === 'covered'
+      ? [`Logged now: ${describeLogged(coverage)}${since}${by}.`]
+      : sameAsState
+        ? []
+        : [`Now: ${describeLogged(coverage)}.`];
+  if (coverage.gaps.length > 0) {
+    const listed = coverage.gaps
+      .slice(0, GAPS_LISTED)
+      .map((gap) => `${markup.text(formatSpan(gap), 60)}${gap.reason === '' ? '' : ` (${markup.text(gap.reason, 120)})`}`);
+    const more = coverage.gaps.length > GAPS_LISTED ? ` and ${coverage.gaps.length - GAPS_LISTED} more` : '';
+    lines.push(`Not logged ${listed.join(', ')}${more}.`);
+  }
+  if (coverage.unknown.length > 0) {
+    const listed = coverage.unknown.slice(0, GAPS_LISTED).map((span) => markup.text(formatSpan(span), 60));
+    const more = coverage.unknown.length > GAPS_LISTED ? ` and ${coverage.unknown.length - GAPS_LISTED} more` : '';
+    lines.push(`Cannot tell for ${listed.join(', ')}${more}.`);
+  }
+  return lines;
+}
+
+function countByState(answer: StatusAnswer): Record<CoverageState, number> {
+  const counts: Record<CoverageState, number> = { covered: 0, partial: 0, 'not-covered': 0, unknown: 0 };
+  for (const status of answer.buckets) counts[status.coverage.state] += 1;
+  return counts;
+}
+
+function isInstant(answer: StatusAnswer): boolean {
+  return answer.window.since.getTime() === answer.window.until.getTime();
+}
+
+/** What the window is, in words. */
+function describeStatusWindow(answer: StatusAnswer): string {
+  if (isInstant(answer)) return `right now (${formatUtc(formatInstant(answer.window.until))})`;
+  return `${formatUtc(formatInstant(answer.window.since))} – ${formatUtc(formatInstant(answer.window.until))}`;
+}
+
+/** The one-line answer: how many buckets, and how many in each state. */
+export function describeStatus(answer: StatusAnswer, markup: Markup, icons?: Record<CoverageState, string>): string {
+  const where = answer.source === 'aws' ? 'in AWS' : 'in the logs';
+  if (answer.totalBuckets === 0) return `No directory buckets ${where} (${describeStatusWindow(answer)}).`;
+  const counts = countByState(answer);
+  const parts = STATE_ORDER.filter((state) => counts[state] > 0).map(
+    (state) => `${icons ? `${icons[state]} ` : ''}${counts[state].toLocaleString('en-US')} ${STATE_LABELS[state]}`,
+  );
+  const action = answer.buckets.filter((status) => needsLogging(status.coverage)).length;
+  const needing = action > 0 ? `; ${formatCount(action, 'bucket')} not fully logged now` : '';
+  const listed =
+    answer.totalBuckets > answer.buckets.length ? ` (the first ${answer.buckets.length.toLocaleString('en-US')} checked)` : '';
+  const headline = markup.strong(`Object-level logging of ${formatCount(answer.totalBuckets, 'directory bucket')} ${where}`);
+  return `${headline}${listed}, ${describeStatusWindow(answer)}: ${parts.join(', ')}${needing}.`;
+}
+
+function describeTrail(trail: StatusTrail, markup: Markup): string {
+  const facts = [
+    ...(trail.region === undefined ? [] : [markup.text(trail.region, REGION_MAX)]),
+    ...(trail.multiRegion ? ['all Regions'] : []),
+    trail.isLogging === undefined
+      ? 'logging unknown'
+      : trail.isLogging
+        ? `logging${trail.since === undefined ? '' : ` since ${markup.text(formatUtc(trail.since), 40)}`}`
+        : 'not logging',
+  ];
+  return `${markup.code(trail.name, TRAIL_MAX)} (${facts.join(', ')})`;
+}
+
+/** The trails, a few named. */
+export function describeTrails(answer: StatusAnswer, markup: Markup): string {
+  if (answer.trails.length === 0) {
+    return answer.source === 'aws'
+      ? 'Trails: none in this Region.'
+      : 'Trails: none that the logs show existing at the end of the window.';
+  }
+  const listed = answer.trails.slice(0, TRAILS_LISTED).map((trail) => describeTrail(trail, markup));
+  const more = answer.trails.length > TRAILS_LISTED ? ` and ${answer.trails.length - TRAILS_LISTED} more` : '';
+  return `Trails: ${listed.join(', ')}${more}.`;
+}
+
+/** The footer facts: where the answer comes from, what was read, how fresh. */
+export function describeStatusScan(answer: StatusAnswer, markup: Markup): string[] {
+  const lines = [
+    answer.source === 'aws'
+      ? 'Buckets from ListDirectoryBuckets; trails, event selectors and logging state from CloudTrail as they are now' +
+        (answer.stats === undefined
+          ? '; no log table was searched, so s3x cannot say since when.'
+          : '; since when from the trails’ changes in the logs.')
+      : 'Buckets and trails as the logs show them: a trail the logs never show changing is invisible to them, so coverage before the first trail change is unknown.',
+  ];
+  const { stats } = answer;
+  if (stats !== undefined) lines.push(describeRead(stats));
+  lines.push(...[...answer.warnings, ...(stats?.warnings ?? [])].map((warning) => `Warning: ${markup.text(warning, 400)}`));
+  const unreadable = stats?.unreadableFiles ?? [];
+  if (unreadable.length > 0) {
+    const listed = unreadable
+      .slice(0, UNREADABLE_LISTED)
+      .map((file) => markup.code(file.path.split('/').at(-1) ?? file.path, 80));
+    const more = unreadable.length > UNREADABLE_LISTED ? ` and ${unreadable.length - UNREADABLE_LISTED} more` : '';
+    lines.push(`Skipped ${formatCount(unreadable.length, 'unreadable file')}: ${listed.join(', ')}${more}.`);
+  }
+  if (stats?.newestEventTime !== undefined) {
+    lines.push(`Logs complete up to ${markup.text(formatUtc(stats.newestEventTime), 40)}; ${DELIVERY_NOTE}`);
+  }
+  return lines;
+}
+
+function describeRead(stats: ScanStats): string {
+  const read = [
+    ...(stats.filesScanned === undefined ? [] : [formatCount(stats.filesScanned, 'file')]),
+    ...(stats.eventsScanned === undefined ? [] : [formatCount(stats.eventsScanned, 'event')]),
+    `${formatBytes(stats.bytesScanned)} read`,
+  ];
+  const cost = stats.costUsd === undefined ? '' : `, cost ${formatUsd(stats.costUsd)}`;
+  return `Scanned ${read.join(', ')}${cost} by the ${stats.engine} engine in ${formatDuration(stats.elapsedMs)}.`;
+}
+
+function spanJson(span: CoverageSpan): { from: string; to: string } {
+  return { from: span.from, to: span.to };
+}
+
+/** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
+export function toJson(answer: StatusAnswer): string {
+  const { stats } = answer;
+  const document = {
+    question: answer.question,
+    source: answer.source,
+    window: { since: formatInstant(answer.window.since), until: formatInstant(answer.window.until) },
+    totalBuckets: answer.totalBuckets,
+    buckets: answer.buckets.map((status) => ({
+      bucket: status.bucket,
+      region: status.region,
+      account: status.account ?? null,
+      state: status.coverage.state,
+      atEnd: status.coverage.atEnd,
+      reads: status.coverage.reads,
+      writes: status.coverage.writes,
+      coveredSince: status.coverage.coveredSince ?? null,
+      trails: status.coverage.trails,
+      gaps: status.coverage.gaps.map((gap) => ({ ...spanJson(gap), reason: gap.reason })),
+      unknown: status.coverage.unknown.map(spanJson),
+      needsLogging: needsLogging(status.coverage),
+      lastActivity: status.lastActivity ?? null,
+      createdAt: status.createdAt ?? null,
+      note: status.coverage.note,
+    })),
+    trails: answer.trails.map((trail) => ({
+      name: trail.name,
+      region: trail.region ?? null,
+      isLogging: trail.isLogging ?? null,
+      since: trail.since ?? null,
+      multiRegion: trail.multiRegion ?? null,
+    })),
+    scanned:
+      stats === undefined
+        ? null
+        : {
+            engine: stats.engine,
+            files: stats.filesScanned ?? null,
+            events: stats.eventsScanned ?? null,
+            bytes: stats.bytesScanned,
+            costUsd: stats.costUsd ?? null,
+            unreadableFiles: stats.unreadableFiles.map((file) => ({ path: file.path, reason: file.reason })),
+            newestEventTime: stats.newestEventTime ?? null,
+            elapsedMs: stats.elapsedMs,
+            warnings: stats.warnings,
+          },
+    warnings: answer.warnings,
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+const CSV_COLUMNS = [
+  'bucket',
+  'region',
+  'account',
+  'state',
+  'atEnd',
+  'reads',
+  'writes',
+  'coveredSince',
+  'gaps',
+  'unknown',
+  'trails',
+  'needsLogging',
+  'lastActivity',
+  'createdAt',
+  'note',
+] as const;
+
+function csvRow(status: BucketStatus): Record<(typeof CSV_COLUMNS)[number], string | null> {
+  const { coverage } = status;
+  const spans = (list: readonly CoverageSpan[]): string => list.map((span) => `${span.from}/${span.to}`).join(' ');
+  return {
+    bucket: status.bucket,
+    region: status.region,
+    account: status.account ?? null,
+    state: coverage.state,
+    atEnd: coverage.atEnd,
+    reads: String(coverage.reads),
+    writes: String(coverage.writes),
+    coveredSince: coverage.coveredSince ?? null,
+    gaps: spans(coverage.gaps),
+    unknown: spans(coverage.unknown),
+    trails: coverage.trails.join(' '),
+    needsLogging: String(needsLogging(coverage)),
+    lastActivity: status.lastActivity ?? null,
+    createdAt: status.createdAt ?? null,
+    note: coverage.note,
+  };
+}
+
+/** RFC 4180 CSV (CRLF line ends), one row per bucket; spans as ISO `from/to`, space-separated. */
+export function toCsv(answer: StatusAnswer): string {
+  const rows = [
+    CSV_COLUMNS.join(','),
+    ...answer.buckets.map((status) => {
+      const row = csvRow(status);
+      return CSV_COLUMNS.map((column) => csvField(row[column])).join(',');
+    }),
+  ];
+  return rows.map((row) => `${row}\r\n`).join('');
+}
+
+interface Column {
+  title: string;
+  max: number;
+  cell(status: BucketStatus): string;
+}
+
+const TEXT_COLUMNS: readonly Column[] = [
+  { title: 'STATE', max: 12, cell: (s) => STATE_LABELS[s.coverage.state] },
+  { title: 'BUCKET', max: 70, cell: (s) => s.bucket },
+  { title: 'REGION', max: REGION_MAX, cell: (s) => s.region },
+  { title: 'NOW', max: 20, cell: (s) => describeLogged(s.coverage) },
+  {
+    title: 'SINCE (UTC)',
+    max: 22,
+    cell: (s) => (s.coverage.coveredSince ? formatUtc(s.coverage.coveredSince).replace(/ UTC$/, '') : ''),
+  },
+  { title: 'GAPS', max: 6, cell: (s) => (s.coverage.gaps.length > 0 ? String(s.coverage.gaps.length) : '') },
+  { title: 'LAST ACTIVITY (UTC)', max: 22, cell: (s) => (s.lastActivity ? formatUtc(s.lastActivity).replace(/ UTC$/, '') : '') },
+  { title: 'ACTION', max: 16, cell: (s) => (needsLogging(s.coverage) ? 'enable logging' : '') },
+];
+
+/** Aligned columns; a column empty for every bucket is left out. */
+function formatTable(buckets: readonly BucketStatus[]): string[] {
+  const cells = buckets.map((status) =>
+    TEXT_COLUMNS.map((column) => truncate(showControlCharacters(column.cell(status)), column.max)),
+  );
+  const shown = TEXT_COLUMNS.flatMap((_, i) => (cells.some((row) => (row[i] ?? '') !== '') ? [i] : []));
+  const widths = shown.map((i) => Math.max(TEXT_COLUMNS[i]?.title.length ?? 0, ...cells.map((row) => row[i]?.length ?? 0)));
+  const line = (values: string[]): string =>
+    values
+      .map((value, n) => value.padEnd(widths[n] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(shown.map((i) => TEXT_COLUMNS[i]?.title ?? '')), ...cells.map((row) => line(shown.map((i) => row[i] ?? '')))];
+}
+
+/** A readable report for a terminal: the summary, a table, the story of each bucket not fully covered, trails, footer. */
+export function toText(answer: StatusAnswer): string {
+  const ordered = byAttention(answer.buckets);
+  const lines = [describeStatus(answer, PLAIN_MARKUP)];
+  if (ordered.length > 0) lines.push('', ...formatTable(ordered));
+  const stories = ordered.filter((status) => status.coverage.state !== 'covered' || needsLogging(status.coverage));
+  for (const status of stories)
+    lines.push('', `${PLAIN_MARKUP.code(status.bucket, BUCKET_MAX)}: ${PLAIN_MARKUP.text(status.coverage.note, 2000)}`);
+  if (stories.some((status) => needsLogging(status.coverage))) {
+    lines.push('', 'Turn logging on with: s3x enable-logging <bucket> (or --all).');
+  }
+  lines.push('', describeTrails(answer, PLAIN_MARKUP), '', ...describeStatusScan(answer, PLAIN_MARKUP));
+  return `${lines.join('\n')}\n`;
+}

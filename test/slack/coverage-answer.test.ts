@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { ACTIONS } from '../../src/slack/ids.js';
+import { AnswerStore } from '../../src/store/answer-store.js';
+import { openDatabase } from '../../src/store/database.js';
+import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
+import { buttonsIn, postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+
+const COVERED = 'covered--use1-az4--x-s3';
+const UNCOVERED = 'dark--use1-az4--x-s3';
+const responses = new ResponseUrlServer();
+let engine: LocalEngine;
+let slack: SlackApp;
+let eventsUrl: string;
+let responseBase: string;
+
+function trailEvent(eventName: string, eventTime: string, requestParameters: Record<string, unknown>, eventID: string) {
+  return {
+    eventVersion: '1.11',
+    userIdentity: { type: 'IAMUser', arn: 'arn:aws:iam::111122223333:user/admin', accountId: '111122223333' },
+    eventTime,
+    eventSource: 'cloudtrail.amazonaws.com',
+    eventName,
+    awsRegion: 'us-east-1',
+    sourceIPAddress: '198.51.100.1',
+    userAgent: 'console',
+    requestParameters,
+    responseElements:
+      eventName === 'CreateTrail' ? { trailARN: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main', name: 'main' } : null,
+    eventID,
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: '111122223333',
+    eventCategory: 'Management',
+  };
+}
+
+beforeAll(async () => {
+  const root = await tempDir();
+  await writeDeliveryFile(root, '2026/11/01', '20261101T0010Z_trail', [
+    trailEvent('CreateTrail', '2026-11-01T00:00:00Z', { name: 'main', s3BucketName: 'logs', isMultiRegionTrail: true }, 't1'),
+    trailEvent(
+      'PutEventSelectors',
+      '2026-11-01T00:01:00Z',
+      {
+        trailName: 'main',
+        advancedEventSelectors: [
+          {
+            name: 'one bucket',
+            fieldSelectors: [
+              { field: 'eventCategory', equals: ['Data'] },
+              { field: 'resources.type', equals: ['AWS::S3Express::Object'] },
+              { field: 'resources.ARN', startsWith: [`arn:aws:s3express:us-east-1:111122223333:bucket/${COVERED}/`] },
+            ],
+          },
+        ],
+      },
+      't2',
+    ),
+    trailEvent('StartLogging', '2026-11-01T00:02:00Z', { name: 'main' }, 't3'),
+  ]);
+  await writeDeliveryFile(root, '2026/11/05', '20261105T0010Z_data', [
+    expressEvent({ eventName: 'PutObject', eventTime: '2026-11-05T00:00:00Z', key: 'x', bucket: COVERED }),
+  ]);
+  engine = await LocalEngine.open({ logsDir: root });
+  slack = createSlackApp(
+    {
+      botToken: 'xoxb-test',
+      signingSecret: SIGNING_SECRET,
+      port: 0,
+      logLevel: 'error',
+      botIdentity: { botId: 'B1', botUserId: 'U1' },
+    },
+    {
+      engine,
+      now: () => new Date('2026-11-06T00:00:00Z'),
+      store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
+      access: { channels: [], users: [], groups: [] },
+    },
+  );
+  eventsUrl = `http://127.0.0.1:${(await slack.start()).port}/slack/events`;
+  responseBase = await responses.start();
+});
+
+afterAll(async () => {
+  await slack.stop();
+  await responses.stop();
+  await engine.close();
+});
+
+async function ask(text: string, path: string) {
+  await postSigned(eventsUrl, slashCommandBody({ text, response_url: `${responseBase}${path}` }));
+  return (await responses.waitFor(path))[0] as Record<string, unknown>;
+}
+
+describe('no results are never passed off as "nobody did it"', () => {
+  it('says the activity was not logged for a bucket no selector covers, and offers Enable logging', async () => {
+    const answer = await ask(`who-deleted some/key --bucket ${UNCOVERED} --since 2026-11-03 --until 2026-11-04`, '/dark');
+    const text = JSON.stringify(answer.blocks);
+    expect(text).toMatch(/did not log|not logged/i);
+    const button = buttonsIn(answer.blocks).find((b) => b.action_id === ACTIONS.enableLogging);
+    expect(button?.value).toBe(UNCOVERED);
+  });
+
+  it('says the bucket was covered for the whole window when it was', async () => {
+    const answer = await ask(`who-deleted some/key --bucket ${COVERED} --since 2026-11-03 --until 2026-11-04`, '/lit');
+    expect(JSON.stringify(answer.blocks)).toMatch(/logged .* for the whole window|whole window/i);
+    expect(buttonsIn(answer.blocks).some((b) => b.action_id === ACTIONS.enableLogging)).toBe(false);
+  });
+});
