@@ -163,7 +163,7 @@ describe('manifest.yml matches the code', () => {
     expect(manifest.settings?.interactivity?.request_url).toBe(url);
   });
 
-  it('names only real, answering subcommands and their options in the usage hint', () => {
+  it('names every subcommand of the grammar in the usage hint, and nothing else', () => {
     const hint = slashCommand(manifest).usage_hint ?? '';
     const { subcommands, options } = hintTerms(hint);
     expect(subcommands.length, `no subcommand found in usage hint "${hint}"`).toBeGreaterThan(0);
@@ -172,8 +172,8 @@ describe('manifest.yml matches the code', () => {
     for (const name of subcommands) {
       const spec = known.get(name);
       expect(spec, `usage hint names "${name}", which is not in SUBCOMMANDS`).toBeDefined();
-      expect(spec?.available, `usage hint advertises "${name}", which does not answer yet`).toBe(true);
     }
+    expect([...new Set(subcommands)].sort(), 'usage hint and SUBCOMMANDS differ').toEqual(SUBCOMMANDS.map((s) => s.name).sort());
     for (const option of options) {
       expect(Object.keys(OPTION_ARITY), `usage hint names --${option}, which is not an option`).toContain(option);
       const takers = subcommands.filter((name) => known.get(name)?.options.includes(option as OptionName));
