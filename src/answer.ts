@@ -1,3 +1,4 @@
+import type { ApprovalRequest, ApprovalStore, AuditEntry } from './approvals/approval.js';
 import type { BucketCoverage } from './cloudtrail/coverage.js';
 import { findSubcommand } from './commands/grammar.js';
 import type { ObjectQuestionRequest, S3xRequest } from './commands/requests.js';
@@ -20,6 +21,8 @@ export type Reply =
   | { kind: 'help'; topic?: string }
   | { kind: 'object-answer'; answer: ObjectAnswer; coverage?: BucketCoverage }
   | { kind: 'status'; answer: StatusAnswer }
+  | { kind: 'approvals'; pending: ApprovalRequest[] }
+  | { kind: 'audit'; entries: AuditEntry[] }
   | { kind: 'bucket-events'; answer: BucketEventsAnswer }
   | { kind: 'activity'; answer: ActivityAnswer }
   | { kind: 'principal'; answer: PrincipalAnswer }
@@ -33,6 +36,8 @@ export interface AnswerDeps {
   /** The account of the buckets (coverage needs bucket ARNs); read from the logs when unset. */
   account?: string;
   now: () => Date;
+  /** Approval requests and the audit log (read here; the change flow writes them). */
+  approvalStore?: ApprovalStore;
   /** AWS mode: bucket-level events come from CloudTrail event history, not the log table. */
   lookupEvents?: LookupEventsSource;
 }
@@ -49,6 +54,10 @@ export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Prom
       return answerObjectQuestion(request, deps);
     case 'status':
       return { kind: 'status', answer: await answerStatus(deps) };
+    case 'approvals':
+      return { kind: 'approvals', pending: (await deps.approvalStore?.listByState('pending', 50)) ?? [] };
+    case 'audit':
+      return { kind: 'audit', entries: (await deps.approvalStore?.recentAudit(30)) ?? [] };
     case 'bucket-events':
       return {
         kind: 'bucket-events',

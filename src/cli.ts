@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { answerRequest, type Reply } from './answer.js';
+import { SqliteApprovalStore } from './approvals/sqlite-approval-store.js';
 import { parseCommand } from './commands/parse.js';
 import { type Config, loadConfig } from './config.js';
 import type { AthenaEngine } from './engines/athena/athena-engine.js';
@@ -17,6 +19,7 @@ import * as principalFormats from './output/principal-formats.js';
 import * as statusFormats from './output/status-formats.js';
 import { sampleLogsDir } from './sample/sample-archive.js';
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
+import { openDatabase } from './store/database.js';
 
 type Format = 'text' | 'json' | 'csv';
 
@@ -49,13 +52,25 @@ export async function runCli(
       io.out(helpText(request.topic));
       return 0;
     }
+    if (request.command === 'enable-logging' || request.command === 'tighten') {
+      throw new UsageError(`Changes need a second person's approval, so they are requested in Slack: /s3x ${argv.join(' ')}`);
+    }
     const config = loadConfig(env);
     const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
     const engine = await openEngine(config, options.logs, aws);
     const lookupEvents = aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined;
     try {
       const trailInventory = aws ? createTrailInventory(aws, systemClock) : undefined;
-      const reply = await answerRequest(request, { engine, lookupEvents, trailInventory, account: config.accountId, now });
+      const database = path.join(config.dataDir, 's3x.sqlite');
+      const approvalStore = existsSync(database) ? new SqliteApprovalStore(openDatabase(database)) : undefined;
+      const reply = await answerRequest(request, {
+        engine,
+        lookupEvents,
+        trailInventory,
+        account: config.accountId,
+        approvalStore,
+        now,
+      });
       return print(reply, options.format, io);
     } finally {
       await engine.close();
@@ -128,6 +143,23 @@ function print(reply: Reply, format: Format, io: Io): number {
         { text: bucketEventsFormats.toText, json: bucketEventsFormats.toJson, csv: bucketEventsFormats.toCsv }[format](
           reply.answer,
         ),
+      );
+    case 'approvals':
+      return write(
+        io,
+        format === 'json'
+          ? JSON.stringify(reply.pending, null, 2)
+          : reply.pending.map((r) => `${r.id}  ${r.expiresAt}  ${r.plan.summary}`).join('\n') ||
+              'No approval requests are pending.',
+      );
+    case 'audit':
+      return write(
+        io,
+        format === 'json'
+          ? JSON.stringify(reply.entries, null, 2)
+          : reply.entries
+              .map((e) => `${e.at}  ${e.action.padEnd(10)} ${e.actor.padEnd(12)} ${e.requestId.slice(0, 8)}  ${e.detail}`)
+              .join('\n') || 'The audit log is empty.',
       );
     case 'status':
       return write(

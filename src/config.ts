@@ -91,6 +91,41 @@ export const configSchema = z
     S3X_ALLOWED_CHANNELS: idList(/^[CDG][A-Z0-9]{2,}$/, 'channel ids like C0123ABCD'),
     S3X_ALLOWED_USERS: idList(/^[UW][A-Z0-9]{2,}$/, 'user ids like U0123ABCD'),
     S3X_ALLOWED_GROUPS: idList(/^S[A-Z0-9]{2,}$/, 'user group ids like S0123ABCD'),
+    S3X_APPROVERS: idList(/^[UW][A-Z0-9]{2,}$/, 'user ids like U0123ABCD'),
+    S3X_APPROVER_GROUP: optionalString.pipe(
+      z
+        .string()
+        .regex(/^S[A-Z0-9]{2,}$/, 'must be a user group id like S0123ABCD')
+        .optional(),
+    ),
+    S3X_REQUIRED_APPROVALS: z.coerce.number().int().min(1).max(5).default(1),
+    S3X_APPROVAL_TTL: z
+      .string()
+      .trim()
+      .default('1h')
+      .refine((text) => /^\d{1,4}[mhd]$/.test(text), 'must be a duration like 30m, 1h or 1d')
+      .transform(
+        (text) => Number(text.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[text.slice(-1) as 'm' | 'h' | 'd'],
+      ),
+    S3X_PROTECTED_PRINCIPALS: z
+      .string()
+      .default('')
+      .transform((text) =>
+        text
+          .split(',')
+          .map((arn) => arn.trim())
+          .filter((arn) => arn !== ''),
+      )
+      .refine(
+        (arns) => arns.every((arn) => /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/.test(arn)),
+        'must be a comma-separated list of IAM ARNs',
+      ),
+    S3X_REMEDIATION_ROLE_ARN: optionalString.pipe(
+      z
+        .string()
+        .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
+        .optional(),
+    ),
     S3X_MAX_SCAN_BYTES: optionalString.pipe(
       z.string().regex(/^\d+$/, 'must be a whole number of bytes').transform(Number).optional(),
     ),
@@ -145,6 +180,16 @@ export interface Config {
   engine: 'local' | 'athena';
   athena: AthenaConfig;
   access: { channels: string[]; users: string[]; groups: string[] };
+  remediation: {
+    approvers: string[];
+    approverGroup?: string;
+    requiredApprovals: number;
+    approvalTtlMs: number;
+    /** Principals a tighten must never lock out (s3x's own role, the approvers' roles). */
+    protectedPrincipals: string[];
+    /** Assumed for each change with SourceIdentity = the approver. */
+    roleArn?: string;
+  };
   /** The directory buckets' account (coverage matches bucket ARNs); read from the logs when unset. */
   accountId?: string;
   /** Refuse questions whose estimated scan is larger (Athena). */
@@ -186,6 +231,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     access: { channels: raw.S3X_ALLOWED_CHANNELS, users: raw.S3X_ALLOWED_USERS, groups: raw.S3X_ALLOWED_GROUPS },
     accountId: raw.AWS_ACCOUNT_ID,
+    remediation: {
+      approvers: raw.S3X_APPROVERS,
+      approverGroup: raw.S3X_APPROVER_GROUP,
+      requiredApprovals: raw.S3X_REQUIRED_APPROVALS,
+      approvalTtlMs: raw.S3X_APPROVAL_TTL,
+      protectedPrincipals: raw.S3X_PROTECTED_PRINCIPALS,
+      roleArn: raw.S3X_REMEDIATION_ROLE_ARN,
+    },
     maxScanBytes: raw.S3X_MAX_SCAN_BYTES,
     logsDir: raw.S3X_LOGS_DIR,
     dataDir: raw.S3X_DATA_DIR,

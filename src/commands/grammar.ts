@@ -128,7 +128,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     summary: 'plan, confirm, approve, apply data-event logging',
     positional: { name: 'bucket', required: false },
     options: ['all'],
-    available: false,
+    available: true,
     examples: ['enable-logging analytics-hot--use1-az4--x-s3', 'enable-logging --all'],
   },
   {
@@ -137,14 +137,22 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     summary: 'tighten a directory-bucket policy',
     positional: { name: 'bucket', required: true },
     options: ['deny', 'read-only', 'vpce'],
-    available: false,
+    available: true,
     examples: [
       'tighten analytics-hot--use1-az4--x-s3 --deny arn:aws:iam::111122223333:role/Intern',
       'tighten analytics-hot--use1-az4--x-s3 --read-only',
       'tighten analytics-hot--use1-az4--x-s3 --vpce vpce-0a1b2c3d4e5f67890',
     ],
   },
-  { name: 'approvals', usage: 'approvals', summary: 'pending requests', options: [], available: false, examples: ['approvals'] },
+  { name: 'approvals', usage: 'approvals', summary: 'pending requests', options: [], available: true, examples: ['approvals'] },
+  {
+    name: 'audit',
+    usage: 'audit',
+    summary: 'recent changes: requests, approvals, outcomes',
+    options: [],
+    available: true,
+    examples: ['audit'],
+  },
   {
     name: 'digest',
     usage: 'digest [--date YYYY-MM-DD]',

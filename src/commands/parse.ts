@@ -109,6 +109,8 @@ function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date): S3x
       return { command: 'status' };
     case 'approvals':
       return { command: 'approvals' };
+    case 'audit':
+      return { command: 'audit' };
     case 'enable-logging': {
       const all = options.get('all') === true;
       if (all === (arg !== undefined)) {

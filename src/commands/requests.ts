@@ -65,6 +65,10 @@ export interface ApprovalsRequest {
   command: 'approvals';
 }
 
+export interface AuditRequest {
+  command: 'audit';
+}
+
 export interface DigestRequest {
   command: 'digest';
   /** `YYYY-MM-DD`; default: yesterday. */
@@ -83,6 +87,7 @@ export type S3xRequest =
   | EnableLoggingRequest
   | TightenRequest
   | ApprovalsRequest
+  | AuditRequest
   | DigestRequest;
 
 export type CommandName = S3xRequest['command'];

@@ -2,11 +2,15 @@ import type { Server } from 'node:http';
 import { App, LogLevel } from '@slack/bolt';
 import { CachedGroupMembers } from '../access/access-policy.js';
 import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
+import { registerApproveAction } from './listeners/actions/approve.js';
 import { registerEnableLoggingAction } from './listeners/actions/enable-logging.js';
 import { registerExportCsvAction } from './listeners/actions/export-csv.js';
 import { registerPageAction } from './listeners/actions/page.js';
+import { registerRejectAction } from './listeners/actions/reject.js';
+import { registerRevertAction } from './listeners/actions/revert.js';
 import { registerShareAction } from './listeners/actions/share.js';
 import { registerShowEventAction } from './listeners/actions/show-event.js';
+import { registerSubmitChangeAction } from './listeners/actions/submit-change.js';
 import { type CommandDeps, registerS3xCommand } from './listeners/s3x-command.js';
 
 export interface SlackAppOptions {
@@ -75,6 +79,10 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   registerExportCsvAction(app, deps);
   registerShowEventAction(app, deps);
   registerEnableLoggingAction(app, deps);
+  registerSubmitChangeAction(app, deps);
+  registerApproveAction(app, deps);
+  registerRejectAction(app, deps);
+  registerRevertAction(app, deps);
 
   return {
     app,

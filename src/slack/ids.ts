@@ -18,6 +18,14 @@ export const ACTIONS = {
   showEvent: 's3x_show_event',
   /** value: the bucket name */
   enableLogging: 's3x_enable_logging',
+  /** value: approval request id (the requester asks for approval of a draft) */
+  submitChange: 's3x_submit_change',
+  /** value: approval request id */
+  approve: 's3x_approve',
+  /** value: approval request id */
+  reject: 's3x_reject',
+  /** value: id of an applied request whose previous state can be restored */
+  revert: 's3x_revert',
 } as const;
 
 /** Modal callback ids. */
@@ -28,6 +36,7 @@ export const VIEWS = {
 /** The bot scopes the code calls Web API methods with; manifest.yml must list exactly these. */
 export const BOT_SCOPES = [
   'commands', // the /s3x slash command
+  'chat:write', // approval requests, their outcome (chat.update) and the audit record in the thread
   'files:write', // Export CSV: files.getUploadURLExternal / files.completeUploadExternal
   'usergroups:read', // S3X_ALLOWED_GROUPS: usergroups.users.list
 ] as const;

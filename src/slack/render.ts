@@ -2,6 +2,7 @@ import type { Reply } from '../answer.js';
 import { needsLogging } from '../questions/status.js';
 import { buildActivityMessage } from './blocks/activity.js';
 import { type AnswerView, answerControls } from './blocks/answer-controls.js';
+import { buildApprovalsMessage, buildAuditMessage } from './blocks/approvals.js';
 import { buildBucketEventsMessage } from './blocks/bucket-events.js';
 import { buildDeniedMessage } from './blocks/denied.js';
 import { buildHelpMessage } from './blocks/help.js';
@@ -24,6 +25,10 @@ export function renderReply(reply: Reply): SlackMessage {
       return buildBucketEventsMessage(reply.answer);
     case 'status':
       return buildStatusMessage(reply.answer);
+    case 'approvals':
+      return buildApprovalsMessage(reply.pending);
+    case 'audit':
+      return buildAuditMessage(reply.entries);
     case 'activity':
       return buildActivityMessage(reply.answer);
     case 'principal':
@@ -37,7 +42,13 @@ export function renderReply(reply: Reply): SlackMessage {
 
 /** Whether a reply is worth storing for paging, export and sharing. */
 export function isStorable(reply: Reply): boolean {
-  return reply.kind !== 'help' && reply.kind !== 'not-available' && reply.kind !== 'status';
+  return (
+    reply.kind !== 'help' &&
+    reply.kind !== 'not-available' &&
+    reply.kind !== 'status' &&
+    reply.kind !== 'approvals' &&
+    reply.kind !== 'audit'
+  );
 }
 
 /** A stored answer, one page of it, with its buttons. */

@@ -2,16 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { App } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
 import { type AnswerDeps, answerRequest, isInstant } from '../../answer.js';
+import type { ApprovalService } from '../../approvals/approval-service.js';
 import { parseSlackText } from '../../commands/parse.js';
 import type { S3xRequest } from '../../commands/requests.js';
 import { S3xError, userMessageOf } from '../../errors.js';
+import type { ChangeRequest } from '../../remediation/types.js';
 import { buildErrorMessage, buildWorkingMessage } from '../blocks/notice.js';
 import { SLASH_COMMAND } from '../ids.js';
 import { isStorable, renderReply, renderStoredReply } from '../render.js';
 import type { AnswerAccessDeps } from './answer-access.js';
+import { REMEDIATION_OFF, showPlan } from './change-flow.js';
 
 export interface CommandDeps extends AnswerDeps, AnswerAccessDeps {
   now: () => Date;
+  approvals?: ApprovalService;
 }
 
 /**
@@ -34,6 +38,19 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
     const decision = await checkAccess(deps.access, { userId: command.user_id, channelId: command.channel_id }, deps.groups);
     if (!decision.allowed) {
       await ack({ response_type: 'ephemeral', ...buildErrorMessage(decision.reason) });
+      return;
+    }
+    if (request.command === 'enable-logging' || request.command === 'tighten') {
+      if (!deps.approvals) {
+        await ack({ response_type: 'ephemeral', ...buildErrorMessage(REMEDIATION_OFF) });
+        return;
+      }
+      await ack({ response_type: 'ephemeral', text: 'Planning the change…' });
+      const change: ChangeRequest =
+        request.command === 'tighten'
+          ? { kind: 'tighten', bucket: request.bucket, change: request.change }
+          : { kind: 'enable-logging', target: request.target };
+      await showPlan(deps.approvals, change, { userId: command.user_id, channelId: command.channel_id }, respond);
       return;
     }
     if (isInstant(request)) {

@@ -1,10 +1,13 @@
 import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { ApprovalService } from '../../../approvals/approval-service.js';
 import type { Engine } from '../../../engines/engine.js';
 import { buildErrorMessage } from '../../blocks/notice.js';
 import type { AnswerAccessDeps } from '../answer-access.js';
 
 export interface ActionDeps extends AnswerAccessDeps {
   engine: Engine;
+  /** The change flow; undefined when no approvers are configured. */
+  approvals?: ApprovalService;
 }
 
 export type ButtonClick = BlockAction<ButtonAction>;

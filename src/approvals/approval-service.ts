@@ -1,0 +1,221 @@
+import { randomBytes } from 'node:crypto';
+import type { GroupMembers } from '../access/access-policy.js';
+import { S3xError, userMessageOf } from '../errors.js';
+import type { AccountPort, ApplyResult, ChangeRequest, Plan } from '../remediation/types.js';
+import { type ApprovalRequest, type ApprovalStore, TERMINAL_STATES } from './approval.js';
+
+export interface ApprovalPolicy {
+  /** Slack user ids who may approve (S3X_APPROVERS). */
+  approvers: readonly string[];
+  /** A Slack user group whose members may approve (S3X_APPROVER_GROUP). */
+  approverGroup?: string;
+  requiredApprovals: number;
+  ttlMs: number;
+}
+
+export interface ApprovalDeps {
+  store: ApprovalStore;
+  account: AccountPort;
+  groups: GroupMembers;
+  policy: ApprovalPolicy;
+  /** Plans a change against the account as it is now (pure planners over freshly read state). */
+  plan: (change: ChangeRequest) => Promise<Plan>;
+  now: () => Date;
+}
+
+export type Outcome =
+  | { ok: true; request: ApprovalRequest; message: string }
+  | { ok: false; reason: string; request?: ApprovalRequest };
+
+/**
+ * The approval flow. Every transition re-reads the request and writes with compare-and-set on
+ * its version, so double clicks, two replicas and restarts end with one application at most.
+ */
+export class ApprovalService {
+  constructor(private readonly deps: ApprovalDeps) {}
+
+  /** Plan the change and keep it as a draft the requester sees before asking anyone. */
+  async draft(change: ChangeRequest, requesterId: string, channelId: string, revertOf?: string): Promise<ApprovalRequest> {
+    const plan = await this.deps.plan(change);
+    const now = this.deps.now();
+    const request: ApprovalRequest = {
+      id: randomBytes(12).toString('hex'),
+      state: 'draft',
+      version: 1,
+      plan,
+      requesterId,
+      channelId,
+      approvals: [],
+      requiredApprovals: this.deps.policy.requiredApprovals,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.deps.policy.ttlMs).toISOString(),
+      ...(revertOf ? { revertOf } : {}),
+    };
+    await this.deps.store.create(request);
+    await this.audit(request, requesterId, 'planned', plan.summary);
+    return request;
+  }
+
+  /** The requester asks for approval: draft → pending. */
+  async submit(id: string, userId: string): Promise<Outcome> {
+    const request = await this.live(id);
+    if (!request.ok) return request;
+    const current = request.request;
+    if (current.requesterId !== userId)
+      return { ok: false, reason: 'Only the person who planned this change can submit it.', request: current };
+    if (current.state !== 'draft') return { ok: true, request: current, message: `This request is already ${current.state}.` };
+    if (current.plan.calls.length === 0)
+      return { ok: false, reason: 'There is nothing to change: the plan is empty.', request: current };
+    const next = { ...current, state: 'pending' as const, version: current.version + 1 };
+    if (!(await this.deps.store.compareAndSet(next, current.version))) return this.lost(id);
+    await this.audit(next, userId, 'requested', next.plan.summary);
+    return { ok: true, request: next, message: 'Approval requested.' };
+  }
+
+  /** Record where the approval message was posted, so its buttons can be replaced later. */
+  async attachMessage(id: string, messageTs: string): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.deps.store.get(id);
+      if (!current) return;
+      if (await this.deps.store.compareAndSet({ ...current, messageTs, version: current.version + 1 }, current.version)) return;
+    }
+  }
+
+  async approve(id: string, userId: string): Promise<Outcome> {
+    const live = await this.live(id);
+    if (!live.ok) return live;
+    const current = live.request;
+    if (current.state !== 'pending')
+      return { ok: false, reason: `This request is ${current.state}; it cannot be approved.`, request: current };
+    const refusal = await this.refuseApprover(current, userId);
+    if (refusal) return { ok: false, reason: refusal, request: current };
+    const approvals = [...current.approvals, userId];
+    const enough = approvals.length >= current.requiredApprovals;
+    const next: ApprovalRequest = { ...current, approvals, state: enough ? 'applying' : 'pending', version: current.version + 1 };
+    // The compare-and-set is the guard: of two simultaneous clicks, only one moves the version on.
+    if (!(await this.deps.store.compareAndSet(next, current.version))) return this.lost(id);
+    await this.audit(next, userId, 'approved', `${approvals.length} of ${current.requiredApprovals} approvals`);
+    if (!enough) return { ok: true, request: next, message: `Approved (${approvals.length} of ${current.requiredApprovals}).` };
+    return this.apply(next, userId);
+  }
+
+  async reject(id: string, userId: string): Promise<Outcome> {
+    const live = await this.live(id);
+    if (!live.ok) return live;
+    const current = live.request;
+    if (current.state !== 'pending' && current.state !== 'draft')
+      return { ok: false, reason: `This request is ${current.state}.`, request: current };
+    const mayReject = current.requesterId === userId || (await this.isApprover(userId));
+    if (!mayReject) return { ok: false, reason: 'Only an approver or the requester can reject this request.', request: current };
+    const next = { ...current, state: 'rejected' as const, version: current.version + 1 };
+    if (!(await this.deps.store.compareAndSet(next, current.version))) return this.lost(id);
+    await this.audit(
+      next,
+      userId,
+      'rejected',
+      current.requesterId === userId ? 'withdrawn by the requester' : 'rejected by an approver',
+    );
+    return { ok: true, request: next, message: 'Rejected.' };
+  }
+
+  async get(id: string): Promise<ApprovalRequest | undefined> {
+    return this.deps.store.get(id);
+  }
+
+  async pending(limit = 20): Promise<ApprovalRequest[]> {
+    return this.deps.store.listByState('pending', limit);
+  }
+
+  /**
+   * After a crash: a request left in `applying` may or may not have reached AWS. It is never
+   * applied again automatically; it is marked failed so a person checks and asks again.
+   */
+  async recoverInterrupted(): Promise<number> {
+    let recovered = 0;
+    for (const request of await this.deps.store.listByState('applying', 100)) {
+      const next = {
+        ...request,
+        state: 'failed' as const,
+        version: request.version + 1,
+        outcome: 'Interrupted while applying (s3x restarted). Check the account with /s3x status before asking again.',
+      };
+      if (await this.deps.store.compareAndSet(next, request.version)) {
+        recovered++;
+        await this.audit(next, 's3x', 'interrupted', next.outcome);
+      }
+    }
+    return recovered;
+  }
+
+  /** Apply once: re-plan first, and refuse if the account changed since the plan was approved. */
+  private async apply(request: ApprovalRequest, approverId: string): Promise<Outcome> {
+    let result: ApplyResult | undefined;
+    let outcome: string;
+    let state: 'applied' | 'failed';
+    try {
+      const fresh = await this.deps.plan(request.plan.request);
+      if (JSON.stringify(fresh.calls) !== JSON.stringify(request.plan.calls)) {
+        throw new StalePlanError(
+          'The account changed since this plan was made, so nothing was applied. Ask again to see a fresh plan.',
+        );
+      }
+      result = await this.deps.account.apply(request.plan.calls, { approverId, requestId: request.id });
+      state = 'applied';
+      outcome = `Applied: ${result.steps.map((s) => s.detail).join('; ')}`;
+    } catch (error) {
+      state = 'failed';
+      outcome = `Failed: ${userMessageOf(error)}`;
+    }
+    const next: ApprovalRequest = { ...request, state, outcome, version: request.version + 1 };
+    // Only the winner of the pending → applying transition gets here, so this write cannot race.
+    await this.deps.store.compareAndSet(next, request.version);
+    await this.audit(next, approverId, state, outcome);
+    return state === 'applied' ? { ok: true, request: next, message: outcome } : { ok: false, reason: outcome, request: next };
+  }
+
+  /** Load a request, expiring it if its time is up. */
+  private async live(
+    id: string,
+  ): Promise<{ ok: true; request: ApprovalRequest } | { ok: false; reason: string; request?: ApprovalRequest }> {
+    const request = await this.deps.store.get(id);
+    if (!request) return { ok: false, reason: 'No such approval request.' };
+    if (TERMINAL_STATES.includes(request.state)) return { ok: true, request };
+    if (this.deps.now().toISOString() >= request.expiresAt && (request.state === 'pending' || request.state === 'draft')) {
+      const next = { ...request, state: 'expired' as const, version: request.version + 1 };
+      if (await this.deps.store.compareAndSet(next, request.version))
+        await this.audit(next, 's3x', 'expired', `not approved by ${request.expiresAt}`);
+      return { ok: false, reason: 'This request has expired. Ask again to get a fresh plan.', request: next };
+    }
+    return { ok: true, request };
+  }
+
+  private async lost(id: string): Promise<Outcome> {
+    const request = await this.deps.store.get(id);
+    return {
+      ok: false,
+      reason: `Someone else acted on this request first; it is now ${request?.state ?? 'gone'}.`,
+      ...(request ? { request } : {}),
+    };
+  }
+
+  private async refuseApprover(request: ApprovalRequest, userId: string): Promise<string | undefined> {
+    if (userId === request.requesterId) return 'You cannot approve your own request: a different approver must.';
+    if (request.approvals.includes(userId)) return 'You have already approved this request.';
+    if (!(await this.isApprover(userId))) return 'You are not an approver (S3X_APPROVERS / S3X_APPROVER_GROUP).';
+    return undefined;
+  }
+
+  private async isApprover(userId: string): Promise<boolean> {
+    if (this.deps.policy.approvers.includes(userId)) return true;
+    const group = this.deps.policy.approverGroup;
+    return group !== undefined && (await this.deps.groups.membersOf(group)).includes(userId);
+  }
+
+  private async audit(request: ApprovalRequest, actor: string, action: string, detail: string): Promise<void> {
+    await this.deps.store.appendAudit({ at: this.deps.now().toISOString(), requestId: request.id, actor, action, detail });
+  }
+}
+
+class StalePlanError extends S3xError {
+  readonly code = 'stale_plan';
+}

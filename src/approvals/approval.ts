@@ -1,0 +1,52 @@
+import type { Plan } from '../remediation/types.js';
+
+/**
+ * An approval request's life: draft (plan shown to the requester) → pending (posted for approval)
+ * → applying (exactly one click wins the compare-and-set) → applied | failed; or rejected /
+ * expired / cancelled. Terminal states never change again.
+ */
+export type ApprovalState = 'draft' | 'pending' | 'applying' | 'applied' | 'failed' | 'rejected' | 'expired';
+
+export interface ApprovalRequest {
+  id: string;
+  state: ApprovalState;
+  /** Bumped on every transition: the compare-and-set token. */
+  version: number;
+  plan: Plan;
+  requesterId: string;
+  channelId: string;
+  /** The approval message, once posted, so its buttons can be replaced by the outcome. */
+  messageTs?: string;
+  approvals: string[];
+  requiredApprovals: number;
+  createdAt: string;
+  expiresAt: string;
+  /** Set when applied or failed: what happened, for the audit record. */
+  outcome?: string;
+  /** For a revert: the request it undoes. */
+  revertOf?: string;
+}
+
+export interface AuditEntry {
+  at: string;
+  requestId: string;
+  actor: string;
+  action: string;
+  detail: string;
+}
+
+/**
+ * Where approval requests and the audit log live: SQLite for one replica, DynamoDB for several.
+ * Every state change is a compare-and-set on `version`; it returns false when someone else won.
+ */
+export interface ApprovalStore {
+  create(request: ApprovalRequest): Promise<void>;
+  get(id: string): Promise<ApprovalRequest | undefined>;
+  /** Write `next` only if the stored version is still `expectedVersion`. */
+  compareAndSet(next: ApprovalRequest, expectedVersion: number): Promise<boolean>;
+  listByState(state: ApprovalState, limit: number): Promise<ApprovalRequest[]>;
+  appendAudit(entry: AuditEntry): Promise<void>;
+  recentAudit(limit: number): Promise<AuditEntry[]>;
+}
+
+export const TERMINAL_STATES: readonly ApprovalState[] = ['applied', 'failed', 'rejected', 'expired'];
