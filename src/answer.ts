@@ -2,7 +2,6 @@ import type { ApprovalRequest, ApprovalStore, AuditEntry } from './approvals/app
 import type { BucketCoverage } from './cloudtrail/coverage.js';
 import { findSubcommand } from './commands/grammar.js';
 import type { ObjectQuestionRequest, S3xRequest } from './commands/requests.js';
-import type { TrailInventory } from './engines/aws-trails/trail-inventory.js';
 import type { Engine } from './engines/engine.js';
 import type { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { type ActivityAnswer, askActivity } from './questions/activity.js';
@@ -15,6 +14,7 @@ import { askObjectQuestion } from './questions/object-question.js';
 import { askPrincipal, type PrincipalAnswer } from './questions/principal.js';
 import { askStatusFromAws, askStatusFromLogs, type StatusAnswer, statusWindow } from './questions/status.js';
 import { askTrailHistory } from './questions/trail-history.js';
+import type { AccountInventory } from './remediation/sandbox-inventory.js';
 
 /** What s3x says back, before it is rendered for Slack or a terminal. */
 export type Reply =
@@ -32,7 +32,7 @@ export type Reply =
 export interface AnswerDeps {
   engine: Engine;
   /** AWS mode: directory buckets and trails as AWS reports them now. */
-  trailInventory?: TrailInventory;
+  trailInventory?: AccountInventory;
   /** The account of the buckets (coverage needs bucket ARNs); read from the logs when unset. */
   account?: string;
   now: () => Date;

@@ -2,15 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { SqliteApprovalStore } from './approvals/sqlite-approval-store.js';
 import { type Config, describeConfig, loadConfig } from './config.js';
-import { createAwsClients, createTrailInventory } from './engines/aws-clients.js';
+import { type AwsClients, createAwsClients, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { systemClock } from './engines/retry.js';
 import { ConfigError, S3xError } from './errors.js';
-import { ensureSampleLogs } from './sample/sample-archive.js';
-import { createSlackApp, type SlackAppOptions } from './slack/app.js';
+import { makeAssumeRemediationRole } from './remediation/assume-role.js';
+import { AwsAccount } from './remediation/aws-account.js';
+import { createPlanner } from './remediation/planner.js';
+import { SandboxAccount } from './remediation/sandbox-account.js';
+import { inventoryOf } from './remediation/sandbox-inventory.js';
+import type { AccountPort } from './remediation/types.js';
+import { ensureSampleLogs, sampleLogsDir } from './sample/sample-archive.js';
+import { createSlackApp, type RemediationDeps, type SlackAppOptions } from './slack/app.js';
 import { AnswerStore } from './store/answer-store.js';
+import type { SqliteDatabase } from './store/database.js';
 import { openDatabase } from './store/database.js';
 
 /** Composition root: config → engine → Slack app; SIGTERM/SIGINT stop it cleanly. */
@@ -22,14 +30,35 @@ async function main(): Promise<void> {
   const engine = await createEngine(config, { logsDir, aws }, systemClock);
   // One LookupEvents source for the app: its pacing (2 requests/s) is per account and Region.
   const lookupEvents = aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined;
-  const store = new AnswerStore(openDatabase(path.join(config.dataDir, 's3x.sqlite')), () => new Date());
+  const database = openDatabase(path.join(config.dataDir, 's3x.sqlite'));
+  const store = new AnswerStore(database, () => new Date());
+  const approvalStore = new SqliteApprovalStore(database);
+  const remediation = await remediationDeps(config, database, approvalStore, aws, logsDir);
+  // Locally, the sandbox account plays AWS: status and coverage see its buckets and trails as they are now.
+  const trailInventory = aws
+    ? createTrailInventory(aws, systemClock)
+    : remediation
+      ? inventoryOf(remediation.account)
+      : undefined;
   const slack = createSlackApp(await slackOptions(config), {
     engine,
     lookupEvents,
+    trailInventory,
+    account: config.accountId,
     store,
+    approvalStore,
     access: config.access,
     now: () => new Date(),
+    ...(remediation ? { remediation } : {}),
   });
+  const interrupted = (await slack.approvals?.recoverInterrupted()) ?? 0;
+  if (interrupted > 0)
+    log(`${interrupted} change(s) were interrupted by a restart while applying; marked failed for a person to check`);
+  log(
+    remediation
+      ? `remediation on (${remediation.account instanceof SandboxAccount ? 'sandbox account' : 'AWS'})`
+      : 'remediation off: set S3X_APPROVERS or S3X_APPROVER_GROUP',
+  );
   const { port } = await slack.start();
 
   const source = logsDir
@@ -53,6 +82,62 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** Local people in the console: the approver the sandbox demo uses when no approvers are configured. */
+const LOCAL_APPROVER = 'U0APPROVER';
+
+/**
+ * The change flow: the sandbox account locally (its changes are written into the sample logs so
+ * status sees them), the real account in AWS mode (optionally through the remediation role).
+ */
+async function remediationDeps(
+  config: Config,
+  database: SqliteDatabase,
+  approvalStore: SqliteApprovalStore,
+  aws: AwsClients | undefined,
+  logsDir: string | undefined,
+): Promise<RemediationDeps | undefined> {
+  const { remediation } = config;
+  const approvers =
+    remediation.approvers.length === 0 && !remediation.approverGroup && config.mode === 'local'
+      ? [LOCAL_APPROVER]
+      : remediation.approvers;
+  if (approvers.length === 0 && !remediation.approverGroup) return undefined;
+  let account: AccountPort;
+  if (aws) {
+    if (!config.accountId) {
+      log('remediation needs AWS_ACCOUNT_ID in AWS mode; it stays off');
+      return undefined;
+    }
+    const roleArn = remediation.roleArn;
+    account = new AwsAccount({
+      region: aws.region,
+      account: config.accountId,
+      cloudTrailFor: (region) => aws.cloudTrailFor(region),
+      s3For: (region) => aws.s3For(region),
+      clock: systemClock,
+      ...(roleArn ? { assumeRemediationRole: makeAssumeRemediationRole(aws.sts, roleArn) } : {}),
+    });
+  } else {
+    // Only the generated sample logs get the sandbox's management events; never a user's own archive.
+    const sampleLogs = logsDir !== undefined && path.resolve(logsDir) === sampleLogsDir(config.dataDir) ? logsDir : undefined;
+    const sandbox = new SandboxAccount(database, { ...(sampleLogs ? { logsDir: sampleLogs } : {}), now: () => new Date() });
+    sandbox.seedDefaults();
+    account = sandbox;
+  }
+  const policy = {
+    approvers,
+    approverGroup: remediation.approverGroup,
+    requiredApprovals: remediation.requiredApprovals,
+    ttlMs: remediation.approvalTtlMs,
+  };
+  return {
+    account,
+    store: approvalStore,
+    policy,
+    plan: createPlanner(account, { protectedPrincipals: remediation.protectedPrincipals }),
+  };
 }
 
 async function resolveLogsDir(config: Config): Promise<string> {

@@ -86,7 +86,7 @@ describe('s3x CLI', () => {
     [['who-deleted'], 2, /needs a key/],
     [['who-deleted', 'k', '--format', 'xml', '--logs', '/tmp'], 2, /--format must be/],
     [['who-deleted', 'k', '--logs', '/definitely/not/here'], 2, /No CloudTrail logs/],
-    [['approvals', '--logs', '/tmp'], 3, /not available yet/],
+    [['digest', '--logs', '/tmp'], 3, /not available yet/],
   ] as const)('%j exits %i with a message', async (argv, expectedCode, message) => {
     const { code, err } = await cli(...argv);
     expect(code).toBe(expectedCode);

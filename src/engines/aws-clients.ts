@@ -1,6 +1,7 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
 import { TrailInventory } from './aws-trails/trail-inventory.js';
 import type { Clock } from './retry.js';
 
@@ -9,8 +10,11 @@ export interface AwsClients {
   athena: AthenaClient;
   cloudTrail: CloudTrailClient;
   s3: S3Client;
+  sts: STSClient;
   /** CloudTrail in a trail's home Region (GetEventSelectors must be called there). */
   cloudTrailFor(region: string): CloudTrailClient;
+  /** S3 in a Region (directory bucket policies are set on that Region's control endpoint). */
+  s3For(region: string): S3Client;
 }
 
 /**
@@ -22,11 +26,22 @@ export function createAwsClients(region: string): AwsClients {
   const common = { region, maxAttempts: 1 };
   const cloudTrail = new CloudTrailClient(common);
   const byRegion = new Map<string, CloudTrailClient>([[region, cloudTrail]]);
+  const s3 = new S3Client(common);
+  const s3ByRegion = new Map<string, S3Client>([[region, s3]]);
   return {
     region,
     athena: new AthenaClient(common),
     cloudTrail,
-    s3: new S3Client(common),
+    s3,
+    sts: new STSClient(common),
+    s3For(home) {
+      let client = s3ByRegion.get(home);
+      if (!client) {
+        client = new S3Client({ region: home, maxAttempts: 1 });
+        s3ByRegion.set(home, client);
+      }
+      return client;
+    },
     cloudTrailFor(home) {
       let client = byRegion.get(home);
       if (!client) {

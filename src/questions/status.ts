@@ -1,8 +1,8 @@
 import { S3EXPRESS_SOURCE } from '../cloudtrail/buckets.js';
 import { type BucketCoverage, coverageOf, type TrailHistory, trailsAt } from '../cloudtrail/coverage.js';
-import type { TrailInventory } from '../engines/aws-trails/trail-inventory.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier } from '../engines/sql.js';
+import type { AccountInventory } from '../remediation/sandbox-inventory.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 import { partitionPredicate } from './object-events.js';
 import { askTrailHistory, type TrailHistoryAnswer } from './trail-history.js';
@@ -177,7 +177,7 @@ export interface StatusFromAwsOptions {
  * AWS mode: the Region's directory buckets (ListDirectoryBuckets) and its trails as they are now;
  * with a history from the log table, coverage over its window and since when, else at this instant.
  */
-export async function askStatusFromAws(inventory: TrailInventory, options: StatusFromAwsOptions): Promise<StatusAnswer> {
+export async function askStatusFromAws(inventory: AccountInventory, options: StatusFromAwsOptions): Promise<StatusAnswer> {
   const [buckets, trails] = await Promise.all([inventory.directoryBuckets(), inventory.trails()]);
   const window = options.history?.window ?? { since: options.now, until: options.now };
   const history: TrailHistory = {

@@ -10,7 +10,14 @@ export type ChangeRequest =
 
 /** One AWS API call a plan makes, with every value it sends. Applied in order; nothing else is called. */
 export type PlannedCall =
-  | { api: 'cloudtrail:CreateTrail'; region: string; name: string; s3BucketName: string; isMultiRegionTrail: true; enableLogFileValidation: true }
+  | {
+      api: 'cloudtrail:CreateTrail';
+      region: string;
+      name: string;
+      s3BucketName: string;
+      isMultiRegionTrail: true;
+      enableLogFileValidation: true;
+    }
   | { api: 's3:PutBucketPolicy'; bucket: string; policy: string }
   | { api: 'cloudtrail:PutEventSelectors'; region: string; trailName: string; advancedEventSelectors: AdvancedEventSelector[] }
   | { api: 'cloudtrail:StartLogging'; region: string; trailName: string }

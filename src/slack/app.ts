@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import { App, LogLevel } from '@slack/bolt';
 import { CachedGroupMembers } from '../access/access-policy.js';
+import type { ApprovalStore } from '../approvals/approval.js';
+import { type ApprovalPolicy, ApprovalService } from '../approvals/approval-service.js';
+import type { AccountPort, ChangeRequest, Plan } from '../remediation/types.js';
 import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
 import { registerApproveAction } from './listeners/actions/approve.js';
 import { registerEnableLoggingAction } from './listeners/actions/enable-logging.js';
@@ -29,6 +32,7 @@ export interface SlackAppOptions {
 
 export interface SlackApp {
   app: App;
+  approvals?: ApprovalService;
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
 }
@@ -36,8 +40,16 @@ export interface SlackApp {
 const LOG_LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
 
 /** The Bolt app: HTTP receiver (signed requests on /slack/events) or Socket Mode, plus /healthz. */
+/** The change flow's parts; the approval service itself is built here, with the app's group lookup. */
+export interface RemediationDeps {
+  account: AccountPort;
+  store: ApprovalStore;
+  policy: ApprovalPolicy;
+  plan: (change: ChangeRequest) => Promise<Plan>;
+}
+
 /** What the app needs besides Slack settings; group membership is resolved through the app's own client. */
-export type SlackAppDeps = Omit<CommandDeps, 'groups'>;
+export type SlackAppDeps = Omit<CommandDeps, 'groups' | 'approvals'> & { remediation?: RemediationDeps };
 
 export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps): SlackApp {
   const socketMode = options.appToken !== undefined;
@@ -72,7 +84,9 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
     const result = await app.client.usergroups.users.list({ usergroup });
     return result.users ?? [];
   }, Date.now);
-  const deps: CommandDeps = { ...appDeps, groups };
+  const { remediation, ...rest } = appDeps;
+  const approvals = remediation ? new ApprovalService({ ...remediation, groups, now: appDeps.now }) : undefined;
+  const deps: CommandDeps = { ...rest, groups, ...(approvals ? { approvals } : {}) };
   registerS3xCommand(app, deps);
   registerPageAction(app, deps);
   registerShareAction(app, deps);
@@ -86,6 +100,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
 
   return {
     app,
+    approvals,
     async start() {
       const started = (await app.start(options.port)) as unknown;
       const address = started && typeof (started as Server).address === 'function' ? (started as Server).address() : null;

@@ -125,13 +125,28 @@ describe('every subcommand over signed HTTP', () => {
     expect(answer).not.toContain('s3x_enable_logging');
   });
 
-  it.each(['enable-logging --all', 'tighten analytics-hot--use1-az4--x-s3 --read-only', 'approvals', 'digest'])(
-    '%s says honestly it is not available yet',
+  it.each(['enable-logging --all', 'tighten analytics-hot--use1-az4--x-s3 --read-only'])(
+    '%s says remediation is off without approvers',
     async (text) => {
       const { ack } = await ask(text);
-      expect(ack.text).toMatch(/not available yet/);
+      expect(ack.text).toMatch(/set S3X_APPROVERS/);
     },
   );
+
+  it('approvals lists pending requests (none here)', async () => {
+    const { answer } = await ask('approvals');
+    expect(answer).toContain('No approval requests are pending');
+  });
+
+  it('audit shows the audit log (empty here)', async () => {
+    const { answer } = await ask('audit');
+    expect(answer).toContain('audit log is empty');
+  });
+
+  it('digest says honestly it is not available yet', async () => {
+    const { ack } = await ask('digest');
+    expect(ack.text).toMatch(/not available yet/);
+  });
 
   it('help lists the whole surface', async () => {
     const { ack } = await ask('help');

@@ -113,7 +113,7 @@ describe('/s3x over signed HTTP', () => {
   });
 
   it('says honestly that a later subcommand is not available yet', async () => {
-    const response = await postSigned(eventsUrl, slashCommandBody({ text: 'approvals', response_url: `${responseBase}/status` }));
+    const response = await postSigned(eventsUrl, slashCommandBody({ text: 'digest', response_url: `${responseBase}/status` }));
     const ack = (await response.json()) as { text: string };
     expect(ack.text).toMatch(/not available yet/);
   });

@@ -58,8 +58,8 @@ describe('buildHelpMessage', () => {
   });
 
   it('says a topic that is not built yet is coming soon', () => {
-    const text = allText(buildHelpMessage('approvals'));
-    expect(text).toContain('`/s3x approvals`');
+    const text = allText(buildHelpMessage('digest'));
+    expect(text).toContain('`/s3x digest');
     expect(text).toContain('Coming soon');
     expect(text).not.toContain('WHEN');
   });
