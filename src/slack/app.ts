@@ -6,6 +6,7 @@ import { type ApprovalPolicy, ApprovalService } from '../approvals/approval-serv
 import type { AccountPort, ChangeRequest, Plan } from '../remediation/types.js';
 import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
 import { registerApproveAction } from './listeners/actions/approve.js';
+import { registerDenyPrincipalAction } from './listeners/actions/deny-principal.js';
 import { registerEnableLoggingAction } from './listeners/actions/enable-logging.js';
 import { registerExportCsvAction } from './listeners/actions/export-csv.js';
 import { registerPageAction } from './listeners/actions/page.js';
@@ -97,6 +98,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   registerApproveAction(app, deps);
   registerRejectAction(app, deps);
   registerRevertAction(app, deps);
+  registerDenyPrincipalAction(app, deps);
 
   return {
     app,

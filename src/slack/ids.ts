@@ -26,6 +26,8 @@ export const ACTIONS = {
   reject: 's3x_reject',
   /** value: id of an applied request whose previous state can be restored */
   revert: 's3x_revert',
+  /** value: `<bucket>|<principal ARN>`: plan a tighten --deny for that principal */
+  denyPrincipal: 's3x_deny_principal',
 } as const;
 
 /** Modal callback ids. */

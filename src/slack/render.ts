@@ -1,4 +1,5 @@
 import type { Reply } from '../answer.js';
+import type { ObjectAnswer } from '../questions/object-events.js';
 import { needsLogging } from '../questions/status.js';
 import { buildActivityMessage } from './blocks/activity.js';
 import { type AnswerView, answerControls } from './blocks/answer-controls.js';
@@ -6,7 +7,7 @@ import { buildApprovalsMessage, buildAuditMessage } from './blocks/approvals.js'
 import { buildBucketEventsMessage } from './blocks/bucket-events.js';
 import { buildDeniedMessage } from './blocks/denied.js';
 import { buildHelpMessage } from './blocks/help.js';
-import { checkBlockLimits } from './blocks/limits.js';
+import { checkBlockLimits, truncate } from './blocks/limits.js';
 import type { KnownBlock, SlackMessage } from './blocks/message.js';
 import { buildNotAvailableMessage } from './blocks/notice.js';
 import { buildObjectAnswerMessage, buildObjectAnswerPage, objectAnswerPageSize } from './blocks/object-answer.js';
@@ -55,7 +56,12 @@ export function isStorable(reply: Reply): boolean {
 export function renderStoredReply(reply: Reply, answerId: string, page: number, shared: boolean): SlackMessage {
   if (reply.kind === 'object-answer') {
     const view: AnswerView = { answerId, page, pageSize: objectAnswerPageSize(reply.answer), shared };
-    const message = buildObjectAnswerPage(reply.answer, view, reply.coverage?.note);
+    const paged = buildObjectAnswerPage(reply.answer, view, reply.coverage?.note);
+    const deny = shared ? undefined : denyPrincipalActions(reply.answer, view);
+    const message =
+      deny && checkBlockLimits([...paged.blocks, deny], 'message').length === 0
+        ? { ...paged, blocks: [...paged.blocks, deny] }
+        : paged;
     const bucket = reply.answer.bucket;
     // Not logged for (part of) the window: offer the fix right where the gap was found.
     if (!reply.coverage || !bucket || shared || !needsLogging(reply.coverage)) return message;
@@ -66,6 +72,29 @@ export function renderStoredReply(reply: Reply, answerId: string, page: number, 
   const withControls = { ...message, blocks: [...message.blocks, ...controls] };
   // Controls are extras: a message already at Slack's limits goes out without them rather than failing.
   return checkBlockLimits(withControls.blocks, 'message').length === 0 ? withControls : message;
+}
+
+/** "Deny <principal>" for the people who deleted in a directory bucket, on this page: the fix one click away. */
+function denyPrincipalActions(answer: ObjectAnswer, view: AnswerView): KnownBlock | undefined {
+  if (answer.question !== 'who-deleted') return undefined;
+  const page = answer.events.slice(view.page * view.pageSize, (view.page + 1) * view.pageSize);
+  const targets = new Map<string, string>();
+  for (const event of page) {
+    if (event.errorCode !== null || !event.principalArn || !event.bucket?.endsWith('--x-s3')) continue;
+    const value = `${event.bucket}|${event.principalArn}`;
+    if (value.length <= 2000) targets.set(value, event.principalArn);
+  }
+  if (targets.size === 0) return undefined;
+  return {
+    type: 'actions',
+    block_id: 's3x_deny_principals',
+    elements: [...targets.entries()].slice(0, 5).map(([value, arn], i) => ({
+      type: 'button',
+      text: { type: 'plain_text', text: truncate(`Deny ${arn.split(/[:/]/).slice(-2).join('/')}`, 75) },
+      action_id: `${ACTIONS.denyPrincipal}_${i}`,
+      value,
+    })),
+  } as KnownBlock;
 }
 
 function enableLoggingActions(bucket: string): KnownBlock {

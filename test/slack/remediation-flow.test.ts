@@ -1,0 +1,231 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
+import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { createPlanner } from '../../src/remediation/planner.js';
+import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
+import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
+import { generateArchive } from '../../src/sample/generate.js';
+import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { ACTIONS } from '../../src/slack/ids.js';
+import { AnswerStore } from '../../src/store/answer-store.js';
+import { openDatabase } from '../../src/store/database.js';
+import { tempDir } from '../helpers/archive.js';
+import { FakeSlackApi } from '../helpers/fake-slack-api.js';
+import { buttonClickBody, buttonsIn, postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+
+const REQUESTER = 'U0REQUESTER';
+const APPROVER = 'U0APPROVER';
+const SECOND = 'U0SECOND';
+const UNCOVERED = 'tmp-exports--use1-az5--x-s3';
+const POLICY_BUCKET = 'analytics-hot--use1-az4--x-s3';
+
+const api = new FakeSlackApi();
+const responses = new ResponseUrlServer();
+let logsDir: string;
+let dbFile: string;
+let apiUrl: string;
+let responseBase: string;
+let engine: LocalEngine;
+let now = new Date();
+let counter = 0;
+let plantedKey = '';
+
+interface Running {
+  slack: SlackApp;
+  url: string;
+  sandbox: SandboxAccount;
+}
+let app: Running;
+
+/** Start the app on the shared SQLite file, as a fresh process would after a restart. */
+async function startApp(): Promise<Running> {
+  const db = openDatabase(dbFile);
+  const sandbox = new SandboxAccount(db, { logsDir, now: () => now });
+  sandbox.seedDefaults();
+  const slack = createSlackApp(
+    {
+      botToken: 'xoxb-test',
+      signingSecret: SIGNING_SECRET,
+      port: 0,
+      logLevel: 'error',
+      apiUrl,
+      botIdentity: { botId: 'B1', botUserId: 'U1' },
+    },
+    {
+      engine,
+      now: () => now,
+      store: new AnswerStore(db, () => now),
+      approvalStore: new SqliteApprovalStore(db),
+      trailInventory: inventoryOf(sandbox),
+      access: { channels: [], users: [], groups: [] },
+      remediation: {
+        account: sandbox,
+        store: new SqliteApprovalStore(db),
+        policy: { approvers: [APPROVER, SECOND], requiredApprovals: 1, ttlMs: 3600_000 },
+        plan: createPlanner(sandbox, { protectedPrincipals: ['arn:aws:iam::111122223333:role/s3x'] }),
+      },
+    },
+  );
+  const { port } = await slack.start();
+  await slack.approvals?.recoverInterrupted();
+  return { slack, url: `http://127.0.0.1:${port}/slack/events`, sandbox };
+}
+
+beforeAll(async () => {
+  const root = await tempDir('s3x-remediation-');
+  logsDir = path.join(root, 'logs');
+  dbFile = path.join(root, 'state.sqlite');
+  now = new Date();
+  plantedKey = (await generateArchive({ outDir: logsDir, seed: 3, end: now, days: 3, eventsPerDay: 800 })).facts.plantedKey;
+  engine = await LocalEngine.open({ logsDir });
+  apiUrl = await api.start();
+  responseBase = await responses.start();
+  app = await startApp();
+});
+
+afterAll(async () => {
+  await app.slack.stop();
+  await responses.stop();
+  await api.stop();
+  await engine.close();
+});
+
+async function command(text: string, userId = REQUESTER): Promise<Record<string, unknown>> {
+  const pathName = `/c-${++counter}`;
+  await postSigned(app.url, slashCommandBody({ text, response_url: `${responseBase}${pathName}`, user_id: userId }));
+  const posts = await responses.waitFor(pathName);
+  return posts.at(-1) as Record<string, unknown>;
+}
+
+async function click(userId: string, actionId: string, value: string): Promise<void> {
+  const pathName = `/k-${++counter}`;
+  const response = await postSigned(
+    app.url,
+    buttonClickBody({ userId, actionId, value, responseUrl: `${responseBase}${pathName}` }),
+  );
+  expect(response.status).toBe(200);
+  lastClickPath = pathName;
+}
+let lastClickPath = '';
+
+async function clickReply(userId: string, actionId: string, value: string): Promise<Record<string, unknown>> {
+  await click(userId, actionId, value);
+  return (await responses.waitFor(lastClickPath))[0] as Record<string, unknown>;
+}
+
+/** Plan a change and request approval; returns the request id. */
+async function requestChange(text: string): Promise<string> {
+  const preview = await command(text);
+  const submit = buttonsIn(preview.blocks).find((b) => b.action_id === ACTIONS.submitChange);
+  expect(submit, JSON.stringify(preview)).toBeDefined();
+  const posted = api.callsOf('chat.postMessage').length;
+  await clickReply(REQUESTER, ACTIONS.submitChange, submit?.value as string);
+  expect(api.callsOf('chat.postMessage').length).toBe(posted + 1);
+  const approvalMessage = api.callsOf('chat.postMessage').at(-1) as { blocks: unknown };
+  const approve = buttonsIn(approvalMessage.blocks).find((b) => b.action_id === ACTIONS.approve);
+  return approve?.value as string;
+}
+
+async function waitForUpdate(count: number): Promise<Record<string, unknown>> {
+  for (let i = 0; i < 200 && api.callsOf('chat.update').length < count; i++) await new Promise((r) => setTimeout(r, 25));
+  return api.callsOf('chat.update').at(-1) as Record<string, unknown>;
+}
+
+describe('remediation through signed HTTP, on the sandbox account', () => {
+  it('enable-logging: own approval refused, an approver applies it, status shows the bucket covered', async () => {
+    const before = await command('status');
+    expect(JSON.stringify(before)).toContain(UNCOVERED);
+    const id = await requestChange(`enable-logging ${UNCOVERED}`);
+
+    const refusal = await clickReply(REQUESTER, ACTIONS.approve, id);
+    expect(String(refusal.text)).toMatch(/cannot approve your own request/);
+
+    const updates = api.callsOf('chat.update').length;
+    await click(APPROVER, ACTIONS.approve, id);
+    const decided = await waitForUpdate(updates + 1);
+    expect(JSON.stringify(decided.blocks)).toContain('Applied');
+    const audit = api.callsOf('chat.postMessage').at(-1) as { thread_ts?: string; text: string };
+    expect(audit.thread_ts).toBeDefined();
+    expect(audit.text).toMatch(/^Audit: applied/);
+
+    const state = await app.sandbox.readState();
+    const selectors = JSON.stringify(state.trails[0]?.advancedEventSelectors);
+    expect(selectors).toContain(`bucket/${UNCOVERED}/`);
+    const after = await command('status');
+    const line = JSON.stringify(after.blocks);
+    expect(line).toMatch(new RegExp(`${UNCOVERED}`));
+    expect(buttonsIn(after.blocks).some((b) => b.action_id === ACTIONS.enableLogging && b.value === UNCOVERED)).toBe(false);
+  });
+
+  it('two simultaneous Approve clicks apply once', async () => {
+    const id = await requestChange(`tighten ${POLICY_BUCKET} --deny arn:aws:iam::111122223333:role/Intern`);
+    const auditBefore = (await new SqliteApprovalStore(openDatabase(dbFile)).recentAudit(500)).filter(
+      (e) => e.action === 'applied',
+    ).length;
+    await Promise.all([click(APPROVER, ACTIONS.approve, id), click(SECOND, ACTIONS.approve, id)]);
+    for (let i = 0; i < 200; i++) {
+      const request = await new SqliteApprovalStore(openDatabase(dbFile)).get(id);
+      if (request?.state === 'applied' || request?.state === 'failed') break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const audit = await new SqliteApprovalStore(openDatabase(dbFile)).recentAudit(500);
+    expect(audit.filter((e) => e.action === 'applied').length).toBe(auditBefore + 1);
+    expect(audit.filter((e) => e.requestId === id && e.action === 'approved')).toHaveLength(1);
+  });
+
+  it('tighten → approve → the policy equals the plan; Revert → approve → byte-identical to before', async () => {
+    const original = await app.sandbox.getBucketPolicy('ml-features--use1-az6--x-s3', 'us-east-1');
+    const id = await requestChange('tighten ml-features--use1-az6--x-s3 --read-only');
+    const request = await new SqliteApprovalStore(openDatabase(dbFile)).get(id);
+    const planned = request?.plan.calls[0];
+    expect(planned?.api).toBe('s3express:PutBucketPolicy');
+    const updates = api.callsOf('chat.update').length;
+    await click(APPROVER, ACTIONS.approve, id);
+    const decided = await waitForUpdate(updates + 1);
+    expect(await app.sandbox.getBucketPolicy('ml-features--use1-az6--x-s3', 'us-east-1')).toBe(
+      (planned as { policy: string }).policy,
+    );
+
+    const revertButton = buttonsIn(decided.blocks).find((b) => b.action_id === ACTIONS.revert);
+    expect(revertButton).toBeDefined();
+    const preview = await clickReply(REQUESTER, ACTIONS.revert, revertButton?.value as string);
+    const submit = buttonsIn(preview.blocks).find((b) => b.action_id === ACTIONS.submitChange);
+    await clickReply(REQUESTER, ACTIONS.submitChange, submit?.value as string);
+    const approve = buttonsIn((api.callsOf('chat.postMessage').at(-1) as { blocks: unknown }).blocks).find(
+      (b) => b.action_id === ACTIONS.approve,
+    );
+    const revertUpdates = api.callsOf('chat.update').length;
+    await click(APPROVER, ACTIONS.approve, approve?.value as string);
+    await waitForUpdate(revertUpdates + 1);
+    expect(await app.sandbox.getBucketPolicy('ml-features--use1-az6--x-s3', 'us-east-1')).toBe(original);
+  });
+
+  it('a restart between request and approval loses nothing', async () => {
+    const id = await requestChange(`tighten ${POLICY_BUCKET} --vpce vpce-0a1b2c3d4e5f67890`);
+    await app.slack.stop();
+    app = await startApp();
+    const updates = api.callsOf('chat.update').length;
+    await click(APPROVER, ACTIONS.approve, id);
+    const decided = await waitForUpdate(updates + 1);
+    expect(JSON.stringify(decided.blocks)).toContain('Applied');
+  });
+
+  it('an expired request cannot be approved', async () => {
+    const id = await requestChange(`tighten ${POLICY_BUCKET} --deny arn:aws:iam::111122223333:role/Contractor`);
+    now = new Date(now.getTime() + 2 * 3600_000);
+    const reply = await clickReply(APPROVER, ACTIONS.approve, id);
+    expect(String(reply.text)).toMatch(/expired/);
+    expect((await new SqliteApprovalStore(openDatabase(dbFile)).get(id))?.state).toBe('expired');
+    now = new Date(now.getTime() - 2 * 3600_000);
+  });
+
+  it('who-deleted offers Deny on the deleter, which plans a tighten for review', async () => {
+    const answer = await command(`who-deleted ${plantedKey} --bucket ${POLICY_BUCKET} --since 3d`);
+    const deny = buttonsIn(answer.blocks).find((b) => b.action_id.startsWith(ACTIONS.denyPrincipal));
+    expect(deny?.value).toBe(`${POLICY_BUCKET}|arn:aws:sts::111122223333:assumed-role/DataEngineer/mallory`);
+    const preview = await clickReply(REQUESTER, deny?.action_id as string, deny?.value as string);
+    expect(JSON.stringify(preview.blocks)).toContain('DataEngineer');
+    expect(buttonsIn(preview.blocks).some((b) => b.action_id === ACTIONS.submitChange)).toBe(true);
+  });
+});
