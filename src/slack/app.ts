@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { App, LogLevel } from '@slack/bolt';
+import { App, type CustomRoute, LogLevel } from '@slack/bolt';
 import { CachedGroupMembers } from '../access/access-policy.js';
 import type { ApprovalStore } from '../approvals/approval.js';
 import { type ApprovalPolicy, ApprovalService } from '../approvals/approval-service.js';
@@ -29,6 +29,8 @@ export interface SlackAppOptions {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Skip `auth.test` at start (local mode and tests have no real workspace). */
   botIdentity?: { botId: string; botUserId: string };
+  /** More HTTP routes on the same port (the local console). */
+  extraRoutes?: CustomRoute[];
 }
 
 export interface SlackApp {
@@ -75,6 +77,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
           res.end('{"ok":true}');
         },
       },
+      ...(options.extraRoutes ?? []),
     ],
   });
   app.error(async (error) => {
