@@ -126,6 +126,13 @@ export const configSchema = z
         .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
         .optional(),
     ),
+    S3X_STORE: z.enum(['sqlite', 'dynamodb'], { message: "must be 'sqlite' or 'dynamodb'" }).default('sqlite'),
+    S3X_DYNAMODB_TABLE: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')
+        .optional(),
+    ),
     S3X_MAX_SCAN_BYTES: optionalString.pipe(
       z.string().regex(/^\d+$/, 'must be a whole number of bytes').transform(Number).optional(),
     ),
@@ -140,6 +147,13 @@ export const configSchema = z
     }
     if (env.S3X_ENGINE === 'athena' && !env.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'is required with S3X_ENGINE=athena' });
+    }
+    if (env.S3X_STORE === 'dynamodb' && (!env.S3X_DYNAMODB_TABLE || !env.AWS_REGION)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['S3X_DYNAMODB_TABLE'],
+        message: 'and AWS_REGION are required with S3X_STORE=dynamodb',
+      });
     }
     if ((env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN) && !env.SLACK_BOT_TOKEN) {
       ctx.addIssue({
@@ -190,6 +204,8 @@ export interface Config {
     /** Assumed for each change with SourceIdentity = the approver. */
     roleArn?: string;
   };
+  /** Where approval requests and the audit log live: one SQLite file, or DynamoDB for several replicas. */
+  store: { kind: 'sqlite' } | { kind: 'dynamodb'; table: string; region: string };
   /** The directory buckets' account (coverage matches bucket ARNs); read from the logs when unset. */
   accountId?: string;
   /** Refuse questions whose estimated scan is larger (Athena). */
@@ -230,6 +246,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       resultReuseMinutes: raw.ATHENA_RESULT_REUSE_MINUTES,
     },
     access: { channels: raw.S3X_ALLOWED_CHANNELS, users: raw.S3X_ALLOWED_USERS, groups: raw.S3X_ALLOWED_GROUPS },
+    store:
+      raw.S3X_STORE === 'dynamodb' && raw.S3X_DYNAMODB_TABLE && raw.AWS_REGION
+        ? { kind: 'dynamodb', table: raw.S3X_DYNAMODB_TABLE, region: raw.AWS_REGION }
+        : { kind: 'sqlite' },
     accountId: raw.AWS_ACCOUNT_ID,
     remediation: {
       approvers: raw.S3X_APPROVERS,

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ApprovalStore } from './approvals/approval.js';
+import { DynamoDbApprovalStore } from './approvals/dynamodb-approval-store.js';
 import { SqliteApprovalStore } from './approvals/sqlite-approval-store.js';
 import { type Config, describeConfig, loadConfig } from './config.js';
-import { type AwsClients, createAwsClients, createTrailInventory } from './engines/aws-clients.js';
+import { type AwsClients, createAwsClients, createDynamoDbClient, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { systemClock } from './engines/retry.js';
@@ -32,7 +34,13 @@ async function main(): Promise<void> {
   const lookupEvents = aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined;
   const database = openDatabase(path.join(config.dataDir, 's3x.sqlite'));
   const store = new AnswerStore(database, () => new Date());
-  const approvalStore = new SqliteApprovalStore(database);
+  const approvalStore: ApprovalStore =
+    config.store.kind === 'dynamodb'
+      ? new DynamoDbApprovalStore(createDynamoDbClient(config.store.region), {
+          table: config.store.table,
+          clock: systemClock,
+        })
+      : new SqliteApprovalStore(database);
   const remediation = await remediationDeps(config, database, approvalStore, aws, logsDir);
   // Locally, the sandbox account plays AWS: status and coverage see its buckets and trails as they are now.
   const trailInventory = aws
@@ -94,7 +102,7 @@ const LOCAL_APPROVER = 'U0APPROVER';
 async function remediationDeps(
   config: Config,
   database: SqliteDatabase,
-  approvalStore: SqliteApprovalStore,
+  approvalStore: ApprovalStore,
   aws: AwsClients | undefined,
   logsDir: string | undefined,
 ): Promise<RemediationDeps | undefined> {

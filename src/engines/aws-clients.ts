@@ -1,5 +1,6 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { TrailInventory } from './aws-trails/trail-inventory.js';
@@ -55,4 +56,9 @@ export function createAwsClients(region: string): AwsClients {
 
 export function createTrailInventory(aws: AwsClients, clock: Clock): TrailInventory {
   return new TrailInventory({ region: aws.region, s3: aws.s3, cloudTrailFor: (region) => aws.cloudTrailFor(region) }, clock);
+}
+
+/** The approvals table's client (S3X_STORE=dynamodb); the store retries throttling itself. */
+export function createDynamoDbClient(region: string): DynamoDBClient {
+  return new DynamoDBClient({ region, maxAttempts: 1 });
 }
