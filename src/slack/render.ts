@@ -67,11 +67,39 @@ export function renderStoredReply(reply: Reply, answerId: string, page: number, 
     if (!reply.coverage || !bucket || shared || !needsLogging(reply.coverage)) return message;
     return { ...message, blocks: [...message.blocks, enableLoggingActions(bucket)] };
   }
-  const message = renderReply(reply);
+  const message = withDenyButtons(renderReply(reply), reply, shared);
   const controls = answerControls({ answerId, page: 0, pageSize: Number.MAX_SAFE_INTEGER, shared }, itemCount(reply));
   const withControls = { ...message, blocks: [...message.blocks, ...controls] };
   // Controls are extras: a message already at Slack's limits goes out without them rather than failing.
   return checkBlockLimits(withControls.blocks, 'message').length === 0 ? withControls : message;
+}
+
+/** A denied answer scoped to one directory bucket offers "Deny <principal>" for its denied callers. */
+function withDenyButtons(message: SlackMessage, reply: Reply, shared: boolean): SlackMessage {
+  if (shared || reply.kind !== 'denied' || !reply.answer.bucket?.endsWith('--x-s3')) return message;
+  const bucket = reply.answer.bucket;
+  const arns = [
+    ...new Set(reply.answer.groups.map((g) => g.principal).filter((p): p is string => p?.startsWith('arn:') === true)),
+  ];
+  const block = denyButtons(arns.map((arn) => [`${bucket}|${arn}`, arn] as const));
+  if (!block) return message;
+  const blocks = [...message.blocks, block];
+  return checkBlockLimits(blocks, 'message').length === 0 ? { ...message, blocks } : message;
+}
+
+function denyButtons(targets: ReadonlyArray<readonly [value: string, arn: string]>): KnownBlock | undefined {
+  const usable = targets.filter(([value]) => value.length <= 2000).slice(0, 5);
+  if (usable.length === 0) return undefined;
+  return {
+    type: 'actions',
+    block_id: 's3x_deny_principals',
+    elements: usable.map(([value, arn], i) => ({
+      type: 'button',
+      text: { type: 'plain_text', text: truncate(`Deny ${arn.split(/[:/]/).slice(-2).join('/')}`, 75) },
+      action_id: `${ACTIONS.denyPrincipal}_${i}`,
+      value,
+    })),
+  } as KnownBlock;
 }
 
 /** "Deny <principal>" for the people who deleted in a directory bucket, on this page: the fix one click away. */
@@ -84,17 +112,7 @@ function denyPrincipalActions(answer: ObjectAnswer, view: AnswerView): KnownBloc
     const value = `${event.bucket}|${event.principalArn}`;
     if (value.length <= 2000) targets.set(value, event.principalArn);
   }
-  if (targets.size === 0) return undefined;
-  return {
-    type: 'actions',
-    block_id: 's3x_deny_principals',
-    elements: [...targets.entries()].slice(0, 5).map(([value, arn], i) => ({
-      type: 'button',
-      text: { type: 'plain_text', text: truncate(`Deny ${arn.split(/[:/]/).slice(-2).join('/')}`, 75) },
-      action_id: `${ACTIONS.denyPrincipal}_${i}`,
-      value,
-    })),
-  } as KnownBlock;
+  return denyButtons([...targets.entries()]);
 }
 
 function enableLoggingActions(bucket: string): KnownBlock {

@@ -228,4 +228,11 @@ describe('remediation through signed HTTP, on the sandbox account', () => {
     expect(JSON.stringify(preview.blocks)).toContain('DataEngineer');
     expect(buttonsIn(preview.blocks).some((b) => b.action_id === ACTIONS.submitChange)).toBe(true);
   });
+
+  it('denied on a directory bucket offers Deny on the denied callers', async () => {
+    const answer = await command(`denied --bucket ${POLICY_BUCKET} --since 3d`);
+    const deny = buttonsIn(answer.blocks).filter((b) => b.action_id.startsWith(ACTIONS.denyPrincipal));
+    expect(deny.length).toBeGreaterThan(0);
+    expect(deny.every((b) => b.value.startsWith(`${POLICY_BUCKET}|arn:`))).toBe(true);
+  });
 });
