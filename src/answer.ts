@@ -96,7 +96,8 @@ async function answerObjectQuestion(request: ObjectQuestionRequest, deps: Answer
 async function answerStatus(deps: AnswerDeps): Promise<StatusAnswer> {
   const window = statusWindow(deps.now());
   if (!deps.trailInventory) return askStatusFromLogs(deps.engine, window);
-  const history = await askTrailHistory(window, deps.engine);
+  // Event times have whole seconds: reach one second past now so a change made this second counts.
+  const history = await askTrailHistory({ since: window.since, until: new Date(window.until.getTime() + 1000) }, deps.engine);
   return askStatusFromAws(deps.trailInventory, { now: deps.now(), history, ...(deps.account ? { account: deps.account } : {}) });
 }
 

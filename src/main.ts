@@ -6,6 +6,7 @@ import type { ApprovalStore } from './approvals/approval.js';
 import { DynamoDbApprovalStore } from './approvals/dynamodb-approval-store.js';
 import { SqliteApprovalStore } from './approvals/sqlite-approval-store.js';
 import { type Config, describeConfig, loadConfig } from './config.js';
+import { type ConsoleRoutes, consoleRoutes } from './console/console-routes.js';
 import { type AwsClients, createAwsClients, createDynamoDbClient, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
     : remediation
       ? inventoryOf(remediation.account)
       : undefined;
-  const slack = createSlackApp(await slackOptions(config), {
+  const { options: slackAppOptions, console: localConsole } = await slackOptions(config);
+  const slack = createSlackApp(slackAppOptions, {
     engine,
     lookupEvents,
     trailInventory,
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
   log(`s3x started (${config.mode} mode, engine ${config.engine}, ${source})`);
   log(`config ${JSON.stringify(describeConfig(config))}`);
   if (config.mode === 'local') {
+    log(`Console: http://localhost:${port}/ (a Slack look-alike; try /s3x help)`);
     log(`Bolt is listening on http://localhost:${port}/slack/events (signed requests only; health at /healthz).`);
     log('Try the same questions from a terminal: npx s3x who-deleted <key> --format text');
   }
@@ -84,6 +87,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
+    // Open console streams would keep the HTTP server from closing.
+    localConsole?.close();
     await slack.stop().catch(() => undefined);
     await engine.close();
     process.exit(0);
@@ -159,22 +164,35 @@ async function resolveLogsDir(config: Config): Promise<string> {
   return sample.dir;
 }
 
-async function slackOptions(config: Config): Promise<SlackAppOptions> {
+const LOCAL_BOT_TOKEN = 'xoxb-local-console';
+
+async function slackOptions(config: Config): Promise<{ options: SlackAppOptions; console?: ConsoleRoutes }> {
   const common = { port: config.port, logLevel: config.logLevel, apiUrl: config.slack.apiUrl };
   if (config.mode === 'slack' && config.slack.botToken) {
     return {
-      ...common,
-      botToken: config.slack.botToken,
-      signingSecret: config.slack.signingSecret,
-      appToken: config.slack.appToken,
+      options: {
+        ...common,
+        botToken: config.slack.botToken,
+        signingSecret: config.slack.signingSecret,
+        appToken: config.slack.appToken,
+      },
     };
   }
-  // Local mode: no workspace. Requests are still signed and verified, with a secret kept in the data dir.
+  // Local mode: no workspace. The console on the same port signs every request like Slack does and
+  // plays the Web API, so the bot runs its real path; the secret is kept in the data dir.
+  const signingSecret = await localSigningSecret(config.dataDir);
+  const local = `http://127.0.0.1:${config.port}`;
+  const console = consoleRoutes({ signingSecret, eventsUrl: () => `${local}/slack/events`, botToken: LOCAL_BOT_TOKEN });
   return {
-    ...common,
-    botToken: 'xoxb-local-console',
-    signingSecret: await localSigningSecret(config.dataDir),
-    botIdentity: { botId: 'BLOCALS3X', botUserId: 'ULOCALS3X' },
+    console,
+    options: {
+      ...common,
+      apiUrl: config.slack.apiUrl ?? `${local}${console.apiPath}`,
+      botToken: LOCAL_BOT_TOKEN,
+      signingSecret,
+      botIdentity: { botId: 'BLOCALS3X', botUserId: 'ULOCALS3X' },
+      extraRoutes: console.routes,
+    },
   };
 }
 

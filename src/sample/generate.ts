@@ -2028,9 +2028,26 @@ class ArchiveGenerator {
     );
     trail(frac(0.4), 'UpdateTrail', { name: this.trailName, enableLogFileValidation: true }, trailResponse(true));
     control(frac(0.5), 'PutBucketPolicy', analytics, { bucketPolicy: tightPolicy, policy: '' });
+    // tmp-exports loses its policy and its data-event coverage but stays: the sandbox account starts
+    // from this state, so the demo has one directory bucket without logging to fix.
     const removed = frac(0.75);
     control(removed, 'DeleteBucketPolicy', tmp, { policy: '' });
-    control(removed + 240, 'DeleteBucket', tmp, {});
+    trail(
+      removed + 120,
+      'PutEventSelectors',
+      { trailName: this.trailName, advancedEventSelectors: selectors([]) },
+      { trailARN: this.trailArn, advancedEventSelectors: selectors([]) },
+    );
+    // A short-lived staging bucket is created and deleted, for the DeleteBucket story.
+    const staging = `old-staging--${this.abbr}-az5--x-s3`;
+    control(frac(0.3), 'CreateBucket', staging, {
+      CreateBucketConfiguration: {
+        xmlns: 'http://s3.amazonaws.com/doc/2006-03-01/',
+        Location: { Type: 'AvailabilityZone', Name: `${this.abbr}-az5` },
+        Bucket: { DataRedundancy: 'SingleAvailabilityZone', Type: 'Directory' },
+      },
+    });
+    control(removed + 240, 'DeleteBucket', staging, {});
     trail(stop, 'StopLogging', { name: this.trailName }, null);
     trail(restart, 'StartLogging', { name: this.trailName }, null);
   }

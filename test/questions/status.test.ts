@@ -80,7 +80,7 @@ describe('status over a generated archive', () => {
       trailEvents().map((event) => [event.eventId, event.eventName, event.eventTime, facts.trail.name, facts.region]),
     );
     const puts = history.changes.filter((c) => c.eventName === 'PutEventSelectors');
-    expect(puts).toHaveLength(2);
+    expect(puts).toHaveLength(3);
     expect(puts.every((c) => c.selectors?.advanced?.length === 3 && c.trailArn === facts.trail.arn)).toBe(true);
     expect(history.logsFrom).toBe(facts.management[0]?.eventTime);
     expect(history.truncated).toBe(false);
@@ -90,10 +90,14 @@ describe('status over a generated archive', () => {
     const window = statusWindow(END);
     const answer = await askStatusFromLogs(engine, window);
     const created = trailEvents()[0]?.eventTime ?? '';
-    const live = facts.directoryBuckets.filter((name) => !name.startsWith('tmp-exports')).sort();
+    const live = [...facts.directoryBuckets].sort();
     expect(answer.buckets.map((status) => status.bucket)).toEqual(live);
-    expect(answer.totalBuckets).toBe(3);
-    for (const status of answer.buckets) {
+    expect(answer.totalBuckets).toBe(4);
+    // tmp-exports lost its selector: it is the bucket that needs logging now.
+    const tmp = answer.buckets.find((status) => status.bucket.startsWith('tmp-exports'));
+    expect(tmp?.coverage).toMatchObject({ atEnd: 'not-covered' });
+    expect(needsLogging(tmp?.coverage as Parameters<typeof needsLogging>[0])).toBe(true);
+    for (const status of answer.buckets.filter((s) => !s.bucket.startsWith('tmp-exports'))) {
       expect(status).toMatchObject({ region: facts.region, account: facts.accountId });
       expect(status.coverage).toMatchObject({
         state: 'partial',
@@ -134,11 +138,12 @@ describe('status over a generated archive', () => {
     const window = { since: at(facts.start, 3600_000), until: END };
     const secondPut = trailEvents().filter((event) => event.eventName === 'PutEventSelectors')[1]?.eventTime;
     const tmp = facts.directoryBuckets.find((name) => name.startsWith('tmp-exports')) ?? '';
-    // tmp-exports joins the selectors after it is created.
-    expect(coverageOf({ changes: history.changes }, bucket(tmp), window).gaps).toEqual([
-      { from: '2026-11-20T10:30:00Z', to: secondPut, reason: 'no event selector covers it' },
-      { from: facts.loggingGap.stoppedAt, to: facts.loggingGap.restartedAt, reason: 'trail not logging' },
-    ]);
+    const thirdPut = trailEvents().filter((event) => event.eventName === 'PutEventSelectors')[2]?.eventTime;
+    // tmp-exports joins the selectors after it is created, and leaves them again later.
+    const tmpGaps = coverageOf({ changes: history.changes }, bucket(tmp), window).gaps;
+    expect(tmpGaps[0]).toEqual({ from: '2026-11-20T10:30:00Z', to: secondPut, reason: 'no event selector covers it' });
+    expect(tmpGaps.at(-1)).toMatchObject({ to: '2026-11-24T09:30:00Z' });
+    expect(tmpGaps[1]?.from).toBe(thirdPut);
     const never = coverageOf({ changes: history.changes }, bucket('other--use1-az4--x-s3'), window);
     expect(never).toMatchObject({
       state: 'not-covered',

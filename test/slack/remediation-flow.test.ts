@@ -27,7 +27,9 @@ let dbFile: string;
 let apiUrl: string;
 let responseBase: string;
 let engine: LocalEngine;
-let now = new Date();
+/** The app's clock: real time plus a skew the expiry test moves forward. */
+let skewMs = 0;
+const clock = () => new Date(Date.now() + skewMs);
 let counter = 0;
 let plantedKey = '';
 
@@ -41,7 +43,7 @@ let app: Running;
 /** Start the app on the shared SQLite file, as a fresh process would after a restart. */
 async function startApp(): Promise<Running> {
   const db = openDatabase(dbFile);
-  const sandbox = new SandboxAccount(db, { logsDir, now: () => now });
+  const sandbox = new SandboxAccount(db, { logsDir, now: clock });
   sandbox.seedDefaults();
   const slack = createSlackApp(
     {
@@ -54,8 +56,8 @@ async function startApp(): Promise<Running> {
     },
     {
       engine,
-      now: () => now,
-      store: new AnswerStore(db, () => now),
+      now: clock,
+      store: new AnswerStore(db, clock),
       approvalStore: new SqliteApprovalStore(db),
       trailInventory: inventoryOf(sandbox),
       access: { channels: [], users: [], groups: [] },
@@ -76,8 +78,8 @@ beforeAll(async () => {
   const root = await tempDir('s3x-remediation-');
   logsDir = path.join(root, 'logs');
   dbFile = path.join(root, 'state.sqlite');
-  now = new Date();
-  plantedKey = (await generateArchive({ outDir: logsDir, seed: 3, end: now, days: 3, eventsPerDay: 800 })).facts.plantedKey;
+  plantedKey = (await generateArchive({ outDir: logsDir, seed: 3, end: new Date(), days: 3, eventsPerDay: 800 })).facts
+    .plantedKey;
   engine = await LocalEngine.open({ logsDir });
   apiUrl = await api.start();
   responseBase = await responses.start();
@@ -213,11 +215,11 @@ describe('remediation through signed HTTP, on the sandbox account', () => {
 
   it('an expired request cannot be approved', async () => {
     const id = await requestChange(`tighten ${POLICY_BUCKET} --deny arn:aws:iam::111122223333:role/Contractor`);
-    now = new Date(now.getTime() + 2 * 3600_000);
+    skewMs = 2 * 3600_000;
     const reply = await clickReply(APPROVER, ACTIONS.approve, id);
     expect(String(reply.text)).toMatch(/expired/);
     expect((await new SqliteApprovalStore(openDatabase(dbFile)).get(id))?.state).toBe('expired');
-    now = new Date(now.getTime() - 2 * 3600_000);
+    skewMs = 0;
   });
 
   it('who-deleted offers Deny on the deleter, which plans a tighten for review', async () => {

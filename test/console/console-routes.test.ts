@@ -1,0 +1,294 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
+import { type ConsoleEvent, type ConsoleMessage, type ConsoleRoutes, consoleRoutes } from '../../src/console/console-routes.js';
+import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { createPlanner } from '../../src/remediation/planner.js';
+import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
+import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
+import { generateArchive } from '../../src/sample/generate.js';
+import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { ACTIONS } from '../../src/slack/ids.js';
+import { AnswerStore } from '../../src/store/answer-store.js';
+import { openDatabase } from '../../src/store/database.js';
+import { tempDir } from '../helpers/archive.js';
+import { buttonsIn, SIGNING_SECRET } from '../helpers/slack.js';
+
+const REQUESTER = 'U0REQUESTER';
+const APPROVER = 'U0APPROVER';
+const CHANNEL = 'C0CONSOLE';
+const UNCOVERED = 'tmp-exports--use1-az5--x-s3';
+
+/** A port that was free a moment ago: the Web API URL must be known before Bolt starts. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Reads the console's event stream and keeps every event. */
+class StreamReader {
+  readonly events: ConsoleEvent[] = [];
+  private readonly abort = new AbortController();
+
+  async open(url: string): Promise<void> {
+    const response = await fetch(url, { signal: this.abort.signal });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const body = response.body;
+    if (!body) throw new Error('no stream body');
+    void (async () => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for await (const chunk of body) {
+          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            const frame = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            if (frame.startsWith('data: ')) this.events.push(JSON.parse(frame.slice(6)) as ConsoleEvent);
+          }
+        }
+      } catch {
+        // Aborted at the end of the test.
+      }
+    })();
+  }
+
+  async waitFor<T extends ConsoleEvent>(match: (event: ConsoleEvent) => event is T, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching event in ${JSON.stringify(this.events).slice(0, 2000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
+
+const messageWith =
+  (needle: string | RegExp, extra: (m: ConsoleMessage) => boolean = () => true) =>
+  (event: ConsoleEvent): event is Extract<ConsoleEvent, { type: 'message' }> =>
+    event.type === 'message' &&
+    extra(event.message) &&
+    (typeof needle === 'string' ? JSON.stringify(event.message).includes(needle) : needle.test(JSON.stringify(event.message)));
+
+const errorEvent = (event: ConsoleEvent): event is Extract<ConsoleEvent, { type: 'error' }> => event.type === 'error';
+
+interface Running {
+  slack: SlackApp;
+  console: ConsoleRoutes;
+  base: string;
+}
+
+let engine: LocalEngine;
+let plantedKey = '';
+let logsDir = '';
+let dbFile = '';
+const started: Running[] = [];
+
+/** Bolt + the console on one port, the console signing with `secret` and sending to `eventsUrl`. */
+async function startConsoleApp(secret: string, eventsUrl?: () => string): Promise<Running> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const db = openDatabase(dbFile);
+  const sandbox = new SandboxAccount(db, { logsDir, now: () => new Date() });
+  sandbox.seedDefaults();
+  const console = consoleRoutes({
+    signingSecret: secret,
+    eventsUrl: eventsUrl ?? (() => `${base}/slack/events`),
+    botToken: 'xoxb-test',
+  });
+  const slack = createSlackApp(
+    {
+      botToken: 'xoxb-test',
+      signingSecret: SIGNING_SECRET,
+      port,
+      logLevel: 'error',
+      apiUrl: `${base}${console.apiPath}`,
+      botIdentity: { botId: 'BLOCALS3X', botUserId: 'ULOCALS3X' },
+      extraRoutes: console.routes,
+    },
+    {
+      engine,
+      now: () => new Date(),
+      store: new AnswerStore(db, () => new Date()),
+      approvalStore: new SqliteApprovalStore(db),
+      trailInventory: inventoryOf(sandbox),
+      access: { channels: [], users: [], groups: [] },
+      remediation: {
+        account: sandbox,
+        store: new SqliteApprovalStore(db),
+        policy: { approvers: [APPROVER], requiredApprovals: 1, ttlMs: 3600_000 },
+        plan: createPlanner(sandbox, { protectedPrincipals: ['arn:aws:iam::111122223333:role/s3x'] }),
+      },
+    },
+  );
+  await slack.start();
+  const running = { slack, console, base };
+  started.push(running);
+  return running;
+}
+
+async function postJson(url: string, body: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  const root = await tempDir('s3x-console-');
+  logsDir = path.join(root, 'logs');
+  dbFile = path.join(root, 'state.sqlite');
+  plantedKey = (await generateArchive({ outDir: logsDir, seed: 3, end: new Date(), days: 3, eventsPerDay: 800 })).facts
+    .plantedKey;
+  engine = await LocalEngine.open({ logsDir });
+});
+
+afterAll(async () => {
+  for (const running of started) {
+    running.console.close();
+    await running.slack.stop();
+  }
+  await engine.close();
+});
+
+describe('console routes beside Bolt, through the real signing path', () => {
+  let app: Running;
+  let stream: StreamReader;
+
+  beforeAll(async () => {
+    app = await startConsoleApp(SIGNING_SECRET);
+    stream = new StreamReader();
+    await stream.open(`${app.base}/console/stream`);
+  });
+  afterAll(() => stream.close());
+
+  it('serves the page with its test ids and a CSP nonce', async () => {
+    const response = await fetch(`${app.base}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
+    const html = await response.text();
+    expect(html).toContain('data-testid="composer"');
+    expect(html).toContain('U0OUTSIDER');
+  });
+
+  it('/s3x help: the ack arrives on the stream as an ephemeral message for the asker', async () => {
+    expect(await postJson(`${app.base}/console/command`, { userId: REQUESTER, channelId: CHANNEL, text: 'help' })).toEqual({
+      ok: true,
+    });
+    const help = await stream.waitFor(messageWith('who-deleted', (m) => m.author === 'ULOCALS3X'));
+    expect(help.message.visibleTo).toBe(REQUESTER);
+    expect(help.message.channel).toBe(CHANNEL);
+  });
+
+  it('who-deleted: the answer comes through the response_url and names the deleter', async () => {
+    await postJson(`${app.base}/console/command`, { userId: REQUESTER, channelId: CHANNEL, text: `who-deleted ${plantedKey}` });
+    const answer = await stream.waitFor(messageWith('mallory', (m) => m.author === 'ULOCALS3X'));
+    expect(answer.message.visibleTo).toBe(REQUESTER);
+    expect(buttonsIn(answer.message.blocks).some((b) => b.action_id === ACTIONS.exportCsv)).toBe(true);
+  });
+
+  it('Export CSV: the upload goes through files.* and the file downloads', async () => {
+    const answer = await stream.waitFor(messageWith('mallory', (m) => m.author === 'ULOCALS3X'));
+    const exportButton = buttonsIn(answer.message.blocks).find((b) => b.action_id === ACTIONS.exportCsv);
+    await postJson(`${app.base}/console/action`, {
+      userId: REQUESTER,
+      channelId: CHANNEL,
+      messageId: answer.message.ts,
+      actionId: ACTIONS.exportCsv,
+      value: exportButton?.value,
+    });
+    const shared = await stream.waitFor(
+      (e): e is Extract<ConsoleEvent, { type: 'message' }> => e.type === 'message' && (e.message.files?.length ?? 0) > 0,
+    );
+    expect(shared.message.visibleTo).toBeUndefined();
+    const file = shared.message.files?.[0];
+    const download = await fetch(`${app.base}${file?.url}`);
+    expect(download.status).toBe(200);
+    expect(await download.text()).toContain(plantedKey);
+  });
+
+  it('enable-logging: the approval request is a channel message, and the approver applies it in a thread', async () => {
+    await postJson(`${app.base}/console/command`, { userId: REQUESTER, channelId: CHANNEL, text: `enable-logging ${UNCOVERED}` });
+    const preview = await stream.waitFor(messageWith(ACTIONS.submitChange));
+    const submit = buttonsIn(preview.message.blocks).find((b) => b.action_id === ACTIONS.submitChange);
+    await postJson(`${app.base}/console/action`, {
+      userId: REQUESTER,
+      channelId: CHANNEL,
+      messageId: preview.message.ts,
+      actionId: ACTIONS.submitChange,
+      value: submit?.value,
+    });
+    const request = await stream.waitFor(messageWith(ACTIONS.approve, (m) => m.visibleTo === undefined));
+    const approve = buttonsIn(request.message.blocks).find((b) => b.action_id === ACTIONS.approve);
+    await postJson(`${app.base}/console/action`, {
+      userId: APPROVER,
+      channelId: CHANNEL,
+      messageId: request.message.ts,
+      actionId: ACTIONS.approve,
+      value: approve?.value,
+    });
+    const decided = await stream.waitFor(messageWith('Applied', (m) => m.ts === request.message.ts));
+    expect(buttonsIn(decided.message.blocks).some((b) => b.action_id === ACTIONS.approve)).toBe(false);
+    const audit = await stream.waitFor(messageWith(/Audit: applied/, (m) => m.threadTs === request.message.ts));
+    expect(audit.message.visibleTo).toBeUndefined();
+  });
+
+  it('the Web API refuses a wrong token and unknown methods, always with HTTP 200', async () => {
+    const wrong = await fetch(`${app.base}/api/chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer xoxb-other', 'content-type': 'application/json' },
+      body: JSON.stringify({ channel: CHANNEL, text: 'hi' }),
+    });
+    expect(wrong.status).toBe(200);
+    expect(await wrong.json()).toEqual({ ok: false, error: 'invalid_auth' });
+    const unknown = await fetch(`${app.base}/api/chat.nothing`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer xoxb-test', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'channel=C0CONSOLE',
+    });
+    expect(await unknown.json()).toEqual({ ok: false, error: 'unknown_method' });
+  });
+
+  it('a response_url that was never issued is refused', async () => {
+    const response = await fetch(`${app.base}/console/response/not-issued`, { method: 'POST', body: '{"text":"x"}' });
+    expect(response.status).toBe(404);
+  });
+});
+
+describe('when the bot refuses or is gone', () => {
+  it('a badly signed command never reaches the listener: the error event says 401', async () => {
+    const good = await startConsoleApp(SIGNING_SECRET);
+    // A second console signing with the wrong secret, sending to the first app's Bolt.
+    const bad = await startConsoleApp('not-the-signing-secret', () => `${good.base}/slack/events`);
+    const stream = new StreamReader();
+    await stream.open(`${bad.base}/console/stream`);
+    const result = await postJson(`${bad.base}/console/command`, { userId: REQUESTER, channelId: CHANNEL, text: 'help' });
+    expect(result).toEqual({ ok: false, error: 'bot_unavailable' });
+    const error = await stream.waitFor(errorEvent);
+    expect(error.text).toMatch(/answered 401/);
+    expect(stream.events.some(messageWith('who-deleted', (m) => m.author === 'ULOCALS3X'))).toBe(false);
+    stream.close();
+  });
+
+  it('a bot that is down: the error event says so', async () => {
+    const closedPort = await freePort();
+    const app = await startConsoleApp(SIGNING_SECRET, () => `http://127.0.0.1:${closedPort}/slack/events`);
+    const stream = new StreamReader();
+    await stream.open(`${app.base}/console/stream`);
+    await postJson(`${app.base}/console/command`, { userId: REQUESTER, channelId: CHANNEL, text: 'help' });
+    expect((await stream.waitFor(errorEvent)).text).toMatch(/bot is down/);
+    stream.close();
+  });
+});

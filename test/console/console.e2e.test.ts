@@ -1,0 +1,219 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
+import { type ConsoleRoutes, consoleRoutes } from '../../src/console/console-routes.js';
+import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { createPlanner } from '../../src/remediation/planner.js';
+import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
+import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
+import { generateArchive } from '../../src/sample/generate.js';
+import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { ACTIONS } from '../../src/slack/ids.js';
+import { AnswerStore } from '../../src/store/answer-store.js';
+import { openDatabase } from '../../src/store/database.js';
+import { tempDir } from '../helpers/archive.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
+const SIGNING_SECRET = 'console-e2e-signing-secret-0123456789';
+const BOT_TOKEN = 'xoxb-local-console';
+const UNCOVERED = 'tmp-exports--use1-az5--x-s3';
+
+interface Setup {
+  url: string;
+  plantedKey: string;
+  stop(): Promise<void>;
+}
+
+/** Everything `npm start` runs locally: sample logs, local engine, sandbox account, Bolt + the console on one port. */
+async function setup(): Promise<Setup> {
+  const root = await tempDir('s3x-console-e2e-');
+  const logsDir = path.join(root, 'logs');
+  const plantedKey = (await generateArchive({ outDir: logsDir, seed: 3, end: new Date(), days: 3, eventsPerDay: 800 })).facts
+    .plantedKey;
+  const engine = await LocalEngine.open({ logsDir });
+  const db = openDatabase(path.join(root, 'state.sqlite'));
+  const sandbox = new SandboxAccount(db, { logsDir, now: () => new Date() });
+  sandbox.seedDefaults();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const console: ConsoleRoutes = consoleRoutes({
+    signingSecret: SIGNING_SECRET,
+    eventsUrl: () => `${base}/slack/events`,
+    botToken: BOT_TOKEN,
+  });
+  const slack: SlackApp = createSlackApp(
+    {
+      botToken: BOT_TOKEN,
+      signingSecret: SIGNING_SECRET,
+      port,
+      logLevel: 'error',
+      apiUrl: `${base}${console.apiPath}`,
+      botIdentity: { botId: 'BLOCALS3X', botUserId: 'ULOCALS3X' },
+      extraRoutes: console.routes,
+    },
+    {
+      engine,
+      now: () => new Date(),
+      store: new AnswerStore(db, () => new Date()),
+      approvalStore: new SqliteApprovalStore(db),
+      trailInventory: inventoryOf(sandbox),
+      access: { channels: [], users: [], groups: [] },
+      remediation: {
+        account: sandbox,
+        store: new SqliteApprovalStore(db),
+        policy: { approvers: ['U0APPROVER'], requiredApprovals: 1, ttlMs: 3600_000 },
+        plan: createPlanner(sandbox, { protectedPrincipals: [] }),
+      },
+    },
+  );
+  await slack.start();
+  return {
+    url: `${base}/`,
+    plantedKey,
+    async stop() {
+      console.close();
+      await slack.stop();
+      await engine.close();
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.getByTestId('composer').fill(text);
+  await page.getByTestId('composer').press('Enter');
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('the console in a browser', () => {
+  let running: Setup;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    running = await setup();
+    await mkdir(SCREENSHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(20_000);
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(running.url);
+    await page.getByTestId('status').getByText('connected', { exact: true }).waitFor();
+  });
+
+  afterAll(async () => {
+    expect(pageErrors).toEqual([]);
+    await browser?.close();
+    await running?.stop();
+  });
+
+  it('/s3x help shows the help, only to the person who asked', async () => {
+    await send(page, '/s3x help');
+    const help = page.getByTestId('message').filter({ hasText: 'who-deleted' }).last();
+    await help.waitFor();
+    await expect.poll(() => help.textContent()).toContain('Only visible to you');
+    await page.getByTestId('person-U0OUTSIDER').click();
+    await expect.poll(() => page.getByTestId('message').filter({ hasText: 'who-deleted' }).count()).toBe(0);
+    await page.getByTestId('person-U0REQUESTER').click();
+    await expect.poll(() => page.getByTestId('message').filter({ hasText: 'who-deleted' }).count()).toBeGreaterThan(0);
+  });
+
+  it('who-deleted on the planted key names the deleter', async () => {
+    await send(page, `/s3x who-deleted ${running.plantedKey}`);
+    const answer = page.getByTestId('message').filter({ hasText: 'mallory' }).last();
+    await answer.waitFor();
+    expect(await answer.getByTestId(`button-${ACTIONS.exportCsv}`).count()).toBe(1);
+    // Markup from the bot is rendered as elements, never as raw mrkdwn.
+    expect(await answer.textContent()).not.toContain('&gt;');
+    expect(await answer.locator('.unsupported').count()).toBe(0);
+    await answer.evaluate((node) => node.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'who-deleted.png'), fullPage: true });
+  });
+
+  it('Export CSV posts a file message with a download link', async () => {
+    const answer = page.getByTestId('message').filter({ hasText: 'mallory' }).last();
+    await answer.getByTestId(`button-${ACTIONS.exportCsv}`).click();
+    const link = page.getByTestId('file-link').last();
+    await link.waitFor();
+    const href = await link.getAttribute('href');
+    const csv = await page.evaluate(async (url) => (await fetch(url as string)).text(), href);
+    expect(csv).toContain(running.plantedKey);
+  });
+
+  it('status → Enable logging → confirm → the outsider is refused → the approver approves → status shows it covered', async () => {
+    await page.getByTestId('person-U0REQUESTER').click();
+    await send(page, '/s3x status');
+    const statusBefore = page.getByTestId('message').filter({ hasText: UNCOVERED }).last();
+    await statusBefore.getByTestId(`button-${ACTIONS.enableLogging}`).first().click();
+    const submit = page.getByTestId(`button-${ACTIONS.submitChange}`).last();
+    await submit.click();
+    await page.getByTestId('confirm').waitFor();
+    await page.getByTestId('confirm-ok').click();
+    const request = page
+      .getByTestId('message')
+      .filter({ has: page.getByTestId(`button-${ACTIONS.approve}`) })
+      .last();
+    await request.waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'approval-request.png'), fullPage: true });
+
+    await page.getByTestId('person-U0OUTSIDER').click();
+    await request.getByTestId(`button-${ACTIONS.approve}`).click();
+    if (await page.getByTestId('confirm').isVisible()) await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('message').filter({ hasText: 'not an approver' }).last().waitFor();
+
+    await page.getByTestId('person-U0APPROVER').click();
+    await request.getByTestId(`button-${ACTIONS.approve}`).click();
+    if (await page.getByTestId('confirm').isVisible()) await page.getByTestId('confirm-ok').click();
+    const thread = page.getByTestId('thread').filter({ hasText: 'Outcome: Applied' });
+    await thread.waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'approval-applied.png'), fullPage: true });
+
+    const statusMessages = page.getByTestId('message').filter({ hasText: 'Object-level logging' });
+    const before = await statusMessages.count();
+    await send(page, '/s3x status');
+    await expect.poll(async () => statusMessages.count(), { timeout: 20_000 }).toBeGreaterThan(before);
+    const statusAfter = statusMessages.last();
+    const tmpRow = await statusAfter.textContent();
+    expect(tmpRow).toContain(UNCOVERED);
+    expect(await statusAfter.getByTestId(`button-${ACTIONS.enableLogging}`).count()).toBe(0);
+  });
+
+  it('shows an error banner, not a blank page, when the bot refuses a request', async () => {
+    await page.evaluate(() =>
+      fetch('/console/response/never-issued', {
+        method: 'POST',
+        body: '{"text":"x"}',
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+    await page.getByTestId('error-banner').waitFor();
+    expect(await page.getByTestId('error-banner').textContent()).toMatch(/response_url/);
+    expect(await page.getByTestId('composer').isVisible()).toBe(true);
+  });
+});
