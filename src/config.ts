@@ -126,6 +126,29 @@ export const configSchema = z
         .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')
         .optional(),
     ),
+    S3X_DIGEST_CHANNEL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel id like C0123ABCD')
+        .optional(),
+    ),
+    S3X_DIGEST_CRON: z
+      .string()
+      .trim()
+      .default('0 9 * * *')
+      .refine((text) => /^(\S+\s+){4}\S+$/.test(text), 'must be a 5-field cron expression like "0 9 * * *"'),
+    S3X_DIGEST_TZ: z
+      .string()
+      .trim()
+      .default('UTC')
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en-US', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be an IANA time zone like UTC or Europe/Berlin'),
     S3X_STORE: z.enum(['sqlite', 'dynamodb'], { message: "must be 'sqlite' or 'dynamodb'" }).default('sqlite'),
     S3X_DYNAMODB_TABLE: optionalString.pipe(
       z
@@ -204,6 +227,7 @@ export interface Config {
     /** Assumed for each change with SourceIdentity = the approver. */
     roleArn?: string;
   };
+  digest: { channel?: string; cron: string; timeZone: string };
   /** Where approval requests and the audit log live: one SQLite file, or DynamoDB for several replicas. */
   store: { kind: 'sqlite' } | { kind: 'dynamodb'; table: string; region: string };
   /** The directory buckets' account (coverage matches bucket ARNs); read from the logs when unset. */
@@ -246,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       resultReuseMinutes: raw.ATHENA_RESULT_REUSE_MINUTES,
     },
     access: { channels: raw.S3X_ALLOWED_CHANNELS, users: raw.S3X_ALLOWED_USERS, groups: raw.S3X_ALLOWED_GROUPS },
+    digest: { channel: raw.S3X_DIGEST_CHANNEL, cron: raw.S3X_DIGEST_CRON, timeZone: raw.S3X_DIGEST_TZ },
     store:
       raw.S3X_STORE === 'dynamodb' && raw.S3X_DYNAMODB_TABLE && raw.AWS_REGION
         ? { kind: 'dynamodb', table: raw.S3X_DYNAMODB_TABLE, region: raw.AWS_REGION }

@@ -35,6 +35,12 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
+  `CREATE TABLE digest_runs (
+     day TEXT PRIMARY KEY,
+     owner TEXT NOT NULL,
+     claimed_at INTEGER NOT NULL,
+     posted_at INTEGER
+   );`,
 ];
 
 /**

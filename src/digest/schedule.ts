@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import { Cron } from 'croner';
+import type { DigestLease } from './digest-lease.js';
+
+export interface DigestScheduleOptions {
+  cron: string;
+  timeZone: string;
+  lease: DigestLease;
+  /** Build and post the digest for a day (YYYY-MM-DD); throws on failure. */
+  post: (day: string) => Promise<void>;
+  now: () => Date;
+  log: (message: string) => void;
+}
+
+/** The calendar day (YYYY-MM-DD) of an instant in a time zone. */
+export function dayIn(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}
+
+/** A run reports on the day before it, in the digest's time zone. */
+export function digestDayFor(runAt: Date, timeZone: string): string {
+  const today = dayIn(runAt, timeZone);
+  const date = new Date(`${today}T12:00:00Z`);
+  date.setUTCDate(date.getUTCDate() - 1);
+  return date.toISOString().slice(0, 10);
+}
+
+/**
+ * Post the digest on schedule. Every replica runs the schedule; the lease lets exactly one post each
+ * day. A run missed while the app was down is posted at start, once. A failing run is logged and
+ * its day released for the next attempt; it never stops the app.
+ */
+export function startDigestSchedule(options: DigestScheduleOptions): { stop(): void; runMissed(): Promise<void> } {
+  const owner = randomBytes(6).toString('hex');
+  const runFor = async (day: string) => {
+    if (!options.lease.claim(day, owner)) return;
+    try {
+      await options.post(day);
+      options.lease.markPosted(day);
+      options.log(`digest for ${day} posted`);
+    } catch (error) {
+      options.lease.release(day, owner);
+      options.log(`digest for ${day} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const job = new Cron(
+    options.cron,
+    { timezone: options.timeZone, protect: true, catch: (error) => options.log(`digest schedule error: ${String(error)}`) },
+    async () => runFor(digestDayFor(options.now(), options.timeZone)),
+  );
+  return {
+    stop: () => job.stop(),
+    async runMissed() {
+      const previous = job.previousRuns(1, options.now())[0];
+      if (!previous) return;
+      const day = digestDayFor(previous, options.timeZone);
+      if (!options.lease.isClaimed(day)) await runFor(day);
+    },
+  };
+}
