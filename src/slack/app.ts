@@ -7,6 +7,7 @@ import type { AccountPort, ChangeRequest, Plan } from '../remediation/types.js';
 import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
 import { registerApproveAction } from './listeners/actions/approve.js';
 import { registerDenyPrincipalAction } from './listeners/actions/deny-principal.js';
+import { registerDigestDrillAction } from './listeners/actions/digest-drill.js';
 import { registerEnableLoggingAction } from './listeners/actions/enable-logging.js';
 import { registerExportCsvAction } from './listeners/actions/export-csv.js';
 import { registerPageAction } from './listeners/actions/page.js';
@@ -102,6 +103,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   registerRejectAction(app, deps);
   registerRevertAction(app, deps);
   registerDenyPrincipalAction(app, deps);
+  registerDigestDrillAction(app, deps);
 
   return {
     app,

@@ -28,6 +28,8 @@ export const ACTIONS = {
   revert: 's3x_revert',
   /** value: `<bucket>|<principal ARN>`: plan a tighten --deny for that principal */
   denyPrincipal: 's3x_deny_principal',
+  /** value: the /s3x text of the drill-down question (one id per button: `_<n>` appended) */
+  digestDrill: 's3x_digest_drill',
 } as const;
 
 /** Modal callback ids. */
