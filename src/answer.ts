@@ -2,6 +2,8 @@ import type { ApprovalRequest, ApprovalStore, AuditEntry } from './approvals/app
 import type { BucketCoverage } from './cloudtrail/coverage.js';
 import { findSubcommand } from './commands/grammar.js';
 import type { ObjectQuestionRequest, S3xRequest } from './commands/requests.js';
+import { buildDigest, type Digest } from './digest/digest.js';
+import { digestDayFor } from './digest/schedule.js';
 import type { Engine } from './engines/engine.js';
 import type { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { type ActivityAnswer, askActivity } from './questions/activity.js';
@@ -22,6 +24,7 @@ export type Reply =
   | { kind: 'object-answer'; answer: ObjectAnswer; coverage?: BucketCoverage }
   | { kind: 'status'; answer: StatusAnswer }
   | { kind: 'approvals'; pending: ApprovalRequest[] }
+  | { kind: 'digest'; digest: Digest }
   | { kind: 'audit'; entries: AuditEntry[] }
   | { kind: 'bucket-events'; answer: BucketEventsAnswer }
   | { kind: 'activity'; answer: ActivityAnswer }
@@ -36,6 +39,8 @@ export interface AnswerDeps {
   /** The account of the buckets (coverage needs bucket ARNs); read from the logs when unset. */
   account?: string;
   now: () => Date;
+  /** The digest's time zone (S3X_DIGEST_TZ); UTC when unset. */
+  digestTimeZone?: string;
   /** Approval requests and the audit log (read here; the change flow writes them). */
   approvalStore?: ApprovalStore;
   /** AWS mode: bucket-level events come from CloudTrail event history, not the log table. */
@@ -54,6 +59,8 @@ export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Prom
       return answerObjectQuestion(request, deps);
     case 'status':
       return { kind: 'status', answer: await answerStatus(deps) };
+    case 'digest':
+      return { kind: 'digest', digest: await answerDigest(request.date, deps) };
     case 'approvals':
       return { kind: 'approvals', pending: (await deps.approvalStore?.listByState('pending', 50)) ?? [] };
     case 'audit':
@@ -90,6 +97,17 @@ async function answerObjectQuestion(request: ObjectQuestionRequest, deps: Answer
     now: deps.now,
   });
   return { kind: 'object-answer', answer, ...(coverage ? { coverage } : {}) };
+}
+
+/** The digest for a day (default: yesterday in the digest's time zone): two engine queries. */
+export async function answerDigest(date: string | undefined, deps: AnswerDeps): Promise<Digest> {
+  const timeZone = deps.digestTimeZone ?? 'UTC';
+  const pending = await deps.approvalStore?.listByState('pending', 100);
+  return buildDigest(deps.engine, {
+    date: date ?? digestDayFor(deps.now(), timeZone),
+    timeZone,
+    ...(pending ? { pendingApprovals: pending.length } : {}),
+  });
 }
 
 /** Local mode: the buckets and trails the logs show. AWS mode: what AWS reports now, with the log history. */

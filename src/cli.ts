@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { answerRequest, type Reply } from './answer.js';
+import { answerDigest, answerRequest, type Reply } from './answer.js';
 import { SqliteApprovalStore } from './approvals/sqlite-approval-store.js';
 import { parseCommand } from './commands/parse.js';
 import { type Config, loadConfig } from './config.js';
@@ -13,12 +13,14 @@ import { S3xError, UsageError } from './errors.js';
 import * as activityFormats from './output/activity-formats.js';
 import * as bucketEventsFormats from './output/bucket-events-formats.js';
 import * as deniedFormats from './output/denied-formats.js';
+import * as digestFormats from './output/digest-formats.js';
 import { helpText } from './output/help-text.js';
 import * as objectAnswerFormats from './output/object-answer-formats.js';
 import * as principalFormats from './output/principal-formats.js';
 import * as statusFormats from './output/status-formats.js';
 import { sampleLogsDir } from './sample/sample-archive.js';
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
+import { createWebClient, postDigest } from './slack/post-digest.js';
 import { openDatabase } from './store/database.js';
 
 type Format = 'text' | 'json' | 'csv';
@@ -32,6 +34,8 @@ interface CliOptions {
   words: string[];
   logs?: string;
   format: Format;
+  /** `digest --post`: post to S3X_DIGEST_CHANNEL instead of printing. */
+  post: boolean;
 }
 
 /** Exit codes: 0 answered, 1 failed, 2 bad usage, 3 not available yet. */
@@ -63,14 +67,25 @@ export async function runCli(
       const trailInventory = aws ? createTrailInventory(aws, systemClock) : undefined;
       const database = path.join(config.dataDir, 's3x.sqlite');
       const approvalStore = existsSync(database) ? new SqliteApprovalStore(openDatabase(database)) : undefined;
-      const reply = await answerRequest(request, {
+      const deps = {
         engine,
         lookupEvents,
         trailInventory,
         account: config.accountId,
         approvalStore,
+        digestTimeZone: config.digest.timeZone,
         now,
-      });
+      };
+      if (options.post) {
+        if (request.command !== 'digest') throw new UsageError('--post is for `s3x digest`.');
+        const { botToken } = config.slack;
+        const channel = config.digest.channel;
+        if (!botToken || !channel) throw new UsageError('--post needs SLACK_BOT_TOKEN and S3X_DIGEST_CHANNEL.');
+        await postDigest(createWebClient(botToken, config.slack.apiUrl), channel, await answerDigest(request.date, deps));
+        io.err(`s3x: digest posted to ${channel}\n`);
+        return 0;
+      }
+      const reply = await answerRequest(request, deps);
       return print(reply, options.format, io);
     } finally {
       await engine.close();
@@ -161,6 +176,15 @@ function print(reply: Reply, format: Format, io: Io): number {
               .map((e) => `${e.at}  ${e.action.padEnd(10)} ${e.actor.padEnd(12)} ${e.requestId.slice(0, 8)}  ${e.detail}`)
               .join('\n') || 'The audit log is empty.',
       );
+    case 'digest':
+      return write(
+        io,
+        format === 'json'
+          ? digestFormats.toJson(reply.digest)
+          : format === 'csv'
+            ? digestFormats.toCsv(reply.digest)
+            : digestFormats.toText(reply.digest),
+      );
     case 'status':
       return write(
         io,
@@ -205,8 +229,13 @@ function splitCliOptions(argv: readonly string[]): CliOptions {
   const words: string[] = [];
   let logs: string | undefined;
   let format: Format = 'text';
+  let post = false;
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i] as string;
+    if (word === '--post') {
+      post = true;
+      continue;
+    }
     const [name, inline] =
       word.startsWith('--') && word.includes('=')
         ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]
@@ -221,5 +250,5 @@ function splitCliOptions(argv: readonly string[]): CliOptions {
     else if (value === 'text' || value === 'json' || value === 'csv') format = value;
     else throw new UsageError(`--format must be text, json or csv, not ${value}.`);
   }
-  return { words, logs, format };
+  return { words, logs, format, post };
 }

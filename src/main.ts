@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { answerDigest } from './answer.js';
 import type { ApprovalStore } from './approvals/approval.js';
 import { DynamoDbApprovalStore } from './approvals/dynamodb-approval-store.js';
 import { SqliteApprovalStore } from './approvals/sqlite-approval-store.js';
 import { type Config, describeConfig, loadConfig } from './config.js';
 import { type ConsoleRoutes, consoleRoutes } from './console/console-routes.js';
+import { SqliteDigestLease } from './digest/digest-lease.js';
+import { startDigestSchedule } from './digest/schedule.js';
 import { type AwsClients, createAwsClients, createDynamoDbClient, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
@@ -20,6 +23,7 @@ import { inventoryOf } from './remediation/sandbox-inventory.js';
 import type { AccountPort } from './remediation/types.js';
 import { ensureSampleLogs, sampleLogsDir } from './sample/sample-archive.js';
 import { createSlackApp, type RemediationDeps, type SlackAppOptions } from './slack/app.js';
+import { postDigest } from './slack/post-digest.js';
 import { AnswerStore } from './store/answer-store.js';
 import type { SqliteDatabase } from './store/database.js';
 import { openDatabase } from './store/database.js';
@@ -61,6 +65,21 @@ async function main(): Promise<void> {
     now: () => new Date(),
     ...(remediation ? { remediation } : {}),
   });
+  const digestSchedule = config.digest.channel
+    ? startDigestSchedule({
+        cron: config.digest.cron,
+        timeZone: config.digest.timeZone,
+        lease: new SqliteDigestLease(database, () => new Date()),
+        post: async (day) =>
+          postDigest(
+            slack.app.client,
+            config.digest.channel as string,
+            await answerDigest(day, { engine, approvalStore, digestTimeZone: config.digest.timeZone, now: () => new Date() }),
+          ),
+        now: () => new Date(),
+        log,
+      })
+    : undefined;
   const interrupted = (await slack.approvals?.recoverInterrupted()) ?? 0;
   if (interrupted > 0)
     log(`${interrupted} change(s) were interrupted by a restart while applying; marked failed for a person to check`);
@@ -76,6 +95,8 @@ async function main(): Promise<void> {
     : `table ${config.athena.database}.${config.athena.table} in ${config.athena.region}`;
   log(`s3x started (${config.mode} mode, engine ${config.engine}, ${source})`);
   log(`config ${JSON.stringify(describeConfig(config))}`);
+  // A digest missed while the app was down is posted now, once across replicas; errors are logged, never fatal.
+  if (digestSchedule) void digestSchedule.runMissed();
   if (config.mode === 'local') {
     log(`Console: http://localhost:${port}/ (a Slack look-alike; try /s3x help)`);
     log(`Bolt is listening on http://localhost:${port}/slack/events (signed requests only; health at /healthz).`);
@@ -89,6 +110,7 @@ async function main(): Promise<void> {
     log(`${signal}: stopping`);
     // Open console streams would keep the HTTP server from closing.
     localConsole?.close();
+    digestSchedule?.stop();
     await slack.stop().catch(() => undefined);
     await engine.close();
     process.exit(0);

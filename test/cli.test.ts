@@ -86,7 +86,7 @@ describe('s3x CLI', () => {
     [['who-deleted'], 2, /needs a key/],
     [['who-deleted', 'k', '--format', 'xml', '--logs', '/tmp'], 2, /--format must be/],
     [['who-deleted', 'k', '--logs', '/definitely/not/here'], 2, /No CloudTrail logs/],
-    [['digest', '--logs', '/tmp'], 3, /not available yet/],
+    [['digest', '--post', '--logs', '/tmp'], 2, /--post needs SLACK_BOT_TOKEN/],
   ] as const)('%j exits %i with a message', async (argv, expectedCode, message) => {
     const { code, err } = await cli(...argv);
     expect(code).toBe(expectedCode);
@@ -97,5 +97,35 @@ describe('s3x CLI', () => {
     const { code, out } = await cli('help');
     expect(code).toBe(0);
     for (const name of ['who-deleted', 'who-wrote', 'who-read', 'history', 'tighten', 'digest']) expect(out).toContain(name);
+  });
+});
+
+describe('s3x digest from an external scheduler', () => {
+  it('--post posts the digest to S3X_DIGEST_CHANNEL through the Web API', async () => {
+    const { FakeSlackApi } = await import('./helpers/fake-slack-api.js');
+    const api = new FakeSlackApi();
+    const apiUrl = await api.start();
+    try {
+      let err = '';
+      const code = await runCli(
+        ['digest', '--date', '2026-11-20', '--post', '--logs', logs],
+        { SLACK_BOT_TOKEN: 'xoxb-cli', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: apiUrl, S3X_DIGEST_CHANNEL: 'C0DIGEST' },
+        { out: () => {}, err: (t) => (err += t) },
+        NOW,
+      );
+      expect(code, err).toBe(0);
+      const posted = api.callsOf('chat.postMessage');
+      expect(posted).toHaveLength(1);
+      expect(posted[0]?.channel).toBe('C0DIGEST');
+      expect(String(posted[0]?.text)).toContain('2026-11-20');
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('--format json prints the digest', async () => {
+    const { code, out } = await cli('digest', '--date', '2026-11-20', '--logs', logs, '--format', 'json');
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ date: '2026-11-20', queries: 2 });
   });
 });

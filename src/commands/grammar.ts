@@ -158,7 +158,7 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     usage: 'digest [--date YYYY-MM-DD]',
     summary: 'post the digest now',
     options: ['date'],
-    available: false,
+    available: true,
     examples: ['digest', 'digest --date 2026-11-23'],
   },
 ];

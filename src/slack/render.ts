@@ -6,6 +6,7 @@ import { type AnswerView, answerControls } from './blocks/answer-controls.js';
 import { buildApprovalsMessage, buildAuditMessage } from './blocks/approvals.js';
 import { buildBucketEventsMessage } from './blocks/bucket-events.js';
 import { buildDeniedMessage } from './blocks/denied.js';
+import { buildDigestMessage } from './blocks/digest.js';
 import { buildHelpMessage } from './blocks/help.js';
 import { checkBlockLimits, truncate } from './blocks/limits.js';
 import type { KnownBlock, SlackMessage } from './blocks/message.js';
@@ -28,6 +29,8 @@ export function renderReply(reply: Reply): SlackMessage {
       return buildStatusMessage(reply.answer);
     case 'approvals':
       return buildApprovalsMessage(reply.pending);
+    case 'digest':
+      return buildDigestMessage(reply.digest, { csvNote: 'Export CSV has every finding.' });
     case 'audit':
       return buildAuditMessage(reply.entries);
     case 'activity':

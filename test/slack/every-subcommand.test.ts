@@ -143,9 +143,11 @@ describe('every subcommand over signed HTTP', () => {
     expect(answer).toContain('audit log is empty');
   });
 
-  it('digest says honestly it is not available yet', async () => {
-    const { ack } = await ask('digest');
-    expect(ack.text).toMatch(/not available yet/);
+  it('digest reports the day before, with the planted delete', async () => {
+    const day = facts.plantedDelete.eventTime.slice(0, 10);
+    const { answer } = await ask(`digest --date ${day}`);
+    expect(answer).toContain('"response_type":"in_channel"');
+    expect(answer).toContain(facts.plantedDelete.principalArn as string);
   });
 
   it('help lists the whole surface', async () => {

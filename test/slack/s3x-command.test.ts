@@ -112,10 +112,11 @@ describe('/s3x over signed HTTP', () => {
     expect(ack.text).not.toMatch(/at .*\.ts:\d+/);
   });
 
-  it('says honestly that a later subcommand is not available yet', async () => {
-    const response = await postSigned(eventsUrl, slashCommandBody({ text: 'digest', response_url: `${responseBase}/status` }));
-    const ack = (await response.json()) as { text: string };
-    expect(ack.text).toMatch(/not available yet/);
+  it('posts /s3x digest in the channel, for everyone', async () => {
+    await postSigned(eventsUrl, slashCommandBody({ text: 'digest --date 2026-11-20', response_url: `${responseBase}/digest` }));
+    const [digest] = await responses.waitFor('/digest');
+    expect(digest?.response_type).toBe('in_channel');
+    expect(String(digest?.text)).toContain('2026-11-20');
   });
 
   it('serves /healthz', async () => {

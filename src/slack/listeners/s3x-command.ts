@@ -60,14 +60,17 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
     await ack({ response_type: 'ephemeral', ...buildWorkingMessage(describeRequest(request)) });
 
     let message: ReturnType<typeof renderReply>;
+    let inChannel = false;
     try {
       const reply = await answerRequest(request, deps);
+      // `/s3x digest` posts for everyone in the channel; every other answer stays private until shared.
+      inChannel = reply.kind === 'digest';
       if (isStorable(reply)) {
         const answerId = deps.store.save(
           { teamId: command.team_id, userId: command.user_id, channelId: command.channel_id },
           reply,
         );
-        message = renderStoredReply(reply, answerId, 0, false);
+        message = renderStoredReply(reply, answerId, 0, inChannel);
       } else {
         message = renderReply(reply);
       }
@@ -78,7 +81,7 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
       message = buildErrorMessage(userMessageOf(error, reference));
     }
     try {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...message });
+      await respond({ response_type: inChannel ? 'in_channel' : 'ephemeral', replace_original: false, ...message });
     } catch (error) {
       // An expired response_url (30 min, 5 uses) cannot be answered another way without a channel post.
       logger.error(

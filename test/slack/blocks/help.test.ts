@@ -57,13 +57,6 @@ describe('buildHelpMessage', () => {
     );
   });
 
-  it('says a topic that is not built yet is coming soon', () => {
-    const text = allText(buildHelpMessage('digest'));
-    expect(text).toContain('`/s3x digest');
-    expect(text).toContain('Coming soon');
-    expect(text).not.toContain('WHEN');
-  });
-
   it('accepts a topic in any case and with spaces around it', () => {
     expect(allText(buildHelpMessage('  Who-Read '))).toContain('`/s3x who-read &lt;key&gt;');
   });

@@ -3,6 +3,7 @@ import type { Reply } from '../../../answer.js';
 import { toCsv as activityCsv } from '../../../output/activity-formats.js';
 import { toCsv as bucketEventsCsv } from '../../../output/bucket-events-formats.js';
 import { toCsv as deniedCsv } from '../../../output/denied-formats.js';
+import { toCsv as digestCsv } from '../../../output/digest-formats.js';
 import { toCsv as objectAnswerCsv } from '../../../output/object-answer-formats.js';
 import { toCsv as principalCsv } from '../../../output/principal-formats.js';
 import { ACTIONS } from '../../ids.js';
@@ -52,6 +53,8 @@ function toCsv(reply: Reply): string | undefined {
       return principalCsv(reply.answer);
     case 'denied':
       return deniedCsv(reply.answer);
+    case 'digest':
+      return digestCsv(reply.digest);
     default:
       return undefined;
   }
