@@ -22,6 +22,9 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY src ./src
 RUN npx tsc -p tsconfig.json
+# Production dependencies only, native addons included (built here, where the compilers are).
+RUN npm prune --omit=dev \
+    && node --input-type=module -e "await import('@duckdb/node-api'); await import('better-sqlite3')"
 
 FROM node:22.23.4-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -31,9 +34,7 @@ WORKDIR /app
 # Production dependencies only. No dependency needs an install script: @duckdb/node-api gets its
 # binary from an optional per-platform package, so plain `npm ci --omit=dev` is enough.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund \
-    && npm cache clean --force \
-    && node --input-type=module -e "await import('@duckdb/node-api')"
+COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 # Writable at run time: /data (S3X_DATA_DIR: sample logs, local signing secret) and /tmp only.
