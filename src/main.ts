@@ -9,6 +9,7 @@ import { SqliteApprovalStore } from './approvals/sqlite-approval-store.js';
 import { type Config, describeConfig, loadConfig } from './config.js';
 import { type ConsoleRoutes, consoleRoutes } from './console/console-routes.js';
 import { SqliteDigestLease } from './digest/digest-lease.js';
+import { DynamoDbDigestLease } from './digest/dynamodb-digest-lease.js';
 import { startDigestSchedule } from './digest/schedule.js';
 import { type AwsClients, createAwsClients, createDynamoDbClient, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
@@ -69,7 +70,10 @@ async function main(): Promise<void> {
     ? startDigestSchedule({
         cron: config.digest.cron,
         timeZone: config.digest.timeZone,
-        lease: new SqliteDigestLease(database, () => new Date()),
+        lease:
+          config.store.kind === 'dynamodb'
+            ? new DynamoDbDigestLease(createDynamoDbClient(config.store.region), config.store.table, () => new Date())
+            : new SqliteDigestLease(database, () => new Date()),
         post: async (day) =>
           postDigest(
             slack.app.client,

@@ -3,11 +3,11 @@ import type { SqliteDatabase } from '../store/database.js';
 /** One digest a day, whatever the number of replicas: the first to claim the day posts it. */
 export interface DigestLease {
   /** True for exactly one caller per day (until released). */
-  claim(day: string, owner: string): boolean;
-  markPosted(day: string): void;
+  claim(day: string, owner: string): Promise<boolean>;
+  markPosted(day: string): Promise<void>;
   /** Give the day back after a failed run, so a later run can try again. */
-  release(day: string, owner: string): void;
-  isClaimed(day: string): boolean;
+  release(day: string, owner: string): Promise<void>;
+  isClaimed(day: string): Promise<boolean>;
 }
 
 export class SqliteDigestLease implements DigestLease {
@@ -16,7 +16,7 @@ export class SqliteDigestLease implements DigestLease {
     private readonly now: () => Date,
   ) {}
 
-  claim(day: string, owner: string): boolean {
+  async claim(day: string, owner: string): Promise<boolean> {
     // The primary key makes the insert the compare-and-set: a second replica's insert is ignored.
     return (
       this.db
@@ -25,15 +25,15 @@ export class SqliteDigestLease implements DigestLease {
     );
   }
 
-  markPosted(day: string): void {
+  async markPosted(day: string): Promise<void> {
     this.db.prepare('UPDATE digest_runs SET posted_at = ? WHERE day = ?').run(this.now().getTime(), day);
   }
 
-  release(day: string, owner: string): void {
+  async release(day: string, owner: string): Promise<void> {
     this.db.prepare('DELETE FROM digest_runs WHERE day = ? AND owner = ? AND posted_at IS NULL').run(day, owner);
   }
 
-  isClaimed(day: string): boolean {
+  async isClaimed(day: string): Promise<boolean> {
     return this.db.prepare('SELECT 1 FROM digest_runs WHERE day = ?').get(day) !== undefined;
   }
 }

@@ -33,13 +33,13 @@ export function digestDayFor(runAt: Date, timeZone: string): string {
 export function startDigestSchedule(options: DigestScheduleOptions): { stop(): void; runMissed(): Promise<void> } {
   const owner = randomBytes(6).toString('hex');
   const runFor = async (day: string) => {
-    if (!options.lease.claim(day, owner)) return;
+    if (!(await options.lease.claim(day, owner))) return;
     try {
       await options.post(day);
-      options.lease.markPosted(day);
+      await options.lease.markPosted(day);
       options.log(`digest for ${day} posted`);
     } catch (error) {
-      options.lease.release(day, owner);
+      await options.lease.release(day, owner);
       options.log(`digest for ${day} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
@@ -54,7 +54,7 @@ export function startDigestSchedule(options: DigestScheduleOptions): { stop(): v
       const previous = job.previousRuns(1, options.now())[0];
       if (!previous) return;
       const day = digestDayFor(previous, options.timeZone);
-      if (!options.lease.isClaimed(day)) await runFor(day);
+      if (!(await options.lease.isClaimed(day))) await runFor(day);
     },
   };
 }

@@ -47,6 +47,6 @@ describe('digest schedule', () => {
     await schedule.runMissed();
     schedule.stop();
     expect(post).toHaveBeenCalledTimes(2);
-    expect(lease.isClaimed('2026-11-23')).toBe(true);
+    expect(await lease.isClaimed('2026-11-23')).toBe(true);
   });
 });

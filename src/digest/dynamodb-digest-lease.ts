@@ -1,0 +1,75 @@
+import {
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { DigestLease } from './digest-lease.js';
+
+/**
+ * The digest lease in the approvals table (S3X_STORE=dynamodb), so several replicas post one
+ * digest a day: the claim is a conditional put that only one replica wins.
+ */
+export class DynamoDbDigestLease implements DigestLease {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+    private readonly now: () => Date,
+  ) {}
+
+  private key(day: string) {
+    return { pk: { S: `DIGEST#${day}` }, sk: { S: 'LEASE' } };
+  }
+
+  async claim(day: string, owner: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: { ...this.key(day), owner: { S: owner }, claimedAt: { S: this.now().toISOString() } },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  async markPosted(day: string): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: this.key(day),
+        UpdateExpression: 'SET postedAt = :at',
+        ExpressionAttributeValues: { ':at': { S: this.now().toISOString() } },
+      }),
+    );
+  }
+
+  async release(day: string, owner: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: this.key(day),
+          ConditionExpression: '#o = :owner AND attribute_not_exists(postedAt)',
+          ExpressionAttributeNames: { '#o': 'owner' },
+          ExpressionAttributeValues: { ':owner': { S: owner } },
+        }),
+      );
+    } catch (error) {
+      // Someone else's claim, or already posted: nothing to give back.
+      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+    }
+  }
+
+  async isClaimed(day: string): Promise<boolean> {
+    const result = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: this.key(day), ConsistentRead: true }),
+    );
+    return result.Item !== undefined;
+  }
+}
