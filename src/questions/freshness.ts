@@ -10,7 +10,7 @@ import { partitionPredicate } from './object-events.js';
  */
 export function buildFreshnessQuery(days: { from: string; to: string }, table: TableLayout): EngineQuery {
   const twoDaysBefore = partitionDay(addDays(new Date(`${days.to.replaceAll('/', '-')}T00:00:00Z`), -2));
-  const range = { from: twoDaysBefore < days.from ? days.from : twoDaysBefore, to: days.to };
+  const range = { from: twoDaysBefore > days.from ? twoDaysBefore : days.from, to: days.to };
   return {
     sql: sql`SELECT max(eventtime) AS newest FROM ${sqlIdentifier(table.name)} WHERE ${partitionPredicate(table, range)}`,
     days: range,

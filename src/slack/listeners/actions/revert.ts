@@ -12,7 +12,7 @@ export function registerRevertAction(app: App, deps: ActionDeps): void {
     if (!decision.allowed) return refuse(respond, decision.reason);
     if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
     const original = await deps.approvals.get(action.value ?? '');
-    if (!original || original.state !== 'applied' || !original.plan.revert || !body.channel?.id) {
+    if (original?.state !== 'applied' || !original.plan.revert || !body.channel?.id) {
       return refuse(respond, 'Only an applied change that kept its previous state can be reverted.');
     }
     await showPlan(
