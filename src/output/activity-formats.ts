@@ -5,7 +5,9 @@ import { formatInstant, type TimeWindow } from '../time/window.js';
 import {
   ARN_MAX,
   csvField,
+  describeUnreadableAndFreshness,
   formatBytes,
+  formatCount,
   formatDuration,
   formatUsd,
   formatUtc,
@@ -13,8 +15,6 @@ import {
   PLAIN_MARKUP,
 } from './object-answer-formats.js';
 
-const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';
-const UNREADABLE_LISTED = 3;
 const WARNINGS_LISTED = 3;
 export const BUCKET_MAX = 80;
 export const CODE_MAX = 80;
@@ -24,10 +24,6 @@ export interface AggregateScope {
   sources: readonly string[];
   window: TimeWindow;
   stats: ScanStats;
-}
-
-export function formatCount(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
 export function formatNumber(n: number): string {
@@ -84,25 +80,8 @@ export function describeAggregateScan(searched: string, scope: AggregateScope, m
   if (stats.warnings.length > WARNINGS_LISTED) {
     lines.push(`…and ${formatCount(stats.warnings.length - WARNINGS_LISTED, 'more warning')}.`);
   }
-  const unreadable = stats.unreadableFiles;
-  if (unreadable.length > 0) {
-    const listed = unreadable
-      .slice(0, UNREADABLE_LISTED)
-      .map((file) => `${markup.code(basename(file.path), 80)} (${markup.text(file.reason, 160)})`);
-    const more = unreadable.length > UNREADABLE_LISTED ? ` and ${formatNumber(unreadable.length - UNREADABLE_LISTED)} more` : '';
-    lines.push(`Skipped ${formatCount(unreadable.length, 'unreadable file')}: ${listed.join(', ')}${more}.`);
-  }
-  lines.push(
-    stats.newestEventTime === undefined
-      ? `Log freshness unknown: the engine reported no newest event time. ${DELIVERY_NOTE}`
-      : `Logs complete up to ${markup.text(formatUtc(stats.newestEventTime), 40)}; ${DELIVERY_NOTE}`,
-  );
+  lines.push(...describeUnreadableAndFreshness(stats, markup));
   return lines;
-}
-
-function basename(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1) || path;
 }
 
 /** The `scanned` object of every JSON answer. */

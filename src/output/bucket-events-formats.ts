@@ -5,7 +5,9 @@ import { formatInstant } from '../time/window.js';
 import {
   ARN_MAX,
   csvField,
+  describeUnreadableAndFreshness,
   formatBytes,
+  formatCount,
   formatDuration,
   formatUsd,
   formatUtc,
@@ -24,16 +26,10 @@ const SENSITIVE_EVENT_NAMES: ReadonlySet<string> = new Set([
   'DeleteBucketEncryption',
 ]);
 
-const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';
-const UNREADABLE_LISTED = 3;
 const BUCKET_MAX = 80;
 
 export function isSensitive(event: ManagementEvent): boolean {
   return SENSITIVE_EVENT_NAMES.has(event.eventName);
-}
-
-function formatCount(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
 /** Who made the call: the ARN, or the AWS service behind it. */
@@ -98,20 +94,7 @@ export function describeBucketEventsScan(answer: BucketEventsAnswer, markup: Mar
     describeHow(stats),
     ...stats.warnings.map((warning) => `Warning: ${markup.text(warning, 400)}`),
   ];
-  const unreadable = stats.unreadableFiles;
-  if (unreadable.length > 0) {
-    const listed = unreadable
-      .slice(0, UNREADABLE_LISTED)
-      .map((file) => `${markup.code(basename(file.path), 80)} (${markup.text(file.reason, 160)})`);
-    const more =
-      unreadable.length > UNREADABLE_LISTED ? ` and ${(unreadable.length - UNREADABLE_LISTED).toLocaleString('en-US')} more` : '';
-    lines.push(`Skipped ${formatCount(unreadable.length, 'unreadable file')}: ${listed.join(', ')}${more}.`);
-  }
-  lines.push(
-    stats.newestEventTime === undefined
-      ? `Log freshness unknown: the engine reported no newest event time. ${DELIVERY_NOTE}`
-      : `Logs complete up to ${markup.text(formatUtc(stats.newestEventTime), 40)}; ${DELIVERY_NOTE}`,
-  );
+  lines.push(...describeUnreadableAndFreshness(stats, markup));
   return lines;
 }
 
@@ -129,11 +112,6 @@ function describeHow(stats: ScanStats): string {
   const cost = stats.costUsd === undefined ? '' : `, cost ${formatUsd(stats.costUsd)}`;
   const reused = stats.reusedResult ? ' (a cached result of the same query, reused)' : '';
   return `Scanned ${read.join(', ')}${cost} by the ${stats.engine} engine in ${elapsed}${reused}.`;
-}
-
-function basename(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1) || path;
 }
 
 /** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */

@@ -8,12 +8,11 @@ import {
   describeCaller,
   describeMore,
   describeSpan,
-  formatCount,
   formatNumber,
   formatTable,
   scannedJson,
 } from './activity-formats.js';
-import { csvField, formatUtc, type Markup, PLAIN_MARKUP } from './object-answer-formats.js';
+import { csvField, formatCount, formatUtc, type Markup, PLAIN_MARKUP } from './object-answer-formats.js';
 
 /** The caller of a group: its ARN or service, else the account it called from. */
 export function describeDeniedCaller(group: DeniedGroup, markup: Markup): string {

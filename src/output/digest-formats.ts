@@ -1,8 +1,8 @@
 import type { Digest, DigestBucket, DigestManagementEvent } from '../digest/digest.js';
 import { MAX_BUTTON_VALUE } from '../slack/blocks/limits.js';
 import { formatInstant, type TimeWindow } from '../time/window.js';
-import { formatCount, formatNumber, formatTable } from './activity-formats.js';
-import { csvField, formatBytes, formatUsd, formatUtc } from './object-answer-formats.js';
+import { formatNumber, formatTable } from './activity-formats.js';
+import { csvField, formatBytes, formatCount, formatUsd, formatUtc } from './object-answer-formats.js';
 
 export type FindingKind =
   | 'management'

@@ -1,3 +1,4 @@
+import type { ScanStats } from '../engines/engine.js';
 import { OBJECT_QUESTION_TABLE } from '../questions/index.js';
 import type { ObjectAnswer, ObjectEvent } from '../questions/object-events.js';
 import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
@@ -30,10 +31,11 @@ export const CANDIDATE_NOTE =
   'have removed the key: candidates, never proof. The caller’s own logs list the keys it sent.';
 const LIFECYCLE_LABEL = 'S3 Lifecycle (expiration rule)';
 
-const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';
+/** Every answer says this next to its freshness: CloudTrail is never up to the minute. */
+export const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';
 const UNREADABLE_LISTED = 3;
 
-function formatCount(n: number, one: string, many = `${one}s`): string {
+export function formatCount(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
@@ -185,6 +187,16 @@ export function describeScan(answer: ObjectAnswer, markup: Markup): string[] {
     `Scanned ${read.join(', ')}${cost} by the ${stats.engine} engine in ${formatDuration(stats.elapsedMs)}${reused}.`,
     ...stats.warnings.map((warning) => `Warning: ${markup.text(warning, 400)}`),
   ];
+  lines.push(...describeUnreadableAndFreshness(stats, markup));
+  return lines;
+}
+
+/**
+ * The end of every answer's footer: the files that could not be read (up to three named, with
+ * why) and up to when the logs are complete.
+ */
+export function describeUnreadableAndFreshness(stats: ScanStats, markup: Markup): string[] {
+  const lines: string[] = [];
   const unreadable = stats.unreadableFiles;
   if (unreadable.length > 0) {
     const listed = unreadable

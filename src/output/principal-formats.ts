@@ -6,12 +6,11 @@ import {
   describeAggregateScan,
   describeMore,
   describeSpan,
-  formatCount,
   formatNumber,
   formatTable,
   scannedJson,
 } from './activity-formats.js';
-import { ARN_MAX, csvField, formatUtc, type Markup, PLAIN_MARKUP } from './object-answer-formats.js';
+import { ARN_MAX, csvField, formatCount, formatUtc, type Markup, PLAIN_MARKUP } from './object-answer-formats.js';
 
 /** Shown for calls that name no bucket (ListBuckets, ListDirectoryBuckets). */
 export const NO_BUCKET = '(no bucket)';

@@ -5,7 +5,9 @@ import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
 import { formatInstant } from '../time/window.js';
 import {
   csvField,
+  DELIVERY_NOTE,
   formatBytes,
+  formatCount,
   formatDuration,
   formatUsd,
   formatUtc,
@@ -38,11 +40,6 @@ const TRAILS_LISTED = 10;
 const TRAILS_NAMED = 3;
 const GAPS_LISTED = 3;
 const UNREADABLE_LISTED = 3;
-const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';
-
-function formatCount(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
 
 /** Buckets needing attention first (not covered, unknown, partial, covered), then by name. */
 export function byAttention(buckets: readonly BucketStatus[]): BucketStatus[] {

@@ -1,6 +1,6 @@
-import { CODE_MAX, coverageCaveat, describeSpan, formatCount } from '../../output/activity-formats.js';
+import { CODE_MAX, coverageCaveat, describeSpan } from '../../output/activity-formats.js';
 import { deniedCoverage, describeDenied, describeDeniedCaller, describeDeniedScan } from '../../output/denied-formats.js';
-import { PLAIN_MARKUP } from '../../output/object-answer-formats.js';
+import { formatCount, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
 import type { DeniedAnswer, DeniedGroup } from '../../questions/denied.js';
 import { buildAggregateMessage, MRKDWN } from './activity.js';
 import { inlineCode } from './limits.js';
