@@ -3,7 +3,6 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { ActivityRequest, DeniedRequest, PrincipalRequest } from '../../src/commands/requests.js';
-import { AthenaEngine } from '../../src/engines/athena/athena-engine.js';
 import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { askActivity } from '../../src/questions/activity.js';
@@ -11,7 +10,7 @@ import { askDenied } from '../../src/questions/denied.js';
 import { askPrincipal } from '../../src/questions/principal.js';
 import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
 import { tempDir } from '../helpers/archive.js';
-import { athenaPages, fakeClock, mockPages } from '../helpers/athena.js';
+import { athenaPages, contractAthenaEngine, mockPages, RecordingEngine } from '../helpers/athena.js';
 
 /**
  * One SQL, two engines, for the aggregate questions: each runs on real DuckDB; the rows DuckDB
@@ -22,22 +21,6 @@ const athenaMock = mockClient(AthenaClient);
 let local: LocalEngine;
 let facts: SampleFacts;
 
-/** Wraps the local engine to keep what it ran and returned. */
-class RecordingEngine implements Engine {
-  readonly reportsFreshness = true;
-  last?: { query: EngineQuery; result: EngineResult };
-  constructor(private readonly inner: Engine) {}
-  get table() {
-    return this.inner.table;
-  }
-  async run(query: EngineQuery) {
-    const result = await this.inner.run(query);
-    this.last = { query, result };
-    return result;
-  }
-  async close() {}
-}
-
 beforeAll(async () => {
   const dir = await tempDir('s3x-contract-aggregates-');
   facts = (await generateArchive({ outDir: dir, seed: 11, end: END, days: 3, eventsPerDay: 3000 })).facts;
@@ -46,22 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await local.close();
 });
-
-function athenaEngine() {
-  return new AthenaEngine(
-    new AthenaClient({ region: 'us-east-1' }),
-    {
-      database: 'default',
-      table: 'cloudtrail_logs',
-      workgroup: 'primary',
-      catalog: 'AwsDataCatalog',
-      partitioned: true,
-      queryTimeoutMs: 60_000,
-      resultReuseMinutes: 0,
-    },
-    fakeClock(),
-  );
-}
 
 type Ask = (words: string[], engine: Engine) => Promise<{ stats: unknown }>;
 
@@ -92,7 +59,7 @@ describe('the aggregate question SQL on DuckDB and on (mocked) Athena', () => {
       .on(GetQueryExecutionCommand)
       .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1 } } });
     mockPages(athenaMock, athenaPages(Object.keys(result.rows[0] ?? {}), result.rows, 3));
-    const athenaAnswer = await ask(words(), athenaEngine());
+    const athenaAnswer = await ask(words(), contractAthenaEngine());
 
     // Athena also asks how fresh the logs are, in a second query beside this one.
     const sent = athenaMock

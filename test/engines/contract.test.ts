@@ -3,15 +3,14 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { BucketEventsRequest, ObjectQuestionRequest } from '../../src/commands/requests.js';
-import { AthenaEngine } from '../../src/engines/athena/athena-engine.js';
-import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
+import type { EngineQuery, EngineResult } from '../../src/engines/engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { askBucketEventsWithEngine } from '../../src/questions/bucket-events.js';
 import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
 import { askObjectQuestion } from '../../src/questions/object-question.js';
 import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
 import { tempDir } from '../helpers/archive.js';
-import { athenaPages, fakeClock, mockPages } from '../helpers/athena.js';
+import { athenaPages, contractAthenaEngine, mockPages, RecordingEngine } from '../helpers/athena.js';
 
 /**
  * One SQL, two engines: every question runs on real DuckDB; the rows DuckDB produced are then
@@ -22,22 +21,6 @@ const athenaMock = mockClient(AthenaClient);
 let local: LocalEngine;
 let facts: SampleFacts;
 
-/** Wraps the local engine to keep what it ran and returned. */
-class RecordingEngine implements Engine {
-  readonly reportsFreshness = true;
-  last?: { query: EngineQuery; result: EngineResult };
-  constructor(private readonly inner: Engine) {}
-  get table() {
-    return this.inner.table;
-  }
-  async run(query: EngineQuery) {
-    const result = await this.inner.run(query);
-    this.last = { query, result };
-    return result;
-  }
-  async close() {}
-}
-
 beforeAll(async () => {
   const dir = await tempDir('s3x-contract-');
   facts = (await generateArchive({ outDir: dir, seed: 11, end: END, days: 4, eventsPerDay: 4000 })).facts;
@@ -46,22 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await local.close();
 });
-
-function athenaEngine() {
-  return new AthenaEngine(
-    new AthenaClient({ region: 'us-east-1' }),
-    {
-      database: 'default',
-      table: 'cloudtrail_logs',
-      workgroup: 'primary',
-      catalog: 'AwsDataCatalog',
-      partitioned: true,
-      queryTimeoutMs: 60_000,
-      resultReuseMinutes: 0,
-    },
-    fakeClock(),
-  );
-}
 
 const CASES: Array<[string, () => string[]]> = [
   [
@@ -93,7 +60,7 @@ describe('the same question SQL on DuckDB and on (mocked) Athena', () => {
       .on(GetQueryExecutionCommand)
       .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1 } } });
     mockPages(athenaMock, athenaPages(Object.keys(result.rows[0] ?? {}), result.rows, 3));
-    const athenaAnswer = await askObjectQuestion(question, request, athenaEngine());
+    const athenaAnswer = await askObjectQuestion(question, request, contractAthenaEngine());
 
     const sent = athenaMock.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input;
     expect(sent?.QueryString).toBe(query.sql.text);
@@ -116,7 +83,7 @@ describe('the same question SQL on DuckDB and on (mocked) Athena', () => {
       .on(GetQueryExecutionCommand)
       .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1 } } });
     mockPages(athenaMock, athenaPages(Object.keys(result.rows[0] ?? {}), result.rows, 2));
-    const athenaAnswer = await askBucketEventsWithEngine(request, athenaEngine());
+    const athenaAnswer = await askBucketEventsWithEngine(request, contractAthenaEngine());
     expect(athenaMock.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input.QueryString).toBe(query.sql.text);
     const { stats: _l, ...localRest } = localAnswer;
     const { stats: _a, ...athenaRest } = athenaAnswer;

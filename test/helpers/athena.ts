@@ -1,7 +1,13 @@
-import type { AthenaClient, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-athena';
-import { GetQueryResultsCommand, type GetQueryResultsCommandOutput } from '@aws-sdk/client-athena';
+import {
+  AthenaClient,
+  GetQueryResultsCommand,
+  type GetQueryResultsCommandOutput,
+  type ServiceInputTypes,
+  type ServiceOutputTypes,
+} from '@aws-sdk/client-athena';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import type { Row } from '../../src/engines/engine.js';
+import { AthenaEngine } from '../../src/engines/athena/athena-engine.js';
+import type { Engine, EngineQuery, EngineResult, Row } from '../../src/engines/engine.js';
 import type { Clock } from '../../src/engines/retry.js';
 
 /** A clock whose sleeps advance time instantly and are recorded. */
@@ -50,4 +56,37 @@ export function mockPages(
     const index = input.NextToken ? Number(input.NextToken.replace('page-', '')) : 0;
     return pages[index];
   });
+}
+
+/** Wraps an engine to keep the last query it ran and what came back (for the one-SQL-two-engines contract). */
+export class RecordingEngine implements Engine {
+  readonly reportsFreshness = true;
+  last?: { query: EngineQuery; result: EngineResult };
+  constructor(private readonly inner: Engine) {}
+  get table() {
+    return this.inner.table;
+  }
+  async run(query: EngineQuery) {
+    const result = await this.inner.run(query);
+    this.last = { query, result };
+    return result;
+  }
+  async close() {}
+}
+
+/** An Athena engine shaped like the local one (same table name, day partitions only, no result reuse). */
+export function contractAthenaEngine(): AthenaEngine {
+  return new AthenaEngine(
+    new AthenaClient({ region: 'us-east-1' }),
+    {
+      database: 'default',
+      table: 'cloudtrail_logs',
+      workgroup: 'primary',
+      catalog: 'AwsDataCatalog',
+      partitioned: true,
+      queryTimeoutMs: 60_000,
+      resultReuseMinutes: 0,
+    },
+    fakeClock(),
+  );
 }
