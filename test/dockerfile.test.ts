@@ -90,6 +90,14 @@ function stageEnv(stage: Stage): Map<string, string> {
   return env;
 }
 
+/** Every path a stage declares as a VOLUME (JSON-array and plain forms). */
+function stageVolumes(stage: Stage): string[] {
+  return stage.instructions
+    .filter((i) => i.keyword === 'VOLUME')
+    .flatMap((i) => i.args.replace(/[[\]",]/g, ' ').split(/\s+/))
+    .filter((v) => v !== '');
+}
+
 const NODE_IMAGE = /^(?:(?:docker\.io\/)?library\/)?node:(?<tag>[^@\s]+)(?:@sha256:[0-9a-f]{64})?$/;
 /** Node 22 or 24, exact major.minor.patch, optional variant (-bookworm-slim, -slim, …). */
 const EXACT_LTS_TAG = /^(?:22|24)\.\d+\.\d+(?:-[a-z0-9.]+)*$/;
@@ -118,6 +126,27 @@ function dockerfileProblems(text: string): string[] {
     if (!healthcheck.includes(HEALTH_PATH)) problems.push(`HEALTHCHECK does not hit ${HEALTH_PATH}`);
     if (/\b(curl|wget)\b/.test(healthcheck)) problems.push('HEALTHCHECK uses curl/wget, which slim node images do not have');
   }
+
+  // Read-only root filesystem: the only places s3x writes (the data dir, the temp dir) are volumes,
+  // and the data dir belongs to the user the app runs as.
+  const env = stageEnv(final);
+  const volumes = stageVolumes(final);
+  const dataDir = env.get('S3X_DATA_DIR');
+  const tmpDir = env.get('TMPDIR') || '/tmp';
+  if (!dataDir) problems.push('final stage does not set S3X_DATA_DIR');
+  else {
+    if (!volumes.includes(dataDir)) problems.push(`S3X_DATA_DIR ${dataDir} is not a VOLUME`);
+    const owned = new RegExp(
+      `\\bchown\\s+(?:-R\\s+)?${escapeRegExp(user ?? '')}(?::\\S+)?\\s+(?:\\S+\\s+)*?${escapeRegExp(dataDir)}(?:\\s|$)`,
+    );
+    if (user !== undefined && !final.instructions.some((i) => i.keyword === 'RUN' && owned.test(`${i.args} `)))
+      problems.push(`S3X_DATA_DIR ${dataDir} is not chowned to USER ${user}: the app could not write its state`);
+  }
+  if (!volumes.includes(tmpDir))
+    problems.push(`the temp dir ${tmpDir} is not a VOLUME: with a read-only root, DuckDB and SQLite have nowhere to spill`);
+  const stopSignal = lastOf(final, 'STOPSIGNAL')?.args;
+  if (stopSignal !== undefined && !/^(SIGTERM|SIGINT|15|2)$/i.test(stopSignal))
+    problems.push(`STOPSIGNAL ${stopSignal}: main.ts drains on SIGTERM/SIGINT only`);
 
   const cmd = lastOf(final, 'CMD')?.args;
   let argv: unknown;
@@ -162,10 +191,9 @@ describe('Dockerfile', () => {
     expect(env.get('NODE_ENV')).toBe('production');
     const dataDir = env.get('S3X_DATA_DIR');
     expect(dataDir, 'S3X_DATA_DIR set in the final stage').toBeTruthy();
-    const volumes = final.instructions
-      .filter((i) => i.keyword === 'VOLUME')
-      .flatMap((i) => i.args.replace(/[[\]",]/g, ' ').split(/\s+/));
+    const volumes = stageVolumes(final);
     expect(volumes, 'S3X_DATA_DIR is a VOLUME').toContain(dataDir);
+    expect(volumes, 'the temp dir is a VOLUME (read-only root filesystem)').toContain(env.get('TMPDIR') || '/tmp');
     const exposed = final.instructions
       .filter((i) => i.keyword === 'EXPOSE')
       .flatMap((i) => i.args.split(/\s+/).map((p) => p.split('/')[0]));
@@ -210,6 +238,10 @@ describe('Dockerfile', () => {
       ),
       'npm start': mutate(dockerfile, /^CMD .*$/m, 'CMD ["npm", "start"]'),
       'shell-form CMD': mutate(dockerfile, /^CMD .*$/m, 'CMD node dist/main.js'),
+      'no temp dir VOLUME': mutate(dockerfile, /^VOLUME .*$/m, 'VOLUME ["/data"]'),
+      'no data dir VOLUME': mutate(dockerfile, /^VOLUME .*$/m, 'VOLUME ["/tmp"]'),
+      'data dir not owned by the app user': mutate(dockerfile, /chown node:node \/data/, 'chown root:root /data'),
+      'STOPSIGNAL SIGKILL': mutate(dockerfile, /^STOPSIGNAL .*$/m, 'STOPSIGNAL SIGKILL'),
     };
     for (const [name, text] of Object.entries(bad)) {
       it(`flags: ${name}`, () => {
@@ -304,4 +336,28 @@ describe('.env.example', () => {
 it('keeps the manifest, Dockerfile and .env.example at the repo root', () => {
   for (const name of ['manifest.yml', 'Dockerfile', '.dockerignore', '.env.example'])
     expect(existsSync(path.join(repoRoot, name)), name).toBe(true);
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('deployment docs', () => {
+  const docs = ['docs/DEPLOY.md', 'docs/THREAT-MODEL.md'] as const;
+
+  it('DEPLOY.md lists every setting configSchema reads', () => {
+    const deploy = read('docs/DEPLOY.md');
+    expect(configKeys(configSchema).filter((key) => !deploy.includes(`\`${key}\``))).toEqual([]);
+  });
+
+  it.each(docs)('%s names only repository files that exist', (doc) => {
+    const text = read(doc);
+    // `src/…`, `test/…`, `docs/…` in code spans, relative to the repository root.
+    const cited = [...text.matchAll(/`((?:src|test|docs)\/[\w./-]*?)\/?`/g)].map((m) => m[1] as string);
+    // Markdown links to local files, relative to the document.
+    const linked = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+      .map((m) => m[1] as string)
+      .filter((target) => !/^[a-z]+:/.test(target))
+      .map((target) => path.relative(repoRoot, path.resolve(repoRoot, path.dirname(doc), target)));
+    expect(cited.length + linked.length).toBeGreaterThan(0);
+    expect([...cited, ...linked].filter((file) => !existsSync(path.join(repoRoot, file)))).toEqual([]);
+  });
 });
