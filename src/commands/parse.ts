@@ -1,9 +1,9 @@
 import { bucketNameProblem, MAX_KEY_BYTES } from '../cloudtrail/buckets.js';
 import { UsageError } from '../errors.js';
-import { resolveWindow } from '../time/window.js';
+import { resolveWindow, type TimeWindow } from '../time/window.js';
 import { findSubcommand, OPTION_ARITY, type OptionName, SUBCOMMANDS, type SubcommandSpec } from './grammar.js';
 import { OBJECT_QUESTIONS, type ObjectQuestionName, type S3xRequest, type TightenChange } from './requests.js';
-import { decodeSlackEntities, tokenize } from './tokenize.js';
+import { decodeSlackEntities, tokenizeWords, type Word } from './tokenize.js';
 
 interface ParsedWords {
   positional: string[];
@@ -12,12 +12,23 @@ interface ParsedWords {
 
 /** Parse the text of `/s3x ...` as Slack sends it (HTML entities, quotes). */
 export function parseSlackText(text: string, now: Date): S3xRequest {
-  return parseCommand(tokenize(decodeSlackEntities(text)), now);
+  return parseWords(tokenizeWords(decodeSlackEntities(text)), now);
 }
 
-/** Parse already-split words (the CLI's argv, or tokenized Slack text) into a typed request. */
+/**
+ * Parse already-split words (the CLI's argv) into a typed request. The shell has removed the
+ * quotes, so a key starting with `--` goes after a bare `--`, which ends the options.
+ */
 export function parseCommand(words: readonly string[], now: Date): S3xRequest {
-  const [name, ...rest] = words;
+  return parseWords(
+    words.map((text) => ({ text, quoted: false })),
+    now,
+  );
+}
+
+function parseWords(words: readonly Word[], now: Date): S3xRequest {
+  const [first, ...rest] = words;
+  const name = first?.text;
   if (name === undefined || name === '') return { command: 'help' };
   const spec = findSubcommand(name.toLowerCase());
   if (!spec) throw new UsageError(unknownSubcommandMessage(name));
@@ -25,12 +36,20 @@ export function parseCommand(words: readonly string[], now: Date): S3xRequest {
   return buildRequest(spec, parsed, now);
 }
 
-function splitWords(spec: SubcommandSpec, words: readonly string[]): ParsedWords {
+// A quoted word is never an option, so `"--weird-key"` stays a key; a bare `--` ends the options (POSIX).
+const isOption = (word: Word): boolean => !word.quoted && word.text.startsWith('--');
+
+function splitWords(spec: SubcommandSpec, words: readonly Word[]): ParsedWords {
   const positional: string[] = [];
   const options = new Map<OptionName, string | true>();
   for (let i = 0; i < words.length; i++) {
-    const word = words[i] as string;
-    if (!word.startsWith('--') || word === '--') {
+    const current = words[i] as Word;
+    const word = current.text;
+    if (word === '--' && !current.quoted) {
+      positional.push(...words.slice(i + 1).map((w) => w.text));
+      break;
+    }
+    if (!isOption(current)) {
       positional.push(word);
       continue;
     }
@@ -54,8 +73,8 @@ function splitWords(spec: SubcommandSpec, words: readonly string[]): ParsedWords
       options.set(option, inlineValue);
     } else {
       const next = words[i + 1];
-      if (next !== undefined && !next.startsWith('--')) {
-        options.set(option, next);
+      if (next !== undefined && !isOption(next)) {
+        options.set(option, next.text);
         i++;
       } else if (arity === 'optional-value') {
         options.set(option, true);
@@ -83,7 +102,7 @@ function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date): S3x
     const value = options.get(name);
     return typeof value === 'string' ? value : undefined;
   };
-  const windowOf = () => resolveWindow({ since: text('since'), until: text('until') }, now);
+  const windowOf = () => checkWindow(resolveWindow({ since: text('since'), until: text('until') }, now));
   const bucketOption = () => {
     const bucket = text('bucket');
     return bucket === undefined ? undefined : checkBucket(bucket);
@@ -159,8 +178,21 @@ function checkBucket(bucket: string): string {
 }
 
 function checkPrincipal(principal: string): string {
+  // Refused here, before "Searching…" is shown; the question would refuse it anyway.
+  if (principal.trim() === '') throw new UsageError('Name a principal: an ARN, a role name or a user name.');
   if (principal.length > 2048) throw new UsageError('That principal is too long to be an ARN or a name.');
   return principal;
+}
+
+// The delivery-day folder after the window must still have a 4-digit year: past 9999, ISO dates
+// turn into `+010000-…` and the window's partition range would silently match nothing.
+const LATEST_UNTIL_MS = Date.UTC(9999, 11, 31);
+
+function checkWindow(window: TimeWindow): TimeWindow {
+  if (window.until.getTime() > LATEST_UNTIL_MS) {
+    throw new UsageError('`--until` is past the year 9999. Leave it out to search up to now.');
+  }
+  return window;
 }
 
 function checkArn(arn: string): string {

@@ -11,15 +11,27 @@ export function decodeSlackEntities(text: string): string {
 const OPEN_QUOTES = new Set(['"', '\u201c']);
 const CLOSE_QUOTE_FOR: Record<string, string> = { '"': '"', '\u201c': '\u201d' };
 
+/** One word of command text. `quoted`: it began with a quote, so it is a value even if it reads `--like-an-option`. */
+export interface Word {
+  text: string;
+  quoted: boolean;
+}
+
 /**
  * Split command text into words. Double quotes group words (`"a key with spaces"`), a backslash
  * escapes the next character inside quotes; single quotes are ordinary characters, because keys
  * and principals may contain them.
  */
 export function tokenize(text: string): string[] {
-  const tokens: string[] = [];
+  return tokenizeWords(text).map((word) => word.text);
+}
+
+/** {@link tokenize}, keeping which words were quoted (S3 keys may start with `--`; quoting one keeps it a key). */
+export function tokenizeWords(text: string): Word[] {
+  const words: Word[] = [];
   let current = '';
   let inToken = false;
+  let quoted = false;
   let quote: string | undefined;
   const chars = Array.from(text);
   for (let i = 0; i < chars.length; i++) {
@@ -36,17 +48,19 @@ export function tokenize(text: string): string[] {
     }
     if (OPEN_QUOTES.has(ch)) {
       quote = CLOSE_QUOTE_FOR[ch];
+      if (!inToken) quoted = true;
       inToken = true;
     } else if (/\s/u.test(ch)) {
-      if (inToken) tokens.push(current);
+      if (inToken) words.push({ text: current, quoted });
       current = '';
       inToken = false;
+      quoted = false;
     } else {
       current += ch;
       inToken = true;
     }
   }
   if (quote) throw new UsageError('A quote is not closed. Put the whole key between two `"`.');
-  if (inToken) tokens.push(current);
-  return tokens;
+  if (inToken) words.push({ text: current, quoted });
+  return words;
 }
