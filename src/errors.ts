@@ -33,6 +33,21 @@ export class EngineError extends S3xError {
   readonly code = 'engine';
 }
 
+/**
+ * The state database (SQLite) could not be written: locked by another process past the busy
+ * timeout, full, read-only or failing. `reason` is a short user-safe phrase ("its state database
+ * is busy"), so callers can say what was and was not saved in their own words.
+ */
+export class StoreError extends S3xError {
+  readonly code = 'store';
+  readonly reason: string;
+
+  constructor(userMessage: string, options: ErrorOptions & { detail?: string; reason: string }) {
+    super(userMessage, options);
+    this.reason = options.reason;
+  }
+}
+
 /** Wrap anything unknown so callers can always show *something* safe. */
 export function userMessageOf(error: unknown, reference?: string): string {
   if (error instanceof S3xError) return error.userMessage;

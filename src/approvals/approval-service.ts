@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { GroupMembers } from '../access/access-policy.js';
-import { S3xError, userMessageOf } from '../errors.js';
+import { S3xError, StoreError, userMessageOf } from '../errors.js';
 import type { AccountPort, ApplyResult, ChangeRequest, Plan } from '../remediation/types.js';
-import { type ApprovalRequest, type ApprovalStore, TERMINAL_STATES } from './approval.js';
+import { type ApprovalRequest, type ApprovalStore, type AuditEntry, TERMINAL_STATES } from './approval.js';
 
 export interface ApprovalPolicy {
   /** Slack user ids who may approve (S3X_APPROVERS). */
@@ -23,9 +23,13 @@ export interface ApprovalDeps {
   now: () => Date;
 }
 
+/**
+ * `notRecorded`: the change was applied (or failed) in the account, but its outcome could not be
+ * written to the store; the detail is for the logs, the request's outcome tells the user.
+ */
 export type Outcome =
-  | { ok: true; request: ApprovalRequest; message: string }
-  | { ok: false; reason: string; request?: ApprovalRequest };
+  | { ok: true; request: ApprovalRequest; message: string; notRecorded?: string }
+  | { ok: false; reason: string; request?: ApprovalRequest; notRecorded?: string };
 
 /**
  * The approval flow. Every transition re-reads the request and writes with compare-and-set on
@@ -51,8 +55,14 @@ export class ApprovalService {
       expiresAt: new Date(now.getTime() + this.deps.policy.ttlMs).toISOString(),
       ...(revertOf ? { revertOf } : {}),
     };
-    await this.deps.store.create(request);
-    await this.audit(request, requesterId, 'planned', plan.summary);
+    // If the audit entry fails after the create, the draft is never shown, so it is never submitted: it just expires.
+    await this.recorded(
+      async () => {
+        await this.deps.store.create(request);
+        await this.audit(request, requesterId, 'planned', plan.summary);
+      },
+      (reason) => `The plan could not be saved: ${reason}. Nothing was requested or changed; try again in a minute.`,
+    );
     return request;
   }
 
@@ -67,8 +77,12 @@ export class ApprovalService {
     if (current.plan.calls.length === 0)
       return { ok: false, reason: 'There is nothing to change: the plan is empty.', request: current };
     const next = { ...current, state: 'pending' as const, version: current.version + 1 };
-    if (!(await this.deps.store.compareAndSet(next, current.version))) return this.lost(id);
-    await this.audit(next, userId, 'requested', next.plan.summary);
+    const moved = await this.recorded(
+      () => this.transition(current, next, userId, 'requested', next.plan.summary),
+      (reason) =>
+        `Your request for approval could not be saved: ${reason}. Nothing was posted; click Request approval again in a minute.`,
+    );
+    if (!moved) return this.lost(id);
     return { ok: true, request: next, message: 'Approval requested.' };
   }
 
@@ -93,8 +107,13 @@ export class ApprovalService {
     const enough = approvals.length >= current.requiredApprovals;
     const next: ApprovalRequest = { ...current, approvals, state: enough ? 'applying' : 'pending', version: current.version + 1 };
     // The compare-and-set is the guard: of two simultaneous clicks, only one moves the version on.
-    if (!(await this.deps.store.compareAndSet(next, current.version))) return this.lost(id);
-    await this.audit(next, userId, 'approved', `${approvals.length} of ${current.requiredApprovals} approvals`);
+    // Nothing is applied unless the approval and its audit entry are both on record.
+    const moved = await this.recorded(
+      () => this.transition(current, next, userId, 'approved', `${approvals.length} of ${current.requiredApprovals} approvals`),
+      (reason) =>
+        `Your approval could not be recorded: ${reason}. Nothing was applied and the request is still pending; approve again in a minute.`,
+    );
+    if (!moved) return this.lost(id);
     if (!enough) return { ok: true, request: next, message: `Approved (${approvals.length} of ${current.requiredApprovals}).` };
     return this.apply(next, userId);
   }
@@ -108,13 +127,18 @@ export class ApprovalService {
     const mayReject = current.requesterId === userId || (await this.isApprover(userId));
     if (!mayReject) return { ok: false, reason: 'Only an approver or the requester can reject this request.', request: current };
     const next = { ...current, state: 'rejected' as const, version: current.version + 1 };
-    if (!(await this.deps.store.compareAndSet(next, current.version))) return this.lost(id);
-    await this.audit(
-      next,
-      userId,
-      'rejected',
-      current.requesterId === userId ? 'withdrawn by the requester' : 'rejected by an approver',
+    const moved = await this.recorded(
+      () =>
+        this.transition(
+          current,
+          next,
+          userId,
+          'rejected',
+          current.requesterId === userId ? 'withdrawn by the requester' : 'rejected by an approver',
+        ),
+      (reason) => `Your rejection could not be recorded: ${reason}. The request is unchanged; try again in a minute.`,
     );
+    if (!moved) return this.lost(id);
     return { ok: true, request: next, message: 'Rejected.' };
   }
 
@@ -139,10 +163,7 @@ export class ApprovalService {
         version: request.version + 1,
         outcome: 'Interrupted while applying (s3x restarted). Check the account with /s3x status before asking again.',
       };
-      if (await this.deps.store.compareAndSet(next, request.version)) {
-        recovered++;
-        await this.audit(next, 's3x', 'interrupted', next.outcome);
-      }
+      if (await this.transition(request, next, 's3x', 'interrupted', next.outcome)) recovered++;
     }
     return recovered;
   }
@@ -167,9 +188,23 @@ export class ApprovalService {
       outcome = `Failed: ${userMessageOf(error)}`;
     }
     const next: ApprovalRequest = { ...request, state, outcome, version: request.version + 1 };
-    // Only the winner of the pending → applying transition gets here, so this write cannot race.
-    await this.deps.store.compareAndSet(next, request.version);
-    await this.audit(next, approverId, state, outcome);
+    try {
+      // Only the winner of the pending → applying transition gets here, so this write cannot race.
+      // What happened in the account has happened: it is never undone in the store.
+      await this.transition(request, next, approverId, state, outcome, { undoOnAuditFailure: false });
+    } catch (error) {
+      // Applied (or failed) but not on record: say so rather than pretend. At the next start the
+      // request, still "applying" in the store, is marked failed for a person to check.
+      const reason = error instanceof StoreError ? error.reason : 'its state database could not be written';
+      const told: ApprovalRequest = {
+        ...next,
+        outcome: `${outcome} (s3x could not record this outcome: ${reason}. Check the audit log and /s3x status.)`,
+      };
+      const notRecorded = `${request.id} ${state}: ${error instanceof Error ? error.message : String(error)}`;
+      return state === 'applied'
+        ? { ok: true, request: told, message: told.outcome ?? outcome, notRecorded }
+        : { ok: false, reason: told.outcome ?? outcome, request: told, notRecorded };
+    }
     return state === 'applied' ? { ok: true, request: next, message: outcome } : { ok: false, reason: outcome, request: next };
   }
 
@@ -182,8 +217,8 @@ export class ApprovalService {
     if (TERMINAL_STATES.includes(request.state)) return { ok: true, request };
     if (this.deps.now().toISOString() >= request.expiresAt && (request.state === 'pending' || request.state === 'draft')) {
       const next = { ...request, state: 'expired' as const, version: request.version + 1 };
-      if (await this.deps.store.compareAndSet(next, request.version))
-        await this.audit(next, 's3x', 'expired', `not approved by ${request.expiresAt}`);
+      // Expired either way: if the store cannot take the write now, the next click tries again.
+      await this.transition(request, next, 's3x', 'expired', `not approved by ${request.expiresAt}`).catch(() => false);
       return { ok: false, reason: 'This request has expired. Ask again to get a fresh plan.', request: next };
     }
     return { ok: true, request };
@@ -212,7 +247,48 @@ export class ApprovalService {
   }
 
   private async audit(request: ApprovalRequest, actor: string, action: string, detail: string): Promise<void> {
-    await this.deps.store.appendAudit({ at: this.deps.now().toISOString(), requestId: request.id, actor, action, detail });
+    await this.deps.store.appendAudit(this.auditEntry(request, actor, action, detail));
+  }
+
+  private auditEntry(request: ApprovalRequest, actor: string, action: string, detail: string): AuditEntry {
+    return { at: this.deps.now().toISOString(), requestId: request.id, actor, action, detail };
+  }
+
+  /**
+   * `current` → `next` (compare-and-set on the version) with its audit entry. Atomic where the
+   * store can do it; otherwise two writes, and a failed audit entry puts the request back as it
+   * was, so no transition is ever on record without its audit entry.
+   */
+  private async transition(
+    current: ApprovalRequest,
+    next: ApprovalRequest,
+    actor: string,
+    action: string,
+    detail: string,
+    options: { undoOnAuditFailure: boolean } = { undoOnAuditFailure: true },
+  ): Promise<boolean> {
+    const entry = this.auditEntry(next, actor, action, detail);
+    const { store } = this.deps;
+    if (store.transition) return store.transition(next, current.version, entry);
+    if (!(await store.compareAndSet(next, current.version))) return false;
+    try {
+      await store.appendAudit(entry);
+    } catch (error) {
+      if (options.undoOnAuditFailure)
+        await store.compareAndSet({ ...current, version: next.version + 1 }, next.version).catch(() => false);
+      throw error;
+    }
+    return true;
+  }
+
+  /** A store failure, told in the words of what the user was doing and what did not happen. */
+  private async recorded<T>(write: () => Promise<T>, message: (reason: string) => string): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      throw new StoreError(message(error.reason), { cause: error, detail: error.message, reason: error.reason });
+    }
   }
 }
 

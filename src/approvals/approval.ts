@@ -44,6 +44,12 @@ export interface ApprovalStore {
   get(id: string): Promise<ApprovalRequest | undefined>;
   /** Write `next` only if the stored version is still `expectedVersion`. */
   compareAndSet(next: ApprovalRequest, expectedVersion: number): Promise<boolean>;
+  /**
+   * Optional: `compareAndSet` and `appendAudit` as one atomic write, so a transition is never on
+   * record without its audit entry. Without it the service makes both writes in turn and, if the
+   * audit entry fails, puts the request back as it was.
+   */
+  transition?(next: ApprovalRequest, expectedVersion: number, audit: AuditEntry): Promise<boolean>;
   listByState(state: ApprovalState, limit: number): Promise<ApprovalRequest[]>;
   appendAudit(entry: AuditEntry): Promise<void>;
   recentAudit(limit: number): Promise<AuditEntry[]>;

@@ -9,7 +9,7 @@ import { buildDeniedMessage } from './blocks/denied.js';
 import { buildDigestMessage } from './blocks/digest.js';
 import { buildHelpMessage } from './blocks/help.js';
 import { checkBlockLimits, truncate } from './blocks/limits.js';
-import type { KnownBlock, SlackMessage } from './blocks/message.js';
+import { contextBlock, type KnownBlock, type SlackMessage } from './blocks/message.js';
 import { buildNotAvailableMessage } from './blocks/notice.js';
 import { buildObjectAnswerMessage, buildObjectAnswerPage, objectAnswerPageSize } from './blocks/object-answer.js';
 import { buildPrincipalMessage } from './blocks/principal.js';
@@ -53,6 +53,20 @@ export function isStorable(reply: Reply): boolean {
     reply.kind !== 'approvals' &&
     reply.kind !== 'audit'
   );
+}
+
+/**
+ * An answer that could not be stored (the state database was busy or full): shown all the same,
+ * as one message without the buttons that need the stored copy, and saying so. `reason` is s3x's
+ * own wording (StoreError.reason).
+ */
+export function renderUnsavedReply(reply: Reply, reason: string): SlackMessage {
+  const message = renderReply(reply);
+  const note = `:warning: s3x could not save this answer (${reason}), so paging, Show event, Export CSV and Share are off for it. Ask again in a minute to get them.`;
+  const blocks = [...message.blocks, contextBlock([note])];
+  return checkBlockLimits(blocks, 'message').length === 0
+    ? { ...message, blocks }
+    : { ...message, blocks: [contextBlock([note]), ...message.blocks.slice(0, -1)] };
 }
 
 /** A stored answer, one page of it, with its buttons. */

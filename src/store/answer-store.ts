@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Reply } from '../answer.js';
-import type { SqliteDatabase } from './database.js';
+import { type SqliteDatabase, storeWrite } from './database.js';
 
 /** Who asked, where: an answer's buttons are checked against this and the access lists. */
 export interface AnswerOwner {
@@ -29,21 +29,24 @@ export class AnswerStore {
     private readonly now: () => Date,
   ) {}
 
+  /** Throws a StoreError when the database is busy or full: nothing is saved then. */
   save(owner: AnswerOwner, reply: Reply): string {
     const id = randomBytes(12).toString('hex');
-    this.db
-      .prepare(
-        'INSERT INTO answers (id, team_id, user_id, channel_id, command, reply_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        id,
-        owner.teamId ?? null,
-        owner.userId,
-        owner.channelId ?? null,
-        reply.kind,
-        JSON.stringify(reply),
-        this.now().getTime(),
-      );
+    storeWrite('this answer', () =>
+      this.db
+        .prepare(
+          'INSERT INTO answers (id, team_id, user_id, channel_id, command, reply_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          id,
+          owner.teamId ?? null,
+          owner.userId,
+          owner.channelId ?? null,
+          reply.kind,
+          JSON.stringify(reply),
+          this.now().getTime(),
+        ),
+    );
     this.prune();
     return id;
   }
@@ -75,8 +78,13 @@ export class AnswerStore {
     };
   }
 
+  /** Housekeeping: the answer is saved already, so a busy database only postpones it to the next save. */
   private prune(): void {
-    this.db.prepare('DELETE FROM answers WHERE created_at < ?').run(this.now().getTime() - ANSWER_TTL_MS);
+    try {
+      this.db.prepare('DELETE FROM answers WHERE created_at < ?').run(this.now().getTime() - ANSWER_TTL_MS);
+    } catch {
+      // Old answers are past their TTL and never served (load checks created_at); they go next time.
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { StoreError } from '../errors.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -44,14 +45,29 @@ const MIGRATIONS: readonly string[] = [
 ];
 
 /**
- * Open (or create) the state database: a real SQLite file in the data directory, WAL so readers
- * never block the writer, a busy timeout so two replicas on one file wait instead of failing.
+ * How long a write waits for another connection's lock before failing with SQLITE_BUSY.
+ * better-sqlite3 is synchronous: the wait blocks the whole event loop, so every other Slack
+ * request waits too, and Slack wants an ack within 3 s. s3x's own writes take microseconds, so a
+ * lock held longer than this is someone else's long transaction: failing with a clear "try again"
+ * beats stalling every user.
  */
-export function openDatabase(file: string): SqliteDatabase {
+export const DEFAULT_BUSY_TIMEOUT_MS = 1000;
+
+export interface OpenDatabaseOptions {
+  /** SQLITE_BUSY after this long (tests use a few milliseconds). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Open (or create) the state database: a real SQLite file in the data directory, WAL so readers
+ * never block the writer, a short busy timeout so a second process on the file waits briefly
+ * instead of failing at once.
+ */
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`);
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;
@@ -68,4 +84,35 @@ function migrate(db: SqliteDatabase): void {
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
     }).immediate();
   });
+}
+
+/**
+ * Run one write (or one transaction) on the state database; SQLite failures become a StoreError
+ * whose message says what could not be saved, and why, without paths or SQL.
+ */
+export function storeWrite<T>(what: string, write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    throw toStoreError(error, what);
+  }
+}
+
+function toStoreError(error: unknown, what: string): unknown {
+  if (!(error instanceof Database.SqliteError)) return error;
+  const reason = storeFailureReason(error.code);
+  return new StoreError(`s3x could not save ${what}: ${reason}. Try again in a minute.`, {
+    cause: error,
+    detail: `${error.code}: ${error.message} (saving ${what})`,
+    reason,
+  });
+}
+
+function storeFailureReason(code: string): string {
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    return 'its state database is busy (another process holds a lock on it)';
+  if (code === 'SQLITE_FULL') return 'its state database is full (no disk space left, or its size limit was reached)';
+  if (code.startsWith('SQLITE_READONLY')) return 'its state database is read-only';
+  const safe = /^SQLITE_[A-Z_]{1,40}$/.test(code) ? ` (${code})` : '';
+  return `its state database could not be written${safe}`;
 }

@@ -6,6 +6,19 @@ export interface ApiCall {
   args: Record<string, unknown>;
 }
 
+/** An HTTP-level failure answered instead of the method's result: 429 (with Retry-After, in seconds) or 5xx. */
+export interface InjectedFault {
+  status: number;
+  retryAfterSeconds?: number;
+}
+
+/** Every request that reached the fake, failed or not, with when it arrived (ms since the epoch). */
+export interface ApiAttempt {
+  method: string;
+  status: number;
+  at: number;
+}
+
 /**
  * A local stand-in for Slack's Web API (`SLACK_API_URL`): answers the methods s3x calls with
  * Slack's response shapes and records every call. Uploaded file bodies are kept by file id.
@@ -17,6 +30,11 @@ export class FakeSlackApi {
   readonly groups = new Map<string, string[]>();
   /** Methods that answer `{ ok: false, error }`. */
   readonly failures = new Map<string, string>();
+  /** Every request, including the ones answered with an injected fault. */
+  readonly attempts: ApiAttempt[] = [];
+  /** method → faults answered to its next requests, in order (then it answers normally again). */
+  private readonly faults = new Map<string, InjectedFault[]>();
+  private waiters: Array<() => void> = [];
   private server?: Server;
   private base = '';
   private nextId = 1;
@@ -33,8 +51,34 @@ export class FakeSlackApi {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
+  /** The calls of a method that Slack answered (HTTP 200), in order. */
   callsOf(method: string): Array<Record<string, unknown>> {
     return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  /** Answer the next requests of `method` with these HTTP failures, one each, before answering normally. */
+  failNext(method: string, ...faults: InjectedFault[]): void {
+    this.faults.set(method, [...(this.faults.get(method) ?? []), ...faults]);
+  }
+
+  /** Every request of a method, failed ones included. */
+  attemptsOf(method: string): ApiAttempt[] {
+    return this.attempts.filter((a) => a.method === method);
+  }
+
+  /** Wait until `method` has been answered `count` times in all (or fail after `timeoutMs`). */
+  async waitForCalls(method: string, count: number, timeoutMs = 20_000): Promise<Array<Record<string, unknown>>> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const calls = this.callsOf(method);
+      if (calls.length >= count) return calls;
+      if (Date.now() > deadline)
+        throw new Error(`${method} answered ${calls.length} times, not ${count}, within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
   }
 
   private async handle(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
@@ -47,10 +91,26 @@ export class FakeSlackApi {
     }
     const method = url.pathname.replace(/^\/api\//, '');
     const args = parseArgs(req.headers['content-type'] ?? '', body);
+    const fault = this.faults.get(method)?.shift();
+    this.attempts.push({ method, status: fault?.status ?? 200, at: Date.now() });
+    if (fault) {
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
+      res
+        .writeHead(fault.status, headers)
+        .end(JSON.stringify({ ok: false, error: fault.status === 429 ? 'ratelimited' : 'fatal_error' }));
+      this.wake();
+      return;
+    }
     this.calls.push({ method, args });
     const failure = this.failures.get(method);
     const payload = failure ? { ok: false, error: failure } : this.answer(method, args);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const wake of this.waiters.splice(0)) wake();
   }
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
@@ -71,6 +131,8 @@ export class FakeSlackApi {
         return { ok: true, view: { id: args.view_id } };
       case 'chat.postMessage':
         return { ok: true, channel: args.channel, ts: `${Date.now() / 1000}` };
+      case 'chat.postEphemeral':
+        return { ok: true, message_ts: `${Date.now() / 1000}` };
       default:
         return { ok: true };
     }

@@ -1,10 +1,9 @@
-import type { RespondFn } from '@slack/bolt';
+import type { Logger } from '@slack/bolt';
 import type { ApprovalRequest } from '../../approvals/approval.js';
 import type { ApprovalService } from '../../approvals/approval-service.js';
-import { userMessageOf } from '../../errors.js';
 import type { ChangeRequest } from '../../remediation/types.js';
 import { buildApprovalMessage, buildAuditRecord, buildDecidedMessage, buildPlanPreview } from '../blocks/change-request.js';
-import { buildErrorMessage } from '../blocks/notice.js';
+import { describeSlackError, type ReplyFn } from './reply.js';
 
 /** The Web API calls the change flow makes (a subset of Bolt's client, so tests and replicas share it). */
 export interface ChatClient {
@@ -14,20 +13,19 @@ export interface ChatClient {
   };
 }
 
-/** Plan a change and show the requester the preview (never posted anywhere else yet). */
+/**
+ * Plan a change and show the requester the preview (never posted anywhere else yet). A planning or
+ * store failure is thrown to the guarded listener, which logs it and tells the requester.
+ */
 export async function showPlan(
   approvals: ApprovalService,
   change: ChangeRequest,
   who: { userId: string; channelId: string },
-  respond: RespondFn,
+  respond: ReplyFn,
   revertOf?: string,
 ): Promise<void> {
-  try {
-    const draft = await approvals.draft(change, who.userId, who.channelId, revertOf);
-    await respond({ response_type: 'ephemeral', replace_original: false, ...buildPlanPreview(draft) });
-  } catch (error) {
-    await respond({ response_type: 'ephemeral', replace_original: false, ...buildErrorMessage(userMessageOf(error)) });
-  }
+  const draft = await approvals.draft(change, who.userId, who.channelId, revertOf);
+  await respond({ response_type: 'ephemeral', replace_original: false, ...buildPlanPreview(draft) });
 }
 
 /** Replace the approval message's buttons with its current state; post the audit record once decided. */
@@ -38,6 +36,31 @@ export async function publishDecision(client: ChatClient, request: ApprovalReque
   await client.chat.update({ channel: request.channelId, ts: request.messageTs, ...message });
   if (decided)
     await client.chat.postMessage({ channel: request.channelId, thread_ts: request.messageTs, ...buildAuditRecord(request) });
+}
+
+/**
+ * `publishDecision`, for listeners: the decision is in the store already, so when Slack will not
+ * take the update (5xx, rate limits past the retries) it is logged and the clicker is told what
+ * happened, with `told`; the message may still show its buttons, and a later click on them shows
+ * the recorded state.
+ */
+export async function publishOrTell(
+  client: ChatClient,
+  request: ApprovalRequest,
+  respond: ReplyFn,
+  logger: Logger,
+  told: string,
+): Promise<void> {
+  try {
+    await publishDecision(client, request);
+  } catch (error) {
+    logger.warn(`could not update the approval message of ${request.id}: ${describeSlackError(error)}`);
+    await respond({
+      response_type: 'ephemeral',
+      replace_original: false,
+      text: `${told} (Slack did not update the approval message, so it may still show its buttons; the decision stands.)`,
+    });
+  }
 }
 
 export const REMEDIATION_OFF = 'Changes are not configured here: set S3X_APPROVERS or S3X_APPROVER_GROUP to enable remediation.';

@@ -1,8 +1,11 @@
-import type { App, BlockAction, ButtonAction, RespondFn } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import type { ApprovalService } from '../../../approvals/approval-service.js';
 import type { Engine } from '../../../engines/engine.js';
 import { buildErrorMessage } from '../../blocks/notice.js';
 import type { AnswerAccessDeps } from '../answer-access.js';
+import type { ReplyFn } from '../reply.js';
+
+export type { ButtonClick } from '../reply.js';
 
 export interface ActionDeps extends AnswerAccessDeps {
   engine: Engine;
@@ -10,10 +13,8 @@ export interface ActionDeps extends AnswerAccessDeps {
   approvals?: ApprovalService;
 }
 
-export type ButtonClick = BlockAction<ButtonAction>;
-
 /** Tell only the clicker, never replacing the answer they clicked on. */
-export async function refuse(respond: RespondFn, message: string): Promise<void> {
+export async function refuse(respond: ReplyFn, message: string): Promise<void> {
   await respond({ response_type: 'ephemeral', replace_original: false, ...buildErrorMessage(message) });
 }
 

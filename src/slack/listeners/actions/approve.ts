@@ -1,20 +1,29 @@
 import type { App } from '@slack/bolt';
 import { checkAccess } from '../../../access/access-policy.js';
 import { ACTIONS } from '../../ids.js';
-import { publishDecision, REMEDIATION_OFF } from '../change-flow.js';
+import { publishOrTell, REMEDIATION_OFF } from '../change-flow.js';
+import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
 /** Approve: who may use s3x, then who may approve (not the requester), then apply exactly once. */
 export function registerApproveAction(app: App, deps: ActionDeps): void {
-  app.action<ButtonClick>(ACTIONS.approve, async ({ ack, body, action, respond, client }) => {
-    await ack();
-    const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
-    if (!decision.allowed) return refuse(respond, decision.reason);
-    if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
-    const outcome = await deps.approvals.approve(action.value ?? '', body.user.id);
-    // Refusals that did not change the request go to the clicker only.
-    if (!outcome.ok && (!outcome.request || outcome.request.state === 'pending')) return refuse(respond, outcome.reason);
-    if (outcome.request) await publishDecision(client, outcome.request);
-    if (!outcome.ok) await refuse(respond, outcome.reason);
-  });
+  app.action<ButtonClick>(
+    ACTIONS.approve,
+    onClick(async ({ ack, body, action, respond, client, logger }) => {
+      await ack();
+      const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
+      if (!decision.allowed) return refuse(respond, decision.reason);
+      if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
+      // A store failure throws before anything is applied; the guard tells the approver to try again.
+      const outcome = await deps.approvals.approve(action.value ?? '', body.user.id);
+      if (outcome.notRecorded) logger.error(`change request outcome not recorded in the store: ${outcome.notRecorded}`);
+      // Refusals that did not change the request go to the clicker only.
+      if (!outcome.ok && (!outcome.request || outcome.request.state === 'pending')) return refuse(respond, outcome.reason);
+      const told = outcome.ok ? outcome.message : outcome.reason;
+      if (outcome.request?.messageTs) await publishOrTell(client, outcome.request, respond, logger, told);
+      if (!outcome.ok) await refuse(respond, outcome.reason);
+      // No approval message on record to update (its post could not be recorded): tell the approver here.
+      else if (!outcome.request.messageTs) await respond({ response_type: 'ephemeral', replace_original: false, text: told });
+    }),
+  );
 }

@@ -3,6 +3,7 @@ import { checkAccess } from '../../../access/access-policy.js';
 import { bucketNameProblem, isDirectoryBucket } from '../../../cloudtrail/buckets.js';
 import { ACTIONS } from '../../ids.js';
 import { REMEDIATION_OFF, showPlan } from '../change-flow.js';
+import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
 const PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/;
@@ -10,21 +11,24 @@ const PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/;
 /** "Deny <principal>" on a who-deleted row: plan `tighten <bucket> --deny <arn>` for the requester to review. */
 export function registerDenyPrincipalAction(app: App, deps: ActionDeps): void {
   // One id per button (ids must be unique within a block), all handled here.
-  app.action<ButtonClick>(new RegExp(`^${ACTIONS.denyPrincipal}_\\d+$`), async ({ ack, body, action, respond }) => {
-    await ack();
-    const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
-    if (!decision.allowed) return refuse(respond, decision.reason);
-    if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
-    const [bucket = '', principalArn = ''] = (action.value ?? '').split('|');
-    // The value came back from Slack: validate it like typed input.
-    if (bucketNameProblem(bucket) || !isDirectoryBucket(bucket) || !PRINCIPAL_ARN.test(principalArn) || !body.channel?.id) {
-      return refuse(respond, 'That button does not name a directory bucket and a principal ARN.');
-    }
-    await showPlan(
-      deps.approvals,
-      { kind: 'tighten', bucket, change: { kind: 'deny', principalArn } },
-      { userId: body.user.id, channelId: body.channel.id },
-      respond,
-    );
-  });
+  app.action<ButtonClick>(
+    new RegExp(`^${ACTIONS.denyPrincipal}_\\d+$`),
+    onClick(async ({ ack, body, action, respond }) => {
+      await ack();
+      const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
+      if (!decision.allowed) return refuse(respond, decision.reason);
+      if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
+      const [bucket = '', principalArn = ''] = (action.value ?? '').split('|');
+      // The value came back from Slack: validate it like typed input.
+      if (bucketNameProblem(bucket) || !isDirectoryBucket(bucket) || !PRINCIPAL_ARN.test(principalArn) || !body.channel?.id) {
+        return refuse(respond, 'That button does not name a directory bucket and a principal ARN.');
+      }
+      await showPlan(
+        deps.approvals,
+        { kind: 'tighten', bucket, change: { kind: 'deny', principalArn } },
+        { userId: body.user.id, channelId: body.channel.id },
+        respond,
+      );
+    }),
+  );
 }

@@ -8,37 +8,41 @@ import { toCsv as objectAnswerCsv } from '../../../output/object-answer-formats.
 import { toCsv as principalCsv } from '../../../output/principal-formats.js';
 import { ACTIONS } from '../../ids.js';
 import { loadAnswerForClick } from '../answer-access.js';
+import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
 /** Export CSV: every stored row, uploaded to the conversation with files.uploadV2. */
 export function registerExportCsvAction(app: App, deps: ActionDeps): void {
-  app.action<ButtonClick>(ACTIONS.exportCsv, async ({ ack, body, action, respond, client, logger }) => {
-    await ack();
-    const answerId = action.value ?? '';
-    const channelId = body.channel?.id;
-    const lookup = await loadAnswerForClick(deps, { userId: body.user.id, channelId }, answerId);
-    if (!lookup.ok) return refuse(respond, lookup.message);
-    const csv = toCsv(lookup.answer.reply);
-    if (csv === undefined || !channelId) return refuse(respond, 'This answer has no rows to export.');
-    try {
-      await client.filesUploadV2({
-        channel_id: channelId,
-        filename: `s3x-${lookup.answer.command}-${answerId.slice(0, 8)}.csv`,
-        title: `s3x ${lookup.answer.command} export`,
-        content: csv,
-        initial_comment: `<@${body.user.id}> exported ${rowCount(csv)} rows.`,
-      });
-    } catch (error) {
-      const code = (error as { data?: { error?: string } }).data?.error;
-      logger.warn(`Export CSV failed: ${code ?? (error instanceof Error ? error.message : 'unknown')}`);
-      return refuse(
-        respond,
-        code === 'not_in_channel' || code === 'channel_not_found'
-          ? 'Slack would not let s3x upload here: invite @s3x to this channel to export answers.'
-          : 'The CSV upload to Slack failed. Try again in a minute.',
-      );
-    }
-  });
+  app.action<ButtonClick>(
+    ACTIONS.exportCsv,
+    onClick(async ({ ack, body, action, respond, client, logger }) => {
+      await ack();
+      const answerId = action.value ?? '';
+      const channelId = body.channel?.id;
+      const lookup = await loadAnswerForClick(deps, { userId: body.user.id, channelId }, answerId);
+      if (!lookup.ok) return refuse(respond, lookup.message);
+      const csv = toCsv(lookup.answer.reply);
+      if (csv === undefined || !channelId) return refuse(respond, 'This answer has no rows to export.');
+      try {
+        await client.filesUploadV2({
+          channel_id: channelId,
+          filename: `s3x-${lookup.answer.command}-${answerId.slice(0, 8)}.csv`,
+          title: `s3x ${lookup.answer.command} export`,
+          content: csv,
+          initial_comment: `<@${body.user.id}> exported ${rowCount(csv)} rows.`,
+        });
+      } catch (error) {
+        const code = (error as { data?: { error?: string } }).data?.error;
+        logger.warn(`Export CSV failed: ${code ?? (error instanceof Error ? error.message : 'unknown')}`);
+        return refuse(
+          respond,
+          code === 'not_in_channel' || code === 'channel_not_found'
+            ? 'Slack would not let s3x upload here: invite @s3x to this channel to export answers.'
+            : 'The CSV upload to Slack failed. Try again in a minute.',
+        );
+      }
+    }),
+  );
 }
 
 function toCsv(reply: Reply): string | undefined {

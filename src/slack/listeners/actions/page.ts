@@ -1,12 +1,13 @@
-import type { App, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import { ACTIONS } from '../../ids.js';
 import { renderStoredReply } from '../../render.js';
 import { loadAnswerForClick } from '../answer-access.js';
+import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
 /** Previous / Next: the stored answer, another page; the query is not run again. */
 export function registerPageAction(app: App, deps: ActionDeps): void {
-  const onClick: Middleware<SlackActionMiddlewareArgs<ButtonClick>> = async ({ ack, body, action, respond }) => {
+  const showPage = onClick(async ({ ack, body, action, respond }) => {
     await ack();
     const [answerId = '', pageText = ''] = (action.value ?? '').split(':');
     const lookup = await loadAnswerForClick(deps, { userId: body.user.id, channelId: body.channel?.id }, answerId);
@@ -17,7 +18,7 @@ export function registerPageAction(app: App, deps: ActionDeps): void {
       replace_original: true,
       ...renderStoredReply(lookup.answer.reply, answerId, page, false),
     });
-  };
-  app.action<ButtonClick>(ACTIONS.previousPage, onClick);
-  app.action<ButtonClick>(ACTIONS.nextPage, onClick);
+  });
+  app.action<ButtonClick>(ACTIONS.previousPage, showPage);
+  app.action<ButtonClick>(ACTIONS.nextPage, showPage);
 }

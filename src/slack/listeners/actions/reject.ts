@@ -1,19 +1,23 @@
 import type { App } from '@slack/bolt';
 import { checkAccess } from '../../../access/access-policy.js';
 import { ACTIONS } from '../../ids.js';
-import { publishDecision, REMEDIATION_OFF } from '../change-flow.js';
+import { publishOrTell, REMEDIATION_OFF } from '../change-flow.js';
+import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
 /** Reject (an approver) or Discard/withdraw (the requester). */
 export function registerRejectAction(app: App, deps: ActionDeps): void {
-  app.action<ButtonClick>(ACTIONS.reject, async ({ ack, body, action, respond, client }) => {
-    await ack();
-    const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
-    if (!decision.allowed) return refuse(respond, decision.reason);
-    if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
-    const outcome = await deps.approvals.reject(action.value ?? '', body.user.id);
-    if (!outcome.ok) return refuse(respond, outcome.reason);
-    if (outcome.request.messageTs) await publishDecision(client, outcome.request);
-    else await respond({ response_type: 'ephemeral', replace_original: true, text: 'Discarded; nothing changed.' });
-  });
+  app.action<ButtonClick>(
+    ACTIONS.reject,
+    onClick(async ({ ack, body, action, respond, client, logger }) => {
+      await ack();
+      const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
+      if (!decision.allowed) return refuse(respond, decision.reason);
+      if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
+      const outcome = await deps.approvals.reject(action.value ?? '', body.user.id);
+      if (!outcome.ok) return refuse(respond, outcome.reason);
+      if (outcome.request.messageTs) await publishOrTell(client, outcome.request, respond, logger, outcome.message);
+      else await respond({ response_type: 'ephemeral', replace_original: true, text: 'Discarded; nothing changed.' });
+    }),
+  );
 }

@@ -2,21 +2,25 @@ import type { App } from '@slack/bolt';
 import { ACTIONS } from '../../ids.js';
 import { renderStoredReply } from '../../render.js';
 import { loadAnswerForClick } from '../answer-access.js';
+import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
 /** Share in channel: post the first page for everyone (an ephemeral message cannot be made public, so it is a new one). */
 export function registerShareAction(app: App, deps: ActionDeps): void {
-  app.action<ButtonClick>(ACTIONS.share, async ({ ack, body, action, respond }) => {
-    await ack();
-    const answerId = action.value ?? '';
-    const lookup = await loadAnswerForClick(deps, { userId: body.user.id, channelId: body.channel?.id }, answerId);
-    if (!lookup.ok) return refuse(respond, lookup.message);
-    const message = renderStoredReply(lookup.answer.reply, answerId, 0, true);
-    await respond({
-      response_type: 'in_channel',
-      replace_original: false,
-      ...message,
-      text: `<@${body.user.id}> shared: ${message.text}`,
-    });
-  });
+  app.action<ButtonClick>(
+    ACTIONS.share,
+    onClick(async ({ ack, body, action, respond }) => {
+      await ack();
+      const answerId = action.value ?? '';
+      const lookup = await loadAnswerForClick(deps, { userId: body.user.id, channelId: body.channel?.id }, answerId);
+      if (!lookup.ok) return refuse(respond, lookup.message);
+      const message = renderStoredReply(lookup.answer.reply, answerId, 0, true);
+      await respond({
+        response_type: 'in_channel',
+        replace_original: false,
+        ...message,
+        text: `<@${body.user.id}> shared: ${message.text}`,
+      });
+    }),
+  );
 }
