@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { App, type CustomRoute, LogLevel } from '@slack/bolt';
+import { App, type CustomRoute, LogLevel, type webApi } from '@slack/bolt';
 import { CachedGroupMembers } from '../access/access-policy.js';
 import type { ApprovalStore } from '../approvals/approval.js';
 import { type ApprovalPolicy, ApprovalService } from '../approvals/approval-service.js';
@@ -32,7 +32,23 @@ export interface SlackAppOptions {
   botIdentity?: { botId: string; botUserId: string };
   /** More HTTP routes on the same port (the local console). */
   extraRoutes?: CustomRoute[];
+  /** Web API retries (tests make them instant); SLACK_WEB_API_RETRY by default. */
+  retryConfig?: webApi.RetryOptions;
 }
+
+/**
+ * Web API retries on network errors, 5xx and 429. Bolt's default is 10 retries over about 30
+ * minutes, which would hold a click's outcome (and the approval message's update) for half an hour:
+ * here 3 retries over about 7 s, then the listener tells the person. A 429 first waits out
+ * Slack's Retry-After (the client pauses all its calls meanwhile), then counts as one retry.
+ */
+export const SLACK_WEB_API_RETRY: webApi.RetryOptions = {
+  retries: 3,
+  factor: 2,
+  minTimeout: 1000,
+  maxTimeout: 4000,
+  randomize: true,
+};
 
 export interface SlackApp {
   app: App;
@@ -67,7 +83,10 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
     ...(socketMode ? { installerOptions: { port: options.port } } : {}),
     endpoints: EVENTS_PATH,
     logLevel: LOG_LEVELS[options.logLevel],
-    clientOptions: options.apiUrl ? { slackApiUrl: options.apiUrl } : undefined,
+    clientOptions: {
+      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+      retryConfig: options.retryConfig ?? SLACK_WEB_API_RETRY,
+    },
     ...(options.botIdentity ? { ...options.botIdentity, tokenVerificationEnabled: false } : {}),
     customRoutes: [
       {
