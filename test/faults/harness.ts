@@ -215,7 +215,12 @@ export class SlackUser {
 
   /** `/s3x enable-logging <bucket>`: the plan preview's Request approval value (the request id). */
   async planEnableLogging(bucket = UNCOVERED): Promise<string> {
-    const preview = await this.ask(`enable-logging ${bucket}`);
+    return this.plan(`enable-logging ${bucket}`);
+  }
+
+  /** Plan a change (`enable-logging …`, `tighten …`); returns the request id from its Request approval button. */
+  async plan(text: string): Promise<string> {
+    const preview = await this.ask(text);
     const submit = buttonsIn(preview.blocks).find((b) => b.action_id === ACTIONS.submitChange);
     if (!submit) throw new Error(`no Request approval button in ${JSON.stringify(preview)}`);
     return submit.value;

@@ -17,7 +17,7 @@ import type { Clock } from '../retry.js';
 const LOOKUP_EVENTS_RETENTION_DAYS = 90;
 /** The largest page LookupEvents returns. */
 const LOOKUP_EVENTS_PAGE_SIZE = 50;
-/** Attempts per call when CloudTrail throttles, the first included. */
+/** Attempts per call when CloudTrail throttles or fails for a moment, the first included. */
 const LOOKUP_EVENTS_MAX_ATTEMPTS = 5;
 /** Full-jitter backoff: retry n (from 1) waits random() × min(cap, base × 2^(n-1)). */
 const BACKOFF_BASE_MS = 1000;
@@ -132,7 +132,10 @@ export class LookupEventsSource {
     return { items, pages, truncated: nextToken !== undefined };
   }
 
-  /** One LookupEvents call: paced, retried with full-jitter backoff while CloudTrail throttles. */
+  /**
+   * One LookupEvents call: paced, retried with full-jitter backoff while CloudTrail throttles or
+   * fails for a moment (5xx, a dropped connection): the SDK clients make one attempt each.
+   */
   private async send(input: LookupEventsCommandInput): Promise<LookupEventsCommandOutput> {
     for (let attempt = 1; ; attempt += 1) {
       const backoff =
@@ -141,13 +144,20 @@ export class LookupEventsSource {
       try {
         return await this.client.send(new LookupEventsCommand(input));
       } catch (error) {
-        if (!isThrottling(error)) throw toEngineError(error);
+        const throttled = isThrottling(error);
+        if (!throttled && !isTransient(error)) throw toEngineError(error);
         if (attempt >= LOOKUP_EVENTS_MAX_ATTEMPTS) {
-          throw new EngineError(
-            'CloudTrail is throttling event-history lookups (LookupEvents allows 2 requests per second per account and ' +
-              'Region, shared with every other tool). Try again in a minute.',
-            { cause: error, detail: describeError(error) },
-          );
+          const options = { cause: error, detail: describeError(error) };
+          throw throttled
+            ? new EngineError(
+                'CloudTrail is throttling event-history lookups (LookupEvents allows 2 requests per second per account and ' +
+                  'Region, shared with every other tool). Try again in a minute.',
+                options,
+              )
+            : new EngineError(
+                `CloudTrail event history did not answer${safeName(error)} after ${LOOKUP_EVENTS_MAX_ATTEMPTS} tries. Try again in a minute.`,
+                options,
+              );
         }
       }
     }
@@ -257,6 +267,27 @@ function isThrottling(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
   return name === 'ThrottlingException' || name === 'TooManyRequestsException' || status === 429;
 }
+
+/** A failure worth another try: CloudTrail's 5xx, or the connection dropped or timed out on the way. */
+function isTransient(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  if (status !== undefined && status >= 500) return true;
+  const name = errorName(error);
+  if (TRANSIENT_NAMES.has(name)) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TRANSIENT_CODES.has(code);
+}
+
+const TRANSIENT_NAMES = new Set([
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 
 /** For logs only: AWS messages can name accounts and ARNs, so they never reach userMessage. */
 function describeError(error: unknown): string {

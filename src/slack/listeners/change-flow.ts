@@ -58,7 +58,7 @@ export async function publishOrTell(
     await respond({
       response_type: 'ephemeral',
       replace_original: false,
-      text: `${told} (Slack did not update the approval message, so it may still show its buttons; the decision stands.)`,
+      text: `${told} (Slack did not take the update of the approval message or its audit record, so the message may still show its buttons; the decision stands.)`,
     });
   }
 }
