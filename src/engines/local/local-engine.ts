@@ -1,16 +1,18 @@
-import { stat } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { EngineError } from '../../errors.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
-import { type ArchiveLayout, describeFile, detectLayout, type LogFile, listLogFiles } from './log-files.js';
-import { buildFileStatsSql, buildViewSql, LOCAL_TABLE, TRINO_COMPAT_MACROS } from './view.js';
+import { describeFile, detectLayout, type LogFile, listLogFiles } from './log-files.js';
+import { buildFileStatsSql, buildViewSql, columnsUsedBy, LOCAL_TABLE, TRINO_COMPAT_MACROS } from './view.js';
 
-interface FileStats {
+/** What is known about one file, kept per (path, size, mtime): CloudTrail never rewrites a delivered file. */
+interface KnownFile {
   file: LogFile;
-  records: number;
-  newest: string | null;
+  /** Newest eventTime in the file, once computed (null: it has no events). */
+  newest?: string | null;
   unreadable?: string;
 }
 
@@ -20,15 +22,23 @@ export interface LocalEngineOptions {
   clock?: () => number;
 }
 
+/** Files stat'ed and sniffed at once: thousands at a time would exhaust memory and file handles. */
+const OPEN_FILES = 32;
+
+/** "Logs complete up to" is read from this many of the newest delivery files. */
+const FRESHNESS_FILES = 16;
+
 /**
  * DuckDB over CloudTrail files on disk. A view named like the Athena table exposes the same
- * columns, so question SQL runs unchanged; only the delivery-day folders a question asks for are read.
+ * columns, so question SQL runs unchanged; only the delivery-day folders a question asks for are
+ * read, and of each record only the columns the question names. One pass over the files per
+ * question: the number of records read comes from DuckDB's own profile of that pass.
  */
 export class LocalEngine implements Engine {
   readonly table: TableLayout = { name: LOCAL_TABLE, partitionedByDay: true };
   readonly reportsFreshness = true;
-  private readonly fileStats = new Map<string, FileStats>();
-  private layout?: ArchiveLayout;
+  private readonly known = new Map<string, KnownFile>();
+  private readonly profileDir = path.join(tmpdir(), 's3x-duckdb');
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -36,8 +46,11 @@ export class LocalEngine implements Engine {
   ) {}
 
   static async open(options: LocalEngineOptions): Promise<LocalEngine> {
+    const temp = path.join(tmpdir(), 's3x-duckdb');
+    await mkdir(temp, { recursive: true });
     // Spill to the system temp dir, not the working directory (which may be read-only in a container).
-    const instance = await DuckDBInstance.create(':memory:', { temp_directory: path.join(tmpdir(), 's3x-duckdb') });
+    // Results are ordered by the questions themselves, so DuckDB need not keep file order (less memory).
+    const instance = await DuckDBInstance.create(':memory:', { temp_directory: temp, preserve_insertion_order: 'false' });
     const engine = new LocalEngine(instance, options);
     const connection = await instance.connect();
     try {
@@ -52,120 +65,207 @@ export class LocalEngine implements Engine {
     const clock = this.options.clock ?? Date.now;
     const started = clock();
     // Re-detected each time so a trail folder that appears after start is picked up.
-    this.layout = await detectLayout(this.options.logsDir);
-    const paths = await listLogFiles(this.layout, query.days);
-    const stats = await this.statsFor(paths);
-    const readable = stats.filter((s) => !s.unreadable);
-    const unreadableFiles: UnreadableFile[] = stats
-      .filter((s) => s.unreadable)
-      .map((s) => ({ path: s.file.path, reason: s.unreadable as string }));
+    const layout = await detectLayout(this.options.logsDir);
+    const known = await mapWithLimit(await listLogFiles(layout, query.days), OPEN_FILES, (p) => this.describeCached(p));
+    let readable = known.filter((k) => !k.unreadable).map((k) => k.file);
+    const unreadableFiles: UnreadableFile[] = known
+      .filter((k) => k.unreadable)
+      .map((k) => ({ path: k.file.path, reason: k.unreadable as string }));
+    const regionAndDay = layout.kind === 'trail' ? 'path' : 'record';
 
-    const connection = await this.instance.connect();
+    let answer: { rows: Row[]; recordsRead?: number };
     try {
-      await connection.run(
-        buildViewSql(
-          readable.map((s) => s.file),
-          this.layout.kind === 'trail' ? 'path' : 'record',
-        ),
-      );
-      const reader = await connection.runAndReadAll(query.sql.text, [...query.sql.params]);
-      const rows = reader.getRowObjectsJS().map(toTextRow);
-      const newest = readable.reduce<string | null>((max, s) => (s.newest && (!max || s.newest > max) ? s.newest : max), null);
-      return {
-        rows,
-        stats: {
-          engine: 'local',
-          filesScanned: readable.length,
-          unreadableFiles,
-          eventsScanned: readable.reduce((sum, s) => sum + s.records, 0),
-          bytesScanned: readable.reduce((sum, s) => sum + s.file.size, 0),
-          newestEventTime: newest ?? undefined,
-          elapsedMs: clock() - started,
-          warnings: [],
-        },
-      };
-    } catch (error) {
-      throw new EngineError('The local engine could not run this question over the log files.', {
-        cause: error,
-        detail: error instanceof Error ? error.message : String(error),
+      answer = await this.ask(query, readable, regionAndDay);
+    } catch (firstError) {
+      // One file DuckDB cannot read fails the whole pass: find such files, then ask again without them.
+      const broken = await this.findUnreadable(readable);
+      if (broken.length === 0) throw engineError(firstError);
+      const brokenPaths = new Set(broken.map((b) => b.path));
+      readable = readable.filter((f) => !brokenPaths.has(f.path));
+      unreadableFiles.push(...broken);
+      answer = await this.ask(query, readable, regionAndDay).catch((error: unknown) => {
+        throw engineError(error);
       });
+    }
+    const newest = await this.newestEvent(readable, layout.kind === 'trail');
+    return {
+      rows: answer.rows,
+      stats: {
+        engine: 'local',
+        filesScanned: readable.length,
+        unreadableFiles,
+        ...(answer.recordsRead === undefined ? {} : { eventsScanned: answer.recordsRead }),
+        bytesScanned: readable.reduce((sum, f) => sum + f.size, 0),
+        newestEventTime: newest ?? undefined,
+        elapsedMs: clock() - started,
+        warnings: [],
+      },
+    };
+  }
+
+  /** The question over a view of just these files and just the columns it names, profiled for the record count. */
+  private async ask(query: EngineQuery, files: LogFile[], regionAndDay: 'path' | 'record') {
+    const connection = await this.instance.connect();
+    const profile = path.join(this.profileDir, `profile-${randomUUID()}.json`);
+    try {
+      await connection.run(buildViewSql(files, regionAndDay, columnsUsedBy(query.sql.text)));
+      await connection.run(`PRAGMA enable_profiling = 'json'`);
+      await connection.run(`PRAGMA profiling_output = '${profile.replaceAll("'", "''")}'`);
+      const reader = await connection.runAndReadAll(query.sql.text, [...query.sql.params]);
+      await connection.run('PRAGMA disable_profiling');
+      const rows = reader.getRowObjectsJS().map(toTextRow);
+      return { rows, recordsRead: await recordsReadIn(profile) };
     } finally {
       connection.closeSync();
+      await rm(profile, { force: true });
     }
   }
 
-  /** Stats for each file, computed once per (path, size, mtime): CloudTrail never rewrites a delivered file. */
-  private async statsFor(paths: readonly string[]): Promise<FileStats[]> {
-    const described = await Promise.all(paths.map((p) => this.describeCached(p)));
-    const fresh: LogFile[] = [];
-    for (const item of described) {
-      if ('error' in item) {
-        this.fileStats.set(item.path, {
-          file: { path: item.path, size: 0, mtimeMs: 0, format: 'lines' },
-          records: 0,
-          newest: null,
-          unreadable: item.error,
-        });
-        continue;
+  /** Files that fail a full read of every column, found by halving batches (one bad file fails its batch). */
+  private async findUnreadable(files: LogFile[]): Promise<UnreadableFile[]> {
+    const broken: UnreadableFile[] = [];
+    const connection = await this.instance.connect();
+    const check = async (batch: LogFile[], format: LogFile['format']): Promise<void> => {
+      if (batch.length === 0) return;
+      try {
+        await connection.run(buildFileStatsSql(batch, format));
+      } catch (error) {
+        if (batch.length === 1) {
+          const file = batch[0] as LogFile;
+          const reason = shortReason(error);
+          this.known.set(file.path, { file, unreadable: reason });
+          broken.push({ path: file.path, reason });
+          return;
+        }
+        const middle = Math.ceil(batch.length / 2);
+        await check(batch.slice(0, middle), format);
+        await check(batch.slice(middle), format);
       }
-      const cached = this.fileStats.get(item.path);
-      if (!cached || cached.file.size !== item.size || cached.file.mtimeMs !== item.mtimeMs) fresh.push(item);
+    };
+    try {
+      for (const format of ['wrapped', 'array', 'lines'] as const) {
+        await check(
+          files.filter((f) => f.format === format),
+          format,
+        );
+      }
+    } finally {
+      connection.closeSync();
     }
-    if (fresh.length > 0) {
+    return broken;
+  }
+
+  /**
+   * The newest event in the newest delivery files: logs are complete up to about there. In a trail
+   * layout these are the last files (by name, which starts with the delivery time) of the newest
+   * day folder read; a plain folder is read whole. Computed once per file.
+   */
+  private async newestEvent(files: LogFile[], trailLayout: boolean): Promise<string | null> {
+    if (files.length === 0) return null;
+    let newestFiles = files;
+    if (trailLayout) {
+      const lastFolder = files.reduce((max, f) => (path.dirname(f.path) > max ? path.dirname(f.path) : max), '');
+      newestFiles = files
+        .filter((f) => path.dirname(f.path) === lastFolder)
+        .sort((a, b) => a.path.localeCompare(b.path))
+        .slice(-FRESHNESS_FILES);
+    }
+    const missing = newestFiles.filter((f) => this.known.get(f.path)?.newest === undefined);
+    if (missing.length > 0) {
       const connection = await this.instance.connect();
       try {
         for (const format of ['wrapped', 'array', 'lines'] as const) {
-          await this.computeStats(
-            connection,
-            fresh.filter((f) => f.format === format),
-            format,
-          );
+          const batch = missing.filter((f) => f.format === format);
+          if (batch.length === 0) continue;
+          const rows = await connection
+            .runAndReadAll(buildFileStatsSql(batch, format, columnsUsedBy('')))
+            .then((reader) => reader.getRowObjectsJS())
+            // Freshness is a footnote: a file that cannot be read here leaves it unknown, never fails the answer.
+            .catch(() => []);
+          const newestByFile = new Map(rows.map((r) => [String(r.filename), r.newest ? String(r.newest) : null]));
+          for (const file of batch) {
+            if (newestByFile.has(file.path)) this.known.set(file.path, { file, newest: newestByFile.get(file.path) ?? null });
+          }
         }
       } finally {
         connection.closeSync();
       }
     }
-    return paths.map((p) => this.fileStats.get(p)).filter((s): s is FileStats => s !== undefined);
+    return newestFiles.reduce<string | null>((max, f) => {
+      const newest = this.known.get(f.path)?.newest;
+      return newest && (!max || newest > max) ? newest : max;
+    }, null);
   }
 
   /** A stat() per file per question; the sniffing read only for files not seen before (or changed). */
-  private async describeCached(filePath: string): Promise<LogFile | { path: string; error: string }> {
-    const cached = this.fileStats.get(filePath);
+  private async describeCached(filePath: string): Promise<KnownFile> {
+    const cached = this.known.get(filePath);
     if (cached && !cached.unreadable) {
       const info = await stat(filePath).catch(() => undefined);
-      if (info && info.size === cached.file.size && info.mtimeMs === cached.file.mtimeMs) return cached.file;
+      if (info && info.size === cached.file.size && info.mtimeMs === cached.file.mtimeMs) return cached;
     }
-    return describeFileSafely(filePath);
-  }
-
-  private async computeStats(connection: DuckDBConnection, files: LogFile[], format: LogFile['format']): Promise<void> {
-    if (files.length === 0) return;
-    try {
-      const rows = (await connection.runAndReadAll(buildFileStatsSql(files, format))).getRowObjectsJS();
-      const byName = new Map(rows.map((r) => [String(r.filename), r]));
-      for (const file of files) {
-        const row = byName.get(file.path);
-        this.fileStats.set(file.path, {
-          file,
-          records: row ? Number(row.records) : 0,
-          newest: row?.newest ? String(row.newest) : null,
-        });
-      }
-    } catch (error) {
-      if (files.length === 1) {
-        this.fileStats.set(files[0]!.path, { file: files[0]!, records: 0, newest: null, unreadable: shortReason(error) });
-        return;
-      }
-      // One bad file fails the batch: split to find it, keep the rest.
-      const middle = Math.ceil(files.length / 2);
-      await this.computeStats(connection, files.slice(0, middle), format);
-      await this.computeStats(connection, files.slice(middle), format);
-    }
+    const described = await describeFileSafely(filePath);
+    const known: KnownFile =
+      'error' in described
+        ? { file: { path: filePath, size: 0, mtimeMs: 0, format: 'lines' }, unreadable: described.error }
+        : { file: described };
+    this.known.set(filePath, known);
+    return known;
   }
 
   async close(): Promise<void> {
     this.instance.closeSync();
   }
+}
+
+async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function engineError(error: unknown): EngineError {
+  return new EngineError('The local engine could not run this question over the log files.', {
+    cause: error,
+    detail: error instanceof Error ? error.message : String(error),
+  });
+}
+
+interface ProfileNode {
+  operator_type?: string;
+  operator_name?: string;
+  operator_cardinality?: number;
+  children?: ProfileNode[];
+}
+
+/**
+ * Records the pass read, from DuckDB's JSON profile: what the JSON readers produced (after UNNEST
+ * for delivery files, which hold one `Records` array each). Undefined when the profile is missing.
+ */
+async function recordsReadIn(profilePath: string): Promise<number | undefined> {
+  const text = await readFile(profilePath, 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  let total = 0;
+  const name = (node: ProfileNode) => (node.operator_name ?? node.operator_type ?? '').trim();
+  const walk = (node: ProfileNode, parent?: ProfileNode) => {
+    const children = node.children ?? [];
+    if (name(node) === 'UNNEST' && children.some((c) => name(c) === 'READ_JSON')) total += node.operator_cardinality ?? 0;
+    else if (name(node) === 'READ_JSON' && (!parent || name(parent) !== 'UNNEST')) total += node.operator_cardinality ?? 0;
+    for (const child of children) walk(child, node);
+  };
+  try {
+    walk(JSON.parse(text) as ProfileNode);
+  } catch {
+    return undefined;
+  }
+  return total;
 }
 
 async function describeFileSafely(filePath: string): Promise<LogFile | { path: string; error: string }> {

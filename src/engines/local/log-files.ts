@@ -1,6 +1,6 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { createGunzip } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { daysBetween } from '../../time/window.js';
 
 /**
@@ -68,17 +68,39 @@ async function subdirectories(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
 }
 
-const HEAD_BYTES = 64 * 1024;
+/** `<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz`, as CloudTrail names what it delivers. */
+const CLOUDTRAIL_FILE_NAME = /^\d{12}_CloudTrail_[a-z0-9-]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json\.gz$/;
+
+/** A whole file up to this size is checked (a cut-off gzip this small is reported); larger ones are sniffed. */
+const WHOLE_FILE_BYTES = 64 * 1024;
+/** Enough of a large file to tell its shape. */
+const HEAD_BYTES = 4 * 1024;
 
 /**
- * Size, mtime and format of a file; format is sniffed from its first bytes (decompressed).
- * Throws for a gzip file that ends early: DuckDB reads a cut-off stream as empty, not as an error.
+ * Size, mtime and format of a file; format is sniffed from its first bytes (decompressed) unless
+ * the name is CloudTrail's. Throws for a small gzip file that ends early (DuckDB reads a cut-off
+ * stream as empty, not as an error); S3 objects arrive whole, so this matters for copied archives.
  */
 export async function describeFile(filePath: string): Promise<LogFile> {
   const info = await stat(filePath);
-  const head = await readHead(filePath, HEAD_BYTES);
-  if (head.gzipError && info.size <= HEAD_BYTES) throw new Error(`truncated or corrupt gzip (${head.gzipError})`);
-  return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: sniffFormat(head.text) };
+  // CloudTrail's own delivery files always hold `{"Records":[...]}`: no need to open thousands of them to know.
+  if (CLOUDTRAIL_FILE_NAME.test(path.basename(filePath))) {
+    return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: 'wrapped' };
+  }
+  const whole = info.size <= WHOLE_FILE_BYTES;
+  const raw = await readPrefix(filePath, whole ? info.size : HEAD_BYTES);
+  let text: string;
+  if (raw[0] === 0x1f && raw[1] === 0x8b) {
+    try {
+      // A prefix decompresses as far as it goes (sync flush); a whole file must end properly.
+      text = gunzipSync(raw, whole ? {} : { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
+    } catch (error) {
+      throw new Error(`truncated or corrupt gzip (${error instanceof Error ? error.message : String(error)})`);
+    }
+  } else {
+    text = raw.toString('utf8');
+  }
+  return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: sniffFormat(text) };
 }
 
 export function sniffFormat(head: string): FileFormat {
@@ -87,28 +109,13 @@ export function sniffFormat(head: string): FileFormat {
   return 'lines';
 }
 
-async function readHead(filePath: string, bytes: number): Promise<{ text: string; gzipError?: string }> {
+async function readPrefix(filePath: string, bytes: number): Promise<Buffer> {
   const handle = await open(filePath, 'r');
   try {
     const buffer = Buffer.alloc(bytes);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const raw = buffer.subarray(0, bytesRead);
-    if (raw[0] !== 0x1f || raw[1] !== 0x8b) return { text: raw.toString('utf8') };
-    return await gunzipPrefix(raw);
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
-}
-
-/** Decompress as much of a gzip prefix as possible; a cut prefix ends in an error, which is reported. */
-function gunzipPrefix(raw: Buffer): Promise<{ text: string; gzipError?: string }> {
-  return new Promise((resolve) => {
-    const gunzip = createGunzip();
-    const chunks: Buffer[] = [];
-    const text = () => Buffer.concat(chunks).toString('utf8');
-    gunzip.on('data', (chunk: Buffer) => chunks.push(chunk));
-    gunzip.on('end', () => resolve({ text: text() }));
-    gunzip.on('error', (error) => resolve({ text: text(), gzipError: error.message }));
-    gunzip.end(raw);
-  });
 }

@@ -1,0 +1,56 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { describeFile } from '../../src/engines/local/log-files.js';
+import { buildViewSql, columnsUsedBy } from '../../src/engines/local/view.js';
+
+describe('columnsUsedBy', () => {
+  it('keeps the columns a query names, plus the two region and day derive from', () => {
+    const names = columnsUsedBy(`SELECT useridentity.arn FROM t WHERE json_extract_scalar(requestparameters, '$.key') = ?`).map(
+      ([, , athena]) => athena,
+    );
+    expect(names.sort()).toEqual(['awsregion', 'eventtime', 'requestparameters', 'useridentity']);
+  });
+
+  it('matches whole words only: a longer name does not pull in a shorter one', () => {
+    const names = columnsUsedBy('SELECT vpcendpointaccountid FROM t').map(([, , athena]) => athena);
+    expect(names).toContain('vpcendpointaccountid');
+    expect(names).not.toContain('vpcendpointid');
+  });
+
+  it('the view converts only those columns', () => {
+    const view = buildViewSql(
+      [{ path: '/l/AWSLogs/1/CloudTrail/us-east-1/2026/11/01/f.json.gz', size: 1, mtimeMs: 1, format: 'wrapped' }],
+      'path',
+      columnsUsedBy('SELECT eventname FROM t'),
+    );
+    expect(view).toContain('"eventName" VARCHAR');
+    expect(view).not.toContain('"userAgent"');
+    expect(view).not.toContain('requestParameters');
+  });
+});
+
+describe('describeFile', () => {
+  it('takes a CloudTrail-named file as a delivery file without opening it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
+    const file = path.join(dir, '111122223333_CloudTrail_us-east-1_20261101T0005Z_abcDEF123.json.gz');
+    // Not even gzip: proof the name alone decided (DuckDB reports such a file when it reads it).
+    await writeFile(file, 'not gzip');
+    expect((await describeFile(file)).format).toBe('wrapped');
+  });
+
+  it('sniffs a large gzip file from a prefix and rejects a small cut-off one', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
+    const lines = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ eventID: `e-${i}`, pad: `${i}`.repeat(30) })).join(
+      '\n',
+    );
+    const big = path.join(dir, 'big.jsonl.gz');
+    await writeFile(big, gzipSync(lines, { level: 0 }));
+    expect((await describeFile(big)).format).toBe('lines');
+    const cut = path.join(dir, 'cut.json.gz');
+    await writeFile(cut, gzipSync('{"Records":[{"eventID":"x"}]}').subarray(0, 20));
+    await expect(describeFile(cut)).rejects.toThrow(/truncated or corrupt gzip/);
+  });
+});
