@@ -121,6 +121,14 @@ export function asSlackSends(typed: string): string {
   return typed.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
+/**
+ * @duckdb/node-api decodes VARCHAR results with a default TextDecoder, which drops a leading U+FEFF
+ * (byte order mark): binding and comparing keep it, only values read back from DuckDB lose it.
+ */
+export function withoutLeadingBom(value: string): string {
+  return value.replace(/^\ufeff/, '');
+}
+
 /** Independent decoder of one SQL string literal (`'…'`, inner `'` doubled); throws unless the whole text is exactly one literal. */
 export function decodeSqlLiteral(text: string): string {
   const match = /^'((?:[^']|'')*)'$/su.exec(text);
