@@ -159,6 +159,7 @@ export const configSchema = z
     S3X_MAX_SCAN_BYTES: optionalString.pipe(
       z.string().regex(/^\d+$/, 'must be a whole number of bytes').transform(Number).optional(),
     ),
+    S3X_DRAIN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(600).default(25),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -188,6 +189,25 @@ export const configSchema = z
   });
 
 export type RawConfig = z.infer<typeof configSchema>;
+
+/**
+ * Test-only settings, kept out of `configSchema` (and so out of `.env.example`): never set them in
+ * a deployment. `S3X_TEST_PAUSE_APPLY=before:<ms>|after:<ms>` holds every approved change that
+ * long just before (or just after) it reaches the account, so the crash tests in
+ * `test/process/` can kill the process at that exact point.
+ */
+const testHookSchema = z.object({
+  S3X_TEST_PAUSE_APPLY: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(before|after):\d{1,6}$/, 'must be before:<ms> or after:<ms> (test-only)')
+      .transform((text) => {
+        const [when, ms] = text.split(':') as ['before' | 'after', string];
+        return { when, ms: Number(ms) };
+      })
+      .optional(),
+  ),
+});
 
 export interface AthenaConfig {
   region?: string;
@@ -237,13 +257,19 @@ export interface Config {
   logsDir?: string;
   dataDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** On SIGTERM/SIGINT: how long in-flight answers, clicks and digest runs may take to finish. */
+  drainTimeoutMs: number;
+  /** Test-only hooks (see testHookSchema); absent in any real deployment. */
+  testHooks: { pauseApply?: { when: 'before' | 'after'; ms: number } };
 }
 
 /** Parse the environment once. Throws ConfigError listing every bad setting. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = configSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  const hooks = testHookSchema.safeParse(env);
+  const issues = [...(parsed.success ? [] : parsed.error.issues), ...(hooks.success ? [] : hooks.error.issues)];
+  if (!parsed.success || !hooks.success) {
+    const lines = issues.map((issue) => `  ${issue.path.join('.') || '(env)'}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const raw = parsed.data;
@@ -288,6 +314,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logsDir: raw.S3X_LOGS_DIR,
     dataDir: raw.S3X_DATA_DIR,
     logLevel: raw.S3X_LOG_LEVEL,
+    drainTimeoutMs: raw.S3X_DRAIN_TIMEOUT_SECONDS * 1000,
+    testHooks: hooks.data.S3X_TEST_PAUSE_APPLY ? { pauseApply: hooks.data.S3X_TEST_PAUSE_APPLY } : {},
   };
 }
 

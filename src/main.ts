@@ -23,7 +23,8 @@ import { SandboxAccount } from './remediation/sandbox-account.js';
 import { inventoryOf } from './remediation/sandbox-inventory.js';
 import type { AccountPort } from './remediation/types.js';
 import { ensureSampleLogs, sampleLogsDir } from './sample/sample-archive.js';
-import { createSlackApp, type RemediationDeps, type SlackAppOptions } from './slack/app.js';
+import { createSlackApp, type RemediationDeps, type SlackApp, type SlackAppOptions } from './slack/app.js';
+import { publishDecision } from './slack/listeners/change-flow.js';
 import { postDigest } from './slack/post-digest.js';
 import { AnswerStore } from './store/answer-store.js';
 import type { SqliteDatabase } from './store/database.js';
@@ -82,8 +83,12 @@ async function main(): Promise<void> {
           ),
         now: () => new Date(),
         log,
+        // A shutdown waits for a digest run in progress, up to its post being marked done.
+        track: (run) => slack.track(run),
       })
     : undefined;
+  // A change left `applying` by a crash is marked failed (never retried); its message is updated once started.
+  const applying = slack.approvals ? (await approvalStore.listByState('applying', 100)).map((request) => request.id) : [];
   const interrupted = (await slack.approvals?.recoverInterrupted()) ?? 0;
   if (interrupted > 0)
     log(`${interrupted} change(s) were interrupted by a restart while applying; marked failed for a person to check`);
@@ -92,13 +97,46 @@ async function main(): Promise<void> {
       ? `remediation on (${remediation.account instanceof SandboxAccount ? 'sandbox account' : 'AWS'})`
       : 'remediation off: set S3X_APPROVERS or S3X_APPROVER_GROUP',
   );
+  let stopping = false;
+  /**
+   * Graceful stop: refuse new requests, let accepted work (answers still being computed, clicks,
+   * a digest being posted) finish within S3X_DRAIN_TIMEOUT_SECONDS, then close the engine and the
+   * state file. Exit 0 when everything finished, 1 when the timeout cut work off. A second signal
+   * stops at once.
+   */
+  const stop = async (signal: string) => {
+    if (stopping) {
+      log(`${signal} again: stopping now`);
+      process.exit(1);
+    }
+    stopping = true;
+    log(`${signal}: no new requests; waiting up to ${config.drainTimeoutMs / 1000} s for work in progress`);
+    // Open console streams would keep the HTTP server from closing.
+    localConsole?.close();
+    digestSchedule?.stop();
+    await slack.stop({ drainTimeoutMs: config.drainTimeoutMs }).catch((error: unknown) => {
+      log(`stopping the Slack app failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    const abandoned = slack.inFlight;
+    if (abandoned > 0) log(`drain timeout: ${abandoned} request(s) still running were cut off`);
+    await engine.close().catch(() => undefined);
+    database.close();
+    log(abandoned > 0 ? 'stopped' : 'stopped cleanly');
+    process.exit(abandoned > 0 ? 1 : 0);
+  };
+  // Before the server listens: a signal from then on drains what was accepted.
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   const { port } = await slack.start();
+  if (stopping) return;
 
   const source = logsDir
     ? `logs ${logsDir}`
     : `table ${config.athena.database}.${config.athena.table} in ${config.athena.region}`;
-  log(`s3x started (${config.mode} mode, engine ${config.engine}, ${source})`);
+  log(`s3x started on port ${port} (${config.mode} mode, engine ${config.engine}, ${source})`);
   log(`config ${JSON.stringify(describeConfig(config))}`);
+  // After start: locally, the console that plays Slack's Web API listens on this port.
+  if (applying.length > 0) void slack.track(() => announceInterrupted(slack, approvalStore, applying));
   // A digest missed while the app was down is posted now, once across replicas; errors are logged, never fatal.
   if (digestSchedule) void digestSchedule.runMissed();
   if (config.mode === 'local') {
@@ -106,21 +144,24 @@ async function main(): Promise<void> {
     log(`Bolt is listening on http://localhost:${port}/slack/events (signed requests only; health at /healthz).`);
     log('Try the same questions from a terminal: npx s3x who-deleted <key> --format text');
   }
+}
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping`);
-    // Open console streams would keep the HTTP server from closing.
-    localConsole?.close();
-    digestSchedule?.stop();
-    await slack.stop().catch(() => undefined);
-    await engine.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+/**
+ * The approval messages of changes a crash interrupted still offer Approve: replace their buttons
+ * with the outcome (failed, interrupted) and post the audit record in the thread, as a decision would.
+ */
+async function announceInterrupted(slack: SlackApp, store: ApprovalStore, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    const request = await store.get(id);
+    if (request?.state !== 'failed') continue;
+    try {
+      await publishDecision(slack.app.client, request);
+    } catch (error) {
+      log(
+        `could not update the approval message of interrupted request ${id}: ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
+    }
+  }
 }
 
 /** Local people in the console: the approver the sandbox demo uses when no approvers are configured. */
@@ -165,6 +206,11 @@ async function remediationDeps(
     sandbox.seedDefaults();
     account = sandbox;
   }
+  const pause = config.testHooks.pauseApply;
+  if (pause) {
+    log(`TEST HOOK S3X_TEST_PAUSE_APPLY: every change waits ${pause.ms} ms ${pause.when} it is applied (never in production)`);
+    account = pausingApply(account, pause);
+  }
   const policy = {
     approvers,
     approverGroup: remediation.approverGroup,
@@ -176,6 +222,24 @@ async function remediationDeps(
     store: approvalStore,
     policy,
     plan: createPlanner(account, { protectedPrincipals: remediation.protectedPrincipals }),
+  };
+}
+
+/** Test-only (S3X_TEST_PAUSE_APPLY): the account, with a logged pause before or after each apply. */
+function pausingApply(account: AccountPort, pause: { when: 'before' | 'after'; ms: number }): AccountPort {
+  const wait = (requestId: string) => {
+    log(`test hook: request ${requestId} paused ${pause.when} apply`);
+    return new Promise((resolve) => setTimeout(resolve, pause.ms));
+  };
+  return {
+    readState: () => account.readState(),
+    getBucketPolicy: (bucket, region) => account.getBucketPolicy(bucket, region),
+    async apply(calls, actor) {
+      if (pause.when === 'before') await wait(actor.requestId);
+      const result = await account.apply(calls, actor);
+      if (pause.when === 'after') await wait(actor.requestId);
+      return result;
+    },
   };
 }
 

@@ -10,6 +10,8 @@ export interface DigestScheduleOptions {
   post: (day: string) => Promise<void>;
   now: () => Date;
   log: (message: string) => void;
+  /** Runs each digest run (claim, post, mark posted), so a graceful shutdown can wait for it. */
+  track?: (run: () => Promise<void>) => Promise<void>;
 }
 
 /** The calendar day (YYYY-MM-DD) of an instant in a time zone. */
@@ -32,7 +34,7 @@ export function digestDayFor(runAt: Date, timeZone: string): string {
  */
 export function startDigestSchedule(options: DigestScheduleOptions): { stop(): void; runMissed(): Promise<void> } {
   const owner = randomBytes(6).toString('hex');
-  const runFor = async (day: string) => {
+  const claimAndPost = async (day: string) => {
     if (!(await options.lease.claim(day, owner))) return;
     try {
       await options.post(day);
@@ -43,6 +45,8 @@ export function startDigestSchedule(options: DigestScheduleOptions): { stop(): v
       options.log(`digest for ${day} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
+  const track = options.track ?? ((run: () => Promise<void>) => run());
+  const runFor = (day: string) => track(() => claimAndPost(day));
   const job = new Cron(
     options.cron,
     { timezone: options.timeZone, protect: true, catch: (error) => options.log(`digest schedule error: ${String(error)}`) },

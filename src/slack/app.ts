@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { App, type CustomRoute, LogLevel, type webApi } from '@slack/bolt';
 import { CachedGroupMembers } from '../access/access-policy.js';
 import type { ApprovalStore } from '../approvals/approval.js';
@@ -54,7 +54,42 @@ export interface SlackApp {
   app: App;
   approvals?: ApprovalService;
   start(): Promise<{ port: number }>;
-  stop(): Promise<void>;
+  /** Run work outside a listener (a digest run) so that `stop` waits for it too. */
+  track<T>(work: () => Promise<T>): Promise<T>;
+  /** Accepted work not finished yet: listeners (also after their ack) and tracked work. */
+  readonly inFlight: number;
+  /**
+   * Stop taking requests (new connections refused, requests on open ones answered 503), then wait
+   * up to `drainTimeoutMs` for accepted work to finish; what is still running then is `inFlight`.
+   */
+  stop(options?: { drainTimeoutMs?: number }): Promise<void>;
+}
+
+const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
+
+/** Work accepted and not finished yet. */
+class InFlight {
+  private readonly running = new Set<Promise<unknown>>();
+  private waiters: Array<() => void> = [];
+
+  get count(): number {
+    return this.running.size;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const promise = work();
+    this.running.add(promise);
+    try {
+      return await promise;
+    } finally {
+      this.running.delete(promise);
+      if (this.running.size === 0) for (const wake of this.waiters.splice(0)) wake();
+    }
+  }
+
+  idle(): Promise<void> {
+    return this.running.size === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
 }
 
 const LOG_LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
@@ -100,6 +135,9 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
       ...(options.extraRoutes ?? []),
     ],
   });
+  const inFlight = new InFlight();
+  // Global middleware: `next()` resolves when the listeners are done, after their ack too.
+  app.use(async ({ next }) => inFlight.run(next));
   app.error(async (error) => {
     // Last resort: listeners answer their own errors; this only records what escaped them.
     app.logger.error(`unhandled listener error: ${error.message}`);
@@ -124,16 +162,59 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   registerDenyPrincipalAction(app, deps);
   registerDigestDrillAction(app, deps);
 
+  let server: Server | undefined;
+  let draining = false;
   return {
     app,
     approvals,
     async start() {
       const started = (await app.start(options.port)) as unknown;
-      const address = started && typeof (started as Server).address === 'function' ? (started as Server).address() : null;
+      server = started && typeof (started as Server).address === 'function' ? (started as Server) : undefined;
+      if (server) refuseWhileDraining(server, () => draining);
+      const address = server?.address();
       return { port: address && typeof address === 'object' ? address.port : options.port };
     },
-    async stop() {
-      await app.stop();
+    track: (work) => inFlight.run(work),
+    get inFlight() {
+      return inFlight.count;
+    },
+    async stop({ drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS } = {}) {
+      draining = true;
+      // Stops listening at once; resolves when the connections still open have ended.
+      const closed = app.stop().catch(() => undefined);
+      server?.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), drainTimeoutMs);
+      });
+      await Promise.race([inFlight.idle(), timedOut]);
+      server?.closeIdleConnections();
+      await Promise.race([closed, timedOut]);
+      // Work accepted on a connection that was already open when the drain began.
+      await Promise.race([inFlight.idle(), timedOut]);
+      clearTimeout(timer);
+      server?.closeAllConnections();
     },
   };
+}
+
+/**
+ * While draining, a request on a connection that was already open gets 503 (Slack shows the user
+ * an error rather than a silent drop) and the connection is closed; requests accepted before keep
+ * running. Responses finished during the drain close their connection, so the server can close.
+ */
+function refuseWhileDraining(server: Server, draining: () => boolean): void {
+  const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (draining()) {
+      res.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '10' });
+      res.end('{"ok":false,"error":"s3x is shutting down"}');
+      return;
+    }
+    res.on('finish', () => {
+      if (draining()) setImmediate(() => server.closeIdleConnections());
+    });
+    for (const handler of handlers) handler.call(server, req, res);
+  });
 }
