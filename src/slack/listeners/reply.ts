@@ -100,7 +100,7 @@ export function slackErrorCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-type ListenerArgs = AllMiddlewareArgs & { respond: RespondFn };
+type ListenerArgs = AllMiddlewareArgs & { respond: RespondFn; ack: (...args: never[]) => Promise<void> };
 export type Guarded<A extends ListenerArgs> = Omit<A, 'respond'> & { respond: ReplyFn };
 
 /**
@@ -114,17 +114,25 @@ export function guarded<A extends ListenerArgs>(
   return async (args) => {
     const target = who(args);
     const respond = replyTo({ ...target, respond: args.respond, client: args.client, logger: args.logger });
+    let acked = false;
+    const ack = async (...ackArgs: unknown[]) => {
+      acked = true;
+      await (args.ack as (...a: unknown[]) => Promise<void>)(...ackArgs);
+    };
     try {
-      await handler({ ...args, respond });
+      await handler({ ...args, ack, respond } as Guarded<A>);
     } catch (error) {
       const reference = randomUUID().slice(0, 8);
       if (error instanceof S3xError) args.logger.warn(`${target.what} failed (${error.code}): ${error.message}`);
       else args.logger.error(`${target.what} failed (ref ${reference})`, error);
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        ...buildErrorMessage(userMessageOf(error, reference)),
-      });
+      const message = buildErrorMessage(userMessageOf(error, reference));
+      // Not acknowledged yet: acknowledge now, or Slack shows the person a timeout. A command's ack carries the message.
+      if (!acked && 'command' in args) {
+        await ack({ response_type: 'ephemeral', ...message }).catch(() => undefined);
+        return;
+      }
+      if (!acked) await ack().catch(() => undefined);
+      await respond({ response_type: 'ephemeral', replace_original: false, ...message });
     }
   };
 }
