@@ -186,6 +186,32 @@ describe('store locked (SQLITE_BUSY: another connection holds the write lock)', 
     expect((await app.approvalStore.get(id))?.state).toBe('pending');
   });
 
+  it('an approval message posted while the store is locked still works: approving applies it and tells the approver', async () => {
+    const id = await user.planEnableLogging();
+    let release: (() => void) | undefined;
+    // The lock arrives while Slack posts the approval message, so its ts cannot be recorded.
+    api.onNext('chat.postMessage', () => {
+      release = lockDatabase(app.dbFile);
+    });
+    const posted = await user.clickReply(REQUESTER, ACTIONS.submitChange, id);
+    release?.();
+    expect(String(posted.text)).toMatch(/Posted for approval/);
+    expect(logs.some((line) => line.includes(`approval request ${id} was posted, but its message could not be recorded`))).toBe(
+      true,
+    );
+    const request = await app.approvalStore.get(id);
+    expect(request?.state).toBe('pending');
+    expect(request?.messageTs).toBeUndefined();
+
+    // Its Approve button works; with no message on record to update, the approver is told directly.
+    const updates = api.callsOf('chat.update').length;
+    const reply = await user.clickReply(APPROVER, ACTIONS.approve, id);
+    expect(String(reply.text)).toMatch(/^Applied: /);
+    expect(api.callsOf('chat.update')).toHaveLength(updates);
+    expect((await app.approvalStore.get(id))?.state).toBe('applied');
+    expect(await selectorsOf(app)).toContain(`bucket/${UNCOVERED}/`);
+  });
+
   it('an approval that cannot be recorded applies nothing; the request stays pending and listed; approving again applies it once', async () => {
     const id = await pendingRequest();
     const before = await selectorsOf(app);

@@ -34,6 +34,8 @@ export class FakeSlackApi {
   readonly attempts: ApiAttempt[] = [];
   /** method → faults answered to its next requests, in order (then it answers normally again). */
   private readonly faults = new Map<string, InjectedFault[]>();
+  /** method → something to do when its next request arrives, before it is answered. */
+  private readonly hooks = new Map<string, () => void>();
   private waiters: Array<() => void> = [];
   private server?: Server;
   private base = '';
@@ -59,6 +61,11 @@ export class FakeSlackApi {
   /** Answer the next requests of `method` with these HTTP failures, one each, before answering normally. */
   failNext(method: string, ...faults: InjectedFault[]): void {
     this.faults.set(method, [...(this.faults.get(method) ?? []), ...faults]);
+  }
+
+  /** Run `hook` when the next request of `method` arrives, before it is answered (once). */
+  onNext(method: string, hook: () => void): void {
+    this.hooks.set(method, hook);
   }
 
   /** Every request of a method, failed ones included. */
@@ -91,6 +98,9 @@ export class FakeSlackApi {
     }
     const method = url.pathname.replace(/^\/api\//, '');
     const args = parseArgs(req.headers['content-type'] ?? '', body);
+    const hook = this.hooks.get(method);
+    this.hooks.delete(method);
+    hook?.();
     const fault = this.faults.get(method)?.shift();
     this.attempts.push({ method, status: fault?.status ?? 200, at: Date.now() });
     if (fault) {
