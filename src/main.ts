@@ -111,12 +111,14 @@ async function main(): Promise<void> {
     }
     stopping = true;
     log(`${signal}: no new requests; waiting up to ${config.drainTimeoutMs / 1000} s for work in progress`);
-    // Open console streams would keep the HTTP server from closing.
-    localConsole?.close();
     digestSchedule?.stop();
-    await slack.stop({ drainTimeoutMs: config.drainTimeoutMs }).catch((error: unknown) => {
-      log(`stopping the Slack app failed: ${error instanceof Error ? error.message : String(error)}`);
-    });
+    // The console's streams stay open while draining (answers still arrive on the page); open,
+    // they would keep the HTTP server from closing.
+    await slack
+      .stop({ drainTimeoutMs: config.drainTimeoutMs, onDrained: () => localConsole?.close() })
+      .catch((error: unknown) => {
+        log(`stopping the Slack app failed: ${error instanceof Error ? error.message : String(error)}`);
+      });
     const abandoned = slack.inFlight;
     if (abandoned > 0) log(`drain timeout: ${abandoned} request(s) still running were cut off`);
     await engine.close().catch(() => undefined);

@@ -59,10 +59,12 @@ export interface SlackApp {
   /** Accepted work not finished yet: listeners (also after their ack) and tracked work. */
   readonly inFlight: number;
   /**
-   * Stop taking requests (new connections refused, requests on open ones answered 503), then wait
-   * up to `drainTimeoutMs` for accepted work to finish; what is still running then is `inFlight`.
+   * Stop taking Slack requests (503 on /slack/events and /healthz; in Socket Mode, disconnect), wait
+   * up to `drainTimeoutMs` for accepted work to finish, call `onDrained`, then close the server.
+   * What is still running then is `inFlight`. Other routes (the local console, which plays Slack's
+   * Web API and response_urls for the work being drained) keep working until the close.
    */
-  stop(options?: { drainTimeoutMs?: number }): Promise<void>;
+  stop(options?: { drainTimeoutMs?: number; onDrained?: () => void }): Promise<void>;
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
@@ -178,20 +180,21 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
     get inFlight() {
       return inFlight.count;
     },
-    async stop({ drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS } = {}) {
+    async stop({ drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, onDrained } = {}) {
       draining = true;
-      // Stops listening at once; resolves when the connections still open have ended.
-      const closed = app.stop().catch(() => undefined);
+      // Socket Mode: no more events over the socket. HTTP: the server answers 503 until it closes.
+      const disconnected = server ? undefined : app.stop().catch(() => undefined);
       server?.closeIdleConnections();
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), drainTimeoutMs);
       });
       await Promise.race([inFlight.idle(), timedOut]);
+      onDrained?.();
+      // Resolves when the connections still open (a request mid-way, an answer being sent) have ended.
+      const closed = disconnected ?? app.stop().catch(() => undefined);
       server?.closeIdleConnections();
       await Promise.race([closed, timedOut]);
-      // Work accepted on a connection that was already open when the drain began.
-      await Promise.race([inFlight.idle(), timedOut]);
       clearTimeout(timer);
       server?.closeAllConnections();
     },
@@ -199,15 +202,16 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
 }
 
 /**
- * While draining, a request on a connection that was already open gets 503 (Slack shows the user
- * an error rather than a silent drop) and the connection is closed; requests accepted before keep
+ * While draining, a Slack request (or a health check) gets 503, so Slack shows the user an error
+ * rather than a silent drop and a load balancer stops sending; requests accepted before keep
  * running. Responses finished during the drain close their connection, so the server can close.
  */
 function refuseWhileDraining(server: Server, draining: () => boolean): void {
   const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (draining()) {
+    const path = (req.url ?? '').split('?')[0];
+    if (draining() && (path === EVENTS_PATH || path === HEALTH_PATH)) {
       res.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '10' });
       res.end('{"ok":false,"error":"s3x is shutting down"}');
       return;

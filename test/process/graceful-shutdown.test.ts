@@ -1,7 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { postSigned, slashCommandBody } from '../helpers/slack.js';
-import { APPROVER, CHANNEL, HalfSentRequest, postOnNewConnection, REQUESTER, Scenario, StateFile } from './harness.js';
+import { buttonsIn, postSigned, slashCommandBody } from '../helpers/slack.js';
+import {
+  APPROVER,
+  AppProcess,
+  CHANNEL,
+  ConsoleStream,
+  freePort,
+  HalfSentRequest,
+  localAppEnv,
+  postConsole,
+  postOnNewConnection,
+  prepareDataDir,
+  REQUESTER,
+  Scenario,
+  StateFile,
+  sandboxRecordsOf,
+} from './harness.js';
 
 /**
  * SIGTERM drains: requests accepted before the signal are answered, requests after it are refused,
@@ -14,11 +29,17 @@ const GROUP = 'S0ONCALL';
 const QUESTION = 'activity analytics-hot--use1-az4--x-s3 --since 2d';
 const DIGEST_CHANNEL = 'C0DIGEST';
 const NOWHERE = 'http://127.0.0.1:9/never';
+const CONSOLE_CHANNEL = 'C0CONSOLE';
+const TIGHTEN = 'tighten analytics-hot--use1-az4--x-s3 --deny arn:aws:iam::111122223333:role/Intern';
 
 let scenario: Scenario | undefined;
+let local: { app: AppProcess; stream: ConsoleStream } | undefined;
 afterEach(async () => {
   await scenario?.dispose();
   scenario = undefined;
+  local?.stream.close();
+  await local?.app.dispose();
+  local = undefined;
 });
 
 async function withGroup(): Promise<Scenario> {
@@ -58,7 +79,7 @@ describe('SIGTERM', () => {
       app.port,
       slashCommandBody({ text: QUESTION, response_url: `${s.driver.responseBase}${refusedPath}`, user_id: REQUESTER }),
     );
-    expect(late).toBe('ECONNREFUSED');
+    expect(late).toBe('HTTP 503');
     // A request still being received on a connection opened before the signal gets 503.
     expect(await halfSent.finish()).toMatch(/^HTTP\/1\.1 503/);
     expect(app.running).toBe(true);
@@ -128,5 +149,42 @@ describe('SIGTERM', () => {
     app.signal('SIGINT');
     expect(await app.exited).toEqual({ code: 1, signal: null });
     expect(app.output()).toMatch(/SIGINT again: stopping now/);
+  });
+
+  it('local mode: a change approved just before Ctrl-C is applied and shown on the console before the app exits', async () => {
+    const dataDir = await prepareDataDir();
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    // The approved change waits 3 s before it is applied, so the signal arrives while it is in flight.
+    const app = await AppProcess.start(localAppEnv({ dataDir, port, extra: { S3X_TEST_PAUSE_APPLY: 'before:3000' } }));
+    const stream = new ConsoleStream();
+    local = { app, stream };
+    await stream.open(base);
+    const click = async (userId: string, messageTs: string, actionId: string, value: string) =>
+      postConsole(`${base}/console/action`, { userId, channelId: CONSOLE_CHANNEL, messageId: messageTs, actionId, value });
+    const withButton = (actionId: string) => (m: { blocks: unknown[]; visibleTo?: string }) =>
+      buttonsIn(m.blocks).some((b) => b.action_id === actionId);
+
+    await postConsole(`${base}/console/command`, { userId: REQUESTER, channelId: CONSOLE_CHANNEL, text: TIGHTEN });
+    const preview = await stream.waitForMessage(withButton(ACTIONS.submitChange));
+    const id = buttonsIn(preview.blocks).find((b) => b.action_id === ACTIONS.submitChange)?.value as string;
+    await click(REQUESTER, preview.ts, ACTIONS.submitChange, id);
+    const approval = await stream.waitForMessage((m) => m.visibleTo === undefined && withButton(ACTIONS.approve)(m));
+    await click(APPROVER, approval.ts, ACTIONS.approve, id);
+    await app.waitForLine(new RegExp(`test hook: request ${id} paused before apply`));
+
+    app.signal('SIGINT');
+    await app.waitForLine(/SIGINT: no new requests/);
+    // A command typed now is refused by the bot, and the page says so.
+    await postConsole(`${base}/console/command`, { userId: REQUESTER, channelId: CONSOLE_CHANNEL, text: 'status' });
+    expect(await stream.waitForError()).toMatch(/503/);
+    // The change in flight is applied, and the console (Slack's stand-in, same port) shows it.
+    const decided = await stream.waitForMessage((m) => m.ts === approval.ts && /Applied/.test(JSON.stringify(m.blocks)));
+    expect(withButton(ACTIONS.approve)(decided)).toBe(false);
+    expect(await app.exited).toEqual({ code: 0, signal: null });
+    const state = new StateFile(dataDir);
+    expect(state.request(id)?.state).toBe('applied');
+    state.close();
+    expect(await sandboxRecordsOf(dataDir, id)).toHaveLength(1);
   });
 });

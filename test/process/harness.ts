@@ -6,6 +6,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { type ApprovalRequest, type AuditEntry, TERMINAL_STATES } from '../../src/approvals/approval.js';
+import type { ConsoleEvent, ConsoleMessage } from '../../src/console/console-routes.js';
 import { generateArchive } from '../../src/sample/generate.js';
 import { sampleLogsDir } from '../../src/sample/sample-archive.js';
 import { ACTIONS } from '../../src/slack/ids.js';
@@ -556,4 +557,88 @@ export class Scenario {
     await this.api.stop();
     await this.responses.stop();
   }
+}
+
+/** A port that was free a moment ago: local mode builds its console URLs from PORT before listening. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The environment of a child app in local mode (no Slack credentials: the console plays Slack). */
+export function localAppEnv(settings: { dataDir: string; port: number; extra?: Record<string, string> }): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !/^(S3X_|SLACK_|AWS_|ATHENA_|PORT$)/.test(key)),
+  );
+  return { ...inherited, PORT: String(settings.port), S3X_DATA_DIR: settings.dataDir, ...settings.extra };
+}
+
+/** The local console's event stream, as the page reads it. */
+export class ConsoleStream {
+  readonly events: ConsoleEvent[] = [];
+  private readonly abort = new AbortController();
+
+  async open(base: string): Promise<void> {
+    const response = await fetch(`${base}/console/stream`, { signal: this.abort.signal });
+    const body = response.body;
+    if (!body) throw new Error('no stream body');
+    void (async () => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for await (const chunk of body) {
+          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            const frame = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            if (frame.startsWith('data: ')) this.events.push(JSON.parse(frame.slice(6)) as ConsoleEvent);
+          }
+        }
+      } catch {
+        // Closed by the app or aborted by the test.
+      }
+    })();
+  }
+
+  /** The latest version of each message matching `match`, waiting for one. */
+  async waitForMessage(match: (message: ConsoleMessage) => boolean, timeoutMs = 20_000): Promise<ConsoleMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events
+        .flatMap((e) => (e.type === 'message' ? [e.message] : []))
+        .reverse()
+        .find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching console message within ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+
+  async waitForError(timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.find((e) => e.type === 'error');
+      if (found?.type === 'error') return found.text;
+      if (Date.now() > deadline) throw new Error(`no console error within ${timeoutMs} ms`);
+      await sleep(20);
+    }
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
+
+/** POST JSON to a console route, as the page does. */
+export async function postConsole(url: string, body: Record<string, unknown>): Promise<number> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  await response.text();
+  return response.status;
 }
