@@ -319,6 +319,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   };
 }
 
+/**
+ * Rules for serving (`npm start`) only: the CLI shares the schema and may ask Athena from a
+ * terminal. Without SLACK_BOT_TOKEN the server is the local console, which signs commands and
+ * clicks as any user id, unauthenticated, and approves as its own U0APPROVER. So local mode never
+ * touches AWS (no Athena data, no changes to the real account, no DynamoDB store): only the log
+ * files and the sandbox account. A deployment that lost its Slack secrets stops here.
+ */
+export function checkServeConfig(config: Config): void {
+  if (config.mode !== 'local') return;
+  const aws = [
+    ...(config.engine === 'athena' ? ['S3X_ENGINE=athena'] : []),
+    ...(config.store.kind === 'dynamodb' ? ['S3X_STORE=dynamodb'] : []),
+  ];
+  if (aws.length === 0) return;
+  throw new ConfigError(
+    `Invalid configuration:\n  SLACK_BOT_TOKEN: is required with ${aws.join(' and ')}. Without it s3x runs in local mode, ` +
+      'whose console signs requests as any user with no authentication, so it only serves local log files and the ' +
+      'sandbox account. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), or ask Athena from a ' +
+      'terminal with `npx s3x <question>`.',
+  );
+}
+
 /** The config with secrets masked, for the startup log line. */
 export function describeConfig(config: Config): Record<string, unknown> {
   const mask = (value: string | undefined) => (value ? `${value.slice(0, 5)}…(set)` : undefined);

@@ -6,7 +6,7 @@ import { answerDigest } from './answer.js';
 import type { ApprovalStore } from './approvals/approval.js';
 import { DynamoDbApprovalStore } from './approvals/dynamodb-approval-store.js';
 import { SqliteApprovalStore } from './approvals/sqlite-approval-store.js';
-import { type Config, describeConfig, loadConfig } from './config.js';
+import { type Config, checkServeConfig, describeConfig, loadConfig } from './config.js';
 import { type ConsoleRoutes, consoleRoutes } from './console/console-routes.js';
 import { SqliteDigestLease } from './digest/digest-lease.js';
 import { DynamoDbDigestLease } from './digest/dynamodb-digest-lease.js';
@@ -33,6 +33,8 @@ import { openDatabase } from './store/database.js';
 /** Composition root: config → engine → Slack app; SIGTERM/SIGINT stop it cleanly. */
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  // Local mode (the unauthenticated console) never runs against AWS: refused before anything starts.
+  checkServeConfig(config);
   await mkdir(config.dataDir, { recursive: true });
   const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
   const logsDir = config.engine === 'local' ? await resolveLogsDir(config) : undefined;
@@ -182,7 +184,8 @@ async function remediationDeps(
 ): Promise<RemediationDeps | undefined> {
   const { remediation } = config;
   const approvers =
-    remediation.approvers.length === 0 && !remediation.approverGroup && config.mode === 'local'
+    // The console's approver only ever approves changes to the sandbox account (checkServeConfig).
+    remediation.approvers.length === 0 && !remediation.approverGroup && config.mode === 'local' && !aws
       ? [LOCAL_APPROVER]
       : remediation.approvers;
   if (approvers.length === 0 && !remediation.approverGroup) return undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeConfig, loadConfig } from '../src/config.js';
+import { checkServeConfig, describeConfig, loadConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 
 describe('loadConfig', () => {
@@ -69,5 +69,20 @@ describe('loadConfig', () => {
     ['S3X_MAX_SCAN_BYTES', '10GB'],
   ])('rejects %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('refuses to serve in local mode (the unauthenticated console) with Athena or DynamoDB; the CLI may still use Athena', () => {
+    const athena = loadConfig({ S3X_ENGINE: 'athena', AWS_REGION: 'us-east-1', AWS_ACCOUNT_ID: '111122223333' });
+    expect(athena.mode).toBe('local');
+    expect(() => checkServeConfig(athena)).toThrow(ConfigError);
+    expect(() => checkServeConfig(athena)).toThrow(/SLACK_BOT_TOKEN: is required with S3X_ENGINE=athena/);
+    const dynamo = loadConfig({ S3X_STORE: 'dynamodb', S3X_DYNAMODB_TABLE: 's3x', AWS_REGION: 'us-east-1' });
+    expect(() => checkServeConfig(dynamo)).toThrow(/S3X_STORE=dynamodb/);
+    expect(() => checkServeConfig(loadConfig({}))).not.toThrow();
+    expect(() =>
+      checkServeConfig(
+        loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', S3X_ENGINE: 'athena', AWS_REGION: 'us-east-1' }),
+      ),
+    ).not.toThrow();
   });
 });
