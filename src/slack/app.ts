@@ -34,7 +34,12 @@ export interface SlackAppOptions {
   extraRoutes?: CustomRoute[];
   /** Web API retries (tests make them instant); SLACK_WEB_API_RETRY by default. */
   retryConfig?: webApi.RetryOptions;
+  /** The clock request timestamps are checked against (ms since the epoch); Date.now by default. */
+  requestClock?: () => number;
 }
+
+/** Slack's replay window: a request whose timestamp is further than this from now, either way, is refused. */
+export const REQUEST_TIMESTAMP_WINDOW_MS = 5 * 60_000;
 
 /**
  * Web API retries on network errors, 5xx and 429. Bolt's default is 10 retries over about 30
@@ -172,7 +177,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
     async start() {
       const started = (await app.start(options.port)) as unknown;
       server = started && typeof (started as Server).address === 'function' ? (started as Server) : undefined;
-      if (server) refuseWhileDraining(server, () => draining);
+      if (server) guardRequests(server, { draining: () => draining, now: options.requestClock ?? Date.now });
       const address = server?.address();
       return { port: address && typeof address === 'object' ? address.port : options.port };
     },
@@ -205,19 +210,28 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
  * While draining, a Slack request (or a health check) gets 503, so Slack shows the user an error
  * rather than a silent drop and a load balancer stops sending; requests accepted before keep
  * running. Responses finished during the drain close their connection, so the server can close.
+ * Before Bolt sees a Slack request, its timestamp must be within 5 minutes of now **either way**:
+ * Bolt refuses old timestamps only, so a signed request dated in the future could be replayed
+ * until that date. A missing or malformed timestamp is left to Bolt, which refuses it.
  */
-function refuseWhileDraining(server: Server, draining: () => boolean): void {
+function guardRequests(server: Server, guard: { draining: () => boolean; now: () => number }): void {
   const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').split('?')[0];
-    if (draining() && (path === EVENTS_PATH || path === HEALTH_PATH)) {
+    if (guard.draining() && (path === EVENTS_PATH || path === HEALTH_PATH)) {
       res.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '10' });
       res.end('{"ok":false,"error":"s3x is shutting down"}');
       return;
     }
+    const timestamp = Number(req.headers['x-slack-request-timestamp']);
+    if (path === EVENTS_PATH && timestamp > 0 && Math.abs(guard.now() - timestamp * 1000) > REQUEST_TIMESTAMP_WINDOW_MS) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"ok":false,"error":"request timestamp is not within 5 minutes of now"}');
+      return;
+    }
     res.on('finish', () => {
-      if (draining()) setImmediate(() => server.closeIdleConnections());
+      if (guard.draining()) setImmediate(() => server.closeIdleConnections());
     });
     for (const handler of handlers) handler.call(server, req, res);
   });
