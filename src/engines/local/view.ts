@@ -52,6 +52,9 @@ function readRecords(files: readonly LogFile[], format: 'array' | 'lines', recor
     maximum_object_size = ${MAX_OBJECT_BYTES}, columns = {${columns.join(', ')}})`;
 }
 
+const REGION_FROM_PATH = `regexp_extract(filename, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1)`;
+const DAY_FROM_PATH = `regexp_extract(filename, '/CloudTrail/[^/]+/(\\d{4}/\\d{2}/\\d{2})/', 1)`;
+
 /** Columns named as in Athena, from a record expression (`r.` for unnested records, '' for top-level). */
 function projection(prefix: string, regionAndDay: 'path' | 'record', recordColumns: readonly RecordColumn[]): string {
   const columns = recordColumns.map(([jsonName, , athenaName]) =>
@@ -63,10 +66,10 @@ function projection(prefix: string, regionAndDay: 'path' | 'record', recordColum
   const eventTime = prefix === '' ? 'coalesce("eventTime", "@timestamp")' : `${prefix}"eventTime"`;
   const partitions =
     regionAndDay === 'path'
-      ? [
-          `regexp_extract(filename, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1) AS region`,
-          `regexp_extract(filename, '/CloudTrail/[^/]+/(\\d{4}/\\d{2}/\\d{2})/', 1) AS "timestamp"`,
-        ]
+      ? // Delivery files are unnested after these are computed (once per file, not per record).
+        prefix === 'r.'
+        ? ['region', '"timestamp"']
+        : [`${REGION_FROM_PATH} AS region`, `${DAY_FROM_PATH} AS "timestamp"`]
       : [`${prefix}"awsRegion" AS region`, `replace(substr(${eventTime}, 1, 10), '-', '/') AS "timestamp"`];
   return [...columns, ...partitions].join(',\n    ');
 }
@@ -86,7 +89,7 @@ export function buildViewSql(
   const wrapped = files.filter((f) => f.format === 'wrapped');
   if (wrapped.length > 0) {
     parts.push(`SELECT ${projection('r.', regionAndDay, columns)}
-  FROM (SELECT unnest("Records") AS r, filename
+  FROM (SELECT unnest("Records") AS r, ${REGION_FROM_PATH} AS region, ${DAY_FROM_PATH} AS "timestamp"
         FROM read_json(${fileList(wrapped)}, format = 'unstructured', filename = true,
           maximum_object_size = ${MAX_OBJECT_BYTES}, columns = {"Records": '${recordStruct(columns)}[]'}))`);
   }
