@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { DeleteItemCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { DynamoDbDigestLease } from '../src/digest/dynamodb-digest-lease.js';
 import { REPO_ROOT } from './helpers/paths.js';
 
 interface Statement {
@@ -8,6 +11,7 @@ interface Statement {
   Effect?: unknown;
   Action?: unknown;
   Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 const policy = JSON.parse(readFileSync(path.join(REPO_ROOT, 'docs', 'iam', 'remediation.json'), 'utf8')) as {
@@ -46,7 +50,37 @@ const REQUIRED_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
 ];
+
+/** Every `XCommand` that a source file importing the DynamoDB client constructs, as an IAM action. */
+function dynamoDbActionsInCode(): Array<{ file: string; action: string }> {
+  const found: Array<{ file: string; action: string }> = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts')) {
+        const text = readFileSync(full, 'utf8');
+        if (!text.includes("'@aws-sdk/client-dynamodb'")) continue;
+        for (const match of text.matchAll(/new (\w+)Command\(/g))
+          found.push({ file: path.relative(REPO_ROOT, full), action: `dynamodb:${match[1]}` });
+      }
+    }
+  };
+  walk(path.join(REPO_ROOT, 'src'));
+  return found;
+}
+
+/** `StringLike` as IAM evaluates it: `*` any run of characters, `?` one. */
+function stringLike(pattern: string, value: string): boolean {
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${regex}$`).test(value);
+}
 
 describe('docs/iam/remediation.json', () => {
   it('parses as an identity policy whose statements all have a unique Sid', () => {
@@ -104,5 +138,45 @@ describe('docs/iam/remediation.json', () => {
     expect(readme).toContain('AttributeName=pk,KeyType=HASH AttributeName=sk,KeyType=RANGE');
     expect(readme).toContain('"IndexName":"gsi1"');
     expect(readme).toContain('{"AttributeName":"gsi1pk","KeyType":"HASH"},{"AttributeName":"createdAt","KeyType":"RANGE"}');
+  });
+
+  it('allows every DynamoDB command the code sends (approval store and digest lease)', () => {
+    const sent = dynamoDbActionsInCode();
+    const files = new Set(sent.map((s) => s.file));
+    expect(files).toContain(path.join('src', 'approvals', 'dynamodb-approval-store.ts'));
+    expect(files).toContain(path.join('src', 'digest', 'dynamodb-digest-lease.ts'));
+    for (const { file, action } of sent) {
+      expect(resourcesAllowing(action), `${action} (sent by ${file})`).toContain(
+        'arn:aws:dynamodb:REGION:ACCOUNT_ID:table/APPROVALS_TABLE',
+      );
+    }
+  });
+
+  it('allows UpdateItem and DeleteItem only on the digest lease items, which are the keys the lease writes', async () => {
+    const updates = statements.filter((s) =>
+      list(s.Action).some((a) => a === 'dynamodb:UpdateItem' || a === 'dynamodb:DeleteItem'),
+    );
+    expect(updates.map((s) => s.Sid)).toEqual(['DynamoDbDigestLease']);
+    const leadingKeys = list(updates[0]?.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']);
+    expect(leadingKeys).toEqual(['DIGEST#*']);
+    // Requests and audit entries stay out of reach.
+    for (const pk of ['REQ#abc123', 'AUDIT']) expect(leadingKeys.some((p) => stringLike(p, pk))).toBe(false);
+    // The lease's own UpdateItem and DeleteItem fall under the condition.
+    const dynamo = mockClient(DynamoDBClient);
+    dynamo.on(UpdateItemCommand).resolves({});
+    dynamo.on(DeleteItemCommand).resolves({});
+    const lease = new DynamoDbDigestLease(new DynamoDBClient({ region: 'us-east-1' }), 's3x', () => new Date());
+    await lease.markPosted('2026-11-23');
+    await lease.release('2026-11-23', 'owner1');
+    const keys = [...dynamo.commandCalls(UpdateItemCommand), ...dynamo.commandCalls(DeleteItemCommand)].map(
+      (call) => (call.args[0].input as { Key?: { pk?: { S?: string } } }).Key?.pk?.S ?? '',
+    );
+    expect(keys).toHaveLength(2);
+    for (const pk of keys)
+      expect(
+        leadingKeys.some((p) => stringLike(p, pk)),
+        pk,
+      ).toBe(true);
+    dynamo.restore();
   });
 });
