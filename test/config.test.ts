@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkServeConfig, describeConfig, loadConfig } from '../src/config.js';
+import { checkServeConfig, configSchema, describeConfig, loadConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
+import { REPO_ROOT } from './helpers/paths.js';
 
 describe('loadConfig', () => {
   it('defaults to local mode on port 3000 with data in ./.s3x', () => {
@@ -84,5 +87,19 @@ describe('loadConfig', () => {
         loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', S3X_ENGINE: 'athena', AWS_REGION: 'us-east-1' }),
       ),
     ).not.toThrow();
+  });
+
+  it("documents every setting of the schema in the README's configuration table", () => {
+    const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(
+      readme.indexOf('## Configuration'),
+      readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1),
+    );
+    const rows = section.split('\n').filter((line) => line.startsWith('| `'));
+    const documented = new Set(
+      rows.flatMap((row) => [...(row.split(' | ')[0] ?? '').matchAll(/`([A-Z0-9_]+)`/g)].map((m) => m[1])),
+    );
+    const missing = Object.keys(configSchema.shape).filter((name) => !documented.has(name));
+    expect(missing).toEqual([]);
   });
 });
