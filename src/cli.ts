@@ -232,6 +232,12 @@ function splitCliOptions(argv: readonly string[]): CliOptions {
   let post = false;
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i] as string;
+    // A bare `--` ends the options (the parser's rule too): what follows is text, so
+    // `who-deleted -- --format` asks about the key `--format`. The `--` goes on for the parser.
+    if (word === '--') {
+      words.push(...argv.slice(i));
+      break;
+    }
     if (word === '--post') {
       post = true;
       continue;

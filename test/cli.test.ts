@@ -93,6 +93,22 @@ describe('s3x CLI', () => {
     expect(err).toMatch(message);
   });
 
+  it('after a bare `--`, --format, --logs and --post are the key asked about, not CLI options', async () => {
+    const dir = await tempDir();
+    await writeDeliveryFile(dir, '2026/11/20', '20261120T1000Z_b', [
+      expressEvent({ eventName: 'DeleteObject', eventTime: '2026-11-20T09:55:00Z', key: '--format', eventID: 'dash-1' }),
+    ]);
+    const asked = await cli('who-deleted', '--logs', dir, '--since', '2026-11-19', '--format', 'json', '--', '--format');
+    expect(asked.code, asked.err).toBe(0);
+    const parsed = JSON.parse(asked.out) as { events: Array<{ eventId: string; key: string }> };
+    expect(parsed.events.map((e) => [e.eventId, e.key])).toEqual([['dash-1', '--format']]);
+    for (const key of ['--post', '--logs']) {
+      const other = await cli('who-deleted', '--logs', dir, '--since', '2026-11-19', '--format', 'json', '--', key);
+      expect(other.code, other.err).toBe(0);
+      expect((JSON.parse(other.out) as { events: unknown[] }).events).toEqual([]);
+    }
+  });
+
   it('prints help with every subcommand', async () => {
     const { code, out } = await cli('help');
     expect(code).toBe(0);
