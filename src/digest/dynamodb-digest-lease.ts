@@ -5,7 +5,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { DigestLease } from './digest-lease.js';
+import { DIGEST_CLAIM_TTL_MS, type DigestLease } from './digest-lease.js';
 
 /**
  * The digest lease in the approvals table (S3X_STORE=dynamodb), so several replicas post one
@@ -16,6 +16,7 @@ export class DynamoDbDigestLease implements DigestLease {
     private readonly client: DynamoDBClient,
     private readonly table: string,
     private readonly now: () => Date,
+    private readonly ttlMs = DIGEST_CLAIM_TTL_MS,
   ) {}
 
   private key(day: string) {
@@ -23,12 +24,16 @@ export class DynamoDbDigestLease implements DigestLease {
   }
 
   async claim(day: string, owner: string): Promise<boolean> {
+    const now = this.now();
     try {
+      // A free day, or an unposted claim older than the TTL (its owner died mid-run) is taken
+      // over. ISO-8601 UTC strings of one format sort as the instants they name.
       await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: { ...this.key(day), owner: { S: owner }, claimedAt: { S: this.now().toISOString() } },
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Item: { ...this.key(day), owner: { S: owner }, claimedAt: { S: now.toISOString() } },
+          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(postedAt) AND claimedAt <= :stale)',
+          ExpressionAttributeValues: { ':stale': { S: new Date(now.getTime() - this.ttlMs).toISOString() } },
         }),
       );
       return true;
@@ -66,10 +71,13 @@ export class DynamoDbDigestLease implements DigestLease {
     }
   }
 
-  async isClaimed(day: string): Promise<boolean> {
+  async claimExpiresAt(day: string): Promise<Date | undefined> {
     const result = await this.client.send(
       new GetItemCommand({ TableName: this.table, Key: this.key(day), ConsistentRead: true }),
     );
-    return result.Item !== undefined;
+    const claimedAt = result.Item?.claimedAt?.S;
+    if (!claimedAt || result.Item?.postedAt) return undefined;
+    const expires = Date.parse(claimedAt) + this.ttlMs;
+    return expires > this.now().getTime() ? new Date(expires) : undefined;
   }
 }
