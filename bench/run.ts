@@ -168,7 +168,7 @@ async function coldQuestion(a: Archive, label: string): Promise<void> {
   await run('bash', ['-c', 'xargs -0 cat < "$1" > /dev/null', 'warm', await fileListFile(files)]);
   const bare = await child('bare', a.dir, a.key, SINCE_30D, UNTIL);
   const s3x = await child('s3x', a.dir, a.key, SINCE_30D, UNTIL);
-  const grep = await zcatGrep(files, a.key, quick ? 30_000 : 240_000);
+  const grep = await zcatGrep(files, a.key, quick ? 15_000 : 240_000);
   const ratio = s3x.elapsedMs / bare.elapsedMs;
   report(`cold who-deleted, ${label}`, ms(s3x.elapsedMs), `bare DuckDB ${ms(bare.elapsedMs)}`, '<= 1.3x bare', ratio <= 1.3);
   report(`  ratio to bare DuckDB, ${label}`, `${ratio.toFixed(2)}x`, '', '<= 1.3x', ratio <= 1.3);
@@ -192,7 +192,7 @@ async function coldQuestion(a: Archive, label: string): Promise<void> {
 }
 
 async function pruning(): Promise<void> {
-  const a = await archive('prune-90d', 90, 1000);
+  const a = quick ? await archive('prune-90d-small', 90, 200) : await archive('prune-90d', 90, 1000);
   console.log('pruning: a 7-day question on a 90-day archive');
   const engine = await LocalEngine.open({ logsDir: a.dir });
   const now = ARCHIVE_END;
