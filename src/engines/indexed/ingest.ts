@@ -1,0 +1,569 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { RECORD_COLUMNS } from '../../cloudtrail/record-schema.js';
+import { EngineError } from '../../errors.js';
+import type { UnreadableFile } from '../engine.js';
+import {
+  type ArchiveLayout,
+  describeFile,
+  detectLayout,
+  type FileFormat,
+  type LogFile,
+  listLogFiles,
+} from '../local/log-files.js';
+import { TRINO_COMPAT_MACROS } from '../local/view.js';
+import { createTablesSql, EXTRACTED_COLUMNS, INDEX_SCHEMA_VERSION, INDEX_TABLE } from './schema.js';
+
+/** What one ingest did. */
+export interface IngestResult {
+  /** Files read into the index (new, or changed since they were read). */
+  filesRead: number;
+  /** Files already in the index, unchanged. */
+  filesSkipped: number;
+  /** Files that could not be read this time; they stay out of the index until they change. */
+  unreadableFiles: UnreadableFile[];
+  /** Files gone from disk since they were read; their records were removed. */
+  filesRemoved: number;
+  /** Records added. */
+  events: number;
+  elapsedMs: number;
+  eventsPerSec: number;
+}
+
+export interface IngestProgress {
+  filesDone: number;
+  filesToRead: number;
+  events: number;
+}
+
+export interface IngestArchiveOptions {
+  logsDir: string;
+  indexPath: string;
+  /** Milliseconds clock, injected for the elapsed-time figures. */
+  clock?: () => number;
+  /** Files per transaction (default: about 48 MB of files, at most 4096). */
+  batchFiles?: number;
+  /** Called after each committed batch. */
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+/** One file as the index knows it. */
+export interface KnownFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  records: number;
+  newest: string | null;
+  fileId: number;
+  unreadable: string | null;
+}
+
+interface FileToRead {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  format: FileFormat;
+  fileId: number;
+  /** The id its records had before it changed (they are replaced in the same transaction). */
+  previousFileId?: number;
+}
+
+/**
+ * A transaction holds about this much of compressed log files (a few hundred CloudTrail files):
+ * more than a row group (122,880 rows) of records, so DuckDB writes them straight to the file
+ * instead of through the WAL, and few enough to keep memory flat.
+ */
+const BATCH_BYTES = 48 * 1024 * 1024;
+const BATCH_MAX_FILES = 4096;
+/** CloudTrail's own files are one line; a larger one is read again whole. */
+const LINE_BYTES = 64 * 1024 * 1024;
+// Wide enough for the largest CloudTrail delivery files (one JSON object per file), as in the local view.
+const MAX_OBJECT_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Read the whole archive at `logsDir` into the DuckDB file at `indexPath` (created if missing).
+ * Incremental: only files not in the index yet, or whose size or mtime changed, are read; files
+ * gone from disk are removed. Each batch of files is one transaction (file rows and records
+ * together), so an interrupted ingest never leaves part of a file behind.
+ */
+export async function ingestArchive(options: IngestArchiveOptions): Promise<IngestResult> {
+  const index = await ArchiveIndex.open({ indexPath: options.indexPath, logsDir: options.logsDir });
+  try {
+    const layout = await detectLayout(options.logsDir);
+    return await index.ingest(await listArchive(layout), {
+      checkChanges: true,
+      scope: layout.kind === 'trail' ? 'folders' : 'all',
+      clock: options.clock,
+      batchFiles: options.batchFiles,
+      onProgress: options.onProgress,
+    });
+  } finally {
+    await index.close();
+  }
+}
+
+/** Every log file of the archive: all day folders of a trail layout, or the whole folder. */
+export async function listArchive(layout: ArchiveLayout): Promise<string[]> {
+  if (layout.kind === 'folder') return listLogFiles(layout, { from: '0000/00/00', to: '0000/00/00' });
+  const days = new Set<string>();
+  for (const regionDir of layout.regionDirs) {
+    for (const year of await numberedDirs(regionDir, 4)) {
+      for (const month of await numberedDirs(path.join(regionDir, year), 2)) {
+        for (const day of await numberedDirs(path.join(regionDir, year, month), 2)) days.add(`${year}/${month}/${day}`);
+      }
+    }
+  }
+  const sorted = [...days].sort();
+  if (sorted.length === 0) return [];
+  return listLogFiles(layout, { from: sorted[0] as string, to: sorted.at(-1) as string });
+}
+
+async function numberedDirs(dir: string, digits: number): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const pattern = new RegExp(`^\\d{${digits}}$`);
+  return entries.filter((e) => e.isDirectory() && pattern.test(e.name)).map((e) => e.name);
+}
+
+export interface IngestOptions {
+  /** Stat every known file to find changed ones (a full ingest); otherwise only new and unreadable files are looked at. */
+  checkChanges: boolean;
+  /**
+   * Which known files the listing covers, so those missing from it are removed: `folders`, the
+   * listed files' folders (a trail layout, listed by day); `all`, every file (a plain folder).
+   */
+  scope: 'folders' | 'all';
+  /** Folders listed even when empty (a trail layout's day folders), so files of a removed folder go too. */
+  folders?: readonly string[];
+  clock?: () => number;
+  batchFiles?: number;
+  onProgress?: (progress: IngestProgress) => void;
+}
+
+/**
+ * A DuckDB file holding CloudTrail records in a table laid out like the local view, and the files
+ * they came from. Ingests are serialized; questions read committed data on their own connections.
+ */
+export class ArchiveIndex {
+  private readonly known = new Map<string, KnownFile>();
+  private nextFileId = 1;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly instance: DuckDBInstance,
+    readonly logsDir: string,
+    private readonly regionAndDay: 'path' | 'record',
+  ) {}
+
+  /** Open (or create) the index file for the archive at `logsDir`. An index of another archive is refused. */
+  static async open(options: { indexPath: string; logsDir: string }): Promise<ArchiveIndex> {
+    const logsDir = path.resolve(options.logsDir);
+    const layout = await detectLayout(logsDir);
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(options.indexPath, {
+        // Results are ordered by the questions themselves, so DuckDB need not keep insertion order (faster, less memory).
+        preserve_insertion_order: 'false',
+      });
+    } catch (error) {
+      throw new EngineError(
+        `Could not open the index ${options.indexPath} (is another s3x process using it?).`,
+        errorDetail(error),
+      );
+    }
+    const index = new ArchiveIndex(instance, logsDir, layout.kind === 'trail' ? 'path' : 'record');
+    try {
+      await index.prepare();
+    } catch (error) {
+      instance.closeSync();
+      throw error;
+    }
+    return index;
+  }
+
+  private async prepare(): Promise<void> {
+    const connection = await this.instance.connect();
+    try {
+      for (const statement of createTablesSql()) await connection.run(statement);
+      for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
+      const meta = new Map(
+        (await connection.runAndReadAll('SELECT name, value FROM index_meta'))
+          .getRowObjectsJS()
+          .map((row) => [String(row.name), String(row.value)]),
+      );
+      const expected = { schema: INDEX_SCHEMA_VERSION, logs_dir: this.logsDir, region_and_day: this.regionAndDay };
+      if (meta.size === 0) {
+        for (const [name, value] of Object.entries(expected)) {
+          await connection.run('INSERT INTO index_meta VALUES (?, ?)', [name, value]);
+        }
+      } else {
+        for (const [name, value] of Object.entries(expected)) {
+          if (meta.get(name) !== value) {
+            throw new EngineError(
+              `The index file was built for ${meta.get('logs_dir') ?? 'another archive'} (schema ${meta.get('schema') ?? '?'}), not for ${this.logsDir}: use another index file, or delete it and ingest again.`,
+              { detail: `index_meta ${name}: ${meta.get(name)} != ${value}` },
+            );
+          }
+        }
+      }
+      const rows = (
+        await connection.runAndReadAll('SELECT path, size, mtime_ms, records, newest, file_id, unreadable FROM ingested_files')
+      ).getRowObjectsJS();
+      for (const row of rows) {
+        const file: KnownFile = {
+          path: String(row.path),
+          size: Number(row.size),
+          mtimeMs: Number(row.mtime_ms),
+          records: Number(row.records),
+          newest: row.newest === null ? null : String(row.newest),
+          fileId: Number(row.file_id),
+          unreadable: row.unreadable === null ? null : String(row.unreadable),
+        };
+        this.known.set(file.path, file);
+        this.nextFileId = Math.max(this.nextFileId, file.fileId + 1);
+      }
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  /** What the index knows about a file (undefined: never read). */
+  fileInfo(filePath: string): KnownFile | undefined {
+    return this.known.get(filePath);
+  }
+
+  /** Bring the index up to date with these files (the listing of some folders, or of the whole archive). */
+  ingest(paths: readonly string[], options: IngestOptions): Promise<IngestResult> {
+    const run = this.queue.then(() => this.ingestNow(paths, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async ingestNow(paths: readonly string[], options: IngestOptions): Promise<IngestResult> {
+    const clock = options.clock ?? Date.now;
+    const started = clock();
+    const listed = new Set(paths);
+    const folders = new Set([...(options.folders ?? []), ...paths.map((p) => path.dirname(p))]);
+    const removed = [...this.known.values()].filter(
+      (file) => !listed.has(file.path) && (options.scope === 'all' || folders.has(path.dirname(file.path))),
+    );
+
+    // Decide what to read: new files, changed files (a full ingest stats every file), and files
+    // found unreadable before, which may have been completed since.
+    const candidates: string[] = [];
+    let skipped = 0;
+    for (const filePath of paths) {
+      const known = this.known.get(filePath);
+      if (!known) candidates.push(filePath);
+      else if (options.checkChanges || known.unreadable !== null) candidates.push(filePath);
+      else skipped++;
+    }
+    const toRead: FileToRead[] = [];
+    const unreadable: Array<{ file: FileToRead; reason: string }> = [];
+    type Described =
+      | { kind: 'unchanged' }
+      | { kind: 'readable'; known?: KnownFile; file: LogFile }
+      | { kind: 'unreadable'; known?: KnownFile; path: string; size: number; mtimeMs: number; reason: string };
+    const described = await mapWithLimit(candidates, 32, async (filePath): Promise<Described> => {
+      const known = this.known.get(filePath);
+      if (known) {
+        const info = await stat(filePath).catch(() => undefined);
+        if (info && info.size === known.size && info.mtimeMs === known.mtimeMs) return { kind: 'unchanged' };
+      }
+      try {
+        return { kind: 'readable', known, file: await describeFile(filePath) };
+      } catch (error) {
+        const info = await stat(filePath).catch(() => undefined);
+        const reason = shortReason(error);
+        return { kind: 'unreadable', known, path: filePath, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0, reason };
+      }
+    });
+    for (const entry of described) {
+      if (entry.kind === 'unchanged') {
+        skipped++;
+        continue;
+      }
+      const fileId = this.nextFileId++;
+      const previousFileId = entry.known?.fileId;
+      if (entry.kind === 'unreadable') {
+        const file: FileToRead = {
+          path: entry.path,
+          size: entry.size,
+          mtimeMs: entry.mtimeMs,
+          format: 'lines',
+          fileId,
+          previousFileId,
+        };
+        unreadable.push({ file, reason: entry.reason });
+      } else {
+        toRead.push({ ...entry.file, fileId, previousFileId });
+      }
+    }
+
+    const connection = await this.instance.connect();
+    let events = 0;
+    let filesRead = 0;
+    const unreadableFiles: UnreadableFile[] = [];
+    try {
+      await connection.run(
+        'CREATE TEMP TABLE IF NOT EXISTS batch_files (file_id INTEGER, path VARCHAR, size BIGINT, mtime_ms DOUBLE, region VARCHAR, day VARCHAR)',
+      );
+      if (removed.length > 0) await this.remove(connection, removed);
+      for (const { file, reason } of unreadable) {
+        await this.commitBatch(connection, [file], new Map([[file.path, reason]]), 'unstructured');
+        unreadableFiles.push({ path: file.path, reason });
+      }
+      let done = 0;
+      for (const batch of batches(toRead, options.batchFiles)) {
+        const outcome = await this.ingestBatch(connection, batch);
+        events += outcome.events;
+        filesRead += batch.length - outcome.unreadable.length;
+        unreadableFiles.push(...outcome.unreadable);
+        done += batch.length;
+        options.onProgress?.({ filesDone: done, filesToRead: toRead.length, events });
+      }
+    } finally {
+      connection.closeSync();
+    }
+    const elapsedMs = clock() - started;
+    return {
+      filesRead,
+      filesSkipped: skipped,
+      unreadableFiles,
+      filesRemoved: removed.length,
+      events,
+      elapsedMs,
+      eventsPerSec: elapsedMs > 0 ? Math.round((events * 1000) / elapsedMs) : 0,
+    };
+  }
+
+  /**
+   * One transaction for the batch; when DuckDB cannot read one of its files, the batch is read
+   * again as CloudTrail files that are not one line each, then split in halves until the files
+   * that fail are found (recorded as unreadable, so they are not read again until they change).
+   */
+  private async ingestBatch(
+    connection: DuckDBConnection,
+    batch: FileToRead[],
+  ): Promise<{ events: number; unreadable: UnreadableFile[] }> {
+    if (batch.length === 0) return { events: 0, unreadable: [] };
+    try {
+      return { events: await this.commitBatch(connection, batch, new Map(), 'newline_delimited'), unreadable: [] };
+    } catch {
+      // Pretty-printed `{"Records": [...]}` files are not one object per line: read them whole.
+    }
+    try {
+      return { events: await this.commitBatch(connection, batch, new Map(), 'unstructured'), unreadable: [] };
+    } catch (error) {
+      if (batch.length === 1) {
+        const file = batch[0] as FileToRead;
+        const reason = shortReason(error);
+        await this.commitBatch(connection, [file], new Map([[file.path, reason]]), 'unstructured');
+        return { events: 0, unreadable: [{ path: file.path, reason }] };
+      }
+    }
+    const middle = Math.ceil(batch.length / 2);
+    const first = await this.ingestBatch(connection, batch.slice(0, middle));
+    const second = await this.ingestBatch(connection, batch.slice(middle));
+    return { events: first.events + second.events, unreadable: [...first.unreadable, ...second.unreadable] };
+  }
+
+  /**
+   * In one transaction: drop the records of the previous version of these files, insert their
+   * records (except files marked unreadable) and their file rows. Returns the records inserted.
+   */
+  private async commitBatch(
+    connection: DuckDBConnection,
+    batch: FileToRead[],
+    unreadable: ReadonlyMap<string, string>,
+    wrappedAs: 'newline_delimited' | 'unstructured',
+  ): Promise<number> {
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      const previous = batch.flatMap((f) => (f.previousFileId === undefined ? [] : [f.previousFileId]));
+      if (previous.length > 0) {
+        const ids = previous.map(() => '?').join(', ');
+        await connection.run(`DELETE FROM ${INDEX_TABLE} WHERE file_id IN (${ids})`, previous);
+        await connection.run(`DELETE FROM ingested_files WHERE file_id IN (${ids})`, previous);
+      }
+      await connection.run('DELETE FROM batch_files');
+      const values: DuckDBValue[] = batch.flatMap((f) => [f.fileId, f.path, f.size, f.mtimeMs]);
+      // Region and day from the folder names, with the local view's own expressions.
+      await connection.run(
+        `INSERT INTO batch_files
+         SELECT file_id, path, size, mtime_ms,
+           regexp_extract(path, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1),
+           regexp_extract(path, '/CloudTrail/[^/]+/(\\d{4}/\\d{2}/\\d{2})/', 1)
+         FROM (VALUES ${batch.map(() => '(?::INTEGER, ?::VARCHAR, ?::BIGINT, ?::DOUBLE)').join(', ')}) v(file_id, path, size, mtime_ms)`,
+        values,
+      );
+      const readable = batch.filter((f) => !unreadable.has(f.path));
+      let inserted = 0;
+      if (readable.length > 0) {
+        const result = await connection.run(insertRecordsSql(readable, this.regionAndDay, wrappedAs));
+        inserted = Number(result.rowsChanged);
+      }
+      const reasons = batch.filter((f) => unreadable.has(f.path));
+      const lo = Math.min(...batch.map((f) => f.fileId));
+      const hi = Math.max(...batch.map((f) => f.fileId));
+      await connection.run(
+        `INSERT INTO ingested_files
+         SELECT b.path, b.size, b.mtime_ms, coalesce(c.records, 0), c.newest, b.file_id, b.region, nullif(b.day, ''),
+           ${reasons.length > 0 ? `CASE b.path ${reasons.map(() => 'WHEN ? THEN ?').join(' ')} END` : 'NULL'}
+         FROM batch_files b
+         LEFT JOIN (SELECT file_id, count(*) AS records, max(eventtime) AS newest FROM ${INDEX_TABLE}
+                    WHERE file_id BETWEEN ${lo} AND ${hi} GROUP BY file_id) c ON c.file_id = b.file_id`,
+        reasons.flatMap((f) => [f.path, unreadable.get(f.path) as string]),
+      );
+      const written = (
+        await connection.runAndReadAll(`SELECT path, records, newest FROM ingested_files WHERE file_id BETWEEN ${lo} AND ${hi}`)
+      ).getRowObjectsJS();
+      await connection.run('COMMIT');
+      const byPath = new Map(written.map((row) => [String(row.path), row]));
+      for (const file of batch) {
+        const row = byPath.get(file.path);
+        this.known.set(file.path, {
+          path: file.path,
+          size: file.size,
+          mtimeMs: file.mtimeMs,
+          records: Number(row?.records ?? 0),
+          newest: row?.newest === null || row?.newest === undefined ? null : String(row.newest),
+          fileId: file.fileId,
+          unreadable: unreadable.get(file.path) ?? null,
+        });
+      }
+      return inserted;
+    } catch (error) {
+      await connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Records and rows of files gone from disk, in one transaction. */
+  private async remove(connection: DuckDBConnection, files: readonly KnownFile[]): Promise<void> {
+    const ids = files.map((f) => f.fileId);
+    const placeholders = ids.map(() => '?').join(', ');
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      await connection.run(`DELETE FROM ${INDEX_TABLE} WHERE file_id IN (${placeholders})`, ids);
+      await connection.run(`DELETE FROM ingested_files WHERE file_id IN (${placeholders})`, ids);
+      await connection.run('COMMIT');
+    } catch (error) {
+      await connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    for (const file of files) this.known.delete(file.path);
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    this.instance.closeSync();
+  }
+}
+
+type RecordColumn = (typeof RECORD_COLUMNS)[number];
+
+function quoteLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+function recordStruct(columns: readonly RecordColumn[]): string {
+  return `STRUCT(${columns.map(([name, type]) => `"${name}" ${type}`).join(', ')})`;
+}
+
+/**
+ * The records of these files as the local view shows them (same columns, names and conversions),
+ * with the extracted columns, the day number and each file's id.
+ */
+export function insertRecordsSql(
+  files: readonly FileToRead[],
+  regionAndDay: 'path' | 'record',
+  wrappedAs: 'newline_delimited' | 'unstructured',
+): string {
+  const parts: string[] = [];
+  const fileList = (batch: readonly FileToRead[]) => `[${batch.map((f) => quoteLiteral(f.path)).join(', ')}]`;
+  const wrapped = files.filter((f) => f.format === 'wrapped');
+  if (wrapped.length > 0) {
+    parts.push(`SELECT ${projection('r.', regionAndDay)}
+      FROM (SELECT unnest("Records") AS r, filename
+            FROM read_json(${fileList(wrapped)}, format = '${wrappedAs}', filename = true,
+              maximum_object_size = ${wrappedAs === 'newline_delimited' ? LINE_BYTES : MAX_OBJECT_BYTES}, columns = {"Records": '${recordStruct(RECORD_COLUMNS)}[]'}))`);
+  }
+  for (const format of ['array', 'lines'] as const) {
+    const batch = files.filter((f) => f.format === format);
+    if (batch.length === 0) continue;
+    const columns = RECORD_COLUMNS.map(([name, type]) => `"${name}": '${type.replaceAll("'", "''")}'`);
+    columns.push(`"@timestamp": 'VARCHAR'`);
+    parts.push(`SELECT ${projection('', regionAndDay)}
+      FROM read_json(${fileList(batch)}, format = '${format === 'array' ? 'array' : 'unstructured'}', filename = true,
+        maximum_object_size = ${MAX_OBJECT_BYTES}, columns = {${columns.join(', ')}})`);
+  }
+  const partitions = regionAndDay === 'path' ? `b.region AS region, b.day AS "timestamp"` : `records.region, records."timestamp"`;
+  const extracted = EXTRACTED_COLUMNS.map((column) => `${column.expression} AS ${column.name}`);
+  return `INSERT INTO ${INDEX_TABLE} BY NAME
+SELECT *, ${extracted.join(',\n  ')},
+  TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number
+FROM (
+  SELECT records.* EXCLUDE (filename, region, "timestamp"), ${partitions}, b.file_id
+  FROM (${parts.join('\nUNION ALL\n')}) records
+  JOIN batch_files b ON b.path = records.filename
+)`;
+}
+
+/** The local view's projection: Athena column names from a record expression, region and day from the record when not from the path. */
+function projection(prefix: string, regionAndDay: 'path' | 'record'): string {
+  const columns = RECORD_COLUMNS.map(([jsonName, , athenaName]) =>
+    athenaName === 'eventtime' && prefix === ''
+      ? // Records shipped through Logstash lose eventTime to @timestamp.
+        `coalesce("eventTime", "@timestamp") AS eventtime`
+      : `${prefix}"${jsonName}" AS ${athenaName}`,
+  );
+  const partitions =
+    regionAndDay === 'path'
+      ? [`NULL AS region`, `NULL AS "timestamp"`]
+      : [
+          `${prefix}"awsRegion" AS region`,
+          `replace(substr(${prefix === '' ? 'coalesce("eventTime", "@timestamp")' : `${prefix}"eventTime"`}, 1, 10), '-', '/') AS "timestamp"`,
+        ];
+  return [...columns, ...partitions, 'filename'].join(',\n    ');
+}
+
+/** Consecutive files, about BATCH_BYTES each (or `files` files each when given). */
+function* batches(files: readonly FileToRead[], fileCount: number | undefined): Generator<FileToRead[]> {
+  let batch: FileToRead[] = [];
+  let bytes = 0;
+  for (const file of files) {
+    batch.push(file);
+    bytes += file.size;
+    if (fileCount ? batch.length >= fileCount : bytes >= BATCH_BYTES || batch.length >= BATCH_MAX_FILES) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function errorDetail(error: unknown): { cause: unknown; detail: string } {
+  return { cause: error, detail: error instanceof Error ? error.message : String(error) };
+}
+
+/** First line of a DuckDB/Node error, without the file path (the answer names the file already). */
+function shortReason(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split('\n')[0] ?? message;
+  return firstLine.replace(/ in file "[^"]*"/, '').slice(0, 200);
+}
