@@ -44,6 +44,7 @@ export const configSchema = z
     SLACK_API_URL: optionalString.pipe(z.url('must be a URL like http://127.0.0.1:4000/api/').optional()),
     S3X_ENGINE: z.enum(['local', 'athena'], { message: "must be 'local' or 'athena'" }).default('local'),
     S3X_LOGS_DIR: optionalString,
+    S3X_LOCAL_INDEX: optionalString,
     S3X_DATA_DIR: z.string().trim().min(1).default('./.s3x'),
     S3X_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
     AWS_REGION: optionalString.pipe(
@@ -255,6 +256,8 @@ export interface Config {
   /** Refuse questions whose estimated scan is larger (Athena). */
   maxScanBytes?: number;
   logsDir?: string;
+  /** Local engine: answer from this DuckDB file, the logs ingested into it as questions need them. */
+  localIndex?: string;
   dataDir: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** On SIGTERM/SIGINT: how long in-flight answers, clicks and digest runs may take to finish. */
@@ -312,6 +315,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     maxScanBytes: raw.S3X_MAX_SCAN_BYTES,
     logsDir: raw.S3X_LOGS_DIR,
+    localIndex: raw.S3X_LOCAL_INDEX,
     dataDir: raw.S3X_DATA_DIR,
     logLevel: raw.S3X_LOG_LEVEL,
     drainTimeoutMs: raw.S3X_DRAIN_TIMEOUT_SECONDS * 1000,
