@@ -7,6 +7,7 @@ import { type Config, loadConfig } from './config.js';
 import type { AthenaEngine } from './engines/athena/athena-engine.js';
 import { type AwsClients, createAwsClients, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
+import { ingestArchive } from './engines/indexed/ingest.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { systemClock } from './engines/retry.js';
 import { S3xError, UsageError } from './errors.js';
@@ -50,6 +51,7 @@ export async function runCli(
 ): Promise<number> {
   try {
     if (argv[0] === 'setup') return await runSetup(argv.slice(1), env, io, now());
+    if (argv[0] === 'ingest') return await runIngest(argv.slice(1), env, io, now);
     const options = splitCliOptions(argv);
     const request = parseCommand(options.words, now());
     if (request.command === 'help') {
@@ -109,6 +111,64 @@ async function openEngine(config: Config, logsOption: string | undefined, aws: A
   const logsDir = logsOption ?? config.logsDir ?? sampleLogsDir(config.dataDir);
   if (!existsSync(logsDir)) throw new UsageError(`No CloudTrail logs at ${logsDir}. Pass --logs DIR or set S3X_LOGS_DIR.`);
   return createEngine(config, { logsDir }, systemClock);
+}
+
+const INGEST_HELP = `s3x ingest [--logs DIR] [--index FILE]
+
+Reads a local CloudTrail archive (--logs, else S3X_LOGS_DIR) into a DuckDB file (--index, else
+S3X_LOCAL_INDEX, else <S3X_DATA_DIR>/index.duckdb) so that questions answer in milliseconds; with
+S3X_LOCAL_INDEX set, the local engine answers from it. Only files not read before (or changed
+since) are read; files gone from disk are dropped. Run it again at any time. The index is one
+process's at a time: stop the app first, or let the app keep it up to date by itself.
+`;
+
+/** `s3x ingest`: bring the local index up to date with the archive and say what was read. */
+async function runIngest(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  io: Io,
+  now: () => Date,
+): Promise<number> {
+  if (argv.includes('--help')) {
+    io.out(INGEST_HELP);
+    return 0;
+  }
+  const options: { logs?: string; index?: string } = {};
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i] as string;
+    const [name, inline] = word.includes('=')
+      ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]
+      : [word, undefined];
+    if (name !== '--logs' && name !== '--index')
+      throw new UsageError(`\`s3x ingest\` takes --logs DIR and --index FILE, not ${word}.`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') throw new UsageError(`${name} needs a value.`);
+    options[name === '--logs' ? 'logs' : 'index'] = value;
+  }
+  const config = loadConfig(env);
+  const logsDir = options.logs ?? config.logsDir ?? sampleLogsDir(config.dataDir);
+  if (!existsSync(logsDir)) throw new UsageError(`No CloudTrail logs at ${logsDir}. Pass --logs DIR or set S3X_LOGS_DIR.`);
+  const indexPath = options.index ?? config.localIndex ?? path.join(config.dataDir, 'index.duckdb');
+  const clock = () => now().getTime();
+  let lastReport = clock();
+  const result = await ingestArchive({
+    logsDir,
+    indexPath,
+    clock,
+    onProgress: (progress) => {
+      if (clock() - lastReport < 5000) return;
+      lastReport = clock();
+      io.err(`s3x: ${progress.filesDone}/${progress.filesToRead} files, ${progress.events.toLocaleString('en-US')} events\n`);
+    },
+  });
+  for (const file of result.unreadableFiles) io.err(`s3x: skipped unreadable ${file.path}: ${file.reason}\n`);
+  const seconds = (result.elapsedMs / 1000).toFixed(1);
+  io.out(
+    `${indexPath}: ${result.filesRead} files read, ${result.filesSkipped} already ingested, ` +
+      `${result.unreadableFiles.length} unreadable, ${result.filesRemoved} removed; ` +
+      `${result.events.toLocaleString('en-US')} events in ${seconds} s (${result.eventsPerSec.toLocaleString('en-US')} events/s)\n`,
+  );
+  return 0;
 }
 
 /** `s3x setup athena ...`: print the DDL, or run it with --apply. */

@@ -3,10 +3,15 @@ import { ConfigError } from '../errors.js';
 import { AthenaEngine } from './athena/athena-engine.js';
 import type { AwsClients } from './aws-clients.js';
 import type { Engine } from './engine.js';
+import { IndexedEngine } from './indexed/indexed-engine.js';
 import { LocalEngine } from './local/local-engine.js';
 import type { Clock } from './retry.js';
 
-/** The engine the configuration asks for: DuckDB over `logsDir`, or Athena with the given clients. */
+/**
+ * The engine the configuration asks for: DuckDB over `logsDir` (from the DuckDB file
+ * S3X_LOCAL_INDEX when set, the logs ingested into it as questions need them), or Athena with the
+ * given clients.
+ */
 export async function createEngine(
   config: Config,
   source: { logsDir?: string; aws?: AwsClients },
@@ -14,6 +19,7 @@ export async function createEngine(
 ): Promise<Engine> {
   if (config.engine === 'local') {
     if (!source.logsDir) throw new ConfigError('The local engine needs a log directory (S3X_LOGS_DIR or --logs).');
+    if (config.localIndex) return IndexedEngine.open({ logsDir: source.logsDir, indexPath: config.localIndex });
     return LocalEngine.open({ logsDir: source.logsDir });
   }
   if (!source.aws) throw new ConfigError('The athena engine needs AWS clients (set AWS_REGION).');

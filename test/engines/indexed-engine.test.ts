@@ -4,6 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import type {
   ActivityRequest,
@@ -12,7 +13,9 @@ import type {
   ObjectQuestionRequest,
   PrincipalRequest,
 } from '../../src/commands/requests.js';
+import { loadConfig } from '../../src/config.js';
 import { buildDigestDataQuery, buildDigestManagementQuery, dayWindow } from '../../src/digest/digest.js';
+import { createEngine } from '../../src/engines/create-engine.js';
 import type { Engine, EngineQuery, EngineResult, TableLayout } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { ingestArchive } from '../../src/engines/indexed/ingest.js';
@@ -492,5 +495,48 @@ await ingestArchive({ logsDir: ${JSON.stringify(root)}, indexPath: ${JSON.string
     await expect(ingestArchive({ logsDir: second, indexPath })).rejects.toMatchObject({
       userMessage: expect.stringMatching(/built for/),
     });
+  });
+});
+
+describe('s3x ingest and S3X_LOCAL_INDEX', () => {
+  it('ingests from the command line, then answers from the index when S3X_LOCAL_INDEX is set', async () => {
+    const root = await tempDir('s3x-cli-ingest-');
+    const indexPath = path.join(await tempDir('s3x-cli-index-'), 'nested', 'index.duckdb');
+    await writeDeliveryFile(root, '2026/11/20', '20261120T1000Z_a', [
+      expressEvent({ eventName: 'DeleteObject', eventTime: '2026-11-20T09:55:00Z', key: INJECTION_KEY, eventID: 'exact-1' }),
+      expressEvent({ eventName: 'DeleteObject', eventTime: '2026-11-20T09:56:00Z', key: 'x', eventID: 'other-1' }),
+    ]);
+    let out = '';
+    let err = '';
+    const io = { out: (t: string) => (out += t), err: (t: string) => (err += t) };
+    const now = () => new Date('2026-11-24T00:00:00Z');
+
+    expect(await runCli(['ingest', '--logs', root, `--index=${indexPath}`], {}, io, now)).toBe(0);
+    expect(out).toBe(`${indexPath}: 1 files read, 0 already ingested, 0 unreadable, 0 removed; 2 events in 0.0 s (0 events/s)\n`);
+    expect(err).toBe('');
+
+    out = '';
+    const env = { S3X_LOCAL_INDEX: indexPath };
+    const code = await runCli(
+      ['who-deleted', INJECTION_KEY, '--logs', root, '--since', '2026-11-19', '--format', 'json'],
+      env,
+      io,
+      now,
+    );
+    expect(code).toBe(0);
+    const answer = JSON.parse(out) as { events: Array<{ eventId: string }> };
+    expect(answer.events.map((e) => e.eventId)).toEqual(['exact-1']);
+
+    const engine = await createEngine(
+      loadConfig(env),
+      { logsDir: root },
+      { now: () => 0, sleep: async () => {}, random: () => 0 },
+    );
+    try {
+      expect(engine).toBeInstanceOf(IndexedEngine);
+    } finally {
+      await engine.close();
+    }
+    expect(await runCli(['ingest', '--logs', root, '--bogus'], {}, io, now)).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { RECORD_COLUMNS } from '../../cloudtrail/record-schema.js';
@@ -160,6 +160,7 @@ export class ArchiveIndex {
     const logsDir = path.resolve(options.logsDir);
     const layout = await detectLayout(logsDir);
     let instance: DuckDBInstance;
+    await mkdir(path.dirname(path.resolve(options.indexPath)), { recursive: true });
     try {
       instance = await DuckDBInstance.create(options.indexPath, {
         // Results are ordered by the questions themselves, so DuckDB need not keep insertion order (faster, less memory).
