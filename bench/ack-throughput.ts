@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { App, LogLevel } from '@slack/bolt';
 import { SqliteApprovalStore } from '../src/approvals/sqlite-approval-store.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
+import { DEFAULT_QUESTION_LIMITS, QuestionQueue } from '../src/engines/question-queue.js';
 import { generateArchive } from '../src/sample/generate.js';
 import { createSlackApp } from '../src/slack/app.js';
 import { EVENTS_PATH, SLASH_COMMAND } from '../src/slack/ids.js';
@@ -64,6 +65,8 @@ export interface AckThroughputResult {
     answered: number;
     /** Questions acked but not yet answered when the window closed (the queue of DuckDB work). */
     backlog: number;
+    /** Questions turned away in the ack ("already answering N questions") because the queue was full. */
+    turnedAway: number;
     /** The app process's resident set when the window closed. */
     serverRssMb: number;
   };
@@ -151,7 +154,8 @@ async function measure(
     return {
       ...ackFigures(loop),
       answered,
-      backlog: app.kind === 's3x' ? Math.max(0, loop.latencies.length - answered) : 0,
+      backlog: app.kind === 's3x' ? Math.max(0, loop.latencies.length - loop.turnedAway - answered) : 0,
+      turnedAway: loop.turnedAway,
       serverRssMb: memory ? round(memory.rss / 2 ** 20) : Number.NaN,
     };
   } finally {
@@ -210,6 +214,8 @@ interface LoopResult {
   errorKinds: ErrorCounts;
   /** Requests (acked or not) that took longer than 3 s. */
   over3s: number;
+  /** Acks that turned the question away because the question queue was full (s3x only). */
+  turnedAway: number;
   elapsedMs: number;
 }
 
@@ -225,6 +231,7 @@ async function runClosedLoop(
   const errorKinds: ErrorCounts = {};
   let errors = 0;
   let over3s = 0;
+  let turnedAway = 0;
   const fail = (kind: string) => {
     errors++;
     errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
@@ -238,6 +245,7 @@ async function runClosedLoop(
         const response = await postSignedForm(agent, url, makeBody());
         if (response.ms > 3000) over3s++;
         if (response.status === 200) latencies.push(response.ms);
+        if (response.status === 200 && response.body.includes('already answering')) turnedAway++;
         else fail(`HTTP ${response.status}`);
       } catch (error) {
         fail(errorKind(error));
@@ -248,7 +256,7 @@ async function runClosedLoop(
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
-  return { latencies, errors, errorKinds, over3s, elapsedMs: performance.now() - started };
+  return { latencies, errors, errorKinds, over3s, turnedAway, elapsedMs: performance.now() - started };
 }
 
 /** A short name for a failed request: the Node error code (`ECONNRESET`…) or `timeout`. */
@@ -464,7 +472,8 @@ async function serveApp(spec: AppSpec): Promise<void> {
     port = (server.address() as AddressInfo).port;
     stopApp = () => app.stop().then(() => undefined);
   } else {
-    const engine = await LocalEngine.open({ logsDir: spec.logsDir });
+    // Composed as src/main.ts composes it: the engine behind the question queue.
+    const engine = new QuestionQueue(await LocalEngine.open({ logsDir: spec.logsDir }), DEFAULT_QUESTION_LIMITS);
     const database = openDatabase(path.join(spec.dataDir, 's3x.sqlite'));
     const slack = createSlackApp(
       {
@@ -535,6 +544,7 @@ export function formatAckThroughput(result: AckThroughputResult): string {
     ['errors', describeErrors(s3x), describeErrors(bareBolt), '0'],
     ['answers posted in the window', String(s3x.answered), '–', ''],
     ['questions still queued at the end', String(s3x.backlog), '–', ''],
+    ['turned away in the ack (queue full)', String(s3x.turnedAway), '–', ''],
     ['app RSS at the end', `${s3x.serverRssMb} MB`, `${bareBolt.serverRssMb} MB`, ''],
   ];
   const header: [string, string, string, string] = ['figure', 's3x', 'bare Bolt', 'target'];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_QUESTION_LIMITS } from './engines/question-queue.js';
 import { ConfigError } from './errors.js';
 
 const SQL_NAME = /^[a-z_][a-z0-9_]{0,127}$/;
@@ -161,6 +162,8 @@ export const configSchema = z
       z.string().regex(/^\d+$/, 'must be a whole number of bytes').transform(Number).optional(),
     ),
     S3X_DRAIN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(600).default(25),
+    S3X_MAX_CONCURRENT_QUESTIONS: z.coerce.number().int().min(1).max(64).default(DEFAULT_QUESTION_LIMITS.concurrent),
+    S3X_MAX_WAITING_QUESTIONS: z.coerce.number().int().min(0).max(1000).default(DEFAULT_QUESTION_LIMITS.waiting),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -262,6 +265,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** On SIGTERM/SIGINT: how long in-flight answers, clicks and digest runs may take to finish. */
   drainTimeoutMs: number;
+  /** Questions the engine runs at once, and how many may wait before new ones are turned away. */
+  questions: { concurrent: number; waiting: number };
   /** Test-only hooks (see testHookSchema); absent in any real deployment. */
   testHooks: { pauseApply?: { when: 'before' | 'after'; ms: number } };
 }
@@ -319,6 +324,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: raw.S3X_DATA_DIR,
     logLevel: raw.S3X_LOG_LEVEL,
     drainTimeoutMs: raw.S3X_DRAIN_TIMEOUT_SECONDS * 1000,
+    questions: { concurrent: raw.S3X_MAX_CONCURRENT_QUESTIONS, waiting: raw.S3X_MAX_WAITING_QUESTIONS },
     testHooks: hooks.data.S3X_TEST_PAUSE_APPLY ? { pauseApply: hooks.data.S3X_TEST_PAUSE_APPLY } : {},
   };
 }

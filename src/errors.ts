@@ -33,6 +33,11 @@ export class EngineError extends S3xError {
   readonly code = 'engine';
 }
 
+/** Too many questions are running or waiting: this one was turned away before it ran. */
+export class EngineBusyError extends S3xError {
+  readonly code = 'engine_busy';
+}
+
 /**
  * The state database (SQLite) could not be written: locked by another process past the busy
  * timeout, full, read-only or failing. `reason` is a short user-safe phrase ("its state database

@@ -14,6 +14,7 @@ import { startDigestSchedule } from './digest/schedule.js';
 import { type AwsClients, createAwsClients, createDynamoDbClient, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
+import { QuestionQueue } from './engines/question-queue.js';
 import { systemClock } from './engines/retry.js';
 import { ConfigError, S3xError } from './errors.js';
 import { makeAssumeRemediationRole } from './remediation/assume-role.js';
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
   await mkdir(config.dataDir, { recursive: true });
   const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
   const logsDir = config.engine === 'local' ? await resolveLogsDir(config) : undefined;
-  const engine = await createEngine(config, { logsDir, aws }, systemClock);
+  // Bounded: a burst of questions waits its turn (or is turned away) instead of starving the acks.
+  const engine = new QuestionQueue(await createEngine(config, { logsDir, aws }, systemClock), config.questions);
   // One LookupEvents source for the app: its pacing (2 requests/s) is per account and Region.
   const lookupEvents = aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined;
   const database = openDatabase(path.join(config.dataDir, 's3x.sqlite'));

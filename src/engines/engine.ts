@@ -55,5 +55,7 @@ export interface Engine {
   /** Its stats carry `newestEventTime` by themselves (the local engine reads every file's newest event). */
   readonly reportsFreshness: boolean;
   run(query: EngineQuery): Promise<EngineResult>;
+  /** Set when a question asked now would be turned away (queue full): what to tell the asker. */
+  busyMessage?(): string | undefined;
   close(): Promise<void>;
 }

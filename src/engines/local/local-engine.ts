@@ -5,6 +5,7 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { EngineError } from '../../errors.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
+import { yieldWorkerThreadsToEventLoop } from './background-priority.js';
 import { describeFile, detectLayout, type LogFile, listLogFiles } from './log-files.js';
 import { buildFileStatsSql, buildViewSql, columnsUsedBy, LOCAL_TABLE, TRINO_COMPAT_MACROS } from './view.js';
 
@@ -64,6 +65,8 @@ export class LocalEngine implements Engine {
   async run(query: EngineQuery): Promise<EngineResult> {
     const clock = this.options.clock ?? Date.now;
     const started = clock();
+    // Threads appear lazily (DuckDB's, libuv's pool): lower each new one before it does the work.
+    yieldWorkerThreadsToEventLoop();
     // Re-detected each time so a trail folder that appears after start is picked up.
     const layout = await detectLayout(this.options.logsDir);
     const known = await mapWithLimit(await listLogFiles(layout, query.days), OPEN_FILES, (p) => this.describeCached(p));

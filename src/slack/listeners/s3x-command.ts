@@ -61,6 +61,12 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
         await ack({ response_type: 'ephemeral', ...renderReply(await answerRequest(request, deps)) });
         return;
       }
+      // Turned away inside the ack when the queue is full: no work, no second request to Slack.
+      const busy = deps.engine.busyMessage?.();
+      if (busy) {
+        await ack({ response_type: 'ephemeral', ...buildErrorMessage(busy) });
+        return;
+      }
       await ack({ response_type: 'ephemeral', ...buildWorkingMessage(describeRequest(request)) });
 
       let message: SlackMessage;

@@ -1,0 +1,65 @@
+import { EngineBusyError } from '../errors.js';
+import type { Engine, EngineQuery, EngineResult, TableLayout } from './engine.js';
+
+/** The defaults of S3X_MAX_CONCURRENT_QUESTIONS and S3X_MAX_WAITING_QUESTIONS. */
+export const DEFAULT_QUESTION_LIMITS: QuestionQueueLimits = { concurrent: 2, waiting: 20 };
+
+export interface QuestionQueueLimits {
+  /** Questions the engine runs at once; more only compete for the same cores (or Athena's query quota). */
+  concurrent: number;
+  /** Questions waiting for a turn; past this, new ones are turned away at once instead of queueing for hours. */
+  waiting: number;
+}
+
+/**
+ * Any engine, with at most `concurrent` questions running and `waiting` queued. Without it, a
+ * burst of questions starts all of them together: every one lists and reads its files at the same
+ * time, memory grows without bound and the event loop (which must ack Slack within 3 s) starves.
+ */
+export class QuestionQueue implements Engine {
+  private running = 0;
+  private readonly queue: Array<() => void> = [];
+
+  constructor(
+    private readonly inner: Engine,
+    private readonly limits: QuestionQueueLimits,
+  ) {}
+
+  get table(): TableLayout {
+    return this.inner.table;
+  }
+
+  get reportsFreshness(): boolean {
+    return this.inner.reportsFreshness;
+  }
+
+  async run(query: EngineQuery): Promise<EngineResult> {
+    await this.turn();
+    try {
+      return await this.inner.run(query);
+    } finally {
+      this.running--;
+      this.queue.shift()?.();
+    }
+  }
+
+  busyMessage(): string | undefined {
+    if (this.running < this.limits.concurrent || this.queue.length < this.limits.waiting) return undefined;
+    return `s3x is already answering ${this.running + this.queue.length} questions. Nothing was run; ask again in a minute.`;
+  }
+
+  private turn(): Promise<void> {
+    if (this.running < this.limits.concurrent) {
+      this.running++;
+      return Promise.resolve();
+    }
+    const busy = this.busyMessage();
+    if (busy) return Promise.reject(new EngineBusyError(busy));
+    // The slot is handed over by the finishing run (running stays the same), so no one can jump the queue.
+    return new Promise((resolve) => this.queue.push(resolve));
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
