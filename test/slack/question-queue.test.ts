@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
+import { QuestionQueue } from '../../src/engines/question-queue.js';
+import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { AnswerStore } from '../../src/store/answer-store.js';
+import { openDatabase } from '../../src/store/database.js';
+import { postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+
+/** An engine that holds every question until released, counting what it was asked. */
+const held: Array<() => void> = [];
+let runs = 0;
+const slowEngine: Engine = {
+  table: { name: 'cloudtrail_logs', partitionedByDay: true },
+  reportsFreshness: true,
+  run: (_query: EngineQuery) => {
+    runs++;
+    return new Promise<EngineResult>((resolve) =>
+      held.push(() =>
+        resolve({ rows: [], stats: { engine: 'local', unreadableFiles: [], bytesScanned: 0, elapsedMs: 1, warnings: [] } }),
+      ),
+    );
+  },
+  close: async () => {},
+};
+
+let slack: SlackApp;
+let eventsUrl: string;
+const responses = new ResponseUrlServer();
+let responseBase: string;
+
+beforeAll(async () => {
+  slack = createSlackApp(
+    {
+      botToken: 'xoxb-test',
+      signingSecret: SIGNING_SECRET,
+      port: 0,
+      logLevel: 'error',
+      botIdentity: { botId: 'B1', botUserId: 'U1' },
+    },
+    {
+      engine: new QuestionQueue(slowEngine, { concurrent: 1, waiting: 1 }),
+      now: () => new Date('2026-11-24T00:00:00Z'),
+      store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
+      access: { channels: [], users: [], groups: [] },
+    },
+  );
+  eventsUrl = `http://127.0.0.1:${(await slack.start()).port}/slack/events`;
+  responseBase = await responses.start();
+});
+
+afterAll(async () => {
+  await slack.stop();
+  await responses.stop();
+});
+
+const ask = (path: string) =>
+  postSigned(eventsUrl, slashCommandBody({ text: 'who-deleted a.txt', response_url: `${responseBase}/${path}` }));
+
+describe('a full question queue, over signed HTTP', () => {
+  it('turns the next question away inside the ack, runs nothing for it, and answers the queued ones later', async () => {
+    const first = await ask('q1');
+    expect(((await first.json()) as { text: string }).text).toMatch(/a\.txt/);
+    const second = await ask('q2');
+    expect(((await second.json()) as { text: string }).text).toMatch(/a\.txt/);
+    await expect.poll(() => runs).toBe(1);
+
+    const third = await ask('q3');
+    expect(third.status).toBe(200);
+    expect(JSON.stringify(await third.json())).toMatch(/already answering 2 questions.*ask again in a minute/);
+
+    held.shift()?.();
+    await expect.poll(() => runs).toBe(2);
+    held.shift()?.();
+    await responses.waitFor('/q1');
+    await responses.waitFor('/q2');
+    // The turned-away question never reached the engine and gets no later answer.
+    expect(runs).toBe(2);
+    await expect(responses.waitFor('/q3', 1, 1000)).rejects.toThrow(/no post/);
+  });
+});
