@@ -42,61 +42,49 @@ const INJECTION_KEY = "x' OR '1'='1";
 /** Every query s3x asks of an engine, built for a table layout; named for the failure message. */
 type QueryCase = [name: string, build: (table: TableLayout) => EngineQuery];
 
-function objectCase(name: string, words: string[], now: Date): QueryCase {
+function objectCase(name: string, words: () => string[], now: Date): QueryCase {
   return [
     name,
     (table) => {
-      const request = parseCommand(words, now) as ObjectQuestionRequest;
+      const request = parseCommand(words(), now) as ObjectQuestionRequest;
       return buildQuery(OBJECT_QUESTION_TABLE[request.command], request, table);
     },
   ];
 }
 
-function generatedCases(facts: SampleFacts): QueryCase[] {
-  const gp = facts.plantedGeneralPurposeDelete;
+/** Queries over the generated archive; `facts` is read when a query is built, once the archive exists. */
+function generatedCases(facts: () => SampleFacts): QueryCase[] {
   const since = ['--since', '2d'];
-  const window = { since: new Date(facts.start), until: END };
-  const role = 'arn:aws:iam::111122223333:role/DataEngineer';
+  const window = () => ({ since: new Date(facts().start), until: END });
+  const planted = () => [facts().plantedKey, '--bucket', facts().plantedBucket, ...since];
+  const parse = <T>(words: string[]) => parseCommand(words, END) as T;
   return [
-    objectCase('who-deleted', ['who-deleted', facts.plantedKey, '--bucket', facts.plantedBucket, ...since], END),
-    objectCase('who-deleted, both sources', ['who-deleted', facts.plantedKey, ...since], END),
-    objectCase('who-wrote', ['who-wrote', facts.plantedKey, '--bucket', facts.plantedBucket, ...since], END),
-    objectCase('who-read', ['who-read', facts.plantedKey, ...since], END),
-    objectCase('history', ['history', facts.plantedKey, '--bucket', facts.plantedBucket, ...since], END),
-    objectCase('general-purpose who-deleted', ['who-deleted', gp.key as string, '--bucket', gp.bucket as string], END),
-    objectCase('injection-looking key', ['who-deleted', INJECTION_KEY, ...since], END),
-    [
-      'activity',
-      (table) => buildActivityQuery(parseCommand(['activity', facts.plantedBucket, ...since], END) as ActivityRequest, table),
-    ],
-    [
-      'activity, general-purpose',
-      (table) => buildActivityQuery(parseCommand(['activity', 'corp-reports', ...since], END) as ActivityRequest, table),
-    ],
+    objectCase('who-deleted', () => ['who-deleted', ...planted()], END),
+    objectCase('who-deleted, both sources', () => ['who-deleted', facts().plantedKey, ...since], END),
+    objectCase('who-wrote', () => ['who-wrote', ...planted()], END),
+    objectCase('who-read', () => ['who-read', facts().plantedKey, ...since], END),
+    objectCase('history', () => ['history', ...planted()], END),
+    objectCase(
+      'general-purpose who-deleted',
+      () => ['who-deleted', facts().plantedGeneralPurposeDelete.key as string, '--bucket', 'corp-reports'],
+      END,
+    ),
+    objectCase('injection-looking key', () => ['who-deleted', INJECTION_KEY, ...since], END),
+    ['activity', (table) => buildActivityQuery(parse(['activity', facts().plantedBucket, ...since]), table)],
+    ['activity, general-purpose', (table) => buildActivityQuery(parse(['activity', 'corp-reports', ...since]), table)],
     [
       'principal (role)',
-      (table) => buildPrincipalQuery(parseCommand(['principal', role, ...since], END) as PrincipalRequest, table),
+      (table) => buildPrincipalQuery(parse(['principal', 'arn:aws:iam::111122223333:role/DataEngineer', ...since]), table),
     ],
-    [
-      'principal (name)',
-      (table) => buildPrincipalQuery(parseCommand(['principal', 'mallory', ...since], END) as PrincipalRequest, table),
-    ],
-    ['denied', (table) => buildDeniedQuery(parseCommand(['denied', ...since], END) as DeniedRequest, table)],
-    [
-      'denied, one bucket',
-      (table) =>
-        buildDeniedQuery(parseCommand(['denied', '--bucket', facts.plantedBucket, ...since], END) as DeniedRequest, table),
-    ],
-    [
-      'bucket-events',
-      (table) =>
-        buildBucketEventsQuery(parseCommand(['bucket-events', facts.plantedBucket, ...since], END) as BucketEventsRequest, table),
-    ],
-    ['status: buckets', (table) => buildStatusBucketsQuery(window, table)],
-    ['status: trail history', (table) => buildTrailHistoryQuery(window, table)],
-    ['digest: data events', (table) => buildDigestDataQuery(dayWindow(facts.anchorDay, 'UTC'), table)],
-    ['digest: management events', (table) => buildDigestManagementQuery(dayWindow(facts.anchorDay, 'UTC'), table)],
-    ['show event', (table) => buildEventRecordQuery(facts.plantedDelete.eventId, window, table)],
+    ['principal (name)', (table) => buildPrincipalQuery(parse(['principal', 'mallory', ...since]), table)],
+    ['denied', (table) => buildDeniedQuery(parse(['denied', ...since]), table)],
+    ['denied, one bucket', (table) => buildDeniedQuery(parse(['denied', '--bucket', facts().plantedBucket, ...since]), table)],
+    ['bucket-events', (table) => buildBucketEventsQuery(parse(['bucket-events', facts().plantedBucket, ...since]), table)],
+    ['status: buckets', (table) => buildStatusBucketsQuery(window(), table)],
+    ['status: trail history', (table) => buildTrailHistoryQuery(window(), table)],
+    ['digest: data events', (table) => buildDigestDataQuery(dayWindow(facts().anchorDay, 'UTC'), table)],
+    ['digest: management events', (table) => buildDigestManagementQuery(dayWindow(facts().anchorDay, 'UTC'), table)],
+    ['show event', (table) => buildEventRecordQuery(facts().plantedDelete.eventId, window(), table)],
     ['freshness', (table) => buildFreshnessQuery({ from: '2026/11/20', to: '2026/11/25' }, table)],
   ];
 }
@@ -107,12 +95,12 @@ const INVICTUS_DAY = { since: new Date('2023-07-10T00:00:00Z'), until: new Date(
 const REAL_CASES: QueryCase[] = [
   objectCase(
     'who-read (AWS S3 Express example)',
-    ['who-read', 'test-get-obj-with-checksum', '--since', '2024-07-01', '--until', '2024-07-02'],
+    () => ['who-read', 'test-get-obj-with-checksum', '--since', '2024-07-01', '--until', '2024-07-02'],
     REAL_NOW,
   ),
   objectCase(
     'who-deleted (Lifecycle DeleteObjects)',
-    [
+    () => [
       'who-deleted',
       'any/key',
       '--bucket',
@@ -126,7 +114,7 @@ const REAL_CASES: QueryCase[] = [
   ),
   objectCase(
     'history, no match',
-    ['history', 'nothing-has-this-key', '--since', '2015-01-01', '--until', '2026-11-01'],
+    () => ['history', 'nothing-has-this-key', '--since', '2015-01-01', '--until', '2026-11-01'],
     REAL_NOW,
   ),
   [
@@ -248,7 +236,7 @@ describe('indexed engine over a generated archive', () => {
   let facts: SampleFacts;
   let local: LocalEngine;
   let indexed: IndexedEngine;
-  let cases: QueryCase[];
+  const cases = generatedCases(() => facts);
 
   beforeAll(async () => {
     root = await tempDir('s3x-indexed-');
@@ -271,17 +259,14 @@ describe('indexed engine over a generated archive', () => {
     indexPath = path.join(await tempDir('s3x-index-'), 'index.duckdb');
     local = await LocalEngine.open({ logsDir: root });
     indexed = await IndexedEngine.open({ logsDir: root, indexPath });
-    cases = generatedCases(facts);
   });
   afterAll(async () => {
     await local?.close();
     await indexed?.close();
   });
 
-  it('answers every question with the same rows and the same footer as the local engine', async () => {
-    for (const [name, build] of cases) {
-      await expect(expectSameAnswers(local, indexed, build, true), name).resolves.toBeDefined();
-    }
+  it.each(cases)('%s: same rows and footer as the local engine', async (_name, build) => {
+    await expectSameAnswers(local, indexed, build, true);
   });
 
   it('gives the same object answers as the local engine, planted delete included', async () => {

@@ -1,8 +1,9 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { EngineError } from '../../errors.js';
 import { daysBetween } from '../../time/window.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
-import { detectLayout, listLogFiles } from '../local/log-files.js';
+import { type ArchiveLayout, detectLayout, listLogFiles } from '../local/log-files.js';
 import { ArchiveIndex, type KnownFile } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
 import { INDEX_TABLE } from './schema.js';
@@ -20,6 +21,9 @@ export interface IndexedEngineOptions {
 /** "Logs complete up to" comes from this many of the newest delivery files, as on the local engine. */
 const FRESHNESS_FILES = 16;
 
+/** A folder listing is reused only when the folder's mtime is older than this when it was listed. */
+const SETTLED_MS = 2000;
+
 /**
  * The local engine's answers from a DuckDB file the archive was ingested into. Before each
  * question the day folders it reads are listed and any file not in the index yet is ingested
@@ -31,6 +35,8 @@ const FRESHNESS_FILES = 16;
 export class IndexedEngine implements Engine {
   readonly table: TableLayout = { name: INDEX_TABLE, partitionedByDay: true };
   readonly reportsFreshness = true;
+
+  private readonly folders = new Map<string, { mtimeMs: number; listedAt: number; files: string[] }>();
 
   private constructor(
     private readonly index: ArchiveIndex,
@@ -46,13 +52,7 @@ export class IndexedEngine implements Engine {
     const started = clock();
     // Re-detected each time so a trail folder that appears after start is picked up.
     const layout = await detectLayout(this.options.logsDir);
-    const paths = await listLogFiles(layout, query.days);
-    const folders =
-      layout.kind === 'trail'
-        ? layout.regionDirs.flatMap((regionDir) =>
-            daysBetween(query.days.from, query.days.to).map((day) => path.join(regionDir, ...day.split('/'))),
-          )
-        : [];
+    const { paths, folders } = await this.listFiles(layout, query.days);
     await this.index
       .ingest(paths, { checkChanges: false, scope: layout.kind === 'trail' ? 'folders' : 'all', folders })
       .catch((error: unknown) => {
@@ -60,7 +60,7 @@ export class IndexedEngine implements Engine {
       });
 
     const rewritten = this.options.rewrite === false ? query.sql : rewriteForIndex(query.sql);
-    const connection = await this.index.instance.connect();
+    const connection = await this.index.connect();
     let rows: Row[];
     try {
       const reader = await connection.runAndReadAll(rewritten.text, [...rewritten.params]);
@@ -90,6 +90,35 @@ export class IndexedEngine implements Engine {
         warnings: [],
       },
     };
+  }
+
+  /**
+   * The files of the question's days, as the local engine lists them. A day folder is listed
+   * again only when its mtime changed (a file came or went), or was too recent to trust: a
+   * file system with coarse timestamps could add a file within the same tick.
+   */
+  private async listFiles(layout: ArchiveLayout, days: { from: string; to: string }) {
+    if (layout.kind === 'folder') return { paths: await listLogFiles(layout, days), folders: [] };
+    const folders = layout.regionDirs.flatMap((regionDir) =>
+      daysBetween(days.from, days.to).map((day) => ({ regionDir, day, dir: path.join(regionDir, ...day.split('/')) })),
+    );
+    const listings = await Promise.all(
+      folders.map(async ({ regionDir, day, dir }) => {
+        const info = await stat(dir).catch(() => undefined);
+        if (!info) {
+          this.folders.delete(dir);
+          return [];
+        }
+        const cached = this.folders.get(dir);
+        if (cached && cached.mtimeMs === info.mtimeMs && cached.listedAt - info.mtimeMs > SETTLED_MS) return cached.files;
+        // Wall-clock time, compared with the folder's mtime.
+        const listedAt = Date.now();
+        const files = await listLogFiles({ kind: 'trail', regionDirs: [regionDir] }, { from: day, to: day });
+        this.folders.set(dir, { mtimeMs: info.mtimeMs, listedAt, files });
+        return files;
+      }),
+    );
+    return { paths: listings.flat(), folders: folders.map((f) => f.dir) };
   }
 
   async close(): Promise<void> {

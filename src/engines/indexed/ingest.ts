@@ -1,4 +1,5 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { RECORD_COLUMNS } from '../../cloudtrail/record-schema.js';
@@ -78,6 +79,14 @@ const BATCH_BYTES = 48 * 1024 * 1024;
 const BATCH_MAX_FILES = 4096;
 /** CloudTrail's own files are one line; a larger one is read again whole. */
 const LINE_BYTES = 64 * 1024 * 1024;
+/** The index's catalog name inside its DuckDB instance. */
+const INDEX_CATALOG = 's3x_index';
+/**
+ * Rows per row group (DuckDB's default is 122,880). Records are sorted by day, source, bucket and
+ * operation as they are ingested, so with small row groups a question skips, by their min/max
+ * statistics, the row groups of other buckets and operations, not just of other days.
+ */
+const ROW_GROUP_ROWS = 16_384;
 // Wide enough for the largest CloudTrail delivery files (one JSON object per file), as in the local view.
 const MAX_OBJECT_BYTES = 512 * 1024 * 1024;
 
@@ -146,34 +155,47 @@ export interface IngestOptions {
  */
 export class ArchiveIndex {
   private readonly known = new Map<string, KnownFile>();
+  /** Known files by folder, so a question's folders are checked without going through every file. */
+  private readonly byFolder = new Map<string, Set<string>>();
   private nextFileId = 1;
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    readonly instance: DuckDBInstance,
+    private readonly instance: DuckDBInstance,
     readonly logsDir: string,
     private readonly regionAndDay: 'path' | 'record',
   ) {}
+
+  /** A connection whose default catalog is the index (each question and ingest uses its own). */
+  async connect(): Promise<DuckDBConnection> {
+    const connection = await this.instance.connect();
+    await connection.run(`USE ${INDEX_CATALOG}`);
+    return connection;
+  }
 
   /** Open (or create) the index file for the archive at `logsDir`. An index of another archive is refused. */
   static async open(options: { indexPath: string; logsDir: string }): Promise<ArchiveIndex> {
     const logsDir = path.resolve(options.logsDir);
     const layout = await detectLayout(logsDir);
-    let instance: DuckDBInstance;
     await mkdir(path.dirname(path.resolve(options.indexPath)), { recursive: true });
-    try {
-      instance = await DuckDBInstance.create(options.indexPath, {
-        // Results are ordered by the questions themselves, so DuckDB need not keep insertion order (faster, less memory).
-        preserve_insertion_order: 'false',
-      });
-    } catch (error) {
-      throw new EngineError(
-        `Could not open the index ${options.indexPath} (is another s3x process using it?).`,
-        errorDetail(error),
-      );
-    }
+    const temp = path.join(tmpdir(), 's3x-duckdb');
+    await mkdir(temp, { recursive: true });
+    // Spill to the system temp dir, not the working directory (which may be read-only in a container).
+    // Results are ordered by the questions themselves, so DuckDB need not keep insertion order (faster, less memory).
+    const instance = await DuckDBInstance.create(':memory:', { temp_directory: temp, preserve_insertion_order: 'false' });
     const index = new ArchiveIndex(instance, logsDir, layout.kind === 'trail' ? 'path' : 'record');
     try {
+      const connection = await instance.connect();
+      try {
+        await connection.run(`ATTACH ${quoteLiteral(options.indexPath)} AS ${INDEX_CATALOG} (ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`);
+      } catch (error) {
+        throw new EngineError(
+          `Could not open the index ${options.indexPath} (is another s3x process using it?).`,
+          errorDetail(error),
+        );
+      } finally {
+        connection.closeSync();
+      }
       await index.prepare();
     } catch (error) {
       instance.closeSync();
@@ -183,7 +205,7 @@ export class ArchiveIndex {
   }
 
   private async prepare(): Promise<void> {
-    const connection = await this.instance.connect();
+    const connection = await this.connect();
     try {
       for (const statement of createTablesSql()) await connection.run(statement);
       for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
@@ -220,7 +242,7 @@ export class ArchiveIndex {
           fileId: Number(row.file_id),
           unreadable: row.unreadable === null ? null : String(row.unreadable),
         };
-        this.known.set(file.path, file);
+        this.remember(file);
         this.nextFileId = Math.max(this.nextFileId, file.fileId + 1);
       }
     } finally {
@@ -244,10 +266,17 @@ export class ArchiveIndex {
     const clock = options.clock ?? Date.now;
     const started = clock();
     const listed = new Set(paths);
-    const folders = new Set([...(options.folders ?? []), ...paths.map((p) => path.dirname(p))]);
-    const removed = [...this.known.values()].filter(
-      (file) => !listed.has(file.path) && (options.scope === 'all' || folders.has(path.dirname(file.path))),
-    );
+    const removed: KnownFile[] = [];
+    if (options.scope === 'all') {
+      for (const file of this.known.values()) if (!listed.has(file.path)) removed.push(file);
+    } else {
+      const folders = new Set([...(options.folders ?? []), ...paths.map((p) => path.dirname(p))]);
+      for (const folder of folders) {
+        for (const filePath of this.byFolder.get(folder) ?? []) {
+          if (!listed.has(filePath)) removed.push(this.known.get(filePath) as KnownFile);
+        }
+      }
+    }
 
     // Decide what to read: new files, changed files (a full ingest stats every file), and files
     // found unreadable before, which may have been completed since.
@@ -301,30 +330,33 @@ export class ArchiveIndex {
       }
     }
 
-    const connection = await this.instance.connect();
     let events = 0;
     let filesRead = 0;
     const unreadableFiles: UnreadableFile[] = [];
-    try {
-      await connection.run(
-        'CREATE TEMP TABLE IF NOT EXISTS batch_files (file_id INTEGER, path VARCHAR, size BIGINT, mtime_ms DOUBLE, region VARCHAR, day VARCHAR)',
-      );
-      if (removed.length > 0) await this.remove(connection, removed);
-      for (const { file, reason } of unreadable) {
-        await this.commitBatch(connection, [file], new Map([[file.path, reason]]), 'unstructured');
-        unreadableFiles.push({ path: file.path, reason });
+    // Nothing new (the usual case before a question): no connection, no transaction.
+    if (toRead.length + unreadable.length + removed.length > 0) {
+      const connection = await this.connect();
+      try {
+        await connection.run(
+          'CREATE TEMP TABLE IF NOT EXISTS batch_files (file_id INTEGER, path VARCHAR, size BIGINT, mtime_ms DOUBLE, region VARCHAR, day VARCHAR)',
+        );
+        if (removed.length > 0) await this.remove(connection, removed);
+        for (const { file, reason } of unreadable) {
+          await this.commitBatch(connection, [file], new Map([[file.path, reason]]), 'unstructured');
+          unreadableFiles.push({ path: file.path, reason });
+        }
+        let done = 0;
+        for (const batch of batches(toRead, options.batchFiles)) {
+          const outcome = await this.ingestBatch(connection, batch);
+          events += outcome.events;
+          filesRead += batch.length - outcome.unreadable.length;
+          unreadableFiles.push(...outcome.unreadable);
+          done += batch.length;
+          options.onProgress?.({ filesDone: done, filesToRead: toRead.length, events });
+        }
+      } finally {
+        connection.closeSync();
       }
-      let done = 0;
-      for (const batch of batches(toRead, options.batchFiles)) {
-        const outcome = await this.ingestBatch(connection, batch);
-        events += outcome.events;
-        filesRead += batch.length - outcome.unreadable.length;
-        unreadableFiles.push(...outcome.unreadable);
-        done += batch.length;
-        options.onProgress?.({ filesDone: done, filesToRead: toRead.length, events });
-      }
-    } finally {
-      connection.closeSync();
     }
     const elapsedMs = clock() - started;
     return {
@@ -423,7 +455,7 @@ export class ArchiveIndex {
       const byPath = new Map(written.map((row) => [String(row.path), row]));
       for (const file of batch) {
         const row = byPath.get(file.path);
-        this.known.set(file.path, {
+        this.remember({
           path: file.path,
           size: file.size,
           mtimeMs: file.mtimeMs,
@@ -453,7 +485,20 @@ export class ArchiveIndex {
       await connection.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    for (const file of files) this.known.delete(file.path);
+    for (const file of files) this.forget(file.path);
+  }
+
+  private remember(file: KnownFile): void {
+    this.known.set(file.path, file);
+    const folder = path.dirname(file.path);
+    const inFolder = this.byFolder.get(folder) ?? new Set<string>();
+    inFolder.add(file.path);
+    this.byFolder.set(folder, inFolder);
+  }
+
+  private forget(filePath: string): void {
+    this.known.delete(filePath);
+    this.byFolder.get(path.dirname(filePath))?.delete(filePath);
   }
 
   async close(): Promise<void> {
@@ -463,6 +508,9 @@ export class ArchiveIndex {
 }
 
 type RecordColumn = (typeof RECORD_COLUMNS)[number];
+
+/** How records are laid out on disk (see ROW_GROUP_ROWS): what questions filter on, coarsest first. */
+const SORT_ORDER = 'day_number, eventsource, request_bucket, eventname, request_key, eventtime';
 
 function quoteLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
@@ -508,7 +556,8 @@ FROM (
   SELECT records.* EXCLUDE (filename, region, "timestamp"), ${partitions}, b.file_id
   FROM (${parts.join('\nUNION ALL\n')}) records
   JOIN batch_files b ON b.path = records.filename
-)`;
+)
+ORDER BY ${SORT_ORDER}`;
 }
 
 /** The local view's projection: Athena column names from a record expression, region and day from the record when not from the path. */
