@@ -139,19 +139,21 @@ async function zcatGrep(
 ): Promise<{ elapsedMs: number; finished: boolean }> {
   const listFile = await fileListFile(files);
   const started = performance.now();
-  const finished = await run(
-    'bash',
-    ['-c', 'xargs -0 zcat < "$1" | LC_ALL=C grep -c -F -- "$2" || true', 'zcat-grep', listFile, key],
-    {
-      maxBuffer: 1 << 20,
-      timeout: budgetMs,
-      killSignal: 'SIGKILL',
-    },
-  ).then(
-    () => true,
-    () => false,
-  );
-  // The timeout kills bash; its children go with the pipe.
+  // Its own process group, so that stopping it stops zcat and grep too (they would run on, stealing CPU).
+  const pipeline = spawn('bash', ['-c', 'xargs -0 zcat < "$1" | LC_ALL=C grep -c -F -- "$2"', 'zcat-grep', listFile, key], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  const finished = await new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      process.kill(-(pipeline.pid as number), 'SIGKILL');
+      resolve(false);
+    }, budgetMs);
+    pipeline.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
   return { elapsedMs: performance.now() - started, finished };
 }
 
@@ -417,10 +419,10 @@ async function main(): Promise<void> {
   const table = [
     '| figure | result | reference (same run) | target | |',
     '| --- | --- | --- | --- | --- |',
-    ...rows.map(
-      (r) =>
-        `| ${r.figure.trim()} | ${r.result} | ${r.reference} | ${r.target} | ${r.met === undefined ? '' : r.met ? 'met' : '**missed**'} |`,
-    ),
+    ...rows.map((r) => {
+      const cells = [r.figure.trim(), r.result, r.reference, r.target, r.met === undefined ? '' : r.met ? 'met' : '**missed**'];
+      return `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
+    }),
   ].join('\n');
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const elapsed = Math.round((Date.now() - started) / 1000);
