@@ -341,6 +341,39 @@ describe('indexed engine over a generated archive', () => {
   });
 });
 
+describe('rewriteForIndex', () => {
+  it('keeps every parameter lined up with its placeholder when a rewrite repeats them', () => {
+    const query = sql`SELECT ${'a'} FROM t WHERE "timestamp" BETWEEN ${'2026/11/01'} AND ${'2026/11/02'} AND k = ${'key'}
+      UNION ALL SELECT ${'b'} FROM t WHERE "timestamp" BETWEEN ${'2026/10/01'} AND ${'2026/10/02'}`;
+    const rewritten = rewriteForIndex(query);
+    expect(rewritten.params).toEqual([
+      'a',
+      '2026/11/01',
+      '2026/11/02',
+      '2026/11/01',
+      '2026/11/02',
+      'key',
+      'b',
+      '2026/10/01',
+      '2026/10/02',
+      '2026/10/01',
+      '2026/10/02',
+    ]);
+    expect(rewritten.text.split('?').length - 1).toBe(rewritten.params.length);
+    expect(rewritten.text).not.toContain('"timestamp" BETWEEN ? AND ? AND k');
+  });
+
+  it('replaces an extracted expression by its column, and nothing else', () => {
+    const query = sql`SELECT json_extract_scalar(requestparameters, '$.key') AS k, json_extract_scalar(requestparameters, '$.other') AS o
+      FROM t WHERE json_extract_scalar(requestparameters, '$.key') = ${"x' OR '1'='1"}`;
+    expect(rewriteForIndex(query)).toEqual({
+      text: `SELECT request_key AS k, json_extract_scalar(requestparameters, '$.other') AS o
+      FROM t WHERE request_key = ?`,
+      params: ["x' OR '1'='1"],
+    });
+  });
+});
+
 describe('indexed engine over the real public CloudTrail records (plain folder, mixed file shapes)', () => {
   let local: LocalEngine;
   let indexed: IndexedEngine;
