@@ -43,7 +43,7 @@ export interface IngestArchiveOptions {
   indexPath: string;
   /** Milliseconds clock, injected for the elapsed-time figures. */
   clock?: () => number;
-  /** Files per transaction (default: about 48 MB of files, at most 4096). */
+  /** Files per transaction (default: about 32 MB of files, at most 4096). */
   batchFiles?: number;
   /** Called after each committed batch. */
   onProgress?: (progress: IngestProgress) => void;
@@ -71,9 +71,9 @@ interface FileToRead {
 }
 
 /**
- * A transaction holds about this much of compressed log files (a couple of hundred CloudTrail files):
- * more than a row group (122,880 rows) of records, so DuckDB writes them straight to the file
- * instead of through the WAL, and few enough to keep memory flat.
+ * A transaction holds about this much of compressed log files (a couple of hundred CloudTrail
+ * files, some 200k records): enough that DuckDB writes them straight to the file rather than
+ * through the WAL, few enough that reading and sorting a batch stays within MEMORY_LIMIT.
  */
 const BATCH_BYTES = 32 * 1024 * 1024;
 const BATCH_MAX_FILES = 4096;
@@ -103,7 +103,7 @@ export async function ingestArchive(options: IngestArchiveOptions): Promise<Inge
     const layout = await detectLayout(options.logsDir);
     return await index.ingest(await listArchive(layout), {
       checkChanges: true,
-      scope: layout.kind === 'trail' ? 'folders' : 'all',
+      scope: 'all',
       clock: options.clock,
       batchFiles: options.batchFiles,
       onProgress: options.onProgress,
@@ -115,6 +115,7 @@ export async function ingestArchive(options: IngestArchiveOptions): Promise<Inge
 
 /** Every log file of the archive: all day folders of a trail layout, or the whole folder. */
 export async function listArchive(layout: ArchiveLayout): Promise<string[]> {
+  // A plain folder is listed whole, whatever the days.
   if (layout.kind === 'folder') return listLogFiles(layout, { from: '0000/00/00', to: '0000/00/00' });
   const days = new Set<string>();
   for (const regionDir of layout.regionDirs) {
@@ -139,8 +140,8 @@ export interface IngestOptions {
   /** Stat every known file to find changed ones (a full ingest); otherwise only new and unreadable files are looked at. */
   checkChanges: boolean;
   /**
-   * Which known files the listing covers, so those missing from it are removed: `folders`, the
-   * listed files' folders (a trail layout, listed by day); `all`, every file (a plain folder).
+   * Which known files the listing covers, so those missing from it are removed: `folders`, those
+   * in the listed folders (a question's day folders); `all`, every file (the whole archive listed).
    */
   scope: 'folders' | 'all';
   /** Folders listed even when empty (a trail layout's day folders), so files of a removed folder go too. */
