@@ -27,8 +27,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parseCommand } from '../src/commands/parse.js';
 import type { ObjectQuestionRequest } from '../src/commands/requests.js';
 import { AthenaEngine } from '../src/engines/athena/athena-engine.js';
+import type { Engine } from '../src/engines/engine.js';
+import { IndexedEngine } from '../src/engines/indexed/indexed-engine.js';
+import { ingestArchive } from '../src/engines/indexed/ingest.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
 import { detectLayout, listLogFiles } from '../src/engines/local/log-files.js';
+import { DEFAULT_QUESTION_LIMITS, QuestionQueue } from '../src/engines/question-queue.js';
 import { systemClock } from '../src/engines/retry.js';
 import { OBJECT_QUESTION_TABLE } from '../src/questions/index.js';
 import { askObjectQuestion } from '../src/questions/object-question.js';
@@ -170,7 +174,8 @@ async function coldQuestion(a: Archive, label: string): Promise<void> {
   await run('bash', ['-c', 'xargs -0 cat < "$1" > /dev/null', 'warm', await fileListFile(files)]);
   const bare = await child('bare', a.dir, a.key, SINCE_30D, UNTIL);
   const s3x = await child('s3x', a.dir, a.key, SINCE_30D, UNTIL);
-  const grep = await zcatGrep(files, a.key, quick ? 15_000 : 240_000);
+  // Stopped once it has taken 6x as long as s3x: enough to show the 5x target, either way.
+  const grep = await zcatGrep(files, a.key, Math.max(15_000, 6 * s3x.elapsedMs));
   const ratio = s3x.elapsedMs / bare.elapsedMs;
   report(`cold who-deleted, ${label}`, ms(s3x.elapsedMs), `bare DuckDB ${ms(bare.elapsedMs)}`, '<= 1.3x bare', ratio <= 1.3);
   report(`  ratio to bare DuckDB, ${label}`, `${ratio.toFixed(2)}x`, '', '<= 1.3x', ratio <= 1.3);
@@ -254,9 +259,19 @@ async function pruning(): Promise<void> {
   athena.restore();
 }
 
-/** Slash command over signed HTTP → answer posted to the response_url, on the local engine. */
+/** Slash command over signed HTTP → answer posted to the response_url: raw files, then the index. */
 async function endToEnd(a: Archive, label: string): Promise<void> {
-  const engine = await LocalEngine.open({ logsDir: a.dir });
+  await endToEndOn(await LocalEngine.open({ logsDir: a.dir }), a, `${label}, raw files`);
+  const indexDir = await mkdtemp(path.join(tmpdir(), 's3x-bench-e2e-'));
+  const indexPath = path.join(indexDir, 'index.duckdb');
+  await ingestArchive({ logsDir: a.dir, indexPath });
+  await endToEndOn(await IndexedEngine.open({ logsDir: a.dir, indexPath }), a, `${label}, after s3x ingest`);
+  await rm(indexDir, { recursive: true, force: true });
+}
+
+async function endToEndOn(inner: Engine, a: Archive, label: string): Promise<void> {
+  // Composed as src/main.ts composes it.
+  const engine = new QuestionQueue(inner, DEFAULT_QUESTION_LIMITS);
   const now = ARCHIVE_END;
   const slack = createSlackApp(
     {
