@@ -3,6 +3,7 @@ import path from 'node:path';
 import { EngineError } from '../../errors.js';
 import { daysBetween } from '../../time/window.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
+import { yieldWorkerThreadsToEventLoop } from '../local/background-priority.js';
 import { type ArchiveLayout, detectLayout, listLogFiles } from '../local/log-files.js';
 import { ArchiveIndex, type KnownFile } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
@@ -50,6 +51,8 @@ export class IndexedEngine implements Engine {
   async run(query: EngineQuery): Promise<EngineResult> {
     const clock = this.options.clock ?? Date.now;
     const started = clock();
+    // As on the local engine: DuckDB's and libuv's threads (made lazily) yield to the event loop, so acks stay fast.
+    yieldWorkerThreadsToEventLoop();
     // Re-detected each time so a trail folder that appears after start is picked up.
     const layout = await detectLayout(this.options.logsDir);
     const { paths, folders } = await this.listFiles(layout, query.days);
