@@ -245,22 +245,28 @@ interface ProfileNode {
   operator_type?: string;
   operator_name?: string;
   operator_cardinality?: number;
+  extra_info?: Record<string, unknown>;
   children?: ProfileNode[];
 }
 
 /**
  * Records the pass read, from DuckDB's JSON profile: what the JSON readers produced (after UNNEST
- * for delivery files, which hold one `Records` array each). Undefined when the profile is missing.
+ * for delivery files, which hold one `Records` array each). Undefined when the profile is missing
+ * or a reader filtered rows itself: then the answer shows files and bytes, not a wrong count.
  */
 async function recordsReadIn(profilePath: string): Promise<number | undefined> {
   const text = await readFile(profilePath, 'utf8').catch(() => undefined);
   if (!text) return undefined;
   let total = 0;
+  let filteredInReader = false;
   const name = (node: ProfileNode) => (node.operator_name ?? node.operator_type ?? '').trim();
   const walk = (node: ProfileNode, parent?: ProfileNode) => {
     const children = node.children ?? [];
     if (name(node) === 'UNNEST' && children.some((c) => name(c) === 'READ_JSON')) total += node.operator_cardinality ?? 0;
     else if (name(node) === 'READ_JSON' && (!parent || name(parent) !== 'UNNEST')) total += node.operator_cardinality ?? 0;
+    // A filter pushed into the reader makes its count the rows kept, not the rows read.
+    if (name(node) === 'READ_JSON' && Object.keys(node.extra_info ?? {}).some((key) => /filter/i.test(key)))
+      filteredInReader = true;
     for (const child of children) walk(child, node);
   };
   try {
@@ -268,7 +274,7 @@ async function recordsReadIn(profilePath: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-  return total;
+  return filteredInReader ? undefined : total;
 }
 
 async function describeFileSafely(filePath: string): Promise<LogFile | { path: string; error: string }> {
