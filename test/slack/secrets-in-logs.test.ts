@@ -70,12 +70,27 @@ describe('secrets never appear in logs', () => {
     await postSigned(url, slashCommandBody({ text: 'who-deleted k --since nonsense', response_url: responseUrl }));
     // Bolt's debug logging went through the console spies: the check reads real log lines.
     expect(captured.some((line) => line.includes('bolt-app'))).toBe(true);
+    // The start-up line describes the configuration: with AWS credentials in the environment too.
     captured.push(
-      JSON.stringify(describeConfig(loadConfig({ SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET }))),
+      JSON.stringify(
+        describeConfig(
+          loadConfig({
+            SLACK_BOT_TOKEN: BOT_TOKEN,
+            SLACK_SIGNING_SECRET: SIGNING_SECRET,
+            SLACK_APP_TOKEN: 'xapp-1-secret-app-token',
+            AWS_ACCESS_KEY_ID: 'AKIASECRETKEYID00000',
+            AWS_SECRET_ACCESS_KEY: 'aws-secret-access-key-value',
+            AWS_SESSION_TOKEN: 'aws-session-token-value',
+          }),
+        ),
+      ),
     );
     const logs = captured.join('\n');
     expect(logs).not.toContain('secret-token-value');
     expect(logs).not.toContain(SIGNING_SECRET);
     expect(logs).not.toContain('secret-response-path');
+    for (const secret of ['secret-app-token', 'AKIASECRETKEYID00000', 'aws-secret-access-key-value', 'aws-session-token-value']) {
+      expect(logs).not.toContain(secret);
+    }
   });
 });
