@@ -24,6 +24,7 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
+import { answerDigest } from '../src/answer.js';
 import { parseCommand } from '../src/commands/parse.js';
 import type { ObjectQuestionRequest } from '../src/commands/requests.js';
 import { AthenaEngine } from '../src/engines/athena/athena-engine.js';
@@ -42,6 +43,7 @@ import { AnswerStore } from '../src/store/answer-store.js';
 import { openDatabase } from '../src/store/database.js';
 import { postSigned, SIGNING_SECRET, slashCommandBody } from '../test/helpers/slack.js';
 import { runAckThroughput } from './ack-throughput.js';
+import { runIndexedBenchmark } from './indexed.js';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
@@ -360,11 +362,30 @@ async function digest(a: Archive, label: string): Promise<void> {
   );
 }
 
+/** The digest for the archive's last day, counting the engine queries it makes. */
+async function digestOn(inner: Engine): Promise<{ elapsedMs: number; queries: number }> {
+  let queries = 0;
+  const counting: Engine = {
+    table: inner.table,
+    reportsFreshness: inner.reportsFreshness,
+    run: (query) => {
+      queries++;
+      return inner.run(query);
+    },
+    close: () => inner.close(),
+  };
+  const started = performance.now();
+  await answerDigest('2026-11-19', { engine: counting, now: () => ARCHIVE_END });
+  const elapsedMs = performance.now() - started;
+  await inner.close();
+  return { elapsedMs, queries };
+}
+
 async function indexed(a: Archive, label: string): Promise<void> {
   const indexDir = await mkdtemp(path.join(tmpdir(), 's3x-bench-index-'));
-  // Loaded here so the other sections run while the indexed engine is being worked on.
-  const { runIndexedBenchmark } = await import('./indexed.js');
-  const result = await runIndexedBenchmark({ logsDir: a.dir, indexPath: path.join(indexDir, 'index.duckdb'), now: ARCHIVE_END });
+  const indexPath = path.join(indexDir, 'index.duckdb');
+  const result = await runIndexedBenchmark({ logsDir: a.dir, indexPath, now: ARCHIVE_END });
+  const digest = await digestOn(await IndexedEngine.open({ logsDir: a.dir, indexPath }));
   await rm(indexDir, { recursive: true, force: true });
   report(
     `ingest, ${label}`,
@@ -389,6 +410,13 @@ async function indexed(a: Archive, label: string): Promise<void> {
       label.startsWith('10M') ? (took as number) <= 50 : undefined,
     );
   }
+  report(
+    `digest, ${label}, after s3x ingest`,
+    ms(digest.elapsedMs),
+    `${digest.queries} engine queries`,
+    '< 10 s, <= 2 queries',
+    digest.elapsedMs < 10_000 && digest.queries <= 2,
+  );
 }
 
 async function ackPath(): Promise<void> {
