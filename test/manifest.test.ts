@@ -212,7 +212,7 @@ describe('manifest.yml against the code', () => {
     const sources = readdirSync(dir)
       .map((f) => readFileSync(new URL(f, dir), 'utf8'))
       .join('\n');
-    const registered = [...sources.matchAll(/app\.action<[^>]*>\((?:new RegExp\(`\^\$\{)?ACTIONS\.(\w+)/g)].map((m) => m[1]);
+    const registered = [...sources.matchAll(/app\.action<[^>]*>\(\s*(?:new RegExp\(`\^\$\{)?ACTIONS\.(\w+)/g)].map((m) => m[1]);
     expect([...registered].sort()).toEqual(Object.keys(ACTIONS).sort());
   });
 });
