@@ -4,7 +4,7 @@ import { EngineError } from '../../errors.js';
 import { daysBetween } from '../../time/window.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
 import { yieldWorkerThreadsToEventLoop } from '../local/background-priority.js';
-import { type ArchiveLayout, detectLayout, listLogFiles } from '../local/log-files.js';
+import { type ArchiveLayout, detectLayout, listLogFiles, newestDeliveryFiles } from '../local/log-files.js';
 import { ArchiveIndex, type KnownFile } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
 import { INDEX_TABLE } from './schema.js';
@@ -18,9 +18,6 @@ export interface IndexedEngineOptions {
   /** Read precomputed columns instead of the expressions they hold (default true; false runs question SQL as written). */
   rewrite?: boolean;
 }
-
-/** "Logs complete up to" comes from this many of the newest delivery files, as on the local engine. */
-const FRESHNESS_FILES = 16;
 
 /** A folder listing is reused only when the folder's mtime is older than this when it was listed. */
 const SETTLED_MS = 2000;
@@ -135,18 +132,9 @@ export class IndexedEngine implements Engine {
  * folder's files all count.
  */
 function newestEvent(files: readonly KnownFile[], trailLayout: boolean): string | undefined {
-  if (files.length === 0) return undefined;
-  let newestFiles = files;
-  if (trailLayout) {
-    let lastFolder = '';
-    for (const file of files) if (path.dirname(file.path) > lastFolder) lastFolder = path.dirname(file.path);
-    newestFiles = files
-      .filter((f) => path.dirname(f.path) === lastFolder)
-      .sort((a, b) => a.path.localeCompare(b.path))
-      .slice(-FRESHNESS_FILES);
-  }
   let newest: string | undefined;
-  for (const file of newestFiles) if (file.newest && (!newest || file.newest > newest)) newest = file.newest;
+  for (const file of newestDeliveryFiles(files, trailLayout))
+    if (file.newest && (!newest || file.newest > newest)) newest = file.newest;
   return newest;
 }
 

@@ -12,8 +12,19 @@ import {
   type FileFormat,
   type LogFile,
   listLogFiles,
+  mapWithLimit,
+  OPEN_FILES,
 } from '../local/log-files.js';
-import { TRINO_COMPAT_MACROS } from '../local/view.js';
+import {
+  athenaColumns,
+  fileList,
+  MAX_OBJECT_BYTES,
+  partitionsFromRecord,
+  quoteLiteral,
+  readRecords,
+  recordStruct,
+  TRINO_COMPAT_MACROS,
+} from '../local/view.js';
 import { createTablesSql, EXTRACTED_COLUMNS, INDEX_SCHEMA_VERSION, INDEX_TABLE } from './schema.js';
 
 /** What one ingest did. */
@@ -88,8 +99,6 @@ const INDEX_CATALOG = 's3x_index';
  * statistics, the row groups of other buckets and operations, not just of other days.
  */
 const ROW_GROUP_ROWS = 16_384;
-// Wide enough for the largest CloudTrail delivery files (one JSON object per file), as in the local view.
-const MAX_OBJECT_BYTES = 512 * 1024 * 1024;
 
 /**
  * Read the whole archive at `logsDir` into the DuckDB file at `indexPath` (created if missing).
@@ -302,7 +311,7 @@ export class ArchiveIndex {
       | { kind: 'unchanged' }
       | { kind: 'readable'; known?: KnownFile; file: LogFile }
       | { kind: 'unreadable'; known?: KnownFile; path: string; size: number; mtimeMs: number; reason: string };
-    const described = await mapWithLimit(candidates, 32, async (filePath): Promise<Described> => {
+    const described = await mapWithLimit(candidates, OPEN_FILES, async (filePath): Promise<Described> => {
       const known = this.known.get(filePath);
       if (known) {
         const info = await stat(filePath).catch(() => undefined);
@@ -515,18 +524,8 @@ export class ArchiveIndex {
   }
 }
 
-type RecordColumn = (typeof RECORD_COLUMNS)[number];
-
 /** How records are laid out on disk (see ROW_GROUP_ROWS): what questions filter on, coarsest first. */
 const SORT_ORDER = 'day_number, eventsource, request_bucket, eventname, request_key, eventtime';
-
-function quoteLiteral(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
-}
-
-function recordStruct(columns: readonly RecordColumn[]): string {
-  return `STRUCT(${columns.map(([name, type]) => `"${name}" ${type}`).join(', ')})`;
-}
 
 /**
  * The records of these files as the local view shows them (same columns, names and conversions),
@@ -538,7 +537,6 @@ export function insertRecordsSql(
   wrappedAs: 'newline_delimited' | 'unstructured',
 ): string {
   const parts: string[] = [];
-  const fileList = (batch: readonly FileToRead[]) => `[${batch.map((f) => quoteLiteral(f.path)).join(', ')}]`;
   const wrapped = files.filter((f) => f.format === 'wrapped');
   if (wrapped.length > 0) {
     parts.push(`SELECT ${projection('r.', regionAndDay)}
@@ -549,11 +547,8 @@ export function insertRecordsSql(
   for (const format of ['array', 'lines'] as const) {
     const batch = files.filter((f) => f.format === format);
     if (batch.length === 0) continue;
-    const columns = RECORD_COLUMNS.map(([name, type]) => `"${name}": '${type.replaceAll("'", "''")}'`);
-    columns.push(`"@timestamp": 'VARCHAR'`);
     parts.push(`SELECT ${projection('', regionAndDay)}
-      FROM read_json(${fileList(batch)}, format = '${format === 'array' ? 'array' : 'unstructured'}', filename = true,
-        maximum_object_size = ${MAX_OBJECT_BYTES}, columns = {${columns.join(', ')}})`);
+      FROM ${readRecords(batch, format, RECORD_COLUMNS)}`);
   }
   const partitions = regionAndDay === 'path' ? `b.region AS region, b.day AS "timestamp"` : `records.region, records."timestamp"`;
   const extracted = EXTRACTED_COLUMNS.map((column) => `${column.expression} AS ${column.name}`);
@@ -570,20 +565,9 @@ ORDER BY ${SORT_ORDER}`;
 
 /** The local view's projection: Athena column names from a record expression, region and day from the record when not from the path. */
 function projection(prefix: string, regionAndDay: 'path' | 'record'): string {
-  const columns = RECORD_COLUMNS.map(([jsonName, , athenaName]) =>
-    athenaName === 'eventtime' && prefix === ''
-      ? // Records shipped through Logstash lose eventTime to @timestamp.
-        `coalesce("eventTime", "@timestamp") AS eventtime`
-      : `${prefix}"${jsonName}" AS ${athenaName}`,
-  );
-  const partitions =
-    regionAndDay === 'path'
-      ? [`NULL AS region`, `NULL AS "timestamp"`]
-      : [
-          `${prefix}"awsRegion" AS region`,
-          `replace(substr(${prefix === '' ? 'coalesce("eventTime", "@timestamp")' : `${prefix}"eventTime"`}, 1, 10), '-', '/') AS "timestamp"`,
-        ];
-  return [...columns, ...partitions, 'filename'].join(',\n    ');
+  // Path partitions come from batch_files (joined on filename), computed once per file.
+  const partitions = regionAndDay === 'path' ? [`NULL AS region`, `NULL AS "timestamp"`] : partitionsFromRecord(prefix);
+  return [...athenaColumns(prefix, RECORD_COLUMNS), ...partitions, 'filename'].join(',\n    ');
 }
 
 /** Consecutive files, about BATCH_BYTES each (or `files` files each when given). */
@@ -600,19 +584,6 @@ function* batches(files: readonly FileToRead[], fileCount: number | undefined): 
     }
   }
   if (batch.length > 0) yield batch;
-}
-
-async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function errorDetail(error: unknown): { cause: unknown; detail: string } {

@@ -6,7 +6,15 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { EngineError } from '../../errors.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
 import { yieldWorkerThreadsToEventLoop } from './background-priority.js';
-import { describeFile, detectLayout, type LogFile, listLogFiles } from './log-files.js';
+import {
+  describeFile,
+  detectLayout,
+  type LogFile,
+  listLogFiles,
+  mapWithLimit,
+  newestDeliveryFiles,
+  OPEN_FILES,
+} from './log-files.js';
 import { buildFileStatsSql, buildViewSql, columnsUsedBy, LOCAL_TABLE, TRINO_COMPAT_MACROS } from './view.js';
 
 /** What is known about one file, kept per (path, size, mtime): CloudTrail never rewrites a delivered file. */
@@ -22,12 +30,6 @@ export interface LocalEngineOptions {
   /** Milliseconds clock, injected for elapsed-time figures. */
   clock?: () => number;
 }
-
-/** Files stat'ed and sniffed at once: thousands at a time would exhaust memory and file handles. */
-const OPEN_FILES = 32;
-
-/** "Logs complete up to" is read from this many of the newest delivery files. */
-const FRESHNESS_FILES = 16;
 
 /**
  * DuckDB over CloudTrail files on disk. A view named like the Athena table exposes the same
@@ -165,14 +167,7 @@ export class LocalEngine implements Engine {
    */
   private async newestEvent(files: LogFile[], trailLayout: boolean): Promise<string | null> {
     if (files.length === 0) return null;
-    let newestFiles = files;
-    if (trailLayout) {
-      const lastFolder = files.reduce((max, f) => (path.dirname(f.path) > max ? path.dirname(f.path) : max), '');
-      newestFiles = files
-        .filter((f) => path.dirname(f.path) === lastFolder)
-        .sort((a, b) => a.path.localeCompare(b.path))
-        .slice(-FRESHNESS_FILES);
-    }
+    const newestFiles = newestDeliveryFiles(files, trailLayout);
     const missing = newestFiles.filter((f) => this.known.get(f.path)?.newest === undefined);
     if (missing.length > 0) {
       const connection = await this.instance.connect();
@@ -219,19 +214,6 @@ export class LocalEngine implements Engine {
   async close(): Promise<void> {
     this.instance.closeSync();
   }
-}
-
-async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function engineError(error: unknown): EngineError {

@@ -119,3 +119,37 @@ async function readPrefix(filePath: string, bytes: number): Promise<Buffer> {
     await handle.close();
   }
 }
+
+/** Files stat'ed and sniffed at once: thousands at a time would exhaust memory and file handles. */
+export const OPEN_FILES = 32;
+
+/** `fn` over `items`, at most `limit` at a time, results in order. */
+export async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** "Logs complete up to" is read from this many of the newest delivery files. */
+const FRESHNESS_FILES = 16;
+
+/**
+ * The files whose newest event says how complete the logs are: in a trail layout the last files
+ * (by name, which starts with the delivery time) of the newest day folder; a plain folder's files all count.
+ */
+export function newestDeliveryFiles<T extends { path: string }>(files: readonly T[], trailLayout: boolean): readonly T[] {
+  if (!trailLayout || files.length === 0) return files;
+  let lastFolder = '';
+  for (const file of files) if (path.dirname(file.path) > lastFolder) lastFolder = path.dirname(file.path);
+  return files
+    .filter((f) => path.dirname(f.path) === lastFolder)
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .slice(-FRESHNESS_FILES);
+}

@@ -5,7 +5,7 @@ import type { LogFile } from './log-files.js';
 export const LOCAL_TABLE = 'cloudtrail_logs';
 
 // Wide enough for the largest CloudTrail delivery files (one JSON object per file).
-const MAX_OBJECT_BYTES = 512 * 1024 * 1024;
+export const MAX_OBJECT_BYTES = 512 * 1024 * 1024;
 
 /** Trino functions the question SQL uses, as DuckDB macros, so the same text runs unchanged. */
 export const TRINO_COMPAT_MACROS = [
@@ -14,7 +14,7 @@ export const TRINO_COMPAT_MACROS = [
      json_extract_string(doc, regexp_replace(jpath, '\\["([^"]*)"\\]', '."\\1"', 'g'))`,
 ];
 
-type RecordColumn = (typeof RECORD_COLUMNS)[number];
+export type RecordColumn = (typeof RECORD_COLUMNS)[number];
 
 /** Every record column: what the per-file check converts, so a file that passes it reads in any question. */
 export const ALL_COLUMNS: readonly RecordColumn[] = RECORD_COLUMNS;
@@ -32,20 +32,26 @@ export function columnsUsedBy(sqlText: string): RecordColumn[] {
   return RECORD_COLUMNS.filter(([, , athenaName]) => ALWAYS_READ.has(athenaName) || words.has(athenaName));
 }
 
-function recordStruct(columns: readonly RecordColumn[]): string {
+/** The DuckDB type of a record with these columns. */
+export function recordStruct(columns: readonly RecordColumn[]): string {
   return `STRUCT(${columns.map(([name, type]) => `"${name}" ${type}`).join(', ')})`;
 }
 
-function quoteLiteral(text: string): string {
+export function quoteLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-function fileList(files: readonly LogFile[]): string {
+/** A DuckDB list literal of the files' paths. */
+export function fileList(files: readonly { path: string }[]): string {
   return `[${files.map((f) => quoteLiteral(f.path)).join(', ')}]`;
 }
 
 /** read_json over files holding bare records (not wrapped in `Records`). */
-function readRecords(files: readonly LogFile[], format: 'array' | 'lines', recordColumns: readonly RecordColumn[]): string {
+export function readRecords(
+  files: readonly { path: string }[],
+  format: 'array' | 'lines',
+  recordColumns: readonly RecordColumn[],
+): string {
   const columns = recordColumns.map(([name, type]) => `"${name}": '${type.replaceAll("'", "''")}'`);
   columns.push(`"@timestamp": 'VARCHAR'`);
   return `read_json(${fileList(files)}, format = '${format === 'array' ? 'array' : 'unstructured'}', filename = true,
@@ -55,23 +61,32 @@ function readRecords(files: readonly LogFile[], format: 'array' | 'lines', recor
 const REGION_FROM_PATH = `regexp_extract(filename, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1)`;
 const DAY_FROM_PATH = `regexp_extract(filename, '/CloudTrail/[^/]+/(\\d{4}/\\d{2}/\\d{2})/', 1)`;
 
-/** Columns named as in Athena, from a record expression (`r.` for unnested records, '' for top-level). */
-function projection(prefix: string, regionAndDay: 'path' | 'record', recordColumns: readonly RecordColumn[]): string {
-  const columns = recordColumns.map(([jsonName, , athenaName]) =>
+/** Record columns named as in Athena, from a record expression (`r.` for unnested records, '' for top-level). */
+export function athenaColumns(prefix: string, recordColumns: readonly RecordColumn[]): string[] {
+  return recordColumns.map(([jsonName, , athenaName]) =>
     athenaName === 'eventtime' && prefix === ''
       ? // Records shipped through Logstash lose eventTime to @timestamp.
         `coalesce("eventTime", "@timestamp") AS eventtime`
       : `${prefix}"${jsonName}" AS ${athenaName}`,
   );
+}
+
+/** Region and day from the record itself, for files outside a trail layout. */
+export function partitionsFromRecord(prefix: string): string[] {
   const eventTime = prefix === '' ? 'coalesce("eventTime", "@timestamp")' : `${prefix}"eventTime"`;
+  return [`${prefix}"awsRegion" AS region`, `replace(substr(${eventTime}, 1, 10), '-', '/') AS "timestamp"`];
+}
+
+/** Columns named as in Athena, with region and day from the path (trail layout) or the record. */
+function projection(prefix: string, regionAndDay: 'path' | 'record', recordColumns: readonly RecordColumn[]): string {
   const partitions =
     regionAndDay === 'path'
       ? // Delivery files are unnested after these are computed (once per file, not per record).
         prefix === 'r.'
         ? ['region', '"timestamp"']
         : [`${REGION_FROM_PATH} AS region`, `${DAY_FROM_PATH} AS "timestamp"`]
-      : [`${prefix}"awsRegion" AS region`, `replace(substr(${eventTime}, 1, 10), '-', '/') AS "timestamp"`];
-  return [...columns, ...partitions].join(',\n    ');
+      : partitionsFromRecord(prefix);
+  return [...athenaColumns(prefix, recordColumns), ...partitions].join(',\n    ');
 }
 
 /**
