@@ -5,12 +5,12 @@
  *   node --import tsx bench/cold-child.ts s3x|bare|digest <logsDir> <key> <since> <until>
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { answerDigest, answerRequest } from '../src/answer.js';
+import { answerRequest } from '../src/answer.js';
 import { parseCommand } from '../src/commands/parse.js';
-import type { Engine, EngineQuery } from '../src/engines/engine.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
 import { detectLayout, listLogFiles } from '../src/engines/local/log-files.js';
 import { partitionRange } from '../src/time/window.js';
+import { timeDigest } from './digest.js';
 
 const [kind, logsDir, key, since, until] = process.argv.slice(2) as [string, string, string, string, string];
 let peakRss = process.memoryUsage().rss;
@@ -53,20 +53,8 @@ if (kind === 's3x') {
   connection.closeSync();
   instance.closeSync();
 } else if (kind === 'digest') {
-  const local = await LocalEngine.open({ logsDir });
-  let queries = 0;
-  const counting: Engine = {
-    table: local.table,
-    reportsFreshness: local.reportsFreshness,
-    run: (query: EngineQuery) => {
-      queries++;
-      return local.run(query);
-    },
-    close: () => local.close(),
-  };
-  const digest = await answerDigest(since, { engine: counting, now: () => now });
-  detail = { queries, date: since, sections: Object.keys(digest).length };
-  await local.close();
+  const { queries } = await timeDigest(await LocalEngine.open({ logsDir }), since, now);
+  detail = { queries, date: since };
 } else {
   throw new Error(`unknown kind ${kind}`);
 }

@@ -24,7 +24,6 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
-import { answerDigest } from '../src/answer.js';
 import { parseCommand } from '../src/commands/parse.js';
 import type { ObjectQuestionRequest } from '../src/commands/requests.js';
 import { AthenaEngine } from '../src/engines/athena/athena-engine.js';
@@ -43,6 +42,7 @@ import { AnswerStore } from '../src/store/answer-store.js';
 import { openDatabase } from '../src/store/database.js';
 import { postSigned, SIGNING_SECRET, slashCommandBody } from '../test/helpers/slack.js';
 import { runAckThroughput } from './ack-throughput.js';
+import { timeDigest } from './digest.js';
 import { runIndexedBenchmark } from './indexed.js';
 
 const run = promisify(execFile);
@@ -362,30 +362,11 @@ async function digest(a: Archive, label: string): Promise<void> {
   );
 }
 
-/** The digest for the archive's last day, counting the engine queries it makes. */
-async function digestOn(inner: Engine): Promise<{ elapsedMs: number; queries: number }> {
-  let queries = 0;
-  const counting: Engine = {
-    table: inner.table,
-    reportsFreshness: inner.reportsFreshness,
-    run: (query) => {
-      queries++;
-      return inner.run(query);
-    },
-    close: () => inner.close(),
-  };
-  const started = performance.now();
-  await answerDigest('2026-11-19', { engine: counting, now: () => ARCHIVE_END });
-  const elapsedMs = performance.now() - started;
-  await inner.close();
-  return { elapsedMs, queries };
-}
-
 async function indexed(a: Archive, label: string): Promise<void> {
   const indexDir = await mkdtemp(path.join(tmpdir(), 's3x-bench-index-'));
   const indexPath = path.join(indexDir, 'index.duckdb');
   const result = await runIndexedBenchmark({ logsDir: a.dir, indexPath, now: ARCHIVE_END });
-  const digest = await digestOn(await IndexedEngine.open({ logsDir: a.dir, indexPath }));
+  const digest = await timeDigest(await IndexedEngine.open({ logsDir: a.dir, indexPath }), '2026-11-19', ARCHIVE_END);
   await rm(indexDir, { recursive: true, force: true });
   report(
     `ingest, ${label}`,
