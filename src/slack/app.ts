@@ -213,6 +213,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
  * Before Bolt sees a Slack request, its timestamp must be within 5 minutes of now **either way**:
  * Bolt refuses old timestamps only, so a signed request dated in the future could be replayed
  * until that date. A missing or malformed timestamp is left to Bolt, which refuses it.
+ * A response written before the request body was read (a 413) closes its connection.
  */
 function guardRequests(server: Server, guard: { draining: () => boolean; now: () => number }): void {
   const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
@@ -230,9 +231,23 @@ function guardRequests(server: Server, guard: { draining: () => boolean; now: ()
       res.end('{"ok":false,"error":"request timestamp is not within 5 minutes of now"}');
       return;
     }
+    closeWhenBodyUnread(req, res);
     res.on('finish', () => {
       if (guard.draining()) setImmediate(() => server.closeIdleConnections());
     });
     for (const handler of handlers) handler.call(server, req, res);
   });
+}
+
+/**
+ * A response sent before the request body was read (Bolt's or the console's 413) says
+ * `Connection: close` and closes: kept alive, the unread body would be parsed as the next request
+ * and the socket reset, failing the client's next request on that connection (ECONNRESET).
+ */
+function closeWhenBodyUnread(req: IncomingMessage, res: ServerResponse): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    if (!req.complete) this.setHeader('connection', 'close');
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
 }
