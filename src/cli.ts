@@ -19,6 +19,7 @@ import { helpText } from './output/help-text.js';
 import * as objectAnswerFormats from './output/object-answer-formats.js';
 import * as principalFormats from './output/principal-formats.js';
 import * as statusFormats from './output/status-formats.js';
+import { escapeUnsafeJson, showInvisibleKeepingLines } from './safe-text.js';
 import { sampleLogsDir } from './sample/sample-archive.js';
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
 import { createWebClient, postDigest } from './slack/post-digest.js';
@@ -43,16 +44,24 @@ interface CliOptions {
 export async function runCli(
   argv: readonly string[],
   env: Record<string, string | undefined>,
-  io: Io = {
+  terminal: Io = {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
   },
   now: () => Date = () => new Date(),
 ): Promise<number> {
+  let format: Format = 'text';
+  // Everything written goes through here: log data (keys, user agents) and typed input may hold
+  // ESC, C1, bidi or invisible characters, which must reach neither a terminal nor a file raw.
+  const io: Io = {
+    out: (text) => terminal.out(format === 'json' ? escapeUnsafeJson(text) : showInvisibleKeepingLines(text)),
+    err: (text) => terminal.err(showInvisibleKeepingLines(text)),
+  };
   try {
     if (argv[0] === 'setup') return await runSetup(argv.slice(1), env, io, now());
     if (argv[0] === 'ingest') return await runIngest(argv.slice(1), env, io, now);
     const options = splitCliOptions(argv);
+    format = options.format;
     const request = parseCommand(options.words, now());
     if (request.command === 'help') {
       io.out(helpText(request.topic));

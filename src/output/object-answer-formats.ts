@@ -1,8 +1,12 @@
 import type { ScanStats } from '../engines/engine.js';
 import { OBJECT_QUESTION_TABLE } from '../questions/index.js';
 import type { ObjectAnswer, ObjectEvent } from '../questions/object-events.js';
+import { csvField } from '../safe-text.js';
 import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
 import { formatInstant } from '../time/window.js';
+
+// The one CSV field writer (formulas, separators, control characters) lives in safe-text.ts.
+export { csvField };
 
 /** How the shared wording writes values and emphasis: Slack mrkdwn or plain terminal text. */
 export interface Markup {
@@ -295,18 +299,6 @@ const CSV_COLUMNS = [
   'evidence',
   'eventId',
 ] as const satisfies readonly (keyof ObjectEvent)[];
-
-/**
- * One CSV field. A leading `=`, `+`, `-`, `@`, TAB or CR gets a `'` so a spreadsheet shows the
- * value instead of running it as a formula (OWASP CSV injection).
- * @see https://owasp.org/www-community/attacks/CSV_Injection
- * @see https://www.rfc-editor.org/rfc/rfc4180
- */
-export function csvField(value: string | null): string {
-  if (value === null) return '';
-  const inert = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(inert) ? `"${inert.replaceAll('"', '""')}"` : inert;
-}
 
 /** RFC 4180 CSV (CRLF line ends), one row per event. */
 export function toCsv(answer: ObjectAnswer): string {

@@ -172,14 +172,17 @@ describe('csvField', () => {
     ['plain', 'plain'],
     ['a,b', '"a,b"'],
     ['say "hi"', '"say ""hi"""'],
-    ['two\nlines', '"two\nlines"'],
-    ['cr\rhere', '"cr\rhere"'],
+    // Line breaks and other controls are shown (␊, ␍, ␉): a cell never holds a raw one.
+    ['two\nlines', 'two␊lines'],
+    ['cr\rhere', 'cr␍here'],
     ['=HYPERLINK("http://evil")', '"\'=HYPERLINK(""http://evil"")"'],
     ['+1', "'+1"],
     ['-2+3', "'-2+3"],
     ['@SUM(A1)', "'@SUM(A1)"],
-    ['\tcmd', "'\tcmd"],
-    ['\rcmd', '"\'\rcmd"'],
+    ['\tcmd', '␉cmd'],
+    ['\rcmd', '␍cmd'],
+    ['\t=cmd', "'␉=cmd"],
+    ['x;=cmd', '"x;\'=cmd"'],
     ['a=b', 'a=b'],
   ])('%j becomes %j', (value, expected) => {
     expect(csvField(value)).toBe(expected);
@@ -205,7 +208,7 @@ describe('toCsv', () => {
   it('quotes and neutralises hostile keys so each record still has 11 fields', () => {
     const key = '=cmd|\' /C calc\'!A0,"x"\r\nnext';
     const csv = toCsv(answer({ events: [event({ key })] }));
-    expect(csv).toContain(`,"'=cmd|' /C calc'!A0,""x""\r\nnext",`);
+    expect(csv).toContain(`,"'=cmd|' /C calc'!A0,""x""␍␊next",`);
     // A minimal RFC 4180 reader: the record round-trips with the key intact but for the guard.
     const fields: string[] = [];
     const record = csv.split('\r\n').slice(1).join('\r\n');
@@ -216,7 +219,7 @@ describe('toCsv', () => {
       if (match[2] !== ',') break;
     }
     expect(fields).toHaveLength(11);
-    expect(fields[5]).toBe(`'${key}`);
+    expect(fields[5]).toBe(`'${key.replace('\r\n', '␍␊')}`);
   });
 
   it('writes only the header when nothing matched', () => {

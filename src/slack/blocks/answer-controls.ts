@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import { ACTIONS } from '../ids.js';
+import { MAX_BUTTON_TEXT, plainText } from './limits.js';
 import type { KnownBlock } from './message.js';
 
 /** Which page of a stored answer a message shows, and whether it is the private or the shared copy. */
@@ -21,7 +22,7 @@ export function pageCount(items: number, pageSize: number): number {
 function button(text: string, actionId: string, value: string, style?: 'primary'): types.Button {
   return {
     type: 'button',
-    text: { type: 'plain_text', text, emoji: true },
+    text: { ...plainText(text, MAX_BUTTON_TEXT), emoji: true },
     action_id: actionId,
     value,
     ...(style ? { style } : {}),

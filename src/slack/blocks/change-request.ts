@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { ApprovalRequest } from '../../approvals/approval.js';
 import { ACTIONS } from '../ids.js';
-import { escapeMrkdwn, MAX_SECTION_TEXT, truncate } from './limits.js';
+import { escapeMrkdwn, MAX_BUTTON_TEXT, MAX_SECTION_TEXT, plainText, truncate } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
 
 const DIFF_SECTIONS = 4;
@@ -15,7 +15,7 @@ function button(
 ): types.Button {
   return {
     type: 'button',
-    text: { type: 'plain_text', text },
+    text: plainText(text, MAX_BUTTON_TEXT),
     action_id: actionId,
     value,
     ...(style ? { style } : {}),
@@ -25,9 +25,9 @@ function button(
 
 function confirm(title: string, text: string, yes: string): types.ConfirmationDialog {
   return {
-    title: { type: 'plain_text', text: truncate(title, 100) },
+    title: plainText(title, 100),
     text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(text), 300) },
-    confirm: { type: 'plain_text', text: yes },
+    confirm: plainText(yes, 30),
     deny: { type: 'plain_text', text: 'Cancel' },
   };
 }

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { Row } from '../../engines/engine.js';
+import { escapeUnsafeJson } from '../../safe-text.js';
 import { VIEWS } from '../ids.js';
 import { assertBlockLimits, escapeMrkdwn, MAX_SECTION_TEXT } from './limits.js';
 import type { KnownBlock } from './message.js';
@@ -41,14 +42,17 @@ export function buildLoadingView(): types.ModalView {
 }
 
 function recordBlocks(record: Row): KnownBlock[] {
-  const text = JSON.stringify(
-    Object.fromEntries(
-      Object.entries(record)
-        .filter(([, v]) => v !== null)
-        .map(([k, v]) => [k, parseMaybeJson(v)]),
+  // Invisible and control characters in the record as JSON `\u` escapes: visible, and still the record.
+  const text = escapeUnsafeJson(
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(record)
+          .filter(([, v]) => v !== null)
+          .map(([k, v]) => [k, parseMaybeJson(v)]),
+      ),
+      null,
+      2,
     ),
-    null,
-    2,
   );
   // Code fences around escaped text: ``` inside the record must not close the fence.
   const body = escapeMrkdwn(text).replaceAll('```', 'ˋˋˋ');

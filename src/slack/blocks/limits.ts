@@ -1,4 +1,8 @@
 import type { types } from '@slack/bolt';
+import { showControlCharacters, showInvisibleKeepingLines } from '../../safe-text.js';
+
+// The visible form of data is decided in safe-text.ts; blocks and terminal formats import it from here too.
+export { showControlCharacters };
 
 type KnownBlock = types.KnownBlock;
 
@@ -63,13 +67,15 @@ const MRKDWN_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>'
 
 /**
  * Slack's required escaping for text it parses: with `<` and `>` escaped, data can never form a
- * link, a user mention or `<!channel>`. @see https://docs.slack.dev/messaging/formatting-message-text
+ * link, a user mention or `<!channel>`. Invisible and reordering characters are shown
+ * (`[U+200B]`, `␛`), line breaks kept, so data cannot pass for other data.
+ * @see https://docs.slack.dev/messaging/formatting-message-text
  */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/[&<>]/g, (char) => MRKDWN_ENTITIES[char] ?? char);
+  return showInvisibleKeepingLines(text).replace(/[&<>]/g, (char) => MRKDWN_ENTITIES[char] ?? char);
 }
 
-/** Escape, then fit in `max` characters without cutting an entity such as `&amp;` in half. */
+/** Escape, then fit in `max` characters without cutting an entity such as `&amp;` or `[U+200B]` in half. */
 export function escapeAndTruncate(text: string, max: number): string {
   const escaped = escapeMrkdwn(text);
   if (escaped.length <= max) return escaped;
@@ -77,26 +83,16 @@ export function escapeAndTruncate(text: string, max: number): string {
   let out = '';
   // for..of walks code points, so surrogate pairs stay whole too.
   for (const char of text) {
-    const piece = MRKDWN_ENTITIES[char] ?? char;
+    const piece = escapeMrkdwn(char);
     if (out.length + piece.length > max - 1) break;
     out += piece;
   }
   return `${out}…`;
 }
 
-/**
- * Make invisible characters visible: C0/C1 controls become their Unicode control pictures (␊, ␛)
- * or `�`, so a key cannot break a code span, a table row or a terminal; bidi overrides become
- * `�` so a key cannot display as a different key.
- */
-export function showControlCharacters(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (char) => {
-    const code = char.charCodeAt(0);
-    if (code < 0x20) return String.fromCharCode(0x2400 + code);
-    if (code === 0x7f) return '\u2421';
-    return '\ufffd';
-  });
+/** A plain_text object (button label, dialog title): invisible characters shown, cut to `max`. */
+export function plainText(text: string, max: number): types.PlainTextElement {
+  return { type: 'plain_text', text: truncate(showControlCharacters(text), max) };
 }
 
 /**

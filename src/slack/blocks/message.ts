@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { assertBlockLimits, escapeAndTruncate, MAX_FALLBACK_TEXT, MAX_HEADER_TEXT, truncate } from './limits.js';
+import { assertBlockLimits, escapeAndTruncate, MAX_FALLBACK_TEXT, MAX_HEADER_TEXT, plainText } from './limits.js';
 
 export type KnownBlock = types.KnownBlock;
 
@@ -30,7 +30,7 @@ export function contextBlock(lines: readonly string[]): KnownBlock {
 
 /** Headers carry only s3x's own wording, never AWS or user data. */
 export function headerBlock(text: string): KnownBlock {
-  return { type: 'header', text: { type: 'plain_text', text: truncate(text, MAX_HEADER_TEXT) } };
+  return { type: 'header', text: plainText(text, MAX_HEADER_TEXT) };
 }
 
 export function dividerBlock(): KnownBlock {

@@ -1,0 +1,153 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli.js';
+import { csvField } from '../../src/output/object-answer-formats.js';
+import { tempDir } from '../helpers/archive.js';
+import { HOSTILE, HOSTILE_ARCHIVE, RAW_UNSAFE, writeHostileArchive } from '../helpers/hostile-strings.js';
+
+const NOW = () => HOSTILE_ARCHIVE.now;
+const BUCKET = HOSTILE_ARCHIVE.bucket;
+const WINDOW = ['--since', HOSTILE_ARCHIVE.since, '--until', HOSTILE_ARCHIVE.until];
+let logs: string;
+
+beforeAll(async () => {
+  logs = await tempDir();
+  await writeHostileArchive(logs);
+});
+
+afterAll(async () => {
+  await rm(logs, { recursive: true, force: true });
+});
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, {}, { out: (t) => (out += t), err: (t) => (err += t) }, NOW);
+  return { code, out, err };
+}
+
+describe('what the CLI writes to a terminal or a file never carries raw control or invisible characters', () => {
+  for (const [name, hostile] of Object.entries(HOSTILE)) {
+    it(`history of the ${name} key, as text, csv and json`, async () => {
+      const text = await cli('history', hostile, '--logs', logs, ...WINDOW, '--format', 'text');
+      expect(text.code).toBe(0);
+      expect(text.out).toContain('GetObject');
+      expect(text.out).not.toMatch(RAW_UNSAFE);
+
+      const csv = await cli('history', hostile, '--logs', logs, ...WINDOW, '--format', 'csv');
+      expect(csv.code).toBe(0);
+      // CRLF ends CSV rows (RFC 4180); nothing else of the class may remain.
+      expect(csv.out.split('\r\n').length).toBe(3);
+      expect(csv.out.replaceAll('\r\n', '')).not.toMatch(RAW_UNSAFE);
+
+      const json = await cli('history', hostile, '--logs', logs, ...WINDOW, '--format', 'json');
+      expect(json.code).toBe(0);
+      expect(json.out).not.toMatch(RAW_UNSAFE);
+      // As \u escapes the JSON still holds the exact value: a script reading it gets the real key.
+      const parsed = JSON.parse(json.out) as { events: Array<{ key: string; userAgent: string; principalArn: string }> };
+      expect(parsed.events.map((e) => e.key)).toEqual([hostile]);
+      expect(parsed.events[0]?.userAgent).toBe(`aws-sdk-java/2.25.66 ${hostile}`);
+    });
+  }
+
+  it('shows invisible characters visibly in text: the zero-width key does not look like the real key', async () => {
+    const { out } = await cli('history', HOSTILE.zeroWidth, '--logs', logs, ...WINDOW, '--format', 'text');
+    expect(out).toContain('reports/q3[U+200B]-forecast.parquet');
+    expect(out).not.toContain('reports/q3-forecast.parquet');
+  });
+
+  it('writes the OSC 8 hyperlink and the screen clear as inert, visible text', async () => {
+    const { out } = await cli('history', HOSTILE.osc8Link, '--logs', logs, ...WINDOW, '--format', 'csv');
+    expect(out).toContain('␛]8;;https://evil.example/␇reports/q3.parquet␛]8;;␇');
+    const json = await cli('history', HOSTILE.bidiOverride, '--logs', logs, ...WINDOW, '--format', 'json');
+    expect(json.out).toContain('invoice\\u202etxt.exe');
+  });
+
+  it('every aggregate format too (activity lists the hostile principals)', async () => {
+    for (const format of ['text', 'csv', 'json']) {
+      const { code, out } = await cli('activity', BUCKET, '--logs', logs, ...WINDOW, '--format', format);
+      expect(code).toBe(0);
+      expect(out).toContain('RoleToBeAssumed');
+      expect(out.replaceAll('\r\n', '\n')).not.toMatch(RAW_UNSAFE);
+    }
+  });
+
+  it('error messages quoting typed input go to stderr visibly', async () => {
+    const { code, err } = await cli('history', HOSTILE.clearScreen, '--logs', `${logs}/missing\u001b[2J`);
+    expect(code).toBe(2);
+    expect(err).toContain('missing␛[2J');
+    expect(err).not.toMatch(RAW_UNSAFE);
+  });
+});
+
+/** Split one CSV line as a spreadsheet does in a locale whose separator is `separator` (RFC 4180 quoting). */
+function spreadsheetCells(line: string, separator: string): string[] {
+  const cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const char = line[i] as string;
+    if (quoted) {
+      if (char === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (char === '"') quoted = false;
+      else cell += char;
+    } else if (char === '"' && cell === '') quoted = true;
+    else if (char === separator) {
+      cells.push(cell);
+      cell = '';
+    } else cell += char;
+  }
+  cells.push(cell);
+  return cells;
+}
+
+/** What a spreadsheet runs as a formula: after leading white space, = + - @ or their full-width forms. */
+const FORMULA = /^[\s\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20]/u;
+
+describe('CSV fields can never become a formula, whatever the locale separator', () => {
+  const attacks = [
+    "x;=cmd|' /C calc'!A0",
+    "x,=cmd|' /C calc'!A0",
+    "x\t=cmd|' /C calc'!A0",
+    "=cmd|' /C calc'!A0",
+    "  =cmd|' /C calc'!A0",
+    "\t=cmd|' /C calc'!A0",
+    "\u3000=cmd|' /C calc'!A0",
+    "＝cmd|' /C calc'!A0",
+    '＋1+1',
+    '－1+1',
+    '＠SUM(A1)',
+    '+1+1',
+    '-1+1',
+    '@SUM(A1)',
+    '\r=1+1',
+    'a"b;=1',
+  ];
+  for (const attack of attacks) {
+    it(`${JSON.stringify(attack)}`, () => {
+      const line = ['safe', csvField(attack), 'end'].join(',');
+      for (const separator of [',', ';', '\t']) {
+        const cells = spreadsheetCells(line, separator);
+        for (const cell of cells) expect(cell, `separator ${JSON.stringify(separator)}`).not.toMatch(FORMULA);
+      }
+      // With the file's own separator the value reads back as one cell: the attack, shown visibly, with `'` guards.
+      const [, value] = spreadsheetCells(line, ',');
+      expect(value?.replaceAll("'", '')).toBe(attack.replaceAll("'", '').replace('\r', '␍').replace('\t', '␉'));
+    });
+  }
+
+  it('writes the guard where a cell could start, and quotes what holds a separator', () => {
+    expect(csvField("x;=cmd|' /C calc'!A0")).toBe(`"x;'=cmd|' /C calc'!A0"`);
+    expect(csvField('  =1+1')).toBe("'  =1+1");
+    expect(csvField('＝1+1')).toBe("'＝1+1");
+    expect(csvField('a"b')).toBe('"a""b"');
+  });
+
+  it('leaves ordinary values as they are', () => {
+    expect(csvField('reports/q3-forecast.parquet')).toBe('reports/q3-forecast.parquet');
+    expect(csvField('2024-07-02T00:22:01Z')).toBe('2024-07-02T00:22:01Z');
+    expect(csvField(null)).toBe('');
+  });
+});
