@@ -29,6 +29,12 @@ const optionalString = z
 export const configSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    S3X_HOST: optionalString.pipe(
+      z
+        .string()
+        .regex(/^([A-Za-z0-9.-]{1,253}|[0-9A-Fa-f:.]{2,45})$/, 'must be a host name or an IP address like 127.0.0.1')
+        .optional(),
+    ),
     SLACK_BOT_TOKEN: optionalString.pipe(
       z
         .string()
@@ -230,6 +236,11 @@ export interface AthenaConfig {
 
 export interface Config {
   port: number;
+  /**
+   * The address the server listens on: S3X_HOST, else 127.0.0.1 in local mode (the console is
+   * unauthenticated: only this machine may reach it), else every interface.
+   */
+  host?: string;
   /** `slack`: a real workspace; `local`: no credentials, the local console drives the app. */
   mode: 'slack' | 'local';
   slack: {
@@ -281,9 +292,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const raw = parsed.data;
+  const mode = raw.SLACK_BOT_TOKEN ? 'slack' : 'local';
   return {
     port: raw.PORT,
-    mode: raw.SLACK_BOT_TOKEN ? 'slack' : 'local',
+    host: raw.S3X_HOST ?? (mode === 'local' ? '127.0.0.1' : undefined),
+    mode,
     slack: {
       botToken: raw.SLACK_BOT_TOKEN,
       signingSecret: raw.SLACK_SIGNING_SECRET,

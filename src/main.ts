@@ -59,7 +59,9 @@ async function main(): Promise<void> {
     : remediation
       ? inventoryOf(remediation.account)
       : undefined;
-  const { options: slackAppOptions, console: localConsole } = await slackOptions(config);
+  // The configured port, or (PORT=0) the one the server got: the console builds its URLs from it.
+  let servedPort = config.port;
+  const { options: slackAppOptions, console: localConsole } = await slackOptions(config, () => servedPort);
   const slack = createSlackApp(slackAppOptions, {
     engine,
     lookupEvents,
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   const { port } = await slack.start();
+  servedPort = port;
   if (stopping) return;
 
   const source = logsDir
@@ -146,8 +149,9 @@ async function main(): Promise<void> {
   // A digest missed while the app was down is posted now, once across replicas; errors are logged, never fatal.
   if (digestSchedule) void digestSchedule.runMissed();
   if (config.mode === 'local') {
-    log(`Console: http://localhost:${port}/ (a Slack look-alike; try /s3x help)`);
-    log(`Bolt is listening on http://localhost:${port}/slack/events (signed requests only; health at /healthz).`);
+    const base = `http://${urlHost(config.host)}:${port}`;
+    log(`Console: ${base}/ (a Slack look-alike; try /s3x help)`);
+    log(`Bolt is listening on ${base}/slack/events (signed requests only; health at /healthz).`);
     log('Try the same questions from a terminal: npx s3x who-deleted <key> --format text');
   }
 }
@@ -261,10 +265,11 @@ async function resolveLogsDir(config: Config): Promise<string> {
   return sample.dir;
 }
 
-const LOCAL_BOT_TOKEN = 'xoxb-local-console';
-
-async function slackOptions(config: Config): Promise<{ options: SlackAppOptions; console?: ConsoleRoutes }> {
-  const common = { port: config.port, logLevel: config.logLevel, apiUrl: config.slack.apiUrl };
+async function slackOptions(
+  config: Config,
+  servedPort: () => number,
+): Promise<{ options: SlackAppOptions; console?: ConsoleRoutes }> {
+  const common = { port: config.port, host: config.host, logLevel: config.logLevel, apiUrl: config.slack.apiUrl };
   if (config.mode === 'slack' && config.slack.botToken) {
     return {
       options: {
@@ -278,19 +283,27 @@ async function slackOptions(config: Config): Promise<{ options: SlackAppOptions;
   // Local mode: no workspace. The console on the same port signs every request like Slack does and
   // plays the Web API, so the bot runs its real path; the secret is kept in the data dir.
   const signingSecret = await localSigningSecret(config.dataDir);
-  const local = `http://127.0.0.1:${config.port}`;
-  const console = consoleRoutes({ signingSecret, eventsUrl: () => `${local}/slack/events`, botToken: LOCAL_BOT_TOKEN });
+  // A new bot token each start: the console's Web API answers only the bot that was given it.
+  const botToken = `xoxb-local-${randomBytes(24).toString('hex')}`;
+  const baseUrl = () => `http://${urlHost(config.host)}:${servedPort()}`;
+  const console = consoleRoutes({ signingSecret, baseUrl, botToken });
   return {
     console,
     options: {
       ...common,
-      apiUrl: config.slack.apiUrl ?? `${local}${console.apiPath}`,
-      botToken: LOCAL_BOT_TOKEN,
+      apiUrl: config.slack.apiUrl ?? `${baseUrl()}${console.apiPath}`,
+      botToken,
       signingSecret,
       botIdentity: { botId: 'BLOCALS3X', botUserId: 'ULOCALS3X' },
       extraRoutes: console.routes,
     },
   };
+}
+
+/** The host part of a URL to the served address: a wildcard address is reached on loopback. */
+function urlHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 async function localSigningSecret(dataDir: string): Promise<string> {

@@ -14,6 +14,13 @@ describe('loadConfig', () => {
     const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', PORT: '8080' });
     expect(config).toMatchObject({ mode: 'slack', port: 8080 });
   });
+  it('listens on 127.0.0.1 in local mode and on every interface in Slack mode, unless S3X_HOST says otherwise', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }).host).toBeUndefined();
+    expect(loadConfig({ S3X_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ S3X_HOST: '::1' }).host).toBe('::1');
+    expect(() => loadConfig({ S3X_HOST: 'evil.example/x' })).toThrow(/S3X_HOST/);
+  });
   it('treats empty strings as unset', () => {
     expect(loadConfig({ SLACK_BOT_TOKEN: '', S3X_LOGS_DIR: ' ' })).toMatchObject({ mode: 'local', logsDir: undefined });
   });

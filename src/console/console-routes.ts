@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
+import { EVENTS_PATH } from '../slack/ids.js';
 import { renderConsolePage } from './page.js';
 
 /** The people who can be switched between in the page; the approver matches main.ts's local default. */
@@ -18,8 +19,14 @@ export const CONSOLE_BOT_USER = 'ULOCALS3X';
 
 export interface ConsoleOptions {
   signingSecret: string;
-  /** Bolt's events endpoint; a function because the port is known only after start. */
-  eventsUrl: () => string;
+  /**
+   * Where the app is served, from configuration (`http://127.0.0.1:3000`); a function because the
+   * port is known only after start. Every URL the console hands out is built from it, never from
+   * a request's Host header, and only its port on a loopback name (or its own host) is served.
+   */
+  baseUrl: () => string;
+  /** Bolt's events endpoint; `<baseUrl>/slack/events` by default. */
+  eventsUrl?: () => string;
   now?: () => Date;
   /** The bot token Web API calls must carry; without it any `xoxb-` token is accepted. */
   botToken?: string;
@@ -165,10 +172,10 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
     if (target.fromCommand) target.original = message.ts;
   };
 
-  const newResponseUrl = (req: IncomingMessage, target: ResponseTarget): string => {
+  const newResponseUrl = (target: ResponseTarget): string => {
     const id = randomUUID();
     remember(targets, id, target, MAX_TARGETS);
-    return `${originOf(req)}/console/response/${id}`;
+    return `${options.baseUrl()}/console/response/${id}`;
   };
   const newTrigger = (forUser: string): string => {
     const trigger = `${Date.now()}.${randomBytes(4).readUInt32BE()}.${randomBytes(16).toString('hex')}`;
@@ -182,7 +189,7 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
     const signature = `v0=${createHmac('sha256', options.signingSecret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
     let response: Response;
     try {
-      response = await fetch(options.eventsUrl(), {
+      response = await fetch(options.eventsUrl?.() ?? `${options.baseUrl()}${EVENTS_PATH}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',
@@ -221,7 +228,7 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
       text,
       api_app_id: 'A0CONSOLE',
       is_enterprise_install: 'false',
-      response_url: newResponseUrl(req, target),
+      response_url: newResponseUrl(target),
       trigger_id: newTrigger(user),
     }).toString();
     const ack = await sendToBolt(body, `/s3x ${text}`.trim());
@@ -249,7 +256,7 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
       channel: { id: click.channelId, name: click.channelId === CONSOLE_CHANNEL.id ? CONSOLE_CHANNEL.name : click.channelId },
       // Slack includes the message only when it is not ephemeral.
       ...(ephemeral ? {} : { message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks } }),
-      response_url: newResponseUrl(req, target),
+      response_url: newResponseUrl(target),
       actions: [
         {
           type: 'button',
@@ -280,7 +287,7 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
     sendJson(res, 200, { ok: true });
   };
 
-  const api: Record<string, (args: ApiArgs, req: IncomingMessage) => ApiResult> = {
+  const api: Record<string, (args: ApiArgs) => ApiResult> = {
     'auth.test': () => ({
       ok: true,
       url: 'http://localhost/',
@@ -347,14 +354,14 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
       broadcast({ type: 'modal', userId: forUser, viewId, view: args.view });
       return { ok: true, view: { ...args.view, id: viewId } };
     },
-    'files.getUploadURLExternal': (args, req) => {
+    'files.getUploadURLExternal': (args) => {
       const filename = stringOf(args.filename);
       if (!filename) return { ok: false, error: 'invalid_arguments' };
       const fileId = nextId('F');
       remember(pendingUploads, fileId, filename, MAX_FILES);
-      return { ok: true, file_id: fileId, upload_url: `${originOf(req)}/console/upload/${fileId}` };
+      return { ok: true, file_id: fileId, upload_url: `${options.baseUrl()}/console/upload/${fileId}` };
     },
-    'files.completeUploadExternal': (args, req) => {
+    'files.completeUploadExternal': (args) => {
       const listed = Array.isArray(args.files) ? args.files.filter(isRecord) : [];
       const done: ConsoleFile[] = [];
       for (const entry of listed) {
@@ -383,7 +390,7 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
           id: f.id,
           name: f.name,
           title: files.get(f.id)?.title,
-          url_private: `${originOf(req)}${f.url}`,
+          url_private: `${options.baseUrl()}${f.url}`,
         })),
       };
     },
@@ -403,7 +410,7 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
     else if (options.botToken ? token !== options.botToken : !token.startsWith('xoxb-'))
       result = { ok: false, error: 'invalid_auth' };
     else if (!call) result = { ok: false, error: 'unknown_method' };
-    else result = call(args, req);
+    else result = call(args);
     if (!result.ok) reportError(`The bot called ${method}: ${result.error}.`);
     sendJson(res, 200, result);
   };
@@ -472,14 +479,14 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
   return {
     apiPath: '/api/',
     routes: [
-      route('/', 'GET', handlePage),
-      route('/console/stream', 'GET', handleStream),
-      route('/console/command', 'POST', handleCommand),
-      route('/console/action', 'POST', handleAction),
-      route('/console/response/:id', 'POST', handleResponse),
-      route('/console/upload/:fileId', 'POST', handleUpload),
-      route('/console/files/:fileId', 'GET', handleDownload),
-      route('/api/:method', 'POST', handleApi),
+      route('/', 'GET', 'browser', options.baseUrl, handlePage),
+      route('/console/stream', 'GET', 'browser', options.baseUrl, handleStream),
+      route('/console/command', 'POST', 'page', options.baseUrl, handleCommand),
+      route('/console/action', 'POST', 'page', options.baseUrl, handleAction),
+      route('/console/response/:id', 'POST', 'bot', options.baseUrl, handleResponse),
+      route('/console/upload/:fileId', 'POST', 'bot', options.baseUrl, handleUpload),
+      route('/console/files/:fileId', 'GET', 'browser', options.baseUrl, handleDownload),
+      route('/api/:method', 'POST', 'bot', options.baseUrl, handleApi),
     ],
     close() {
       for (const client of clients) client.end();
@@ -492,12 +499,20 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
 
 type Req = Parameters<CustomRoute['handler']>[0];
 
-/** A route whose failures become a JSON 4xx/5xx instead of an unhandled rejection. */
-function route(path: string, method: string, handler: (req: Req, res: ServerResponse) => void | Promise<void>): CustomRoute {
+/** A route whose caller is checked first and whose failures become a JSON 4xx/5xx, never an unhandled rejection. */
+function route(
+  path: string,
+  method: string,
+  caller: Caller,
+  baseUrl: () => string,
+  handler: (req: Req, res: ServerResponse) => void | Promise<void>,
+): CustomRoute {
   return {
     path,
     method,
     handler: (req, res) => {
+      const refusal = refuseCaller(req, caller, baseUrl());
+      if (refusal) return sendJson(res, 403, { ok: false, error: refusal });
       Promise.resolve()
         .then(() => handler(req, res))
         .catch((error: unknown) => {
@@ -509,6 +524,40 @@ function route(path: string, method: string, handler: (req: Req, res: ServerResp
         });
     },
   };
+}
+
+/**
+ * Who may call a route. `browser`: any request to the served address (the page, its event
+ * stream, a file link). `page`: the console page itself: JSON from the same origin, which a page
+ * on another site cannot send (a cross-site form or `text/plain` fetch carries its own Origin,
+ * and a JSON fetch needs a CORS preflight the console never grants). `bot`: s3x's own Web API,
+ * response_url and upload calls, which come from Node, never from a browser.
+ */
+type Caller = 'browser' | 'page' | 'bot';
+
+/**
+ * Why a request is refused, or undefined. Every route first checks `Host` against the served
+ * address, so a DNS-rebinding page (evil.example resolving to 127.0.0.1) reaches nothing.
+ */
+export function refuseCaller(req: IncomingMessage, caller: Caller, baseUrl: string): string | undefined {
+  const host = req.headers.host ?? '';
+  if (!servedHosts(baseUrl).has(host.toLowerCase())) return 'unknown_host';
+  const origin = req.headers.origin;
+  // Browsers send Origin on every cross-origin POST and Sec-Fetch-Site on every request; Node sends neither.
+  if (caller === 'bot')
+    return origin !== undefined || req.headers['sec-fetch-site'] !== undefined ? 'browser_not_allowed' : undefined;
+  if (caller === 'page') {
+    if (origin !== `http://${host}`) return 'cross_origin';
+    if (!/^application\/json(;|$)/i.test(req.headers['content-type'] ?? '')) return 'json_required';
+  }
+  return undefined;
+}
+
+/** `host:port` values a request may name: the configured host and the loopback names, on the served port. */
+function servedHosts(baseUrl: string): Set<string> {
+  const url = new URL(baseUrl);
+  const port = url.port || '80';
+  return new Set([url.hostname, 'localhost', '127.0.0.1', '[::1]'].map((name) => `${name.toLowerCase()}:${port}`));
 }
 
 class BodyTooLarge extends Error {}
@@ -540,10 +589,6 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V, limit: number): void {
     if (map.size <= limit) break;
     map.delete(oldest);
   }
-}
-
-function originOf(req: IncomingMessage): string {
-  return `http://${req.headers.host ?? '127.0.0.1'}`;
 }
 
 function parseJson(body: Buffer): unknown {

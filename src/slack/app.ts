@@ -27,6 +27,8 @@ export interface SlackAppOptions {
   /** Web API base URL (tests, the local console). */
   apiUrl?: string;
   port: number;
+  /** The address to listen on (HTTP mode); every interface when unset. */
+  host?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Skip `auth.test` at start (local mode and tests have no real workspace). */
   botIdentity?: { botId: string; botUserId: string };
@@ -175,7 +177,9 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
     app,
     approvals,
     async start() {
-      const started = (await app.start(options.port)) as unknown;
+      const started = (await app.start(
+        options.host && !socketMode ? { port: options.port, host: options.host } : options.port,
+      )) as unknown;
       server = started && typeof (started as Server).address === 'function' ? (started as Server) : undefined;
       if (server) guardRequests(server, { draining: () => draining, now: options.requestClock ?? Date.now });
       const address = server?.address();

@@ -103,7 +103,8 @@ async function startConsoleApp(secret: string, eventsUrl?: () => string): Promis
   sandbox.seedDefaults();
   const console = consoleRoutes({
     signingSecret: secret,
-    eventsUrl: eventsUrl ?? (() => `${base}/slack/events`),
+    baseUrl: () => base,
+    ...(eventsUrl ? { eventsUrl } : {}),
     botToken: 'xoxb-test',
   });
   const slack = createSlackApp(
@@ -140,7 +141,8 @@ async function startConsoleApp(secret: string, eventsUrl?: () => string): Promis
 async function postJson(url: string, body: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // As the page sends it: JSON, from the console's own origin.
+    headers: { 'content-type': 'application/json', origin: new URL(url).origin },
     body: JSON.stringify(body),
   });
   return (await response.json()) as Record<string, unknown>;

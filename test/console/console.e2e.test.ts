@@ -45,7 +45,7 @@ async function setup(): Promise<Setup> {
   const base = `http://127.0.0.1:${port}`;
   const console: ConsoleRoutes = consoleRoutes({
     signingSecret: SIGNING_SECRET,
-    eventsUrl: () => `${base}/slack/events`,
+    baseUrl: () => base,
     botToken: BOT_TOKEN,
   });
   const slack: SlackApp = createSlackApp(

@@ -20,7 +20,7 @@ let logsDir: string;
 beforeAll(async () => {
   logsDir = await tempDir();
   engine = await LocalEngine.open({ logsDir });
-  const console = consoleRoutes({ signingSecret: SIGNING_SECRET, eventsUrl: () => `http://127.0.0.1:${port}/slack/events` });
+  const console = consoleRoutes({ signingSecret: SIGNING_SECRET, baseUrl: () => `http://127.0.0.1:${port}` });
   slack = createSlackApp(
     {
       botToken: 'xoxb-test',

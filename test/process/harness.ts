@@ -636,7 +636,8 @@ export class ConsoleStream {
 export async function postConsole(url: string, body: Record<string, unknown>): Promise<number> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // As the page sends it: JSON, from the console's own origin.
+    headers: { 'content-type': 'application/json', origin: new URL(url).origin },
     body: JSON.stringify(body),
   });
   await response.text();
