@@ -2,6 +2,7 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
+import { showInvisibleKeepingLines } from '../safe-text.js';
 import { EVENTS_PATH } from '../slack/ids.js';
 import { renderConsolePage } from './page.js';
 
@@ -130,7 +131,8 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
     const frame = `data: ${JSON.stringify(event)}\n\n`;
     for (const client of clients) client.write(frame);
   };
-  const reportError = (text: string): void => broadcast({ type: 'error', text });
+  // Errors quote typed text: invisible characters are shown, as in every answer.
+  const reportError = (text: string): void => broadcast({ type: 'error', text: showInvisibleKeepingLines(text) });
 
   const post = (message: Omit<ConsoleMessage, 'ts'>): ConsoleMessage => {
     const stored = { ts: nextTs(), ...message };
@@ -214,7 +216,8 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
     const input = commandInput.safeParse(parseJson(await readBody(req, MAX_BODY)));
     if (!input.success) return sendJson(res, 400, { ok: false, error: 'invalid_request' });
     const { userId: user, channelId: channel, text } = input.data;
-    post({ channel, author: user, text: `/s3x ${text}`.trim(), blocks: [], visibleTo: user });
+    // The typed command as the page shows it: `reports/q3\u200b-forecast.parquet` must not look like the real key.
+    post({ channel, author: user, text: showInvisibleKeepingLines(`/s3x ${text}`.trim()), blocks: [], visibleTo: user });
     const target: ResponseTarget = { userId: user, channelId: channel, fromCommand: true };
     const body = new URLSearchParams({
       token: 'console-verification-token',

@@ -24,9 +24,66 @@ const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 const SIGNING_SECRET = 'console-e2e-signing-secret-0123456789';
 const BOT_TOKEN = 'xoxb-local-console';
 const UNCOVERED = 'tmp-exports--use1-az5--x-s3';
+const REBINDING_HOST = 'rebind.attacker.test';
+/** Marks what a cross-site page tried to run or post; none of it may ever reach the console. */
+const ATTACK_MARKER = 'cross-site-marker';
+
+/**
+ * The page of another site (another origin on loopback) that a developer running the console
+ * visits: it tries every way a page can send to the console, then sets its title to `done`.
+ */
+function attackerPage(consoleUrl: string): string {
+  const command = JSON.stringify({ userId: 'U0APPROVER', channelId: 'C0CONSOLE', text: `who-read ${ATTACK_MARKER}.txt` });
+  const script = `
+    const target = ${JSON.stringify(consoleUrl)};
+    const command = ${JSON.stringify(command)};
+    const quiet = (p) => p.catch(() => undefined);
+    (async () => {
+      // A "simple" request: no preflight, the response is opaque but the request is sent.
+      await quiet(fetch(target + '/console/command', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' }, body: command }));
+      // JSON needs a CORS preflight, which the console never grants.
+      await quiet(fetch(target + '/console/command', { method: 'POST', headers: { 'content-type': 'application/json' }, body: command }));
+      // A forged bot message with approve buttons, with the token the console once accepted from anyone.
+      await quiet(fetch(target + '/api/chat.postMessage', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'token=xoxb-local-console&channel=C0CONSOLE&text=${ATTACK_MARKER}-forged' }));
+      // A form whose text/plain body is JSON: name + '=' + value.
+      const form = document.createElement('form');
+      form.method = 'POST';
+      form.action = target + '/console/command';
+      form.enctype = 'text/plain';
+      form.target = 'sink';
+      const input = document.createElement('input');
+      input.name = command.slice(0, -1) + ',"x":"';
+      input.value = '"}';
+      form.appendChild(input);
+      document.body.appendChild(form);
+      const sink = document.querySelector('iframe');
+      sink.addEventListener('load', () => { document.title = 'done'; }, { once: true });
+      form.submit();
+    })();`;
+  return `<!doctype html><html><head><title>attacker</title></head><body><iframe name="sink"></iframe><script>${script}</script></body></html>`;
+}
+
+/** The messages the console holds, read from its event stream as the page reads them. */
+async function consoleMessages(base: string): Promise<Array<{ text: string; blocks: unknown[] }>> {
+  const abort = new AbortController();
+  const response = await fetch(`${base}/console/stream`, { signal: abort.signal });
+  const reader = response.body?.getReader();
+  let text = '';
+  while (reader && !text.includes('\n\n')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  abort.abort();
+  return (
+    JSON.parse(text.slice('data: '.length).split('\n\n')[0] ?? '{}') as { messages: Array<{ text: string; blocks: unknown[] }> }
+  ).messages;
+}
 
 interface Setup {
   url: string;
+  port: number;
   plantedKey: string;
   stop(): Promise<void>;
 }
@@ -76,6 +133,7 @@ async function setup(): Promise<Setup> {
   await slack.start();
   return {
     url: `${base}/`,
+    port,
     plantedKey,
     async stop() {
       console.close();
@@ -118,6 +176,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in a browser', () => {
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        // A DNS-rebinding site: a name of the attacker's that resolves to this machine.
+        `--host-resolver-rules=MAP ${REBINDING_HOST} 127.0.0.1`,
       ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -204,14 +264,69 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in a browser', () => {
     expect(await statusAfter.getByTestId(`button-${ACTIONS.enableLogging}`).count()).toBe(0);
   });
 
+  it('a page on another site cannot drive the console: no command runs and no forged message appears', async () => {
+    const attacker = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(attackerPage(running.url.replace(/\/$/, '')));
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    const attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`;
+    const visit = await browser.newPage();
+    try {
+      await visit.goto(attackerUrl);
+      await expect.poll(() => visit.title(), { timeout: 20_000 }).toBe('done');
+    } finally {
+      await visit.close();
+      await new Promise<void>((resolve) => attacker.close(() => resolve()));
+    }
+    const held = await consoleMessages(running.url.replace(/\/$/, ''));
+    expect(held.length).toBeGreaterThan(0);
+    expect(JSON.stringify(held)).not.toContain(ATTACK_MARKER);
+    expect(await page.getByTestId('message').filter({ hasText: ATTACK_MARKER }).count()).toBe(0);
+  });
+
+  it('a DNS-rebinding page (another name resolving to 127.0.0.1) gets nothing from the console', async () => {
+    const visit = await browser.newPage();
+    try {
+      const response = await visit.goto(`http://${REBINDING_HOST}:${running.port}/`);
+      expect(response?.status()).toBe(403);
+      // Same origin as far as the browser knows: the console refuses it on Host.
+      const command = await visit.evaluate(async (marker) => {
+        const sent = await fetch('/console/command', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ userId: 'U0APPROVER', channelId: 'C0CONSOLE', text: `who-read ${marker}.txt` }),
+        });
+        const stream = await fetch('/console/stream');
+        return [sent.status, stream.status];
+      }, ATTACK_MARKER);
+      expect(command).toEqual([403, 403]);
+    } finally {
+      await visit.close();
+    }
+    expect(JSON.stringify(await consoleMessages(running.url.replace(/\/$/, '')))).not.toContain(ATTACK_MARKER);
+  });
+
+  it('typed invisible characters are shown: the zero-width key does not look like the real key', async () => {
+    await page.getByTestId('person-U0REQUESTER').click();
+    await send(page, '/s3x history reports/q3\u200b-forecast.parquet');
+    const echo = page.getByTestId('message').filter({ hasText: '/s3x history reports/q3[U+200B]-forecast.parquet' });
+    await echo.last().waitFor();
+    const searching = page.getByTestId('message').filter({ hasText: 'Searching CloudTrail for the history of' }).last();
+    await searching.waitFor();
+    expect(await searching.textContent()).toContain('reports/q3[U+200B]-forecast.parquet');
+    const shown = await page.getByTestId('messages').textContent();
+    expect(shown).not.toContain('q3\u200b');
+    await echo.last().evaluate((node) => node.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'invisible-characters.png') });
+  });
+
   it('shows an error banner, not a blank page, when the bot refuses a request', async () => {
-    await page.evaluate(() =>
-      fetch('/console/response/never-issued', {
-        method: 'POST',
-        body: '{"text":"x"}',
-        headers: { 'content-type': 'application/json' },
-      }),
-    );
+    // The bot (Node, not a browser: browsers may not use the bot's routes) answers through a URL never issued.
+    await fetch(`${running.url}console/response/never-issued`, {
+      method: 'POST',
+      body: '{"text":"x"}',
+      headers: { 'content-type': 'application/json' },
+    });
     await page.getByTestId('error-banner').waitFor();
     expect(await page.getByTestId('error-banner').textContent()).toMatch(/response_url/);
     expect(await page.getByTestId('composer').isVisible()).toBe(true);
