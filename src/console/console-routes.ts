@@ -114,6 +114,8 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
   const triggers = new Map<string, string>();
   const views = new Map<string, string>();
   const pendingUploads = new Map<string, string>();
+  /** Direct-message channel id → its person. */
+  const directMessages = new Map<string, string>();
   const files = new Map<string, { name: string; title: string; bytes: Buffer }>();
   const clients = new Set<ServerResponse>();
   let heartbeat: NodeJS.Timeout | undefined;
@@ -135,7 +137,9 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
   const reportError = (text: string): void => broadcast({ type: 'error', text: showInvisibleKeepingLines(text) });
 
   const post = (message: Omit<ConsoleMessage, 'ts'>): ConsoleMessage => {
-    const stored = { ts: nextTs(), ...message };
+    // A direct message (conversations.open) is seen by its person only.
+    const directTo = directMessages.get(message.channel);
+    const stored = { ts: nextTs(), ...message, ...(directTo ? { visibleTo: directTo } : {}) };
     remember(messages, stored.ts, stored, MAX_MESSAGES);
     broadcast({ type: 'message', message: stored });
     return stored;
@@ -396,6 +400,13 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
           url_private: `${options.baseUrl()}${f.url}`,
         })),
       };
+    },
+    'conversations.open': (args) => {
+      const user = userId.safeParse(stringOf(args.users));
+      if (!user.success) return { ok: false, error: 'user_not_found' };
+      const channel = `D${user.data.slice(1)}`;
+      remember(directMessages, channel, user.data, MAX_TARGETS);
+      return { ok: true, channel: { id: channel } };
     },
     'usergroups.users.list': (args) => {
       const members = groups.get(stringOf(args.usergroup) ?? '');

@@ -42,5 +42,6 @@ export const BOT_SCOPES = [
   'commands', // the /s3x slash command
   'chat:write', // approval requests, their outcome (chat.update) and the audit record in the thread
   'files:write', // Export CSV: files.getUploadURLExternal / files.completeUploadExternal
+  'im:write', // Export CSV of a private answer: conversations.open, the requester's direct message
   'usergroups:read', // S3X_ALLOWED_GROUPS: usergroups.users.list
 ] as const;

@@ -14,6 +14,8 @@ export interface StoredAnswer extends AnswerOwner {
   command: string;
   reply: Reply;
   createdAt: Date;
+  /** Channels where it was shared (Share in channel): there it is public. */
+  sharedIn: string[];
 }
 
 /** Answers are kept this long for paging, export and Show event (a response_url lives 30 minutes). */
@@ -67,6 +69,7 @@ export class AnswerStore {
         }
       | undefined;
     if (!row) return undefined;
+    const sharedIn = this.db.prepare('SELECT channel_id FROM answer_shares WHERE answer_id = ?').pluck().all(id) as string[];
     return {
       id: row.id,
       teamId: row.team_id ?? undefined,
@@ -75,7 +78,17 @@ export class AnswerStore {
       command: row.command,
       reply: reviveReply(JSON.parse(row.reply_json) as Reply),
       createdAt: new Date(row.created_at),
+      sharedIn,
     };
+  }
+
+  /** Record that the answer was posted for everyone in `channelId`. Throws a StoreError when busy or full. */
+  markShared(id: string, channelId: string): void {
+    storeWrite('sharing this answer', () =>
+      this.db
+        .prepare('INSERT OR IGNORE INTO answer_shares (answer_id, channel_id, shared_at) VALUES (?, ?, ?)')
+        .run(id, channelId, this.now().getTime()),
+    );
   }
 
   /** Housekeeping: the answer is saved already, so a busy database only postpones it to the next save. */

@@ -42,6 +42,13 @@ const MIGRATIONS: readonly string[] = [
      claimed_at INTEGER NOT NULL,
      posted_at INTEGER
    );`,
+  // The channels an answer was shared in: there, anyone allowed may use its buttons.
+  `CREATE TABLE answer_shares (
+     answer_id TEXT NOT NULL REFERENCES answers (id) ON DELETE CASCADE,
+     channel_id TEXT NOT NULL,
+     shared_at INTEGER NOT NULL,
+     PRIMARY KEY (answer_id, channel_id)
+   );`,
 ];
 
 /**

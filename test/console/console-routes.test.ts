@@ -201,7 +201,7 @@ describe('console routes beside Bolt, through the real signing path', () => {
     expect(buttonsIn(answer.message.blocks).some((b) => b.action_id === ACTIONS.exportCsv)).toBe(true);
   });
 
-  it('Export CSV: the upload goes through files.* and the file downloads', async () => {
+  it('Export CSV: the upload goes through files.* to the asker’s direct message, and the file downloads', async () => {
     const answer = await stream.waitFor(messageWith('mallory', (m) => m.author === 'ULOCALS3X'));
     const exportButton = buttonsIn(answer.message.blocks).find((b) => b.action_id === ACTIONS.exportCsv);
     await postJson(`${app.base}/console/action`, {
@@ -214,7 +214,9 @@ describe('console routes beside Bolt, through the real signing path', () => {
     const shared = await stream.waitFor(
       (e): e is Extract<ConsoleEvent, { type: 'message' }> => e.type === 'message' && (e.message.files?.length ?? 0) > 0,
     );
-    expect(shared.message.visibleTo).toBeUndefined();
+    // The answer is private, so is its export: a direct message (conversations.open) only the asker sees.
+    expect(shared.message.channel).toBe('D0REQUESTER');
+    expect(shared.message.visibleTo).toBe(REQUESTER);
     const file = shared.message.files?.[0];
     const download = await fetch(`${app.base}${file?.url}`);
     expect(download.status).toBe(200);

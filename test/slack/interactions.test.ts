@@ -115,7 +115,7 @@ describe('working with answers over signed HTTP', () => {
     expect(previous).toBeDefined();
   });
 
-  it('exports every row as a CSV file through files.uploadV2', async () => {
+  it('exports every row as a CSV file through files.uploadV2, to the asker privately', async () => {
     const message = await ask(`who-read ${KEY} --since 2026-11-19 --until 2026-11-21`);
     const exportButton = buttonsIn(message.blocks).find((b) => b.action_id === ACTIONS.exportCsv);
     const before = api.callsOf('files.completeUploadExternal').length;
@@ -131,7 +131,8 @@ describe('working with answers over signed HTTP', () => {
     for (let i = 0; i < 100 && api.callsOf('files.completeUploadExternal').length === before; i++)
       await new Promise((r) => setTimeout(r, 50));
     const complete = api.callsOf('files.completeUploadExternal').at(-1);
-    expect(complete?.channel_id).toBe('C0TEST');
+    // A private answer's export goes to the asker's direct message (answer-privacy.test.ts has the rule).
+    expect(complete?.channel_id).toBe('D0ASKER');
     const fileId = ((complete?.files ?? []) as Array<{ id: string }>)[0]?.id as string;
     const csv = api.uploads.get(fileId) as string;
     const lines = csv.trim().split('\r\n');

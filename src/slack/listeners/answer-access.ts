@@ -9,10 +9,15 @@ export interface AnswerAccessDeps {
 
 export type AnswerLookup = { ok: true; answer: StoredAnswer } | { ok: false; message: string };
 
+export const NOT_YOUR_ANSWER =
+  'This answer is private to the person who asked until they share it in this channel: ask the question yourself.';
+
 /**
  * Every button on an answer comes here first: the clicker's own access is checked again (the
- * lists may have changed, the answer may be shared), then the stored answer is loaded by id.
- * A button value is never trusted as data: only the id is read from it.
+ * lists may have changed), then the stored answer is loaded by id and the privacy rule applied:
+ * an answer is its asker's until it is shared; once shared in a channel, anyone allowed there
+ * may use it (page, export, show event), as they can read it. A button value is never trusted as
+ * data: only the id is read from it, and knowing an id gives nothing more.
  */
 export async function loadAnswerForClick(
   deps: AnswerAccessDeps,
@@ -23,5 +28,16 @@ export async function loadAnswerForClick(
   if (!decision.allowed) return { ok: false, message: decision.reason };
   const answer = deps.store.load(answerId);
   if (!answer) return { ok: false, message: 'This answer has expired (answers are kept for 24 hours). Ask the question again.' };
+  if (!mayUse(answer, click)) return { ok: false, message: NOT_YOUR_ANSWER };
   return { ok: true, answer };
+}
+
+/** The asker, anywhere; anyone else only in a channel where the answer was shared. */
+export function mayUse(answer: StoredAnswer, click: { userId: string; channelId?: string }): boolean {
+  return answer.userId === click.userId || isSharedIn(answer, click.channelId);
+}
+
+/** Whether the answer is public in `channelId` (it was shared there). */
+export function isSharedIn(answer: StoredAnswer, channelId: string | undefined): boolean {
+  return channelId !== undefined && answer.sharedIn.includes(channelId);
 }

@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { App, webApi } from '@slack/bolt';
 import type { Reply } from '../../../answer.js';
 import { toCsv as activityCsv } from '../../../output/activity-formats.js';
 import { toCsv as bucketEventsCsv } from '../../../output/bucket-events-formats.js';
@@ -7,11 +7,15 @@ import { toCsv as digestCsv } from '../../../output/digest-formats.js';
 import { toCsv as objectAnswerCsv } from '../../../output/object-answer-formats.js';
 import { toCsv as principalCsv } from '../../../output/principal-formats.js';
 import { ACTIONS } from '../../ids.js';
-import { loadAnswerForClick } from '../answer-access.js';
+import { isSharedIn, loadAnswerForClick } from '../answer-access.js';
 import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
-/** Export CSV: every stored row, uploaded to the conversation with files.uploadV2. */
+/**
+ * Export CSV: every stored row, uploaded with files.uploadV2. An answer shared in this channel is
+ * public here, so its export goes to the channel; a private answer's export goes to the clicker
+ * alone, in their direct message with s3x, never into the channel.
+ */
 export function registerExportCsvAction(app: App, deps: ActionDeps): void {
   app.action<ButtonClick>(
     ACTIONS.exportCsv,
@@ -23,14 +27,22 @@ export function registerExportCsvAction(app: App, deps: ActionDeps): void {
       if (!lookup.ok) return refuse(respond, lookup.message);
       const csv = toCsv(lookup.answer.reply);
       if (csv === undefined || !channelId) return refuse(respond, 'This answer has no rows to export.');
+      const shared = isSharedIn(lookup.answer, channelId);
       try {
+        const destination = shared ? channelId : await directMessageChannel(client, body.user.id);
         await client.filesUploadV2({
-          channel_id: channelId,
+          channel_id: destination,
           filename: `s3x-${lookup.answer.command}-${answerId.slice(0, 8)}.csv`,
           title: `s3x ${lookup.answer.command} export`,
           content: csv,
           initial_comment: `<@${body.user.id}> exported ${rowCount(csv)} rows.`,
         });
+        if (!shared)
+          await respond({
+            response_type: 'ephemeral',
+            replace_original: false,
+            text: 'The CSV is in your direct messages with s3x (this answer is private until you share it).',
+          });
       } catch (error) {
         const code = (error as { data?: { error?: string } }).data?.error;
         logger.warn(`Export CSV failed: ${code ?? (error instanceof Error ? error.message : 'unknown')}`);
@@ -43,6 +55,14 @@ export function registerExportCsvAction(app: App, deps: ActionDeps): void {
       }
     }),
   );
+}
+
+/** The clicker's direct-message channel with the bot (conversations.open, scope im:write). */
+async function directMessageChannel(client: webApi.WebClient, userId: string): Promise<string> {
+  const opened = await client.conversations.open({ users: userId });
+  const id = opened.channel?.id;
+  if (!id) throw new Error('conversations.open returned no channel');
+  return id;
 }
 
 function toCsv(reply: Reply): string | undefined {

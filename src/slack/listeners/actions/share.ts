@@ -14,6 +14,10 @@ export function registerShareAction(app: App, deps: ActionDeps): void {
       const answerId = action.value ?? '';
       const lookup = await loadAnswerForClick(deps, { userId: body.user.id, channelId: body.channel?.id }, answerId);
       if (!lookup.ok) return refuse(respond, lookup.message);
+      const channelId = body.channel?.id;
+      if (!channelId) return refuse(respond, 'Share in channel works in a channel only.');
+      // Recorded first: from now on anyone allowed in this channel may use the shared answer's buttons.
+      deps.store.markShared(answerId, channelId);
       const message = renderStoredReply(lookup.answer.reply, answerId, 0, true);
       await respond({
         response_type: 'in_channel',
