@@ -249,6 +249,9 @@ function guardRequests(server: Server, guard: { draining: () => boolean; now: ()
  * and the socket reset, failing the client's next request on that connection (ECONNRESET).
  */
 function closeWhenBodyUnread(req: IncomingMessage, res: ServerResponse): void {
+  // `complete` is false during the request event even without a body: only a body still arriving counts.
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (!hasBody) return;
   const writeHead = res.writeHead;
   res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
     if (!req.complete) this.setHeader('connection', 'close');
