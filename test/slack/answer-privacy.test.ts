@@ -176,5 +176,10 @@ describe('a private answer stays private: Export CSV, and every button, are its 
 
     const elsewhere = await click(TEAMMATE, ACTIONS.exportCsv, button(shared, ACTIONS.exportCsv), OTHER_CHANNEL);
     expect(String(elsewhere.text)).toMatch(/private to the person who asked/);
+    // Paging would replace the shared message for everyone: the shared copy has no page buttons, and a forged click is refused.
+    expect(buttonsIn(shared.blocks).some((b) => b.action_id === ACTIONS.nextPage)).toBe(false);
+    const paged = await click(TEAMMATE, ACTIONS.nextPage, `${button(shared, ACTIONS.exportCsv)}:1`);
+    expect(String(paged.text)).toMatch(/Only the person who asked can page/);
+    expect(paged.replace_original).toBe(false);
   });
 });

@@ -9,6 +9,9 @@ export interface AnswerAccessDeps {
 
 export type AnswerLookup = { ok: true; answer: StoredAnswer } | { ok: false; message: string };
 
+export const ONLY_THE_ASKER_PAGES =
+  'Only the person who asked can page through this answer (a page replaces the message for everyone here): use Export CSV.';
+
 export const NOT_YOUR_ANSWER =
   'This answer is private to the person who asked until they share it in this channel: ask the question yourself.';
 

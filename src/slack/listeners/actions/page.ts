@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { ACTIONS } from '../../ids.js';
 import { renderStoredReply } from '../../render.js';
-import { loadAnswerForClick } from '../answer-access.js';
+import { loadAnswerForClick, ONLY_THE_ASKER_PAGES } from '../answer-access.js';
 import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
@@ -12,6 +12,8 @@ export function registerPageAction(app: App, deps: ActionDeps): void {
     const [answerId = '', pageText = ''] = (action.value ?? '').split(':');
     const lookup = await loadAnswerForClick(deps, { userId: body.user.id, channelId: body.channel?.id }, answerId);
     if (!lookup.ok) return refuse(respond, lookup.message);
+    // A page replaces the message clicked on: only the asker's private copy has these buttons.
+    if (lookup.answer.userId !== body.user.id) return refuse(respond, ONLY_THE_ASKER_PAGES);
     const page = /^\d{1,6}$/.test(pageText) ? Number(pageText) : 0;
     await respond({
       response_type: 'ephemeral',
