@@ -553,7 +553,7 @@ type Caller = 'browser' | 'page' | 'bot';
  * Why a request is refused, or undefined. Every route first checks `Host` against the served
  * address, so a DNS-rebinding page (evil.example resolving to 127.0.0.1) reaches nothing.
  */
-export function refuseCaller(req: IncomingMessage, caller: Caller, baseUrl: string): string | undefined {
+function refuseCaller(req: IncomingMessage, caller: Caller, baseUrl: string): string | undefined {
   const host = req.headers.host ?? '';
   if (!servedHosts(baseUrl).has(host.toLowerCase())) return 'unknown_host';
   const origin = req.headers.origin;
@@ -567,11 +567,12 @@ export function refuseCaller(req: IncomingMessage, caller: Caller, baseUrl: stri
   return undefined;
 }
 
-/** `host:port` values a request may name: the configured host and the loopback names, on the served port. */
+/** `Host` values a request may carry: the configured host and the loopback names, on the served port. */
 function servedHosts(baseUrl: string): Set<string> {
   const url = new URL(baseUrl);
-  const port = url.port || '80';
-  return new Set([url.hostname, 'localhost', '127.0.0.1', '[::1]'].map((name) => `${name.toLowerCase()}:${port}`));
+  // On port 80 (the URL has no port) browsers send the bare name.
+  const suffix = url.port === '' ? '' : `:${url.port}`;
+  return new Set([url.hostname, 'localhost', '127.0.0.1', '[::1]'].map((name) => `${name.toLowerCase()}${suffix}`));
 }
 
 class BodyTooLarge extends Error {}
