@@ -46,10 +46,10 @@ export function showInvisibleKeepingLines(text: string): string {
 }
 
 /**
- * JSON for a terminal or a Slack code block: every unsafe character inside a string becomes a `\u` escape, so the
- * document parses to the same values. JSON.stringify escapes only C0; ESC is already `\u001b`,
- * but DEL, C1, bidi and invisible characters pass raw. Outside strings JSON has only ASCII
- * punctuation and the line breaks of indentation, which are kept.
+ * JSON for a terminal or a Slack code block: every unsafe character inside a string becomes a
+ * `\u` escape, so the document parses to the same values. JSON.stringify escapes only C0 (ESC is
+ * already `\u001b`); DEL, C1, bidi and invisible characters pass raw. Outside strings JSON has
+ * only ASCII punctuation and the line breaks of indentation, which are kept.
  */
 export function escapeUnsafeJson(json: string): string {
   return json.replace(UNSAFE_EXCEPT_LINE_BREAKS, (match) => {
