@@ -1,7 +1,9 @@
 import { rm } from 'node:fs/promises';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
 import { csvField } from '../../src/output/object-answer-formats.js';
+import { escapeUnsafeJson, showInvisibleKeepingLines } from '../../src/safe-text.js';
 import { tempDir } from '../helpers/archive.js';
 import { HOSTILE, HOSTILE_ARCHIVE, RAW_UNSAFE, writeHostileArchive } from '../helpers/hostile-strings.js';
 
@@ -149,5 +151,53 @@ describe('CSV fields can never become a formula, whatever the locale separator',
     expect(csvField('reports/q3-forecast.parquet')).toBe('reports/q3-forecast.parquet');
     expect(csvField('2024-07-02T00:22:01Z')).toBe('2024-07-02T00:22:01Z');
     expect(csvField(null)).toBe('');
+  });
+});
+
+describe('the sanitizer on arbitrary text (fast-check)', () => {
+  /** Any code point, weighted toward the characters that matter here. */
+  const hostileText = fc.string({
+    unit: fc.oneof(
+      fc.constantFrom(...Object.values(HOSTILE).flatMap((h) => [...h]), '=', '+', '-', '@', '＝', ';', ',', '\t', ' ', '"', "'"),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+    ),
+    maxLength: 40,
+  });
+
+  it('JSON keeps every value exact and carries no raw unsafe character', () => {
+    fc.assert(
+      fc.property(hostileText, (value) => {
+        const json = escapeUnsafeJson(JSON.stringify({ key: value }, null, 2));
+        expect(json).not.toMatch(RAW_UNSAFE);
+        expect((JSON.parse(json) as { key: string }).key).toBe(value);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('text keeps its line breaks and shows everything else', () => {
+    fc.assert(
+      fc.property(hostileText, (value) => {
+        const shown = showInvisibleKeepingLines(value);
+        expect(shown.replaceAll('\n', '')).not.toMatch(RAW_UNSAFE);
+        expect(shown.split('\n').length).toBe(value.replaceAll('\r\n', '\n').split('\n').length);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('no CSV cell can start a formula, with any separator', () => {
+    fc.assert(
+      fc.property(fc.array(hostileText, { minLength: 1, maxLength: 4 }), (values) => {
+        const line = values.map(csvField).join(',');
+        expect(line).not.toMatch(RAW_UNSAFE);
+        for (const separator of [',', ';']) {
+          for (const cell of spreadsheetCells(line, separator)) expect(cell).not.toMatch(FORMULA);
+        }
+        // With the file's own separator every value is one cell.
+        expect(spreadsheetCells(line, ',')).toHaveLength(values.length);
+      }),
+      { numRuns: 1000 },
+    );
   });
 });
