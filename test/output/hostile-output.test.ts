@@ -65,12 +65,17 @@ describe('what the CLI writes to a terminal or a file never carries raw control 
     expect(json.out).toContain('invoice\\u202etxt.exe');
   });
 
-  it('every aggregate format too (activity lists the hostile principals)', async () => {
-    for (const format of ['text', 'csv', 'json']) {
-      const { code, out } = await cli('activity', BUCKET, '--logs', logs, ...WINDOW, '--format', format);
-      expect(code).toBe(0);
-      expect(out).toContain('RoleToBeAssumed');
-      expect(out.replaceAll('\r\n', '\n')).not.toMatch(RAW_UNSAFE);
+  it('every aggregate format too (activity and principal list the hostile session names)', async () => {
+    for (const question of [
+      ['activity', BUCKET],
+      ['principal', 'RoleToBeAssumed'],
+    ]) {
+      for (const format of ['text', 'csv', 'json']) {
+        const { code, out } = await cli(...question, '--logs', logs, ...WINDOW, '--format', format);
+        expect(code, `${question[0]} ${format}`).toBe(0);
+        expect(out).toContain('GetObject');
+        expect(out.replaceAll('\r\n', '\n'), `${question[0]} ${format}`).not.toMatch(RAW_UNSAFE);
+      }
     }
   });
 
