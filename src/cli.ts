@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { answerDigest, answerRequest, type Reply } from './answer.js';
+import { type AnswerDeps, answerDigest, answerRequest, type Reply } from './answer.js';
 import { SqliteApprovalStore } from './approvals/sqlite-approval-store.js';
 import { parseCommand } from './commands/parse.js';
 import { type Config, loadConfig } from './config.js';
@@ -25,9 +25,9 @@ import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthen
 import { createWebClient, postDigest } from './slack/post-digest.js';
 import { openDatabase } from './store/database.js';
 
-type Format = 'text' | 'json' | 'csv';
+export type Format = 'text' | 'json' | 'csv';
 
-interface Io {
+export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
 }
@@ -60,6 +60,11 @@ export async function runCli(
   try {
     if (argv[0] === 'setup') return await runSetup(argv.slice(1), env, io, now());
     if (argv[0] === 'ingest') return await runIngest(argv.slice(1), env, io, now);
+    if (argv[0] === 'mcp') {
+      // Loaded only here: the MCP SDK is not needed for any other command.
+      const { runMcp } = await import('./mcp/mcp-command.js');
+      return await runMcp(argv.slice(1), env, io, now);
+    }
     const options = splitCliOptions(argv);
     format = options.format;
     const request = parseCommand(options.words, now());
@@ -71,22 +76,8 @@ export async function runCli(
       throw new UsageError(`Changes need a second person's approval, so they are requested in Slack: /s3x ${argv.join(' ')}`);
     }
     const config = loadConfig(env);
-    const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
-    const engine = await openEngine(config, options.logs, aws);
-    const lookupEvents = aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined;
+    const { deps, close } = await openAnswerDeps(config, options.logs, now);
     try {
-      const trailInventory = aws ? createTrailInventory(aws, systemClock) : undefined;
-      const database = path.join(config.dataDir, 's3x.sqlite');
-      const approvalStore = existsSync(database) ? new SqliteApprovalStore(openDatabase(database)) : undefined;
-      const deps = {
-        engine,
-        lookupEvents,
-        trailInventory,
-        account: config.accountId,
-        approvalStore,
-        digestTimeZone: config.digest.timeZone,
-        now,
-      };
       if (options.post) {
         if (request.command !== 'digest') throw new UsageError('--post is for `s3x digest`.');
         const { botToken } = config.slack;
@@ -99,7 +90,7 @@ export async function runCli(
       const reply = await answerRequest(request, deps);
       return print(reply, options.format, io);
     } finally {
-      await engine.close();
+      await close();
     }
   } catch (error) {
     if (error instanceof S3xError) {
@@ -109,6 +100,27 @@ export async function runCli(
     io.err(`s3x: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+/** What `answerRequest` needs, as the CLI and `s3x mcp` open it: the engine, AWS sources, the approval store if any. */
+export async function openAnswerDeps(
+  config: Config,
+  logsOption: string | undefined,
+  now: () => Date,
+): Promise<{ deps: AnswerDeps; close: () => Promise<void> }> {
+  const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
+  const engine = await openEngine(config, logsOption, aws);
+  const database = path.join(config.dataDir, 's3x.sqlite');
+  const deps: AnswerDeps = {
+    engine,
+    lookupEvents: aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined,
+    trailInventory: aws ? createTrailInventory(aws, systemClock) : undefined,
+    account: config.accountId,
+    approvalStore: existsSync(database) ? new SqliteApprovalStore(openDatabase(database)) : undefined,
+    digestTimeZone: config.digest.timeZone,
+    now,
+  };
+  return { deps, close: () => engine.close() };
 }
 
 /** `--logs` (or S3X_LOGS_DIR, or the sample archive) for the local engine; Athena needs only its settings. */
@@ -211,7 +223,8 @@ async function runSetup(argv: readonly string[], env: Record<string, string | un
   return 0;
 }
 
-function print(reply: Reply, format: Format, io: Io): number {
+/** The CLI's rendering of a reply (`s3x mcp` reuses its JSON); returns the exit code. */
+export function print(reply: Reply, format: Format, io: Io): number {
   switch (reply.kind) {
     case 'help':
       io.out(helpText(reply.topic));
