@@ -1,7 +1,10 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
 import { SUBCOMMANDS } from '../../src/commands/grammar.js';
@@ -221,5 +224,79 @@ describe('tool arguments to command words', () => {
       '--',
       '--bucket',
     ]);
+  });
+});
+
+describe('s3x mcp --http (streamable HTTP on loopback)', () => {
+  let child: ChildProcessWithoutNullStreams;
+  let url: URL;
+  let httpDataDir: string;
+
+  beforeAll(async () => {
+    httpDataDir = await tempDir('s3x-mcp-http-');
+    child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin', 's3x.js'), 'mcp', '--http', '--port', '0', '--logs', REAL_DATASETS],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', S3X_DATA_DIR: httpDataDir },
+      },
+    );
+    let log = '';
+    url = await new Promise<URL>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        log += chunk.toString('utf8');
+        const match = /serving streamable HTTP on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(log);
+        if (match) resolve(new URL(match[1] as string));
+      });
+      child.once('exit', (code) => reject(new Error(`s3x mcp --http exited with ${code}: ${log}`)));
+    });
+  });
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await rm(httpDataDir, { recursive: true, force: true });
+  });
+
+  it('listens on 127.0.0.1 only and answers a tool like the CLI', async () => {
+    expect(url.hostname).toBe('127.0.0.1');
+    const httpClient = new Client({ name: 's3x-http-test', version: '0.0.1' });
+    await httpClient.connect(new StreamableHTTPClientTransport(url));
+    try {
+      expect((await httpClient.listTools()).tools).toHaveLength(QUESTION_TOOLS.length);
+      const result = await httpClient.callTool({ name: 'who-read', arguments: CASES[2]?.args ?? {} });
+      expect(withoutElapsed(result.structuredContent)).toEqual(withoutElapsed(await cliJson(CASES[2]?.argv ?? [])));
+    } finally {
+      await httpClient.close();
+    }
+  });
+
+  it('refuses a request whose Host is not loopback (DNS rebinding)', async () => {
+    const response = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: url.port,
+          path: '/mcp',
+          method: 'POST',
+          headers: {
+            host: 'attacker.example',
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+    });
+    expect(response).toBe(403);
   });
 });
