@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 export interface ApiCall {
   method: string;
   args: Record<string, unknown>;
+  /** The token of the call (Authorization: Bearer …), when it came in the header. */
+  token?: string;
 }
 
 /** An HTTP-level failure answered instead of the method's result: 429 (with Retry-After, in seconds) or 5xx. */
@@ -28,6 +30,8 @@ export class FakeSlackApi {
   readonly uploads = new Map<string, string>();
   /** usergroup id → member ids */
   readonly groups = new Map<string, string[]>();
+  /** Socket Mode: the WebSocket URL `apps.connections.open` hands out (test/helpers/socket-mode-server.ts). */
+  socketModeUrl?: string;
   /** Methods that answer `{ ok: false, error }`. */
   readonly failures = new Map<string, string>();
   /** Every request, including the ones answered with an injected fault. */
@@ -112,7 +116,8 @@ export class FakeSlackApi {
       this.wake();
       return;
     }
-    this.calls.push({ method, args });
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    this.calls.push({ method, args, ...(token ? { token } : {}) });
     const failure = this.failures.get(method);
     const payload = failure ? { ok: false, error: failure } : this.answer(method, args);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
@@ -143,6 +148,8 @@ export class FakeSlackApi {
         return { ok: true, channel: args.channel, ts: `${Date.now() / 1000}` };
       case 'conversations.open':
         return { ok: true, channel: { id: `D${String(args.users).slice(1)}` } };
+      case 'apps.connections.open':
+        return this.socketModeUrl ? { ok: true, url: this.socketModeUrl } : { ok: false, error: 'not_allowed_token_type' };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: `${Date.now() / 1000}` };
       default:
