@@ -8,7 +8,7 @@ import * as ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { OPTION_ARITY, type OptionName, SUBCOMMANDS } from '../src/commands/grammar.js';
-import { ACTIONS, BOT_SCOPES, EVENTS_PATH, SLASH_COMMAND } from '../src/slack/ids.js';
+import { ACTIONS, BOT_SCOPES, EVENTS_PATH, SLASH_COMMAND, WORKFLOW_STEPS } from '../src/slack/ids.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const manifestPath = path.join(repoRoot, 'manifest.yml');
@@ -25,13 +25,24 @@ interface SlashCommand {
   should_escape?: boolean;
 }
 
+interface StepParameter {
+  type: string;
+  is_required?: boolean;
+}
+
 interface Manifest {
+  functions?: Record<
+    string,
+    { input_parameters: Record<string, StepParameter>; output_parameters: Record<string, StepParameter> }
+  >;
   display_information?: { name?: string; description?: string };
   features?: { bot_user?: { display_name?: string }; slash_commands?: SlashCommand[] };
   oauth_config?: { scopes?: { bot?: string[]; user?: string[] } };
   settings?: {
     interactivity?: { is_enabled?: boolean; request_url?: string };
     event_subscriptions?: unknown;
+    org_deploy_enabled?: boolean;
+    function_runtime?: string;
     socket_mode_enabled?: boolean;
     token_rotation_enabled?: boolean;
   };
@@ -186,9 +197,12 @@ describe('manifest.yml matches the code', () => {
     expect(manifest.oauth_config?.scopes?.user ?? []).toEqual([]);
   });
 
-  it('runs in HTTP mode without event subscriptions or token rotation', () => {
-    // s3x registers no app.event() listener: subscribing to events would need scopes it does not use.
-    expect(manifest.settings?.event_subscriptions).toBeUndefined();
+  it('runs in HTTP mode, subscribed to function_executed only (the workflow steps), without token rotation', () => {
+    // The only events s3x listens to are its Workflow Builder steps (app.function); no app.event() listener.
+    expect(manifest.settings?.event_subscriptions).toEqual({
+      request_url: slashCommand(manifest).url,
+      bot_events: ['function_executed'],
+    });
     expect(manifest.settings?.socket_mode_enabled).toBe(false);
     expect(manifest.settings?.token_rotation_enabled).toBe(false);
     expect(manifest.features?.bot_user?.display_name).toBeTruthy();
@@ -214,5 +228,27 @@ describe('manifest.yml against the code', () => {
       .join('\n');
     const registered = [...sources.matchAll(/app\.action<[^>]*>\(\s*(?:new RegExp\(`\^\$\{)?ACTIONS\.(\w+)/g)].map((m) => m[1]);
     expect([...registered].sort()).toEqual(Object.keys(ACTIONS).sort());
+  });
+});
+
+describe('manifest.yml declares the Workflow Builder steps the code registers', () => {
+  const manifest = loadManifest();
+
+  it('declares exactly the steps of WORKFLOW_STEPS, as an org-ready app with a remote function runtime', () => {
+    expect(Object.keys(manifest.functions ?? {}).sort()).toEqual(Object.values(WORKFLOW_STEPS).sort());
+    expect(manifest.settings?.org_deploy_enabled).toBe(true);
+    expect(manifest.settings?.function_runtime).toBe('remote');
+  });
+
+  it('declares every input the steps read, and requires the requester the access check needs', () => {
+    const source = readFileSync(path.join(repoRoot, 'src', 'slack', 'functions', 'workflow-steps.ts'), 'utf8');
+    const read = new Set([...source.matchAll(/textInput\(inputs, '(\w+)'\)/g)].map((m) => m[1]));
+    const declared = new Set(Object.values(manifest.functions ?? {}).flatMap((f) => Object.keys(f.input_parameters)));
+    expect([...declared].sort()).toEqual([...read].sort());
+    for (const step of Object.values(manifest.functions ?? {})) {
+      expect(step.input_parameters.requester).toEqual(
+        expect.objectContaining({ type: 'slack#/types/user_id', is_required: true }),
+      );
+    }
   });
 });

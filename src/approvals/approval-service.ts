@@ -88,11 +88,28 @@ export class ApprovalService {
 
   /** Record where the approval message was posted, so its buttons can be replaced later. */
   async attachMessage(id: string, messageTs: string): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.deps.store.get(id);
-      if (!current) return;
-      if (await this.deps.store.compareAndSet({ ...current, messageTs, version: current.version + 1 }, current.version)) return;
+    await this.annotate(id, { messageTs });
+  }
+
+  /** Record the Workflow Builder step that asked for this request, so its final state completes the step. */
+  async attachWorkflowStep(id: string, workflowExecutionId: string): Promise<void> {
+    await this.annotate(id, { workflowExecutionId });
+  }
+
+  /**
+   * Expire every pending request whose time is up, so a request nobody clicks still ends (and a
+   * workflow step waiting on it completes). Returns the requests this call expired: of two
+   * replicas sweeping at once, each expiry is returned to one only.
+   */
+  async expireOverdue(limit = 100): Promise<ApprovalRequest[]> {
+    const now = this.deps.now().toISOString();
+    const expired: ApprovalRequest[] = [];
+    for (const request of await this.deps.store.listByState('pending', limit)) {
+      if (now < request.expiresAt) continue;
+      const next = await this.expire(request);
+      if (next) expired.push(next);
     }
+    return expired;
   }
 
   async approve(id: string, userId: string): Promise<Outcome> {
@@ -216,12 +233,36 @@ export class ApprovalService {
     if (!request) return { ok: false, reason: 'No such approval request.' };
     if (TERMINAL_STATES.includes(request.state)) return { ok: true, request };
     if (this.deps.now().toISOString() >= request.expiresAt && (request.state === 'pending' || request.state === 'draft')) {
-      const next = { ...request, state: 'expired' as const, version: request.version + 1 };
       // Expired either way: if the store cannot take the write now, the next click tries again.
-      await this.transition(request, next, 's3x', 'expired', `not approved by ${request.expiresAt}`).catch(() => false);
-      return { ok: false, reason: 'This request has expired. Ask again to get a fresh plan.', request: next };
+      await this.expire(request);
+      return {
+        ok: false,
+        reason: 'This request has expired. Ask again to get a fresh plan.',
+        request: { ...request, state: 'expired', version: request.version + 1 },
+      };
     }
     return { ok: true, request };
+  }
+
+  /** `request` → expired; the expired request if this call made the transition, undefined otherwise. */
+  private async expire(request: ApprovalRequest): Promise<ApprovalRequest | undefined> {
+    const next = { ...request, state: 'expired' as const, version: request.version + 1 };
+    const moved = await this.transition(request, next, 's3x', 'expired', `not approved by ${request.expiresAt}`).catch(
+      () => false,
+    );
+    return moved ? next : undefined;
+  }
+
+  /** Set fields that are not part of the state machine (where it was posted, who asked), retrying lost races. */
+  private async annotate(
+    id: string,
+    fields: Pick<ApprovalRequest, 'messageTs'> | Pick<ApprovalRequest, 'workflowExecutionId'>,
+  ): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.deps.store.get(id);
+      if (!current) return;
+      if (await this.deps.store.compareAndSet({ ...current, ...fields, version: current.version + 1 }, current.version)) return;
+    }
   }
 
   private async lost(id: string): Promise<Outcome> {

@@ -25,6 +25,8 @@ export interface ApprovalRequest {
   outcome?: string;
   /** For a revert: the request it undoes. */
   revertOf?: string;
+  /** Requested by a Workflow Builder step: its execution, completed when the request reaches a final state. */
+  workflowExecutionId?: string;
 }
 
 export interface AuditEntry {

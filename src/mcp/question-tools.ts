@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { type AnswerDeps, answerRequest } from '../answer.js';
+import { commandWords, propertyName } from '../commands/command-words.js';
 import { findSubcommand, type OptionName, type SubcommandSpec } from '../commands/grammar.js';
 import { parseCommand } from '../commands/parse.js';
 import type { CommandName } from '../commands/requests.js';
@@ -31,11 +32,6 @@ const OPTION_DESCRIPTIONS: Partial<Record<OptionName, string>> = {
   date: 'The day, YYYY-MM-DD (default: yesterday in the digest time zone).',
 };
 
-/** `arn-or-name` → `arnOrName`: the grammar's positional as a JSON property name. */
-export function propertyName(grammarName: string): string {
-  return grammarName.replace(/-([a-z])/g, (_m, letter: string) => letter.toUpperCase());
-}
-
 /** The tool's input schema, read off the grammar: the positional argument and the options, all strings. */
 export function inputShapeFor(spec: SubcommandSpec): Record<string, z.ZodType<string | undefined>> {
   const shape: Record<string, z.ZodType<string | undefined>> = {};
@@ -51,21 +47,6 @@ export function inputShapeFor(spec: SubcommandSpec): Record<string, z.ZodType<st
       .describe(OPTION_DESCRIPTIONS[option] ?? `--${option}`);
   }
   return shape;
-}
-
-/**
- * The tool's arguments as the words of the command line, so the one parser validates them. Options
- * are inline (`--since=7d`) and the positional comes after `--`, so no value is ever read as an option.
- */
-export function commandWords(spec: SubcommandSpec, args: Record<string, string | undefined>): string[] {
-  const words: string[] = [spec.name];
-  for (const option of spec.options) {
-    const value = args[propertyName(option)];
-    if (value !== undefined) words.push(`--${option}=${value}`);
-  }
-  const positional = spec.positional ? args[propertyName(spec.positional.name)] : undefined;
-  if (positional !== undefined) words.push('--', positional);
-  return words;
 }
 
 export interface ToolContext {

@@ -4,6 +4,7 @@ import { CachedGroupMembers } from '../access/access-policy.js';
 import type { ApprovalStore } from '../approvals/approval.js';
 import { type ApprovalPolicy, ApprovalService } from '../approvals/approval-service.js';
 import type { AccountPort, ChangeRequest, Plan } from '../remediation/types.js';
+import { registerWorkflowSteps } from './functions/workflow-steps.js';
 import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
 import { registerApproveAction } from './listeners/actions/approve.js';
 import { registerDenyPrincipalAction } from './listeners/actions/deny-principal.js';
@@ -16,6 +17,7 @@ import { registerRevertAction } from './listeners/actions/revert.js';
 import { registerShareAction } from './listeners/actions/share.js';
 import { registerShowEventAction } from './listeners/actions/show-event.js';
 import { registerSubmitChangeAction } from './listeners/actions/submit-change.js';
+import { publishExpired } from './listeners/change-flow.js';
 import { type CommandDeps, registerS3xCommand } from './listeners/s3x-command.js';
 
 export interface SlackAppOptions {
@@ -75,6 +77,8 @@ export interface SlackApp {
 }
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
+/** How often pending approval requests past their expiry are expired and published. */
+const EXPIRY_SWEEP_MS = 60_000;
 
 /** Work accepted and not finished yet. */
 class InFlight {
@@ -170,13 +174,21 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   registerRevertAction(app, deps);
   registerDenyPrincipalAction(app, deps);
   registerDigestDrillAction(app, deps);
+  registerWorkflowSteps(app, deps);
 
   let server: Server | undefined;
   let draining = false;
+  let expirySweep: NodeJS.Timeout | undefined;
   return {
     app,
     approvals,
     async start() {
+      // Requests nobody clicks still expire (and complete a waiting workflow step).
+      if (approvals)
+        expirySweep = setInterval(
+          () => void inFlight.run(() => publishExpired(approvals, app.client, app.logger)).catch(() => undefined),
+          EXPIRY_SWEEP_MS,
+        ).unref();
       const started = (await app.start(
         options.host && !socketMode ? { port: options.port, host: options.host } : options.port,
       )) as unknown;
@@ -191,6 +203,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
     },
     async stop({ drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS, onDrained } = {}) {
       draining = true;
+      clearInterval(expirySweep);
       // Socket Mode: no more events over the socket. HTTP: the server answers 503 until it closes.
       const disconnected = server ? undefined : app.stop().catch(() => undefined);
       server?.closeIdleConnections();

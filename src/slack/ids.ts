@@ -32,6 +32,12 @@ export const ACTIONS = {
   digestDrill: 's3x_digest_drill',
 } as const;
 
+/** Workflow Builder custom steps: the callback ids of manifest.yml's `functions`. */
+export const WORKFLOW_STEPS = {
+  whoTouchedObject: 'who_touched_object',
+  requestLoggingChange: 'request_logging_change',
+} as const;
+
 /** Modal callback ids. */
 export const VIEWS = {
   eventRecord: 's3x_event_record',

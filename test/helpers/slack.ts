@@ -33,17 +33,17 @@ export function slashCommandBody(fields: SlashCommandFields): string {
   }).toString();
 }
 
-/** POST a form body to the app, signed unless told otherwise. */
+/** POST a body to the app (a form unless `contentType` says otherwise), signed unless told otherwise. */
 export async function postSigned(
   url: string,
   body: string,
-  options: { timestamp?: number; signature?: string; secret?: string } = {},
+  options: { timestamp?: number; signature?: string; secret?: string; contentType?: string } = {},
 ): Promise<Response> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   return fetch(url, {
     method: 'POST',
     headers: {
-      'content-type': 'application/x-www-form-urlencoded',
+      'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
       'x-slack-request-timestamp': String(timestamp),
       'x-slack-signature': options.signature ?? slackSignature(body, timestamp, options.secret),
     },
@@ -144,4 +144,46 @@ export function buttonsIn(blocks: unknown): Array<{ action_id: string; value: st
     }
   }
   return found;
+}
+
+/**
+ * A Workflow Builder custom step run, as Slack sends it: an Events API `event_callback` (JSON)
+ * carrying `function_executed` with the step's inputs, its execution id and a workflow token.
+ */
+export function functionExecutedBody(step: {
+  callbackId: string;
+  inputs: Record<string, unknown>;
+  executionId: string;
+  botAccessToken?: string;
+}): string {
+  return JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: 'T0TEST',
+    api_app_id: 'A0TEST',
+    event: {
+      type: 'function_executed',
+      function: {
+        id: `Fn0${step.callbackId.toUpperCase().replace(/_/g, '')}`,
+        callback_id: step.callbackId,
+        title: step.callbackId,
+        type: 'app',
+        input_parameters: [],
+        output_parameters: [],
+        app_id: 'A0TEST',
+        date_created: 1700000000,
+        date_updated: 1700000000,
+        date_deleted: 0,
+      },
+      inputs: step.inputs,
+      function_execution_id: step.executionId,
+      workflow_execution_id: `Wx${step.executionId}`,
+      event_ts: '1700000000.000100',
+      bot_access_token: step.botAccessToken ?? `xwfp-${step.executionId}`,
+    },
+    type: 'event_callback',
+    event_id: `Ev${step.executionId}`,
+    event_time: 1700000000,
+    authorizations: [{ enterprise_id: null, team_id: 'T0TEST', user_id: 'U1', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
 }

@@ -1,15 +1,23 @@
 import type { Logger } from '@slack/bolt';
-import type { ApprovalRequest } from '../../approvals/approval.js';
+import { type ApprovalRequest, TERMINAL_STATES } from '../../approvals/approval.js';
 import type { ApprovalService } from '../../approvals/approval-service.js';
 import type { ChangeRequest } from '../../remediation/types.js';
 import { buildApprovalMessage, buildAuditRecord, buildDecidedMessage, buildPlanPreview } from '../blocks/change-request.js';
 import { describeSlackError, type ReplyFn } from './reply.js';
 
 /** The Web API calls the change flow makes (a subset of Bolt's client, so tests and replicas share it). */
-export interface ChatClient {
+export interface ChatClient extends StepClient {
   chat: {
     postMessage(args: { channel: string; text: string; blocks: unknown[]; thread_ts?: string }): Promise<{ ts?: string }>;
     update(args: { channel: string; ts: string; text: string; blocks: unknown[] }): Promise<unknown>;
+  };
+}
+
+/** The Web API calls that complete a step (Bolt's client has them). */
+export interface StepClient {
+  functions: {
+    completeSuccess(args: { function_execution_id: string; outputs: Record<string, unknown> }): Promise<unknown>;
+    completeError(args: { function_execution_id: string; error: string }): Promise<unknown>;
   };
 }
 
@@ -28,14 +36,68 @@ export async function showPlan(
   await respond({ response_type: 'ephemeral', replace_original: false, ...buildPlanPreview(draft) });
 }
 
-/** Replace the approval message's buttons with its current state; post the audit record once decided. */
+/**
+ * Replace the approval message's buttons with its current state; post the audit record once
+ * decided; complete the Workflow Builder step that asked for it, if one did. The step is completed
+ * even when Slack will not take the message update (and the other way round).
+ */
 export async function publishDecision(client: ChatClient, request: ApprovalRequest): Promise<void> {
+  const results = await Promise.allSettled([publishMessage(client, request), completeWorkflowStep(client, request)]);
+  for (const result of results) if (result.status === 'rejected') throw result.reason;
+}
+
+async function publishMessage(client: ChatClient, request: ApprovalRequest): Promise<void> {
   if (!request.messageTs) return;
   const decided = request.state !== 'pending';
   const message = decided ? buildDecidedMessage(request) : buildApprovalMessage(request);
   await client.chat.update({ channel: request.channelId, ts: request.messageTs, ...message });
   if (decided)
     await client.chat.postMessage({ channel: request.channelId, thread_ts: request.messageTs, ...buildAuditRecord(request) });
+}
+
+/**
+ * Complete the step that asked for `request`, once the request is final: applied, rejected or
+ * expired complete it with the outcome; a change that was approved but failed to apply fails it.
+ */
+export async function completeWorkflowStep(client: StepClient, request: ApprovalRequest): Promise<void> {
+  const executionId = request.workflowExecutionId;
+  if (executionId === undefined || !TERMINAL_STATES.includes(request.state)) return;
+  if (request.state === 'failed') {
+    await client.functions.completeError({
+      function_execution_id: executionId,
+      error: `Request ${request.id} was approved but the change failed: ${request.outcome ?? 'no detail recorded'}`,
+    });
+    return;
+  }
+  const detail = {
+    applied: request.outcome ?? 'Applied.',
+    rejected: 'Rejected or withdrawn.',
+    expired: `Not approved by ${request.expiresAt}.`,
+  };
+  await client.functions.completeSuccess({
+    function_execution_id: executionId,
+    outputs: { request_id: request.id, outcome: request.state, detail: detail[request.state as keyof typeof detail] },
+  });
+}
+
+/**
+ * Expire the pending requests whose time is up and publish each (message, audit record, waiting
+ * workflow step). Run periodically: an expiry otherwise happens only when someone clicks.
+ */
+export async function publishExpired(
+  approvals: ApprovalService,
+  client: ChatClient,
+  logger: Pick<Logger, 'warn'>,
+): Promise<number> {
+  const expired = await approvals.expireOverdue();
+  for (const request of expired) {
+    try {
+      await publishDecision(client, request);
+    } catch (error) {
+      logger.warn(`could not publish the expiry of approval request ${request.id}: ${describeSlackError(error)}`);
+    }
+  }
+  return expired.length;
 }
 
 /**
