@@ -7,8 +7,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
-import { SUBCOMMANDS } from '../../src/commands/grammar.js';
 import { commandWords, propertyName } from '../../src/commands/command-words.js';
+import { SUBCOMMANDS } from '../../src/commands/grammar.js';
 import { QUESTION_TOOLS } from '../../src/mcp/question-tools.js';
 import { tempDir } from '../helpers/archive.js';
 import { REAL_DATASETS, REPO_ROOT } from '../helpers/paths.js';
