@@ -99,6 +99,10 @@ button { font: inherit; cursor: pointer; }
 .fields { display: grid; grid-template-columns: 1fr 1fr; gap: 4px 16px; margin-top: 4px; }
 .context { font-size: 12px; color: #616061; display: flex; flex-wrap: wrap; gap: 8px; }
 .divider { border: 0; border-top: 1px solid #ddd; margin: 8px 0; }
+table.table { border-collapse: collapse; margin: 4px 0; font-size: 13px; }
+table.table th, table.table td { border: 1px solid #ddd; padding: 2px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+table.table th { background: #f4f4f4; }
+table.table td.right { text-align: right; }
 .actions { display: flex; flex-wrap: wrap; gap: 8px; }
 .section-main { flex: 1; min-width: 0; }
 .btn { white-space: nowrap; flex-shrink: 0; background: #fff; border: 1px solid #bbb; border-radius: 4px; padding: 3px 12px; font-size: 13px; font-weight: 700; color: #1d1c1d; }
@@ -236,6 +240,7 @@ const PAGE_SCRIPT = String.raw`
         return box;
       case 'image': return imageLink(block);
       case 'rich_text': return richText(block.elements || [], box);
+      case 'table': return table(block);
       case 'input': {
         textObject(block.label, box.appendChild(el('div', 'author')));
         box.appendChild(el('div', 'unsupported', '[input: not supported in the console]'));
@@ -245,6 +250,21 @@ const PAGE_SCRIPT = String.raw`
         if (block.text) return textObject(block.text, box);
         return el('div', 'unsupported', '[' + (block.type || 'unknown') + ' block]');
     }
+  }
+
+  // Slack's table block: the first row is the heading; cells are raw_text, raw_number or rich_text.
+  function table(block) {
+    const node = el('table', 'table');
+    const settings = block.column_settings || [];
+    (block.rows || []).forEach((row, r) => {
+      const tr = node.appendChild(el('tr'));
+      row.forEach((cell, c) => {
+        const td = tr.appendChild(el(r === 0 ? 'th' : 'td', settings[c]?.align === 'right' ? 'right' : ''));
+        if (cell.type === 'rich_text') richText(cell.elements || [], td);
+        else td.textContent = String(cell.text ?? '');
+      });
+    });
+    return node;
   }
 
   function imageLink(image) {

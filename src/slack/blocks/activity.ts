@@ -21,6 +21,7 @@ import {
   showControlCharacters,
 } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
+import { buildTableBlock, type TableData } from './table.js';
 
 export const MRKDWN: Markup = {
   code: inlineCode,
@@ -41,6 +42,8 @@ export interface ListPart {
   /** Noun for the "…and N more" line. */
   one: string;
   many?: string;
+  /** The same rows as cells, for Slack's native table (one per message: the first list that has one and fits). */
+  table?: TableData;
 }
 
 /**
@@ -58,14 +61,24 @@ export function buildAggregateMessage(
   const head = opening.map(mrkdwnSection);
   const tail = [dividerBlock(), contextBlock(footer)];
   const lists = parts.filter((part) => part.lines.length > 0);
-  const allowances = shareText(lists.map(fullSize), MAX_TOTAL_TEXT - blockTextLength([...head, ...tail]));
-  const body = lists.flatMap((part, i) => renderPart(part, allowances[i] ?? 0));
+  const tabled = lists.findIndex((part) => part.table !== undefined);
+  const needs = lists.map((part, i) => (i === tabled ? Math.max(fullSize(part), tableSize(part)) : fullSize(part)));
+  const allowances = shareText(needs, MAX_TOTAL_TEXT - blockTextLength([...head, ...tail]));
+  const body = lists.flatMap(
+    (part, i) => (i === tabled && renderTable(part, allowances[i] ?? 0)) || renderPart(part, allowances[i] ?? 0),
+  );
   return buildMessage(fallback, [...head, ...(body.length > 0 ? [dividerBlock(), ...body] : []), ...tail]);
 }
 
 /** Text a list needs to show every line it has. */
 function fullSize(part: ListPart): number {
   return part.title.length + 2 + part.lines.reduce((sum, line) => sum + line.length + 1, 0) + MORE_LINE_RESERVE;
+}
+
+/** Text a list needs to show every row in the native table (its cells are longer than the lines: one value per column). */
+function tableSize(part: ListPart): number {
+  const table = part.table && buildTableBlock(part.table, Number.POSITIVE_INFINITY);
+  return part.title.length + 2 + blockTextLength(table) + MORE_LINE_RESERVE;
 }
 
 /** Split `available` among needs, smallest need first, none getting more than it needs or its fair share of what is left. */
@@ -104,6 +117,15 @@ function renderPart(part: ListPart, allowance: number): KnownBlock[] {
   return sections.map((lines) => mrkdwnSection(lines.join('\n')));
 }
 
+/** A list as its title, a native table of the rows that fit and "…and N more"; undefined when no row fits (then the text layout). */
+function renderTable(part: ListPart, allowance: number): KnownBlock[] | undefined {
+  const title = mrkdwnSection(`*${escapeMrkdwn(part.title)}*`);
+  const table = part.table && buildTableBlock(part.table, allowance - blockTextLength(title) - MORE_LINE_RESERVE);
+  if (!table) return undefined;
+  const more = describeMore(table.rows.length - 1, Math.max(part.total, part.lines.length), part.one, part.many);
+  return [title, table as KnownBlock, ...(more ? [contextBlock([`_${escapeMrkdwn(more)}_`])] : [])];
+}
+
 /** One bucket's activity: summary, operations, top principals, errors, then what was searched. */
 export function buildActivityMessage(answer: ActivityAnswer): SlackMessage {
   const opening = [describeActivity(answer, MRKDWN)];
@@ -122,6 +144,10 @@ export function buildActivityMessage(answer: ActivityAnswer): SlackMessage {
       ),
       total: answer.groupCounts.principals,
       one: 'principal',
+      table: {
+        header: ['Principal', 'Calls', 'Failed'],
+        rows: answer.principals.map((p) => [describeCaller(p.principal, PLAIN_MARKUP), p.count, p.errors]),
+      },
     },
     {
       title: 'Errors',

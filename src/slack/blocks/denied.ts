@@ -1,6 +1,6 @@
 import { CODE_MAX, coverageCaveat, describeSpan } from '../../output/activity-formats.js';
 import { deniedCoverage, describeDenied, describeDeniedCaller, describeDeniedScan } from '../../output/denied-formats.js';
-import { formatCount, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
+import { formatCount, formatUtc, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
 import type { DeniedAnswer, DeniedGroup } from '../../questions/denied.js';
 import { buildAggregateMessage, MRKDWN } from './activity.js';
 import { inlineCode } from './limits.js';
@@ -15,7 +15,26 @@ export function buildDeniedMessage(answer: DeniedAnswer): SlackMessage {
   return buildAggregateMessage(
     describeDenied(answer, PLAIN_MARKUP),
     opening,
-    [{ title: 'Failed calls', lines: answer.groups.map(renderGroup), total: answer.totalGroups, one: 'group' }],
+    [
+      {
+        title: 'Failed calls',
+        lines: answer.groups.map(renderGroup),
+        total: answer.totalGroups,
+        one: 'group',
+        table: {
+          header: ['Caller', 'Operation', 'Error', 'Calls', 'Buckets', 'First (UTC)', 'Last (UTC)'],
+          rows: answer.groups.map((group) => [
+            describeDeniedCaller(group, PLAIN_MARKUP),
+            group.operation,
+            group.errorCode,
+            group.count,
+            group.buckets,
+            formatUtc(group.firstEvent),
+            formatUtc(group.lastEvent),
+          ]),
+        },
+      },
+    ],
     describeDeniedScan(answer, MRKDWN),
   );
 }

@@ -47,6 +47,10 @@ export const MAX_FALLBACK_TEXT = 3000;
  * @see https://github.com/slackapi/bolt-js/issues/2867
  */
 export const MAX_TOTAL_TEXT = 12_000;
+/** Rows of a `table` block, its heading row included. @see https://docs.slack.dev/reference/block-kit/blocks/table-block */
+export const MAX_TABLE_ROWS = 100;
+/** Cells in a `table` row, and entries of its column_settings. @see https://docs.slack.dev/reference/block-kit/blocks/table-block */
+export const MAX_TABLE_COLUMNS = 20;
 
 export type Surface = 'message' | 'modal';
 
@@ -171,10 +175,22 @@ export function checkBlockLimits(blocks: readonly KnownBlock[], surface: Surface
         });
         break;
       }
+      case 'table': {
+        if (block.rows.length > MAX_TABLE_ROWS) problems.push(`${at}: ${block.rows.length} rows (limit ${MAX_TABLE_ROWS})`);
+        block.rows.forEach((row, i) => {
+          if (row.length > MAX_TABLE_COLUMNS)
+            problems.push(`${at}: row ${i} has ${row.length} cells (limit ${MAX_TABLE_COLUMNS})`);
+        });
+        const settings = block.column_settings?.length ?? 0;
+        if (settings > MAX_TABLE_COLUMNS) problems.push(`${at}: ${settings} column settings (limit ${MAX_TABLE_COLUMNS})`);
+        break;
+      }
       default:
         break;
     }
   });
+  const tables = blocks.filter((block) => block.type === 'table').length;
+  if (tables > 1) problems.push(`${tables} table blocks (limit 1 per ${surface})`);
 
   const totalText = blockTextLength(blocks);
   if (surface === 'message' && totalText > MAX_TOTAL_TEXT) {

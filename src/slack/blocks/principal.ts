@@ -1,5 +1,5 @@
 import { coverageCaveat, describeSpan, failedNote, formatNumber } from '../../output/activity-formats.js';
-import { ARN_MAX, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
+import { ARN_MAX, formatUtc, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
 import { describeBucket, describePrincipal, describePrincipalScan } from '../../output/principal-formats.js';
 import type { PrincipalAnswer } from '../../questions/principal.js';
 import { buildAggregateMessage, type ListPart, MRKDWN } from './activity.js';
@@ -20,6 +20,17 @@ export function buildPrincipalMessage(answer: PrincipalAnswer): SlackMessage {
       ),
       total: answer.totalRows,
       one: 'bucket-and-operation group',
+      table: {
+        header: ['Bucket', 'Operation', 'Calls', 'Failed', 'First (UTC)', 'Last (UTC)'],
+        rows: answer.rows.map((row) => [
+          describeBucket(row.bucket, PLAIN_MARKUP),
+          row.operation,
+          row.count,
+          row.errors,
+          formatUtc(row.firstEvent),
+          formatUtc(row.lastEvent),
+        ]),
+      },
     },
   ];
   // An exact ARN is its own only session; roles and names are worth breaking down.

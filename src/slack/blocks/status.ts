@@ -24,6 +24,7 @@ import {
   showControlCharacters,
 } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
+import { buildTableBlock, type TableData } from './table.js';
 
 /** The Enable logging button; its value is the bucket name. */
 export const ENABLE_LOGGING_ACTION = ACTIONS.enableLogging;
@@ -75,6 +76,14 @@ export function buildStatusMessage(answer: StatusAnswer): SlackMessage {
     shown += 1;
   }
 
+  // The rest in Slack's native table when it fits (at most 99 buckets, within the text left); else one line each.
+  const rest = ordered.slice(shown);
+  const table = blocksLeft >= 1 ? buildTableBlock(statusTable(rest), charsLeft) : undefined;
+  if (table && table.rows.length - 1 === rest.length) {
+    rows.push(table as KnownBlock);
+    shown += rest.length;
+  }
+
   let lines: string[] = [];
   let sectionLength = 0;
   const flush = (): void => {
@@ -119,6 +128,20 @@ function detailedRow(status: BucketStatus): KnownBlock {
       text: { type: 'plain_text', text: 'Enable logging' },
     },
   } as KnownBlock;
+}
+
+function statusTable(statuses: readonly BucketStatus[]): TableData {
+  return {
+    header: ['Bucket', 'Region', 'Coverage', 'Logged now', 'Covered since (UTC)', 'Gaps'],
+    rows: statuses.map(({ bucket, region, coverage }) => [
+      bucket,
+      region,
+      `${STATE_ICONS[coverage.state]} ${STATE_LABELS[coverage.state]}`,
+      describeLogged(coverage),
+      coverage.coveredSince === undefined ? '–' : formatUtc(coverage.coveredSince),
+      coverage.gaps.length,
+    ]),
+  };
 }
 
 function compactLine(status: BucketStatus): string {

@@ -52,6 +52,14 @@ function texts(blocks: readonly KnownBlock[]): string[] {
   return out;
 }
 
+/** The cells of the message's native table, as shown (the heading row first); [] when it has none. */
+function tableOf(message: SlackMessage): string[][] {
+  const table = message.blocks.find((block) => block.type === 'table');
+  return table?.type === 'table'
+    ? table.rows.map((row) => row.map((cell) => ('text' in cell ? String(cell.text) : cell.type)))
+    : [];
+}
+
 /** Slack would accept it, and no data can ping anyone or form a link. */
 function expectSafe(message: SlackMessage): void {
   expect(checkBlockLimits(message.blocks, 'message')).toEqual([]);
@@ -196,11 +204,16 @@ describe('buildActivityMessage', () => {
     expect(all).toContainEqual(
       '*Operations*\n`GetObject` · 1,253 (29 failed)\n`CreateSession` · 945 (93 failed)\n`PutObject` · 467',
     );
-    expect(all).toContainEqual(
-      '*Top principals*\n`arn:aws:sts::111122223333:assumed-role/AnalyticsReadOnly/dashboard-svc` · 1,509 (15 failed)\n' +
-        `\`${BOB}\` · 489 (2 failed)\n\`lifecycle.s3.amazonaws.com\` · 2\nan unidentified caller · 1\n` +
-        '_…and 8 more principals (12 in all)._',
-    );
+    // The principals, in Slack's native table (one per message), with what it leaves out below it.
+    expect(all).toContainEqual('*Top principals*');
+    expect(tableOf(message)).toEqual([
+      ['Principal', 'Calls', 'Failed'],
+      ['arn:aws:sts::111122223333:assumed-role/AnalyticsReadOnly/dashboard-svc', '1,509', '15'],
+      [BOB, '489', '2'],
+      ['lifecycle.s3.amazonaws.com', '2', '0'],
+      ['an unidentified caller', '1', '0'],
+    ]);
+    expect(all).toContainEqual('_…and 8 more principals (12 in all)._');
     expect(all).toContainEqual('*Errors*\n`AccessDenied` · 93\n`NoSuchKey` · 29');
     expect(all.at(-2)).toBe('Scanned 52 MB read, cost $0.00026 by the athena engine in 2.4 s.');
     expect(message.blocks.at(-1)?.type).toBe('context');
@@ -269,12 +282,13 @@ describe('buildPrincipalMessage', () => {
       '*`DataEngineer` (every role session and user of that name) made 281 calls* on 1 bucket ' +
         'from 2026-11-21 10:19:36 UTC to 2026-11-23 08:23:18 UTC: 3 failed calls, 2 sessions.',
     );
-    expect(all).toContainEqual(
-      '*By bucket and operation*\n' +
-        `\`${BUCKET}\` · \`GetObject\` · 246 (3 failed) · from 2026-11-21 10:19:36 UTC to 2026-11-23 08:23:18 UTC\n` +
-        `\`${BUCKET}\` · \`DeleteObject\` · 34 · from 2026-11-21 10:19:36 UTC to 2026-11-23 08:23:18 UTC\n` +
-        '(no bucket) · `ListDirectoryBuckets` · 1 · at 2026-11-21 10:19:36 UTC',
-    );
+    expect(all).toContainEqual('*By bucket and operation*');
+    expect(tableOf(message)).toEqual([
+      ['Bucket', 'Operation', 'Calls', 'Failed', 'First (UTC)', 'Last (UTC)'],
+      [BUCKET, 'GetObject', '246', '3', '2026-11-21 10:19:36 UTC', '2026-11-23 08:23:18 UTC'],
+      [BUCKET, 'DeleteObject', '34', '0', '2026-11-21 10:19:36 UTC', '2026-11-23 08:23:18 UTC'],
+      ['(no bucket)', 'ListDirectoryBuckets', '1', '0', '2026-11-21 10:19:36 UTC', '2026-11-21 10:19:36 UTC'],
+    ]);
     expect(all).toContainEqual(`*Sessions*\n\`${BOB}\` · 200\n\`${MALLORY}\` · 81`);
     expect(all.join('\n')).toContain('`s3express.amazonaws.com` and `s3.amazonaws.com` events of every bucket');
   });
@@ -341,15 +355,37 @@ describe('buildDeniedMessage', () => {
       '*128 failed calls (94 access denied) in S3 or S3 Express* by 2 principals on 3 buckets ' +
         'from 2023-03-01 00:00:00 UTC to 2026-11-23 08:07:51 UTC.',
     );
-    expect(all).toContainEqual(
-      '*Failed calls*\n' +
-        ':no_entry: `arn:aws:sts::111122223333:assumed-role/Intern/trainee-jo` · `CreateSession` · `AccessDenied` · ' +
-        '93 calls on 1 bucket · from 2026-11-21 09:42:51 UTC to 2026-11-23 08:07:51 UTC\n' +
-        ':no_entry: an unidentified caller in account `111111111111` · `GetObject` · `AccessDenied` · 1 call on 1 bucket · ' +
-        'at 2023-03-01 00:00:00 UTC\n' +
-        '`arn:aws:sts::111122223333:assumed-role/Intern/trainee-jo` · `GetObject` · `NoSuchKey` · 34 calls on 2 buckets · ' +
-        'from 2026-11-21 09:42:51 UTC to 2026-11-23 08:07:51 UTC',
-    );
+    expect(all).toContainEqual('*Failed calls*');
+    expect(tableOf(message)).toEqual([
+      ['Caller', 'Operation', 'Error', 'Calls', 'Buckets', 'First (UTC)', 'Last (UTC)'],
+      [
+        'arn:aws:sts::111122223333:assumed-role/Intern/trainee-jo',
+        'CreateSession',
+        'AccessDenied',
+        '93',
+        '1',
+        '2026-11-21 09:42:51 UTC',
+        '2026-11-23 08:07:51 UTC',
+      ],
+      [
+        'an unidentified caller in account 111111111111',
+        'GetObject',
+        'AccessDenied',
+        '1',
+        '1',
+        '2023-03-01 00:00:00 UTC',
+        '2023-03-01 00:00:00 UTC',
+      ],
+      [
+        'arn:aws:sts::111122223333:assumed-role/Intern/trainee-jo',
+        'GetObject',
+        'NoSuchKey',
+        '34',
+        '2',
+        '2026-11-21 09:42:51 UTC',
+        '2026-11-23 08:07:51 UTC',
+      ],
+    ]);
     expect(all.join('\n')).toContain('failed calls in every bucket');
   });
 
