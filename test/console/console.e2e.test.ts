@@ -216,16 +216,6 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in a browser', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'who-deleted.png'), fullPage: true });
   });
 
-  it("activity draws its top principals as a table (Slack's native table block)", async () => {
-    await send(page, '/s3x activity analytics-hot--use1-az4--x-s3 --since 14d');
-    const answer = page.getByTestId('message').filter({ hasText: 'Top principals' }).last();
-    await answer.waitFor();
-    await answer.locator('table.table').waitFor();
-    expect(await answer.locator('table.table th').allTextContents()).toEqual(['Principal', 'Calls', 'Failed']);
-    expect(await answer.locator('table.table td', { hasText: /^arn:aws:/ }).count()).toBeGreaterThan(0);
-    expect(await answer.locator('.unsupported').count()).toBe(0);
-  });
-
   it('Export CSV posts a file message with a download link', async () => {
     const answer = page.getByTestId('message').filter({ hasText: 'mallory' }).last();
     await answer.getByTestId(`button-${ACTIONS.exportCsv}`).click();
@@ -234,6 +224,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in a browser', () => {
     const href = await link.getAttribute('href');
     const csv = await page.evaluate(async (url) => (await fetch(url as string)).text(), href);
     expect(csv).toContain(running.plantedKey);
+  });
+
+  it("activity draws its top principals as a table (Slack's native table block)", async () => {
+    await send(page, '/s3x activity analytics-hot--use1-az4--x-s3 --since 14d');
+    const answer = page.getByTestId('message').filter({ hasText: 'Top principals' }).last();
+    await answer.waitFor();
+    await answer.locator('table.table').waitFor();
+    expect(await answer.locator('table.table th').allTextContents()).toEqual(['Principal', 'Calls', 'Failed']);
+    expect(await answer.locator('table.table td', { hasText: /^arn:aws:/ }).count()).toBeGreaterThan(0);
+    expect(await answer.locator('.unsupported').count()).toBe(0);
   });
 
   it('status → Enable logging → confirm → the outsider is refused → the approver approves → status shows it covered', async () => {
