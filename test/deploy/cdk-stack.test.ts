@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3xStack } from '../../deploy/s3x-stack.js';
 import { buildAthenaSetupDdl } from '../../src/setup/athena-table.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -28,9 +29,12 @@ type Resources = Record<string, { Type: string; Properties: Record<string, unkno
 
 let template: Template;
 let resources: Resources;
+/** Where synthesis writes the template and stages the image asset (the repository, as .dockerignore filters it). */
+let outdir: string;
 
 beforeAll(() => {
-  const app = new App();
+  outdir = mkdtempSync(path.join(tmpdir(), 's3x-cdk-'));
+  const app = new App({ outdir });
   const stack = new S3xStack(app, 'S3x', {
     env: { account: ACCOUNT, region: 'us-east-1' },
     trail: TRAIL,
@@ -40,6 +44,10 @@ beforeAll(() => {
   });
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as Resources;
+});
+
+afterAll(() => {
+  rmSync(outdir, { recursive: true, force: true });
 });
 
 const actionsOf = (statement: Statement) => [statement.Action].flat();
@@ -256,7 +264,7 @@ describe('deploy/: the CDK app, synthesized offline', () => {
   it('refuses trail settings `s3x setup athena` would refuse', () => {
     expect(
       () =>
-        new S3xStack(new App(), 'Bad', {
+        new S3xStack(new App({ outdir }), 'Bad', {
           env: { account: ACCOUNT, region: 'us-east-1' },
           trail: { ...TRAIL, bucket: "logs'; DROP TABLE x; --" },
           slackSecretArn: SECRET,
