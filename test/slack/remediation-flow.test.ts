@@ -144,10 +144,12 @@ describe('remediation through signed HTTP, on the sandbox account', () => {
     expect(String(refusal.text)).toMatch(/cannot approve your own request/);
 
     const updates = api.callsOf('chat.update').length;
+    const posts = api.callsOf('chat.postMessage').length;
     await click(APPROVER, ACTIONS.approve, id);
     const decided = await waitForUpdate(updates + 1);
     expect(JSON.stringify(decided.blocks)).toContain('Applied');
-    const audit = api.callsOf('chat.postMessage').at(-1) as { thread_ts?: string; text: string };
+    // The audit record follows the update: wait for it rather than read the calls the moment the update lands.
+    const audit = (await api.waitForCalls('chat.postMessage', posts + 1)).at(-1) as { thread_ts?: string; text: string };
     expect(audit.thread_ts).toBeDefined();
     expect(audit.text).toMatch(/^Audit: applied/);
 
