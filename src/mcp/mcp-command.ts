@@ -8,6 +8,7 @@ import { type Io, openAnswerDeps, print } from '../cli.js';
 import { loadConfig } from '../config.js';
 import { QuestionQueue } from '../engines/question-queue.js';
 import { UsageError } from '../errors.js';
+import { escapeUnsafeJson } from '../safe-text.js';
 import { registerQuestionTools } from './question-tools.js';
 
 export const MCP_HELP = `s3x mcp [--logs DIR] [--http [--port N]]
@@ -82,13 +83,13 @@ function parseMcpArgs(argv: readonly string[]): McpOptions {
   return options;
 }
 
-/** The CLI's `--format json` text for a reply. */
+/** The CLI's `--format json` text for a reply, escaped as the CLI escapes what it prints. */
 function renderJson(reply: Reply): string {
   let out = '';
   let err = '';
   const code = print(reply, 'json', { out: (text) => (out += text), err: (text) => (err += text) });
   if (code !== 0) throw new Error(err.trim() || `no JSON for a ${reply.kind} reply`);
-  return out;
+  return escapeUnsafeJson(out);
 }
 
 function newServer(deps: AnswerDeps, log: (line: string) => void, transportCaller: () => string): McpServer {

@@ -101,8 +101,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** What the CLI prints with `--format json` for the same question on the same files. */
-async function cliJson(argv: string[]): Promise<Record<string, unknown>> {
+/** What the CLI prints with `--format json` for the same question on the same files, as printed. */
+async function cliOutput(argv: string[]): Promise<string> {
   let out = '';
   let err = '';
   const code = await runCli(
@@ -115,8 +115,15 @@ async function cliJson(argv: string[]): Promise<Record<string, unknown>> {
   );
   expect(err).toBe('');
   expect(code).toBe(0);
-  return JSON.parse(out) as Record<string, unknown>;
+  return out;
 }
+
+async function cliJson(argv: string[]): Promise<Record<string, unknown>> {
+  return JSON.parse(await cliOutput(argv)) as Record<string, unknown>;
+}
+
+/** The printed JSON with its wall-clock times taken out. */
+const withoutElapsedText = (text: string) => text.replace(/"elapsedMs": \d+/g, '"elapsedMs": 0');
 
 /** Wall-clock time is the only thing two runs may differ in. */
 function withoutElapsed(value: unknown): unknown {
@@ -169,6 +176,7 @@ describe('s3x mcp over stdio (the SDK client spawning the built CLI)', () => {
     const [content] = result.content as Array<{ type: string; text: string }>;
     expect(content?.type).toBe('text');
     expect(withoutElapsed(JSON.parse(content?.text ?? '{}'))).toEqual(withoutElapsed(result.structuredContent));
+    if (tool !== 'status') expect(withoutElapsedText(content?.text ?? '')).toBe(withoutElapsedText(await cliOutput(argv)));
   });
 
   it('keeps the coverage verdict in the structured output when nothing matched on a named directory bucket', async () => {
