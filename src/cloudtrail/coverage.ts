@@ -36,6 +36,15 @@ export interface TrailChange {
   selectors?: EventSelectorSet;
   /** CreateTrail / UpdateTrail: `isMultiRegionTrail`, when the call says. */
   multiRegion?: boolean;
+  /** UpdateTrail: where the trail delivers from now on, when the call changed it. */
+  destination?: TrailDestination;
+}
+
+/** Where a trail delivers its log files, as UpdateTrail's `s3BucketName`, `s3KeyPrefix` and `kmsKeyId` set it. */
+export interface TrailDestination {
+  bucket?: string;
+  prefix?: string;
+  kmsKeyId?: string;
 }
 
 /** A trail as AWS reports it now (DescribeTrails, GetTrailStatus, GetEventSelectors). */
@@ -48,6 +57,16 @@ export interface TrailSnapshot {
   selectors: EventSelectorSet;
   /** When logging last started, if it is logging. */
   loggingSince?: string;
+  /** GetTrailStatus: when the trail last delivered a log file, and why the last delivery failed. */
+  latestDeliveryTime?: string;
+  latestDeliveryError?: string;
+  /**
+   * Whether the trail delivers where s3x reads (the table's or S3X_LOGS_DIR's bucket and prefix):
+   * false when it delivers elsewhere, undefined when s3x does not know where it reads.
+   */
+  deliversWhereRead?: boolean;
+  /** The trail's S3 bucket and prefix (DescribeTrails). */
+  destination?: TrailDestination;
 }
 
 export interface TrailHistory {
@@ -60,6 +79,25 @@ export interface TrailHistory {
    * trails that were never changed in the logs are invisible to them.
    */
   completeSince?: string;
+  /**
+   * No trail exists but those in `current` and those the changes create (a test's or a sandbox's
+   * account). Without it and without `current`, a trail set up before the logs begin (an
+   * organization trail, say) may log the bucket: the history alone never says "not logged".
+   */
+  everyTrailKnown?: boolean;
+}
+
+/** The logs' own data events of the bucket in the window, per kind: each proves that kind was logged when it happened. */
+export interface BucketEvidence {
+  reads: EvidenceCount;
+  writes: EvidenceCount;
+}
+
+export interface EvidenceCount {
+  count: number;
+  /** First and last event time of the kind in the window (set when count > 0). */
+  first?: string;
+  last?: string;
 }
 
 export type CoverageState = 'covered' | 'partial' | 'not-covered' | 'unknown';
@@ -92,13 +130,19 @@ export interface BucketCoverage {
   writes: boolean;
   /** The trails that log the bucket at the end of the window. */
   trails: string[];
-  /** One or two plain sentences for people; values are not escaped. */
+  /** The bucket's own data events in the window, when s3x counted them. */
+  evidence?: BucketEvidence;
+  /** Plain sentences for people, each coverage claim with what it rests on; values are not escaped. */
   note: string;
 }
 
 export interface CoverageOptions {
   /** Count as covered only while all these events are logged (an object question's event names). */
   eventNames?: readonly string[];
+  /** The bucket's data events in the window: where they are, logging was on, whatever the history says. */
+  evidence?: BucketEvidence;
+  /** Stretches of the window the logs hold nothing for (missing days, past the newest delivery): unknown. */
+  missingLogs?: readonly CoverageGap[];
 }
 
 const TRAIL_ARN = /^arn:[^:]+:cloudtrail:([^:]*):[^:]*:trail\/(.+)$/;
@@ -120,6 +164,14 @@ interface TrailState {
   selectors: EventSelectorSet | undefined;
   multiRegion: boolean | undefined;
   loggingSince?: string;
+  /** Stands for the trails set up before the logs begin, which the logs never show: everything about them is unknown. */
+  unseen?: boolean;
+  /** The last StopLogging, DeleteTrail or PutEventSelectors: who ended the coverage, and when. */
+  lastChange?: TrailChange;
+  /** The UpdateTrail that pointed the trail's delivery somewhere else: what it logs from then on, s3x may not read. */
+  redirect?: TrailChange;
+  /** AWS mode: why the trail's deliveries do not reach what s3x reads (another bucket, a delivery error). */
+  deliveryProblem?: string;
 }
 
 function keyOf(name: string, region: string | null): string {
@@ -143,7 +195,11 @@ function inReplayOrder(changes: readonly TrailChange[]): TrailChange[] {
  * the rest, AWS's current answer holds back to the first change that could have altered it, and
  * a StartLogging (StopLogging) is read as the trail not logging (logging) before it.
  */
-function initialStates(changes: readonly TrailChange[], current: readonly TrailSnapshot[] | undefined): Map<string, TrailState> {
+function initialStates(
+  changes: readonly TrailChange[],
+  current: readonly TrailSnapshot[] | undefined,
+  everyTrailKnown = false,
+): Map<string, TrailState> {
   const byTrail = new Map<string, TrailChange[]>();
   for (const change of changes) {
     const key = keyOf(change.trailName, change.region);
@@ -178,13 +234,56 @@ function initialStates(changes: readonly TrailChange[], current: readonly TrailS
   };
   for (const snapshot of current ?? []) {
     const key = keyOf(snapshot.name, snapshot.homeRegion);
-    states.set(key, before(snapshot.name, snapshot.homeRegion, byTrail.get(key) ?? [], snapshot));
+    const problem = deliveryProblemOf(snapshot);
+    states.set(key, {
+      ...before(snapshot.name, snapshot.homeRegion, byTrail.get(key) ?? [], snapshot),
+      ...(problem === undefined ? {} : { deliveryProblem: problem }),
+    });
   }
   for (const [key, own] of byTrail) {
     const first = own[0];
     if (first && !states.has(key)) states.set(key, before(first.trailName, first.region, own));
   }
+  if (current === undefined && !everyTrailKnown) {
+    states.set(UNSEEN_KEY, {
+      name: 'trails set up before the logs begin',
+      region: null,
+      exists: undefined,
+      logging: undefined,
+      selectors: undefined,
+      multiRegion: undefined,
+      unseen: true,
+    });
+  }
   return states;
+}
+
+/** Not a trail name: CloudTrail names have no `|`. */
+const UNSEEN_KEY = '|unseen';
+
+/** AWS's own word that a trail's logs do not reach s3x: it delivers elsewhere, or its last delivery failed. */
+function deliveryProblemOf(snapshot: TrailSnapshot): string | undefined {
+  if (snapshot.deliversWhereRead === false) {
+    return `trail ${snapshot.name} delivers to ${describeDestination(snapshot.destination ?? {})}, which s3x does not read`;
+  }
+  if (snapshot.latestDeliveryError) {
+    return `trail ${snapshot.name} reports delivery error ${snapshot.latestDeliveryError}`;
+  }
+  return undefined;
+}
+
+export function describeDestination(destination: TrailDestination): string {
+  const parts = [
+    ...(destination.bucket ? [`bucket ${destination.bucket}`] : []),
+    ...(destination.prefix !== undefined ? [`prefix ${destination.prefix === '' ? '(none)' : destination.prefix}`] : []),
+    ...(destination.kmsKeyId ? [`KMS key ${destination.kmsKeyId}`] : []),
+  ];
+  return parts.length > 0 ? parts.join(', ') : 'another destination';
+}
+
+/** ` (StopLogging by arn:… at 2026-11-05 20:10:00 UTC)`: who made a change, and when. */
+function madeBy(change: TrailChange): string {
+  return ` (${change.eventName} by ${change.principalArn ?? 'an unknown principal'} at ${readable(change.eventTime)})`;
 }
 
 function apply(states: Map<string, TrailState>, change: TrailChange): void {
@@ -199,14 +298,18 @@ function apply(states: Map<string, TrailState>, change: TrailChange): void {
         multiRegion: change.multiRegion ?? false,
       });
       delete state.loggingSince;
+      delete state.redirect;
+      delete state.lastChange;
       break;
     case 'UpdateTrail':
       state.exists = true;
       if (change.multiRegion !== undefined) state.multiRegion = change.multiRegion;
+      if (change.destination !== undefined) state.redirect = change;
       break;
     case 'PutEventSelectors':
       state.exists = true;
       state.selectors = change.selectors;
+      state.lastChange = change;
       break;
     case 'StartLogging':
       state.exists = true;
@@ -216,12 +319,14 @@ function apply(states: Map<string, TrailState>, change: TrailChange): void {
     case 'StopLogging':
       state.exists = true;
       state.logging = false;
+      state.lastChange = change;
       delete state.loggingSince;
       break;
     case 'DeleteTrail':
       // Selectors are kept, so a gap can say the trail that logged the bucket was deleted.
       state.exists = false;
       state.logging = false;
+      state.lastChange = change;
       delete state.loggingSince;
       break;
   }
@@ -245,7 +350,13 @@ const REASON = {
   deleted: 'trail deleted',
   beforeLogs: 'the logs hold no trail change before then',
   unknownTrail: 'a trail whose selectors or state the logs do not show',
+  unseenTrails: 'a trail set up before the logs begin (an organization trail, say) may log it, and the logs show no such trail',
 } as const;
+
+/** The reason a trail does not log the bucket, naming the change that made it so when the logs hold it. */
+function endedBy(state: TrailState, eventName: TrailEventName, generic: string, specific: string): string {
+  return state.lastChange?.eventName === eventName ? `trail ${state.name} ${specific}${madeBy(state.lastChange)}` : generic;
+}
 
 function satisfied(logged: ReadonlySet<string>, required: readonly string[] | undefined): boolean {
   if (required !== undefined) return required.every((name) => logged.has(name));
@@ -277,27 +388,38 @@ function evaluate(states: Iterable<TrailState>, judge: Judge): Moment {
   const { bucket, required } = judge;
   const logged = new Set<string>();
   const trails: string[] = [];
-  let maybe = false;
-  let stopped = false;
-  let deleted = false;
-  let narrowed = false;
-  let unselected = false;
+  const notLogged = new Set<string>();
+  /** Logged, but not where s3x reads; or a trail the logs do not describe. */
+  const unknown = new Set<string>();
   for (const state of states) {
+    if (state.unseen) {
+      unknown.add(REASON.unseenTrails);
+      continue;
+    }
     const sameRegion = state.region !== null && state.region === bucket.region;
     const inScope = sameRegion || state.multiRegion === true ? true : state.multiRegion === false ? false : undefined;
     if (inScope === false) continue;
     const coverage = state.selectors === undefined ? undefined : judge.coverage(state.selectors);
     if (coverage !== undefined && coverage.loggedEvents.length === 0) {
-      narrowed ||= coverage.narrowed;
-      unselected ||= state.exists !== false;
+      if (state.exists !== false) {
+        notLogged.add(endedBy(state, 'PutEventSelectors', REASON.notSelected, 'event selectors no longer cover it'));
+      }
+      if (coverage.narrowed) notLogged.add(REASON.narrowed);
       continue;
     }
     if (state.exists === false) {
-      deleted ||= coverage !== undefined;
+      if (coverage !== undefined) notLogged.add(endedBy(state, 'DeleteTrail', REASON.deleted, 'deleted'));
       continue;
     }
     if (state.logging === false) {
-      stopped = true;
+      notLogged.add(endedBy(state, 'StopLogging', REASON.stopped, 'stopped logging'));
+      continue;
+    }
+    const elsewhere = state.redirect
+      ? `trail ${state.name} now delivers to ${describeDestination(state.redirect.destination ?? {})}${madeBy(state.redirect)}`
+      : state.deliveryProblem;
+    if (elsewhere !== undefined) {
+      unknown.add(elsewhere);
       continue;
     }
     if (coverage !== undefined && state.exists === true && state.logging === true && inScope === true) {
@@ -305,17 +427,11 @@ function evaluate(states: Iterable<TrailState>, judge: Judge): Moment {
       trails.push(state.name);
       continue;
     }
-    maybe = true;
+    unknown.add(REASON.unknownTrail);
   }
   if (satisfied(logged, required)) return { status: 'covered', logged, trails, reasons: [] };
-  if (maybe) return { status: 'unknown', logged, trails, reasons: [REASON.unknownTrail] };
-  const reasons = [
-    ...(logged.size > 0 ? [REASON.someEvents] : []),
-    ...(unselected ? [REASON.notSelected] : []),
-    ...(narrowed ? [REASON.narrowed] : []),
-    ...(stopped ? [REASON.stopped] : []),
-    ...(deleted ? [REASON.deleted] : []),
-  ];
+  if (unknown.size > 0) return { status: 'unknown', logged, trails, reasons: [...unknown] };
+  const reasons = [...(logged.size > 0 ? [REASON.someEvents] : []), ...notLogged];
   return { status: 'not-covered', logged, trails, reasons: reasons.length > 0 ? reasons : [REASON.noTrail] };
 }
 
@@ -346,7 +462,7 @@ export function coverageOf(
   options: CoverageOptions = {},
 ): BucketCoverage {
   const changes = inReplayOrder(history.changes);
-  const states = initialStates(changes, history.current);
+  const states = initialStates(changes, history.current, history.everyTrailKnown);
   const since = formatInstant(window.since);
   const until = formatInstant(window.until);
   const knownFrom = history.completeSince ?? changes[0]?.eventTime;
@@ -363,43 +479,51 @@ export function coverageOf(
     pieces.push({ at, moment: evaluate(states.values(), judge) });
   }
 
-  const spans: Span[] = [];
-  const push = (from: string, to: string, status: MomentStatus, reasons: readonly string[]): void => {
-    if (from >= to) return;
-    const last = spans.at(-1);
-    if (last && last.status === status && last.to === from) {
-      last.to = to;
-      for (const reason of reasons) if (!last.reasons.includes(reason)) last.reasons.push(reason);
-    } else {
-      spans.push({ from, to, status, reasons: [...reasons] });
-    }
-  };
+  const replayed = new SpanList();
   pieces.forEach((piece, index) => {
     const from = later(piece.at, since);
     const to = earlier(pieces[index + 1]?.at ?? until, until);
     if (knownFrom === undefined || to <= knownFrom) {
-      push(from, to, 'unknown', [REASON.beforeLogs]);
+      replayed.push(from, to, 'unknown', [REASON.beforeLogs]);
       return;
     }
-    if (from < knownFrom) push(from, knownFrom, 'unknown', [REASON.beforeLogs]);
-    push(later(from, knownFrom), to, piece.moment.status, piece.moment.reasons);
+    if (from < knownFrom) replayed.push(from, knownFrom, 'unknown', [REASON.beforeLogs]);
+    replayed.push(later(from, knownFrom), to, piece.moment.status, piece.moment.reasons);
   });
+  // The logs' own events outrank the replay; missing logs outrank both (nothing can be read there).
+  const evidenceSpans = evidenceRanges(options.evidence, options.eventNames);
+  let spans = replayed.spans;
+  for (const range of evidenceSpans) {
+    spans = overlay(spans, later(range.from, since), earlier(range.to, until), (span) =>
+      span.status === 'covered' ? span : { ...span, status: 'covered', reasons: [] },
+    );
+  }
+  for (const gap of options.missingLogs ?? []) {
+    spans = overlay(spans, later(gap.from, since), earlier(gap.to, until), (span) => ({
+      ...span,
+      status: 'unknown',
+      reasons: [gap.reason],
+    }));
+  }
 
   const instant = since === until;
   const endIndex = pieces.findLastIndex((piece) => (instant ? piece.at <= until : piece.at < until));
   const end = pieces[endIndex]?.moment ?? evaluate([], judge);
   const endKnown =
     history.current !== undefined || (knownFrom !== undefined && (instant ? until >= knownFrom : until > knownFrom));
-  const atEnd: MomentStatus = endKnown ? end.status : 'unknown';
+  const lastSpan = spans.at(-1);
+  const atEnd: MomentStatus = !instant && lastSpan !== undefined ? lastSpan.status : endKnown ? end.status : 'unknown';
+  const endByHistory = endKnown && end.status === 'covered' && atEnd === 'covered';
 
   let coveredSince: string | undefined;
-  if (atEnd === 'covered') {
+  if (endByHistory) {
     let start = endIndex;
     while (start > 0 && pieces[start - 1]?.moment.status === 'covered') start -= 1;
     const at = pieces[start]?.at ?? '';
     // Only a change that ended a known uncovered stretch dates the start; otherwise it may be older.
     const previousKnown = knownFrom !== undefined && at > knownFrom;
-    if (start > 0 && previousKnown && pieces[start - 1]?.moment.status === 'not-covered') coveredSince = at;
+    const unbroken = instant || (lastSpan !== undefined && lastSpan.from <= later(at, since));
+    if (start > 0 && previousKnown && unbroken && pieces[start - 1]?.moment.status === 'not-covered') coveredSince = at;
   }
 
   const has = (status: MomentStatus): boolean => spans.some((span) => span.status === status);
@@ -413,6 +537,10 @@ export function coverageOf(
         ? 'not-covered'
         : 'unknown';
 
+  const evidence = options.evidence;
+  const endByEvidence = !instant && atEnd === 'covered' && !endByHistory;
+  const reads = S3EXPRESS_OBJECT_READS.every((name) => end.logged.has(name));
+  const writes = S3EXPRESS_OBJECT_WRITES.every((name) => end.logged.has(name));
   const coverage = {
     state,
     gaps: spans
@@ -421,13 +549,83 @@ export function coverageOf(
     unknown: spans.filter((span) => span.status === 'unknown').map((span) => ({ from: span.from, to: span.to })),
     ...(coveredSince === undefined ? {} : { coveredSince }),
     atEnd,
-    reads: S3EXPRESS_OBJECT_READS.every((name) => end.logged.has(name)),
-    writes: S3EXPRESS_OBJECT_WRITES.every((name) => end.logged.has(name)),
-    trails: atEnd === 'covered' ? end.trails : [],
+    reads: reads || (endByEvidence && (evidence?.reads.count ?? 0) > 0),
+    writes: writes || (endByEvidence && (evidence?.writes.count ?? 0) > 0),
+    trails: endByHistory ? end.trails : [],
+    ...(evidence === undefined ? {} : { evidence }),
   };
   const unknownReasons = [...new Set(spans.filter((span) => span.status === 'unknown').flatMap((span) => span.reasons))];
-  const context = { unknownReasons, endReason: endKnown ? end.reasons.join('; ') : REASON.beforeLogs, instant };
+  const context = {
+    unknownReasons,
+    endReason: endKnown ? end.reasons.join('; ') : REASON.beforeLogs,
+    instant,
+    basis: describeBasis(history, knownFrom, evidence, options.eventNames),
+  };
   return { ...coverage, note: describeCoverage(coverage, context, bucket, options.eventNames) };
+}
+
+/** Spans in order, a new one merged into the last when it continues it with the same status. */
+class SpanList {
+  readonly spans: Span[] = [];
+  push(from: string, to: string, status: MomentStatus, reasons: readonly string[]): void {
+    if (from >= to) return;
+    const last = this.spans.at(-1);
+    if (last && last.status === status && last.to === from) {
+      last.to = to;
+      for (const reason of reasons) if (!last.reasons.includes(reason)) last.reasons.push(reason);
+    } else {
+      this.spans.push({ from, to, status, reasons: [...reasons] });
+    }
+  }
+}
+
+/** The spans with [from, to) rewritten by `change`, merged again. */
+function overlay(spans: readonly Span[], from: string, to: string, change: (span: Span) => Span): Span[] {
+  const out = new SpanList();
+  for (const span of spans) {
+    const cutFrom = later(span.from, from);
+    const cutTo = earlier(span.to, to);
+    if (cutFrom >= cutTo) {
+      out.push(span.from, span.to, span.status, span.reasons);
+      continue;
+    }
+    out.push(span.from, cutFrom, span.status, span.reasons);
+    const changed = change({ ...span, from: cutFrom, to: cutTo });
+    out.push(cutFrom, cutTo, changed.status, changed.reasons);
+    out.push(cutTo, span.to, span.status, span.reasons);
+  }
+  return out.spans;
+}
+
+/** The first event of a kind in the window to one second after its last: the events themselves show logging was on. */
+function rangeOf(count: EvidenceCount): CoverageSpan | undefined {
+  if (count.count === 0 || count.first === undefined || count.last === undefined) return undefined;
+  return { from: count.first, to: formatInstant(new Date(new Date(count.last).getTime() + 1000)) };
+}
+
+/** The kinds of events a question needs: reads, writes, or (no event names) either. */
+function kindsNeeded(eventNames: readonly string[] | undefined): { reads: boolean; writes: boolean } | undefined {
+  if (eventNames === undefined) return undefined;
+  return {
+    reads: eventNames.some((name) => !S3EXPRESS_OBJECT_WRITES.includes(name)),
+    writes: eventNames.some((name) => S3EXPRESS_OBJECT_WRITES.includes(name)),
+  };
+}
+
+/** Where the evidence proves the events asked about were logged. */
+function evidenceRanges(evidence: BucketEvidence | undefined, eventNames: readonly string[] | undefined): CoverageSpan[] {
+  if (evidence === undefined) return [];
+  const reads = rangeOf(evidence.reads);
+  const writes = rangeOf(evidence.writes);
+  const needed = kindsNeeded(eventNames);
+  if (needed === undefined) return [reads, writes].filter((range): range is CoverageSpan => range !== undefined);
+  if (needed.reads && needed.writes) {
+    if (!reads || !writes) return [];
+    const both = { from: later(reads.from, writes.from), to: earlier(reads.to, writes.to) };
+    return both.from < both.to ? [both] : [];
+  }
+  const range = needed.reads ? reads : writes;
+  return range ? [range] : [];
 }
 
 /** The trails known at an instant (deleted ones left out), for listing: replayed from the history. */
@@ -440,7 +638,7 @@ export function trailsAt(
   const states = initialStates(changes, history.current);
   for (const change of changes) apply(states, change);
   return [...states.values()]
-    .filter((state) => state.exists !== false)
+    .filter((state) => state.exists !== false && !state.unseen)
     .map((state) => ({
       name: state.name,
       region: state.region,
@@ -476,7 +674,45 @@ function describeGaps(gaps: readonly CoverageGap[]): string {
   return `Not logged ${named.join(', ')}${more}.`;
 }
 
+function count(n: number, one: string): string {
+  return `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
+}
+
+/** What a coverage verdict rests on: the bucket's own events, the trail history, AWS's current trails. */
+function describeBasis(
+  history: TrailHistory,
+  knownFrom: string | undefined,
+  evidence: BucketEvidence | undefined,
+  eventNames: readonly string[] | undefined,
+): string {
+  const parts: string[] = [];
+  if (evidence !== undefined) {
+    const needed = kindsNeeded(eventNames) ?? { reads: true, writes: true };
+    const kinds = [
+      ...(needed.reads ? [count(evidence.reads.count, 'read event')] : []),
+      ...(needed.writes ? [count(evidence.writes.count, 'write event')] : []),
+    ];
+    parts.push(`the logs hold ${kinds.join(' and ')} of this bucket in the window`);
+  }
+  if (history.current !== undefined) parts.push('the trails as AWS reports them now');
+  parts.push(
+    knownFrom === undefined
+      ? 'the logs hold no trail change'
+      : `the trail changes in the logs from ${readable(knownFrom)}${history.current === undefined && !history.everyTrailKnown ? ' (trails set up before then are not in them)' : ''}`,
+  );
+  return `Rests on: ${parts.join('; ')}.`;
+}
+
 function describeCoverage(
+  coverage: Omit<BucketCoverage, 'note'>,
+  context: { unknownReasons: readonly string[]; endReason: string; instant: boolean; basis: string },
+  bucket: DirectoryBucketRef,
+  eventNames: readonly string[] | undefined,
+): string {
+  return `${describeVerdict(coverage, context, bucket, eventNames)} ${context.basis}`;
+}
+
+function describeVerdict(
   coverage: Omit<BucketCoverage, 'note'>,
   context: { unknownReasons: readonly string[]; endReason: string; instant: boolean },
   bucket: DirectoryBucketRef,

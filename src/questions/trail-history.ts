@@ -1,4 +1,10 @@
-import { parseTrailReference, TRAIL_EVENT_NAMES, type TrailChange, type TrailEventName } from '../cloudtrail/coverage.js';
+import {
+  parseTrailReference,
+  TRAIL_EVENT_NAMES,
+  type TrailChange,
+  type TrailDestination,
+  type TrailEventName,
+} from '../cloudtrail/coverage.js';
 import { loggedSelectorSet } from '../cloudtrail/selectors.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier } from '../engines/sql.js';
@@ -129,6 +135,7 @@ export function toTrailChange(row: Row): TrailChange | undefined {
     eventName === 'CreateTrail' || eventName === 'UpdateTrail'
       ? (booleanAt(parameters, 'isMultiRegionTrail') ?? booleanAt(response, 'isMultiRegionTrail'))
       : undefined;
+  const destination = eventName === 'UpdateTrail' ? destinationOf(parameters) : undefined;
   return {
     eventId: row.eventid ?? '',
     eventTime: normalizeInstant(row.eventtime ?? ''),
@@ -139,7 +146,21 @@ export function toTrailChange(row: Row): TrailChange | undefined {
     principalArn: row.principal_arn ?? null,
     ...(selectors === undefined ? {} : { selectors }),
     ...(multiRegion === undefined ? {} : { multiRegion }),
+    ...(destination === undefined ? {} : { destination }),
   };
+}
+
+/** The delivery settings an UpdateTrail changed (its request names only what it changes); undefined when none. */
+function destinationOf(parameters: Json | undefined): TrailDestination | undefined {
+  const bucket = textAt(parameters, 's3BucketName');
+  const prefix = parameters?.s3KeyPrefix;
+  const kmsKeyId = textAt(parameters, 'kmsKeyId');
+  const destination: TrailDestination = {
+    ...(bucket === undefined ? {} : { bucket }),
+    ...(typeof prefix === 'string' ? { prefix } : {}),
+    ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
+  };
+  return Object.keys(destination).length > 0 ? destination : undefined;
 }
 
 /** Build the answer from engine output. */
