@@ -9,6 +9,7 @@ import type { LookupEventsSource } from './engines/lookup-events/lookup-events.j
 import { type ActivityAnswer, askActivity } from './questions/activity.js';
 import { askBucketEventsWithEngine, type BucketEventsAnswer } from './questions/bucket-events.js';
 import { checkCoverage } from './questions/coverage-check.js';
+import { describeMissingLogs } from './questions/log-reach.js';
 import { askDenied, type DeniedAnswer } from './questions/denied.js';
 import { OBJECT_QUESTION_TABLE } from './questions/index.js';
 import type { ObjectAnswer } from './questions/object-events.js';
@@ -21,7 +22,13 @@ import type { AccountInventory } from './remediation/sandbox-inventory.js';
 /** What s3x says back, before it is rendered for Slack or a terminal. */
 export type Reply =
   | { kind: 'help'; topic?: string }
-  | { kind: 'object-answer'; answer: ObjectAnswer; coverage?: BucketCoverage }
+  | {
+      kind: 'object-answer';
+      answer: ObjectAnswer;
+      coverage?: BucketCoverage;
+      /** Without a coverage verdict: the stretches of the window the logs hold nothing for, said plainly. */
+      missingLogs?: string;
+    }
   | { kind: 'status'; answer: StatusAnswer }
   | { kind: 'approvals'; pending: ApprovalRequest[] }
   | { kind: 'digest'; digest: Digest }
@@ -83,20 +90,36 @@ export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Prom
   }
 }
 
-/** An object question; with no exact match on a named directory bucket, whether the window was logged at all. */
+/**
+ * An object question. Unless a call succeeded, whether "nothing" can be trusted: what the logs hold
+ * for the window and, on a named directory bucket, whether it was logged (a failed attempt proves nothing).
+ */
 async function answerObjectQuestion(request: ObjectQuestionRequest, deps: AnswerDeps): Promise<Reply> {
   const question = OBJECT_QUESTION_TABLE[request.command];
   const answer = await askObjectQuestion(question, request, deps.engine);
-  if (answer.exactMatches > 0 || request.bucket === undefined) return { kind: 'object-answer', answer };
+  if (answer.events.some((event) => event.evidence === 'exact' && event.errorCode === null)) {
+    return { kind: 'object-answer', answer };
+  }
   const inventory = deps.trailInventory;
-  const coverage = await checkCoverage(request.bucket, request.window, question.spec.eventNames, {
+  const checked = await checkCoverage(request.bucket, request.window, question.spec.eventNames, {
     engine: deps.engine,
     currentTrails: inventory ? () => inventory.trails() : undefined,
     account: deps.account,
-    lookbackDays: deps.engine.reportsFreshness ? 90 : 7,
     now: deps.now,
   });
-  return { kind: 'object-answer', answer, ...(coverage ? { coverage } : {}) };
+  // "Logs complete up to" speaks of the window asked, not of the newest file anywhere in the archive.
+  const { newestEventTime: _archiveNewest, ...stats } = answer.stats;
+  const windowAnswer = {
+    ...answer,
+    stats: { ...stats, ...(checked.newestEventTime === undefined ? {} : { newestEventTime: checked.newestEventTime }) },
+  };
+  const missing = checked.coverage ? undefined : describeMissingLogs(checked.missingLogs);
+  return {
+    kind: 'object-answer',
+    answer: windowAnswer,
+    ...(checked.coverage ? { coverage: checked.coverage } : {}),
+    ...(missing ? { missingLogs: missing } : {}),
+  };
 }
 
 /** The digest for a day (default: yesterday in the digest's time zone): two engine queries. */

@@ -292,13 +292,28 @@ export function print(reply: Reply, format: Format, io: Io): number {
 
 /** The object answer, with the coverage verdict when s3x checked it (no match on a named directory bucket). */
 function objectAnswerOutput(reply: Extract<Reply, { kind: 'object-answer' }>, format: Format): string {
-  const { answer, coverage } = reply;
+  const { answer, coverage, missingLogs } = reply;
   if (format === 'csv') return objectAnswerFormats.toCsv(answer);
   if (format === 'json') {
     const parsed = JSON.parse(objectAnswerFormats.toJson(answer)) as Record<string, unknown>;
-    return `${JSON.stringify(coverage ? { ...parsed, coverage: { state: coverage.state, gaps: coverage.gaps, note: coverage.note } } : parsed, null, 2)}\n`;
+    const checked = {
+      ...(coverage
+        ? {
+            coverage: {
+              state: coverage.state,
+              gaps: coverage.gaps,
+              unknown: coverage.unknown,
+              ...(coverage.evidence ? { evidence: coverage.evidence } : {}),
+              note: coverage.note,
+            },
+          }
+        : {}),
+      ...(missingLogs ? { missingLogs } : {}),
+    };
+    return `${JSON.stringify({ ...parsed, ...checked }, null, 2)}\n`;
   }
-  return objectAnswerFormats.toText(answer, coverage ? `Logging coverage: ${coverage.note}` : undefined);
+  const note = coverage ? `Logging coverage: ${coverage.note}` : missingLogs;
+  return objectAnswerFormats.toText(answer, note);
 }
 
 function write(io: Io, output: string): number {

@@ -1,10 +1,17 @@
 import { isDirectoryBucket, regionOfDirectoryBucket } from '../cloudtrail/buckets.js';
-import { type BucketCoverage, coverageOf, type TrailSnapshot } from '../cloudtrail/coverage.js';
+import { type BucketCoverage, type CoverageGap, coverageOf, type TrailSnapshot } from '../cloudtrail/coverage.js';
 import type { Engine } from '../engines/engine.js';
 import type { TimeWindow } from '../time/window.js';
+import { askLogReach, missingLogs, newestInWindow } from './log-reach.js';
 import { askTrailHistory } from './trail-history.js';
 
 const DAY_MS = 24 * 3600_000;
+
+/**
+ * How far before a window every engine reads the trail history (README "Logging coverage"): one
+ * rule, so the files, the index and Athena replay the same changes and give the same verdict.
+ */
+export const TRAIL_HISTORY_LOOKBACK_DAYS = 90;
 
 export interface CoverageDeps {
   engine: Engine;
@@ -12,27 +19,41 @@ export interface CoverageDeps {
   currentTrails?: () => Promise<TrailSnapshot[]>;
   /** The account of the buckets, when configured; otherwise read from the trail ARNs in the history. */
   account?: string;
-  /** How far before the window the trail history is read (the local engine reads 90 days; Athena bills it). */
-  lookbackDays: number;
   now: () => Date;
 }
 
+/** What s3x can say about the window an answer searched. */
+export interface WindowCoverage {
+  /** A directory bucket's logging coverage over the window. */
+  coverage?: BucketCoverage;
+  /** Stretches of the window the logs hold nothing for (the bucket's Region, or any without a directory bucket). */
+  missingLogs: CoverageGap[];
+  /** The newest event the logs hold for the window. */
+  newestEventTime?: string;
+}
+
 /**
- * Was this directory bucket's object activity logged over the whole window? Asked when an object
- * question finds nothing, so that "no results" never passes for "nobody did it".
+ * Asked when an object question finds no successful call, so that "no results" never passes for
+ * "nobody did it": what the logs hold for the window (per Region and day), and for a directory
+ * bucket whether its object activity was logged, from its own events and the trail history.
  */
 export async function checkCoverage(
-  bucket: string,
+  bucket: string | undefined,
   window: TimeWindow,
   eventNames: readonly string[] | undefined,
   deps: CoverageDeps,
-): Promise<BucketCoverage | undefined> {
-  const region = regionOfDirectoryBucket(bucket);
-  if (!isDirectoryBucket(bucket) || !region) return undefined;
-  const history = await askTrailHistory(
-    { since: new Date(window.since.getTime() - deps.lookbackDays * DAY_MS), until: window.until },
-    deps.engine,
-  );
+): Promise<WindowCoverage> {
+  const region = bucket === undefined ? undefined : regionOfDirectoryBucket(bucket);
+  const directory = bucket !== undefined && isDirectoryBucket(bucket) && region !== undefined;
+  const lookback = { since: new Date(window.since.getTime() - TRAIL_HISTORY_LOOKBACK_DAYS * DAY_MS), until: window.until };
+  const [reach, history] = await Promise.all([
+    askLogReach(window, deps.engine, directory ? bucket : undefined),
+    directory ? askTrailHistory(lookback, deps.engine) : undefined,
+  ]);
+  const missing = missingLogs(reach, directory ? region : undefined);
+  const newest = newestInWindow(reach);
+  const base = { missingLogs: missing, ...(newest === undefined ? {} : { newestEventTime: newest }) };
+  if (history === undefined || bucket === undefined || region === undefined) return base;
   // The trails' present state only describes the window if the window ends now.
   const endsNow = deps.now().getTime() - window.until.getTime() < 3600_000;
   const current = endsNow && deps.currentTrails ? await deps.currentTrails() : undefined;
@@ -40,7 +61,7 @@ export async function checkCoverage(
     deps.account ??
     history.changes.map((c) => /^arn:[^:]+:cloudtrail:[^:]*:(\d{12}):/.exec(c.trailArn ?? '')?.[1]).find(Boolean) ??
     '';
-  return coverageOf(
+  const coverage = coverageOf(
     // Without the present state, time before the first trail change in the logs stays unknown.
     {
       changes: history.changes,
@@ -48,6 +69,11 @@ export async function checkCoverage(
     },
     { name: bucket, region, account },
     window,
-    eventNames ? { eventNames } : {},
+    {
+      ...(eventNames ? { eventNames } : {}),
+      ...(reach.evidence ? { evidence: reach.evidence } : {}),
+      missingLogs: missing,
+    },
   );
+  return { ...base, coverage };
 }

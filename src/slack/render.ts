@@ -22,7 +22,7 @@ export function renderReply(reply: Reply): SlackMessage {
     case 'help':
       return buildHelpMessage(reply.topic);
     case 'object-answer':
-      return buildObjectAnswerMessage(reply.answer);
+      return buildObjectAnswerMessage(reply.answer, reply.coverage?.note ?? reply.missingLogs);
     case 'bucket-events':
       return buildBucketEventsMessage(reply.answer);
     case 'status':
@@ -73,7 +73,7 @@ export function renderUnsavedReply(reply: Reply, reason: string): SlackMessage {
 export function renderStoredReply(reply: Reply, answerId: string, page: number, shared: boolean): SlackMessage {
   if (reply.kind === 'object-answer') {
     const view: AnswerView = { answerId, page, pageSize: objectAnswerPageSize(reply.answer), shared };
-    const paged = buildObjectAnswerPage(reply.answer, view, reply.coverage?.note);
+    const paged = buildObjectAnswerPage(reply.answer, view, reply.coverage?.note ?? reply.missingLogs);
     const deny = shared ? undefined : denyPrincipalActions(reply.answer, view);
     const message =
       deny && checkBlockLimits([...paged.blocks, deny], 'message').length === 0

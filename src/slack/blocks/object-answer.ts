@@ -56,8 +56,8 @@ interface Budget {
  * candidates under their own heading, then what was searched. Events that do not fit Slack's
  * limits are counted in an "…and N more" line.
  */
-export function buildObjectAnswerMessage(answer: ObjectAnswer): SlackMessage {
-  const caveat = describeCoverageCaveat(answer, MRKDWN);
+export function buildObjectAnswerMessage(answer: ObjectAnswer, coverageNote?: string): SlackMessage {
+  const caveat = coverageNote ? MRKDWN.text(coverageNote, 1200) : describeCoverageCaveat(answer, MRKDWN);
   const summary = mrkdwnSection([describeAnswer(answer, MRKDWN), ...(caveat ? [caveat] : [])].join('\n'));
   const exact = answer.events.filter((event) => event.evidence === 'exact');
   const candidates = answer.events.filter((event) => event.evidence === 'candidate');
