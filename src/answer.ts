@@ -9,9 +9,9 @@ import type { LookupEventsSource } from './engines/lookup-events/lookup-events.j
 import { type ActivityAnswer, askActivity } from './questions/activity.js';
 import { askBucketEventsWithEngine, type BucketEventsAnswer } from './questions/bucket-events.js';
 import { checkCoverage } from './questions/coverage-check.js';
-import { describeMissingLogs } from './questions/log-reach.js';
 import { askDenied, type DeniedAnswer } from './questions/denied.js';
 import { OBJECT_QUESTION_TABLE } from './questions/index.js';
+import { describeMissingLogs } from './questions/log-reach.js';
 import type { ObjectAnswer } from './questions/object-events.js';
 import { askObjectQuestion } from './questions/object-question.js';
 import { askPrincipal, type PrincipalAnswer } from './questions/principal.js';

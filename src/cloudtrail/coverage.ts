@@ -402,7 +402,7 @@ function evaluate(states: Iterable<TrailState>, judge: Judge): Moment {
     const coverage = state.selectors === undefined ? undefined : judge.coverage(state.selectors);
     if (coverage !== undefined && coverage.loggedEvents.length === 0) {
       if (state.exists !== false) {
-        notLogged.add(endedBy(state, 'PutEventSelectors', REASON.notSelected, 'event selectors no longer cover it'));
+        notLogged.add(endedBy(state, 'PutEventSelectors', REASON.notSelected, 'no longer selects it'));
       }
       if (coverage.narrowed) notLogged.add(REASON.narrowed);
       continue;

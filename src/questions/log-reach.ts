@@ -117,7 +117,10 @@ export function missingLogs(reach: LogReach, region?: string): CoverageGap[] {
   const days = reach.days.filter((day) => region === undefined || day.region === region);
   if (days.length === 0) return [{ from: since, to: until, reason: `the logs hold no events${where} in the window` }];
   const first = days.map((day) => day.first).sort()[0] as string;
-  const last = days.map((day) => day.last).sort().at(-1) as string;
+  const last = days
+    .map((day) => day.last)
+    .sort()
+    .at(-1) as string;
   const gaps: CoverageGap[] = [];
   if (new Date(first).getTime() - reach.window.since.getTime() > MAX_SILENCE_MS) {
     gaps.push({ from: since, to: first, reason: `the logs hold no events${where} before ${readable(first)}` });
@@ -126,18 +129,29 @@ export function missingLogs(reach: LogReach, region?: string): CoverageGap[] {
   for (let day = new Date(`${first.slice(0, 10)}T00:00:00Z`); formatInstant(day) < last; day = addDays(day, 1)) {
     const name = formatInstant(day).slice(0, 10);
     if (!withEvents.has(name)) {
-      gaps.push({ from: formatInstant(day), to: formatInstant(addDays(day, 1)), reason: `the logs hold no events${where} on ${name}` });
+      gaps.push({
+        from: formatInstant(day),
+        to: formatInstant(addDays(day, 1)),
+        reason: `the logs hold no events${where} on ${name}`,
+      });
     }
   }
   if (reach.window.until.getTime() - new Date(last).getTime() > MAX_SILENCE_MS) {
-    gaps.push({ from: plusMs(last, 1000), to: until, reason: `the newest event${where} in the logs for the window is from ${readable(last)}` });
+    gaps.push({
+      from: plusMs(last, 1000),
+      to: until,
+      reason: `the newest event${where} in the logs for the window is from ${readable(last)}`,
+    });
   }
   return gaps;
 }
 
 /** The newest event the logs hold for the window: the footer's "logs complete up to", about the window asked. */
 export function newestInWindow(reach: LogReach): string | undefined {
-  return reach.days.map((day) => day.last).sort().at(-1);
+  return reach.days
+    .map((day) => day.last)
+    .sort()
+    .at(-1);
 }
 
 /** One sentence naming what the logs miss of the window; undefined when they miss nothing. */

@@ -53,7 +53,7 @@ const WINDOW = { since: new Date('2026-11-02T00:00:00Z'), until: new Date('2026-
 
 describe('coverageOf: replaying the trail history', () => {
   it('is covered for the whole window when the trail logged the bucket throughout', () => {
-    const coverage = coverageOf({ changes: setUp() }, BUCKET, WINDOW);
+    const coverage = coverageOf({ changes: setUp(), everyTrailKnown: true }, BUCKET, WINDOW);
     expect(coverage).toMatchObject({
       state: 'covered',
       gaps: [],
@@ -66,29 +66,45 @@ describe('coverageOf: replaying the trail history', () => {
     // Logging started when the selectors were already there: that start dates the coverage.
     expect(coverage.coveredSince).toBe('2026-11-01T00:02:00Z');
     expect(coverage.note).toBe(
-      'CloudTrail logged object-level (data) events of hot--use1-az4--x-s3 for the whole window (reads and writes) by trail main since 2026-11-01 00:02:00 UTC.',
+      'CloudTrail logged object-level (data) events of hot--use1-az4--x-s3 for the whole window (reads and writes) by trail main since 2026-11-01 00:02:00 UTC. ' +
+        'Rests on: the trail changes in the logs from 2026-11-01 00:00:00 UTC.',
     );
   });
 
   it('shows the stretch from StopLogging to StartLogging as a gap', () => {
     const changes = [...setUp(), change('StopLogging', '2026-11-05T20:10:00Z'), change('StartLogging', '2026-11-05T20:35:07Z')];
-    const coverage = coverageOf({ changes }, BUCKET, WINDOW);
+    const coverage = coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW);
     expect(coverage).toMatchObject({
       state: 'partial',
-      gaps: [{ from: '2026-11-05T20:10:00Z', to: '2026-11-05T20:35:07Z', reason: 'trail not logging' }],
+      gaps: [
+        {
+          from: '2026-11-05T20:10:00Z',
+          to: '2026-11-05T20:35:07Z',
+          reason: 'trail main stopped logging (StopLogging by arn:aws:iam::111122223333:user/admin at 2026-11-05 20:10:00 UTC)',
+        },
+      ],
       unknown: [],
       coveredSince: '2026-11-05T20:35:07Z',
       atEnd: 'covered',
     });
-    expect(coverage.note).toContain('Not logged 2026-11-05 20:10:00 UTC – 2026-11-05 20:35:07 UTC (trail not logging).');
+    expect(coverage.note).toContain(
+      'Not logged 2026-11-05 20:10:00 UTC – 2026-11-05 20:35:07 UTC (trail main stopped logging (StopLogging by arn:aws:iam::111122223333:user/admin at 2026-11-05 20:10:00 UTC)).',
+    );
   });
 
   it('ends coverage at a PutEventSelectors that narrows the trail to another bucket (the set is replaced)', () => {
     const changes = [...setUp(), change('PutEventSelectors', '2026-11-04T12:00:00Z', { selectors: ONLY_OTHER })];
-    const coverage = coverageOf({ changes }, BUCKET, WINDOW);
+    const coverage = coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW);
     expect(coverage).toMatchObject({
       state: 'partial',
-      gaps: [{ from: '2026-11-04T12:00:00Z', to: '2026-11-10T00:00:00Z', reason: 'no event selector covers it' }],
+      gaps: [
+        {
+          from: '2026-11-04T12:00:00Z',
+          to: '2026-11-10T00:00:00Z',
+          reason:
+            'trail main no longer selects it (PutEventSelectors by arn:aws:iam::111122223333:user/admin at 2026-11-04 12:00:00 UTC)',
+        },
+      ],
       atEnd: 'not-covered',
       reads: false,
       writes: false,
@@ -97,14 +113,22 @@ describe('coverageOf: replaying the trail history', () => {
     expect(coverage.coveredSince).toBeUndefined();
     expect(coverage.note).toContain('Not logged at the end of the window.');
     // The other bucket stays covered.
-    expect(coverageOf({ changes }, { ...BUCKET, name: 'cold--use1-az4--x-s3' }, WINDOW).state).toBe('covered');
+    expect(coverageOf({ changes, everyTrailKnown: true }, { ...BUCKET, name: 'cold--use1-az4--x-s3' }, WINDOW).state).toBe(
+      'covered',
+    );
   });
 
   it('ends coverage at DeleteTrail', () => {
     const changes = [...setUp(), change('DeleteTrail', '2026-11-08T00:00:00Z')];
-    expect(coverageOf({ changes }, BUCKET, WINDOW)).toMatchObject({
+    expect(coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW)).toMatchObject({
       state: 'partial',
-      gaps: [{ from: '2026-11-08T00:00:00Z', to: '2026-11-10T00:00:00Z', reason: 'trail deleted' }],
+      gaps: [
+        {
+          from: '2026-11-08T00:00:00Z',
+          to: '2026-11-10T00:00:00Z',
+          reason: 'trail main deleted (DeleteTrail by arn:aws:iam::111122223333:user/admin at 2026-11-08 00:00:00 UTC)',
+        },
+      ],
       atEnd: 'not-covered',
     });
     expect(trailsAt({ changes }, WINDOW.until)).toEqual([]);
@@ -118,10 +142,18 @@ describe('coverageOf: replaying the trail history', () => {
       change('StopLogging', '2026-11-06T00:00:00Z', { trailName: 'backup' }),
       change('StartLogging', '2026-11-07T00:00:00Z', { trailName: 'main' }),
     ];
-    const coverage = coverageOf({ changes }, BUCKET, WINDOW);
+    const coverage = coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW);
     expect(coverage).toMatchObject({
       state: 'partial',
-      gaps: [{ from: '2026-11-06T00:00:00Z', to: '2026-11-07T00:00:00Z', reason: 'trail not logging' }],
+      gaps: [
+        {
+          from: '2026-11-06T00:00:00Z',
+          to: '2026-11-07T00:00:00Z',
+          reason:
+            'trail main stopped logging (StopLogging by arn:aws:iam::111122223333:user/admin at 2026-11-04 00:00:00 UTC); ' +
+            'trail backup stopped logging (StopLogging by arn:aws:iam::111122223333:user/admin at 2026-11-06 00:00:00 UTC)',
+        },
+      ],
       coveredSince: '2026-11-07T00:00:00Z',
       trails: ['main'],
     });
@@ -132,7 +164,7 @@ describe('coverageOf: replaying the trail history', () => {
   });
 
   it('is unknown when the history holds no trail change at all, and says so', () => {
-    const coverage = coverageOf({ changes: [] }, BUCKET, WINDOW);
+    const coverage = coverageOf({ changes: [], everyTrailKnown: true }, BUCKET, WINDOW);
     expect(coverage).toMatchObject({
       state: 'unknown',
       gaps: [],
@@ -143,13 +175,14 @@ describe('coverageOf: replaying the trail history', () => {
     });
     expect(coverage.note).toBe(
       's3x cannot tell whether CloudTrail logged object-level (data) events of hot--use1-az4--x-s3 in the window: ' +
-        'the logs hold no trail change before then. Check the trail’s advanced event selectors for AWS::S3Express::Object.',
+        'the logs hold no trail change before then. Check the trail’s advanced event selectors for AWS::S3Express::Object. ' +
+        'Rests on: the logs hold no trail change.',
     );
   });
 
   it('cannot tell before the first trail change, and judges from there on', () => {
     const changes = setUp('main', '2026-11-05T00:0');
-    const coverage = coverageOf({ changes }, BUCKET, WINDOW);
+    const coverage = coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW);
     expect(coverage).toMatchObject({
       state: 'partial',
       unknown: [{ from: '2026-11-02T00:00:00Z', to: '2026-11-05T00:00:00Z' }],
@@ -165,27 +198,28 @@ describe('coverageOf: replaying the trail history', () => {
 
   it('is not covered when the only trails known never selected the bucket', () => {
     const changes = [change('CreateTrail', '2026-11-01T00:00:00Z'), change('StartLogging', '2026-11-01T00:00:00Z')];
-    const coverage = coverageOf({ changes }, BUCKET, WINDOW);
+    const coverage = coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW);
     expect(coverage).toMatchObject({
       state: 'not-covered',
       gaps: [{ reason: 'no event selector covers it' }],
       atEnd: 'not-covered',
     });
     expect(coverage.note).toBe(
-      'CloudTrail did not log object-level (data) events of hot--use1-az4--x-s3 in the window (no event selector covers it).',
+      'CloudTrail did not log object-level (data) events of hot--use1-az4--x-s3 in the window (no event selector covers it). ' +
+        'Rests on: the trail changes in the logs from 2026-11-01 00:00:00 UTC.',
     );
   });
 
   it('cannot tell while a logging trail’s selectors are not in the logs', () => {
     // First seen starting: it existed before the logs, with selectors they never show.
     const changes = [change('StartLogging', '2026-11-01T00:00:00Z')];
-    expect(coverageOf({ changes }, BUCKET, WINDOW)).toMatchObject({
+    expect(coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW)).toMatchObject({
       state: 'unknown',
       atEnd: 'unknown',
       unknown: [{ from: '2026-11-02T00:00:00Z', to: '2026-11-10T00:00:00Z' }],
     });
     const later = [...changes, change('PutEventSelectors', '2026-11-06T00:00:00Z', { selectors: EVERY_BUCKET })];
-    const coverage = coverageOf({ changes: later }, BUCKET, WINDOW);
+    const coverage = coverageOf({ changes: later, everyTrailKnown: true }, BUCKET, WINDOW);
     expect(coverage).toMatchObject({ state: 'partial', gaps: [], atEnd: 'covered' });
     // Covered from a change whose "before" is unknown: the start may be older, so no date is claimed.
     expect(coverage.coveredSince).toBeUndefined();
@@ -197,17 +231,17 @@ describe('coverageOf: replaying the trail history', () => {
       change('PutEventSelectors', '2026-11-01T00:00:05Z', { selectors: EVERY_BUCKET }),
       change('CreateTrail', '2026-11-01T00:00:05Z'),
     ];
-    expect(coverageOf({ changes }, BUCKET, WINDOW).state).toBe('covered');
+    expect(coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW).state).toBe('covered');
   });
 
   it('counts a single-Region trail only in its own Region, a multi-Region trail everywhere', () => {
     const west = { ...BUCKET, name: 'hot--usw2-az1--x-s3', region: 'us-west-2' };
-    expect(coverageOf({ changes: setUp() }, west, WINDOW)).toMatchObject({
+    expect(coverageOf({ changes: setUp(), everyTrailKnown: true }, west, WINDOW)).toMatchObject({
       state: 'not-covered',
       gaps: [{ reason: 'no trail' }],
     });
     const multi = setUp().map((c) => (c.eventName === 'CreateTrail' ? { ...c, multiRegion: true } : c));
-    expect(coverageOf({ changes: multi }, west, WINDOW).state).toBe('covered');
+    expect(coverageOf({ changes: multi, everyTrailKnown: true }, west, WINDOW).state).toBe('covered');
   });
 
   it('with event names, is covered only while all of them are logged', () => {
@@ -216,13 +250,19 @@ describe('coverageOf: replaying the trail history', () => {
       change('PutEventSelectors', '2026-11-01T00:01:00Z', { selectors: WRITES_ONLY }),
       change('StartLogging', '2026-11-01T00:02:00Z'),
     ];
-    const deletes = coverageOf({ changes }, BUCKET, WINDOW, { eventNames: ['DeleteObject', 'DeleteObjects'] });
+    const deletes = coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW, {
+      eventNames: ['DeleteObject', 'DeleteObjects'],
+    });
     expect(deletes).toMatchObject({ state: 'covered', reads: false, writes: true });
     expect(deletes.note).toContain('DeleteObject, DeleteObjects events');
-    const reads = coverageOf({ changes }, BUCKET, WINDOW, { eventNames: ['GetObject'] });
+    const reads = coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW, { eventNames: ['GetObject'] });
     expect(reads).toMatchObject({ state: 'not-covered', gaps: [{ reason: 'only some object events are selected' }] });
     // Without event names, writes alone count as covered; the flags say which.
-    expect(coverageOf({ changes }, BUCKET, WINDOW)).toMatchObject({ state: 'covered', reads: false, writes: true });
+    expect(coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW)).toMatchObject({
+      state: 'covered',
+      reads: false,
+      writes: true,
+    });
   });
 });
 
@@ -242,12 +282,14 @@ describe('coverageOf with AWS’s current trails', () => {
     const coverage = coverageOf({ changes: [], current: [TRAIL] }, BUCKET, { since: now, until: now });
     expect(coverage).toMatchObject({ state: 'covered', atEnd: 'covered', reads: true, writes: true, trails: ['main'] });
     expect(coverage.note).toBe(
-      'CloudTrail logs object-level (data) events of hot--use1-az4--x-s3 (reads and writes) by trail main.',
+      'CloudTrail logs object-level (data) events of hot--use1-az4--x-s3 (reads and writes) by trail main. ' +
+        'Rests on: the trails as AWS reports them now; the logs hold no trail change.',
     );
     const stopped = coverageOf({ changes: [], current: [{ ...TRAIL, isLogging: false }] }, BUCKET, { since: now, until: now });
     expect(stopped).toMatchObject({ state: 'not-covered' });
     expect(stopped.note).toBe(
-      'CloudTrail does not log object-level (data) events of hot--use1-az4--x-s3 now (trail not logging).',
+      'CloudTrail does not log object-level (data) events of hot--use1-az4--x-s3 now (trail not logging). ' +
+        'Rests on: the trails as AWS reports them now; the logs hold no trail change.',
     );
   });
 
@@ -262,7 +304,13 @@ describe('coverageOf with AWS’s current trails', () => {
     const coverage = coverageOf({ changes, current: [TRAIL], completeSince: '2026-11-01T00:00:00Z' }, BUCKET, WINDOW);
     expect(coverage).toMatchObject({
       state: 'partial',
-      gaps: [{ from: '2026-11-05T00:00:00Z', to: '2026-11-06T00:00:00Z', reason: 'trail not logging' }],
+      gaps: [
+        {
+          from: '2026-11-05T00:00:00Z',
+          to: '2026-11-06T00:00:00Z',
+          reason: 'trail main stopped logging (StopLogging by arn:aws:iam::111122223333:user/admin at 2026-11-05 00:00:00 UTC)',
+        },
+      ],
       unknown: [],
       coveredSince: '2026-11-06T00:00:00Z',
     });
@@ -276,5 +324,116 @@ describe('coverageOf with AWS’s current trails', () => {
       gaps: [],
       atEnd: 'covered',
     });
+  });
+});
+
+describe('coverageOf: evidence, trails outside the logs, redirection', () => {
+  const DELETES = ['DeleteObject', 'DeleteObjects'];
+  /** Another trail, created inside the logs, that never selects the bucket: the usual noise beside an organization trail. */
+  const otherTrail = [
+    change('CreateTrail', '2026-11-01T00:00:00Z', { trailName: 'audit' }),
+    change('PutEventSelectors', '2026-11-01T00:01:00Z', { trailName: 'audit', selectors: ONLY_OTHER }),
+    change('StartLogging', '2026-11-01T00:02:00Z', { trailName: 'audit' }),
+  ];
+
+  it('never says "not logged" from the logs alone: a trail set up before them may log the bucket', () => {
+    const coverage = coverageOf({ changes: otherTrail }, BUCKET, WINDOW, { eventNames: DELETES });
+    expect(coverage.state).toBe('unknown');
+    expect(coverage.gaps).toEqual([]);
+    expect(coverage.note).toContain('a trail set up before the logs begin (an organization trail, say) may log it');
+    expect(coverage.note).toContain(
+      'Rests on: the trail changes in the logs from 2026-11-01 00:00:00 UTC (trails set up before then are not in them).',
+    );
+  });
+
+  it('is logged where the bucket’s own write events are, and says it rests on them', () => {
+    const evidence = {
+      reads: { count: 0 },
+      writes: { count: 1204, first: '2026-11-02T00:00:00Z', last: '2026-11-09T23:59:59Z' },
+    };
+    const coverage = coverageOf({ changes: otherTrail }, BUCKET, WINDOW, { eventNames: DELETES, evidence });
+    expect(coverage).toMatchObject({ state: 'covered', gaps: [], unknown: [], atEnd: 'covered', writes: true });
+    expect(coverage.note).toBe(
+      'CloudTrail logged DeleteObject, DeleteObjects events of hot--use1-az4--x-s3 for the whole window (the events asked about). ' +
+        'Rests on: the logs hold 1,204 write events of this bucket in the window; ' +
+        'the trail changes in the logs from 2026-11-01 00:00:00 UTC (trails set up before then are not in them).',
+    );
+    // Reads prove nothing about deletes.
+    const readsOnly = { reads: evidence.writes, writes: { count: 0 } };
+    expect(coverageOf({ changes: otherTrail }, BUCKET, WINDOW, { eventNames: DELETES, evidence: readsOnly }).state).toBe(
+      'unknown',
+    );
+  });
+
+  it('outranks a replayed "not logged" where the events are, and keeps the rest', () => {
+    const changes = [change('CreateTrail', '2026-11-01T00:00:00Z'), change('StartLogging', '2026-11-01T00:00:00Z')];
+    const evidence = { reads: { count: 0 }, writes: { count: 3, first: '2026-11-05T00:00:00Z', last: '2026-11-06T00:00:00Z' } };
+    const coverage = coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW, { eventNames: DELETES, evidence });
+    expect(coverage.state).toBe('partial');
+    expect(coverage.gaps.map((gap) => [gap.from, gap.to])).toEqual([
+      ['2026-11-02T00:00:00Z', '2026-11-05T00:00:00Z'],
+      ['2026-11-06T00:00:01Z', '2026-11-10T00:00:00Z'],
+    ]);
+  });
+
+  it('reads an UpdateTrail that moves delivery as unknown from then on, naming where, who and when', () => {
+    const changes = [
+      ...setUp(),
+      change('UpdateTrail', '2026-11-06T08:00:00Z', {
+        destination: { bucket: 'attacker-owned-logs', prefix: 'x' },
+        principalArn: 'arn:aws:sts::111122223333:assumed-role/Ops/mallory',
+      }),
+    ];
+    const coverage = coverageOf({ changes, everyTrailKnown: true }, BUCKET, WINDOW);
+    expect(coverage).toMatchObject({
+      state: 'partial',
+      gaps: [],
+      unknown: [{ from: '2026-11-06T08:00:00Z', to: '2026-11-10T00:00:00Z' }],
+      atEnd: 'unknown',
+      trails: [],
+    });
+    expect(coverage.note).toContain(
+      'trail main now delivers to bucket attacker-owned-logs, prefix x (UpdateTrail by arn:aws:sts::111122223333:assumed-role/Ops/mallory at 2026-11-06 08:00:00 UTC)',
+    );
+  });
+
+  it('reads a trail AWS says delivers elsewhere, or fails to deliver, as unknown', () => {
+    const trail: TrailSnapshot = {
+      name: 'main',
+      arn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main',
+      homeRegion: 'us-east-1',
+      isMultiRegion: false,
+      isLogging: true,
+      selectors: EVERY_BUCKET,
+    };
+    const now = new Date('2026-11-10T00:00:00Z');
+    const elsewhere = coverageOf(
+      { changes: [], current: [{ ...trail, deliversWhereRead: false, destination: { bucket: 'other-logs' } }] },
+      BUCKET,
+      { since: now, until: now },
+    );
+    expect(elsewhere.atEnd).toBe('unknown');
+    expect(elsewhere.note).toContain('trail main delivers to bucket other-logs, which s3x does not read');
+    const failing = coverageOf({ changes: [], current: [{ ...trail, latestDeliveryError: 'AccessDenied' }] }, BUCKET, {
+      since: now,
+      until: now,
+    });
+    expect(failing.note).toContain('trail main reports delivery error AccessDenied');
+  });
+
+  it('is unknown where the logs are missing, even while a trail logged the bucket', () => {
+    const missingLogs = [
+      { from: '2026-11-08T00:00:00Z', to: '2026-11-09T00:00:00Z', reason: 'the logs hold no events of us-east-1 on 2026-11-08' },
+    ];
+    const coverage = coverageOf({ changes: setUp(), everyTrailKnown: true }, BUCKET, WINDOW, { missingLogs });
+    expect(coverage).toMatchObject({
+      state: 'partial',
+      gaps: [],
+      unknown: [{ from: '2026-11-08T00:00:00Z', to: '2026-11-09T00:00:00Z' }],
+      atEnd: 'covered',
+    });
+    expect(coverage.note).toContain(
+      'Cannot tell for 2026-11-08 00:00:00 UTC – 2026-11-09 00:00:00 UTC: the logs hold no events of us-east-1 on 2026-11-08.',
+    );
   });
 });
