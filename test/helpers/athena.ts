@@ -1,9 +1,11 @@
 import {
   AthenaClient,
+  GetQueryExecutionCommand,
   GetQueryResultsCommand,
   type GetQueryResultsCommandOutput,
   type ServiceInputTypes,
   type ServiceOutputTypes,
+  StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { AthenaEngine } from '../../src/engines/athena/athena-engine.js';
@@ -89,4 +91,43 @@ export function contractAthenaEngine(): AthenaEngine {
     },
     fakeClock(),
   );
+}
+
+/**
+ * An Athena engine (mocked client) that answers every query with the rows `source` (real DuckDB)
+ * gives for the same SQL and parameters, paged as Athena pages them: a whole question, however
+ * many queries it makes (side by side or not), runs on both and must give the same answer.
+ */
+export function athenaReplaying(
+  source: Engine,
+  mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, AthenaClient['config']>,
+  pageSize = 3,
+): Engine {
+  const served: Array<{ key: string; pages: Array<Partial<GetQueryResultsCommandOutput>> }> = [];
+  const keyOf = (text: string | undefined, params: readonly string[] | undefined) => JSON.stringify([text, params ?? []]);
+  mock.reset();
+  mock.on(StartQueryExecutionCommand).callsFake((input: { QueryString?: string; ExecutionParameters?: string[] }) => {
+    const id = served.findIndex((query) => query.key === keyOf(input.QueryString, input.ExecutionParameters));
+    if (id < 0) throw new Error('a query the source engine never ran');
+    return { QueryExecutionId: `replay-${id}` };
+  });
+  mock
+    .on(GetQueryExecutionCommand)
+    .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1 } } });
+  mock.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId?: string; NextToken?: string }) => {
+    const pages = served[Number(input.QueryExecutionId?.replace('replay-', ''))]?.pages ?? [];
+    return pages[input.NextToken ? Number(input.NextToken.replace('page-', '')) : 0];
+  });
+  const athena = contractAthenaEngine();
+  return {
+    table: athena.table,
+    reportsFreshness: athena.reportsFreshness,
+    async run(query: EngineQuery) {
+      const { rows } = await source.run(query);
+      const params = query.sql.params.length > 0 ? query.sql.params.map((p) => `'${p.replaceAll("'", "''")}'`) : undefined;
+      served.push({ key: keyOf(query.sql.text, params), pages: athenaPages(Object.keys(rows[0] ?? {}), rows, pageSize) });
+      return athena.run(query);
+    },
+    async close() {},
+  };
 }

@@ -1,0 +1,197 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerRequest, type Reply } from '../../src/answer.js';
+import { parseCommand } from '../../src/commands/parse.js';
+import type { Engine } from '../../src/engines/engine.js';
+import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
+import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { tempDir } from '../helpers/archive.js';
+import { athenaReplaying } from '../helpers/athena.js';
+import {
+  ASKED_AT,
+  buildRealAccountArchive,
+  COLD_BUCKET,
+  EDGE_DAY,
+  EDGE_KEY,
+  FAILED_KEY,
+  HOT_BUCKET,
+  KEPT_KEY,
+  MALLORY,
+  MISSING_DAY,
+  NEWEST_EVENT,
+  REDIRECTED_AT,
+  TEAM_BUCKET,
+} from '../helpers/real-account-archive.js';
+
+/**
+ * Coverage on an archive shaped like a real account (test/helpers/real-account-archive.ts): every
+ * question runs on the file engine, the index and (mocked) Athena fed the same rows, and each
+ * answer, coverage included, must be the same; then what those answers say must be true.
+ */
+const athenaMock = mockClient(AthenaClient);
+const dirs: string[] = [];
+let records: Array<Record<string, unknown>>;
+let files: LocalEngine;
+let index: IndexedEngine;
+let athena: Engine;
+let empty: LocalEngine;
+
+beforeAll(async () => {
+  const root = await tempDir('s3x-real-account-');
+  const indexDir = await tempDir('s3x-real-account-index-');
+  const emptyDir = await tempDir('s3x-no-logs-');
+  dirs.push(root, indexDir, emptyDir);
+  records = await buildRealAccountArchive(root);
+  files = await LocalEngine.open({ logsDir: root });
+  index = await IndexedEngine.open({ logsDir: root, indexPath: path.join(indexDir, 'index.duckdb') });
+  athena = athenaReplaying(files, athenaMock);
+  empty = await LocalEngine.open({ logsDir: emptyDir });
+});
+
+afterAll(async () => {
+  await files.close();
+  await index.close();
+  await empty.close();
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+/** A bare `--until` date takes in that whole day: this is [2026-11-01, 2026-11-08). */
+const WEEK = ['--since', '2026-11-01', '--until', '2026-11-07'];
+
+async function ask(engine: Engine, words: string[]): Promise<Reply> {
+  return answerRequest(parseCommand(words, ASKED_AT), { engine, now: () => ASKED_AT });
+}
+
+/** An object answer without what differs by engine on purpose (files, bytes, time, cost). */
+function comparable(reply: Reply) {
+  if (reply.kind !== 'object-answer') return reply;
+  const { stats, ...answer } = reply.answer;
+  return { ...reply, answer: { ...answer, newestEventTime: stats.newestEventTime } };
+}
+
+function coverageOf(reply: Reply) {
+  if (reply.kind !== 'object-answer' || reply.coverage === undefined) throw new Error(`no coverage in a ${reply.kind} reply`);
+  return reply.coverage;
+}
+
+const QUESTIONS: Array<[string, string[]]> = [
+  ['who-deleted, a bucket the organization trail logs', ['who-deleted', KEPT_KEY, '--bucket', HOT_BUCKET, ...WEEK]],
+  ['who-read, the other Region', ['who-read', 'never/read.bin', '--bucket', COLD_BUCKET, ...WEEK]],
+  ['who-deleted, the redirected trail’s bucket', ['who-deleted', 'any/key', '--bucket', TEAM_BUCKET, ...WEEK]],
+  [
+    'who-deleted, the redirected trail’s bucket, 9 days after the trail was made',
+    ['who-deleted', 'any/key', '--bucket', TEAM_BUCKET, '--since', '2026-11-03', '--until', '2026-11-07'],
+  ],
+  ['who-deleted, only a failed attempt', ['who-deleted', FAILED_KEY, '--bucket', HOT_BUCKET, ...WEEK]],
+  [
+    'who-deleted, the missing day',
+    ['who-deleted', KEPT_KEY, '--bucket', HOT_BUCKET, '--since', MISSING_DAY, '--until', MISSING_DAY],
+  ],
+  ['history, no bucket', ['history', 'nothing/here', ...WEEK]],
+  [
+    'who-wrote, the window’s edges',
+    ['who-wrote', EDGE_KEY, '--bucket', HOT_BUCKET, '--since', EDGE_DAY.since, '--until', EDGE_DAY.until],
+  ],
+];
+
+describe('one archive shaped like a real account, three engines', () => {
+  it.each(QUESTIONS)('%s: the files, the index and Athena give the same answer, coverage included', async (_name, words) => {
+    const onFiles = comparable(await ask(files, words));
+    expect(comparable(await ask(index, words))).toEqual(onFiles);
+    expect(comparable(await ask(athena, words))).toEqual(onFiles);
+  });
+});
+
+describe('what the answers say is true', () => {
+  it('calls a bucket logged when its own write events are in the window, though the trail history shows no trail for it', async () => {
+    const writes = records.filter(
+      (r) =>
+        (r.requestParameters as { bucketName?: string } | undefined)?.bucketName === HOT_BUCKET &&
+        ['PutObject', 'DeleteObject'].includes(String(r.eventName)),
+    ).length;
+    const coverage = coverageOf(await ask(files, ['who-deleted', KEPT_KEY, '--bucket', HOT_BUCKET, ...WEEK]));
+    expect(coverage.gaps).toEqual([]);
+    expect(coverage.state).not.toBe('not-covered');
+    expect(coverage.note).toContain(`the logs hold ${writes} write events of this bucket in the window`);
+    // The events prove logging from the first write to the last; the rest stays unknown, the missing day and the
+    // stretch after the newest delivery named as such.
+    expect(coverage.evidence?.writes).toMatchObject({ first: '2026-11-01T08:00:00Z', last: '2026-11-07T11:00:00Z' });
+    expect(coverage.unknown).toEqual([
+      { from: '2026-11-01T00:00:00Z', to: '2026-11-01T08:00:00Z' },
+      { from: `${MISSING_DAY}T00:00:00Z`, to: '2026-11-05T00:00:00Z' },
+      { from: '2026-11-07T11:00:01Z', to: '2026-11-08T00:00:00Z' },
+    ]);
+    expect(coverage.note).toContain(`the logs hold no events of us-east-1 on ${MISSING_DAY}`);
+    expect(coverage.note).toContain('the newest event of us-east-1 in the logs for the window is from 2026-11-07 12:00:00 UTC');
+  });
+
+  it('says the redirected trail’s coverage is unknown from the UpdateTrail on, naming where, who and when', async () => {
+    const coverage = coverageOf(await ask(files, ['who-deleted', 'any/key', '--bucket', TEAM_BUCKET, ...WEEK]));
+    expect(coverage.atEnd).toBe('unknown');
+    expect(coverage.trails).toEqual([]);
+    expect(coverage.unknown.some((span) => span.from === REDIRECTED_AT)).toBe(true);
+    expect(coverage.note).toContain(
+      `trail team-trail now delivers to bucket elsewhere-logs (UpdateTrail by ${MALLORY} at 2026-11-05 10:00:00 UTC)`,
+    );
+    expect(coverage.note).not.toMatch(/whole window|Logged at the end/);
+  });
+
+  it('checks coverage when the only match is a failed attempt', async () => {
+    const reply = await ask(files, ['who-deleted', FAILED_KEY, '--bucket', HOT_BUCKET, ...WEEK]);
+    expect(reply.kind === 'object-answer' && reply.answer.events.map((event) => event.errorCode)).toEqual(['AccessDenied']);
+    expect(coverageOf(reply).note).toContain('write events of this bucket in the window');
+  });
+
+  it('reads a window with no logs as unknown, never as nobody or as logged throughout', async () => {
+    const day = await ask(files, [
+      'who-deleted',
+      KEPT_KEY,
+      '--bucket',
+      HOT_BUCKET,
+      '--since',
+      MISSING_DAY,
+      '--until',
+      MISSING_DAY,
+    ]);
+    expect(coverageOf(day)).toMatchObject({ state: 'unknown', gaps: [] });
+    expect(coverageOf(day).note).toContain('the logs hold no events of us-east-1 in the window');
+
+    const nothing = await ask(empty, ['who-deleted', KEPT_KEY, ...WEEK]);
+    expect(nothing.kind === 'object-answer' && nothing.missingLogs).toContain(
+      'the logs are missing 2026-11-01 00:00:00 UTC – 2026-11-08 00:00:00 UTC (the logs hold no events in the window)',
+    );
+    const emptyBucket = coverageOf(await ask(empty, ['who-deleted', KEPT_KEY, '--bucket', HOT_BUCKET, ...WEEK]));
+    expect(emptyBucket.state).toBe('unknown');
+    expect(emptyBucket.note).not.toMatch(/whole window/);
+  });
+
+  it('says the logs run out at the newest delivery, and the footer speaks of the window asked', async () => {
+    const now = await ask(files, ['who-deleted', KEPT_KEY, '--bucket', HOT_BUCKET, '--since', '2026-11-07']);
+    expect(coverageOf(now).note).toContain(
+      `the newest event of us-east-1 in the logs for the window is from ${NEWEST_EVENT.replace('T', ' ').replace('Z', ' UTC')}`,
+    );
+    const earlier = await ask(files, [
+      'who-deleted',
+      KEPT_KEY,
+      '--bucket',
+      HOT_BUCKET,
+      '--since',
+      '2026-11-02',
+      '--until',
+      '2026-11-02',
+    ]);
+    // Not the next day's files read for late deliveries, nor the archive's newest: the window's own last event.
+    expect(earlier.kind === 'object-answer' && earlier.answer.stats.newestEventTime).toBe('2026-11-02T23:40:00Z');
+  });
+
+  it('keeps the window half-open on every engine: an event at `since` counts, one at `until` does not', async () => {
+    const words = ['who-wrote', EDGE_KEY, '--bucket', HOT_BUCKET, '--since', EDGE_DAY.since, '--until', EDGE_DAY.until];
+    for (const engine of [files, index, athena]) {
+      const reply = await ask(engine, words);
+      expect(reply.kind === 'object-answer' && reply.answer.events.map((event) => event.eventTime)).toEqual([EDGE_DAY.since]);
+    }
+  });
+});
