@@ -65,7 +65,7 @@ export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Prom
     case 'history':
       return answerObjectQuestion(request, deps);
     case 'status':
-      return { kind: 'status', answer: await answerStatus(deps) };
+      return { kind: 'status', answer: await answerStatus(deps, request.since) };
     case 'digest':
       return { kind: 'digest', digest: await answerDigest(request.date, deps) };
     case 'approvals':
@@ -134,8 +134,9 @@ export async function answerDigest(date: string | undefined, deps: AnswerDeps): 
 }
 
 /** Local mode: the buckets and trails the logs show. AWS mode: what AWS reports now, with the log history. */
-async function answerStatus(deps: AnswerDeps): Promise<StatusAnswer> {
-  const window = statusWindow(deps.now());
+async function answerStatus(deps: AnswerDeps, since: Date | undefined): Promise<StatusAnswer> {
+  const now = deps.now();
+  const window = since === undefined ? statusWindow(now) : { since, until: now };
   if (!deps.trailInventory) return askStatusFromLogs(deps.engine, window);
   // Event times have whole seconds: reach one second past now so a change made this second counts.
   const history = await askTrailHistory({ since: window.since, until: new Date(window.until.getTime() + 1000) }, deps.engine);

@@ -116,11 +116,11 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
   },
   {
     name: 'status',
-    usage: 'status',
+    usage: 'status [--since WHEN]',
     summary: 'logging coverage per directory bucket',
-    options: [],
+    options: ['since'],
     available: true,
-    examples: ['status'],
+    examples: ['status', 'status --since 30d'],
   },
   {
     name: 'enable-logging',

@@ -124,8 +124,10 @@ function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date): S3x
       return { command: 'denied', bucket: bucketOption(), window: windowOf() };
     case 'bucket-events':
       return { command: 'bucket-events', bucket: checkBucket(arg as string), window: windowOf() };
-    case 'status':
-      return { command: 'status' };
+    case 'status': {
+      const since = text('since');
+      return since === undefined ? { command: 'status' } : { command: 'status', since: windowOf().since };
+    }
     case 'approvals':
       return { command: 'approvals' };
     case 'audit':

@@ -42,6 +42,8 @@ export interface BucketEventsRequest {
 
 export interface StatusRequest {
   command: 'status';
+  /** Judge coverage from here to now (default: the last STATUS_WINDOW_DAYS days). */
+  since?: Date;
 }
 
 export interface EnableLoggingRequest {

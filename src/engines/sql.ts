@@ -70,3 +70,14 @@ export function sqlConstant(value: 'ASC' | 'DESC' | number): BrandedFragment {
   if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new Error('sqlConstant needs an integer');
   return fragment(String(value), []);
 }
+
+/**
+ * API names from our own code (event names) as a list of SQL string literals, for a SELECT list
+ * where Athena takes no `?`. Only letters and digits: no value from outside can pass.
+ */
+export function sqlNameList(names: readonly string[]): BrandedFragment {
+  if (names.length === 0 || names.some((name) => !/^[A-Za-z][A-Za-z0-9]{0,127}$/.test(name))) {
+    throw new Error('sqlNameList takes one or more API names');
+  }
+  return fragment(names.map((name) => `'${name}'`).join(', '), []);
+}

@@ -2,7 +2,7 @@ import { S3EXPRESS_SOURCE } from '../cloudtrail/buckets.js';
 import type { BucketEvidence, CoverageGap, EvidenceCount } from '../cloudtrail/coverage.js';
 import { S3EXPRESS_OBJECT_READS, S3EXPRESS_OBJECT_WRITES } from '../cloudtrail/selectors.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
-import { sql, sqlIdentifier, sqlList } from '../engines/sql.js';
+import { sql, sqlIdentifier, sqlNameList } from '../engines/sql.js';
 import { addDays, formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 import { partitionPredicate } from './object-events.js';
 
@@ -34,20 +34,24 @@ export interface LogReach {
  * Athena-dialect SQL, run unchanged by every engine: per Region and UTC day of the window
  * ([since, until), like every question), the first and last event; with a bucket, also its
  * object reads and writes (each proves that kind was logged). One scan of the window's partitions.
+ * Athena takes `?` only in WHERE, so the bucket is chosen there: with a bucket, other directory
+ * buckets' events are left out and every S3 Express event kept is the bucket's own.
  */
 export function buildLogReachQuery(window: TimeWindow, table: TableLayout, bucket?: string): EngineQuery {
   const days = partitionRange(window);
-  const ofBucket =
+  const onlyThisBucket =
     bucket === undefined
-      ? sql`FALSE`
-      : sql`eventsource = ${S3EXPRESS_SOURCE} AND json_extract_scalar(requestparameters, '$.bucketName') = ${bucket}`;
+      ? sql``
+      : sql`
+    AND (coalesce(eventsource, '') <> ${S3EXPRESS_SOURCE} OR json_extract_scalar(requestparameters, '$.bucketName') = ${bucket})`;
+  const ofBucket = bucket === undefined ? sql`FALSE` : sql`eventsource = 's3express.amazonaws.com'`;
   const text = sql`WITH scoped AS (
   SELECT awsregion, eventtime,
-    CASE WHEN ${ofBucket} AND eventname IN (${sqlList(S3EXPRESS_OBJECT_READS)}) THEN eventtime END AS read_time,
-    CASE WHEN ${ofBucket} AND eventname IN (${sqlList(S3EXPRESS_OBJECT_WRITES)}) THEN eventtime END AS write_time
+    CASE WHEN ${ofBucket} AND eventname IN (${sqlNameList(S3EXPRESS_OBJECT_READS)}) THEN eventtime END AS read_time,
+    CASE WHEN ${ofBucket} AND eventname IN (${sqlNameList(S3EXPRESS_OBJECT_WRITES)}) THEN eventtime END AS write_time
   FROM ${sqlIdentifier(table.name)}
   WHERE ${partitionPredicate(table, days)}
-    AND eventtime >= ${formatInstant(window.since)} AND eventtime < ${formatInstant(window.until)}
+    AND eventtime >= ${formatInstant(window.since)} AND eventtime < ${formatInstant(window.until)}${onlyThisBucket}
 )
 SELECT
   coalesce(awsregion, '') AS region,
