@@ -60,7 +60,13 @@ describe('missingLogs: what the logs miss of a window', () => {
         reason: 'the newest event of us-east-1 in the logs for the window is from 2026-11-04 20:00:00 UTC',
       },
     ]);
-    // Any Region's events count when no Region is asked about; a silence under an hour is no gap.
-    expect(missingLogs(logs)).toEqual([]);
+    // Without a Region, any Region's events count: only the start, before every Region's first event, is missing.
+    expect(missingLogs(logs)).toEqual([
+      {
+        from: '2026-11-01T00:00:00Z',
+        to: '2026-11-01T03:00:00Z',
+        reason: 'the logs hold no events before 2026-11-01 03:00:00 UTC',
+      },
+    ]);
   });
 });
