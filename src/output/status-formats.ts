@@ -113,9 +113,44 @@ function describeStatusWindow(answer: StatusAnswer): string {
   return `${formatUtc(formatInstant(answer.window.since))} – ${formatUtc(formatInstant(answer.window.until))}`;
 }
 
-/** The one-line answer: how many buckets, and how many in each state. */
+const WHERE: Record<StatusAnswer['source'], string> = {
+  aws: 'in AWS',
+  sandbox: 'in the local sandbox account',
+  logs: 'in the logs',
+};
+
+const NAMED_NOW = 3;
+
+function nameSome(buckets: readonly BucketStatus[], markup: Markup): string {
+  const named = buckets.slice(0, NAMED_NOW).map((status) => markup.code(status.bucket, BUCKET_MAX));
+  const more = buckets.length > NAMED_NOW ? ` and ${buckets.length - NAMED_NOW} more` : '';
+  return `${named.join(', ')}${more}`;
+}
+
+/**
+ * The plain answer first, about now: "3 of 4 directory buckets are logged now; `tmp` is not",
+ * telling apart not logged now from history incomplete (s3x cannot tell).
+ */
+export function describeNow(answer: StatusAnswer, markup: Markup): string {
+  const total = answer.buckets.length;
+  const logged = answer.buckets.filter((status) => status.coverage.atEnd === 'covered');
+  const notLogged = byAttention(answer.buckets.filter((status) => status.coverage.atEnd === 'not-covered'));
+  const unknown = byAttention(answer.buckets.filter((status) => status.coverage.atEnd === 'unknown'));
+  const head =
+    logged.length === total
+      ? `${total === 1 ? 'The 1 directory bucket is' : `All ${total.toLocaleString('en-US')} directory buckets are`} logged now`
+      : `${logged.length.toLocaleString('en-US')} of ${formatCount(total, 'directory bucket')} ${logged.length === 1 ? 'is' : 'are'} logged now`;
+  const parts = [
+    head,
+    ...(notLogged.length > 0 ? [`${nameSome(notLogged, markup)} ${notLogged.length === 1 ? 'is' : 'are'} not`] : []),
+    ...(unknown.length > 0 ? [`s3x cannot tell for ${nameSome(unknown, markup)} (history incomplete)`] : []),
+  ];
+  return `${parts.join('; ')}.`;
+}
+
+/** The answer: now first, then how many buckets over the window, and how many in each state. */
 export function describeStatus(answer: StatusAnswer, markup: Markup, icons?: Record<CoverageState, string>): string {
-  const where = answer.source === 'aws' ? 'in AWS' : 'in the logs';
+  const where = WHERE[answer.source];
   if (answer.totalBuckets === 0) return `No directory buckets ${where} (${describeStatusWindow(answer)}).`;
   const counts = countByState(answer);
   const parts = STATE_ORDER.filter((state) => counts[state] > 0).map(
@@ -126,7 +161,7 @@ export function describeStatus(answer: StatusAnswer, markup: Markup, icons?: Rec
   const listed =
     answer.totalBuckets > answer.buckets.length ? ` (the first ${answer.buckets.length.toLocaleString('en-US')} checked)` : '';
   const headline = markup.strong(`Object-level logging of ${formatCount(answer.totalBuckets, 'directory bucket')} ${where}`);
-  return `${headline}${listed}, ${describeStatusWindow(answer)}: ${parts.join(', ')}${needing}.`;
+  return `${describeNow(answer, markup)}\n${headline}${listed}, ${describeStatusWindow(answer)}: ${parts.join(', ')}${needing}.`;
 }
 
 function describeTrail(trail: StatusTrail, markup: Markup): string {
@@ -145,7 +180,7 @@ function describeTrail(trail: StatusTrail, markup: Markup): string {
 /** The trails, a few named. */
 export function describeTrails(answer: StatusAnswer, markup: Markup): string {
   if (answer.trails.length === 0) {
-    return answer.source === 'aws'
+    return answer.source !== 'logs'
       ? 'Trails: none in this Region.'
       : 'Trails: none that the logs show existing at the end of the window.';
   }
@@ -157,12 +192,14 @@ export function describeTrails(answer: StatusAnswer, markup: Markup): string {
 /** The footer facts: where the answer comes from, what was read, how fresh. */
 export function describeStatusScan(answer: StatusAnswer, markup: Markup): string[] {
   const lines = [
-    answer.source === 'aws'
-      ? 'Buckets from ListDirectoryBuckets; trails, event selectors and logging state from CloudTrail as they are now' +
+    answer.source === 'logs'
+      ? 'Buckets and trails as the logs show them, with each bucket’s own data events in the window. A trail set up before the logs begin is invisible to them, so without such events s3x cannot tell whether a bucket is logged.'
+      : (answer.source === 'aws'
+          ? 'Buckets from ListDirectoryBuckets; trails, event selectors and logging state from CloudTrail as they are now'
+          : 'Buckets, trails, event selectors and logging state from the local sandbox account as it is now (no AWS)') +
         (answer.stats === undefined
           ? '; no log table was searched, so s3x cannot say since when.'
-          : '; since when from the trails’ changes in the logs.')
-      : 'Buckets and trails as the logs show them: a trail the logs never show changing is invisible to them, so coverage before the first trail change is unknown.',
+          : '; since when from the trails’ changes in the logs.'),
   ];
   const { stats } = answer;
   if (stats !== undefined) lines.push(describeRead(stats));

@@ -78,6 +78,11 @@ function evidenceCount(rows: readonly Row[], kind: 'read' | 'write'): EvidenceCo
   return { count, first: firsts.sort()[0] as string, last: lasts.sort().at(-1) as string };
 }
 
+/** A bucket's reads and writes from rows with `reads`, `first_read`, `last_read` and the same for writes, summed. */
+export function evidenceIn(rows: readonly Row[]): BucketEvidence {
+  return { reads: evidenceCount(rows, 'read'), writes: evidenceCount(rows, 'write') };
+}
+
 export function toLogReach(window: TimeWindow, rows: Row[], stats: ScanStats, bucket?: string): LogReach {
   const days = rows
     .filter((row) => row.first_event && row.last_event && row.day)
@@ -90,7 +95,7 @@ export function toLogReach(window: TimeWindow, rows: Row[], stats: ScanStats, bu
   return {
     window,
     days,
-    ...(bucket === undefined ? {} : { evidence: { reads: evidenceCount(rows, 'read'), writes: evidenceCount(rows, 'write') } }),
+    ...(bucket === undefined ? {} : { evidence: evidenceIn(rows) }),
     stats,
   };
 }

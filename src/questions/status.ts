@@ -1,10 +1,12 @@
 import { S3EXPRESS_SOURCE } from '../cloudtrail/buckets.js';
+import { S3EXPRESS_OBJECT_READS, S3EXPRESS_OBJECT_WRITES } from '../cloudtrail/selectors.js';
 import { type BucketCoverage, coverageOf, type TrailHistory, trailsAt } from '../cloudtrail/coverage.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
-import { sql, sqlConstant, sqlIdentifier } from '../engines/sql.js';
+import { sql, sqlConstant, sqlIdentifier, sqlNameList } from '../engines/sql.js';
 import type { AccountInventory } from '../remediation/sandbox-inventory.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 import { partitionPredicate } from './object-events.js';
+import { askLogReach, evidenceIn, type LogReach, missingLogs } from './log-reach.js';
 import { askTrailHistory, type TrailHistoryAnswer } from './trail-history.js';
 
 /** How far back `status` looks for trail changes and bucket activity. */
@@ -34,8 +36,8 @@ export interface StatusTrail {
 
 export interface StatusAnswer {
   question: 'status';
-  /** `logs`: buckets and trails as the logs show them. `aws`: as AWS reports them now. */
-  source: 'logs' | 'aws';
+  /** `logs`: buckets and trails as the logs show them. `aws` (or the local `sandbox` account): as it reports them now. */
+  source: 'logs' | 'aws' | 'sandbox';
   /** Coverage is judged over this window; since = until means "now" only (no log history). */
   window: TimeWindow;
   /** Sorted by name. */
@@ -81,12 +83,19 @@ per_bucket AS (
     max(recipientaccountid) AS account_id,
     max(eventtime) AS last_activity,
     max(CASE WHEN eventname = 'CreateBucket' AND coalesce(errorcode, '') = '' THEN eventtime END) AS created_at,
-    max(CASE WHEN eventname = 'DeleteBucket' AND coalesce(errorcode, '') = '' THEN eventtime END) AS deleted_at
+    max(CASE WHEN eventname = 'DeleteBucket' AND coalesce(errorcode, '') = '' THEN eventtime END) AS deleted_at,
+    count(CASE WHEN eventname IN (${sqlNameList(S3EXPRESS_OBJECT_READS)}) THEN 1 END) AS reads,
+    min(CASE WHEN eventname IN (${sqlNameList(S3EXPRESS_OBJECT_READS)}) THEN eventtime END) AS first_read,
+    max(CASE WHEN eventname IN (${sqlNameList(S3EXPRESS_OBJECT_READS)}) THEN eventtime END) AS last_read,
+    count(CASE WHEN eventname IN (${sqlNameList(S3EXPRESS_OBJECT_WRITES)}) THEN 1 END) AS writes,
+    min(CASE WHEN eventname IN (${sqlNameList(S3EXPRESS_OBJECT_WRITES)}) THEN eventtime END) AS first_write,
+    max(CASE WHEN eventname IN (${sqlNameList(S3EXPRESS_OBJECT_WRITES)}) THEN eventtime END) AS last_write
   FROM scoped
   WHERE coalesce(bucket, '') <> ''
   GROUP BY bucket
 )
-SELECT bucket, region, account_id, last_activity, created_at, count(*) OVER () AS total_buckets
+SELECT bucket, region, account_id, last_activity, created_at,
+  reads, first_read, last_read, writes, first_write, last_write, count(*) OVER () AS total_buckets
 FROM per_bucket
 WHERE deleted_at IS NULL OR created_at > deleted_at
 ORDER BY bucket
@@ -118,16 +127,17 @@ function mergeStats(a: ScanStats, b: ScanStats): ScanStats {
   };
 }
 
-function toBucketStatus(row: Row, history: TrailHistory, window: TimeWindow): BucketStatus | undefined {
+function toBucketStatus(row: Row, history: TrailHistory, reach: LogReach): BucketStatus | undefined {
   const name = row.bucket;
   if (!name) return undefined;
   const region = row.region ?? '';
   const account = row.account_id ?? undefined;
+  const options = { evidence: evidenceIn([row]), missingLogs: missingLogs(reach, region) };
   return {
     bucket: name,
     region,
     ...(account === undefined ? {} : { account }),
-    coverage: coverageOf(history, { name, region, account: account ?? '' }, window),
+    coverage: coverageOf(history, { name, region, account: account ?? '' }, reach.window, options),
     ...(row.last_activity ? { lastActivity: row.last_activity } : {}),
     ...(row.created_at ? { createdAt: row.created_at } : {}),
   };
@@ -138,13 +148,14 @@ function toBucketStatus(row: Row, history: TrailHistory, window: TimeWindow): Bu
  * coverage replayed from the trails' own changes in the same logs. Two queries, run side by side.
  */
 export async function askStatusFromLogs(engine: Engine, window: TimeWindow): Promise<StatusAnswer> {
-  const [buckets, trailHistory] = await Promise.all([
+  const [buckets, trailHistory, reach] = await Promise.all([
     engine.run(buildStatusBucketsQuery(window, engine.table)),
     askTrailHistory(window, engine),
+    askLogReach(window, engine),
   ]);
   const history: TrailHistory = { changes: trailHistory.changes };
   const statuses = buckets.rows
-    .map((row) => toBucketStatus(row, history, window))
+    .map((row) => toBucketStatus(row, history, reach))
     .filter((status): status is BucketStatus => status !== undefined);
   return {
     question: 'status',
@@ -159,7 +170,7 @@ export async function askStatusFromLogs(engine: Engine, window: TimeWindow): Pro
       ...(trail.since === undefined ? {} : { since: trail.since }),
       ...(trail.multiRegion === undefined ? {} : { multiRegion: trail.multiRegion }),
     })),
-    stats: mergeStats(buckets.stats, trailHistory.stats),
+    stats: mergeStats(mergeStats(buckets.stats, trailHistory.stats), reach.stats),
     warnings: [],
   };
 }
@@ -205,7 +216,7 @@ export async function askStatusFromAws(inventory: AccountInventory, options: Sta
     .sort((a, b) => a.bucket.localeCompare(b.bucket));
   return {
     question: 'status',
-    source: 'aws',
+    source: inventory.kind ?? 'aws',
     window,
     buckets: statuses.slice(0, STATUS_MAX_BUCKETS),
     totalBuckets: statuses.length,
