@@ -98,6 +98,8 @@ export interface EvidenceCount {
   /** First and last event time of the kind in the window (set when count > 0). */
   first?: string;
   last?: string;
+  /** First and last event of each hour that has any (default: first to last): events at both ends, maybe between. */
+  ranges?: readonly CoverageSpan[];
 }
 
 export type CoverageState = 'covered' | 'partial' | 'not-covered' | 'unknown';
@@ -168,6 +170,8 @@ interface TrailState {
   unseen?: boolean;
   /** The last StopLogging, DeleteTrail or PutEventSelectors: who ended the coverage, and when. */
   lastChange?: TrailChange;
+  /** The selectors a PutEventSelectors replaced, to tell narrowing a bucket away from never selecting it. */
+  previousSelectors?: EventSelectorSet;
   /** The UpdateTrail that pointed the trail's delivery somewhere else: what it logs from then on, s3x may not read. */
   redirect?: TrailChange;
   /** AWS mode: why the trail's deliveries do not reach what s3x reads (another bucket, a delivery error). */
@@ -308,6 +312,8 @@ function apply(states: Map<string, TrailState>, change: TrailChange): void {
       break;
     case 'PutEventSelectors':
       state.exists = true;
+      if (state.selectors === undefined) delete state.previousSelectors;
+      else state.previousSelectors = state.selectors;
       state.selectors = change.selectors;
       state.lastChange = change;
       break;
@@ -351,11 +357,21 @@ const REASON = {
   beforeLogs: 'the logs hold no trail change before then',
   unknownTrail: 'a trail whose selectors or state the logs do not show',
   unseenTrails: 'a trail set up before the logs begin (an organization trail, say) may log it, and the logs show no such trail',
+  contradicted: 'the trail history shows nothing logging it, yet the logs hold its events around then',
 } as const;
 
 /** The reason a trail does not log the bucket, naming the change that made it so when the logs hold it. */
-function endedBy(state: TrailState, eventName: TrailEventName, generic: string, specific: string): string {
-  return state.lastChange?.eventName === eventName ? `trail ${state.name} ${specific}${madeBy(state.lastChange)}` : generic;
+function endedBy(
+  judge: Judge,
+  state: TrailState,
+  eventName: TrailEventName,
+  generic: string,
+  specific: (trail: string) => string,
+): string {
+  if (state.lastChange?.eventName !== eventName) return generic;
+  const reason = `${specific(state.name)}${madeBy(state.lastChange)}`;
+  judge.firm.add(reason);
+  return reason;
 }
 
 function satisfied(logged: ReadonlySet<string>, required: readonly string[] | undefined): boolean {
@@ -367,6 +383,8 @@ interface Judge {
   bucket: DirectoryBucketRef;
   required: readonly string[] | undefined;
   coverage(selectors: EventSelectorSet): SelectorCoverage;
+  /** Reasons that name a change or AWS state ending the bucket's coverage: the bucket's own events never paper over them. */
+  firm: Set<string>;
 }
 
 /** What counts as covered for this bucket; selector sets are judged once each, however many moments reuse them. */
@@ -375,6 +393,7 @@ function judgeFor(bucket: DirectoryBucketRef, required: readonly string[] | unde
   return {
     bucket,
     required,
+    firm: new Set(),
     coverage(selectors) {
       const known = judged.get(selectors) ?? selectorCoverage(selectors, bucket);
       judged.set(selectors, known);
@@ -401,18 +420,30 @@ function evaluate(states: Iterable<TrailState>, judge: Judge): Moment {
     if (inScope === false) continue;
     const coverage = state.selectors === undefined ? undefined : judge.coverage(state.selectors);
     if (coverage !== undefined && coverage.loggedEvents.length === 0) {
-      if (state.exists !== false) {
-        notLogged.add(endedBy(state, 'PutEventSelectors', REASON.notSelected, 'no longer selects it'));
+      const before = state.previousSelectors === undefined ? undefined : judge.coverage(state.previousSelectors);
+      if (state.exists !== false && before !== undefined && before.loggedEvents.length > 0) {
+        notLogged.add(
+          endedBy(
+            judge,
+            state,
+            'PutEventSelectors',
+            REASON.notSelected,
+            (trail) => `the event selectors of trail ${trail} no longer cover it`,
+          ),
+        );
+      } else if (state.exists !== false) {
+        notLogged.add(REASON.notSelected);
       }
       if (coverage.narrowed) notLogged.add(REASON.narrowed);
       continue;
     }
     if (state.exists === false) {
-      if (coverage !== undefined) notLogged.add(endedBy(state, 'DeleteTrail', REASON.deleted, 'deleted'));
+      if (coverage !== undefined)
+        notLogged.add(endedBy(judge, state, 'DeleteTrail', REASON.deleted, (trail) => `trail ${trail} deleted`));
       continue;
     }
     if (state.logging === false) {
-      notLogged.add(endedBy(state, 'StopLogging', REASON.stopped, 'stopped logging'));
+      notLogged.add(endedBy(judge, state, 'StopLogging', REASON.stopped, (trail) => `trail ${trail} stopped logging`));
       continue;
     }
     const elsewhere = state.redirect
@@ -420,6 +451,7 @@ function evaluate(states: Iterable<TrailState>, judge: Judge): Moment {
       : state.deliveryProblem;
     if (elsewhere !== undefined) {
       unknown.add(elsewhere);
+      judge.firm.add(elsewhere);
       continue;
     }
     if (coverage !== undefined && state.exists === true && state.logging === true && inScope === true) {
@@ -430,7 +462,8 @@ function evaluate(states: Iterable<TrailState>, judge: Judge): Moment {
     unknown.add(REASON.unknownTrail);
   }
   if (satisfied(logged, required)) return { status: 'covered', logged, trails, reasons: [] };
-  if (unknown.size > 0) return { status: 'unknown', logged, trails, reasons: [...unknown] };
+  // What the logs show ending coverage comes first; then why that does not settle it.
+  if (unknown.size > 0) return { status: 'unknown', logged, trails, reasons: [...notLogged, ...unknown] };
   const reasons = [...(logged.size > 0 ? [REASON.someEvents] : []), ...notLogged];
   return { status: 'not-covered', logged, trails, reasons: reasons.length > 0 ? reasons : [REASON.noTrail] };
 }
@@ -491,12 +524,22 @@ export function coverageOf(
     replayed.push(later(from, knownFrom), to, piece.moment.status, piece.moment.reasons);
   });
   // The logs' own events outrank the replay; missing logs outrank both (nothing can be read there).
-  const evidenceSpans = evidenceRanges(options.evidence, options.eventNames);
+  // An event proves logging at its own instant. Between the first and last event of an hour it
+  // proves it only where the replay merely cannot tell, never across a change that ended coverage.
   let spans = replayed.spans;
-  for (const range of evidenceSpans) {
-    spans = overlay(spans, later(range.from, since), earlier(range.to, until), (span) =>
-      span.status === 'covered' ? span : { ...span, status: 'covered', reasons: [] },
+  const covered = (span: Span): Span => ({ ...span, status: 'covered', reasons: [] });
+  const within = (range: CoverageSpan, change: (span: Span) => Span): void => {
+    spans = overlay(spans, later(range.from, since), earlier(plusSecond(range.to), until), change);
+  };
+  const shown = evidenceRanges(options.evidence, options.eventNames);
+  // Where the replay only cannot tell, the events show logging on from the first to the last.
+  if (shown.hull) within(shown.hull, (span) => (isSoft(span, judge) ? covered(span) : span));
+  for (const range of shown.ranges) {
+    // A replayed "not logged" with events around it: the history misses something there.
+    within(range, (span) =>
+      span.status === 'not-covered' ? { ...span, status: 'unknown', reasons: [REASON.contradicted] } : span,
     );
+    for (const instant of [range.from, range.to]) within({ from: instant, to: instant }, covered);
   }
   for (const gap of options.missingLogs ?? []) {
     spans = overlay(spans, later(gap.from, since), earlier(gap.to, until), (span) => ({
@@ -564,6 +607,11 @@ export function coverageOf(
   return { ...coverage, note: describeCoverage(coverage, context, bucket, options.eventNames) };
 }
 
+/** A reason without who and when: `trail main stopped logging (StopLogging by … at …)` → `trail main stopped logging`. */
+function reasonKind(reason: string): string {
+  return reason.replace(/ \([A-Za-z]+ by .*\)$/, '');
+}
+
 /** Spans in order, a new one merged into the last when it continues it with the same status. */
 class SpanList {
   readonly spans: Span[] = [];
@@ -572,7 +620,9 @@ class SpanList {
     const last = this.spans.at(-1);
     if (last && last.status === status && last.to === from) {
       last.to = to;
-      for (const reason of reasons) if (!last.reasons.includes(reason)) last.reasons.push(reason);
+      // The same kind of reason again (a later PutEventSelectors, say) adds nothing: the first names who began it.
+      const known = new Set(last.reasons.map(reasonKind));
+      for (const reason of reasons) if (!known.has(reasonKind(reason))) last.reasons.push(reason);
     } else {
       this.spans.push({ from, to, status, reasons: [...reasons] });
     }
@@ -597,10 +647,29 @@ function overlay(spans: readonly Span[], from: string, to: string, change: (span
   return out.spans;
 }
 
-/** The first event of a kind in the window to one second after its last: the events themselves show logging was on. */
-function rangeOf(count: EvidenceCount): CoverageSpan | undefined {
-  if (count.count === 0 || count.first === undefined || count.last === undefined) return undefined;
-  return { from: count.first, to: formatInstant(new Date(new Date(count.last).getTime() + 1000)) };
+/** The reasons that only say s3x cannot tell, with no change or AWS state that ended coverage. */
+function isSoft(span: Span, judge: Judge): boolean {
+  return span.status === 'unknown' && !span.reasons.some((reason) => judge.firm.has(reason));
+}
+
+function plusSecond(instant: string): string {
+  return formatInstant(new Date(new Date(instant).getTime() + 1000));
+}
+
+/** A kind's events as ranges from a first to a last event (both instants logged). */
+function rangesOf(count: EvidenceCount): readonly CoverageSpan[] {
+  if (count.count === 0 || count.first === undefined || count.last === undefined) return [];
+  return count.ranges ?? [{ from: count.first, to: count.last }];
+}
+
+function overlaps(a: readonly CoverageSpan[], b: readonly CoverageSpan[]): CoverageSpan[] {
+  return a.flatMap((x) =>
+    b.flatMap((y) => {
+      const from = later(x.from, y.from);
+      const to = earlier(x.to, y.to);
+      return from <= to ? [{ from, to }] : [];
+    }),
+  );
 }
 
 /** The kinds of events a question needs: reads, writes, or (no event names) either. */
@@ -612,20 +681,43 @@ function kindsNeeded(eventNames: readonly string[] | undefined): { reads: boolea
   };
 }
 
-/** Where the evidence proves the events asked about were logged. */
-function evidenceRanges(evidence: BucketEvidence | undefined, eventNames: readonly string[] | undefined): CoverageSpan[] {
-  if (evidence === undefined) return [];
-  const reads = rangeOf(evidence.reads);
-  const writes = rangeOf(evidence.writes);
-  const needed = kindsNeeded(eventNames);
-  if (needed === undefined) return [reads, writes].filter((range): range is CoverageSpan => range !== undefined);
+function hullOf(count: EvidenceCount): CoverageSpan | undefined {
+  return count.count > 0 && count.first !== undefined && count.last !== undefined
+    ? { from: count.first, to: count.last }
+    : undefined;
+}
+
+/**
+ * Where the evidence shows the events asked about logged: ranges whose two ends are logged events
+ * (an hour's first and last), and the hull from the first event in the window to the last.
+ */
+function evidenceRanges(
+  evidence: BucketEvidence | undefined,
+  eventNames: readonly string[] | undefined,
+): { hull?: CoverageSpan; ranges: CoverageSpan[] } {
+  if (evidence === undefined) return { ranges: [] };
+  const needed = kindsNeeded(eventNames) ?? { reads: false, writes: false };
+  const kinds = [
+    ...(needed.reads || !needed.writes ? [evidence.reads] : []),
+    ...(needed.writes || !needed.reads ? [evidence.writes] : []),
+  ];
+  const hulls = kinds.map(hullOf).filter((hull): hull is CoverageSpan => hull !== undefined);
   if (needed.reads && needed.writes) {
-    if (!reads || !writes) return [];
-    const both = { from: later(reads.from, writes.from), to: earlier(reads.to, writes.to) };
-    return both.from < both.to ? [both] : [];
+    const [hull] = hulls.length === 2 ? overlaps([hulls[0] as CoverageSpan], [hulls[1] as CoverageSpan]) : [];
+    return { ...(hull ? { hull } : {}), ranges: overlaps(rangesOf(evidence.reads), rangesOf(evidence.writes)) };
   }
-  const range = needed.reads ? reads : writes;
-  return range ? [range] : [];
+  // Either kind will do: the wider hull, and every range of both.
+  const hull =
+    hulls.length === 0
+      ? undefined
+      : {
+          from: hulls.map((h) => h.from).sort()[0] as string,
+          to: hulls
+            .map((h) => h.to)
+            .sort()
+            .at(-1) as string,
+        };
+  return { ...(hull ? { hull } : {}), ranges: kinds.flatMap(rangesOf) };
 }
 
 /** The trails known at an instant (deleted ones left out), for listing: replayed from the history. */

@@ -40,6 +40,7 @@ const TRAILS_LISTED = 10;
 const TRAILS_NAMED = 3;
 const GAPS_LISTED = 3;
 const UNREADABLE_LISTED = 3;
+const REGIONS_LISTED = 6;
 
 /** Buckets needing attention first (not covered, unknown, partial, covered), then by name. */
 export function byAttention(buckets: readonly BucketStatus[]): BucketStatus[] {
@@ -212,7 +213,14 @@ export function describeStatusScan(answer: StatusAnswer, markup: Markup): string
     const more = unreadable.length > UNREADABLE_LISTED ? ` and ${unreadable.length - UNREADABLE_LISTED} more` : '';
     lines.push(`Skipped ${formatCount(unreadable.length, 'unreadable file')}: ${listed.join(', ')}${more}.`);
   }
-  if (stats?.newestEventTime !== undefined) {
+  const regions = answer.newestByRegion ?? [];
+  if (regions.length > 0) {
+    const listed = regions
+      .slice(0, REGIONS_LISTED)
+      .map((region) => `${markup.text(region.region || 'no Region', REGION_MAX)} ${markup.text(formatUtc(region.newest), 40)}`);
+    const more = regions.length > REGIONS_LISTED ? ` and ${regions.length - REGIONS_LISTED} more` : '';
+    lines.push(`Newest event in the logs, per Region: ${listed.join(', ')}${more}; ${DELIVERY_NOTE}`);
+  } else if (stats?.newestEventTime !== undefined) {
     lines.push(`Logs complete up to ${markup.text(formatUtc(stats.newestEventTime), 40)}; ${DELIVERY_NOTE}`);
   }
   return lines;

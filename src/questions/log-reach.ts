@@ -12,26 +12,26 @@ import { partitionPredicate } from './object-events.js';
  */
 export const MAX_SILENCE_MS = 3600_000;
 
-/** What the logs hold of one Region for one UTC day of the window. */
-interface RegionDay {
+/** What the logs hold of one Region for one UTC hour of the window. */
+interface RegionHour {
   region: string;
-  /** `2026-11-05`. */
-  day: string;
+  /** `2026-11-05T13`. */
+  hour: string;
   first: string;
   last: string;
 }
 
-/** What the logs hold for a window: per Region and day, and the bucket's own data events. */
+/** What the logs hold for a window: per Region and hour, and the bucket's own data events. */
 export interface LogReach {
   window: TimeWindow;
-  days: RegionDay[];
+  hours: RegionHour[];
   /** The bucket's reads and writes in the window (when a bucket was asked about). */
   evidence?: BucketEvidence;
   stats: ScanStats;
 }
 
 /**
- * Athena-dialect SQL, run unchanged by every engine: per Region and UTC day of the window
+ * Athena-dialect SQL, run unchanged by every engine: per Region and UTC hour of the window
  * ([since, until), like every question), the first and last event; with a bucket, also its
  * object reads and writes (each proves that kind was logged). One scan of the window's partitions.
  * Athena takes `?` only in WHERE, so the bucket is chosen there: with a bucket, other directory
@@ -55,7 +55,7 @@ export function buildLogReachQuery(window: TimeWindow, table: TableLayout, bucke
 )
 SELECT
   coalesce(awsregion, '') AS region,
-  substr(eventtime, 1, 10) AS day,
+  substr(eventtime, 1, 13) AS hour,
   min(eventtime) AS first_event,
   max(eventtime) AS last_event,
   count(read_time) AS reads,
@@ -65,17 +65,26 @@ SELECT
   min(write_time) AS first_write,
   max(write_time) AS last_write
 FROM scoped
-GROUP BY coalesce(awsregion, ''), substr(eventtime, 1, 10)
-ORDER BY region, day`;
+GROUP BY coalesce(awsregion, ''), substr(eventtime, 1, 13)
+ORDER BY region, hour`;
   return { sql: text, days };
 }
 
 function evidenceCount(rows: readonly Row[], kind: 'read' | 'write'): EvidenceCount {
   const count = rows.reduce((sum, row) => sum + Number(row[`${kind}s`] ?? 0), 0);
   if (count === 0) return { count };
-  const firsts = rows.map((row) => row[`first_${kind}`]).filter((time): time is string => typeof time === 'string');
-  const lasts = rows.map((row) => row[`last_${kind}`]).filter((time): time is string => typeof time === 'string');
-  return { count, first: firsts.sort()[0] as string, last: lasts.sort().at(-1) as string };
+  // One range per row (an hour, or the whole window): its first and last events are logged for sure.
+  const ranges = rows.flatMap((row) => {
+    const from = row[`first_${kind}`];
+    const to = row[`last_${kind}`];
+    return typeof from === 'string' && typeof to === 'string' ? [{ from, to }] : [];
+  });
+  ranges.sort((a, b) => a.from.localeCompare(b.from));
+  const last = ranges
+    .map((range) => range.to)
+    .sort()
+    .at(-1);
+  return { count, first: ranges[0]?.from as string, last: last as string, ranges };
 }
 
 /** A bucket's reads and writes from rows with `reads`, `first_read`, `last_read` and the same for writes, summed. */
@@ -84,17 +93,17 @@ export function evidenceIn(rows: readonly Row[]): BucketEvidence {
 }
 
 export function toLogReach(window: TimeWindow, rows: Row[], stats: ScanStats, bucket?: string): LogReach {
-  const days = rows
-    .filter((row) => row.first_event && row.last_event && row.day)
+  const hours = rows
+    .filter((row) => row.first_event && row.last_event && row.hour)
     .map((row) => ({
       region: row.region ?? '',
-      day: row.day as string,
+      hour: row.hour as string,
       first: row.first_event as string,
       last: row.last_event as string,
     }));
   return {
     window,
-    days,
+    hours,
     ...(bucket === undefined ? {} : { evidence: evidenceIn(rows) }),
     stats,
   };
@@ -123,18 +132,18 @@ export function missingLogs(reach: LogReach, region?: string): CoverageGap[] {
   const until = formatInstant(reach.window.until);
   if (since >= until) return [];
   const where = region === undefined ? '' : ` of ${region}`;
-  const days = reach.days.filter((day) => region === undefined || day.region === region);
-  if (days.length === 0) return [{ from: since, to: until, reason: `the logs hold no events${where} in the window` }];
-  const first = days.map((day) => day.first).sort()[0] as string;
-  const last = days
-    .map((day) => day.last)
+  const hours = reach.hours.filter((hour) => region === undefined || hour.region === region);
+  if (hours.length === 0) return [{ from: since, to: until, reason: `the logs hold no events${where} in the window` }];
+  const first = hours.map((hour) => hour.first).sort()[0] as string;
+  const last = hours
+    .map((hour) => hour.last)
     .sort()
     .at(-1) as string;
   const gaps: CoverageGap[] = [];
   if (new Date(first).getTime() - reach.window.since.getTime() > MAX_SILENCE_MS) {
     gaps.push({ from: since, to: first, reason: `the logs hold no events${where} before ${readable(first)}` });
   }
-  const withEvents = new Set(days.map((day) => day.day));
+  const withEvents = new Set(hours.map((hour) => hour.hour.slice(0, 10)));
   for (let day = new Date(`${first.slice(0, 10)}T00:00:00Z`); formatInstant(day) < last; day = addDays(day, 1)) {
     const name = formatInstant(day).slice(0, 10);
     if (!withEvents.has(name)) {
@@ -155,10 +164,17 @@ export function missingLogs(reach: LogReach, region?: string): CoverageGap[] {
   return gaps;
 }
 
+/** Per Region (by name), the newest event the logs hold for the window: where deliveries stopped. */
+export function newestByRegion(reach: LogReach): Array<{ region: string; newest: string }> {
+  const newest = new Map<string, string>();
+  for (const hour of reach.hours) if (hour.last > (newest.get(hour.region) ?? '')) newest.set(hour.region, hour.last);
+  return [...newest].sort(([a], [b]) => a.localeCompare(b)).map(([region, last]) => ({ region, newest: last }));
+}
+
 /** The newest event the logs hold for the window: the footer's "logs complete up to", about the window asked. */
 export function newestInWindow(reach: LogReach): string | undefined {
-  return reach.days
-    .map((day) => day.last)
+  return reach.hours
+    .map((hour) => hour.last)
     .sort()
     .at(-1);
 }

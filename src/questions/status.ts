@@ -1,12 +1,12 @@
 import { S3EXPRESS_SOURCE } from '../cloudtrail/buckets.js';
-import { S3EXPRESS_OBJECT_READS, S3EXPRESS_OBJECT_WRITES } from '../cloudtrail/selectors.js';
 import { type BucketCoverage, coverageOf, type TrailHistory, trailsAt } from '../cloudtrail/coverage.js';
+import { S3EXPRESS_OBJECT_READS, S3EXPRESS_OBJECT_WRITES } from '../cloudtrail/selectors.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier, sqlNameList } from '../engines/sql.js';
 import type { AccountInventory } from '../remediation/sandbox-inventory.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
+import { askLogReach, evidenceIn, type LogReach, missingLogs, newestByRegion } from './log-reach.js';
 import { partitionPredicate } from './object-events.js';
-import { askLogReach, evidenceIn, type LogReach, missingLogs } from './log-reach.js';
 import { askTrailHistory, type TrailHistoryAnswer } from './trail-history.js';
 
 /** How far back `status` looks for trail changes and bucket activity. */
@@ -48,6 +48,8 @@ export interface StatusAnswer {
   trails: StatusTrail[];
   /** What the log scans read; absent when no log table was searched. */
   stats?: ScanStats;
+  /** Per Region, the newest event the logs hold for the window (local mode): when deliveries stopped. */
+  newestByRegion?: Array<{ region: string; newest: string }>;
   warnings: string[];
 }
 
@@ -132,7 +134,10 @@ function toBucketStatus(row: Row, history: TrailHistory, reach: LogReach): Bucke
   if (!name) return undefined;
   const region = row.region ?? '';
   const account = row.account_id ?? undefined;
-  const options = { evidence: evidenceIn([row]), missingLogs: missingLogs(reach, region) };
+  // "Now" is about the trails: logs that stop coming before the end are told per Region in the footer.
+  const until = formatInstant(reach.window.until);
+  const missing = missingLogs(reach, region).filter((gap) => gap.to < until);
+  const options = { evidence: evidenceIn([row]), missingLogs: missing };
   return {
     bucket: name,
     region,
@@ -171,6 +176,7 @@ export async function askStatusFromLogs(engine: Engine, window: TimeWindow): Pro
       ...(trail.multiRegion === undefined ? {} : { multiRegion: trail.multiRegion }),
     })),
     stats: mergeStats(mergeStats(buckets.stats, trailHistory.stats), reach.stats),
+    newestByRegion: newestByRegion(reach),
     warnings: [],
   };
 }

@@ -102,7 +102,7 @@ describe('coverageOf: replaying the trail history', () => {
           from: '2026-11-04T12:00:00Z',
           to: '2026-11-10T00:00:00Z',
           reason:
-            'trail main no longer selects it (PutEventSelectors by arn:aws:iam::111122223333:user/admin at 2026-11-04 12:00:00 UTC)',
+            'the event selectors of trail main no longer cover it (PutEventSelectors by arn:aws:iam::111122223333:user/admin at 2026-11-04 12:00:00 UTC)',
         },
       ],
       atEnd: 'not-covered',

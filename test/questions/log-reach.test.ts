@@ -7,7 +7,7 @@ const WINDOW = { since: new Date('2026-11-01T00:00:00Z'), until: new Date('2026-
 function reach(days: Array<[region: string, day: string, first: string, last: string]>): LogReach {
   return {
     window: WINDOW,
-    days: days.map(([region, day, first, last]) => ({ region, day, first, last })),
+    hours: days.map(([region, day, first, last]) => ({ region, hour: `${day}T00`, first, last })),
     stats: { engine: 'local', unreadableFiles: [], bytesScanned: 0, elapsedMs: 0, warnings: [] },
   };
 }
