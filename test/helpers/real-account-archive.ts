@@ -185,28 +185,29 @@ const TEAM_SELECTORS = {
   ],
 };
 
+/**
+ * The management calls every account makes all day (real records re-timed), every 20 minutes in
+ * each Region from `from` to `to` inclusive: what tells logs that arrived from logs that are missing.
+ */
+export function accountNoise(from: string, to: string, regions: readonly string[] = ['us-east-1']): CloudTrailRecord[] {
+  const noise = realManagementRecords();
+  const records: CloudTrailRecord[] = [];
+  for (let at = Date.parse(from), n = 0; at <= Date.parse(to); at += HEARTBEAT_MS) {
+    for (const region of regions) {
+      const template = noise[n % noise.length] as CloudTrailRecord;
+      n += 1;
+      records.push({ ...template, eventTime: iso(at), awsRegion: region, eventID: nextId('mgmt'), recipientAccountId: ACCOUNT });
+    }
+  }
+  return records;
+}
+
 /** Every record of the story, before it is cut into delivery files. */
 export function storyRecords(): CloudTrailRecord[] {
-  const noise = realManagementRecords();
   const records: CloudTrailRecord[] = [];
   const start = Date.parse(`${FIRST_DAY}T00:00:00Z`);
   const end = Date.parse(NEWEST_EVENT);
-  let n = 0;
-  const heartbeat = (from: number, to: number) => {
-    for (let at = from; at <= to; at += HEARTBEAT_MS) {
-      for (const region of REGIONS) {
-        const template = noise[n % noise.length] as CloudTrailRecord;
-        n += 1;
-        records.push({
-          ...template,
-          eventTime: iso(at),
-          awsRegion: region,
-          eventID: nextId('mgmt'),
-          recipientAccountId: ACCOUNT,
-        });
-      }
-    }
-  };
+  const heartbeat = (from: number, to: number) => records.push(...accountNoise(iso(from), iso(to), REGIONS));
   heartbeat(Date.parse(`${TEAM_TRAIL_DAY}T00:00:00Z`), Date.parse(`${TEAM_TRAIL_DAY}T23:59:59Z`));
   heartbeat(start, end);
   for (let day = 0; day < 7; day += 1) {

@@ -5,6 +5,7 @@ import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
+import { accountNoise } from '../helpers/real-account-archive.js';
 import { buttonsIn, postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
 
 const COVERED = 'covered--use1-az4--x-s3';
@@ -64,6 +65,15 @@ beforeAll(async () => {
   await writeDeliveryFile(root, '2026/11/05', '20261105T0010Z_data', [
     expressEvent({ eventName: 'PutObject', eventTime: '2026-11-05T00:00:00Z', key: 'x', bucket: COVERED }),
   ]);
+  // The account's everyday calls on 2026-11-03 and 11-04: the logs are there. 2026-11-02 has none.
+  for (const day of ['03', '04']) {
+    await writeDeliveryFile(
+      root,
+      `2026/11/${day}`,
+      `202611${day}T2359Z_noise`,
+      accountNoise(`2026-11-${day}T00:00:00Z`, `2026-11-${day}T23:59:59Z`),
+    );
+  }
   engine = await LocalEngine.open({ logsDir: root });
   slack = createSlackApp(
     {
@@ -96,10 +106,14 @@ async function ask(text: string, path: string) {
 }
 
 describe('no results are never passed off as "nobody did it"', () => {
-  it('says the activity was not logged for a bucket no selector covers, and offers Enable logging', async () => {
+  it('says it cannot tell for a bucket no selector in the logs covers (a trail from before them may), and offers Enable logging', async () => {
     const answer = await ask(`who-deleted some/key --bucket ${UNCOVERED} --since 2026-11-03 --until 2026-11-04`, '/dark');
     const text = JSON.stringify(answer.blocks);
-    expect(text).toMatch(/did not log|not logged/i);
+    expect(text).toContain(
+      's3x cannot tell whether CloudTrail logged DeleteObject, DeleteObjects events of dark--use1-az4--x-s3',
+    );
+    expect(text).toContain('a trail set up before the logs begin');
+    expect(text).not.toMatch(/did not log|whole window/);
     const button = buttonsIn(answer.blocks).find((b) => b.action_id === ACTIONS.enableLogging);
     expect(button?.value).toBe(UNCOVERED);
   });
@@ -108,5 +122,12 @@ describe('no results are never passed off as "nobody did it"', () => {
     const answer = await ask(`who-deleted some/key --bucket ${COVERED} --since 2026-11-03 --until 2026-11-04`, '/lit');
     expect(JSON.stringify(answer.blocks)).toMatch(/logged .* for the whole window|whole window/i);
     expect(buttonsIn(answer.blocks).some((b) => b.action_id === ACTIONS.enableLogging)).toBe(false);
+  });
+
+  it('never says "logged for the whole window" or "nobody" for a window the logs hold nothing of', async () => {
+    const answer = await ask(`who-deleted some/key --bucket ${COVERED} --since 2026-11-02 --until 2026-11-02`, '/gone');
+    const text = JSON.stringify(answer.blocks);
+    expect(text).not.toMatch(/whole window/);
+    expect(text).toContain('the logs hold no events of us-east-1 in the window');
   });
 });

@@ -61,7 +61,7 @@ const HISTORIES: Record<Kind, TrailChange[]> = {
 
 function status(bucket: string, kind: Kind): BucketStatus {
   const coverage = coverageOf(
-    { changes: HISTORIES[kind] },
+    { changes: HISTORIES[kind], everyTrailKnown: true },
     { name: bucket, region: 'us-east-1', account: '111122223333' },
     WINDOW,
   );
@@ -151,13 +151,18 @@ describe('buildStatusMessage', () => {
   it('sums up the buckets by state and lists the trails', () => {
     const message = buildStatusMessage(SMALL);
     const all = texts(message.blocks);
+    // The plain answer about now leads: logged, not logged, and what s3x cannot tell, apart.
     expect(all[0]).toBe(
-      '*Object-level logging of 5 directory buckets in the logs*, 2026-11-02 00:00:00 UTC – 2026-11-10 00:00:00 UTC: ' +
+      '2 of 5 directory buckets are logged now; `scratch--use1-az4--x-s3`, `web--use1-az4--x-s3` are not; ' +
+        's3x cannot tell for `tmp--use1-az5--x-s3` (history incomplete).\n' +
+        '*Object-level logging of 5 directory buckets in the logs*, 2026-11-02 00:00:00 UTC – 2026-11-10 00:00:00 UTC: ' +
         '❌ 1 not covered, ❔ 1 unknown, ⚠️ 2 partial, ✅ 1 covered; 3 buckets not fully logged now.',
     );
     expect(all[1]).toBe('Trails: `main` (us-east-1, logging since 2026-11-05 20:35:07 UTC).');
     expect(message.text).toBe(
-      'Object-level logging of 5 directory buckets in the logs, 2026-11-02 00:00:00 UTC – 2026-11-10 00:00:00 UTC: ' +
+      '2 of 5 directory buckets are logged now; scratch--use1-az4--x-s3, web--use1-az4--x-s3 are not; ' +
+        's3x cannot tell for tmp--use1-az5--x-s3 (history incomplete).\n' +
+        'Object-level logging of 5 directory buckets in the logs, 2026-11-02 00:00:00 UTC – 2026-11-10 00:00:00 UTC: ' +
         '1 not covered, 1 unknown, 2 partial, 1 covered; 3 buckets not fully logged now.',
     );
   });
@@ -173,9 +178,9 @@ describe('buildStatusMessage', () => {
       '❔ `tmp--use1-az5--x-s3` · us-east-1 · *unknown*\n' +
         'Cannot tell for 2026-11-02 00:00:00–2026-11-10 00:00:00 UTC.\nLast activity 2026-11-09 23:59:00 UTC.',
       '⚠️ `ml--use1-az6--x-s3` · us-east-1 · *partial*\nLogged now: reads and writes since 2026-11-05 20:35:07 UTC by `main`.\n' +
-        'Not logged 2026-11-05 20:10:00–20:35:07 UTC (trail not logging).\nLast activity 2026-11-09 23:59:00 UTC.',
+        'Not logged 2026-11-05 20:10:00–20:35:07 UTC (trail main stopped logging (StopLogging by an unknown principal at 2026-11-05 20:10:00 UTC)).\nLast activity 2026-11-09 23:59:00 UTC.',
       '⚠️ `web--use1-az4--x-s3` · us-east-1 · *partial*\nNow: not logged.\n' +
-        'Not logged 2026-11-08 00:00:00–2026-11-10 00:00:00 UTC (trail not logging).\nLast activity 2026-11-09 23:59:00 UTC.',
+        'Not logged 2026-11-08 00:00:00–2026-11-10 00:00:00 UTC (trail main stopped logging (StopLogging by an unknown principal at 2026-11-08 00:00:00 UTC)).\nLast activity 2026-11-09 23:59:00 UTC.',
     ]);
     // No button where logging is already on for reads and writes.
     expect(buttons(message)).toEqual([
@@ -292,7 +297,12 @@ describe('buildStatusMessage', () => {
     const message = buildStatusMessage(withoutStats);
     const all = texts(message.blocks);
     expect(all[0]).toBe(
-      '*Object-level logging of 1 directory bucket in AWS*, right now (2026-11-10 00:00:00 UTC): ✅ 1 covered.',
+      'The 1 directory bucket is logged now.\n' +
+        '*Object-level logging of 1 directory bucket in AWS*, right now (2026-11-10 00:00:00 UTC): ✅ 1 covered.',
+    );
+    // The local sandbox account is named as such, never as AWS.
+    expect(texts(buildStatusMessage({ ...withoutStats, source: 'sandbox' }).blocks)[0]).toContain(
+      '*Object-level logging of 1 directory bucket in the local sandbox account*',
     );
     expect(all.join('\n')).toContain('no log table was searched, so s3x cannot say since when.');
   });
@@ -328,15 +338,16 @@ describe('status terminal formats', () => {
   it('toText shows the summary, a table worst first, each story, the trails and the footer', () => {
     const text = toText(SMALL);
     const lines = text.split('\n');
-    expect(lines[0]).toBe(
+    expect(lines[0]).toBe('1 of 2 directory buckets is logged now; =cold--use1-az4--x-s3 is not.');
+    expect(lines[1]).toBe(
       'Object-level logging of 2 directory buckets in the logs, 2026-11-02 00:00:00 UTC – 2026-11-10 00:00:00 UTC: ' +
         '1 not covered, 1 partial; 1 bucket not fully logged now.',
     );
-    expect(lines[2]).toMatch(/^STATE\s+BUCKET\s+REGION\s+NOW\s+SINCE \(UTC\)\s+GAPS\s+LAST ACTIVITY \(UTC\)\s+ACTION$/);
-    expect(lines[3]).toMatch(
+    expect(lines[3]).toMatch(/^STATE\s+BUCKET\s+REGION\s+NOW\s+SINCE \(UTC\)\s+GAPS\s+LAST ACTIVITY \(UTC\)\s+ACTION$/);
+    expect(lines[4]).toMatch(
       /^not covered\s+=cold--use1-az4--x-s3\s+us-east-1\s+not logged\s+1\s+2026-11-09 23:59:00\s+enable logging$/,
     );
-    expect(lines[4]).toMatch(
+    expect(lines[5]).toMatch(
       /^partial\s+hot--use1-az4--x-s3\s+us-east-1\s+reads and writes\s+2026-11-05 20:35:07\s+1\s+2026-11-09 23:59:00$/,
     );
     expect(text).toContain(
@@ -375,7 +386,13 @@ describe('status terminal formats', () => {
     expect(document.buckets[0]).toMatchObject({
       bucket: 'hot--use1-az4--x-s3',
       state: 'partial',
-      gaps: [{ from: '2026-11-05T20:10:00Z', to: '2026-11-05T20:35:07Z', reason: 'trail not logging' }],
+      gaps: [
+        {
+          from: '2026-11-05T20:10:00Z',
+          to: '2026-11-05T20:35:07Z',
+          reason: 'trail main stopped logging (StopLogging by an unknown principal at 2026-11-05 20:10:00 UTC)',
+        },
+      ],
       needsLogging: false,
       createdAt: null,
     });
