@@ -1,9 +1,11 @@
 import { isDirectoryBucket, S3_SOURCE, S3EXPRESS_SOURCE } from '../cloudtrail/buckets.js';
+import type { CoverageGap } from '../cloudtrail/coverage.js';
 import type { Engine, EngineQuery, Row, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
 import { toCount } from '../questions/activity.js';
+import { askLogReach, missingLogs } from '../questions/log-reach.js';
 import { partitionPredicate } from '../questions/object-events.js';
-import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
+import { addDays, formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 
 /** Rows kept per bucket and kind; each bucket says how many groups each kind had before the cut. */
 export const DIGEST_OPERATIONS_MAX = 20;
@@ -91,10 +93,14 @@ export interface Digest {
   /** Data events of the day, every bucket. */
   events: number;
   uncoveredBuckets: string[];
+  /** Stretches of the day the logs hold nothing for, per Region: not a quiet time, an unknown one. */
+  logGaps: CoverageGap[];
+  /** The logs hold no event at all for the day (in the future, before the logs, or a broken delivery). */
+  noLogs: boolean;
   pendingApprovals: number;
-  /** Nothing worth a look: no deletes, denials, newcomers, changes, gaps or pending approvals. */
+  /** Nothing worth a look: logs for the whole day, and no deletes, denials, newcomers, changes, gaps or pending approvals. */
   quiet: boolean;
-  /** Engine queries run (at most 2). */
+  /** Engine queries run (at most 3). */
   queries: number;
   stats: { bytesScanned: number; costUsd?: number; elapsedMs: number };
 }
@@ -372,20 +378,29 @@ export function hasFindings(bucket: DigestBucket): boolean {
 }
 
 /**
- * What happened to the buckets on one day, in two queries whatever the number of buckets. Run
- * without a separate freshness query, so Athena is asked twice and no more.
+ * What happened to the buckets on one day, in three queries whatever the number of buckets: data
+ * events, management events, and what the logs hold of the day per Region and hour (so a day
+ * without logs is never told as a quiet one). No separate freshness query.
  */
 export async function buildDigest(engine: Engine, options: DigestOptions): Promise<Digest> {
   const window = dayWindow(options.date, options.timeZone);
-  const [data, management] = await Promise.all([
+  const [data, management, reach] = await Promise.all([
     engine.run(buildDigestDataQuery(window, engine.table)),
     engine.run(buildDigestManagementQuery(window, engine.table)),
+    // From the day before: a Region with no logs at all on the day is still a Region the logs know.
+    askLogReach({ since: addDays(window.since, -1), until: window.until }, engine),
   ]);
+  const since = formatInstant(window.since);
+  const day = { ...reach, window, hours: reach.hours.filter((hour) => hour.last >= since) };
+  const noLogs = day.hours.length === 0;
+  const regions = [...new Set(reach.hours.map((hour) => hour.region))].sort();
+  const logGaps = noLogs ? missingLogs(day) : regions.flatMap((region) => missingLogs(day, region));
   const buckets = toBuckets(data.rows);
   const events = management.rows.map(toManagement);
   const uncoveredBuckets = options.uncoveredBuckets ?? [];
   const pendingApprovals = options.pendingApprovals ?? 0;
-  const costs = [data.stats.costUsd, management.stats.costUsd].filter((cost): cost is number => cost !== undefined);
+  const scans = [data.stats, management.stats, reach.stats];
+  const costs = scans.map((stats) => stats.costUsd).filter((cost): cost is number => cost !== undefined);
   return {
     date: options.date,
     timeZone: options.timeZone,
@@ -395,14 +410,21 @@ export async function buildDigest(engine: Engine, options: DigestOptions): Promi
     managementTotal: toCount(management.rows[0]?.total_matches),
     events: buckets.reduce((sum, bucket) => sum + bucket.events, 0),
     uncoveredBuckets,
+    logGaps,
+    noLogs,
     pendingApprovals,
-    quiet: !buckets.some(hasFindings) && events.length === 0 && uncoveredBuckets.length === 0 && pendingApprovals === 0,
-    queries: 2,
+    quiet:
+      !buckets.some(hasFindings) &&
+      events.length === 0 &&
+      uncoveredBuckets.length === 0 &&
+      logGaps.length === 0 &&
+      pendingApprovals === 0,
+    queries: 3,
     stats: {
-      bytesScanned: data.stats.bytesScanned + management.stats.bytesScanned,
+      bytesScanned: scans.reduce((sum, stats) => sum + stats.bytesScanned, 0),
       ...(costs.length === 0 ? {} : { costUsd: costs.reduce((sum, cost) => sum + cost, 0) }),
-      // Run side by side: the slower one is the wait.
-      elapsedMs: Math.max(data.stats.elapsedMs, management.stats.elapsedMs),
+      // Run side by side: the slowest one is the wait.
+      elapsedMs: Math.max(...scans.map((stats) => stats.elapsedMs)),
     },
   };
 }

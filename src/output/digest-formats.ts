@@ -12,6 +12,7 @@ export type FindingKind =
   | 'new-source-ip'
   | 'new-vpc-endpoint'
   | 'uncovered-bucket'
+  | 'logging-gap'
   | 'pending-approvals';
 
 /** One thing in the digest worth a look, with the /s3x text that looks closer. */
@@ -113,6 +114,14 @@ export function digestFindings(digest: Digest): DigestFinding[] {
       lifecycle: false,
       drill: 'status',
     })),
+    ...digest.logGaps.map((gap) => ({
+      kind: 'logging-gap' as const,
+      bucket: null,
+      subject: `${formatUtc(gap.from)} – ${formatUtc(gap.to)}: ${gap.reason}`,
+      count: 1,
+      lifecycle: false,
+      drill: 'status',
+    })),
     ...(digest.pendingApprovals > 0
       ? [
           {
@@ -128,8 +137,14 @@ export function digestFindings(digest: Digest): DigestFinding[] {
   ];
 }
 
-/** `A quiet day: 1,234 events, no deletes, no policy or trail changes.` */
+/** `A quiet day: …` only with logs for the whole day; a day the logs hold nothing of says so instead. */
 export function describeQuietDay(digest: Digest): string {
+  if (digest.noLogs) {
+    return (
+      `No logs for this day: the logs hold no events from ${formatUtc(formatInstant(digest.window.since))} to ` +
+      `${formatUtc(formatInstant(digest.window.until))} (not delivered yet, before the logs begin, or a broken delivery), so s3x cannot say what happened.`
+    );
+  }
   return `A quiet day: ${formatCount(digest.events, 'event')}, no deletes, no policy or trail changes.`;
 }
 
@@ -155,6 +170,8 @@ export function toJson(digest: Digest): string {
     management: digest.management,
     managementTotal: digest.managementTotal,
     uncoveredBuckets: digest.uncoveredBuckets,
+    noLogs: digest.noLogs,
+    logGaps: digest.logGaps,
     pendingApprovals: digest.pendingApprovals,
     queries: digest.queries,
     stats: { bytesScanned: digest.stats.bytesScanned, costUsd: digest.stats.costUsd ?? null, elapsedMs: digest.stats.elapsedMs },
@@ -216,13 +233,14 @@ const KIND_TITLES: Record<FindingKind, string> = {
   'new-source-ip': 'NEW SOURCE IP',
   'new-vpc-endpoint': 'NEW VPC ENDPOINT',
   'uncovered-bucket': 'NOT LOGGED',
+  'logging-gap': 'NO LOGS',
   'pending-approvals': 'PENDING APPROVALS',
 };
 
 /** A readable report for a terminal. */
 export function toText(digest: Digest): string {
   const lines = [`s3x digest for ${describeDigestWindow(digest)}`];
-  if (digest.quiet) {
+  if (digest.quiet || digest.noLogs) {
     lines.push(describeQuietDay(digest));
   } else {
     lines.push(

@@ -3,11 +3,12 @@ import path from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerRequest, type Reply } from '../../src/answer.js';
+import { answerDigest, answerRequest, type Reply } from '../../src/answer.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { toText as digestText } from '../../src/output/digest-formats.js';
 import { tempDir } from '../helpers/archive.js';
 import { athenaReplaying } from '../helpers/athena.js';
 import {
@@ -193,5 +194,32 @@ describe('what the answers say is true', () => {
       const reply = await ask(engine, words);
       expect(reply.kind === 'object-answer' && reply.answer.events.map((event) => event.eventTime)).toEqual([EDGE_DAY.since]);
     }
+  });
+});
+
+describe('the digest on the same archive', () => {
+  it('says "no logs for this day" for a day the logs hold nothing of, never a quiet day', async () => {
+    const digest = await answerDigest('2026-11-20', { engine: files, now: () => ASKED_AT });
+    expect(digest).toMatchObject({ noLogs: true, quiet: false, events: 0 });
+    expect(digestText(digest)).toContain('No logs for this day');
+    expect(digestText(digest)).not.toContain('A quiet day');
+  });
+
+  it('names the Region whose logs are missing for the day, on every engine alike', async () => {
+    const gaps = [];
+    for (const engine of [files, index, athena]) {
+      const digest = await answerDigest(MISSING_DAY, { engine, now: () => ASKED_AT });
+      expect(digest.quiet).toBe(false);
+      gaps.push(digest.logGaps);
+    }
+    expect(gaps[0]).toEqual([
+      {
+        from: `${MISSING_DAY}T00:00:00Z`,
+        to: '2026-11-05T00:00:00Z',
+        reason: 'the logs hold no events of us-east-1 in the window',
+      },
+    ]);
+    expect(gaps[1]).toEqual(gaps[0]);
+    expect(gaps[2]).toEqual(gaps[0]);
   });
 });

@@ -64,6 +64,8 @@ function describeFinding(f: DigestFinding): string {
       return `🆕 New source IP ${inlineCode(f.subject ?? '', 60)}`;
     case 'new-vpc-endpoint':
       return `🆕 New VPC endpoint ${inlineCode(f.subject ?? '', 60)}`;
+    case 'logging-gap':
+      return `🕳️ No logs ${escapeMrkdwn(f.subject ?? '')}`;
     case 'uncovered-bucket':
       return `Data-event logging does not cover ${inlineCode(f.bucket ?? '', BUCKET_MAX)}`;
     case 'pending-approvals':
@@ -99,7 +101,7 @@ function summary(digest: Digest): string {
 export function buildDigestMessage(digest: Digest, options: { csvNote?: string } = {}): SlackMessage {
   const header = headerBlock(`s3x digest for ${digest.date}`);
   const cost = escapeMrkdwn(describeDigestCost(digest));
-  if (digest.quiet) {
+  if (digest.quiet || digest.noLogs) {
     const text = describeQuietDay(digest);
     return buildMessage(`s3x digest for ${digest.date}: ${text}`, [
       header,

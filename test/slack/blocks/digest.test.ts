@@ -18,9 +18,11 @@ function digestOf(overrides: Partial<Digest>, timeZone = 'UTC'): Digest {
     managementTotal: 0,
     events: 0,
     uncoveredBuckets: [],
+    logGaps: [],
+    noLogs: false,
     pendingApprovals: 0,
     quiet: true,
-    queries: 2,
+    queries: 3,
     stats: { bytesScanned: 12_345_678, costUsd: 0.0001, elapsedMs: 900 },
     ...overrides,
   };
@@ -153,5 +155,35 @@ describe('digest formats', () => {
       quiet: false,
     });
     expect(toCsv(withFormula)).toContain(`"'=HYPERLINK(""x"")"`);
+  });
+});
+
+describe('a day without logs is never a quiet day', () => {
+  it('says there are no logs for the day, in Slack and in text, instead of "A quiet day"', () => {
+    const digest = digestOf({ noLogs: true, quiet: false, logGaps: [] });
+    const message = buildDigestMessage(digest);
+    const shown = JSON.stringify(message.blocks);
+    expect(shown).toContain(
+      'No logs for this day: the logs hold no events from 2026-11-23 00:00:00 UTC to 2026-11-24 00:00:00 UTC',
+    );
+    expect(shown).not.toContain('quiet');
+    expect(toText(digest)).toContain('No logs for this day');
+    expect(toText(digest)).not.toContain('A quiet day');
+  });
+
+  it('lists the day’s logging gaps as findings, with a look at status', () => {
+    const gap = {
+      from: '2026-11-23T06:00:01Z',
+      to: '2026-11-24T00:00:00Z',
+      reason: 'the newest event of us-east-1 in the logs for the window is from 2026-11-23 06:00:00 UTC',
+    };
+    const digest = digestOf({ quiet: false, logGaps: [gap] });
+    expect(digestFindings(digest)).toContainEqual(
+      expect.objectContaining({ kind: 'logging-gap', drill: 'status', subject: expect.stringContaining(gap.reason) }),
+    );
+    expect(JSON.stringify(buildDigestMessage(digest).blocks)).toContain(
+      'No logs 2026-11-23 06:00:01 UTC – 2026-11-24 00:00:00 UTC',
+    );
+    expect(toText(digest)).toContain('NO LOGS');
   });
 });
