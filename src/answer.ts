@@ -126,10 +126,16 @@ async function answerObjectQuestion(request: ObjectQuestionRequest, deps: Answer
 export async function answerDigest(date: string | undefined, deps: AnswerDeps): Promise<Digest> {
   const timeZone = deps.digestTimeZone ?? 'UTC';
   const pending = await deps.approvalStore?.listByState('pending', 100);
+  // With an account to ask (AWS, or the sandbox), the buckets not logged now are named; the logs alone cannot say.
+  const now = deps.trailInventory
+    ? await askStatusFromAws(deps.trailInventory, { now: deps.now(), ...(deps.account ? { account: deps.account } : {}) })
+    : undefined;
+  const uncovered = now?.buckets.filter((status) => status.coverage.atEnd === 'not-covered').map((status) => status.bucket);
   return buildDigest(deps.engine, {
     date: date ?? digestDayFor(deps.now(), timeZone),
     timeZone,
     ...(pending ? { pendingApprovals: pending.length } : {}),
+    ...(uncovered ? { uncoveredBuckets: uncovered } : {}),
   });
 }
 

@@ -85,7 +85,14 @@ async function main(): Promise<void> {
           postDigest(
             slack.app.client,
             config.digest.channel as string,
-            await answerDigest(day, { engine, approvalStore, digestTimeZone: config.digest.timeZone, now: () => new Date() }),
+            await answerDigest(day, {
+              engine,
+              approvalStore,
+              trailInventory,
+              account: config.accountId,
+              digestTimeZone: config.digest.timeZone,
+              now: () => new Date(),
+            }),
           ),
         now: () => new Date(),
         log,

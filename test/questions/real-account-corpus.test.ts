@@ -222,4 +222,38 @@ describe('the digest on the same archive', () => {
     expect(gaps[1]).toEqual(gaps[0]);
     expect(gaps[2]).toEqual(gaps[0]);
   });
+
+  it('names the buckets not logged now when there is an account to ask (here a sandbox-like inventory)', async () => {
+    const inventory = {
+      kind: 'sandbox' as const,
+      directoryBuckets: async () => [
+        { name: HOT_BUCKET, region: 'us-east-1', account: '111122223333' },
+        { name: TEAM_BUCKET, region: 'us-east-1', account: '111122223333' },
+      ],
+      trails: async () => [
+        {
+          name: 'team-trail',
+          arn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/team-trail',
+          homeRegion: 'us-east-1',
+          isMultiRegion: false,
+          isLogging: true,
+          selectors: {
+            advanced: [
+              {
+                Name: 'team',
+                FieldSelectors: [
+                  { Field: 'eventCategory', Equals: ['Data'] },
+                  { Field: 'resources.type', Equals: ['AWS::S3Express::Object'] },
+                  { Field: 'resources.ARN', StartsWith: [`arn:aws:s3express:us-east-1:111122223333:bucket/${TEAM_BUCKET}/`] },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    };
+    const digest = await answerDigest('2026-11-06', { engine: files, trailInventory: inventory, now: () => ASKED_AT });
+    expect(digest.uncoveredBuckets).toEqual([HOT_BUCKET]);
+    expect(digestText(digest)).toContain('NOT LOGGED');
+  });
 });
