@@ -114,7 +114,7 @@ export async function openAnswerDeps(
   const deps: AnswerDeps = {
     engine,
     lookupEvents: aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined,
-    trailInventory: aws ? createTrailInventory(aws, systemClock) : undefined,
+    trailInventory: aws ? createTrailInventory(aws, systemClock, config.athena.trailLogs) : undefined,
     account: config.accountId,
     approvalStore: existsSync(database) ? new SqliteApprovalStore(openDatabase(database)) : undefined,
     digestTimeZone: config.digest.timeZone,

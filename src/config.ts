@@ -85,6 +85,12 @@ export const configSchema = z
         .optional(),
     ),
     ATHENA_PARTITIONED: z.stringbool({ error: 'must be true or false' }).default(true),
+    S3X_TRAIL_LOGS_LOCATION: optionalString.pipe(
+      z
+        .string()
+        .regex(/^s3:\/\/[a-z0-9.-]{3,63}(\/[^\s]*)?$/, 'must be an s3:// URL')
+        .optional(),
+    ),
     ATHENA_REGIONS: optionalString.pipe(
       z
         .string()
@@ -230,6 +236,8 @@ export interface AthenaConfig {
   partitioned: boolean;
   /** The table also has a `region` partition (tables made by `s3x setup athena`): these regions. */
   regions?: string[];
+  /** Where the trail logs the table reads are delivered: a trail delivering elsewhere does not reach s3x. */
+  trailLogs?: { bucket: string; prefix: string };
   queryTimeoutMs: number;
   resultReuseMinutes: number;
 }
@@ -313,6 +321,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       outputLocation: raw.ATHENA_OUTPUT_LOCATION,
       partitioned: raw.ATHENA_PARTITIONED,
       regions: raw.ATHENA_REGIONS?.split(','),
+      ...(raw.S3X_TRAIL_LOGS_LOCATION ? { trailLogs: trailLogsOf(raw.S3X_TRAIL_LOGS_LOCATION) } : {}),
       queryTimeoutMs: raw.ATHENA_QUERY_TIMEOUT_SECONDS * 1000,
       resultReuseMinutes: raw.ATHENA_RESULT_REUSE_MINUTES,
     },
@@ -376,4 +385,10 @@ export function describeConfig(config: Config): Record<string, unknown> {
       apiUrl: config.slack.apiUrl,
     },
   };
+}
+
+/** `s3://bucket/prefix/` as the trail's S3BucketName and S3KeyPrefix (no slashes around the prefix). */
+function trailLogsOf(location: string): { bucket: string; prefix: string } {
+  const [bucket = '', ...rest] = location.slice('s3://'.length).split('/');
+  return { bucket, prefix: rest.join('/').replace(/^\/+|\/+$/g, '') };
 }

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const remediation = await remediationDeps(config, database, approvalStore, aws, logsDir);
   // Locally, the sandbox account plays AWS: status and coverage see its buckets and trails as they are now.
   const trailInventory = aws
-    ? createTrailInventory(aws, systemClock)
+    ? createTrailInventory(aws, systemClock, config.athena.trailLogs)
     : remediation
       ? inventoryOf(remediation.account)
       : undefined;

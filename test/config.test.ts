@@ -74,11 +74,21 @@ describe('loadConfig', () => {
     ['ATHENA_TABLE', 'logs; drop table x'],
     ['ATHENA_DATABASE', 'Db-1'],
     ['ATHENA_OUTPUT_LOCATION', 'https://bucket/'],
+    ['S3X_TRAIL_LOGS_LOCATION', 'org-logs/prefix'],
     ['ATHENA_REGIONS', 'us-east-1;eu-west-1'],
     ['ATHENA_PARTITIONED', 'maybe'],
     ['S3X_MAX_SCAN_BYTES', '10GB'],
   ])('rejects %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+
+  it('reads S3X_TRAIL_LOGS_LOCATION as the trail bucket and prefix before AWSLogs/', () => {
+    expect(loadConfig({ S3X_TRAIL_LOGS_LOCATION: 's3://org-logs/ct/' }).athena.trailLogs).toEqual({
+      bucket: 'org-logs',
+      prefix: 'ct',
+    });
+    expect(loadConfig({ S3X_TRAIL_LOGS_LOCATION: 's3://org-logs' }).athena.trailLogs).toEqual({ bucket: 'org-logs', prefix: '' });
+    expect(loadConfig({}).athena.trailLogs).toBeUndefined();
   });
 
   it('refuses to serve in local mode (the unauthenticated console) with Athena or DynamoDB; the CLI may still use Athena', () => {

@@ -3,7 +3,7 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
-import { TrailInventory } from './aws-trails/trail-inventory.js';
+import { TrailInventory, type TrailLogsLocation } from './aws-trails/trail-inventory.js';
 import type { Clock } from './retry.js';
 
 export interface AwsClients {
@@ -54,8 +54,12 @@ export function createAwsClients(region: string): AwsClients {
   };
 }
 
-export function createTrailInventory(aws: AwsClients, clock: Clock): TrailInventory {
-  return new TrailInventory({ region: aws.region, s3: aws.s3, cloudTrailFor: (region) => aws.cloudTrailFor(region) }, clock);
+export function createTrailInventory(aws: AwsClients, clock: Clock, trailLogs?: TrailLogsLocation): TrailInventory {
+  return new TrailInventory(
+    { region: aws.region, s3: aws.s3, cloudTrailFor: (region) => aws.cloudTrailFor(region) },
+    clock,
+    trailLogs,
+  );
 }
 
 /** The approvals table's client (S3X_STORE=dynamodb); the store retries throttling itself. */

@@ -158,6 +158,7 @@ describe('TrailInventory.trails', () => {
         isLogging: true,
         selectors: { advanced: EXPRESS_SELECTORS },
         loggingSince: '2026-11-01T10:00:00Z',
+        destination: { prefix: '' },
       },
       {
         name: 'org-wide',
@@ -166,6 +167,7 @@ describe('TrailInventory.trails', () => {
         isMultiRegion: true,
         isLogging: false,
         selectors: { basic: [{ ReadWriteType: 'All', IncludeManagementEvents: true }] },
+        destination: { prefix: '' },
       },
     ]);
 
@@ -183,6 +185,51 @@ describe('TrailInventory.trails', () => {
       [{ TrailName: LOCAL_ARN }, 'us-east-1'],
       [{ TrailName: GLOBAL_ARN }, 'eu-west-1'],
     ]);
+  });
+
+  it('reports each trail’s last delivery, its delivery error, and whether it delivers where s3x reads', async () => {
+    cloudTrail
+      .on(DescribeTrailsCommand)
+      .resolves({
+        trailList: [
+          { Name: 'local', TrailARN: LOCAL_ARN, HomeRegion: 'us-east-1', S3BucketName: 'org-logs', S3KeyPrefix: 'ct/' },
+          {
+            Name: 'org-wide',
+            TrailARN: GLOBAL_ARN,
+            HomeRegion: 'eu-west-1',
+            S3BucketName: 'elsewhere-logs',
+            KmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k1',
+          },
+        ],
+      })
+      .on(GetTrailStatusCommand, { Name: LOCAL_ARN })
+      .resolves({ IsLogging: true, LatestDeliveryTime: new Date('2026-11-24T09:05:00.250Z') })
+      .on(GetTrailStatusCommand, { Name: GLOBAL_ARN })
+      .resolves({ IsLogging: true, LatestDeliveryError: 'NoSuchBucket' })
+      .on(GetEventSelectorsCommand)
+      .resolves({ AdvancedEventSelectors: EXPRESS_SELECTORS });
+    const located = new TrailInventory(
+      {
+        region: 'us-east-1',
+        s3: new S3Client({ region: 'us-east-1' }),
+        cloudTrailFor: (region) => new CloudTrailClient({ region }),
+      },
+      clock,
+      { bucket: 'org-logs', prefix: '/ct/' },
+    );
+    const [local, global] = await located.trails();
+    expect(local).toMatchObject({
+      latestDeliveryTime: '2026-11-24T09:05:00Z',
+      destination: { bucket: 'org-logs', prefix: 'ct' },
+      deliversWhereRead: true,
+    });
+    expect(global).toMatchObject({
+      latestDeliveryError: 'NoSuchBucket',
+      destination: { bucket: 'elsewhere-logs', prefix: '', kmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k1' },
+      deliversWhereRead: false,
+    });
+    // Without a configured location, s3x does not judge where a trail delivers.
+    expect((await inventory().trails()).every((trail) => trail.deliversWhereRead === undefined)).toBe(true);
   });
 
   it('retries throttling with jittered backoff, then succeeds', async () => {

@@ -50,6 +50,12 @@ const PURPOSE: Record<Permission, string> = {
 
 const BUCKET_ARN = /^arn:[^:]+:s3express:[^:]*:(\d{12}):bucket\//;
 
+/** The bucket and key prefix (before `AWSLogs/`) where the logs s3x reads are delivered. */
+export interface TrailLogsLocation {
+  bucket: string;
+  prefix: string;
+}
+
 /**
  * AWS mode: the directory buckets and the trails as AWS reports them now, to say whether each
  * bucket's object events are being logged. Read-only calls only (docs/iam/read-only.json).
@@ -58,6 +64,8 @@ export class TrailInventory {
   constructor(
     private readonly clients: TrailInventoryClients,
     private readonly clock: Clock,
+    /** Where the logs s3x reads are delivered; without it, a trail's destination is not judged. */
+    private readonly trailLogs?: TrailLogsLocation,
   ) {}
 
   /** ListDirectoryBuckets, every page. */
@@ -112,6 +120,12 @@ export class TrailInventory {
       );
       if (status === undefined || selectors === undefined) continue;
       const isLogging = status.IsLogging === true;
+      const destination = {
+        ...(trail.S3BucketName ? { bucket: trail.S3BucketName } : {}),
+        prefix: trimSlashes(trail.S3KeyPrefix ?? ''),
+        ...(trail.KmsKeyId ? { kmsKeyId: trail.KmsKeyId } : {}),
+      };
+      const where = this.trailLogs;
       snapshots.push({
         name: trail.Name ?? parseTrailReference(arn).name,
         arn,
@@ -120,6 +134,12 @@ export class TrailInventory {
         isLogging,
         selectors: selectorSet(selectors),
         ...(isLogging && status.StartLoggingTime ? { loggingSince: formatInstant(status.StartLoggingTime) } : {}),
+        ...(status.LatestDeliveryTime ? { latestDeliveryTime: formatInstant(status.LatestDeliveryTime) } : {}),
+        ...(status.LatestDeliveryError ? { latestDeliveryError: status.LatestDeliveryError } : {}),
+        destination,
+        ...(where === undefined
+          ? {}
+          : { deliversWhereRead: destination.bucket === where.bucket && destination.prefix === trimSlashes(where.prefix) }),
       });
     }
     return snapshots;
@@ -142,6 +162,10 @@ export class TrailInventory {
       throw toEngineError(error, permission);
     }
   }
+}
+
+function trimSlashes(prefix: string): string {
+  return prefix.replace(/^\/+|\/+$/g, '');
 }
 
 function selectorSet(output: GetEventSelectorsCommandOutput): EventSelectorSet {
