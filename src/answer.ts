@@ -28,6 +28,8 @@ export type Reply =
       coverage?: BucketCoverage;
       /** Without a coverage verdict: the stretches of the window the logs hold nothing for, said plainly. */
       missingLogs?: string;
+      /** A bucket neither the logs nor the account know: no Enable logging offered. */
+      unknownBucket?: boolean;
     }
   | { kind: 'status'; answer: StatusAnswer }
   | { kind: 'approvals'; pending: ApprovalRequest[] }
@@ -104,6 +106,7 @@ async function answerObjectQuestion(request: ObjectQuestionRequest, deps: Answer
   const checked = await checkCoverage(request.bucket, request.window, question.spec.eventNames, {
     engine: deps.engine,
     currentTrails: inventory ? () => inventory.trails() : undefined,
+    directoryBuckets: inventory ? () => inventory.directoryBuckets() : undefined,
     account: deps.account,
     now: deps.now,
   });
@@ -118,6 +121,7 @@ async function answerObjectQuestion(request: ObjectQuestionRequest, deps: Answer
     kind: 'object-answer',
     answer: windowAnswer,
     ...(checked.coverage ? { coverage: checked.coverage } : {}),
+    ...(checked.unknownBucket ? { unknownBucket: true } : {}),
     ...(missing ? { missingLogs: missing } : {}),
   };
 }

@@ -17,6 +17,8 @@ export interface CoverageDeps {
   engine: Engine;
   /** AWS mode: the trails as they are now (GetEventSelectors, GetTrailStatus). */
   currentTrails?: () => Promise<TrailSnapshot[]>;
+  /** AWS mode (or the sandbox): the directory buckets the account has now. */
+  directoryBuckets?: () => Promise<ReadonlyArray<{ name: string }>>;
   /** The account of the buckets, when configured; otherwise read from the trail ARNs in the history. */
   account?: string;
   now: () => Date;
@@ -26,6 +28,8 @@ export interface CoverageDeps {
 export interface WindowCoverage {
   /** A directory bucket's logging coverage over the window. */
   coverage?: BucketCoverage;
+  /** No event names the bucket in the window and the account has no such directory bucket: nothing to enable logging for. */
+  unknownBucket?: boolean;
   /** Stretches of the window the logs hold nothing for (the bucket's Region, or any without a directory bucket). */
   missingLogs: CoverageGap[];
   /** The newest event the logs hold for the window. */
@@ -75,5 +79,10 @@ export async function checkCoverage(
       missingLogs: missing,
     },
   );
-  return { ...base, coverage };
+  const seen = (reach.evidence?.reads.count ?? 0) + (reach.evidence?.writes.count ?? 0) > 0;
+  const unknownBucket =
+    !seen && deps.directoryBuckets !== undefined && !(await deps.directoryBuckets()).some((b) => b.name === bucket);
+  if (!unknownBucket) return { ...base, coverage };
+  const note = `Unknown bucket: no event in the logs names ${bucket} in the window, and the account has no directory bucket by that name. ${coverage.note}`;
+  return { ...base, coverage: { ...coverage, note }, unknownBucket };
 }

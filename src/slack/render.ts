@@ -81,7 +81,7 @@ export function renderStoredReply(reply: Reply, answerId: string, page: number, 
         : paged;
     const bucket = reply.answer.bucket;
     // Not logged for (part of) the window: offer the fix right where the gap was found.
-    if (!reply.coverage || !bucket || shared || !needsLogging(reply.coverage)) return message;
+    if (!reply.coverage || !bucket || shared || reply.unknownBucket || !needsLogging(reply.coverage)) return message;
     return { ...message, blocks: [...message.blocks, enableLoggingActions(bucket)] };
   }
   const message = withDenyButtons(renderReply(reply), reply, shared);

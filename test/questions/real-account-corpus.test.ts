@@ -9,6 +9,8 @@ import type { Engine } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { toText as digestText } from '../../src/output/digest-formats.js';
+import { ACTIONS } from '../../src/slack/ids.js';
+import { renderStoredReply } from '../../src/slack/render.js';
 import { tempDir } from '../helpers/archive.js';
 import { athenaReplaying } from '../helpers/athena.js';
 import {
@@ -197,6 +199,36 @@ describe('what the answers say is true', () => {
   });
 });
 
+/** An account to ask, shaped like the sandbox's: two directory buckets, and team-trail selecting only TEAM_BUCKET. */
+const SANDBOX_LIKE = {
+  kind: 'sandbox' as const,
+  directoryBuckets: async () => [
+    { name: HOT_BUCKET, region: 'us-east-1', account: '111122223333' },
+    { name: TEAM_BUCKET, region: 'us-east-1', account: '111122223333' },
+  ],
+  trails: async () => [
+    {
+      name: 'team-trail',
+      arn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/team-trail',
+      homeRegion: 'us-east-1',
+      isMultiRegion: false,
+      isLogging: true,
+      selectors: {
+        advanced: [
+          {
+            Name: 'team',
+            FieldSelectors: [
+              { Field: 'eventCategory', Equals: ['Data'] },
+              { Field: 'resources.type', Equals: ['AWS::S3Express::Object'] },
+              { Field: 'resources.ARN', StartsWith: [`arn:aws:s3express:us-east-1:111122223333:bucket/${TEAM_BUCKET}/`] },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+};
+
 describe('the digest on the same archive', () => {
   it('says "no logs for this day" for a day the logs hold nothing of, never a quiet day', async () => {
     const digest = await answerDigest('2026-11-20', { engine: files, now: () => ASKED_AT });
@@ -224,36 +256,29 @@ describe('the digest on the same archive', () => {
   });
 
   it('names the buckets not logged now when there is an account to ask (here a sandbox-like inventory)', async () => {
-    const inventory = {
-      kind: 'sandbox' as const,
-      directoryBuckets: async () => [
-        { name: HOT_BUCKET, region: 'us-east-1', account: '111122223333' },
-        { name: TEAM_BUCKET, region: 'us-east-1', account: '111122223333' },
-      ],
-      trails: async () => [
-        {
-          name: 'team-trail',
-          arn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/team-trail',
-          homeRegion: 'us-east-1',
-          isMultiRegion: false,
-          isLogging: true,
-          selectors: {
-            advanced: [
-              {
-                Name: 'team',
-                FieldSelectors: [
-                  { Field: 'eventCategory', Equals: ['Data'] },
-                  { Field: 'resources.type', Equals: ['AWS::S3Express::Object'] },
-                  { Field: 'resources.ARN', StartsWith: [`arn:aws:s3express:us-east-1:111122223333:bucket/${TEAM_BUCKET}/`] },
-                ],
-              },
-            ],
-          },
-        },
-      ],
-    };
-    const digest = await answerDigest('2026-11-06', { engine: files, trailInventory: inventory, now: () => ASKED_AT });
+    const digest = await answerDigest('2026-11-06', { engine: files, trailInventory: SANDBOX_LIKE, now: () => ASKED_AT });
     expect(digest.uncoveredBuckets).toEqual([HOT_BUCKET]);
     expect(digestText(digest)).toContain('NOT LOGGED');
+  });
+});
+
+describe('a bucket nobody has seen', () => {
+  it('is an unknown bucket, without an Enable logging button; a known quiet bucket keeps its button', async () => {
+    const deps = { engine: files, trailInventory: SANDBOX_LIKE, now: () => ASKED_AT };
+    const ghost = await answerRequest(
+      parseCommand(['who-deleted', 'k', '--bucket', 'ghost--use1-az4--x-s3', ...WEEK], ASKED_AT),
+      deps,
+    );
+    expect(ghost.kind === 'object-answer' && ghost.unknownBucket).toBe(true);
+    expect(coverageOf(ghost).note).toMatch(/^Unknown bucket: no event in the logs names ghost--use1-az4--x-s3 in the window/);
+    const enable = (reply: Reply) =>
+      JSON.stringify(renderStoredReply(reply, 'a1', 0, false).blocks).includes(ACTIONS.enableLogging);
+    expect(enable(ghost)).toBe(false);
+    const quiet = await answerRequest(parseCommand(['who-deleted', 'k', '--bucket', COLD_BUCKET, ...WEEK], ASKED_AT), {
+      ...deps,
+      trailInventory: { ...SANDBOX_LIKE, directoryBuckets: async () => [{ name: COLD_BUCKET, region: 'us-west-2' }] },
+    });
+    expect(quiet.kind === 'object-answer' && quiet.unknownBucket).toBeFalsy();
+    expect(enable(quiet)).toBe(true);
   });
 });
