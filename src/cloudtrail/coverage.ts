@@ -451,7 +451,8 @@ function evaluate(states: Iterable<TrailState>, judge: Judge): Moment {
       : state.deliveryProblem;
     if (elsewhere !== undefined) {
       unknown.add(elsewhere);
-      judge.firm.add(elsewhere);
+      // Firm only for a trail known to select the bucket: then its events are logged where s3x cannot read them.
+      if (coverage !== undefined) judge.firm.add(elsewhere);
       continue;
     }
     if (coverage !== undefined && state.exists === true && state.logging === true && inScope === true) {

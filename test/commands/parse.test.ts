@@ -97,6 +97,7 @@ describe('the whole surface parses', () => {
     ['denied', { command: 'denied', bucket: undefined }],
     ['bucket-events corp-reports', { command: 'bucket-events', bucket: 'corp-reports' }],
     ['status', { command: 'status' }],
+    ['status --since 30d', { command: 'status', since: new Date(NOW.getTime() - 30 * 86_400_000) }],
     ['enable-logging --all', { command: 'enable-logging', target: { all: true } }],
     ['enable-logging b--use1-az4--x-s3', { command: 'enable-logging', target: { bucket: 'b--use1-az4--x-s3' } }],
     ['tighten bkt1 --read-only', { command: 'tighten', change: { kind: 'read-only', principalArn: undefined } }],

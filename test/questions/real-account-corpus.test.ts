@@ -9,6 +9,7 @@ import type { Engine } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { toText as digestText } from '../../src/output/digest-formats.js';
+import { toText as statusText } from '../../src/output/status-formats.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import { renderStoredReply } from '../../src/slack/render.js';
 import { tempDir } from '../helpers/archive.js';
@@ -280,5 +281,26 @@ describe('a bucket nobody has seen', () => {
     });
     expect(quiet.kind === 'object-answer' && quiet.unknownBucket).toBeFalsy();
     expect(enable(quiet)).toBe(true);
+  });
+});
+
+describe('status on the same archive', () => {
+  it('takes --since, reads the logs (not "AWS"), and leads with what is logged now', async () => {
+    const reply = await answerRequest(parseCommand(['status', '--since', '2026-11-01'], ASKED_AT), {
+      engine: files,
+      now: () => ASKED_AT,
+    });
+    if (reply.kind !== 'status') throw new Error(reply.kind);
+    expect(reply.answer.window).toEqual({ since: new Date('2026-11-01T00:00:00Z'), until: ASKED_AT });
+    const text = statusText(reply.answer);
+    // From the logs alone no bucket can be called "not logged now": a trail set up before them may log it.
+    expect(text.split('\n')[0]).toBe(
+      `0 of 2 directory buckets are logged now; s3x cannot tell for ${COLD_BUCKET}, ${HOT_BUCKET} (history incomplete).`,
+    );
+    expect(text).toContain('directory buckets in the logs');
+    expect(text).not.toContain('in AWS');
+    expect(text).toContain(
+      'Newest event in the logs, per Region: us-east-1 2026-11-07 12:00:00 UTC, us-west-2 2026-11-07 13:00:00 UTC',
+    );
   });
 });
