@@ -1,4 +1,4 @@
-import type { BucketCoverage, CoverageSpan, CoverageState } from '../cloudtrail/coverage.js';
+import type { BucketCoverage, CoverageSpan } from '../cloudtrail/coverage.js';
 import type { ScanStats } from '../engines/engine.js';
 import { type BucketStatus, needsLogging, type StatusAnswer, type StatusTrail } from '../questions/status.js';
 import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
@@ -15,22 +15,23 @@ import {
   PLAIN_MARKUP,
 } from './object-answer-formats.js';
 
-export const STATE_ICONS: Record<CoverageState, string> = {
+/** Status speaks of now: logged now, not logged now, or history incomplete (s3x cannot tell); the window's gaps are details. */
+type Now = BucketCoverage['atEnd'];
+
+export const NOW_ICONS: Record<Now, string> = {
   covered: '✅',
-  partial: '⚠️',
   'not-covered': '❌',
   unknown: '❔',
 };
 
-export const STATE_LABELS: Record<CoverageState, string> = {
-  covered: 'covered',
-  partial: 'partial',
-  'not-covered': 'not covered',
-  unknown: 'unknown',
+export const NOW_LABELS: Record<Now, string> = {
+  covered: 'logged now',
+  'not-covered': 'not logged now',
+  unknown: 'history incomplete',
 };
 
 /** Worst first: what needs someone's attention leads. */
-const STATE_ORDER: readonly CoverageState[] = ['not-covered', 'unknown', 'partial', 'covered'];
+const NOW_ORDER: readonly Now[] = ['not-covered', 'unknown', 'covered'];
 
 export const BUCKET_MAX = 80;
 const TRAIL_MAX = 130;
@@ -42,10 +43,10 @@ const GAPS_LISTED = 3;
 const UNREADABLE_LISTED = 3;
 const REGIONS_LISTED = 6;
 
-/** Buckets needing attention first (not covered, unknown, partial, covered), then by name. */
+/** Buckets needing attention first (not logged now, history incomplete, logged now), then by name. */
 export function byAttention(buckets: readonly BucketStatus[]): BucketStatus[] {
   return [...buckets].sort(
-    (a, b) => STATE_ORDER.indexOf(a.coverage.state) - STATE_ORDER.indexOf(b.coverage.state) || a.bucket.localeCompare(b.bucket),
+    (a, b) => NOW_ORDER.indexOf(a.coverage.atEnd) - NOW_ORDER.indexOf(b.coverage.atEnd) || a.bucket.localeCompare(b.bucket),
   );
 }
 
@@ -73,16 +74,8 @@ export function describeBucketCoverage(status: BucketStatus, markup: Markup): st
   const trails = coverage.trails.slice(0, TRAILS_NAMED).map((trail) => markup.code(trail, TRAIL_MAX));
   const moreTrails = coverage.trails.length > TRAILS_NAMED ? ` and ${coverage.trails.length - TRAILS_NAMED} more` : '';
   const by = trails.length > 0 ? ` by ${trails.join(', ')}${moreTrails}` : '';
-  // "Now" says nothing new when the whole window was not covered, or unknown, through to its end.
-  const sameAsState =
-    (coverage.state === 'not-covered' && coverage.atEnd === 'not-covered') ||
-    (coverage.state === 'unknown' && coverage.atEnd === 'unknown');
-  const lines =
-    coverage.atEnd === 'covered'
-      ? [`Logged now: ${describeLogged(coverage)}${since}${by}.`]
-      : sameAsState
-        ? []
-        : [`Now: ${describeLogged(coverage)}.`];
+  // Not logged now, or history incomplete, is the row's label already.
+  const lines = coverage.atEnd === 'covered' ? [`Logged now: ${describeLogged(coverage)}${since}${by}.`] : [];
   if (coverage.gaps.length > 0) {
     const listed = coverage.gaps
       .slice(0, GAPS_LISTED)
@@ -98,9 +91,9 @@ export function describeBucketCoverage(status: BucketStatus, markup: Markup): st
   return lines;
 }
 
-function countByState(answer: StatusAnswer): Record<CoverageState, number> {
-  const counts: Record<CoverageState, number> = { covered: 0, partial: 0, 'not-covered': 0, unknown: 0 };
-  for (const status of answer.buckets) counts[status.coverage.state] += 1;
+function countByNow(answer: StatusAnswer): Record<Now, number> {
+  const counts: Record<Now, number> = { covered: 0, 'not-covered': 0, unknown: 0 };
+  for (const status of answer.buckets) counts[status.coverage.atEnd] += 1;
   return counts;
 }
 
@@ -122,10 +115,10 @@ const WHERE: Record<StatusAnswer['source'], string> = {
 
 const NAMED_NOW = 3;
 
+/** The buckets by name when they are few; past that, how many (the rows below name them). */
 function nameSome(buckets: readonly BucketStatus[], markup: Markup): string {
-  const named = buckets.slice(0, NAMED_NOW).map((status) => markup.code(status.bucket, BUCKET_MAX));
-  const more = buckets.length > NAMED_NOW ? ` and ${buckets.length - NAMED_NOW} more` : '';
-  return `${named.join(', ')}${more}`;
+  if (buckets.length > NAMED_NOW) return buckets.length.toLocaleString('en-US');
+  return buckets.map((status) => markup.code(status.bucket, BUCKET_MAX)).join(', ');
 }
 
 /**
@@ -150,12 +143,12 @@ export function describeNow(answer: StatusAnswer, markup: Markup): string {
 }
 
 /** The answer: now first, then how many buckets over the window, and how many in each state. */
-export function describeStatus(answer: StatusAnswer, markup: Markup, icons?: Record<CoverageState, string>): string {
+export function describeStatus(answer: StatusAnswer, markup: Markup, icons?: Record<Now, string>): string {
   const where = WHERE[answer.source];
   if (answer.totalBuckets === 0) return `No directory buckets ${where} (${describeStatusWindow(answer)}).`;
-  const counts = countByState(answer);
-  const parts = STATE_ORDER.filter((state) => counts[state] > 0).map(
-    (state) => `${icons ? `${icons[state]} ` : ''}${counts[state].toLocaleString('en-US')} ${STATE_LABELS[state]}`,
+  const counts = countByNow(answer);
+  const parts = NOW_ORDER.filter((now) => counts[now] > 0).map(
+    (now) => `${icons ? `${icons[now]} ` : ''}${counts[now].toLocaleString('en-US')} ${NOW_LABELS[now]}`,
   );
   const action = answer.buckets.filter((status) => needsLogging(status.coverage)).length;
   const needing = action > 0 ? `; ${formatCount(action, 'bucket')} not fully logged now` : '';
@@ -350,7 +343,7 @@ interface Column {
 }
 
 const TEXT_COLUMNS: readonly Column[] = [
-  { title: 'STATE', max: 12, cell: (s) => STATE_LABELS[s.coverage.state] },
+  { title: 'STATE', max: 18, cell: (s) => NOW_LABELS[s.coverage.atEnd] },
   { title: 'BUCKET', max: 70, cell: (s) => s.bucket },
   { title: 'REGION', max: REGION_MAX, cell: (s) => s.region },
   { title: 'NOW', max: 20, cell: (s) => describeLogged(s.coverage) },

@@ -7,8 +7,8 @@ import {
   describeStatus,
   describeStatusScan,
   describeTrails,
-  STATE_ICONS,
-  STATE_LABELS,
+  NOW_ICONS,
+  NOW_LABELS,
 } from '../../output/status-formats.js';
 import { type BucketStatus, needsLogging, type StatusAnswer } from '../../questions/status.js';
 import { ACTIONS } from '../ids.js';
@@ -37,8 +37,8 @@ const MRKDWN: Markup = {
 
 /** Buckets told in full (a section and a button each); the rest get one line, so 100 buckets of 63-character names fit. */
 const DETAILED_ROWS = 15;
-/** Text kept free for the "…and N more" line. */
-const HIDDEN_LINE_RESERVE = 400;
+/** Text kept free for the "…and N more" line (at most about 200 characters). */
+const HIDDEN_LINE_RESERVE = 260;
 
 /**
  * Logging coverage per directory bucket: the buckets that need attention first, each in its own
@@ -54,7 +54,7 @@ export function buildStatusMessage(answer: StatusAnswer): SlackMessage {
   }
   const ordered = [...attention, ...calm];
   const opening = [
-    mrkdwnSection(describeStatus(answer, MRKDWN, STATE_ICONS)),
+    mrkdwnSection(describeStatus(answer, MRKDWN, NOW_ICONS)),
     contextBlock([describeTrails(answer, MRKDWN)]),
     ...(ordered.length > 0 ? [dividerBlock()] : []),
   ];
@@ -110,9 +110,9 @@ export function buildStatusMessage(answer: StatusAnswer): SlackMessage {
 }
 
 function detailedRow(status: BucketStatus): KnownBlock {
-  const { state } = status.coverage;
+  const now = status.coverage.atEnd;
   const lines = [
-    `${STATE_ICONS[state]} ${inlineCode(status.bucket, BUCKET_MAX)} · ${MRKDWN.text(status.region, 30)} · *${STATE_LABELS[state]}*`,
+    `${NOW_ICONS[now]} ${inlineCode(status.bucket, BUCKET_MAX)} · ${MRKDWN.text(status.region, 30)} · *${NOW_LABELS[now]}*`,
     ...describeBucketCoverage(status, MRKDWN),
     ...(status.lastActivity === undefined ? [] : [`Last activity ${MRKDWN.text(formatUtc(status.lastActivity), 40)}.`]),
   ];
@@ -146,14 +146,14 @@ function statusTable(statuses: readonly BucketStatus[]): TableData {
 
 function compactLine(status: BucketStatus): string {
   const { coverage } = status;
-  const head = `${STATE_ICONS[coverage.state]} ${inlineCode(status.bucket, BUCKET_MAX)}`;
-  if (coverage.state === 'covered') {
-    const since = coverage.coveredSince === undefined ? '' : ` since ${MRKDWN.text(formatUtc(coverage.coveredSince), 40)}`;
-    return `${head} · ${describeLogged(coverage)}${since}`;
-  }
-  if (coverage.state !== 'partial') return `${head} · ${STATE_LABELS[coverage.state]}`;
+  const head = `${NOW_ICONS[coverage.atEnd]} ${inlineCode(status.bucket, BUCKET_MAX)}`;
   const gaps = coverage.gaps.length === 0 ? '' : `, ${coverage.gaps.length} ${coverage.gaps.length === 1 ? 'gap' : 'gaps'}`;
-  return `${head} · ${STATE_LABELS[coverage.state]}${gaps} · now ${describeLogged(coverage)}`;
+  if (coverage.atEnd === 'covered') {
+    const since = coverage.coveredSince === undefined ? '' : ` since ${MRKDWN.text(formatUtc(coverage.coveredSince), 40)}`;
+    return `${head} · ${describeLogged(coverage)}${since}${gaps}`;
+  }
+  // Short: the icon and the opening summary already say it is about now.
+  return `${head} · ${coverage.atEnd === 'unknown' ? 'cannot tell' : 'not logged'}${gaps}`;
 }
 
 /** The line for buckets not shown (those left out here and those past the answer's cap); undefined when none. */

@@ -156,31 +156,34 @@ describe('buildStatusMessage', () => {
       '2 of 5 directory buckets are logged now; `scratch--use1-az4--x-s3`, `web--use1-az4--x-s3` are not; ' +
         's3x cannot tell for `tmp--use1-az5--x-s3` (history incomplete).\n' +
         '*Object-level logging of 5 directory buckets in the logs*, 2026-11-02 00:00:00 UTC – 2026-11-10 00:00:00 UTC: ' +
-        '❌ 1 not covered, ❔ 1 unknown, ⚠️ 2 partial, ✅ 1 covered; 3 buckets not fully logged now.',
+        '❌ 2 not logged now, ❔ 1 history incomplete, ✅ 2 logged now; 3 buckets not fully logged now.',
     );
     expect(all[1]).toBe('Trails: `main` (us-east-1, logging since 2026-11-05 20:35:07 UTC).');
     expect(message.text).toBe(
       '2 of 5 directory buckets are logged now; scratch--use1-az4--x-s3, web--use1-az4--x-s3 are not; ' +
         's3x cannot tell for tmp--use1-az5--x-s3 (history incomplete).\n' +
         'Object-level logging of 5 directory buckets in the logs, 2026-11-02 00:00:00 UTC – 2026-11-10 00:00:00 UTC: ' +
-        '1 not covered, 1 unknown, 2 partial, 1 covered; 3 buckets not fully logged now.',
+        '2 not logged now, 1 history incomplete, 2 logged now; 3 buckets not fully logged now.',
     );
   });
 
   it('tells each bucket that needs attention in its own row, worst first, with its gaps and an Enable logging button', () => {
     const message = buildStatusMessage(SMALL);
     const rows = message.blocks.flatMap((block) =>
-      block.type === 'section' && block.text && /^(❌|❔|⚠️)/.test(block.text.text) ? [block.text.text] : [],
+      block.type === 'section' && block.text && /^(❌|❔|✅) `[^`]+` · us-east-1 · \*/.test(block.text.text)
+        ? [block.text.text]
+        : [],
     );
+    // Labelled by now: a bucket logged now with a gap earlier in the window is "logged now", the gap a detail.
     expect(rows).toEqual([
-      '❌ `scratch--use1-az4--x-s3` · us-east-1 · *not covered*\n' +
+      '❌ `scratch--use1-az4--x-s3` · us-east-1 · *not logged now*\n' +
         'Not logged 2026-11-02 00:00:00–2026-11-10 00:00:00 UTC (no event selector covers it).\nLast activity 2026-11-09 23:59:00 UTC.',
-      '❔ `tmp--use1-az5--x-s3` · us-east-1 · *unknown*\n' +
-        'Cannot tell for 2026-11-02 00:00:00–2026-11-10 00:00:00 UTC.\nLast activity 2026-11-09 23:59:00 UTC.',
-      '⚠️ `ml--use1-az6--x-s3` · us-east-1 · *partial*\nLogged now: reads and writes since 2026-11-05 20:35:07 UTC by `main`.\n' +
-        'Not logged 2026-11-05 20:10:00–20:35:07 UTC (trail main stopped logging (StopLogging by an unknown principal at 2026-11-05 20:10:00 UTC)).\nLast activity 2026-11-09 23:59:00 UTC.',
-      '⚠️ `web--use1-az4--x-s3` · us-east-1 · *partial*\nNow: not logged.\n' +
+      '❌ `web--use1-az4--x-s3` · us-east-1 · *not logged now*\n' +
         'Not logged 2026-11-08 00:00:00–2026-11-10 00:00:00 UTC (trail main stopped logging (StopLogging by an unknown principal at 2026-11-08 00:00:00 UTC)).\nLast activity 2026-11-09 23:59:00 UTC.',
+      '❔ `tmp--use1-az5--x-s3` · us-east-1 · *history incomplete*\n' +
+        'Cannot tell for 2026-11-02 00:00:00–2026-11-10 00:00:00 UTC.\nLast activity 2026-11-09 23:59:00 UTC.',
+      '✅ `ml--use1-az6--x-s3` · us-east-1 · *logged now*\nLogged now: reads and writes since 2026-11-05 20:35:07 UTC by `main`.\n' +
+        'Not logged 2026-11-05 20:10:00–20:35:07 UTC (trail main stopped logging (StopLogging by an unknown principal at 2026-11-05 20:10:00 UTC)).\nLast activity 2026-11-09 23:59:00 UTC.',
     ]);
     // No button where logging is already on for reads and writes.
     expect(buttons(message)).toEqual([
@@ -193,13 +196,13 @@ describe('buildStatusMessage', () => {
       {
         type: 'button',
         action_id: ENABLE_LOGGING_ACTION,
-        value: 'tmp--use1-az5--x-s3',
+        value: 'web--use1-az4--x-s3',
         text: { type: 'plain_text', text: 'Enable logging' },
       },
       {
         type: 'button',
         action_id: ENABLE_LOGGING_ACTION,
-        value: 'web--use1-az4--x-s3',
+        value: 'tmp--use1-az5--x-s3',
         text: { type: 'plain_text', text: 'Enable logging' },
       },
     ]);
@@ -214,11 +217,11 @@ describe('buildStatusMessage', () => {
   it('gives a bucket logged for writes only its own row and a button, though it is covered', () => {
     const message = buildStatusMessage(answer([status('a--use1-az4--x-s3', 'covered'), status('b--use1-az4--x-s3', 'writes')]));
     expect(texts(message.blocks)).toContain(
-      '✅ `b--use1-az4--x-s3` · us-east-1 · *covered*\nLogged now: writes only since 2026-11-01 00:02:00 UTC by `main`.\n' +
+      '✅ `b--use1-az4--x-s3` · us-east-1 · *logged now*\nLogged now: writes only since 2026-11-01 00:02:00 UTC by `main`.\n' +
         'Last activity 2026-11-09 23:59:00 UTC.',
     );
     expect(buttons(message).map((button) => button.value)).toEqual(['b--use1-az4--x-s3']);
-    expect(message.text).toContain('2 covered; 1 bucket not fully logged now.');
+    expect(message.text).toContain('2 logged now; 1 bucket not fully logged now.');
   });
 
   it('fits 100 buckets: every one is shown, within Slack’s limits', () => {
@@ -246,7 +249,7 @@ describe('buildStatusMessage', () => {
     expect(shown).toBe(100);
     // The first ones in full, with a button each; the rest one line each.
     expect(buttons(message)).toHaveLength(15);
-    expect(all.join('\n')).toContain(`❌ \`${long[99]}\` · not covered`);
+    expect(all.join('\n')).toContain(`❌ \`${long[99]}\` · not logged`);
   });
 
   it('caps 1,000 buckets with "…and N more" and stays within every limit', () => {
@@ -298,7 +301,7 @@ describe('buildStatusMessage', () => {
     const all = texts(message.blocks);
     expect(all[0]).toBe(
       'The 1 directory bucket is logged now.\n' +
-        '*Object-level logging of 1 directory bucket in AWS*, right now (2026-11-10 00:00:00 UTC): ✅ 1 covered.',
+        '*Object-level logging of 1 directory bucket in AWS*, right now (2026-11-10 00:00:00 UTC): ✅ 1 logged now.',
     );
     // The local sandbox account is named as such, never as AWS.
     expect(texts(buildStatusMessage({ ...withoutStats, source: 'sandbox' }).blocks)[0]).toContain(
@@ -341,14 +344,14 @@ describe('status terminal formats', () => {
     expect(lines[0]).toBe('1 of 2 directory buckets is logged now; =cold--use1-az4--x-s3 is not.');
     expect(lines[1]).toBe(
       'Object-level logging of 2 directory buckets in the logs, 2026-11-02 00:00:00 UTC – 2026-11-10 00:00:00 UTC: ' +
-        '1 not covered, 1 partial; 1 bucket not fully logged now.',
+        '1 not logged now, 1 logged now; 1 bucket not fully logged now.',
     );
     expect(lines[3]).toMatch(/^STATE\s+BUCKET\s+REGION\s+NOW\s+SINCE \(UTC\)\s+GAPS\s+LAST ACTIVITY \(UTC\)\s+ACTION$/);
     expect(lines[4]).toMatch(
-      /^not covered\s+=cold--use1-az4--x-s3\s+us-east-1\s+not logged\s+1\s+2026-11-09 23:59:00\s+enable logging$/,
+      /^not logged now\s+=cold--use1-az4--x-s3\s+us-east-1\s+not logged\s+1\s+2026-11-09 23:59:00\s+enable logging$/,
     );
     expect(lines[5]).toMatch(
-      /^partial\s+hot--use1-az4--x-s3\s+us-east-1\s+reads and writes\s+2026-11-05 20:35:07\s+1\s+2026-11-09 23:59:00$/,
+      /^logged now\s+hot--use1-az4--x-s3\s+us-east-1\s+reads and writes\s+2026-11-05 20:35:07\s+1\s+2026-11-09 23:59:00$/,
     );
     expect(text).toContain(
       'hot--use1-az4--x-s3: CloudTrail logged object-level (data) events of hot--use1-az4--x-s3 for only part',
