@@ -167,6 +167,8 @@ function describeTrail(trail: StatusTrail, markup: Markup): string {
       : trail.isLogging
         ? `logging${trail.since === undefined ? '' : ` since ${markup.text(formatUtc(trail.since), 40)}`}`
         : 'not logging',
+    ...(trail.latestDelivery === undefined ? [] : [`last delivery ${markup.text(formatUtc(trail.latestDelivery), 40)}`]),
+    ...(trail.deliveryError === undefined ? [] : [`delivery failing: ${markup.text(trail.deliveryError, 80)}`]),
   ];
   return `${markup.code(trail.name, TRAIL_MAX)} (${facts.join(', ')})`;
 }

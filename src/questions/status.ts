@@ -32,6 +32,9 @@ export interface StatusTrail {
   /** Logging since (the last StartLogging). */
   since?: string;
   multiRegion?: boolean;
+  /** AWS mode: when the trail last delivered a log file, and why its last delivery failed. */
+  latestDelivery?: string;
+  deliveryError?: string;
 }
 
 export interface StatusAnswer {
@@ -232,6 +235,8 @@ export async function askStatusFromAws(inventory: AccountInventory, options: Sta
       isLogging: trail.isLogging,
       ...(trail.loggingSince === undefined ? {} : { since: trail.loggingSince }),
       multiRegion: trail.isMultiRegion,
+      ...(trail.latestDeliveryTime === undefined ? {} : { latestDelivery: trail.latestDeliveryTime }),
+      ...(trail.latestDeliveryError === undefined ? {} : { deliveryError: trail.latestDeliveryError }),
     })),
     ...(options.history === undefined ? {} : { stats: options.history.stats }),
     warnings,

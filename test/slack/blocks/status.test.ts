@@ -303,6 +303,22 @@ describe('buildStatusMessage', () => {
       'The 1 directory bucket is logged now.\n' +
         '*Object-level logging of 1 directory bucket in AWS*, right now (2026-11-10 00:00:00 UTC): ✅ 1 logged now.',
     );
+    // Per trail, when it last delivered and why delivery fails: a trail that stopped delivering shows here.
+    const delivering = buildStatusMessage({
+      ...withoutStats,
+      trails: [
+        {
+          name: 'org',
+          region: 'us-east-1',
+          isLogging: true,
+          latestDelivery: '2026-11-09T22:00:00Z',
+          deliveryError: 'AccessDenied',
+        },
+      ],
+    });
+    expect(texts(delivering.blocks)[1]).toBe(
+      'Trails: `org` (us-east-1, logging, last delivery 2026-11-09 22:00:00 UTC, delivery failing: AccessDenied).',
+    );
     // The local sandbox account is named as such, never as AWS.
     expect(texts(buildStatusMessage({ ...withoutStats, source: 'sandbox' }).blocks)[0]).toContain(
       '*Object-level logging of 1 directory bucket in the local sandbox account*',
