@@ -132,11 +132,11 @@ function detailedRow(status: BucketStatus): KnownBlock {
 
 function statusTable(statuses: readonly BucketStatus[]): TableData {
   return {
-    header: ['Bucket', 'Region', 'Coverage', 'Logged now', 'Covered since (UTC)', 'Gaps'],
+    header: ['Bucket', 'Region', 'Now', 'Logged', 'Covered since (UTC)', 'Gaps'],
     rows: statuses.map(({ bucket, region, coverage }) => [
       bucket,
       region,
-      `${STATE_ICONS[coverage.state]} ${STATE_LABELS[coverage.state]}`,
+      `${NOW_ICONS[coverage.atEnd]} ${NOW_LABELS[coverage.atEnd]}`,
       describeLogged(coverage),
       coverage.coveredSince === undefined ? '–' : formatUtc(coverage.coveredSince),
       coverage.gaps.length,

@@ -209,8 +209,8 @@ describe('buildStatusMessage', () => {
     expect(ENABLE_LOGGING_ACTION).toBe('s3x_enable_logging');
     // The buckets that need nothing are listed in Slack's native table.
     expect(tableOf(message)).toEqual([
-      ['Bucket', 'Region', 'Coverage', 'Logged now', 'Covered since (UTC)', 'Gaps'],
-      ['analytics--use1-az4--x-s3', 'us-east-1', '✅ covered', 'reads and writes', '2026-11-01 00:02:00 UTC', '0'],
+      ['Bucket', 'Region', 'Now', 'Logged', 'Covered since (UTC)', 'Gaps'],
+      ['analytics--use1-az4--x-s3', 'us-east-1', '✅ logged now', 'reads and writes', '2026-11-01 00:02:00 UTC', '0'],
     ]);
   });
 
