@@ -74,14 +74,14 @@ async function whoTouchedObject({ inputs, complete }: StepArgs, deps: CommandDep
 
 /** The step's outputs, in the same words as the answer in Slack and the terminal. */
 export function whoTouchedOutputs(reply: Extract<Reply, { kind: 'object-answer' }>): Record<string, string> {
-  const { answer, coverage } = reply;
+  const { answer, coverage, missingLogs } = reply;
   const exact = answer.events.filter((event) => event.evidence === 'exact');
   const principals = [...new Set(exact.map((event) => describePrincipal(event, PLAIN_MARKUP)))];
   const latest = exact.reduce<(typeof exact)[number] | undefined>(
     (newest, event) => (newest === undefined || event.eventTime > newest.eventTime ? event : newest),
     undefined,
   );
-  const caveat = coverage ? `Logging coverage: ${coverage.note}` : describeCoverageCaveat(answer, PLAIN_MARKUP);
+  const caveat = coverage ? `Logging coverage: ${coverage.note}` : (missingLogs ?? describeCoverageCaveat(answer, PLAIN_MARKUP));
   return {
     summary: describeAnswer(answer, PLAIN_MARKUP),
     principals: principals.join('\n') || 'none',
