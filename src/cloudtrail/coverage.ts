@@ -653,7 +653,8 @@ function isSoft(span: Span, judge: Judge): boolean {
   return span.status === 'unknown' && !span.reasons.some((reason) => judge.firm.has(reason));
 }
 
-function plusSecond(instant: string): string {
+/** One second after an instant: a half-open span holding just that second. */
+export function plusSecond(instant: string): string {
   return formatInstant(new Date(new Date(instant).getTime() + 1000));
 }
 
@@ -748,7 +749,8 @@ export function trailsAt(
 
 const GAPS_NAMED = 3;
 
-function readable(instant: string): string {
+/** `2026-11-05T20:10:00Z` as `2026-11-05 20:10:00 UTC`. */
+export function readable(instant: string): string {
   return instant.replace('T', ' ').replace(/Z$/, ' UTC');
 }
 

@@ -1,5 +1,5 @@
 import { S3EXPRESS_SOURCE } from '../cloudtrail/buckets.js';
-import type { BucketEvidence, CoverageGap, EvidenceCount } from '../cloudtrail/coverage.js';
+import { type BucketEvidence, type CoverageGap, type EvidenceCount, plusSecond, readable } from '../cloudtrail/coverage.js';
 import { S3EXPRESS_OBJECT_READS, S3EXPRESS_OBJECT_WRITES } from '../cloudtrail/selectors.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlIdentifier, sqlNameList } from '../engines/sql.js';
@@ -114,14 +114,6 @@ export async function askLogReach(window: TimeWindow, engine: Engine, bucket?: s
   return toLogReach(window, result.rows, result.stats, bucket);
 }
 
-function readable(instant: string): string {
-  return instant.replace('T', ' ').replace(/Z$/, ' UTC');
-}
-
-function plusMs(instant: string, ms: number): string {
-  return formatInstant(new Date(new Date(instant).getTime() + ms));
-}
-
 /**
  * The stretches of the window the logs hold nothing for, in one Region (or in any, without one):
  * the whole window when they hold no event; before the first event and after the last when that
@@ -156,7 +148,7 @@ export function missingLogs(reach: LogReach, region?: string): CoverageGap[] {
   }
   if (reach.window.until.getTime() - new Date(last).getTime() > MAX_SILENCE_MS) {
     gaps.push({
-      from: plusMs(last, 1000),
+      from: plusSecond(last),
       to: until,
       reason: `the newest event${where} in the logs for the window is from ${readable(last)}`,
     });
