@@ -162,13 +162,17 @@ export async function askStatusFromLogs(engine: Engine, window: TimeWindow): Pro
     askLogReach(window, engine),
   ]);
   const history: TrailHistory = { changes: trailHistory.changes };
+  // Before the logs begin there is nothing to judge: status covers what they hold, and says where they begin.
+  const logsFrom = newestByRegion(reach).length > 0 ? reach.hours.map((hour) => hour.first).sort()[0] : undefined;
+  const begins = logsFrom !== undefined && logsFrom > formatInstant(window.since) ? new Date(logsFrom) : undefined;
+  const judged = begins ? { since: begins, until: window.until } : window;
   const statuses = buckets.rows
-    .map((row) => toBucketStatus(row, history, reach))
+    .map((row) => toBucketStatus(row, history, { ...reach, window: judged }))
     .filter((status): status is BucketStatus => status !== undefined);
   return {
     question: 'status',
     source: 'logs',
-    window,
+    window: judged,
     buckets: statuses,
     totalBuckets: Number(buckets.rows[0]?.total_buckets ?? statuses.length),
     trails: trailsAt(history, window.until).map((trail) => ({
@@ -180,7 +184,7 @@ export async function askStatusFromLogs(engine: Engine, window: TimeWindow): Pro
     })),
     stats: mergeStats(mergeStats(buckets.stats, trailHistory.stats), reach.stats),
     newestByRegion: newestByRegion(reach),
-    warnings: [],
+    warnings: begins ? [`The logs begin at ${formatInstant(begins)}: status covers the window from there.`] : [],
   };
 }
 

@@ -99,6 +99,9 @@ describe('status over a generated archive', () => {
     const created = trailEvents()[0]?.eventTime ?? '';
     const live = [...facts.directoryBuckets].sort();
     expect(answer.buckets.map((status) => status.bucket)).toEqual(live);
+    // No fixed 90-day "cannot tell": status covers the window from where the logs begin, and says so.
+    expect(answer.window).toEqual({ since: new Date(created), until: END });
+    expect(answer.warnings).toEqual([`The logs begin at ${created}: status covers the window from there.`]);
     expect(answer.totalBuckets).toBe(4);
     // tmp-exports lost its selector: it needs logging now. From the logs alone s3x cannot rule out a trail
     // set up before them, so it says it cannot tell rather than "not logged".
@@ -113,7 +116,7 @@ describe('status over a generated archive', () => {
         gaps: [],
         // Before the trail logs the bucket, and while it was stopped, a trail set up before the logs may have: unknown.
         unknown: [
-          { from: '2026-08-26T09:30:00Z', to: expect.stringMatching(/^2026-11-20T09:3/) },
+          { from: created, to: expect.stringMatching(/^2026-11-20T09:3/) },
           { from: facts.loggingGap.stoppedAt, to: facts.loggingGap.restartedAt },
         ],
         atEnd: 'covered',
