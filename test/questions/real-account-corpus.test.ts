@@ -71,6 +71,10 @@ async function ask(engine: Engine, words: string[]): Promise<Reply> {
 
 /** An object answer without what differs by engine on purpose (files, bytes, time, cost). */
 function comparable(reply: Reply) {
+  if (reply.kind === 'status') {
+    const { stats: _stats, ...answer } = reply.answer;
+    return { ...reply, answer };
+  }
   if (reply.kind !== 'object-answer') return reply;
   const { stats, ...answer } = reply.answer;
   return { ...reply, answer: { ...answer, newestEventTime: stats.newestEventTime } };
@@ -99,6 +103,7 @@ const QUESTIONS: Array<[string, string[]]> = [
     'who-wrote, the window’s edges',
     ['who-wrote', EDGE_KEY, '--bucket', HOT_BUCKET, '--since', EDGE_DAY.since, '--until', EDGE_DAY.until],
   ],
+  ['status, from the logs', ['status', '--since', '2026-11-01']],
 ];
 
 describe('one archive shaped like a real account, three engines', () => {
