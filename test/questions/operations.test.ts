@@ -1,0 +1,181 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCommand } from '../../src/commands/parse.js';
+import type { ObjectQuestionRequest } from '../../src/commands/requests.js';
+import type { Engine } from '../../src/engines/engine.js';
+import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
+import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
+import type { ObjectAnswer } from '../../src/questions/object-events.js';
+import { askObjectQuestion } from '../../src/questions/object-question.js';
+import { tempDir } from '../helpers/archive.js';
+import {
+  ACCESS_POINT,
+  ALICE,
+  BUCKET,
+  INTRUDER,
+  OPERATIONS,
+  OTHER_BUCKET,
+  SINCE,
+  UNTIL,
+  WRITER,
+  writeOperationsArchive,
+} from '../helpers/operations-archive.js';
+import { askOnThreeEngines, withoutStats } from '../helpers/three-engines.js';
+
+const NOW = new Date('2026-11-24T00:00:00Z');
+const ids = OPERATIONS.ids;
+let root: string;
+let file: LocalEngine;
+let index: IndexedEngine;
+
+beforeAll(async () => {
+  root = await tempDir('s3x-operations-');
+  await writeOperationsArchive(path.join(root, 'logs'));
+  file = await LocalEngine.open({ logsDir: path.join(root, 'logs') });
+  index = await IndexedEngine.open({ logsDir: path.join(root, 'logs'), indexPath: path.join(root, 'index.duckdb') });
+});
+afterAll(async () => {
+  await file?.close();
+  await index?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+/** The question on all three engines; the answers must be identical, and the file engine's is returned. */
+async function ask(...words: string[]): Promise<ObjectAnswer> {
+  const request = parseCommand([...words, '--since', SINCE, '--until', UNTIL], NOW) as ObjectQuestionRequest;
+  const question = OBJECT_QUESTION_TABLE[request.command];
+  const answers = await askOnThreeEngines((engine: Engine) => askObjectQuestion(question, request, engine), { file, index });
+  expect(withoutStats(answers.index)).toEqual(withoutStats(answers.file));
+  expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
+  return answers.file;
+}
+
+const idsOf = (answer: ObjectAnswer) => answer.events.map((event) => event.eventId);
+
+describe('renames: who-deleted and history of the source key', () => {
+  it('who-deleted lists the RenameObject that moved the key away, with where it went', async () => {
+    const answer = await ask('who-deleted', OPERATIONS.key, '--bucket', BUCKET);
+    const rename = answer.events.find((event) => event.eventId === ids.rename);
+    expect(rename).toMatchObject({
+      eventName: 'RenameObject',
+      keyRole: 'source',
+      principalArn: WRITER,
+      bucket: BUCKET,
+      destination: `${BUCKET}/${OPERATIONS.renamedTo}`,
+      evidence: 'exact',
+      errorCode: null,
+    });
+  });
+
+  it('accepts the `renameSource` spelling with a URL-encoded /bucket/key value', async () => {
+    const answer = await ask('who-deleted', OPERATIONS.spacedKey, '--bucket', BUCKET);
+    expect(idsOf(answer)).toEqual([ids.spacedRename]);
+    expect(answer.events[0]?.destination).toBe(`${BUCKET}/${OPERATIONS.spacedRenamedTo}`);
+    expect(answer.successfulMatches).toBe(1);
+  });
+
+  it('who-wrote of the destination still finds the rename as a write', async () => {
+    const answer = await ask('who-wrote', OPERATIONS.renamedTo, '--bucket', BUCKET);
+    expect(answer.events).toEqual([expect.objectContaining({ eventId: ids.rename, keyRole: 'target' })]);
+  });
+});
+
+describe('copies: who-read and history count a copy from the key as a read', () => {
+  it('who-read lists CopyObject (bucket/key) and UploadPartCopy (/bucket/key, encoded, versionId)', async () => {
+    const answer = await ask('who-read', OPERATIONS.key, '--bucket', BUCKET);
+    expect(idsOf(answer)).toEqual([ids.partCopy, ids.copy, ids.readThroughAccessPoint, ids.readDirect]);
+    expect(answer.events.find((event) => event.eventId === ids.copy)).toMatchObject({
+      keyRole: 'source',
+      bucket: OTHER_BUCKET,
+      destination: `${OTHER_BUCKET}/${OPERATIONS.copyDestination}`,
+      principalArn: ALICE,
+    });
+    expect(answer.events.find((event) => event.eventId === ids.partCopy)?.destination).toBe(
+      `${BUCKET}/${OPERATIONS.partCopyDestination}`,
+    );
+  });
+
+  it('history of the key shows every operation in order, renames and copies included', async () => {
+    const answer = await ask('history', OPERATIONS.key);
+    expect(idsOf(answer)).toEqual([
+      ids.put,
+      ids.readDirect,
+      ids.readThroughAccessPoint,
+      ids.copy,
+      ids.partCopy,
+      ids.failedDelete,
+      ids.rename,
+    ]);
+  });
+
+  it('a copy whose source is another bucket does not count for this bucket', async () => {
+    const answer = await ask('who-read', OPERATIONS.key, '--bucket', OTHER_BUCKET);
+    expect(answer.events).toEqual([]);
+  });
+});
+
+describe('access points for directory buckets', () => {
+  it('--bucket finds a read made through the access point and the answer names the access point', async () => {
+    const answer = await ask('who-read', OPERATIONS.key, '--bucket', BUCKET);
+    expect(answer.events.find((event) => event.eventId === ids.readThroughAccessPoint)).toMatchObject({
+      bucket: BUCKET,
+      accessPoint: ACCESS_POINT,
+    });
+    expect(answer.events.find((event) => event.eventId === ids.readDirect)?.accessPoint).toBeNull();
+  });
+
+  it('--bucket with the access point name finds its calls too', async () => {
+    const answer = await ask('who-read', OPERATIONS.key, '--bucket', ACCESS_POINT);
+    expect(answer.sources).toEqual(['s3express.amazonaws.com']);
+    expect(idsOf(answer)).toContain(ids.readThroughAccessPoint);
+  });
+});
+
+describe('failed calls', () => {
+  it('a failed DeleteObject is an exact match, never a successful one, and carries its error', async () => {
+    const answer = await ask('who-deleted', OPERATIONS.failedOnlyKey, '--bucket', BUCKET);
+    expect(answer.exactMatches).toBe(1);
+    expect(answer.successfulMatches).toBe(0);
+    expect(answer.events.filter((event) => event.evidence === 'exact')).toEqual([
+      expect.objectContaining({
+        eventId: ids.failedOnlyDelete,
+        principalArn: INTRUDER,
+        errorCode: 'AccessDenied',
+        errorMessage: 'Access Denied',
+      }),
+    ]);
+  });
+});
+
+describe('addendum', () => {
+  it('shows the addendum reason on the event', async () => {
+    const answer = await ask('who-read', OPERATIONS.key, '--bucket', BUCKET);
+    expect(answer.events.find((event) => event.eventId === ids.readDirect)?.addendumReason).toBe('DELIVERY_DELAY');
+  });
+});
+
+describe('batch-delete candidates: only where and while the key existed', () => {
+  it('lists the DeleteObjects in the key’s bucket during its lifetime and counts the rest', async () => {
+    const answer = await ask('who-deleted', OPERATIONS.key);
+    const candidates = answer.events.filter((event) => event.evidence === 'candidate').map((event) => event.eventId);
+    expect(candidates).toEqual([ids.candidateInLifetime]);
+    // One in a bucket where the key was never seen, one after the rename moved it away.
+    expect(answer.unlistedCandidates).toBe(2);
+  });
+
+  it('with only unlisted candidates, the counts still arrive', async () => {
+    const answer = await ask('who-deleted', 'never/written.txt', '--bucket', BUCKET);
+    expect(answer.events).toEqual([]);
+    expect(answer.unlistedCandidates).toBe(2);
+  });
+});
+
+describe('records that are not object calls never break or skew an answer', () => {
+  it('aggregated events and ListMultipartUploads are not in any object answer', async () => {
+    const answer = await ask('history', OPERATIONS.key, '--bucket', BUCKET);
+    expect(answer.events.every((event) => event.eventName !== '' && event.eventName !== 'ListMultipartUploads')).toBe(true);
+    expect(answer.totalMatches).toBe(answer.events.length);
+  });
+});
