@@ -6,15 +6,19 @@ import { UsageError } from '../errors.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 import { toCount } from './activity.js';
 import { runWithFreshness } from './freshness.js';
-import { partitionPredicate } from './object-events.js';
+import { EVENT_BUCKET, partitionPredicate } from './object-events.js';
 
 /** Longest lists fetched; the answer says how many groups there are in all. */
 export const PRINCIPAL_ROWS_MAX = 200;
 export const PRINCIPAL_SESSIONS_MAX = 10;
+/** Objects fetched (most recent first): Export CSV gives all of them, Slack shows the first few of each kind. */
+export const PRINCIPAL_OBJECTS_MAX = 10_000;
+/** Distinct identities (type, role, user, session) fetched: enough to say what a bare name matched. */
+export const PRINCIPAL_IDENTITIES_MAX = 500;
 
 /**
  * How the principal was matched. `arn`: `userIdentity.arn` exactly. `role`: every session of an
- * IAM role given by its ARN. `name`: a bare role or user name, every session or key of it.
+ * IAM role given by its ARN. `name`: a bare role, user or session name, every session or key of it.
  */
 export type PrincipalMatchKind = 'arn' | 'role' | 'name';
 
@@ -50,9 +54,35 @@ export function matchPrincipal(principal: string): PrincipalMatch {
     matchedAs: 'name',
     predicate: sql`(useridentity.sessioncontext.sessionissuer.username = ${principal}
       OR (useridentity.arn LIKE 'arn:%:sts::%:assumed-role/%' AND split_part(useridentity.arn, '/', 2) = ${principal})
+      OR (useridentity.arn LIKE 'arn:%:sts::%:assumed-role/%' AND split_part(useridentity.arn, '/', 3) = ${principal})
       OR useridentity.username = ${principal}
       OR (useridentity.arn LIKE 'arn:%:iam::%:user/%' AND split_part(useridentity.arn, ':user/', 2) = ${principal}))`,
   };
+}
+
+/** Which kinds of name a bare name was found as: `principal alice` may be a user, a role or a session. */
+export type NameKind = 'role' | 'user' | 'session';
+
+/** One identity the matched calls were made as. */
+export interface PrincipalIdentity {
+  /** `userIdentity.type`: AssumedRole, IAMUser, Root, AWSService, … */
+  type: string | null;
+  roleName: string | null;
+  userName: string | null;
+  sessionName: string | null;
+  count: number;
+}
+
+/** What the principal did to objects (successful calls only: a failed call changed nothing). */
+export type ObjectAction = 'wrote' | 'deleted' | 'read';
+
+export interface PrincipalObject {
+  action: ObjectAction;
+  bucket: string | null;
+  key: string;
+  count: number;
+  firstEvent: string;
+  lastEvent: string;
 }
 
 export interface PrincipalActivityRow {
@@ -94,12 +124,21 @@ export interface PrincipalAnswer {
   sessions: number;
   /** Busiest first, at most PRINCIPAL_SESSIONS_MAX. */
   topSessions: SessionCount[];
+  /** `userIdentity.type` of the calls, most calls first (AssumedRole, IAMUser, …). */
+  principalTypes: string[];
+  /** For a bare name: what it was found as (a role, a user and/or a session name); empty otherwise. */
+  nameMatchedAs: NameKind[];
+  /** Objects written, deleted and read, most recent first, at most PRINCIPAL_OBJECTS_MAX. */
+  objects: PrincipalObject[];
+  /** Object groups (action, bucket, key) before the cap. */
+  totalObjects: number;
   stats: ScanStats;
 }
 
 /**
  * Athena-dialect SQL for everything one principal did in S3 Express and S3, in one scan: the
- * grouping sets give the bucket-and-operation rows, the sessions and the totals at once.
+ * grouping sets give the bucket-and-operation rows, the sessions, the objects written, deleted and
+ * read, the identities (type, role, user, session name) and the totals at once.
  */
 export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayout): EngineQuery {
   const days = partitionRange(request.window);
@@ -111,8 +150,19 @@ export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayou
       coalesce(errorcode, ''), '|', coalesce(sourceipaddress, ''))) AS event_uid,
     eventtime, eventname,
     nullif(errorcode, '') AS error_code,
-    json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
-    useridentity.arn AS session_arn
+    ${EVENT_BUCKET} AS bucket,
+    useridentity.arn AS session_arn,
+    useridentity.type AS principal_type,
+    coalesce(useridentity.sessioncontext.sessionissuer.username,
+      CASE WHEN useridentity.arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(useridentity.arn, '/', 2) END) AS role_name,
+    coalesce(useridentity.username,
+      CASE WHEN useridentity.arn LIKE 'arn:%:iam::%:user/%' THEN split_part(useridentity.arn, ':user/', 2) END) AS user_name,
+    CASE WHEN useridentity.arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(useridentity.arn, '/', 3) END AS session_name,
+    CASE WHEN nullif(errorcode, '') IS NULL AND json_extract_scalar(requestparameters, '$.key') IS NOT NULL THEN
+      CASE WHEN eventname IN ('PutObject', 'CopyObject', 'CompleteMultipartUpload', 'RenameObject') THEN 'wrote'
+        WHEN eventname = 'DeleteObject' THEN 'deleted'
+        WHEN eventname IN ('GetObject', 'HeadObject', 'GetObjectAttributes') THEN 'read' END END AS object_action,
+    json_extract_scalar(requestparameters, '$.key') AS object_key
   FROM ${sqlIdentifier(table.name)}
   WHERE ${partitionPredicate(table, days)}
     AND eventtime >= ${formatInstant(request.window.since)} AND eventtime < ${formatInstant(request.window.until)}
@@ -126,10 +176,12 @@ unique_events AS (
 ),
 grouped AS (
   SELECT
-    CASE WHEN grouping(bucket, eventname) = 0 THEN 'operation'
+    CASE WHEN grouping(object_action, bucket, object_key) = 0 THEN 'object'
+      WHEN grouping(bucket, eventname) = 0 THEN 'operation'
+      WHEN grouping(principal_type, role_name, user_name, session_name) = 0 THEN 'identity'
       WHEN grouping(session_arn) = 0 THEN 'session'
       ELSE 'total' END AS row_kind,
-    bucket, eventname, session_arn,
+    bucket, eventname, session_arn, object_action, object_key, principal_type, role_name, user_name, session_name,
     count(*) AS events,
     count(error_code) AS errors,
     count(DISTINCT bucket) AS buckets,
@@ -137,22 +189,28 @@ grouped AS (
     max(eventtime) AS last_event
   FROM unique_events
   WHERE copy_number = 1
-  GROUP BY GROUPING SETS ((bucket, eventname), (session_arn), ())
+  GROUP BY GROUPING SETS ((bucket, eventname), (session_arn), (), (object_action, bucket, object_key),
+    (principal_type, role_name, user_name, session_name))
 ),
 ranked AS (
   SELECT grouped.*,
     row_number() OVER (PARTITION BY row_kind
-      ORDER BY events DESC, coalesce(bucket, ''), coalesce(eventname, ''), coalesce(session_arn, '')) AS position,
+      ORDER BY CASE WHEN row_kind = 'object' THEN last_event END DESC, events DESC, coalesce(bucket, ''), coalesce(eventname, ''),
+        coalesce(session_arn, ''), coalesce(object_action, ''), coalesce(object_key, ''), coalesce(principal_type, ''),
+        coalesce(role_name, ''), coalesce(user_name, ''), coalesce(session_name, '')) AS position,
     count(*) OVER (PARTITION BY row_kind) AS kind_groups
   FROM grouped
-  WHERE row_kind <> 'session' OR session_arn IS NOT NULL
+  WHERE (row_kind <> 'session' OR session_arn IS NOT NULL) AND (row_kind <> 'object' OR object_action IS NOT NULL)
 )
-SELECT row_kind, bucket, eventname, session_arn, events, errors, buckets, first_event, last_event, kind_groups
+SELECT row_kind, bucket, eventname, session_arn, object_action, object_key, principal_type, role_name, user_name,
+  session_name, events, errors, buckets, first_event, last_event, kind_groups
 FROM ranked
 WHERE row_kind = 'total'
   OR (row_kind = 'operation' AND position <= ${sqlConstant(PRINCIPAL_ROWS_MAX)})
   OR (row_kind = 'session' AND position <= ${sqlConstant(PRINCIPAL_SESSIONS_MAX)})
-ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 ELSE 2 END, position`;
+  OR (row_kind = 'object' AND position <= ${sqlConstant(PRINCIPAL_OBJECTS_MAX)})
+  OR (row_kind = 'identity' AND position <= ${sqlConstant(PRINCIPAL_IDENTITIES_MAX)})
+ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 WHEN 'session' THEN 2 WHEN 'object' THEN 3 ELSE 4 END, position`;
   return { sql: text, days };
 }
 
@@ -162,10 +220,13 @@ export function toPrincipalAnswer(request: PrincipalRequest, rows: Row[], stats:
   const total = ofKind('total')[0];
   const sessions = ofKind('session');
   const operations = ofKind('operation');
+  const objects = ofKind('object');
+  const identities = ofKind('identity');
+  const match = matchPrincipal(request.principal);
   return {
     question: 'principal',
     principal: request.principal,
-    matchedAs: matchPrincipal(request.principal).matchedAs,
+    matchedAs: match.matchedAs,
     sources: eventSourcesFor(),
     window: request.window,
     rows: operations.map((row) => ({
@@ -186,8 +247,36 @@ export function toPrincipalAnswer(request: PrincipalRequest, rows: Row[], stats:
     },
     sessions: toCount(sessions[0]?.kind_groups),
     topSessions: sessions.map((row) => ({ arn: row.session_arn ?? '', count: toCount(row.events) })),
+    principalTypes: principalTypesOf(identities),
+    nameMatchedAs: match.matchedAs === 'name' ? nameKindsOf(request.principal, identities) : [],
+    objects: objects.map((row) => ({
+      action: row.object_action as ObjectAction,
+      bucket: row.bucket ?? null,
+      key: row.object_key ?? '',
+      count: toCount(row.events),
+      firstEvent: row.first_event ?? '',
+      lastEvent: row.last_event ?? '',
+    })),
+    totalObjects: toCount(objects[0]?.kind_groups),
     stats,
   };
+}
+
+function principalTypesOf(identities: readonly Row[]): string[] {
+  const byType = new Map<string, number>();
+  for (const row of identities) {
+    if (row.principal_type) byType.set(row.principal_type, (byType.get(row.principal_type) ?? 0) + toCount(row.events));
+  }
+  return [...byType.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([type]) => type);
+}
+
+/** The kinds of name the principal's text equals, among the identities the calls were made as. */
+function nameKindsOf(name: string, identities: readonly Row[]): NameKind[] {
+  const kinds: NameKind[] = [];
+  if (identities.some((row) => row.role_name === name)) kinds.push('role');
+  if (identities.some((row) => row.user_name === name)) kinds.push('user');
+  if (identities.some((row) => row.session_name === name)) kinds.push('session');
+  return kinds;
 }
 
 /** Run the question on an engine and shape the answer. */

@@ -128,7 +128,11 @@ function zonal(template: CloudTrailRecord, call: Call): CloudTrailRecord {
     readOnly: ['GetObject', 'HeadObject', 'GetObjectAttributes'].includes(call.name),
     resources: [
       { type: 'AWS::S3Express::Object', ARNPrefix: `arn:aws:s3express:${REGION}:${ACCOUNT}:bucket/${bucket}/` },
-      { accountId: ACCOUNT, type: 'AWS::S3Express::DirectoryBucket', ARN: `arn:aws:s3express:${REGION}:${ACCOUNT}:bucket/${bucket}` },
+      {
+        accountId: ACCOUNT,
+        type: 'AWS::S3Express::DirectoryBucket',
+        ARN: `arn:aws:s3express:${REGION}:${ACCOUNT}:bucket/${bucket}`,
+      },
     ],
     ...(call.error ? { errorCode: call.error.code, errorMessage: call.error.message } : {}),
     ...call.extra,
@@ -158,7 +162,9 @@ export function operationsRecords(): CloudTrailRecord[] {
       eventID: id,
       requestID: `req-${id}`,
       requestParameters: { ...(record.requestParameters as object), bucketName: BUCKET },
-      responseElements: { credentials: { accessKeyId, expiration: 'Nov 20, 2026, 9:05:00 AM', sessionToken: '<session token string>' } },
+      responseElements: {
+        credentials: { accessKeyId, expiration: 'Nov 20, 2026, 9:05:00 AM', sessionToken: '<session token string>' },
+      },
     });
     return record;
   };
@@ -171,10 +177,18 @@ export function operationsRecords(): CloudTrailRecord[] {
       requestID: `req-${id}`,
       awsRegion: REGION,
       recipientAccountId: ACCOUNT,
-      requestParameters: { ...(record.requestParameters as object), bucketName: bucket, Host: `${bucket}.s3express-usw2-az1.${REGION}.amazonaws.com` },
+      requestParameters: {
+        ...(record.requestParameters as object),
+        bucketName: bucket,
+        Host: `${bucket}.s3express-usw2-az1.${REGION}.amazonaws.com`,
+      },
       resources: [
         { type: 'AWS::S3Express::Object', ARNPrefix: `arn:aws:s3express:${REGION}:${ACCOUNT}:bucket/${bucket}/` },
-        { accountId: ACCOUNT, type: 'AWS::S3Express::DirectoryBucket', ARN: `arn:aws:s3express:${REGION}:${ACCOUNT}:bucket/${bucket}` },
+        {
+          accountId: ACCOUNT,
+          type: 'AWS::S3Express::DirectoryBucket',
+          ARN: `arn:aws:s3express:${REGION}:${ACCOUNT}:bucket/${bucket}`,
+        },
       ],
     });
     return record;
@@ -218,8 +232,16 @@ export function operationsRecords(): CloudTrailRecord[] {
       ...get({ id: ids.readThroughAccessPoint, time: at('09:10:00'), name: 'GetObject', key, bucket: ACCESS_POINT }),
       resources: [
         { type: 'AWS::S3Express::Object', ARN: `arn:aws:s3express:${REGION}:${ACCOUNT}:bucket/${BUCKET}/${key}` },
-        { accountId: ACCOUNT, type: 'AWS::S3Express::DirectoryBucket', ARN: `arn:aws:s3express:${REGION}:${ACCOUNT}:bucket/${BUCKET}` },
-        { accountId: ACCOUNT, type: 'AWS::S3::AccessPoint', ARN: `arn:aws:s3express:${REGION}:${ACCOUNT}:accesspoint/${ACCESS_POINT}` },
+        {
+          accountId: ACCOUNT,
+          type: 'AWS::S3Express::DirectoryBucket',
+          ARN: `arn:aws:s3express:${REGION}:${ACCOUNT}:bucket/${BUCKET}`,
+        },
+        {
+          accountId: ACCOUNT,
+          type: 'AWS::S3::AccessPoint',
+          ARN: `arn:aws:s3express:${REGION}:${ACCOUNT}:accesspoint/${ACCESS_POINT}`,
+        },
       ],
     },
     // CopyObject is signed with IAM credentials; its source as `bucket/key`.
@@ -260,7 +282,14 @@ export function operationsRecords(): CloudTrailRecord[] {
     }),
     // After the rename the key no longer exists: this batch delete cannot have removed it.
     batchDelete(ids.candidateAfterRename, at('09:40:00'), BUCKET),
-    get({ id: ids.spacedPut, time: at('09:45:00'), name: 'PutObject', key: OPERATIONS.spacedKey, arn: WRITER, accessKeyId: WRITER_KEY }),
+    get({
+      id: ids.spacedPut,
+      time: at('09:45:00'),
+      name: 'PutObject',
+      key: OPERATIONS.spacedKey,
+      arn: WRITER,
+      accessKeyId: WRITER_KEY,
+    }),
     get({
       id: ids.spacedRename,
       time: at('09:50:00'),
@@ -279,8 +308,21 @@ export function operationsRecords(): CloudTrailRecord[] {
       accessKeyId: 'ASIAMALLORY000000001',
       error: { code: 'AccessDenied', message: 'Access Denied' },
     }),
-    get({ id: ids.bobPut, time: at('10:05:00'), name: 'PutObject', key: 'bob/notes.txt', arn: BOB, accessKeyId: 'AKIAEXAMPLEBOB000001' }),
-    get({ id: ids.noSuchKey, time: at('10:10:00'), name: 'GetObject', key: 'missing.txt', error: { code: 'NoSuchKey', message: 'The specified key does not exist.' } }),
+    get({
+      id: ids.bobPut,
+      time: at('10:05:00'),
+      name: 'PutObject',
+      key: 'bob/notes.txt',
+      arn: BOB,
+      accessKeyId: 'AKIAEXAMPLEBOB000001',
+    }),
+    get({
+      id: ids.noSuchKey,
+      time: at('10:10:00'),
+      name: 'GetObject',
+      key: 'missing.txt',
+      error: { code: 'NoSuchKey', message: 'The specified key does not exist.' },
+    }),
     deniedSession,
     // A zonal call logged as a management event (S3 UG): no key, must not count as an object event.
     {

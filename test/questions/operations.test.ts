@@ -2,17 +2,19 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/commands/parse.js';
-import type { ObjectQuestionRequest } from '../../src/commands/requests.js';
+import type { ObjectQuestionRequest, PrincipalRequest } from '../../src/commands/requests.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
 import type { ObjectAnswer } from '../../src/questions/object-events.js';
 import { askObjectQuestion } from '../../src/questions/object-question.js';
+import { askPrincipal, type PrincipalAnswer } from '../../src/questions/principal.js';
 import { tempDir } from '../helpers/archive.js';
 import {
   ACCESS_POINT,
   ALICE,
+  ALICE_ROLE,
   BUCKET,
   INTRUDER,
   OPERATIONS,
@@ -177,5 +179,49 @@ describe('records that are not object calls never break or skew an answer', () =
     const answer = await ask('history', OPERATIONS.key, '--bucket', BUCKET);
     expect(answer.events.every((event) => event.eventName !== '' && event.eventName !== 'ListMultipartUploads')).toBe(true);
     expect(answer.totalMatches).toBe(answer.events.length);
+  });
+});
+
+describe('principal on the operations archive', () => {
+  async function askWho(principal: string): Promise<PrincipalAnswer> {
+    const request = parseCommand(['principal', principal, '--since', SINCE, '--until', UNTIL], NOW) as PrincipalRequest;
+    const answers = await askOnThreeEngines((engine: Engine) => askPrincipal(request, engine), { file, index });
+    expect(withoutStats(answers.index)).toEqual(withoutStats(answers.file));
+    expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
+    return answers.file;
+  }
+
+  it('a bare session name finds the session and says so, with the objects it wrote and read, newest first', async () => {
+    const answer = await askWho('alice');
+    expect(answer.nameMatchedAs).toEqual(['session']);
+    expect(answer.principalTypes).toEqual(['AssumedRole']);
+    expect(answer.topSessions.map((session) => session.arn)).toEqual([ALICE]);
+    // UploadPartCopy writes a part, not the object (CompleteMultipartUpload does).
+    expect(answer.objects.map(({ action, bucket, key, count }) => [action, bucket, key, count])).toEqual([
+      ['wrote', OTHER_BUCKET, OPERATIONS.copyDestination, 1],
+      // Read directly and through the access point: one object, in its bucket, read twice.
+      ['read', BUCKET, OPERATIONS.key, 2],
+    ]);
+    expect(answer.totalObjects).toBe(2);
+  });
+
+  it('a bare role name is found as a role name', async () => {
+    const answer = await askWho(ALICE_ROLE);
+    expect(answer.nameMatchedAs).toEqual(['role']);
+  });
+
+  it('a user name is found as a user, of type IAMUser', async () => {
+    const answer = await askWho('bob');
+    expect(answer.nameMatchedAs).toEqual(['user']);
+    expect(answer.principalTypes).toEqual(['IAMUser']);
+    expect(answer.objects).toEqual([
+      expect.objectContaining({ action: 'wrote', bucket: BUCKET, key: 'bob/notes.txt', count: 1 }),
+    ]);
+  });
+
+  it('a failed delete is not listed as an object deleted', async () => {
+    const answer = await askWho(INTRUDER);
+    expect(answer.totals.errors).toBeGreaterThanOrEqual(2);
+    expect(answer.objects).toEqual([]);
   });
 });

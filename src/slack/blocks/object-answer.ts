@@ -199,7 +199,9 @@ function renderEvent(event: ObjectEvent): KnownBlock {
 /** A failed call changed nothing; say so where it would otherwise read as the answer. */
 function describeFailure(event: ObjectEvent): string {
   const effect =
-    event.eventName.startsWith('Delete') || event.eventName === 'RenameObject' ? 'nothing was deleted' : 'the call did not take effect';
+    event.eventName.startsWith('Delete') || event.eventName === 'RenameObject'
+      ? 'nothing was deleted'
+      : 'the call did not take effect';
   const message = event.errorMessage === null ? '' : ` (${MRKDWN.text(event.errorMessage, 200)})`;
   return `:x: *FAILED* ${inlineCode(event.errorCode ?? '', 80)}${message}: ${effect}`;
 }

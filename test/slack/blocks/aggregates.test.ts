@@ -137,6 +137,27 @@ function principal(overrides: Partial<PrincipalAnswer> = {}): PrincipalAnswer {
       { arn: BOB, count: 200 },
       { arn: MALLORY, count: 81 },
     ],
+    principalTypes: ['AssumedRole'],
+    nameMatchedAs: ['role'],
+    objects: [
+      {
+        action: 'deleted',
+        bucket: BUCKET,
+        key: 'reports/q3.csv',
+        count: 1,
+        firstEvent: '2026-11-23T08:23:18Z',
+        lastEvent: '2026-11-23T08:23:18Z',
+      },
+      {
+        action: 'read',
+        bucket: BUCKET,
+        key: 'reports/q2.csv',
+        count: 12,
+        firstEvent: '2026-11-21T10:19:36Z',
+        lastEvent: '2026-11-22T10:19:36Z',
+      },
+    ],
+    totalObjects: 2,
     stats: STATS,
     ...overrides,
   };
@@ -279,7 +300,7 @@ describe('buildPrincipalMessage', () => {
     expectSafe(message);
     const all = texts(message.blocks);
     expect(all[0]).toBe(
-      '*`DataEngineer` (every role session and user of that name) made 281 calls* on 1 bucket ' +
+      '*`DataEngineer` (found as a role name) made 281 calls* on 1 bucket ' +
         'from 2026-11-21 10:19:36 UTC to 2026-11-23 08:23:18 UTC: 3 failed calls, 2 sessions.',
     );
     expect(all).toContainEqual('*By bucket and operation*');
@@ -290,7 +311,28 @@ describe('buildPrincipalMessage', () => {
       ['(no bucket)', 'ListDirectoryBuckets', '1', '0', '2026-11-21 10:19:36 UTC', '2026-11-21 10:19:36 UTC'],
     ]);
     expect(all).toContainEqual(`*Sessions*\n\`${BOB}\` · 200\n\`${MALLORY}\` · 81`);
+    expect(all).toContainEqual(
+      `*Objects deleted (most recent first)*\n\`${BUCKET}\` · \`reports/q3.csv\` · 1 · at 2026-11-23 08:23:18 UTC`,
+    );
+    expect(all).toContainEqual(
+      `*Objects read (most recent first)*\n\`${BUCKET}\` · \`reports/q2.csv\` · 12 · from 2026-11-21 10:19:36 UTC to 2026-11-22 10:19:36 UTC`,
+    );
+    expect(all.join('\n')).not.toContain('Objects written');
     expect(all.join('\n')).toContain('`s3express.amazonaws.com` and `s3.amazonaws.com` events of every bucket');
+  });
+
+  it('says what a bare name was found as: a session name, or several kinds', () => {
+    const session = texts(buildPrincipalMessage(principal({ principal: 'alice', nameMatchedAs: ['session'] })).blocks);
+    expect(session[0]).toContain('*`alice` (found as a session name) made 281 calls*');
+    const several = texts(
+      buildPrincipalMessage(principal({ principal: 'ops', nameMatchedAs: ['role', 'user', 'session'] })).blocks,
+    );
+    expect(several[0]).toContain('*`ops` (found as a role name, a user name and a session name) made');
+    const none = texts(
+      buildPrincipalMessage(principal({ principal: 'ghost', nameMatchedAs: [], totals: { ...principal().totals, events: 0 } }))
+        .blocks,
+    );
+    expect(none[0]).toContain('`ghost` (every role, user and session of that name)');
   });
 
   it('leaves the sessions out for one exact ARN, and words a role match', () => {
@@ -442,9 +484,12 @@ describe('terminal formats', () => {
       'total,,4085,122,1134750959,563813651,2026-11-21T09:36:43Z,2026-11-23T09:28:42Z',
       'operation,GetObject,1253,29,,,,',
     ]);
-    expect(principalFormats.toCsv(principal()).split('\r\n')[3]).toBe(
-      ',ListDirectoryBuckets,1,0,2026-11-21T10:19:36Z,2026-11-21T10:19:36Z',
-    );
+    expect(principalFormats.toCsv(principal()).split('\r\n').slice(3)).toEqual([
+      ',ListDirectoryBuckets,,1,0,2026-11-21T10:19:36Z,2026-11-21T10:19:36Z',
+      `${BUCKET},deleted,reports/q3.csv,1,0,2026-11-23T08:23:18Z,2026-11-23T08:23:18Z`,
+      `${BUCKET},read,reports/q2.csv,12,0,2026-11-21T10:19:36Z,2026-11-22T10:19:36Z`,
+      '',
+    ]);
   });
 
   it('JSON carries the documented fields, absent values as null', () => {
@@ -457,8 +502,13 @@ describe('terminal formats', () => {
       'totalRows',
       'sessions',
       'topSessions',
+      'principalTypes',
+      'nameMatchedAs',
+      'objects',
+      'totalObjects',
       'scanned',
     ]);
+    expect(json.principalTypes).toEqual(['AssumedRole']);
     expect(json.searched).toEqual({
       sources: ['s3express.amazonaws.com', 's3.amazonaws.com'],
       principal: 'DataEngineer',

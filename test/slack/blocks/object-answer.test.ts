@@ -366,7 +366,9 @@ describe('buildObjectAnswerMessage', () => {
 
   it('counts a copy from the key as a read and says where it went', () => {
     const copied = event({ eventName: 'CopyObject', keyRole: 'source', destination: 'other--usw2-az1--x-s3/archive/q3.parquet' });
-    const message = buildObjectAnswerMessage(answer({ question: 'who-read', events: [copied, event({ eventName: 'GetObject' })] }));
+    const message = buildObjectAnswerMessage(
+      answer({ question: 'who-read', events: [copied, event({ eventName: 'GetObject' })] }),
+    );
     expect(summaryOf(message)).toBe(
       `*\`${KEY}\` was copied to \`other--usw2-az1--x-s3/archive/q3.parquet\` by \`${MALLORY}\`* (1 read and 1 copy).`,
     );
