@@ -2,10 +2,11 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/commands/parse.js';
-import type { ObjectQuestionRequest, PrincipalRequest } from '../../src/commands/requests.js';
+import type { DeniedRequest, ObjectQuestionRequest, PrincipalRequest } from '../../src/commands/requests.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { askDenied } from '../../src/questions/denied.js';
 import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
 import type { ObjectAnswer } from '../../src/questions/object-events.js';
 import { askObjectQuestion } from '../../src/questions/object-question.js';
@@ -223,5 +224,23 @@ describe('principal on the operations archive', () => {
     const answer = await askWho(INTRUDER);
     expect(answer.totals.errors).toBeGreaterThanOrEqual(2);
     expect(answer.objects).toEqual([]);
+  });
+});
+
+describe('denied on the operations archive', () => {
+  it('separates access denials from other errors and names the buckets', async () => {
+    const request = parseCommand(['denied', '--bucket', BUCKET, '--since', SINCE, '--until', UNTIL], NOW) as DeniedRequest;
+    const answers = await askOnThreeEngines((engine: Engine) => askDenied(request, engine), { file, index });
+    expect(withoutStats(answers.index)).toEqual(withoutStats(answers.file));
+    expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
+    const answer = answers.file;
+    // Two refused deletes and a refused session; a GetObject of a missing key is not a denial.
+    expect(answer.totals).toMatchObject({ events: 4, accessDenied: 3, otherErrors: 1 });
+    expect(answer.groups.map((group) => [group.operation, group.errorCode, group.accessDenied, group.count])).toEqual([
+      ['DeleteObject', 'AccessDenied', true, 2],
+      ['CreateSession', 'AccessDenied', true, 1],
+      ['GetObject', 'NoSuchKey', false, 1],
+    ]);
+    expect(answer.groups.every((group) => group.bucketNames.join() === BUCKET)).toBe(true);
   });
 });

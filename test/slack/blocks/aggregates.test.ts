@@ -172,6 +172,7 @@ function deniedGroup(overrides: Partial<DeniedGroup> = {}): DeniedGroup {
     accessDenied: true,
     count: 93,
     buckets: 1,
+    bucketNames: [BUCKET],
     firstEvent: '2026-11-21T09:42:51Z',
     lastEvent: '2026-11-23T08:07:51Z',
     ...overrides,
@@ -186,6 +187,7 @@ function denied(overrides: Partial<DeniedAnswer> = {}): DeniedAnswer {
     totals: {
       events: 128,
       accessDenied: 94,
+      otherErrors: 34,
       principals: 2,
       buckets: 3,
       firstEvent: '2023-03-01T00:00:00Z',
@@ -201,7 +203,14 @@ function denied(overrides: Partial<DeniedAnswer> = {}): DeniedAnswer {
         firstEvent: '2023-03-01T00:00:00Z',
         lastEvent: '2023-03-01T00:00:00Z',
       }),
-      deniedGroup({ operation: 'GetObject', errorCode: 'NoSuchKey', accessDenied: false, count: 34, buckets: 2 }),
+      deniedGroup({
+        operation: 'GetObject',
+        errorCode: 'NoSuchKey',
+        accessDenied: false,
+        count: 34,
+        buckets: 2,
+        bucketNames: [BUCKET, 'scratch--usw2-az1--x-s3'],
+      }),
     ],
     totalGroups: 3,
     stats: STATS,
@@ -389,15 +398,16 @@ describe('buildPrincipalMessage', () => {
 });
 
 describe('buildDeniedMessage', () => {
-  it('lists denials first, marked, with the caller, operation, code, counts and time span', () => {
+  it('lists denials apart from other errors, with the caller, operation, code, counts, buckets by name and time span', () => {
     const message = buildDeniedMessage(denied());
     expectSafe(message);
     const all = texts(message.blocks);
     expect(all[0]).toBe(
-      '*128 failed calls (94 access denied) in S3 or S3 Express* by 2 principals on 3 buckets ' +
+      '*94 access denials and 34 other failed calls (not denials) in S3 or S3 Express* by 2 principals on 3 buckets ' +
         'from 2023-03-01 00:00:00 UTC to 2026-11-23 08:07:51 UTC.',
     );
-    expect(all).toContainEqual('*Failed calls*');
+    // Access denials in the table (the message's one table), other errors listed apart.
+    expect(all).toContainEqual('*Access denied (a policy refused the call)*');
     expect(tableOf(message)).toEqual([
       ['Caller', 'Operation', 'Error', 'Calls', 'Buckets', 'First (UTC)', 'Last (UTC)'],
       [
@@ -405,7 +415,7 @@ describe('buildDeniedMessage', () => {
         'CreateSession',
         'AccessDenied',
         '93',
-        '1',
+        BUCKET,
         '2026-11-21 09:42:51 UTC',
         '2026-11-23 08:07:51 UTC',
       ],
@@ -414,20 +424,16 @@ describe('buildDeniedMessage', () => {
         'GetObject',
         'AccessDenied',
         '1',
-        '1',
+        BUCKET,
         '2023-03-01 00:00:00 UTC',
         '2023-03-01 00:00:00 UTC',
-      ],
-      [
-        'arn:aws:sts::111122223333:assumed-role/Intern/trainee-jo',
-        'GetObject',
-        'NoSuchKey',
-        '34',
-        '2',
-        '2026-11-21 09:42:51 UTC',
-        '2026-11-23 08:07:51 UTC',
       ],
     ]);
+    expect(all).toContainEqual(
+      '*Other errors (the call was allowed and failed: not denials)*\n' +
+        '`arn:aws:sts::111122223333:assumed-role/Intern/trainee-jo` · `GetObject` · `NoSuchKey` · ' +
+        `34 calls on \`${BUCKET}\` and \`scratch--usw2-az1--x-s3\` · from 2026-11-21 09:42:51 UTC to 2026-11-23 08:07:51 UTC`,
+    );
     expect(all.join('\n')).toContain('failed calls in every bucket');
   });
 
@@ -438,7 +444,7 @@ describe('buildDeniedMessage', () => {
         sources: ['s3express.amazonaws.com'],
         groups: [],
         totalGroups: 0,
-        totals: { events: 0, accessDenied: 0, principals: 0, buckets: 0, firstEvent: null, lastEvent: null },
+        totals: { events: 0, accessDenied: 0, otherErrors: 0, principals: 0, buckets: 0, firstEvent: null, lastEvent: null },
       }),
     );
     expectSafe(message);
@@ -475,8 +481,8 @@ describe('terminal formats', () => {
       denied({ groups: [deniedGroup({ principal: '=HYPERLINK("x")', operation: 'Get,Object' })], totalGroups: 1 }),
     );
     expect(csv.split('\r\n')).toEqual([
-      'principal,account,operation,errorCode,count,buckets,firstEvent,lastEvent',
-      `"'=HYPERLINK(""x"")",,"Get,Object",AccessDenied,93,1,2026-11-21T09:42:51Z,2026-11-23T08:07:51Z`,
+      'principal,account,operation,errorCode,accessDenied,count,buckets,bucketNames,firstEvent,lastEvent',
+      `"'=HYPERLINK(""x"")",,"Get,Object",AccessDenied,true,93,1,${BUCKET},2026-11-21T09:42:51Z,2026-11-23T08:07:51Z`,
       '',
     ]);
     expect(activityFormats.toCsv(activity()).split('\r\n').slice(0, 3)).toEqual([
