@@ -6,7 +6,9 @@ import type { DeniedRequest, ObjectQuestionRequest, PrincipalRequest } from '../
 import type { Engine } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { QuestionQueue } from '../../src/engines/question-queue.js';
 import { askDenied } from '../../src/questions/denied.js';
+import { fetchEventRecord } from '../../src/questions/event-record.js';
 import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
 import type { ObjectAnswer } from '../../src/questions/object-events.js';
 import { askObjectQuestion } from '../../src/questions/object-question.js';
@@ -20,6 +22,7 @@ import {
   INTRUDER,
   OPERATIONS,
   OTHER_BUCKET,
+  operationsRecords,
   SINCE,
   UNTIL,
   WRITER,
@@ -242,5 +245,34 @@ describe('denied on the operations archive', () => {
       ['GetObject', 'NoSuchKey', false, 1],
     ]);
     expect(answer.groups.every((group) => group.bucketNames.join() === BUCKET)).toBe(true);
+  });
+});
+
+describe('Show event: the record exactly as delivered', () => {
+  const window = { since: new Date(SINCE), until: new Date(UNTIL) };
+  const original = () => operationsRecords().find((record) => record.eventID === ids.readDirect);
+
+  it.each([
+    ['the file engine', () => file as Engine],
+    ['the index', () => index as Engine],
+  ])('on %s: its own field names, order and values, nothing added', async (_name, engine) => {
+    const record = await fetchEventRecord(ids.readDirect, window, engine());
+    expect(record?.as).toBe('delivered');
+    const json = record?.as === 'delivered' ? record.json : '';
+    expect(JSON.parse(json)).toEqual(original());
+    expect(Object.keys(JSON.parse(json))).toEqual(Object.keys(original() ?? {}));
+    // The zonal record has no sessionIssuer; the normalized row used to add one as null.
+    expect(json).not.toContain('sessionIssuer');
+    expect(json).toContain('"x-amz-id-2"');
+    expect(json).toContain('"ARNPrefix"');
+  });
+
+  it('says plainly when no file of the window holds the event', async () => {
+    expect(await fetchEventRecord('no-such-event', window, file)).toBeUndefined();
+  });
+
+  it('through the question queue, as the app runs it', async () => {
+    const queued = new QuestionQueue(index, { concurrent: 1, waiting: 1 });
+    expect((await fetchEventRecord(ids.rename, window, queued))?.as).toBe('delivered');
   });
 });
