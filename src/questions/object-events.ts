@@ -227,9 +227,11 @@ linked AS (
   SELECT placed.*,
     max(CASE WHEN eventname = 'CreateSession' THEN requested_mode END) OVER (PARTITION BY session_key) AS session_mode,
     max(CASE WHEN eventname = 'CreateSession' THEN issuer_arn END) OVER (PARTITION BY session_key) AS session_issuer_arn,
-    -- One row per event (a duplicate record, or a rename of the key onto itself, plays one role).
-    row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname,
-      CASE role WHEN 'target' THEN 0 WHEN 'source' THEN 1 WHEN 'context' THEN 2 ELSE 3 END) AS copy_number
+    -- One row per event (a duplicate record, or a rename of the key onto itself, plays one role):
+    -- the role that answers the question wins over context.
+    row_number() OVER (PARTITION BY event_uid
+      ORDER BY CASE role WHEN 'target' THEN 0 WHEN 'source' THEN 1 WHEN 'candidate' THEN 2 ELSE 3 END, eventtime, eventname)
+      AS copy_number
   FROM placed
 ),
 marked AS (

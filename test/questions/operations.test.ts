@@ -167,6 +167,15 @@ describe('batch-delete candidates: only where and while the key existed', () => 
     const answer = await ask('who-deleted', OPERATIONS.key);
     const candidates = answer.events.filter((event) => event.evidence === 'candidate').map((event) => event.eventId);
     expect(candidates).toEqual([ids.candidateInLifetime]);
+    // The AWS sample: S3 Lifecycle's DeleteObjects, no keys in the record.
+    expect(answer.events.find((event) => event.evidence === 'candidate')).toMatchObject({
+      eventName: 'DeleteObjects',
+      principalArn: null,
+      principalType: 'AWSService',
+      lifecycle: true,
+      key: null,
+      bucket: BUCKET,
+    });
     // One in a bucket where the key was never seen, one after the rename moved it away.
     expect(answer.unlistedCandidates).toBe(2);
   });
