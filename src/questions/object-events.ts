@@ -114,9 +114,6 @@ const SOURCE_PATH = sql`try(url_decode(regexp_replace(regexp_replace(CASE WHEN e
       THEN coalesce(json_extract_scalar(requestparameters, '$["x-amz-rename-source"]'), json_extract_scalar(requestparameters, '$.renameSource'))
       ELSE json_extract_scalar(requestparameters, '$["x-amz-copy-source"]') END, '\\x3FversionId=.*$', ''), '^/', '')))`;
 
-/** Operations that leave content at their key, and those that remove it (a rename removes its source). */
-const WRITE_NAMES = ['PutObject', 'CopyObject', 'CompleteMultipartUpload', 'RenameObject'];
-
 /**
  * Athena-dialect SQL for events on one key, written once and run unchanged by every engine.
  * One scan: the matching events, successful CreateSession calls (linked by access key id, AWS's
@@ -234,10 +231,11 @@ linked AS (
       AS copy_number
   FROM placed
 ),
+-- Writes leave content at the key, DeleteObject and a rename away remove it (names as literals: parameters only in WHERE).
 marked AS (
   SELECT linked.*,
     CASE WHEN error_code IS NOT NULL THEN NULL
-      WHEN role IN ('target', 'context') AND eventname IN (${sqlList(WRITE_NAMES)}) THEN 'w'
+      WHEN role IN ('target', 'context') AND eventname IN ('PutObject', 'CopyObject', 'CompleteMultipartUpload', 'RenameObject') THEN 'w'
       WHEN (role IN ('target', 'context') AND eventname = 'DeleteObject') OR (role = 'source' AND eventname = 'RenameObject') THEN 'e'
     END AS state_change
   FROM linked
