@@ -2,11 +2,19 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/commands/parse.js';
-import type { DeniedRequest, ObjectQuestionRequest, PrincipalRequest } from '../../src/commands/requests.js';
+import type {
+  ActivityRequest,
+  BucketEventsRequest,
+  DeniedRequest,
+  ObjectQuestionRequest,
+  PrincipalRequest,
+} from '../../src/commands/requests.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { QuestionQueue } from '../../src/engines/question-queue.js';
+import { askActivity } from '../../src/questions/activity.js';
+import { askBucketEventsWithEngine } from '../../src/questions/bucket-events.js';
 import { askDenied } from '../../src/questions/denied.js';
 import { fetchEventRecord } from '../../src/questions/event-record.js';
 import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
@@ -283,5 +291,31 @@ describe('Show event: the record exactly as delivered', () => {
   it('through the question queue, as the app runs it', async () => {
     const queued = new QuestionQueue(index, { concurrent: 1, waiting: 1 });
     expect((await fetchEventRecord(ids.rename, window, queued))?.as).toBe('delivered');
+  });
+});
+
+describe('aggregated events and ListMultipartUploads in bucket answers', () => {
+  it('activity counts object data events only: no nameless operation, no management call', async () => {
+    const request = parseCommand(['activity', BUCKET, '--since', SINCE, '--until', UNTIL], NOW) as ActivityRequest;
+    const answers = await askOnThreeEngines((engine: Engine) => askActivity(request, engine), { file, index });
+    expect(withoutStats(answers.index)).toEqual(withoutStats(answers.file));
+    expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
+    const operations = answers.file.operations.map((row) => row.name);
+    expect(operations).not.toContain('ListMultipartUploads');
+    expect(operations.every((name) => name !== '' && name !== null)).toBe(true);
+    const dataRecords = operationsRecords().filter(
+      (r) =>
+        r.eventCategory === 'Data' &&
+        (r.requestParameters as { bucketName?: string } | undefined)?.bucketName === BUCKET,
+    );
+    expect(answers.file.totals.events).toBe(dataRecords.length);
+  });
+
+  it('bucket-events counts ListMultipartUploads (a read-only management event) without listing it', async () => {
+    const request = parseCommand(['bucket-events', BUCKET, '--since', SINCE, '--until', UNTIL], NOW) as BucketEventsRequest;
+    const answers = await askOnThreeEngines((engine: Engine) => askBucketEventsWithEngine(request, engine), { file, index });
+    expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
+    expect(answers.file.events).toEqual([]);
+    expect(answers.file.readOnlyHidden).toBe(1);
   });
 });
