@@ -49,6 +49,7 @@ export function describeNameKinds(kinds: readonly NameKind[]): string {
 export const OBJECT_ACTIONS: ReadonlyArray<{ action: ObjectAction; title: string }> = [
   { action: 'wrote', title: 'Objects written' },
   { action: 'deleted', title: 'Objects deleted' },
+  { action: 'moved', title: 'Objects moved away (renamed)' },
   { action: 'read', title: 'Objects read' },
 ];
 

@@ -110,9 +110,24 @@ const ACCESS_POINT = sql`CASE WHEN ${BUCKET_NAME} LIKE '%--xa-s3' THEN ${BUCKET_
 // `bucket/key`, `/bucket/key` or an access-point ARN `…:accesspoint/<name>/object/<key>`, URL-encoded,
 // maybe with `?versionId=` (matched as `\x3F`: a `?` in the text would read as a parameter). A value
 // that does not decode stays as written.
-const SOURCE_PATH = sql`try(url_decode(regexp_replace(regexp_replace(CASE WHEN eventname = 'RenameObject'
+export const SOURCE_PATH = sql`try(url_decode(regexp_replace(regexp_replace(CASE WHEN eventname = 'RenameObject'
       THEN coalesce(json_extract_scalar(requestparameters, '$["x-amz-rename-source"]'), json_extract_scalar(requestparameters, '$.renameSource'))
       ELSE json_extract_scalar(requestparameters, '$["x-amz-copy-source"]') END, '\\x3FversionId=.*$', ''), '^/', '')))`;
+
+/**
+ * The bucket and key a rename or copy took its object from, as `source_bucket` and `source_key`,
+ * from the columns `eventname`, `source_path` (SOURCE_PATH), `bucket` (EVENT_BUCKET) and
+ * `bucket_name` (`requestParameters.bucketName`) of the CTE it reads. A rename stays in its bucket.
+ */
+export const SOURCE_BUCKET_AND_KEY = sql`CASE WHEN eventname = 'RenameObject' THEN bucket
+      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, ':accesspoint/([^/]+)/', 1), '')
+      ELSE split_part(source_path, '/', 1) END AS source_bucket,
+    CASE WHEN eventname = 'RenameObject' THEN
+        CASE WHEN starts_with(source_path, concat(bucket, '/')) THEN substr(source_path, length(bucket) + 2)
+          WHEN starts_with(source_path, concat(bucket_name, '/')) THEN substr(source_path, length(bucket_name) + 2)
+          ELSE source_path END
+      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, '/object/(.*)$', 1), '')
+      WHEN strpos(source_path, '/') > 0 THEN substr(source_path, strpos(source_path, '/') + 1) END AS source_key`;
 
 /**
  * Athena-dialect SQL for events on one key, written once and run unchanged by every engine.
@@ -203,16 +218,7 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     AND ((eventtime >= ${since} AND (${prefilter}))${sessionBranch})
 ),
 sourced AS (
-  SELECT scoped.*,
-    CASE WHEN eventname = 'RenameObject' THEN bucket
-      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, ':accesspoint/([^/]+)/', 1), '')
-      ELSE split_part(source_path, '/', 1) END AS source_bucket,
-    CASE WHEN eventname = 'RenameObject' THEN
-        CASE WHEN starts_with(source_path, concat(bucket, '/')) THEN substr(source_path, length(bucket) + 2)
-          WHEN starts_with(source_path, concat(bucket_name, '/')) THEN substr(source_path, length(bucket_name) + 2)
-          ELSE source_path END
-      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, '/object/(.*)$', 1), '')
-      WHEN strpos(source_path, '/') > 0 THEN substr(source_path, strpos(source_path, '/') + 1) END AS source_key
+  SELECT scoped.*, ${SOURCE_BUCKET_AND_KEY}
   FROM scoped
 ),
 placed AS (

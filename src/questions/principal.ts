@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 import { toCount } from './activity.js';
 import { runWithFreshness } from './freshness.js';
-import { EVENT_BUCKET, partitionPredicate } from './object-events.js';
+import { EVENT_BUCKET, partitionPredicate, SOURCE_BUCKET_AND_KEY, SOURCE_PATH } from './object-events.js';
 
 /** Longest lists fetched; the answer says how many groups there are in all. */
 export const PRINCIPAL_ROWS_MAX = 200;
@@ -73,8 +73,11 @@ export interface PrincipalIdentity {
   count: number;
 }
 
-/** What the principal did to objects (successful calls only: a failed call changed nothing). */
-export type ObjectAction = 'wrote' | 'deleted' | 'read';
+/**
+ * What the principal did to objects (successful calls only: a failed call changed nothing). A copy
+ * reads its source; a rename writes its destination and moves its source away.
+ */
+export type ObjectAction = 'wrote' | 'deleted' | 'moved' | 'read';
 
 export interface PrincipalObject {
   action: ObjectAction;
@@ -162,7 +165,10 @@ export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayou
       CASE WHEN eventname IN ('PutObject', 'CopyObject', 'CompleteMultipartUpload', 'RenameObject') THEN 'wrote'
         WHEN eventname = 'DeleteObject' THEN 'deleted'
         WHEN eventname IN ('GetObject', 'HeadObject', 'GetObjectAttributes') THEN 'read' END END AS object_action,
-    json_extract_scalar(requestparameters, '$.key') AS object_key
+    json_extract_scalar(requestparameters, '$.key') AS object_key,
+    json_extract_scalar(requestparameters, '$.bucketName') AS bucket_name,
+    CASE WHEN nullif(errorcode, '') IS NULL AND eventname IN ('RenameObject', 'CopyObject', 'UploadPartCopy')
+      THEN ${SOURCE_PATH} END AS source_path
   FROM ${sqlIdentifier(table.name)}
   WHERE ${partitionPredicate(table, days)}
     AND eventtime >= ${formatInstant(request.window.since)} AND eventtime < ${formatInstant(request.window.until)}
@@ -170,18 +176,22 @@ export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayou
     AND ${predicate}
 ),
 unique_events AS (
-  SELECT scoped.*,
+  SELECT scoped.*, ${SOURCE_BUCKET_AND_KEY},
+    CASE WHEN source_path IS NOT NULL THEN CASE WHEN eventname = 'RenameObject' THEN 'moved' ELSE 'read' END END
+      AS source_action,
     row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) AS copy_number
   FROM scoped
 ),
 grouped AS (
   SELECT
     CASE WHEN grouping(object_action, bucket, object_key) = 0 THEN 'object'
+      WHEN grouping(source_action, source_bucket, source_key) = 0 THEN 'source-object'
       WHEN grouping(bucket, eventname) = 0 THEN 'operation'
       WHEN grouping(principal_type, role_name, user_name, session_name) = 0 THEN 'identity'
       WHEN grouping(session_arn) = 0 THEN 'session'
       ELSE 'total' END AS row_kind,
     bucket, eventname, session_arn, object_action, object_key, principal_type, role_name, user_name, session_name,
+    source_action, source_bucket, source_key,
     count(*) AS events,
     count(error_code) AS errors,
     count(DISTINCT bucket) AS buckets,
@@ -190,27 +200,30 @@ grouped AS (
   FROM unique_events
   WHERE copy_number = 1
   GROUP BY GROUPING SETS ((bucket, eventname), (session_arn), (), (object_action, bucket, object_key),
-    (principal_type, role_name, user_name, session_name))
+    (principal_type, role_name, user_name, session_name), (source_action, source_bucket, source_key))
 ),
 ranked AS (
   SELECT grouped.*,
     row_number() OVER (PARTITION BY row_kind
-      ORDER BY CASE WHEN row_kind = 'object' THEN last_event END DESC, events DESC, coalesce(bucket, ''), coalesce(eventname, ''),
-        coalesce(session_arn, ''), coalesce(object_action, ''), coalesce(object_key, ''), coalesce(principal_type, ''),
-        coalesce(role_name, ''), coalesce(user_name, ''), coalesce(session_name, '')) AS position,
+      ORDER BY CASE WHEN row_kind IN ('object', 'source-object') THEN last_event END DESC, events DESC, coalesce(bucket, ''),
+        coalesce(eventname, ''), coalesce(session_arn, ''), coalesce(object_action, ''), coalesce(object_key, ''),
+        coalesce(principal_type, ''), coalesce(role_name, ''), coalesce(user_name, ''), coalesce(session_name, ''),
+        coalesce(source_action, ''), coalesce(source_bucket, ''), coalesce(source_key, '')) AS position,
     count(*) OVER (PARTITION BY row_kind) AS kind_groups
   FROM grouped
   WHERE (row_kind <> 'session' OR session_arn IS NOT NULL) AND (row_kind <> 'object' OR object_action IS NOT NULL)
+    AND (row_kind <> 'source-object' OR (source_action IS NOT NULL AND source_key IS NOT NULL))
 )
 SELECT row_kind, bucket, eventname, session_arn, object_action, object_key, principal_type, role_name, user_name,
-  session_name, events, errors, buckets, first_event, last_event, kind_groups
+  session_name, source_action, source_bucket, source_key, events, errors, buckets, first_event, last_event, kind_groups
 FROM ranked
 WHERE row_kind = 'total'
   OR (row_kind = 'operation' AND position <= ${sqlConstant(PRINCIPAL_ROWS_MAX)})
   OR (row_kind = 'session' AND position <= ${sqlConstant(PRINCIPAL_SESSIONS_MAX)})
-  OR (row_kind = 'object' AND position <= ${sqlConstant(PRINCIPAL_OBJECTS_MAX)})
+  OR (row_kind IN ('object', 'source-object') AND position <= ${sqlConstant(PRINCIPAL_OBJECTS_MAX)})
   OR (row_kind = 'identity' AND position <= ${sqlConstant(PRINCIPAL_IDENTITIES_MAX)})
-ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 WHEN 'session' THEN 2 WHEN 'object' THEN 3 ELSE 4 END, position`;
+ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 WHEN 'session' THEN 2 WHEN 'object' THEN 3
+  WHEN 'source-object' THEN 4 ELSE 5 END, position`;
   return { sql: text, days };
 }
 
@@ -221,6 +234,7 @@ export function toPrincipalAnswer(request: PrincipalRequest, rows: Row[], stats:
   const sessions = ofKind('session');
   const operations = ofKind('operation');
   const objects = ofKind('object');
+  const sourceObjects = ofKind('source-object');
   const identities = ofKind('identity');
   const match = matchPrincipal(request.principal);
   return {
@@ -249,17 +263,44 @@ export function toPrincipalAnswer(request: PrincipalRequest, rows: Row[], stats:
     topSessions: sessions.map((row) => ({ arn: row.session_arn ?? '', count: toCount(row.events) })),
     principalTypes: principalTypesOf(identities),
     nameMatchedAs: match.matchedAs === 'name' ? nameKindsOf(request.principal, identities) : [],
-    objects: objects.map((row) => ({
-      action: row.object_action as ObjectAction,
-      bucket: row.bucket ?? null,
-      key: row.object_key ?? '',
-      count: toCount(row.events),
-      firstEvent: row.first_event ?? '',
-      lastEvent: row.last_event ?? '',
-    })),
-    totalObjects: toCount(objects[0]?.kind_groups),
+    ...mergeObjects(objects, sourceObjects),
     stats,
   };
+}
+
+/**
+ * Objects named by the record (its key) and objects a rename or copy took its data from (its
+ * source) as one list, most recent first: a key both read and copied from is one line.
+ */
+function mergeObjects(named: readonly Row[], sources: readonly Row[]): { objects: PrincipalObject[]; totalObjects: number } {
+  const byObject = new Map<string, PrincipalObject>();
+  const add = (action: string | null, bucket: string | null, key: string | null, row: Row): void => {
+    if (action === null || key === null) return;
+    const id = JSON.stringify([action, bucket, key]);
+    const seen = byObject.get(id);
+    const first = row.first_event ?? '';
+    const last = row.last_event ?? '';
+    byObject.set(id, {
+      action: action as ObjectAction,
+      bucket,
+      key,
+      count: (seen?.count ?? 0) + toCount(row.events),
+      firstEvent: seen && seen.firstEvent < first ? seen.firstEvent : first,
+      lastEvent: seen && seen.lastEvent > last ? seen.lastEvent : last,
+    });
+  };
+  for (const row of named) add(row.object_action ?? null, row.bucket ?? null, row.object_key ?? null, row);
+  for (const row of sources) add(row.source_action ?? null, row.source_bucket ?? null, row.source_key ?? null, row);
+  const objects = [...byObject.values()].sort(
+    (a, b) =>
+      (a.lastEvent < b.lastEvent ? 1 : a.lastEvent > b.lastEvent ? -1 : 0) ||
+      (a.action < b.action ? -1 : a.action > b.action ? 1 : 0) ||
+      (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  );
+  // Groups the query did not fetch (past the cap) are counted as they are.
+  const unfetched =
+    Math.max(0, toCount(named[0]?.kind_groups) - named.length) + Math.max(0, toCount(sources[0]?.kind_groups) - sources.length);
+  return { objects: objects.slice(0, PRINCIPAL_OBJECTS_MAX), totalObjects: objects.length + unfetched };
 }
 
 function principalTypesOf(identities: readonly Row[]): string[] {

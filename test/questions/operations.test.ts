@@ -1,5 +1,6 @@
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/commands/parse.js';
 import type {
@@ -24,13 +25,17 @@ import { askPrincipal, type PrincipalAnswer } from '../../src/questions/principa
 import { tempDir } from '../helpers/archive.js';
 import {
   ACCESS_POINT,
+  ACCOUNT,
   ALICE,
   ALICE_ROLE,
   BUCKET,
+  DAY,
   INTRUDER,
   OPERATIONS,
+  ORGANIZATION,
   OTHER_BUCKET,
   operationsRecords,
+  REGION,
   SINCE,
   UNTIL,
   WRITER,
@@ -217,13 +222,26 @@ describe('principal on the operations archive', () => {
     expect(answer.nameMatchedAs).toEqual(['session']);
     expect(answer.principalTypes).toEqual(['AssumedRole']);
     expect(answer.topSessions.map((session) => session.arn)).toEqual([ALICE]);
-    // UploadPartCopy writes a part, not the object (CompleteMultipartUpload does).
+    // A copy reads its source; UploadPartCopy writes a part, not the object (CompleteMultipartUpload does).
     expect(answer.objects.map(({ action, bucket, key, count }) => [action, bucket, key, count])).toEqual([
+      // Read directly, through the access point, and copied from twice: one object, in its bucket.
+      ['read', BUCKET, OPERATIONS.key, 4],
       ['wrote', OTHER_BUCKET, OPERATIONS.copyDestination, 1],
-      // Read directly and through the access point: one object, in its bucket, read twice.
-      ['read', BUCKET, OPERATIONS.key, 2],
     ]);
+    expect(answer.objects[0]?.lastEvent).toBe('2026-11-20T09:20:00Z');
     expect(answer.totalObjects).toBe(2);
+  });
+
+  it('a rename writes its destination and moves its source away', async () => {
+    const answer = await askWho(WRITER);
+    expect(answer.objects.map(({ action, key }) => [action, key])).toEqual([
+      ['moved', OPERATIONS.spacedKey],
+      ['wrote', OPERATIONS.spacedRenamedTo],
+      ['wrote', OPERATIONS.spacedKey],
+      ['moved', OPERATIONS.key],
+      ['wrote', OPERATIONS.renamedTo],
+      ['wrote', OPERATIONS.key],
+    ]);
   });
 
   it('a bare role name is found as a role name', async () => {
@@ -304,9 +322,7 @@ describe('aggregated events and ListMultipartUploads in bucket answers', () => {
     expect(operations).not.toContain('ListMultipartUploads');
     expect(operations.every((name) => name !== '' && name !== null)).toBe(true);
     const dataRecords = operationsRecords().filter(
-      (r) =>
-        r.eventCategory === 'Data' &&
-        (r.requestParameters as { bucketName?: string } | undefined)?.bucketName === BUCKET,
+      (r) => r.eventCategory === 'Data' && (r.requestParameters as { bucketName?: string } | undefined)?.bucketName === BUCKET,
     );
     expect(answers.file.totals.events).toBe(dataRecords.length);
   });
@@ -317,5 +333,29 @@ describe('aggregated events and ListMultipartUploads in bucket answers', () => {
     expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
     expect(answers.file.events).toEqual([]);
     expect(answers.file.readOnlyHidden).toBe(1);
+  });
+});
+
+describe('Show event beside a broken delivery file', () => {
+  it('still finds the record in the readable files of the day', async () => {
+    const dir = await tempDir('s3x-operations-broken-');
+    try {
+      const logs = path.join(dir, 'logs');
+      await writeOperationsArchive(logs);
+      const dayDir = path.join(logs, 'AWSLogs', ORGANIZATION, ACCOUNT, 'CloudTrail', REGION, ...DAY.split('/'));
+      await writeFile(
+        path.join(dayDir, `${ACCOUNT}_CloudTrail_${REGION}_20261120T0900Z_cut.json.gz`),
+        gzipSync('{"Records": [{"eventID"').subarray(0, 20),
+      );
+      const engine = await LocalEngine.open({ logsDir: logs });
+      try {
+        const record = await fetchEventRecord(ids.rename, { since: new Date(SINCE), until: new Date(UNTIL) }, engine);
+        expect(record?.as === 'delivered' ? JSON.parse(record.json).eventName : undefined).toBe('RenameObject');
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
