@@ -266,8 +266,7 @@ describe('toCsv', () => {
       if (match[2] !== ',') break;
     }
     expect(fields).toHaveLength(17);
-    expect(fields[6]).toBe(`'${key.replace('
-', '␍␊')}`);
+    expect(fields[6]).toBe(`'${key.replace('\r\n', '␍␊')}`);
   });
 
   it('writes only the header when nothing matched', () => {
