@@ -177,8 +177,14 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     ' OR ',
   );
   const bucketMatch = request.bucket
-    ? sql` AND (role = 'session' OR (CASE WHEN role = 'source' THEN source_bucket ELSE bucket END) = ${request.bucket}
+    ? sql` AND ((CASE WHEN role = 'source' THEN source_bucket ELSE bucket END) = ${request.bucket}
     OR (role <> 'source' AND access_point = ${request.bucket}))`
+    : sql``;
+  // The scan keeps what can belong to the bucket: its own calls, calls naming an access point (the
+  // bucket is then in `resources`), and copies (whose source bucket is not `bucketName`).
+  const bucketScan = request.bucket
+    ? sql`
+    AND (${BUCKET_NAME} = ${request.bucket} OR ${NAMES_ACCESS_POINT} OR eventname IN ('CopyObject', 'UploadPartCopy'))`
     : sql``;
   const sessionBranch = withSessions
     ? sql` OR (eventsource = ${S3EXPRESS_SOURCE} AND eventname = 'CreateSession' AND errorcode IS NULL)`
@@ -214,7 +220,7 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
   FROM ${sqlIdentifier(table.name)}
   WHERE ${partitionPredicate(table, days)}
     AND eventtime >= ${sessionSince} AND eventtime < ${until}
-    AND eventsource IN (${sqlList(sources)})
+    AND eventsource IN (${sqlList(sources)})${bucketScan}
     AND ((eventtime >= ${since} AND (${prefilter}))${sessionBranch})
 ),
 sourced AS (
