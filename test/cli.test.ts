@@ -57,14 +57,25 @@ describe('s3x CLI', () => {
       'eventTime',
       'eventName',
       'principalArn',
+      'principalType',
       'bucket',
       'key',
+      'accessPoint',
+      'keyRole',
+      'destination',
       'sourceIp',
       'userAgent',
       'sessionMode',
       'invokedBy',
+      'errorCode',
+      'errorMessage',
+      'addendumReason',
       'evidence',
     ]);
+    const succeeded = parsed.events.filter(
+      (e: { errorCode: unknown; evidence: string }) => e.errorCode === null && e.evidence === 'exact',
+    );
+    expect(parsed.successfulMatches).toBe(succeeded.length);
     expect(parsed.scanned).toMatchObject({ engine: 'local', files: 1, events: 4 });
   });
 

@@ -3,13 +3,18 @@ export function isDirectoryBucket(bucket: string): boolean {
   return bucket.endsWith('--x-s3');
 }
 
+/** Access points for directory buckets are named `base--zone-id--xa-s3`. */
+export function isDirectoryAccessPoint(name: string): boolean {
+  return name.endsWith('--xa-s3');
+}
+
 export const S3EXPRESS_SOURCE = 's3express.amazonaws.com';
 export const S3_SOURCE = 's3.amazonaws.com';
 
 /** The CloudTrail eventSource(s) that hold a bucket's events; with no bucket, both. */
 export function eventSourcesFor(bucket?: string): string[] {
   if (bucket === undefined) return [S3EXPRESS_SOURCE, S3_SOURCE];
-  return [isDirectoryBucket(bucket) ? S3EXPRESS_SOURCE : S3_SOURCE];
+  return [isDirectoryBucket(bucket) || isDirectoryAccessPoint(bucket) ? S3EXPRESS_SOURCE : S3_SOURCE];
 }
 
 // General-purpose names: 3-63 of [a-z0-9.-]; directory names add `--zone--x-s3`, same alphabet.

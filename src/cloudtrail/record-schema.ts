@@ -1,7 +1,9 @@
 /**
  * The CloudTrail record as DuckDB types, mirroring the columns of the table AWS documents for
  * Athena (../shared/docs/athena-cloudtrail-ddl.sql): same names (camelCase in the file, matched
- * case-insensitively), JSON text where Athena has STRING for nested objects.
+ * case-insensitively), JSON text where Athena has STRING for nested objects, and Athena's structs and
+ * arrays (`resources`, `addendum`) as the same structs, so `addendum.reason` and lambdas over
+ * `resources` read alike on every engine.
  */
 export const RECORD_COLUMNS: ReadonlyArray<readonly [jsonName: string, duckType: string, athenaName: string]> = [
   ['eventVersion', 'VARCHAR', 'eventversion'],
@@ -28,7 +30,8 @@ export const RECORD_COLUMNS: ReadonlyArray<readonly [jsonName: string, duckType:
   ['requestID', 'VARCHAR', 'requestid'],
   ['eventID', 'VARCHAR', 'eventid'],
   ['readOnly', 'VARCHAR', 'readonly'],
-  ['resources', 'JSON', 'resources'],
+  // Athena's table keeps ARN, accountId and type of each entry (S3 Express's ARNPrefix is not a column there either).
+  ['resources', 'STRUCT(ARN VARCHAR, accountId VARCHAR, type VARCHAR)[]', 'resources'],
   ['eventType', 'VARCHAR', 'eventtype'],
   ['apiVersion', 'VARCHAR', 'apiversion'],
   ['recipientAccountId', 'VARCHAR', 'recipientaccountid'],
@@ -37,7 +40,7 @@ export const RECORD_COLUMNS: ReadonlyArray<readonly [jsonName: string, duckType:
   ['vpcEndpointId', 'VARCHAR', 'vpcendpointid'],
   ['vpcEndpointAccountId', 'VARCHAR', 'vpcendpointaccountid'],
   ['eventCategory', 'VARCHAR', 'eventcategory'],
-  ['addendum', 'JSON', 'addendum'],
+  ['addendum', 'STRUCT(reason VARCHAR, updatedFields VARCHAR, originalRequestID VARCHAR, originalEventID VARCHAR)', 'addendum'],
   ['sessionCredentialFromConsole', 'VARCHAR', 'sessioncredentialfromconsole'],
   ['edgeDeviceDetails', 'JSON', 'edgedevicedetails'],
   ['tlsDetails', 'STRUCT(tlsVersion VARCHAR, cipherSuite VARCHAR, clientProvidedHostHeader VARCHAR)', 'tlsdetails'],

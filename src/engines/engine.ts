@@ -55,6 +55,11 @@ export interface Engine {
   /** Its stats carry `newestEventTime` by themselves (the local engine reads every file's newest event). */
   readonly reportsFreshness: boolean;
   run(query: EngineQuery): Promise<EngineResult>;
+  /**
+   * One record as the log file holds it (raw JSON text), by eventID within those delivery days.
+   * Engines over files have it; Athena's table holds only parsed columns, so it has not.
+   */
+  deliveredRecord?(eventId: string, days: { from: string; to: string }): Promise<string | undefined>;
   /** Set when a question asked now would be turned away (queue full): what to tell the asker. */
   busyMessage?(): string | undefined;
   close(): Promise<void>;

@@ -20,10 +20,15 @@ export class QuestionQueue implements Engine {
   private running = 0;
   private readonly queue: Array<() => void> = [];
 
+  readonly deliveredRecord?: Engine['deliveredRecord'];
+
   constructor(
     private readonly inner: Engine,
     private readonly limits: QuestionQueueLimits,
-  ) {}
+  ) {
+    const delivered = inner.deliveredRecord?.bind(inner);
+    if (delivered) this.deliveredRecord = (eventId, days) => this.inTurn(() => delivered(eventId, days));
+  }
 
   get table(): TableLayout {
     return this.inner.table;
@@ -33,10 +38,14 @@ export class QuestionQueue implements Engine {
     return this.inner.reportsFreshness;
   }
 
-  async run(query: EngineQuery): Promise<EngineResult> {
+  run(query: EngineQuery): Promise<EngineResult> {
+    return this.inTurn(() => this.inner.run(query));
+  }
+
+  private async inTurn<T>(work: () => Promise<T>): Promise<T> {
     await this.turn();
     try {
-      return await this.inner.run(query);
+      return await work();
     } finally {
       this.running--;
       this.queue.shift()?.();

@@ -14,6 +14,12 @@ import {
 } from './activity-formats.js';
 import { csvField, formatCount, formatUtc, type Markup, PLAIN_MARKUP } from './object-answer-formats.js';
 
+/** The two lists of failed calls, in this order. */
+export const DENIED_SECTIONS: ReadonlyArray<{ title: string; denials: boolean }> = [
+  { title: 'Access denied (a policy refused the call)', denials: true },
+  { title: 'Other errors (the call was allowed and failed: not denials)', denials: false },
+];
+
 /** The caller of a group: its ARN or service, else the account it called from. */
 export function describeDeniedCaller(group: DeniedGroup, markup: Markup): string {
   if (group.principal === null && group.account !== null) {
@@ -31,13 +37,26 @@ export function deniedCoverage(answer: DeniedAnswer, markup: Markup): string {
   return answer.bucket === undefined ? 'every bucket' : `bucket ${markup.code(answer.bucket, BUCKET_MAX)}`;
 }
 
-/** The one-line answer: how many calls failed, how many were denied, by whom and where. */
+/** The buckets of a group by name: "on `a`", "on `a` and `b`", "on 5 buckets, `a` … `e`". */
+export function describeGroupBuckets(group: DeniedGroup, markup: Markup): string {
+  const names = group.bucketNames.map((name) => markup.code(name, BUCKET_MAX));
+  if (group.buckets === 0 || names.length === 0) return 'on no bucket';
+  if (group.buckets <= names.length) return `on ${names.join(' and ')}`;
+  return `on ${formatCount(group.buckets, 'bucket')}, ${names.join(' … ')}`;
+}
+
+/**
+ * The one-line answer: access denials (a policy said no) apart from other failures (NoSuchKey and
+ * the like: the call was allowed and failed), by whom and where.
+ */
 export function describeDenied(answer: DeniedAnswer, markup: Markup): string {
   const { totals } = answer;
   if (totals.events === 0) return `No failed calls in ${where(answer, markup)} in the logs searched.`;
-  const headline = markup.strong(
-    `${formatCount(totals.events, 'failed call')} (${formatNumber(totals.accessDenied)} access denied) in ${where(answer, markup)}`,
-  );
+  const parts = [
+    formatCount(totals.accessDenied, 'access denial'),
+    ...(totals.otherErrors > 0 ? [`${formatCount(totals.otherErrors, 'other failed call')} (not denials)`] : []),
+  ];
+  const headline = markup.strong(`${parts.join(' and ')} in ${where(answer, markup)}`);
   const who = [formatCount(totals.principals, 'principal'), formatCount(totals.buckets, 'bucket')].join(' on ');
   return `${headline} by ${who} ${describeSpan(totals.firstEvent ?? '', totals.lastEvent ?? '', markup)}.`;
 }
@@ -65,6 +84,7 @@ export function toJson(answer: DeniedAnswer): string {
       accessDenied: group.accessDenied,
       count: group.count,
       buckets: group.buckets,
+      bucketNames: group.bucketNames,
       firstEvent: group.firstEvent,
       lastEvent: group.lastEvent,
     })),
@@ -74,14 +94,36 @@ export function toJson(answer: DeniedAnswer): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-const CSV_COLUMNS = ['principal', 'account', 'operation', 'errorCode', 'count', 'buckets', 'firstEvent', 'lastEvent'] as const;
+const CSV_COLUMNS = [
+  'principal',
+  'account',
+  'operation',
+  'errorCode',
+  'accessDenied',
+  'count',
+  'buckets',
+  'bucketNames',
+  'firstEvent',
+  'lastEvent',
+] as const;
 
 /** RFC 4180 CSV (CRLF line ends), one row per group, fields made inert as in the object answers. */
 export function toCsv(answer: DeniedAnswer): string {
   const rows = [
     CSV_COLUMNS.join(','),
     ...answer.groups.map((g) =>
-      [g.principal, g.account, g.operation, g.errorCode, String(g.count), String(g.buckets), g.firstEvent, g.lastEvent]
+      [
+        g.principal,
+        g.account,
+        g.operation,
+        g.errorCode,
+        String(g.accessDenied),
+        String(g.count),
+        String(g.buckets),
+        g.bucketNames.join(' '),
+        g.firstEvent,
+        g.lastEvent,
+      ]
         .map(csvField)
         .join(','),
     ),
@@ -93,24 +135,27 @@ export function toCsv(answer: DeniedAnswer): string {
 export function toText(answer: DeniedAnswer): string {
   const lines = [describeDenied(answer, PLAIN_MARKUP)];
   if (answer.totals.events === 0) lines.push(coverageCaveat(deniedCoverage(answer, PLAIN_MARKUP)));
-  if (answer.groups.length > 0) {
+  for (const { title, denials } of DENIED_SECTIONS) {
+    const groups = answer.groups.filter((group) => group.accessDenied === denials);
+    if (groups.length === 0) continue;
     lines.push(
       '',
+      title,
       ...formatTable<DeniedGroup>(
         [
           { title: 'PRINCIPAL', max: 120, cell: (g) => describeDeniedCaller(g, PLAIN_MARKUP) },
           { title: 'OPERATION', max: 60, cell: (g) => g.operation },
           { title: 'ERROR', max: CODE_MAX, cell: (g) => g.errorCode },
           { title: 'CALLS', max: 15, numeric: true, cell: (g) => formatNumber(g.count) },
-          { title: 'BUCKETS', max: 15, numeric: true, cell: (g) => formatNumber(g.buckets) },
+          { title: 'BUCKETS', max: 200, cell: (g) => describeGroupBuckets(g, PLAIN_MARKUP).replace(/^on /, '') },
           { title: 'LAST (UTC)', max: 30, cell: (g) => formatUtc(g.lastEvent).replace(/ UTC$/, '') },
         ],
-        answer.groups,
+        groups,
       ),
     );
-    const more = describeMore(answer.groups.length, answer.totalGroups, 'group');
-    if (more) lines.push(more);
   }
+  const more = describeMore(answer.groups.length, answer.totalGroups, 'group');
+  if (more) lines.push(more);
   lines.push('', ...describeDeniedScan(answer, PLAIN_MARKUP));
   return `${lines.join('\n')}\n`;
 }

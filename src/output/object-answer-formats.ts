@@ -91,13 +91,27 @@ function principalIdentity(event: ObjectEvent): string {
   return event.lifecycle ? LIFECYCLE_LABEL : (event.principalArn ?? event.invokedBy ?? '');
 }
 
+/** What an event did to the asked key: the question's verb, or where a rename or copy took it. */
+export function describeEffect(event: ObjectEvent, participle: string, markup: Markup): string {
+  if (event.keyRole !== 'source') return participle;
+  const destination = markup.code(event.destination ?? '(destination not recorded)', SUMMARY_KEY_MAX);
+  return event.eventName === 'RenameObject' ? `moved away to ${destination}` : `copied to ${destination}`;
+}
+
 interface Wording {
   /** "was deleted by" */
   participle: string;
   one: string;
   many: string;
+  /** The counts of source events (renames away, copies): "rename away" / "copy". */
+  sourceOne: string;
+  sourceMany: string;
   /** What no match means: "DeleteObject on", "read (GetObject, …) of". */
   nothing: string;
+  /** Said after "… in the logs searched" when nothing matched: what else was looked for. */
+  nothingElse: string;
+  /** The operation a failed attempt did not do: "DeleteObject", "write". */
+  attempted: string;
 }
 
 function wordingFor(question: Exclude<ObjectAnswer['question'], 'history'>): Wording {
@@ -105,11 +119,38 @@ function wordingFor(question: Exclude<ObjectAnswer['question'], 'history'>): Wor
   const listed = `${names.slice(0, -1).join(', ')} or ${names.at(-1) ?? ''}`;
   switch (question) {
     case 'who-deleted':
-      return { participle: 'deleted', one: 'delete', many: 'deletes', nothing: 'DeleteObject on' };
+      return {
+        participle: 'deleted',
+        one: 'delete',
+        many: 'deletes',
+        sourceOne: 'rename away',
+        sourceMany: 'renames away',
+        nothing: 'DeleteObject on',
+        nothingElse: ', no rename (RenameObject) moved it away',
+        attempted: 'DeleteObject',
+      };
     case 'who-wrote':
-      return { participle: 'written', one: 'write', many: 'writes', nothing: `write (${listed}) on` };
+      return {
+        participle: 'written',
+        one: 'write',
+        many: 'writes',
+        sourceOne: '',
+        sourceMany: '',
+        nothing: `write (${listed}) on`,
+        nothingElse: '',
+        attempted: 'write',
+      };
     case 'who-read':
-      return { participle: 'read', one: 'read', many: 'reads', nothing: `read (${listed}) of` };
+      return {
+        participle: 'read',
+        one: 'read',
+        many: 'reads',
+        sourceOne: 'copy',
+        sourceMany: 'copies',
+        nothing: `read (${listed}) of`,
+        nothingElse: ', and no copy (CopyObject, UploadPartCopy) was made from it',
+        attempted: 'read',
+      };
   }
 }
 
@@ -119,14 +160,32 @@ function fetchedNote(answer: ObjectAnswer): string {
   return `counts cover the ${which} ${answer.events.length.toLocaleString('en-US')} of ${answer.totalMatches.toLocaleString('en-US')} matches`;
 }
 
-/** The one-line answer: who did it, or plainly that nothing matched. */
+/** "1 failed attempt by `arn`", "3 failed attempts by 2 principals, the last by `arn`". */
+function describeFailedAttempts(failed: readonly ObjectEvent[], newestFirst: boolean, markup: Markup): string[] {
+  const last = newestFirst ? failed[0] : failed.at(-1);
+  if (last === undefined) return [];
+  const count = formatCount(failed.length, 'failed attempt');
+  const principals = new Set(failed.map(principalIdentity)).size;
+  return principals === 1
+    ? [`${count} by ${describePrincipal(last, markup)}`]
+    : [`${count} by ${formatCount(principals, 'principal')}, the last by ${describePrincipal(last, markup)}`];
+}
+
+/** Batch deletes counted but not listed: in other buckets, or while the key did not exist. */
+function describeUnlisted(answer: ObjectAnswer): string[] {
+  if (answer.unlistedCandidates <= 0) return [];
+  return [
+    `${formatCount(answer.unlistedCandidates, 'batch delete')} not listed: in buckets where the key was not seen, or while it did not exist`,
+  ];
+}
+
+/** The one-line answer: who did it, or plainly that nothing (or only a failed attempt) matched. */
 export function describeAnswer(answer: ObjectAnswer, markup: Markup): string {
   const key = markup.code(answer.key, SUMMARY_KEY_MAX);
   const exact = answer.events.filter((event) => event.evidence === 'exact');
   const succeeded = exact.filter((event) => event.errorCode === null);
-  const failed = exact.length - succeeded.length;
+  const failed = exact.filter((event) => event.errorCode !== null);
   const candidates = answer.events.length - exact.length;
-  const failedPart = failed > 0 ? [formatCount(failed, 'failed attempt')] : [];
   const candidatePart = candidates > 0 ? [formatCount(candidates, 'batch-delete candidate')] : [];
   const details = (parts: string[]): string => {
     const inner = [parts.join(', '), fetchedNote(answer)].filter((part) => part !== '').join('; ');
@@ -137,25 +196,38 @@ export function describeAnswer(answer: ObjectAnswer, markup: Markup): string {
     if (answer.events.length === 0) return `No event names ${key} in the logs searched.`;
     const first = markup.text(formatUtc(answer.events[0]?.eventTime ?? ''), 40);
     const last = markup.text(formatUtc(answer.events.at(-1)?.eventTime ?? ''), 40);
+    const failedPart = failed.length > 0 ? [formatCount(failed.length, 'failed attempt')] : [];
     return `${markup.strong(`History of ${key}`)}: ${formatCount(answer.events.length, 'event')} from ${first} to ${last}${details(failedPart)}.`;
   }
 
   const wording = wordingFor(answer.question);
   if (answer.events.length === 0) {
     const batch = answer.question === 'who-deleted' ? ', and no batch delete (DeleteObjects) that could have removed it' : '';
-    return `No ${wording.nothing} ${key} in the logs searched${batch}.`;
+    return `No ${wording.nothing} ${key} in the logs searched${wording.nothingElse}${batch}${details(describeUnlisted(answer))}.`;
   }
   const latest = succeeded[0];
   if (latest === undefined) {
     // Only who-deleted has candidates, so no exact match at all means "only batch deletes".
-    const headline = exact.length > 0 ? `No successful ${wording.one} of ${key}` : `No DeleteObject names ${key}`;
-    return `${markup.strong(headline)}${details([...failedPart, ...candidatePart])}.`;
+    if (failed.length > 0) {
+      const headline = `No successful ${wording.attempted} of ${key}`;
+      const rest = [...candidatePart, ...describeUnlisted(answer)];
+      return `${markup.strong(headline)}; ${describeFailedAttempts(failed, true, markup).join('')}${details(rest)}.`;
+    }
+    return `${markup.strong(`No DeleteObject names ${key}`)}${details([...candidatePart, ...describeUnlisted(answer)])}.`;
   }
   const principals = new Set(succeeded.map(principalIdentity)).size;
-  const verb = principals === 1 ? `was ${wording.participle} by` : `was last ${wording.participle} by`;
+  const effect = describeEffect(latest, wording.participle, markup);
+  const verb = principals === 1 ? `was ${effect} by` : `was last ${effect} by`;
   const byWhom = principals === 1 ? '' : ` by ${formatCount(principals, 'principal')}`;
-  const successPart = `${formatCount(succeeded.length, wording.one, wording.many)}${byWhom}`;
-  return `${markup.strong(`${key} ${verb} ${describePrincipal(latest, markup)}`)}${details([successPart, ...failedPart, ...candidatePart])}.`;
+  const direct = succeeded.filter((event) => event.keyRole !== 'source').length;
+  const fromSource = succeeded.length - direct;
+  const successParts = [
+    ...(direct > 0 ? [formatCount(direct, wording.one, wording.many)] : []),
+    ...(fromSource > 0 ? [formatCount(fromSource, wording.sourceOne, wording.sourceMany)] : []),
+  ];
+  const successPart = `${successParts.join(' and ')}${byWhom}`;
+  const failedPart = failed.length > 0 ? [formatCount(failed.length, 'failed attempt')] : [];
+  return `${markup.strong(`${key} ${verb} ${describePrincipal(latest, markup)}`)}${details([successPart, ...failedPart, ...candidatePart, ...describeUnlisted(answer)])}.`;
 }
 
 /**
@@ -255,12 +327,19 @@ export function toJson(answer: ObjectAnswer): string {
       eventTime: event.eventTime,
       eventName: event.eventName,
       principalArn: event.principalArn,
+      principalType: event.principalType,
       bucket: event.bucket,
       key: event.key,
+      accessPoint: event.accessPoint,
+      keyRole: event.keyRole,
+      destination: event.destination,
       sourceIp: event.sourceIp,
       userAgent: event.userAgent,
       sessionMode: event.sessionMode,
       invokedBy: event.invokedBy,
+      errorCode: event.errorCode,
+      errorMessage: event.errorMessage,
+      addendumReason: event.addendumReason,
       evidence: event.evidence,
     })),
     scanned: {
@@ -282,6 +361,10 @@ export function toJson(answer: ObjectAnswer): string {
       until: formatInstant(answer.window.until),
     },
     totalMatches: answer.totalMatches,
+    exactMatches: answer.exactMatches,
+    /** Exact matches that succeeded: a failed call did nothing. */
+    successfulMatches: answer.successfulMatches,
+    unlistedCandidates: answer.unlistedCandidates,
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }
@@ -290,12 +373,18 @@ const CSV_COLUMNS = [
   'eventTime',
   'eventName',
   'principalArn',
+  'principalType',
   'invokedBy',
   'bucket',
   'key',
+  'accessPoint',
+  'keyRole',
+  'destination',
   'sourceIp',
   'sessionMode',
   'errorCode',
+  'errorMessage',
+  'addendumReason',
   'evidence',
   'eventId',
 ] as const satisfies readonly (keyof ObjectEvent)[];
@@ -320,12 +409,19 @@ const TEXT_COLUMNS: readonly Column[] = [
   { title: 'OPERATION', max: 40, cell: (e) => e.eventName },
   { title: 'PRINCIPAL', max: 120, cell: (e) => describePrincipal(e, PLAIN_MARKUP) },
   { title: 'BUCKET', max: 70, cell: (e) => e.bucket ?? '' },
+  { title: 'ACCESS POINT', max: 70, cell: (e) => e.accessPoint ?? '' },
   { title: 'KEY', max: 80, cell: (e) => e.key ?? (e.evidence === 'candidate' ? '(not recorded)' : '') },
+  { title: 'EFFECT ON THE KEY', max: 120, cell: (e) => (e.keyRole === 'source' ? describeEffect(e, '', PLAIN_MARKUP) : '') },
   { title: 'SOURCE IP', max: 45, cell: (e) => e.sourceIp ?? '' },
   { title: 'SESSION', max: 20, cell: (e) => e.sessionMode ?? '' },
   { title: 'SESSION ISSUER', max: 120, cell: (e) => e.sessionIssuerArn ?? '' },
   { title: 'VPC ENDPOINT', max: 40, cell: (e) => e.vpcEndpointId ?? '' },
-  { title: 'RESULT', max: 60, cell: (e) => (e.errorCode === null ? 'ok' : `FAILED ${e.errorCode}`) },
+  {
+    title: 'RESULT',
+    max: 160,
+    cell: (e) => (e.errorCode === null ? 'ok' : `FAILED ${e.errorCode}${e.errorMessage === null ? '' : `: ${e.errorMessage}`}`),
+  },
+  { title: 'ADDENDUM', max: 40, cell: (e) => e.addendumReason ?? '' },
 ];
 
 /** Aligned columns; a column empty for every event is left out. */

@@ -1,4 +1,11 @@
-import type { PrincipalActivityRow, PrincipalAnswer, SessionCount } from '../questions/principal.js';
+import type {
+  NameKind,
+  ObjectAction,
+  PrincipalActivityRow,
+  PrincipalAnswer,
+  PrincipalObject,
+  SessionCount,
+} from '../questions/principal.js';
 import { formatInstant } from '../time/window.js';
 import {
   BUCKET_MAX,
@@ -24,9 +31,27 @@ export function describeWho(answer: PrincipalAnswer, markup: Markup): string {
     case 'role':
       return `role ${who} (every session)`;
     case 'name':
-      return `${who} (every role session and user of that name)`;
+      return answer.nameMatchedAs.length === 0
+        ? `${who} (every role, user and session of that name)`
+        : `${who} (found as ${describeNameKinds(answer.nameMatchedAs)})`;
   }
 }
+
+const NAME_KIND_WORDS: Record<NameKind, string> = { role: 'a role name', user: 'a user name', session: 'a session name' };
+
+/** "a session name", "a role name and a user name". */
+export function describeNameKinds(kinds: readonly NameKind[]): string {
+  const words = kinds.map((kind) => NAME_KIND_WORDS[kind]);
+  return words.length <= 1 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/** Object lists in this order, with their headings. */
+export const OBJECT_ACTIONS: ReadonlyArray<{ action: ObjectAction; title: string }> = [
+  { action: 'wrote', title: 'Objects written' },
+  { action: 'deleted', title: 'Objects deleted' },
+  { action: 'moved', title: 'Objects moved away (renamed)' },
+  { action: 'read', title: 'Objects read' },
+];
 
 /** The one-line answer: how much the principal did, where, and how much of it failed. */
 export function describePrincipal(answer: PrincipalAnswer, markup: Markup): string {
@@ -73,19 +98,41 @@ export function toJson(answer: PrincipalAnswer): string {
     totalRows: answer.totalRows,
     sessions: answer.sessions,
     topSessions: answer.topSessions.map((session) => ({ arn: session.arn, count: session.count })),
+    principalTypes: answer.principalTypes,
+    nameMatchedAs: answer.nameMatchedAs,
+    objects: answer.objects.map((object) => ({
+      action: object.action,
+      bucket: object.bucket,
+      key: object.key,
+      count: object.count,
+      firstEvent: object.firstEvent,
+      lastEvent: object.lastEvent,
+    })),
+    totalObjects: answer.totalObjects,
     scanned: scannedJson(answer.stats),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
-const CSV_COLUMNS = ['bucket', 'operation', 'count', 'errors', 'firstEvent', 'lastEvent'] as const;
+const CSV_COLUMNS = ['bucket', 'operation', 'key', 'count', 'errors', 'firstEvent', 'lastEvent'] as const;
 
-/** RFC 4180 CSV (CRLF line ends), one row per bucket and operation, fields made inert as in the object answers. */
+/**
+ * RFC 4180 CSV (CRLF line ends), fields made inert as in the object answers: one row per bucket
+ * and operation (no key), then one per object written, deleted or read (`operation` is the action,
+ * most recent first, every object fetched).
+ */
 export function toCsv(answer: PrincipalAnswer): string {
   const rows = [
     CSV_COLUMNS.join(','),
     ...answer.rows.map((row) =>
-      [row.bucket, row.operation, String(row.count), String(row.errors), row.firstEvent, row.lastEvent].map(csvField).join(','),
+      [row.bucket, row.operation, null, String(row.count), String(row.errors), row.firstEvent, row.lastEvent]
+        .map(csvField)
+        .join(','),
+    ),
+    ...answer.objects.map((object) =>
+      [object.bucket, object.action, object.key, String(object.count), '0', object.firstEvent, object.lastEvent]
+        .map(csvField)
+        .join(','),
     ),
   ];
   return rows.map((line) => `${line}\r\n`).join('');
@@ -115,6 +162,25 @@ export function toText(answer: PrincipalAnswer): string {
     const more = describeMore(answer.rows.length, answer.totalRows, 'bucket-and-operation group');
     if (more) lines.push(more);
   }
+  for (const { action, title } of OBJECT_ACTIONS) {
+    const objects = answer.objects.filter((object) => object.action === action);
+    if (objects.length === 0) continue;
+    lines.push(
+      '',
+      title,
+      ...formatTable<PrincipalObject>(
+        [
+          { title: 'LAST (UTC)', max: 30, cell: (object) => time(object.lastEvent) },
+          { title: 'BUCKET', max: 70, cell: (object) => describeBucket(object.bucket, PLAIN_MARKUP) },
+          { title: 'KEY', max: 200, cell: (object) => object.key },
+          { title: 'CALLS', max: 15, numeric: true, cell: (object) => formatNumber(object.count) },
+        ],
+        objects,
+      ),
+    );
+  }
+  const moreObjects = describeMore(answer.objects.length, answer.totalObjects, 'object');
+  if (moreObjects) lines.push(moreObjects);
   if (answer.matchedAs !== 'arn' && answer.topSessions.length > 0) {
     lines.push(
       '',

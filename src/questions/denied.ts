@@ -10,6 +10,9 @@ import { partitionPredicate } from './object-events.js';
 /** Longest list fetched; the answer says how many groups there are in all. */
 export const DENIED_GROUPS_MAX = 200;
 
+/** An error code that is a refusal by a policy, not a failure of an allowed call (our SQL text, no parameters). */
+const IS_ACCESS_DENIAL = sql`(error_code LIKE '%AccessDenied%' OR error_code IN ('AllAccessDisabled', 'UnauthorizedOperation', 'Client.UnauthorizedOperation'))`;
+
 /** Failed calls of one caller, operation and error code. */
 export interface DeniedGroup {
   /** `userIdentity.arn`, else `invokedBy` (an AWS service); null when the record names neither. */
@@ -23,13 +26,18 @@ export interface DeniedGroup {
   count: number;
   /** Distinct buckets named by these calls. */
   buckets: number;
+  /** Up to two of them by name (the first and last in name order): enough to say where. */
+  bucketNames: string[];
   firstEvent: string;
   lastEvent: string;
 }
 
 export interface DeniedTotals {
   events: number;
+  /** Refused by a policy: AccessDenied and its kin (VpceAccessDenied, AllAccessDisabled, UnauthorizedOperation). */
   accessDenied: number;
+  /** Every other failure (NoSuchKey, NoSuchBucket, throttling, …): the call was allowed and failed anyway. */
+  otherErrors: number;
   /** Distinct principals with an ARN or a service name. */
   principals: number;
   buckets: number;
@@ -87,9 +95,11 @@ grouped AS (
     CASE WHEN grouping(principal, caller_account, eventname, error_code) = 0 THEN 'group' ELSE 'total' END AS row_kind,
     principal, caller_account, eventname, error_code,
     count(*) AS events,
-    sum(CASE WHEN error_code LIKE '%AccessDenied%' THEN 1 ELSE 0 END) AS access_denied,
+    sum(CASE WHEN ${IS_ACCESS_DENIAL} THEN 1 ELSE 0 END) AS access_denied,
     count(DISTINCT principal) AS principals,
     count(DISTINCT bucket) AS buckets,
+    min(bucket) AS first_bucket,
+    max(bucket) AS last_bucket,
     min(eventtime) AS first_event,
     max(eventtime) AS last_event
   FROM unique_events
@@ -105,7 +115,7 @@ ranked AS (
   FROM grouped
 )
 SELECT row_kind, principal, caller_account, eventname, error_code, events, access_denied, principals, buckets,
-  first_event, last_event, kind_groups
+  first_bucket, last_bucket, first_event, last_event, kind_groups
 FROM ranked
 WHERE row_kind = 'total' OR position <= ${sqlConstant(DENIED_GROUPS_MAX)}
 ORDER BY CASE row_kind WHEN 'total' THEN 0 ELSE 1 END, position`;
@@ -124,6 +134,7 @@ export function toDeniedAnswer(request: DeniedRequest, rows: Row[], stats: ScanS
     totals: {
       events: toCount(total?.events),
       accessDenied: toCount(total?.access_denied),
+      otherErrors: toCount(total?.events) - toCount(total?.access_denied),
       principals: toCount(total?.principals),
       buckets: toCount(total?.buckets),
       firstEvent: total?.first_event ?? null,
@@ -137,6 +148,7 @@ export function toDeniedAnswer(request: DeniedRequest, rows: Row[], stats: ScanS
       accessDenied: toCount(row.access_denied) > 0,
       count: toCount(row.events),
       buckets: toCount(row.buckets),
+      bucketNames: [...new Set([row.first_bucket, row.last_bucket].filter((name): name is string => Boolean(name)))],
       firstEvent: row.first_event ?? '',
       lastEvent: row.last_event ?? '',
     })),

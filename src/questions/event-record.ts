@@ -18,7 +18,18 @@ LIMIT 1`,
   };
 }
 
-export async function fetchEventRecord(eventId: string, window: TimeWindow, engine: Engine): Promise<Row | undefined> {
+/**
+ * What Show event shows. `delivered`: the record as the log file holds it (engines over files).
+ * `table-row`: Athena's parsed columns, which is all its table keeps of the record.
+ */
+export type EventRecord = { as: 'delivered'; json: string } | { as: 'table-row'; row: Row };
+
+export async function fetchEventRecord(eventId: string, window: TimeWindow, engine: Engine): Promise<EventRecord | undefined> {
+  if (engine.deliveredRecord) {
+    const json = await engine.deliveredRecord(eventId, partitionRange(window));
+    return json === undefined ? undefined : { as: 'delivered', json };
+  }
   const result = await engine.run(buildEventRecordQuery(eventId, window, engine.table));
-  return result.rows[0];
+  const row = result.rows[0];
+  return row === undefined ? undefined : { as: 'table-row', row };
 }

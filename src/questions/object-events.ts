@@ -10,6 +10,13 @@ export const MAX_ROWS = 10_000;
 /** A session is valid for 5 minutes, so the CreateSession behind an event is at most this far back. */
 const SESSION_LOOKBACK_MS = 10 * 60_000;
 
+/** How the asked key figures in the event. */
+export type KeyRole =
+  /** The record names the key (`requestParameters.key`): the object written, read or deleted. */
+  | 'target'
+  /** The key is the source of a RenameObject (moved away) or CopyObject/UploadPartCopy (read). */
+  | 'source';
+
 /** One CloudTrail event on an object, as every object question answers it. */
 export interface ObjectEvent {
   eventId: string;
@@ -21,16 +28,25 @@ export interface ObjectEvent {
   principalArn: string | null;
   principalType: string | null;
   invokedBy: string | null;
+  /** The directory bucket, also for a call made through one of its access points. */
   bucket: string | null;
   key: string | null;
+  /** The access point the call went through (`…--xa-s3`), from `bucketName` or an access-point ARN in `resources`. */
+  accessPoint: string | null;
+  keyRole: KeyRole;
+  /** For a `source` event, where the key went or was copied to: `bucket/key`. */
+  destination: string | null;
   sourceIp: string | null;
   userAgent: string | null;
   errorCode: string | null;
+  errorMessage: string | null;
   /** ReadWrite / ReadOnly, from the event or the CreateSession it was signed with. */
   sessionMode: string | null;
   /** The role behind the session, from the CreateSession event. */
   sessionIssuerArn: string | null;
   vpcEndpointId: string | null;
+  /** `addendum.reason` (DELIVERY_DELAY, UPDATED_DATA, SERVICE_OUTAGE): the record was delivered late or amended. */
+  addendumReason: string | null;
   /** `exact`: the record names the key. `candidate`: a DeleteObjects whose record lists no keys. */
   evidence: 'exact' | 'candidate';
   /** Deleted by S3 Lifecycle rather than a person or workload. */
@@ -49,12 +65,21 @@ export interface ObjectAnswer {
   totalMatches: number;
   /** Of those, matches whose record names the key. */
   exactMatches: number;
+  /** Of the exact matches, calls that succeeded (no errorCode): only these did what the question asks. */
+  successfulMatches: number;
+  /**
+   * Batch deletes (DeleteObjects) left out of the list: in a bucket where the key was never seen,
+   * or at a time the key did not exist (before its first write, after a delete, before the next write).
+   */
+  unlistedCandidates: number;
   stats: ScanStats;
 }
 
 export interface ObjectEventsSpec {
-  /** Event names to match; undefined = any event naming the key. */
+  /** Event names whose record names the key; undefined = any event naming the key. */
   eventNames?: readonly string[];
+  /** Event names that count when the key is their source (RenameObject, CopyObject, UploadPartCopy). */
+  sourceEventNames?: readonly string[];
   /** Include DeleteObjects records without keys as candidates (CloudTrail lists no keys for them). */
   batchDeleteCandidates: boolean;
   order: 'newest-first' | 'oldest-first';
@@ -68,10 +93,49 @@ export function partitionPredicate(table: TableLayout, days: { from: string; to:
   return parts.length ? sqlJoin(parts, ' AND ') : sql`TRUE`;
 }
 
+// Record fields as SQL (our text, never user input). A call through an access point for a directory
+// bucket may carry the access point in `bucketName` (which, is UNCONFIRMED): the bucket then comes
+// from the DirectoryBucket ARN in `resources`, the access point from either.
+const BUCKET_NAME = sql`json_extract_scalar(requestparameters, '$.bucketName')`;
+const NAMES_ACCESS_POINT = sql`(${BUCKET_NAME} LIKE '%--xa-s3' OR ${BUCKET_NAME} LIKE 'arn:%:accesspoint/%')`;
+const RESOURCE_BUCKET = sql`regexp_replace(element_at(filter(resources, r -> r.type = 'AWS::S3Express::DirectoryBucket'), 1).arn, '^.*[:/]', '')`;
+const RESOURCE_ACCESS_POINT = sql`regexp_replace(element_at(filter(resources, r -> r.arn LIKE '%:accesspoint/%'), 1).arn, '^.*:accesspoint/', '')`;
+/** The directory bucket (or general-purpose bucket) of the call, also when it went through an access point. */
+export const EVENT_BUCKET = sql`CASE WHEN ${NAMES_ACCESS_POINT} THEN coalesce(${RESOURCE_BUCKET}, ${BUCKET_NAME}) ELSE ${BUCKET_NAME} END`;
+const ACCESS_POINT = sql`CASE WHEN ${BUCKET_NAME} LIKE '%--xa-s3' THEN ${BUCKET_NAME}
+      WHEN ${BUCKET_NAME} LIKE 'arn:%:accesspoint/%' THEN regexp_replace(${BUCKET_NAME}, '^.*:accesspoint/', '')
+      ELSE ${RESOURCE_ACCESS_POINT} END`;
+// RenameObject's source: the header `x-amz-rename-source` (the field name in CloudTrail is
+// UNCONFIRMED, so the SDK's `renameSource` too). CopyObject/UploadPartCopy: `x-amz-copy-source`, as
+// `bucket/key`, `/bucket/key` or an access-point ARN `…:accesspoint/<name>/object/<key>`, URL-encoded,
+// maybe with `?versionId=` (matched as `\x3F`: a `?` in the text would read as a parameter). A value
+// that does not decode stays as written.
+export const SOURCE_PATH = sql`try(url_decode(regexp_replace(regexp_replace(CASE WHEN eventname = 'RenameObject'
+      THEN coalesce(json_extract_scalar(requestparameters, '$["x-amz-rename-source"]'), json_extract_scalar(requestparameters, '$.renameSource'))
+      ELSE json_extract_scalar(requestparameters, '$["x-amz-copy-source"]') END, '\\x3FversionId=.*$', ''), '^/', '')))`;
+
+/**
+ * The bucket and key a rename or copy took its object from, as `source_bucket` and `source_key`,
+ * from the columns `eventname`, `source_path` (SOURCE_PATH), `bucket` (EVENT_BUCKET) and
+ * `bucket_name` (`requestParameters.bucketName`) of the CTE it reads. A rename stays in its bucket.
+ */
+export const SOURCE_BUCKET_AND_KEY = sql`CASE WHEN eventname = 'RenameObject' THEN bucket
+      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, ':accesspoint/([^/]+)/', 1), '')
+      ELSE split_part(source_path, '/', 1) END AS source_bucket,
+    CASE WHEN eventname = 'RenameObject' THEN
+        CASE WHEN starts_with(source_path, concat(bucket, '/')) THEN substr(source_path, length(bucket) + 2)
+          WHEN starts_with(source_path, concat(bucket_name, '/')) THEN substr(source_path, length(bucket_name) + 2)
+          ELSE source_path END
+      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, '/object/(.*)$', 1), '')
+      WHEN strpos(source_path, '/') > 0 THEN substr(source_path, strpos(source_path, '/') + 1) END AS source_key`;
+
 /**
  * Athena-dialect SQL for events on one key, written once and run unchanged by every engine.
- * One scan: the matching events plus successful CreateSession calls, linked by access key id
- * (AWS's documented way to tie a zonal call to its session), de-duplicated on eventID.
+ * One scan: the matching events, successful CreateSession calls (linked by access key id, AWS's
+ * documented way to tie a zonal call to its session) and, for batch-delete candidates, the key's
+ * own writes and deletes (its lifetime per bucket), de-duplicated on eventID. A candidate is listed
+ * only in a bucket where the key was seen and while the key existed there; the rest are counted
+ * on every row (and one marker row carries the counts when nothing else is listed).
  */
 export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: TableLayout, spec: ObjectEventsSpec): EngineQuery {
   const sources = eventSourcesFor(request.bucket);
@@ -84,13 +148,43 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
   const until = formatInstant(request.window.until);
   const sessionSince = formatInstant(lookback.since);
   const withSessions = sources.includes(S3EXPRESS_SOURCE);
+  const sourceNames = spec.sourceEventNames ?? [];
 
-  const keyMatch = spec.batchDeleteCandidates
-    ? sql`(json_extract_scalar(requestparameters, '$.key') = ${request.key} OR (eventname = 'DeleteObjects' AND json_extract_scalar(requestparameters, '$.key') IS NULL))`
-    : sql`json_extract_scalar(requestparameters, '$.key') = ${request.key}`;
-  const nameMatch = spec.eventNames ? sql` AND eventname IN (${sqlList(spec.eventNames)})` : sql``;
+  const targetNames = spec.eventNames ? sql`eventname IN (${sqlList(spec.eventNames)})` : sql`TRUE`;
+  // Athena takes `?` only in WHERE, so each row is paired with every role and the WHERE keeps the
+  // roles it plays: the SELECTs above never compare with the asked key.
+  const roles = [
+    sql`(role = 'session' AND eventname = 'CreateSession')`,
+    sql`(role = 'target' AND ${targetNames} AND object_key = ${request.key})`,
+    ...(sourceNames.length > 0
+      ? [sql`(role = 'source' AND eventname IN (${sqlList(sourceNames)}) AND source_key = ${request.key})`]
+      : []),
+    ...(spec.batchDeleteCandidates
+      ? [
+          sql`(role = 'candidate' AND eventname = 'DeleteObjects' AND object_key IS NULL)`,
+          sql`(role = 'context' AND object_key = ${request.key} AND NOT (${targetNames}))`,
+        ]
+      : []),
+  ];
+  const prefilter = sqlJoin(
+    [
+      sql`json_extract_scalar(requestparameters, '$.key') = ${request.key}`,
+      ...(sourceNames.length > 0 ? [sql`eventname IN (${sqlList(sourceNames)})`] : []),
+      ...(spec.batchDeleteCandidates
+        ? [sql`(eventname = 'DeleteObjects' AND json_extract_scalar(requestparameters, '$.key') IS NULL)`]
+        : []),
+    ],
+    ' OR ',
+  );
   const bucketMatch = request.bucket
-    ? sql` AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}`
+    ? sql` AND ((CASE WHEN role = 'source' THEN source_bucket ELSE bucket END) = ${request.bucket}
+    OR (role <> 'source' AND access_point = ${request.bucket}))`
+    : sql``;
+  // The scan keeps what can belong to the bucket: its own calls, calls naming an access point (the
+  // bucket is then in `resources`), and copies (whose source bucket is not `bucketName`).
+  const bucketScan = request.bucket
+    ? sql`
+    AND (${BUCKET_NAME} = ${request.bucket} OR ${NAMES_ACCESS_POINT} OR eventname IN ('CopyObject', 'UploadPartCopy'))`
     : sql``;
   const sessionBranch = withSessions
     ? sql` OR (eventsource = ${S3EXPRESS_SOURCE} AND eventname = 'CreateSession' AND errorcode IS NULL)`
@@ -107,40 +201,100 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     useridentity.type AS principal_type,
     useridentity.invokedby AS invoked_by,
     useridentity.sessioncontext.sessionissuer.arn AS issuer_arn,
-    json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
+    json_extract_scalar(requestparameters, '$.bucketName') AS bucket_name,
+    ${EVENT_BUCKET} AS bucket,
+    ${ACCESS_POINT} AS access_point,
     json_extract_scalar(requestparameters, '$.key') AS object_key,
+    ${SOURCE_PATH} AS source_path,
     json_extract_scalar(requestparameters, '$["x-amz-create-session-mode"]') AS requested_mode,
     json_extract_scalar(additionaleventdata, '$.sessionModeApplied') AS applied_mode,
     sourceipaddress AS source_ip,
     useragent AS user_agent,
-    errorcode AS error_code,
+    nullif(errorcode, '') AS error_code,
+    errormessage AS error_message,
     vpcendpointid AS vpc_endpoint_id,
+    addendum.reason AS addendum_reason,
     CASE WHEN eventname = 'CreateSession'
       THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId')
       ELSE useridentity.accesskeyid END AS session_key
   FROM ${sqlIdentifier(table.name)}
   WHERE ${partitionPredicate(table, days)}
     AND eventtime >= ${sessionSince} AND eventtime < ${until}
-    AND eventsource IN (${sqlList(sources)})${bucketMatch}
-    AND ((eventtime >= ${since}${nameMatch} AND ${keyMatch})${sessionBranch})
+    AND eventsource IN (${sqlList(sources)})${bucketScan}
+    AND ((eventtime >= ${since} AND (${prefilter}))${sessionBranch})
+),
+sourced AS (
+  SELECT scoped.*, ${SOURCE_BUCKET_AND_KEY}
+  FROM scoped
+),
+placed AS (
+  SELECT sourced.*, roles.role
+  FROM sourced CROSS JOIN UNNEST(ARRAY['target', 'source', 'candidate', 'context', 'session']) AS roles (role)
+  WHERE (${sqlJoin(roles, ' OR ')})${bucketMatch}
 ),
 linked AS (
-  SELECT scoped.*,
+  SELECT placed.*,
     max(CASE WHEN eventname = 'CreateSession' THEN requested_mode END) OVER (PARTITION BY session_key) AS session_mode,
     max(CASE WHEN eventname = 'CreateSession' THEN issuer_arn END) OVER (PARTITION BY session_key) AS session_issuer_arn,
-    row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) AS copy_number
-  FROM scoped
+    -- One row per event (a duplicate record, or a rename of the key onto itself, plays one role):
+    -- the role that answers the question wins over context.
+    row_number() OVER (PARTITION BY event_uid
+      ORDER BY CASE role WHEN 'target' THEN 0 WHEN 'source' THEN 1 WHEN 'candidate' THEN 2 ELSE 3 END, eventtime, eventname)
+      AS copy_number
+  FROM placed
+),
+-- Writes leave content at the key, DeleteObject and a rename away remove it (names as literals: parameters only in WHERE).
+marked AS (
+  SELECT linked.*,
+    CASE WHEN error_code IS NOT NULL THEN NULL
+      WHEN role IN ('target', 'context') AND eventname IN ('PutObject', 'CopyObject', 'CompleteMultipartUpload', 'RenameObject') THEN 'w'
+      WHEN (role IN ('target', 'context') AND eventname = 'DeleteObject') OR (role = 'source' AND eventname = 'RenameObject') THEN 'e'
+    END AS state_change
+  FROM linked
+  WHERE copy_number = 1 AND role <> 'session'
+),
+lifetimes AS (
+  SELECT marked.*,
+    -- Within one second, writes sort before a batch delete and removals after it: a doubt lists the candidate.
+    max(CASE WHEN state_change IS NOT NULL THEN concat(eventtime, state_change) END) OVER (PARTITION BY bucket
+      ORDER BY eventtime, CASE state_change WHEN 'w' THEN 0 WHEN 'e' THEN 2 ELSE 1 END, event_uid
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS state_before,
+    min(CASE WHEN state_change IS NOT NULL THEN concat(eventtime, state_change) END) OVER (PARTITION BY bucket
+      ORDER BY eventtime, CASE state_change WHEN 'w' THEN 0 WHEN 'e' THEN 2 ELSE 1 END, event_uid
+      ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS state_after,
+    count(CASE WHEN role IN ('target', 'source', 'context') THEN 1 END) OVER (PARTITION BY bucket) AS key_events_in_bucket
+  FROM marked
+),
+judged AS (
+  SELECT lifetimes.*,
+    CASE WHEN role <> 'candidate' THEN 1
+      -- The key existed: after a write of it, or from before the window until a removal.
+      WHEN key_events_in_bucket > 0 AND (state_before LIKE '%w' OR (state_before IS NULL AND (state_after IS NULL OR state_after LIKE '%e'))) THEN 1
+      ELSE 0 END AS listed
+  FROM lifetimes
+  WHERE role <> 'context'
+),
+counted AS (
+  SELECT judged.*,
+    sum(listed) OVER () AS total_matches,
+    sum(CASE WHEN role <> 'candidate' THEN 1 ELSE 0 END) OVER () AS exact_matches,
+    sum(CASE WHEN role <> 'candidate' AND error_code IS NULL THEN 1 ELSE 0 END) OVER () AS successful_matches,
+    sum(1 - listed) OVER () AS unlisted_candidates,
+    row_number() OVER (PARTITION BY listed ORDER BY eventtime, event_uid) AS position_in_kind
+  FROM judged
 )
 SELECT eventid, eventtime, eventname, eventsource, awsregion, principal_arn, principal_type, invoked_by,
-  bucket, object_key, source_ip, user_agent, error_code, vpc_endpoint_id,
+  bucket, object_key, access_point, source_ip, user_agent, error_code, error_message, vpc_endpoint_id, addendum_reason,
   coalesce(applied_mode, session_mode) AS session_mode, session_issuer_arn,
-  CASE WHEN object_key IS NULL THEN 'candidate' ELSE 'exact' END AS evidence,
-  count(*) OVER () AS total_matches,
-  sum(CASE WHEN object_key IS NULL THEN 0 ELSE 1 END) OVER () AS exact_matches
-FROM linked
-WHERE copy_number = 1 AND eventname <> 'CreateSession'
+  CASE WHEN role = 'source' THEN 'source' ELSE 'target' END AS key_role,
+  CASE WHEN role = 'source' THEN concat(bucket, '/', object_key) END AS destination,
+  CASE WHEN listed = 0 THEN 'unlisted' WHEN role = 'candidate' THEN 'candidate' ELSE 'exact' END AS evidence,
+  total_matches, exact_matches, successful_matches, unlisted_candidates
+FROM counted
+-- Unlisted candidates are only counted: one of them carries the counts when nothing else is listed.
+WHERE listed = 1 OR position_in_kind = 1
 -- Exact matches first, so candidates can never push them past the row cap.
-ORDER BY CASE WHEN object_key IS NULL THEN 1 ELSE 0 END, eventtime ${sqlConstant(order)}, eventid
+ORDER BY CASE WHEN role = 'candidate' THEN 1 + (1 - listed) ELSE 0 END, eventtime ${sqlConstant(order)}, eventid
 LIMIT ${sqlConstant(MAX_ROWS)}`;
   return { sql: text, days };
 }
@@ -159,29 +313,37 @@ export function toObjectEvent(row: Row): ObjectEvent {
     invokedBy,
     bucket: row.bucket ?? null,
     key: row.object_key ?? null,
+    accessPoint: row.access_point || null,
+    keyRole: row.key_role === 'source' ? 'source' : 'target',
+    destination: row.destination ?? null,
     sourceIp: row.source_ip ?? null,
     userAgent: row.user_agent ?? null,
     errorCode: row.error_code ?? null,
+    errorMessage: row.error_message ?? null,
     sessionMode: row.session_mode ?? null,
     sessionIssuerArn: row.session_issuer_arn ?? null,
     vpcEndpointId: row.vpc_endpoint_id ?? null,
+    addendumReason: row.addendum_reason ?? null,
     evidence: row.evidence === 'candidate' ? 'candidate' : 'exact',
     lifecycle: invokedBy !== null && /(^|\.)lifecycle\.s3\.amazonaws\.com$/.test(invokedBy),
   };
 }
 
-/** Build an answer from engine output. */
+/** Build an answer from engine output; the row that only carries counts (`unlisted`) is not an event. */
 export function toObjectAnswer(request: ObjectQuestionRequest, rows: Row[], stats: ScanStats): ObjectAnswer {
   const first = rows[0];
+  const count = (column: string): number => (first ? Number(first[column] ?? 0) : 0);
   return {
     question: request.command,
     key: request.key,
     bucket: request.bucket,
     sources: eventSourcesFor(request.bucket),
     window: request.window,
-    events: rows.map(toObjectEvent),
-    totalMatches: first ? Number(first.total_matches ?? rows.length) : 0,
-    exactMatches: first ? Number(first.exact_matches ?? 0) : 0,
+    events: rows.filter((row) => row.evidence !== 'unlisted').map(toObjectEvent),
+    totalMatches: count('total_matches'),
+    exactMatches: count('exact_matches'),
+    successfulMatches: count('successful_matches'),
+    unlistedCandidates: count('unlisted_candidates'),
     stats,
   };
 }

@@ -3,6 +3,7 @@ import {
   DEFAULT_TRAIL_SELECTORS,
   type DirectoryBucketRef,
   directoryBucketArnPrefix,
+  isAccessPointSelector,
   selectorCoverage,
 } from '../cloudtrail/selectors.js';
 import { UsageError } from '../errors.js';
@@ -284,6 +285,14 @@ export function planEnableLogging(state: AccountState, target: Target, options: 
     warnings.push(`Trail ${trail.name} is single-region (${trail.homeRegion}): it will not record ${ref.name} in ${ref.region}.`);
   }
   const before = currentAdvanced(trail, warnings);
+  const throughAccessPoints =
+    ref === undefined ? [] : before.filter((selector) => isAccessPointSelector(selector, ref)).map((s) => s.Name ?? '(unnamed)');
+  if (throughAccessPoints.length > 0) {
+    warnings.push(
+      `Trail ${trail.name} logs calls made through access points (${throughAccessPoints.join(', ')}): only those calls, so ${what} is not covered by it. ` +
+        'Those selectors are kept as they are; the object selector added logs the calls made to the bucket itself.',
+    );
+  }
   const calls: PlannedCall[] = [];
   // Selected but not logging: StartLogging alone is enough.
   const after = covers(before, target, ref) !== undefined ? before : mergeS3x(before, target, prefix);

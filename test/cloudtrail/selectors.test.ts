@@ -32,6 +32,7 @@ interface Case {
   /** Default: every event when reads and writes, none when neither. */
   logged?: readonly string[];
   narrowed?: boolean;
+  accessPointSelectors?: string[];
 }
 
 const CASES: Case[] = [
@@ -230,6 +231,69 @@ const CASES: Case[] = [
     writes: true,
     selectorName: 'reads everywhere',
   },
+  {
+    name: 'a selector on access points (the CloudTrail type): calls through an access point only, never the bucket’s coverage',
+    selectors: {
+      advanced: [
+        { Name: 'access points', FieldSelectors: [DATA, { Field: 'resources.type', Equals: ['AWS::S3Express::AccessPoint'] }] },
+      ],
+    },
+    reads: false,
+    writes: false,
+    narrowed: true,
+    accessPointSelectors: ['access points'],
+  },
+  {
+    name: 'a selector on one access point, with the other (UNCONFIRMED) type label',
+    selectors: {
+      advanced: [
+        {
+          FieldSelectors: [
+            DATA,
+            { Field: 'resources.type', Equals: ['AWS::S3::AccessPoint'] },
+            {
+              Field: 'resources.ARN',
+              StartsWith: ['arn:aws:s3express:us-east-1:111122223333:accesspoint/hot-ap--use1-az4--xa-s3'],
+            },
+          ],
+        },
+      ],
+    },
+    reads: false,
+    writes: false,
+    narrowed: true,
+    accessPointSelectors: ['(unnamed)'],
+  },
+  {
+    name: 'a general-purpose access point selector says nothing about a directory bucket',
+    selectors: {
+      advanced: [
+        {
+          Name: 'gp access point',
+          FieldSelectors: [
+            DATA,
+            { Field: 'resources.type', Equals: ['AWS::S3::AccessPoint'] },
+            { Field: 'resources.ARN', StartsWith: ['arn:aws:s3:us-east-1:111122223333:accesspoint/reports'] },
+          ],
+        },
+      ],
+    },
+    reads: false,
+    writes: false,
+  },
+  {
+    name: 'an access point selector beside the object selector: covered by the object selector',
+    selectors: {
+      advanced: [
+        { Name: 'access points', FieldSelectors: [DATA, { Field: 'resources.type', Equals: ['AWS::S3Express::AccessPoint'] }] },
+        express('objects'),
+      ],
+    },
+    reads: true,
+    writes: true,
+    selectorName: 'objects',
+    accessPointSelectors: ['access points'],
+  },
 ];
 
 describe('selectorCoverage', () => {
@@ -242,6 +306,7 @@ describe('selectorCoverage', () => {
       ...(c.selectorName === undefined ? {} : { selectorName: c.selectorName }),
       loggedEvents: [...logged].sort((a, b) => ALL.indexOf(a) - ALL.indexOf(b)),
       narrowed: c.narrowed ?? false,
+      accessPointSelectors: c.accessPointSelectors ?? [],
     });
   });
 

@@ -26,9 +26,14 @@ function event(overrides: Partial<ObjectEvent> = {}): ObjectEvent {
     invokedBy: null,
     bucket: BUCKET,
     key: KEY,
+    accessPoint: null,
+    keyRole: 'target',
+    destination: null,
     sourceIp: '203.0.113.7',
     userAgent: 'aws-cli/2.17.0',
     errorCode: null,
+    errorMessage: null,
+    addendumReason: null,
     sessionMode: 'ReadWrite',
     sessionIssuerArn: 'arn:aws:iam::111122223333:role/etl-writer',
     vpcEndpointId: 'vpce-0abc',
@@ -49,6 +54,8 @@ function answer(overrides: Partial<ObjectAnswer> = {}): ObjectAnswer {
     events,
     totalMatches: events.length,
     exactMatches: events.filter((e) => e.evidence === 'exact').length,
+    successfulMatches: events.filter((e) => e.evidence === 'exact' && e.errorCode === null).length,
+    unlistedCandidates: 0,
     stats: {
       engine: 'local',
       warnings: [],
@@ -87,8 +94,11 @@ describe('toJson', () => {
     const fixture = answer({
       bucket: undefined,
       sources: ['s3express.amazonaws.com', 's3.amazonaws.com'],
-      events: [event({ errorCode: 'AccessDenied' })],
+      events: [event({ errorCode: 'AccessDenied', errorMessage: 'Access Denied' })],
       totalMatches: 7,
+      exactMatches: 1,
+      successfulMatches: 0,
+      unlistedCandidates: 3,
       stats: { ...answer().stats, eventsScanned: undefined, newestEventTime: undefined },
     });
     const json = toJson(fixture);
@@ -102,12 +112,20 @@ describe('toJson', () => {
           eventTime: '2024-07-02T00:22:11Z',
           eventName: 'DeleteObject',
           principalArn: MALLORY,
+          principalType: 'AssumedRole',
           bucket: BUCKET,
           key: KEY,
+          accessPoint: null,
+          keyRole: 'target',
+          destination: null,
           sourceIp: '203.0.113.7',
           userAgent: 'aws-cli/2.17.0',
           sessionMode: 'ReadWrite',
           invokedBy: null,
+          // A failed call is never passed off as a deletion: its error travels with it.
+          errorCode: 'AccessDenied',
+          errorMessage: 'Access Denied',
+          addendumReason: null,
           evidence: 'exact',
         },
       ],
@@ -132,19 +150,38 @@ describe('toJson', () => {
         until: '2024-07-08T00:00:00Z',
       },
       totalMatches: 7,
+      exactMatches: 1,
+      successfulMatches: 0,
+      unlistedCandidates: 3,
     });
-    expect(Object.keys(parsed)).toEqual(['events', 'scanned', 'question', 'searched', 'totalMatches']);
+    expect(Object.keys(parsed)).toEqual([
+      'events',
+      'scanned',
+      'question',
+      'searched',
+      'totalMatches',
+      'exactMatches',
+      'successfulMatches',
+      'unlistedCandidates',
+    ]);
     expect(Object.keys(parsed.events[0])).toEqual([
       'eventId',
       'eventTime',
       'eventName',
       'principalArn',
+      'principalType',
       'bucket',
       'key',
+      'accessPoint',
+      'keyRole',
+      'destination',
       'sourceIp',
       'userAgent',
       'sessionMode',
       'invokedBy',
+      'errorCode',
+      'errorMessage',
+      'addendumReason',
       'evidence',
     ]);
     expect(Object.keys(parsed.scanned)).toEqual([
@@ -194,18 +231,28 @@ describe('csvField', () => {
 
 describe('toCsv', () => {
   it('writes the header and one CRLF-terminated row per event', () => {
-    const csv = toCsv(answer({ events: [event({ errorCode: 'AccessDenied' }), CANDIDATE, LIFECYCLE] }));
+    const failed = event({ errorCode: 'AccessDenied', errorMessage: 'Access Denied', addendumReason: 'DELIVERY_DELAY' });
+    const renamed = event({
+      eventId: 'r1',
+      eventName: 'RenameObject',
+      key: 'reports/q3-final.parquet',
+      keyRole: 'source',
+      destination: `${BUCKET}/reports/q3-final.parquet`,
+      accessPoint: 'reports-ap--usw2-az1--xa-s3',
+    });
+    const csv = toCsv(answer({ events: [failed, renamed, CANDIDATE, LIFECYCLE] }));
     const rows = csv.split('\r\n');
     expect(rows).toEqual([
-      'eventTime,eventName,principalArn,invokedBy,bucket,key,sourceIp,sessionMode,errorCode,evidence,eventId',
-      `2024-07-02T00:22:11Z,DeleteObject,${MALLORY},,${BUCKET},${KEY},203.0.113.7,ReadWrite,AccessDenied,exact,a1b2c3d4-0000-4000-8000-000000000001`,
-      `2024-07-02T00:22:11Z,DeleteObjects,arn:aws:iam::111122223333:user/cleanup,,${BUCKET},,203.0.113.7,ReadWrite,,candidate,c1`,
-      `2024-07-02T00:22:11Z,DeleteObject,,lifecycle.s3.amazonaws.com,${BUCKET},${KEY},203.0.113.7,,,exact,l1`,
+      'eventTime,eventName,principalArn,principalType,invokedBy,bucket,key,accessPoint,keyRole,destination,sourceIp,sessionMode,errorCode,errorMessage,addendumReason,evidence,eventId',
+      `2024-07-02T00:22:11Z,DeleteObject,${MALLORY},AssumedRole,,${BUCKET},${KEY},,target,,203.0.113.7,ReadWrite,AccessDenied,Access Denied,DELIVERY_DELAY,exact,a1b2c3d4-0000-4000-8000-000000000001`,
+      `2024-07-02T00:22:11Z,RenameObject,${MALLORY},AssumedRole,,${BUCKET},reports/q3-final.parquet,reports-ap--usw2-az1--xa-s3,source,${BUCKET}/reports/q3-final.parquet,203.0.113.7,ReadWrite,,,,exact,r1`,
+      `2024-07-02T00:22:11Z,DeleteObjects,arn:aws:iam::111122223333:user/cleanup,AssumedRole,,${BUCKET},,,target,,203.0.113.7,ReadWrite,,,,candidate,c1`,
+      `2024-07-02T00:22:11Z,DeleteObject,,AWSService,lifecycle.s3.amazonaws.com,${BUCKET},${KEY},,target,,203.0.113.7,,,,,exact,l1`,
       '',
     ]);
   });
 
-  it('quotes and neutralises hostile keys so each record still has 11 fields', () => {
+  it('quotes and neutralises hostile keys so each record still has 17 fields', () => {
     const key = '=cmd|\' /C calc\'!A0,"x"\r\nnext';
     const csv = toCsv(answer({ events: [event({ key })] }));
     expect(csv).toContain(`,"'=cmd|' /C calc'!A0,""x""␍␊next",`);
@@ -218,13 +265,13 @@ describe('toCsv', () => {
       fields.push(raw.startsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw);
       if (match[2] !== ',') break;
     }
-    expect(fields).toHaveLength(11);
-    expect(fields[5]).toBe(`'${key.replace('\r\n', '␍␊')}`);
+    expect(fields).toHaveLength(17);
+    expect(fields[6]).toBe(`'${key.replace('\r\n', '␍␊')}`);
   });
 
   it('writes only the header when nothing matched', () => {
     expect(toCsv(answer())).toBe(
-      'eventTime,eventName,principalArn,invokedBy,bucket,key,sourceIp,sessionMode,errorCode,evidence,eventId\r\n',
+      'eventTime,eventName,principalArn,principalType,invokedBy,bucket,key,accessPoint,keyRole,destination,sourceIp,sessionMode,errorCode,errorMessage,addendumReason,evidence,eventId\r\n',
     );
   });
 });
@@ -283,7 +330,9 @@ describe('toText', () => {
 
   it('states an empty answer with the coverage caveat', () => {
     const text = toText(answer());
-    expect(text).toMatch(/^No DeleteObject on reports\/q3\.parquet in the logs searched, and no batch delete/);
+    expect(text).toMatch(
+      /^No DeleteObject on reports\/q3\.parquet in the logs searched, no rename \(RenameObject\) moved it away, and no batch delete/,
+    );
     expect(text).toContain('s3x could not tell from the trail history');
     expect(text).not.toContain('TIME (UTC)');
   });

@@ -42,7 +42,7 @@ function byText(a: string, b: string): number {
 /** The failed-call groups computed the plain way: filter, group, count, sort (denials first). */
 function expectedGroups(records: readonly TrailRecord[], bucket?: string): DeniedGroup[] {
   const sources = bucket === undefined ? ['s3express.amazonaws.com', 's3.amazonaws.com'] : ['s3express.amazonaws.com'];
-  const groups = new Map<string, DeniedGroup & { bucketNames: Set<string> }>();
+  const groups = new Map<string, DeniedGroup & { names: Set<string> }>();
   for (const r of records) {
     if (!sources.includes(r.eventSource) || !r.errorCode) continue;
     if (bucket !== undefined && r.requestParameters?.bucketName !== bucket) continue;
@@ -59,16 +59,21 @@ function expectedGroups(records: readonly TrailRecord[], bucket?: string): Denie
       buckets: 0,
       firstEvent: r.eventTime,
       lastEvent: r.eventTime,
-      bucketNames: new Set<string>(),
+      bucketNames: [] as string[],
+      names: new Set<string>(),
     };
     group.count += 1;
-    if (r.requestParameters?.bucketName) group.bucketNames.add(r.requestParameters.bucketName);
+    if (r.requestParameters?.bucketName) group.names.add(r.requestParameters.bucketName);
     if (r.eventTime < group.firstEvent) group.firstEvent = r.eventTime;
     if (r.eventTime > group.lastEvent) group.lastEvent = r.eventTime;
     groups.set(key, group);
   }
   return [...groups.values()]
-    .map(({ bucketNames, ...group }) => ({ ...group, buckets: bucketNames.size }))
+    .map(({ names, ...group }) => {
+      const sorted = [...names].sort(byText);
+      const bucketNames = [...new Set([sorted[0], sorted.at(-1)].filter((name): name is string => name !== undefined))];
+      return { ...group, buckets: names.size, bucketNames };
+    })
     .sort(
       (a, b) =>
         Number(b.accessDenied) - Number(a.accessDenied) ||
@@ -182,6 +187,7 @@ describe('denied over the real public CloudTrail records', () => {
       accessDenied: true,
       count: 1,
       buckets: 1,
+      bucketNames: ['test-open-bucket-1739301151'],
       firstEvent: '2025-02-11T19:12:42Z',
       lastEvent: '2025-02-11T19:12:42Z',
     });

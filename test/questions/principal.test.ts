@@ -107,10 +107,11 @@ describe('matchPrincipal', () => {
     expect(match.predicate.text).toContain("split_part(useridentity.arn, '/', 2) = ?");
   });
 
-  it('matches a bare name as a role or a user, never putting it into a LIKE pattern', () => {
+  it('matches a bare name as a role, a user or a session, never putting it into a LIKE pattern', () => {
     const match = matchPrincipal("Data%Engineer'--");
     expect(match.matchedAs).toBe('name');
-    expect(match.predicate.params).toEqual(Array(4).fill("Data%Engineer'--"));
+    expect(match.predicate.params).toEqual(Array(5).fill("Data%Engineer'--"));
+    expect(match.predicate.text).toContain("split_part(useridentity.arn, '/', 3) = ?");
     expect(match.predicate.text).not.toContain('Data');
     expect(match.predicate.text).toContain('useridentity.username = ?');
     expect(match.predicate.text).toContain("split_part(useridentity.arn, ':user/', 2) = ?");
@@ -145,9 +146,12 @@ describe('buildPrincipalQuery', () => {
       'DataEngineer',
       'DataEngineer',
       'DataEngineer',
+      'DataEngineer',
     ]);
     expect(query.sql.text.match(/\bFROM cloudtrail_logs\b/g)).toHaveLength(1);
-    expect(query.sql.text).toContain('GROUP BY GROUPING SETS ((bucket, eventname), (session_arn), ())');
+    expect(query.sql.text).toContain(
+      'GROUP BY GROUPING SETS ((bucket, eventname), (session_arn), (), (object_action, bucket, object_key)',
+    );
     const [beforeWhere = '', afterWhere = ''] = query.sql.text.split(/\bWHERE\b/, 2);
     expect(beforeWhere).not.toContain('?');
     expect(afterWhere.split('\n),').slice(1).join()).not.toContain('?');

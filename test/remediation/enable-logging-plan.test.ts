@@ -242,6 +242,29 @@ describe('planEnableLogging', () => {
     expect(plan.diff).toContain(`+             "${HOT_PREFIX}",`);
   });
 
+  it('a trail logging only calls through access points does not cover the bucket: its selector is kept, the object selector added', () => {
+    const accessPoints: AdvancedEventSelector = {
+      Name: 'access points',
+      FieldSelectors: [
+        { Field: 'eventCategory', Equals: ['Data'] },
+        { Field: 'resources.type', Equals: ['AWS::S3Express::AccessPoint'] },
+      ],
+    };
+    const plan = planEnableLogging(account([trail({ advancedEventSelectors: [MANAGEMENT, accessPoints] })]), {
+      bucket: HOT.name,
+    });
+    expect(plan.summary).not.toContain('already logs');
+    expect(plan.calls).toEqual([
+      {
+        api: 'cloudtrail:PutEventSelectors',
+        region: 'eu-west-1',
+        trailName: 'main',
+        advancedEventSelectors: [MANAGEMENT, accessPoints, s3x([HOT_PREFIX])],
+      },
+    ]);
+    expect(plan.warnings.join('\n')).toContain('logs calls made through access points (access points)');
+  });
+
   it('refuses a merge over the 500-value limit and suggests --all', () => {
     const many: AdvancedEventSelector = {
       Name: 'many',

@@ -403,9 +403,12 @@ describe('the same hostile values on (mocked) Athena', () => {
       }
       expect(asked.inputs[0]?.QueryString).toBe(query.sql.text);
       expect(asked.inputs[0]?.ExecutionParameters).toEqual(query.sql.params.map(toExecutionParameter));
-      expect(asked.inputs[0]?.ExecutionParameters?.filter((p) => decodeSqlLiteral(p) === value)).toEqual([
-        `'${value.replaceAll("'", "''")}'`,
-      ]);
+      // The key is bound wherever the neutral key was (as target, as a rename or copy source), each time as one escaped literal.
+      const neutralUses = baselines.key.inputs[0]?.ExecutionParameters?.filter((p) => p === "'neutral.txt'").length ?? 0;
+      expect(neutralUses).toBeGreaterThan(0);
+      expect(asked.inputs[0]?.ExecutionParameters?.filter((p) => decodeSqlLiteral(p) === value)).toEqual(
+        Array(neutralUses).fill(`'${value.replaceAll("'", "''")}'`),
+      );
       const { stats: _l, ...localRest } = localAnswer;
       const { stats: _a, ...athenaRest } = asked.answer as typeof localAnswer;
       expect(athenaRest).toEqual(localRest);

@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import {
@@ -9,100 +7,12 @@ import {
   parseSetupAthenaArgs,
   setupAthenaHelp,
 } from '../../src/setup/athena-table.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { awsDdl, columnBlock, parseColumns } from '../helpers/athena-ddl.js';
 
 const NOW = new Date('2026-11-24T10:30:00Z');
-const AWS_DDL_PATH = path.resolve(REPO_ROOT, '..', 'shared', 'docs', 'athena-cloudtrail-ddl.sql');
 // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's projection placeholders, not JS ones.
 const PLACEHOLDERS = '${region}/${timestamp}';
 const ACCEPTANCE = ['--bucket', 'b', '--account', '111122223333', '--regions', 'us-east-1,eu-west-1', '--start', '2024/01/01'];
-
-function awsDdl(): string {
-  if (!existsSync(AWS_DDL_PATH)) {
-    throw new Error(`The AWS-documented CloudTrail DDL is missing: expected it at ${AWS_DDL_PATH}`);
-  }
-  return readFileSync(AWS_DDL_PATH, 'utf8');
-}
-
-// ---- a small Hive DDL column parser, so the comparison covers names, types and nested fields ----
-
-type HiveType =
-  | { kind: 'primitive'; name: string }
-  | { kind: 'struct'; fields: Column[] }
-  | { kind: 'array'; of: HiveType }
-  | { kind: 'map'; key: HiveType; value: HiveType };
-interface Column {
-  name: string;
-  type: HiveType;
-}
-
-/** The text between the parentheses after `CREATE EXTERNAL TABLE <name>`, comments removed. */
-function columnBlock(ddl: string): string {
-  const text = ddl
-    .split('\n')
-    .map((line) => line.replace(/--.*$/, ''))
-    .join('\n');
-  const start = text.search(/CREATE\s+EXTERNAL\s+TABLE/i);
-  if (start === -1) throw new Error('no CREATE EXTERNAL TABLE in the DDL');
-  const open = text.indexOf('(', start);
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    if (text[i] === '(') depth++;
-    if (text[i] === ')' && --depth === 0) return text.slice(open + 1, i);
-  }
-  throw new Error('unbalanced parentheses in the column list');
-}
-
-function parseColumns(block: string): Column[] {
-  const tokens = block.toLowerCase().match(/[a-z0-9_]+|[<>,:]/g) ?? [];
-  let at = 0;
-  const next = (): string => {
-    const token = tokens[at++];
-    if (token === undefined) throw new Error('unexpected end of the column list');
-    return token;
-  };
-  const expect_ = (want: string) => {
-    const got = next();
-    if (got !== want) throw new Error(`expected ${want}, got ${got} at token ${at}`);
-  };
-  const parseType = (): HiveType => {
-    const name = next();
-    if (name === 'struct') {
-      expect_('<');
-      const fields: Column[] = [];
-      for (;;) {
-        const field = next();
-        expect_(':');
-        fields.push({ name: field, type: parseType() });
-        const sep = next();
-        if (sep === '>') return { kind: 'struct', fields };
-        if (sep !== ',') throw new Error(`expected , or > in struct, got ${sep}`);
-      }
-    }
-    if (name === 'array') {
-      expect_('<');
-      const of = parseType();
-      expect_('>');
-      return { kind: 'array', of };
-    }
-    if (name === 'map') {
-      expect_('<');
-      const key = parseType();
-      expect_(',');
-      const value = parseType();
-      expect_('>');
-      return { kind: 'map', key, value };
-    }
-    return { kind: 'primitive', name };
-  };
-  const columns: Column[] = [];
-  while (at < tokens.length) {
-    const name = next();
-    columns.push({ name, type: parseType() });
-    if (at < tokens.length) expect_(',');
-  }
-  return columns;
-}
 
 function tableProperties(ddl: string): Record<string, string> {
   const block = /TBLPROPERTIES\s*\(([\s\S]*)\)\s*$/.exec(ddl.trim())?.[1];

@@ -4,6 +4,7 @@ import { EngineError } from '../../errors.js';
 import { daysBetween } from '../../time/window.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
 import { yieldWorkerThreadsToEventLoop } from '../local/background-priority.js';
+import { findDeliveredRecord } from '../local/delivered-record.js';
 import { type ArchiveLayout, detectLayout, listLogFiles, newestDeliveryFiles } from '../local/log-files.js';
 import { ArchiveIndex, type KnownFile } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
@@ -119,6 +120,18 @@ export class IndexedEngine implements Engine {
       }),
     );
     return { paths: listings.flat(), folders: folders.map((f) => f.dir) };
+  }
+
+  /** Read from the log file itself: the index keeps columns, not the record as delivered. */
+  async deliveredRecord(eventId: string, days: { from: string; to: string }): Promise<string | undefined> {
+    const connection = await this.index.connect();
+    try {
+      return await findDeliveredRecord(connection, this.options.logsDir, eventId, days);
+    } catch (error) {
+      throw engineError(error);
+    } finally {
+      connection.closeSync();
+    }
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { LOCAL_TABLE } from '../local/view.js';
 export const INDEX_TABLE = LOCAL_TABLE;
 
 /** Bumped when the tables change shape; an index of another version is refused (ingest it again). */
-export const INDEX_SCHEMA_VERSION = '1';
+export const INDEX_SCHEMA_VERSION = '2';
 
 /**
  * Columns computed once at ingest from the record columns, with the very expressions question SQL

@@ -6,6 +6,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { EngineError } from '../../errors.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
 import { yieldWorkerThreadsToEventLoop } from './background-priority.js';
+import { findDeliveredRecord } from './delivered-record.js';
 import {
   describeFile,
   detectLayout,
@@ -106,6 +107,17 @@ export class LocalEngine implements Engine {
         warnings: [],
       },
     };
+  }
+
+  async deliveredRecord(eventId: string, days: { from: string; to: string }): Promise<string | undefined> {
+    const connection = await this.instance.connect();
+    try {
+      return await findDeliveredRecord(connection, this.options.logsDir, eventId, days);
+    } catch (error) {
+      throw engineError(error);
+    } finally {
+      connection.closeSync();
+    }
   }
 
   /** The question over a view of just these files and just the columns it names, profiled for the record count. */

@@ -12,6 +12,8 @@ export const TRINO_COMPAT_MACROS = [
   // Trino accepts `$["x-amz-..."]`; DuckDB's JSONPath spells it `$."x-amz-..."`.
   `CREATE OR REPLACE MACRO json_extract_scalar(doc, jpath) AS
      json_extract_string(doc, regexp_replace(jpath, '\\["([^"]*)"\\]', '."\\1"', 'g'))`,
+  // Trino's element_at is NULL past the end of an array (a subscript would fail there); DuckDB's `[i]` is too.
+  `CREATE OR REPLACE MACRO element_at(items, item_index) AS items[item_index]`,
 ];
 
 export type RecordColumn = (typeof RECORD_COLUMNS)[number];

@@ -1,5 +1,7 @@
 import type { types } from '@slack/bolt';
+import { RECORD_COLUMNS } from '../../cloudtrail/record-schema.js';
 import type { Row } from '../../engines/engine.js';
+import type { EventRecord } from '../../questions/event-record.js';
 import { escapeUnsafeJson } from '../../safe-text.js';
 import { VIEWS } from '../ids.js';
 import { assertBlockLimits, escapeMrkdwn, MAX_SECTION_TEXT } from './limits.js';
@@ -7,10 +9,20 @@ import type { KnownBlock } from './message.js';
 
 const MAX_MODAL_BLOCKS = 100;
 
-/** A modal showing one raw CloudTrail record, pretty-printed, split over sections of Slack's size. */
-export function buildEventRecordView(eventId: string, record: Row | undefined): types.ModalView {
+/** Said under a record read from Athena's table rather than from the delivered file. */
+export const TABLE_ROW_NOTE =
+  'Read from the Athena table, which keeps parsed columns, not the delivered file: nested field names are lower-case and ' +
+  'fields the record did not have are left out. The file itself is in the trail’s S3 bucket.';
+
+/** A modal showing one CloudTrail record, pretty-printed, split over sections of Slack's size. */
+export function buildEventRecordView(eventId: string, record: EventRecord | undefined): types.ModalView {
   const blocks: KnownBlock[] = record
-    ? recordBlocks(record)
+    ? [
+        ...recordBlocks(record.as === 'delivered' ? deliveredText(record.json) : tableRowText(record.row)),
+        ...(record.as === 'table-row'
+          ? [{ type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: escapeMrkdwn(TABLE_ROW_NOTE) }] }]
+          : []),
+      ]
     : [
         {
           type: 'section',
@@ -41,24 +53,38 @@ export function buildLoadingView(): types.ModalView {
   };
 }
 
-function recordBlocks(record: Row): KnownBlock[] {
-  // Invisible and control characters in the record as JSON `\u` escapes: visible, and still the record.
-  const text = escapeUnsafeJson(
-    JSON.stringify(
-      Object.fromEntries(
-        Object.entries(record)
-          .filter(([, v]) => v !== null)
-          .map(([k, v]) => [k, parseMaybeJson(v)]),
-      ),
-      null,
-      2,
+/** The delivered record, indented; its own field names, order and values (text that is not JSON is shown as is). */
+function deliveredText(json: string): string {
+  try {
+    return JSON.stringify(JSON.parse(json), null, 2);
+  } catch {
+    return json;
+  }
+}
+
+const JSON_NAMES = new Map(RECORD_COLUMNS.map(([jsonName, , athenaName]) => [athenaName, jsonName]));
+
+/** Athena's row with CloudTrail's top-level field names back, columns the record did not have left out. */
+function tableRowText(row: Row): string {
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.entries(row)
+        .filter(([, v]) => v !== null)
+        .map(([k, v]) => [JSON_NAMES.get(k) ?? k, parseMaybeJson(v)]),
     ),
+    null,
+    2,
   );
+}
+
+function recordBlocks(text: string): KnownBlock[] {
+  // Invisible and control characters in the record as JSON `\u` escapes: visible, and still the record.
   // Code fences around escaped text: ``` inside the record must not close the fence.
-  const body = escapeMrkdwn(text).replaceAll('```', 'ˋˋˋ');
+  const body = escapeMrkdwn(escapeUnsafeJson(text)).replaceAll('```', 'ˋˋˋ');
   const chunkSize = MAX_SECTION_TEXT - 10;
   const chunks: string[] = [];
-  for (let i = 0; i < body.length && chunks.length < MAX_MODAL_BLOCKS - 1; i += chunkSize) {
+  // Room is kept for the "cut" line and the table-row note.
+  for (let i = 0; i < body.length && chunks.length < MAX_MODAL_BLOCKS - 2; i += chunkSize) {
     // Never cut an escape sequence like &amp; in two.
     let end = Math.min(body.length, i + chunkSize);
     const amp = body.lastIndexOf('&', end);

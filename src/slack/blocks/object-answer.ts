@@ -4,6 +4,7 @@ import {
   CANDIDATE_NOTE,
   describeAnswer,
   describeCoverageCaveat,
+  describeEffect,
   describeHidden,
   describePrincipal,
   describeScan,
@@ -158,9 +159,18 @@ function takeWhileFits(sections: readonly KnownBlock[], budget: Budget, reserve:
   return taken;
 }
 
+/** What CloudTrail's addendum reasons mean, for the event line. */
+const ADDENDUM_MEANING: Record<string, string> = {
+  DELIVERY_DELAY: 'delivered late',
+  UPDATED_DATA: 'this record corrects an earlier one',
+  SERVICE_OUTAGE: 'delivered after a CloudTrail outage',
+};
+
 function renderEvent(event: ObjectEvent): KnownBlock {
-  const failure = event.errorCode === null ? '' : ` · ${describeFailure(event.eventName, event.errorCode)}`;
+  const failure = event.errorCode === null ? '' : ` · ${describeFailure(event)}`;
+  const effect = event.keyRole === 'source' ? ` · ${describeEffect(event, '', MRKDWN)}` : '';
   const bucket = event.bucket === null ? '_unknown_' : inlineCode(event.bucket, 80);
+  const accessPoint = event.accessPoint === null ? '' : ` via access point ${inlineCode(event.accessPoint, 80)}`;
   const key = event.key === null ? '_not recorded (DeleteObjects lists no keys)_' : inlineCode(event.key, EVENT_KEY_MAX);
   const issuer = event.sessionIssuerArn === null ? '' : ` (issuer ${inlineCode(event.sessionIssuerArn, ARN_MAX)})`;
   const origin = [
@@ -168,17 +178,30 @@ function renderEvent(event: ObjectEvent): KnownBlock {
     event.sessionMode === null ? (issuer ? `session${issuer}` : '') : `session ${inlineCode(event.sessionMode, 30)}${issuer}`,
     event.vpcEndpointId === null ? '' : `VPC endpoint ${inlineCode(event.vpcEndpointId, 60)}`,
   ].filter((part) => part !== '');
+  const addendum =
+    event.addendumReason === null
+      ? []
+      : [
+          `addendum ${inlineCode(event.addendumReason, 40)}${
+            ADDENDUM_MEANING[event.addendumReason] ? ` (${ADDENDUM_MEANING[event.addendumReason]})` : ''
+          }`,
+        ];
   const lines = [
-    `*${MRKDWN.text(formatUtc(event.eventTime), 40)}* · ${inlineCode(event.eventName, 60)}${failure}`,
+    `*${MRKDWN.text(formatUtc(event.eventTime), 40)}* · ${inlineCode(event.eventName, 60)}${effect}${failure}`,
     `by ${describePrincipal(event, MRKDWN)}`,
-    `bucket ${bucket} · key ${key}`,
+    `bucket ${bucket}${accessPoint} · key ${key}`,
     ...(origin.length > 0 ? [origin.join(' · ')] : []),
+    ...addendum,
   ];
   return mrkdwnSection(lines.join('\n'));
 }
 
 /** A failed call changed nothing; say so where it would otherwise read as the answer. */
-function describeFailure(eventName: string, errorCode: string): string {
-  const effect = eventName.startsWith('Delete') ? 'nothing was deleted' : 'the call did not take effect';
-  return `:x: *FAILED* ${inlineCode(errorCode, 80)}: ${effect}`;
+function describeFailure(event: ObjectEvent): string {
+  const effect =
+    event.eventName.startsWith('Delete') || event.eventName === 'RenameObject'
+      ? 'nothing was deleted'
+      : 'the call did not take effect';
+  const message = event.errorMessage === null ? '' : ` (${MRKDWN.text(event.errorMessage, 200)})`;
+  return `:x: *FAILED* ${inlineCode(event.errorCode ?? '', 80)}${message}: ${effect}`;
 }

@@ -1,12 +1,15 @@
 import { coverageCaveat, describeSpan, failedNote, formatNumber } from '../../output/activity-formats.js';
 import { ARN_MAX, formatUtc, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
-import { describeBucket, describePrincipal, describePrincipalScan } from '../../output/principal-formats.js';
+import { describeBucket, describePrincipal, describePrincipalScan, OBJECT_ACTIONS } from '../../output/principal-formats.js';
 import type { PrincipalAnswer } from '../../questions/principal.js';
 import { buildAggregateMessage, type ListPart, MRKDWN } from './activity.js';
 import { inlineCode } from './limits.js';
 import type { SlackMessage } from './message.js';
 
-/** What one principal did: summary, one line per bucket and operation, its sessions, then what was searched. */
+/** Objects listed per action in a message; Export CSV gives every object fetched. */
+const OBJECTS_SHOWN = 20;
+
+/** What one principal did: summary, one line per bucket and operation, objects, its sessions, then what was searched. */
 export function buildPrincipalMessage(answer: PrincipalAnswer): SlackMessage {
   const opening = [describePrincipal(answer, MRKDWN)];
   if (answer.totals.events === 0) opening.push(coverageCaveat('the buckets this principal uses'));
@@ -33,6 +36,21 @@ export function buildPrincipalMessage(answer: PrincipalAnswer): SlackMessage {
       },
     },
   ];
+  for (const { action, title } of OBJECT_ACTIONS) {
+    const objects = answer.objects.filter((object) => object.action === action);
+    parts.push({
+      title: `${title} (most recent first)`,
+      lines: objects
+        .slice(0, OBJECTS_SHOWN)
+        .map(
+          (object) =>
+            `${describeBucket(object.bucket, MRKDWN)} · ${inlineCode(object.key, 200)} · ${formatNumber(object.count)} · ` +
+            `${describeSpan(object.firstEvent, object.lastEvent, MRKDWN)}`,
+        ),
+      total: objects.length,
+      one: 'object',
+    });
+  }
   // An exact ARN is its own only session; roles and names are worth breaking down.
   if (answer.matchedAs !== 'arn') {
     parts.push({

@@ -137,6 +137,27 @@ function principal(overrides: Partial<PrincipalAnswer> = {}): PrincipalAnswer {
       { arn: BOB, count: 200 },
       { arn: MALLORY, count: 81 },
     ],
+    principalTypes: ['AssumedRole'],
+    nameMatchedAs: ['role'],
+    objects: [
+      {
+        action: 'deleted',
+        bucket: BUCKET,
+        key: 'reports/q3.csv',
+        count: 1,
+        firstEvent: '2026-11-23T08:23:18Z',
+        lastEvent: '2026-11-23T08:23:18Z',
+      },
+      {
+        action: 'read',
+        bucket: BUCKET,
+        key: 'reports/q2.csv',
+        count: 12,
+        firstEvent: '2026-11-21T10:19:36Z',
+        lastEvent: '2026-11-22T10:19:36Z',
+      },
+    ],
+    totalObjects: 2,
     stats: STATS,
     ...overrides,
   };
@@ -151,6 +172,7 @@ function deniedGroup(overrides: Partial<DeniedGroup> = {}): DeniedGroup {
     accessDenied: true,
     count: 93,
     buckets: 1,
+    bucketNames: [BUCKET],
     firstEvent: '2026-11-21T09:42:51Z',
     lastEvent: '2026-11-23T08:07:51Z',
     ...overrides,
@@ -165,6 +187,7 @@ function denied(overrides: Partial<DeniedAnswer> = {}): DeniedAnswer {
     totals: {
       events: 128,
       accessDenied: 94,
+      otherErrors: 34,
       principals: 2,
       buckets: 3,
       firstEvent: '2023-03-01T00:00:00Z',
@@ -180,7 +203,14 @@ function denied(overrides: Partial<DeniedAnswer> = {}): DeniedAnswer {
         firstEvent: '2023-03-01T00:00:00Z',
         lastEvent: '2023-03-01T00:00:00Z',
       }),
-      deniedGroup({ operation: 'GetObject', errorCode: 'NoSuchKey', accessDenied: false, count: 34, buckets: 2 }),
+      deniedGroup({
+        operation: 'GetObject',
+        errorCode: 'NoSuchKey',
+        accessDenied: false,
+        count: 34,
+        buckets: 2,
+        bucketNames: [BUCKET, 'scratch--usw2-az1--x-s3'],
+      }),
     ],
     totalGroups: 3,
     stats: STATS,
@@ -279,7 +309,7 @@ describe('buildPrincipalMessage', () => {
     expectSafe(message);
     const all = texts(message.blocks);
     expect(all[0]).toBe(
-      '*`DataEngineer` (every role session and user of that name) made 281 calls* on 1 bucket ' +
+      '*`DataEngineer` (found as a role name) made 281 calls* on 1 bucket ' +
         'from 2026-11-21 10:19:36 UTC to 2026-11-23 08:23:18 UTC: 3 failed calls, 2 sessions.',
     );
     expect(all).toContainEqual('*By bucket and operation*');
@@ -290,7 +320,28 @@ describe('buildPrincipalMessage', () => {
       ['(no bucket)', 'ListDirectoryBuckets', '1', '0', '2026-11-21 10:19:36 UTC', '2026-11-21 10:19:36 UTC'],
     ]);
     expect(all).toContainEqual(`*Sessions*\n\`${BOB}\` · 200\n\`${MALLORY}\` · 81`);
+    expect(all).toContainEqual(
+      `*Objects deleted (most recent first)*\n\`${BUCKET}\` · \`reports/q3.csv\` · 1 · at 2026-11-23 08:23:18 UTC`,
+    );
+    expect(all).toContainEqual(
+      `*Objects read (most recent first)*\n\`${BUCKET}\` · \`reports/q2.csv\` · 12 · from 2026-11-21 10:19:36 UTC to 2026-11-22 10:19:36 UTC`,
+    );
+    expect(all.join('\n')).not.toContain('Objects written');
     expect(all.join('\n')).toContain('`s3express.amazonaws.com` and `s3.amazonaws.com` events of every bucket');
+  });
+
+  it('says what a bare name was found as: a session name, or several kinds', () => {
+    const session = texts(buildPrincipalMessage(principal({ principal: 'alice', nameMatchedAs: ['session'] })).blocks);
+    expect(session[0]).toContain('*`alice` (found as a session name) made 281 calls*');
+    const several = texts(
+      buildPrincipalMessage(principal({ principal: 'ops', nameMatchedAs: ['role', 'user', 'session'] })).blocks,
+    );
+    expect(several[0]).toContain('*`ops` (found as a role name, a user name and a session name) made');
+    const none = texts(
+      buildPrincipalMessage(principal({ principal: 'ghost', nameMatchedAs: [], totals: { ...principal().totals, events: 0 } }))
+        .blocks,
+    );
+    expect(none[0]).toContain('`ghost` (every role, user and session of that name)');
   });
 
   it('leaves the sessions out for one exact ARN, and words a role match', () => {
@@ -347,15 +398,16 @@ describe('buildPrincipalMessage', () => {
 });
 
 describe('buildDeniedMessage', () => {
-  it('lists denials first, marked, with the caller, operation, code, counts and time span', () => {
+  it('lists denials apart from other errors, with the caller, operation, code, counts, buckets by name and time span', () => {
     const message = buildDeniedMessage(denied());
     expectSafe(message);
     const all = texts(message.blocks);
     expect(all[0]).toBe(
-      '*128 failed calls (94 access denied) in S3 or S3 Express* by 2 principals on 3 buckets ' +
+      '*94 access denials and 34 other failed calls (not denials) in S3 or S3 Express* by 2 principals on 3 buckets ' +
         'from 2023-03-01 00:00:00 UTC to 2026-11-23 08:07:51 UTC.',
     );
-    expect(all).toContainEqual('*Failed calls*');
+    // Access denials in the table (the message's one table), other errors listed apart.
+    expect(all).toContainEqual('*Access denied (a policy refused the call)*');
     expect(tableOf(message)).toEqual([
       ['Caller', 'Operation', 'Error', 'Calls', 'Buckets', 'First (UTC)', 'Last (UTC)'],
       [
@@ -363,7 +415,7 @@ describe('buildDeniedMessage', () => {
         'CreateSession',
         'AccessDenied',
         '93',
-        '1',
+        BUCKET,
         '2026-11-21 09:42:51 UTC',
         '2026-11-23 08:07:51 UTC',
       ],
@@ -372,20 +424,16 @@ describe('buildDeniedMessage', () => {
         'GetObject',
         'AccessDenied',
         '1',
-        '1',
+        BUCKET,
         '2023-03-01 00:00:00 UTC',
         '2023-03-01 00:00:00 UTC',
-      ],
-      [
-        'arn:aws:sts::111122223333:assumed-role/Intern/trainee-jo',
-        'GetObject',
-        'NoSuchKey',
-        '34',
-        '2',
-        '2026-11-21 09:42:51 UTC',
-        '2026-11-23 08:07:51 UTC',
       ],
     ]);
+    expect(all).toContainEqual(
+      '*Other errors (the call was allowed and failed: not denials)*\n' +
+        '`arn:aws:sts::111122223333:assumed-role/Intern/trainee-jo` · `GetObject` · `NoSuchKey` · ' +
+        `34 calls on \`${BUCKET}\` and \`scratch--usw2-az1--x-s3\` · from 2026-11-21 09:42:51 UTC to 2026-11-23 08:07:51 UTC`,
+    );
     expect(all.join('\n')).toContain('failed calls in every bucket');
   });
 
@@ -396,7 +444,7 @@ describe('buildDeniedMessage', () => {
         sources: ['s3express.amazonaws.com'],
         groups: [],
         totalGroups: 0,
-        totals: { events: 0, accessDenied: 0, principals: 0, buckets: 0, firstEvent: null, lastEvent: null },
+        totals: { events: 0, accessDenied: 0, otherErrors: 0, principals: 0, buckets: 0, firstEvent: null, lastEvent: null },
       }),
     );
     expectSafe(message);
@@ -433,8 +481,8 @@ describe('terminal formats', () => {
       denied({ groups: [deniedGroup({ principal: '=HYPERLINK("x")', operation: 'Get,Object' })], totalGroups: 1 }),
     );
     expect(csv.split('\r\n')).toEqual([
-      'principal,account,operation,errorCode,count,buckets,firstEvent,lastEvent',
-      `"'=HYPERLINK(""x"")",,"Get,Object",AccessDenied,93,1,2026-11-21T09:42:51Z,2026-11-23T08:07:51Z`,
+      'principal,account,operation,errorCode,accessDenied,count,buckets,bucketNames,firstEvent,lastEvent',
+      `"'=HYPERLINK(""x"")",,"Get,Object",AccessDenied,true,93,1,${BUCKET},2026-11-21T09:42:51Z,2026-11-23T08:07:51Z`,
       '',
     ]);
     expect(activityFormats.toCsv(activity()).split('\r\n').slice(0, 3)).toEqual([
@@ -442,9 +490,12 @@ describe('terminal formats', () => {
       'total,,4085,122,1134750959,563813651,2026-11-21T09:36:43Z,2026-11-23T09:28:42Z',
       'operation,GetObject,1253,29,,,,',
     ]);
-    expect(principalFormats.toCsv(principal()).split('\r\n')[3]).toBe(
-      ',ListDirectoryBuckets,1,0,2026-11-21T10:19:36Z,2026-11-21T10:19:36Z',
-    );
+    expect(principalFormats.toCsv(principal()).split('\r\n').slice(3)).toEqual([
+      ',ListDirectoryBuckets,,1,0,2026-11-21T10:19:36Z,2026-11-21T10:19:36Z',
+      `${BUCKET},deleted,reports/q3.csv,1,0,2026-11-23T08:23:18Z,2026-11-23T08:23:18Z`,
+      `${BUCKET},read,reports/q2.csv,12,0,2026-11-21T10:19:36Z,2026-11-22T10:19:36Z`,
+      '',
+    ]);
   });
 
   it('JSON carries the documented fields, absent values as null', () => {
@@ -457,8 +508,13 @@ describe('terminal formats', () => {
       'totalRows',
       'sessions',
       'topSessions',
+      'principalTypes',
+      'nameMatchedAs',
+      'objects',
+      'totalObjects',
       'scanned',
     ]);
+    expect(json.principalTypes).toEqual(['AssumedRole']);
     expect(json.searched).toEqual({
       sources: ['s3express.amazonaws.com', 's3.amazonaws.com'],
       principal: 'DataEngineer',

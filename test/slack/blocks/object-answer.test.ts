@@ -21,9 +21,14 @@ function event(overrides: Partial<ObjectEvent> = {}): ObjectEvent {
     invokedBy: null,
     bucket: BUCKET,
     key: KEY,
+    accessPoint: null,
+    keyRole: 'target',
+    destination: null,
     sourceIp: '203.0.113.7',
     userAgent: 'aws-cli/2.17.0',
     errorCode: null,
+    errorMessage: null,
+    addendumReason: null,
     sessionMode: 'ReadWrite',
     sessionIssuerArn: 'arn:aws:iam::111122223333:role/etl-writer',
     vpcEndpointId: null,
@@ -54,6 +59,8 @@ function answer(overrides: Partial<ObjectAnswer> = {}): ObjectAnswer {
     events,
     totalMatches: events.length,
     exactMatches: events.filter((e) => e.evidence === 'exact').length,
+    successfulMatches: events.filter((e) => e.evidence === 'exact' && e.errorCode === null).length,
+    unlistedCandidates: 0,
     stats: {
       engine: 'local',
       warnings: [],
@@ -209,7 +216,9 @@ describe('buildObjectAnswerMessage', () => {
 
   it('marks a failed call and does not call it a delete', () => {
     const message = buildObjectAnswerMessage(FAILED_ONLY);
-    expect(summaryOf(message)).toMatch(/^\*No successful delete of `reports\/q3\.parquet`\* \(1 failed attempt\)\./);
+    expect(summaryOf(message)).toMatch(
+      /^\*No successful DeleteObject of `reports\/q3\.parquet`\*; 1 failed attempt by `arn:aws:iam::111122223333:user\/eve`\./,
+    );
     expect(summaryOf(message)).toContain('No match means nobody did it only if');
     expect(eventSections(message)[0]).toContain(':x: *FAILED* `AccessDenied`: nothing was deleted');
   });
@@ -334,11 +343,66 @@ describe('buildObjectAnswerMessage', () => {
     );
     expect(summaryOf(history)).toBe(`*History of \`${KEY}\`*: 2 events from 2024-07-01 08:00:00 UTC to 2024-07-02 00:22:11 UTC.`);
     expect(summaryOf(buildObjectAnswerMessage(answer({ question: 'who-read' })))).toMatch(
-      /^No read \(GetObject, HeadObject or GetObjectAttributes\) of `reports\/q3\.parquet` in the logs searched\./,
+      /^No read \(GetObject, HeadObject or GetObjectAttributes\) of `reports\/q3\.parquet` in the logs searched, and no copy \(CopyObject, UploadPartCopy\) was made from it\./,
     );
     expect(summaryOf(buildObjectAnswerMessage(answer({ question: 'history' })))).toMatch(
       /^No event names `reports\/q3\.parquet`/,
     );
+  });
+
+  it('says a rename moved the key away, and where to', () => {
+    const renamed = event({
+      eventName: 'RenameObject',
+      key: 'reports/q3-final.parquet',
+      keyRole: 'source',
+      destination: `${BUCKET}/reports/q3-final.parquet`,
+    });
+    const message = buildObjectAnswerMessage(answer({ events: [renamed] }));
+    expect(summaryOf(message)).toBe(
+      `*\`${KEY}\` was moved away to \`${BUCKET}/reports/q3-final.parquet\` by \`${MALLORY}\`* (1 rename away).`,
+    );
+    expect(eventSections(message)[0]).toContain(`\`RenameObject\` · moved away to \`${BUCKET}/reports/q3-final.parquet\``);
+  });
+
+  it('counts a copy from the key as a read and says where it went', () => {
+    const copied = event({ eventName: 'CopyObject', keyRole: 'source', destination: 'other--usw2-az1--x-s3/archive/q3.parquet' });
+    const message = buildObjectAnswerMessage(
+      answer({ question: 'who-read', events: [copied, event({ eventName: 'GetObject' })] }),
+    );
+    expect(summaryOf(message)).toBe(
+      `*\`${KEY}\` was copied to \`other--usw2-az1--x-s3/archive/q3.parquet\` by \`${MALLORY}\`* (1 read and 1 copy).`,
+    );
+  });
+
+  it('shows the access point, the error message and the addendum on the event', () => {
+    const through = event({
+      accessPoint: 'reports-ap--usw2-az1--xa-s3',
+      errorCode: 'AccessDenied',
+      errorMessage: 'Access Denied',
+      addendumReason: 'DELIVERY_DELAY',
+    });
+    const [section] = eventSections(buildObjectAnswerMessage(answer({ events: [through] })));
+    expect(section).toContain(`bucket \`${BUCKET}\` via access point \`reports-ap--usw2-az1--xa-s3\``);
+    expect(section).toContain(':x: *FAILED* `AccessDenied` (Access Denied): nothing was deleted');
+    expect(section).toContain('addendum `DELIVERY_DELAY` (delivered late)');
+  });
+
+  it('says how many batch deletes were counted but not listed', () => {
+    const message = buildObjectAnswerMessage(answer({ events: [event()], unlistedCandidates: 156 }));
+    expect(summaryOf(message)).toBe(
+      `*\`${KEY}\` was deleted by \`${MALLORY}\`* (1 delete, 156 batch deletes not listed: in buckets where the key was not seen, or while it did not exist).`,
+    );
+  });
+
+  it('names every failed attempt’s principals when only failed attempts match', () => {
+    const eve = 'arn:aws:iam::111122223333:user/eve';
+    const message = buildObjectAnswerMessage(
+      answer({ events: [event({ errorCode: 'AccessDenied', principalArn: eve }), event({ errorCode: 'AccessDenied' })] }),
+    );
+    expect(summaryOf(message)).toMatch(
+      /^\*No successful DeleteObject of `reports\/q3\.parquet`\*; 2 failed attempts by 2 principals, the last by `arn:aws:iam::111122223333:user\/eve`\./,
+    );
+    expect(summaryOf(message)).not.toContain('was deleted by');
   });
 
   it('says when only batch deletes could have removed the key', () => {
