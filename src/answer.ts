@@ -99,9 +99,8 @@ export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Prom
 async function answerObjectQuestion(request: ObjectQuestionRequest, deps: AnswerDeps): Promise<Reply> {
   const question = OBJECT_QUESTION_TABLE[request.command];
   const answer = await askObjectQuestion(question, request, deps.engine);
-  if (answer.events.some((event) => event.evidence === 'exact' && event.errorCode === null)) {
-    return { kind: 'object-answer', answer };
-  }
+  // A failed attempt is no answer: only a successful exact match makes the coverage check moot.
+  if (answer.successfulMatches > 0) return { kind: 'object-answer', answer };
   const inventory = deps.trailInventory;
   const checked = await checkCoverage(request.bucket, request.window, question.spec.eventNames, {
     engine: deps.engine,
