@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type AnswerDeps, answerDigest, answerRequest, type Reply } from './answer.js';
-import { SqliteApprovalStore } from './approvals/sqlite-approval-store.js';
 import { parseCommand } from './commands/parse.js';
 import { type Config, loadConfig } from './config.js';
+import { postOnce } from './digest/digest-lease.js';
+import { digestDayFor } from './digest/schedule.js';
 import type { AthenaEngine } from './engines/athena/athena-engine.js';
 import { type AwsClients, createAwsClients, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
@@ -23,7 +25,7 @@ import { escapeUnsafeJson, showInvisibleKeepingLines } from './safe-text.js';
 import { sampleLogsDir } from './sample/sample-archive.js';
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
 import { createWebClient, postDigest } from './slack/post-digest.js';
-import { openDatabase } from './store/database.js';
+import { openStores, type Stores, stateFile } from './store/open-stores.js';
 
 export type Format = 'text' | 'json' | 'csv';
 
@@ -76,15 +78,21 @@ export async function runCli(
       throw new UsageError(`Changes need a second person's approval, so they are requested in Slack: /s3x ${argv.join(' ')}`);
     }
     const config = loadConfig(env);
-    const { deps, close } = await openAnswerDeps(config, options.logs, now);
+    const post = options.post ? postTarget(request.command, config) : undefined;
+    const { deps, stores, close } = await openAnswerDeps(config, options.logs, now, { createState: post !== undefined });
     try {
-      if (options.post) {
-        if (request.command !== 'digest') throw new UsageError('--post is for `s3x digest`.');
-        const { botToken } = config.slack;
-        const channel = config.digest.channel;
-        if (!botToken || !channel) throw new UsageError('--post needs SLACK_BOT_TOKEN and S3X_DIGEST_CHANNEL.');
-        await postDigest(createWebClient(botToken, config.slack.apiUrl), channel, await answerDigest(request.date, deps));
-        io.err(`s3x: digest posted to ${channel}\n`);
+      if (post && stores && request.command === 'digest') {
+        const { botToken, channel } = post;
+        // The scheduled run's lease: one post a day, whether the app or a terminal posts it.
+        const day = request.date ?? digestDayFor(now(), config.digest.timeZone);
+        const posted = await postOnce(stores.digestLease, day, `cli-${randomBytes(6).toString('hex')}`, async () =>
+          postDigest(createWebClient(botToken, config.slack.apiUrl), channel, await answerDigest(day, deps)),
+        );
+        io.err(
+          posted === 'posted'
+            ? `s3x: digest for ${day} posted to ${channel}\n`
+            : `s3x: the digest for ${day} was already posted (or another run is posting it now); not posted again\n`,
+        );
         return 0;
       }
       const reply = await answerRequest(request, deps);
@@ -102,25 +110,50 @@ export async function runCli(
   }
 }
 
-/** What `answerRequest` needs, as the CLI and `s3x mcp` open it: the engine, AWS sources, the approval store if any. */
+/**
+ * What `answerRequest` needs, as the CLI and `s3x mcp` open it: the engine, AWS sources, and the
+ * configured store as the app opens it (approvals, audit, the digest lease). A SQLite state file
+ * that does not exist holds nothing yet and is not created to say so, unless `createState`
+ * (`digest --post`, which takes the day's lease there).
+ */
 export async function openAnswerDeps(
   config: Config,
   logsOption: string | undefined,
   now: () => Date,
-): Promise<{ deps: AnswerDeps; close: () => Promise<void> }> {
+  { createState = false }: { createState?: boolean } = {},
+): Promise<{ deps: AnswerDeps; stores?: Stores; close: () => Promise<void> }> {
   const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
   const engine = await openEngine(config, logsOption, aws);
-  const database = path.join(config.dataDir, 's3x.sqlite');
+  const stores =
+    config.store.kind === 'sqlite' && !createState && !existsSync(stateFile(config))
+      ? undefined
+      : openStores(config, systemClock, now);
   const deps: AnswerDeps = {
     engine,
     lookupEvents: aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined,
     trailInventory: aws ? createTrailInventory(aws, systemClock, config.athena.trailLogs) : undefined,
     account: config.accountId,
-    approvalStore: existsSync(database) ? new SqliteApprovalStore(openDatabase(database)) : undefined,
+    approvalStore: stores?.approvals,
     digestTimeZone: config.digest.timeZone,
     now,
   };
-  return { deps, close: () => engine.close() };
+  return {
+    deps,
+    ...(stores ? { stores } : {}),
+    close: async () => {
+      stores?.close();
+      await engine.close();
+    },
+  };
+}
+
+/** `--post`: only for `s3x digest`, and only with somewhere to post. */
+function postTarget(command: string, config: Config): { botToken: string; channel: string } {
+  if (command !== 'digest') throw new UsageError('--post is for `s3x digest`.');
+  const { botToken } = config.slack;
+  const channel = config.digest.channel;
+  if (!botToken || !channel) throw new UsageError('--post needs SLACK_BOT_TOKEN and S3X_DIGEST_CHANNEL.');
+  return { botToken, channel };
 }
 
 /** `--logs` (or S3X_LOGS_DIR, or the sample archive) for the local engine; Athena needs only its settings. */

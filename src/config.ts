@@ -163,6 +163,7 @@ export const configSchema = z
           return false;
         }
       }, 'must be an IANA time zone like UTC or Europe/Berlin'),
+    S3X_APPLY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     S3X_STORE: z.enum(['sqlite', 'dynamodb'], { message: "must be 'sqlite' or 'dynamodb'" }).default('sqlite'),
     S3X_DYNAMODB_TABLE: optionalString.pipe(
       z
@@ -210,9 +211,13 @@ export type RawConfig = z.infer<typeof configSchema>;
  * Test-only settings, kept out of `configSchema` (and so out of `.env.example`): never set them in
  * a deployment. `S3X_TEST_PAUSE_APPLY=before:<ms>|after:<ms>` holds every approved change that
  * long just before (or just after) it reaches the account, so the crash tests in
- * `test/process/` can kill the process at that exact point.
+ * `test/process/` can kill the process at that exact point. `S3X_TEST_SHARED_SANDBOX=<file>` keeps
+ * the sandbox account in that SQLite file, so two replicas of a test change one account.
  */
 const testHookSchema = z.object({
+  // The sandbox account in this SQLite file, shared by the replicas of a process test: a stand-in
+  // for the one real account that replicas in AWS mode share.
+  S3X_TEST_SHARED_SANDBOX: optionalString,
   S3X_TEST_PAUSE_APPLY: optionalString.pipe(
     z
       .string()
@@ -269,6 +274,8 @@ export interface Config {
     protectedPrincipals: string[];
     /** Assumed for each change with SourceIdentity = the approver. */
     roleArn?: string;
+    /** An `applying` change is its replica's for this long without a heartbeat; then recovery takes it over. */
+    applyLeaseMs: number;
   };
   digest: { channel?: string; cron: string; timeZone: string };
   /** Where approval requests and the audit log live: one SQLite file, or DynamoDB for several replicas. */
@@ -287,7 +294,7 @@ export interface Config {
   /** Questions the engine runs at once, and how many may wait before new ones are turned away. */
   questions: { concurrent: number; waiting: number };
   /** Test-only hooks (see testHookSchema); absent in any real deployment. */
-  testHooks: { pauseApply?: { when: 'before' | 'after'; ms: number } };
+  testHooks: { pauseApply?: { when: 'before' | 'after'; ms: number }; sharedSandbox?: string };
 }
 
 /** Parse the environment once. Throws ConfigError listing every bad setting. */
@@ -339,6 +346,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       approvalTtlMs: raw.S3X_APPROVAL_TTL,
       protectedPrincipals: raw.S3X_PROTECTED_PRINCIPALS,
       roleArn: raw.S3X_REMEDIATION_ROLE_ARN,
+      applyLeaseMs: raw.S3X_APPLY_LEASE_SECONDS * 1000,
     },
     maxScanBytes: raw.S3X_MAX_SCAN_BYTES,
     logsDir: raw.S3X_LOGS_DIR,
@@ -347,7 +355,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: raw.S3X_LOG_LEVEL,
     drainTimeoutMs: raw.S3X_DRAIN_TIMEOUT_SECONDS * 1000,
     questions: { concurrent: raw.S3X_MAX_CONCURRENT_QUESTIONS, waiting: raw.S3X_MAX_WAITING_QUESTIONS },
-    testHooks: hooks.data.S3X_TEST_PAUSE_APPLY ? { pauseApply: hooks.data.S3X_TEST_PAUSE_APPLY } : {},
+    testHooks: {
+      ...(hooks.data.S3X_TEST_PAUSE_APPLY ? { pauseApply: hooks.data.S3X_TEST_PAUSE_APPLY } : {}),
+      ...(hooks.data.S3X_TEST_SHARED_SANDBOX ? { sharedSandbox: hooks.data.S3X_TEST_SHARED_SANDBOX } : {}),
+    },
   };
 }
 
@@ -359,6 +370,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
  * files and the sandbox account. A deployment that lost its Slack secrets stops here.
  */
 export function checkServeConfig(config: Config): void {
+  checkSandboxSharing(config);
   if (config.mode !== 'local') return;
   const aws = [
     ...(config.engine === 'athena' ? ['S3X_ENGINE=athena'] : []),
@@ -370,6 +382,22 @@ export function checkServeConfig(config: Config): void {
       'whose console signs requests as any user with no authentication, so it only serves local log files and the ' +
       'sandbox account. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN), or ask Athena from a ' +
       'terminal with `npx s3x <question>`.',
+  );
+}
+
+/**
+ * The sandbox account (the local engine's stand-in for AWS) lives in each replica's own state
+ * file. With a shared store there may be several replicas, and a change planned on one and
+ * approved on another would be applied to a different sandbox: refused at start.
+ */
+function checkSandboxSharing(config: Config): void {
+  const remediation = config.remediation.approvers.length > 0 || config.remediation.approverGroup !== undefined;
+  if (config.engine !== 'local' || config.store.kind !== 'dynamodb' || !remediation || config.testHooks.sharedSandbox) return;
+  throw new ConfigError(
+    'Invalid configuration:\n  S3X_STORE: dynamodb is for several replicas, but with S3X_ENGINE=local each replica ' +
+      'changes its own sandbox account, so a change planned on one replica and approved on another would be applied to a ' +
+      'different account. Use S3X_ENGINE=athena (changes go to the real account), or run one replica with S3X_STORE=sqlite, ' +
+      'or turn remediation off (unset S3X_APPROVERS and S3X_APPROVER_GROUP).',
   );
 }
 

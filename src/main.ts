@@ -4,14 +4,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { answerDigest } from './answer.js';
 import type { ApprovalStore } from './approvals/approval.js';
-import { DynamoDbApprovalStore } from './approvals/dynamodb-approval-store.js';
-import { SqliteApprovalStore } from './approvals/sqlite-approval-store.js';
 import { type Config, checkServeConfig, describeConfig, loadConfig } from './config.js';
 import { type ConsoleRoutes, consoleRoutes } from './console/console-routes.js';
-import { SqliteDigestLease } from './digest/digest-lease.js';
-import { DynamoDbDigestLease } from './digest/dynamodb-digest-lease.js';
 import { startDigestSchedule } from './digest/schedule.js';
-import { type AwsClients, createAwsClients, createDynamoDbClient, createTrailInventory } from './engines/aws-clients.js';
+import { type AwsClients, createAwsClients, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { QuestionQueue } from './engines/question-queue.js';
@@ -24,12 +20,11 @@ import { SandboxAccount } from './remediation/sandbox-account.js';
 import { inventoryOf } from './remediation/sandbox-inventory.js';
 import type { AccountPort } from './remediation/types.js';
 import { ensureSampleLogs, sampleLogsDir } from './sample/sample-archive.js';
-import { createSlackApp, type RemediationDeps, type SlackApp, type SlackAppOptions } from './slack/app.js';
-import { publishDecision } from './slack/listeners/change-flow.js';
+import { createSlackApp, type RemediationDeps, type SlackAppOptions } from './slack/app.js';
+import { startApplyRecovery } from './slack/apply-recovery.js';
 import { postDigest } from './slack/post-digest.js';
-import { AnswerStore } from './store/answer-store.js';
-import type { SqliteDatabase } from './store/database.js';
-import { openDatabase } from './store/database.js';
+import { openDatabase, type SqliteDatabase } from './store/database.js';
+import { openStores } from './store/open-stores.js';
 
 /** Composition root: config → engine → Slack app; SIGTERM/SIGINT stop it cleanly. */
 async function main(): Promise<void> {
@@ -43,16 +38,11 @@ async function main(): Promise<void> {
   const engine = new QuestionQueue(await createEngine(config, { logsDir, aws }, systemClock), config.questions);
   // One LookupEvents source for the app: its pacing (2 requests/s) is per account and Region.
   const lookupEvents = aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined;
-  const database = openDatabase(path.join(config.dataDir, 's3x.sqlite'));
-  const store = new AnswerStore(database, () => new Date());
-  const approvalStore: ApprovalStore =
-    config.store.kind === 'dynamodb'
-      ? new DynamoDbApprovalStore(createDynamoDbClient(config.store.region), {
-          table: config.store.table,
-          clock: systemClock,
-        })
-      : new SqliteApprovalStore(database);
-  const remediation = await remediationDeps(config, database, approvalStore, aws, logsDir);
+  const stores = openStores(config, systemClock, () => new Date());
+  const { database, approvals: approvalStore } = stores;
+  // This process, as the owner of the changes it applies (its lease names it).
+  const replicaId = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const remediation = await remediationDeps(config, database, approvalStore, aws, logsDir, replicaId);
   // Locally, the sandbox account plays AWS: status and coverage see its buckets and trails as they are now.
   const trailInventory = aws
     ? createTrailInventory(aws, systemClock, config.athena.trailLogs)
@@ -67,7 +57,7 @@ async function main(): Promise<void> {
     lookupEvents,
     trailInventory,
     account: config.accountId,
-    store,
+    store: stores.answers,
     approvalStore,
     access: config.access,
     now: () => new Date(),
@@ -77,10 +67,7 @@ async function main(): Promise<void> {
     ? startDigestSchedule({
         cron: config.digest.cron,
         timeZone: config.digest.timeZone,
-        lease:
-          config.store.kind === 'dynamodb'
-            ? new DynamoDbDigestLease(createDynamoDbClient(config.store.region), config.store.table, () => new Date())
-            : new SqliteDigestLease(database, () => new Date()),
+        lease: stores.digestLease,
         post: async (day) =>
           postDigest(
             slack.app.client,
@@ -100,11 +87,18 @@ async function main(): Promise<void> {
         track: (run) => slack.track(run),
       })
     : undefined;
-  // A change left `applying` by a crash is marked failed (never retried); its message is updated once started.
-  const applying = slack.approvals ? (await approvalStore.listByState('applying', 100)).map((request) => request.id) : [];
-  const interrupted = (await slack.approvals?.recoverInterrupted()) ?? 0;
-  if (interrupted > 0)
-    log(`${interrupted} change(s) were interrupted by a restart while applying; marked failed for a person to check`);
+  // A change whose replica stopped while applying it is taken over once its lease runs out (never
+  // applied again): the account is checked, the outcome recorded and its approval message updated.
+  const recovery = slack.approvals
+    ? startApplyRecovery({
+        approvals: slack.approvals,
+        client: slack.app.client,
+        everyMs: Math.max(1000, config.remediation.applyLeaseMs / 2),
+        log,
+        track: (round) => slack.track(round),
+      })
+    : undefined;
+  log(`replica ${replicaId}, store ${config.store.kind}`);
   log(
     remediation
       ? `remediation on (${remediation.account instanceof SandboxAccount ? 'sandbox account' : 'AWS'})`
@@ -125,6 +119,7 @@ async function main(): Promise<void> {
     stopping = true;
     log(`${signal}: no new requests; waiting up to ${config.drainTimeoutMs / 1000} s for work in progress`);
     digestSchedule?.stop();
+    recovery?.stop();
     // The console's streams stay open while draining (answers still arrive on the page); open,
     // they would keep the HTTP server from closing.
     await slack
@@ -135,7 +130,7 @@ async function main(): Promise<void> {
     const abandoned = slack.inFlight;
     if (abandoned > 0) log(`drain timeout: ${abandoned} request(s) still running were cut off`);
     await engine.close().catch(() => undefined);
-    database.close();
+    stores.close();
     log(abandoned > 0 ? 'stopped' : 'stopped cleanly');
     process.exit(abandoned > 0 ? 1 : 0);
   };
@@ -152,7 +147,7 @@ async function main(): Promise<void> {
   log(`s3x started on port ${port} (${config.mode} mode, engine ${config.engine}, ${source})`);
   log(`config ${JSON.stringify(describeConfig(config))}`);
   // After start: locally, the console that plays Slack's Web API listens on this port.
-  if (applying.length > 0) void slack.track(() => announceInterrupted(slack, approvalStore, applying));
+  if (recovery) void recovery.runNow();
   // A digest missed while the app was down is posted now, once across replicas; errors are logged, never fatal.
   if (digestSchedule) void digestSchedule.runMissed();
   if (config.mode === 'local') {
@@ -160,24 +155,6 @@ async function main(): Promise<void> {
     log(`Console: ${base}/ (a Slack look-alike; try /s3x help)`);
     log(`Bolt is listening on ${base}/slack/events (signed requests only; health at /healthz).`);
     log('Try the same questions from a terminal: npx s3x who-deleted <key> --format text');
-  }
-}
-
-/**
- * The approval messages of changes a crash interrupted still offer Approve: replace their buttons
- * with the outcome (failed, interrupted) and post the audit record in the thread, as a decision would.
- */
-async function announceInterrupted(slack: SlackApp, store: ApprovalStore, ids: readonly string[]): Promise<void> {
-  for (const id of ids) {
-    const request = await store.get(id);
-    if (request?.state !== 'failed') continue;
-    try {
-      await publishDecision(slack.app.client, request);
-    } catch (error) {
-      log(
-        `could not update the approval message of interrupted request ${id}: ${error instanceof Error ? error.message : 'unknown error'}`,
-      );
-    }
   }
 }
 
@@ -194,6 +171,7 @@ async function remediationDeps(
   approvalStore: ApprovalStore,
   aws: AwsClients | undefined,
   logsDir: string | undefined,
+  replicaId: string,
 ): Promise<RemediationDeps | undefined> {
   const { remediation } = config;
   const approvers =
@@ -220,7 +198,12 @@ async function remediationDeps(
   } else {
     // Only the generated sample logs get the sandbox's management events; never a user's own archive.
     const sampleLogs = logsDir !== undefined && path.resolve(logsDir) === sampleLogsDir(config.dataDir) ? logsDir : undefined;
-    const sandbox = new SandboxAccount(database, { ...(sampleLogs ? { logsDir: sampleLogs } : {}), now: () => new Date() });
+    const shared = config.testHooks.sharedSandbox;
+    if (shared) log(`TEST HOOK S3X_TEST_SHARED_SANDBOX: the sandbox account lives in ${shared} (never in production)`);
+    const sandbox = new SandboxAccount(shared ? openDatabase(shared) : database, {
+      ...(sampleLogs ? { logsDir: sampleLogs } : {}),
+      now: () => new Date(),
+    });
     sandbox.seedDefaults();
     account = sandbox;
   }
@@ -240,6 +223,8 @@ async function remediationDeps(
     store: approvalStore,
     policy,
     plan: createPlanner(account, { protectedPrincipals: remediation.protectedPrincipals }),
+    lease: { owner: replicaId, ms: remediation.applyLeaseMs },
+    log,
   };
 }
 

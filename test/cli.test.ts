@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -128,25 +130,57 @@ describe('s3x CLI', () => {
 });
 
 describe('s3x digest from an external scheduler', () => {
-  it('--post posts the digest to S3X_DIGEST_CHANNEL through the Web API', async () => {
+  it("--post posts the digest to S3X_DIGEST_CHANNEL through the Web API, once a day (the scheduled run's lease)", async () => {
     const { FakeSlackApi } = await import('./helpers/fake-slack-api.js');
     const api = new FakeSlackApi();
     const apiUrl = await api.start();
+    const dataDir = await tempDir('s3x-cli-state-');
     try {
-      let err = '';
-      const code = await runCli(
-        ['digest', '--date', '2026-11-20', '--post', '--logs', logs],
-        { SLACK_BOT_TOKEN: 'xoxb-cli', SLACK_SIGNING_SECRET: 's', SLACK_API_URL: apiUrl, S3X_DIGEST_CHANNEL: 'C0DIGEST' },
-        { out: () => {}, err: (t) => (err += t) },
-        NOW,
-      );
-      expect(code, err).toBe(0);
+      const post = async () => {
+        let err = '';
+        const code = await runCli(
+          ['digest', '--date', '2026-11-20', '--post', '--logs', logs],
+          {
+            SLACK_BOT_TOKEN: 'xoxb-cli',
+            SLACK_SIGNING_SECRET: 's',
+            SLACK_API_URL: apiUrl,
+            S3X_DIGEST_CHANNEL: 'C0DIGEST',
+            S3X_DATA_DIR: dataDir,
+          },
+          { out: () => {}, err: (t) => (err += t) },
+          NOW,
+        );
+        return { code, err };
+      };
+      const first = await post();
+      expect(first.code, first.err).toBe(0);
       const posted = api.callsOf('chat.postMessage');
       expect(posted).toHaveLength(1);
       expect(posted[0]?.channel).toBe('C0DIGEST');
       expect(String(posted[0]?.text)).toContain('2026-11-20');
+      const second = await post();
+      expect(second).toEqual({ code: 0, err: expect.stringMatching(/digest for 2026-11-20 was already posted/) });
+      expect(api.callsOf('chat.postMessage')).toHaveLength(1);
     } finally {
       await api.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('reading approvals before anything was stored creates no state file in the data dir', async () => {
+    const dataDir = await tempDir('s3x-cli-state-');
+    try {
+      let out = '';
+      const code = await runCli(
+        ['approvals', '--logs', logs],
+        { S3X_DATA_DIR: dataDir },
+        { out: (t) => (out += t), err: () => {} },
+        NOW,
+      );
+      expect({ code, out }).toEqual({ code: 0, out: 'No approval requests are pending.\n' });
+      expect(existsSync(path.join(dataDir, 's3x.sqlite'))).toBe(false);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { GroupMembers } from '../access/access-policy.js';
-import { S3xError, StoreError, userMessageOf } from '../errors.js';
+import { S3xError, StoreError, UsageError, userMessageOf } from '../errors.js';
 import type { AccountPort, ApplyResult, ChangeRequest, Plan } from '../remediation/types.js';
-import { type ApprovalRequest, type ApprovalStore, type AuditEntry, TERMINAL_STATES } from './approval.js';
+import { type ApplyLease, type ApprovalRequest, type ApprovalStore, type AuditEntry, TERMINAL_STATES } from './approval.js';
+
+/** How long an `applying` request stays its replica's without a heartbeat (S3X_APPLY_LEASE_SECONDS). */
+export const DEFAULT_APPLY_LEASE_MS = 60_000;
 
 export interface ApprovalPolicy {
   /** Slack user ids who may approve (S3X_APPROVERS). */
@@ -21,6 +24,26 @@ export interface ApprovalDeps {
   /** Plans a change against the account as it is now (pure planners over freshly read state). */
   plan: (change: ChangeRequest) => Promise<Plan>;
   now: () => Date;
+  /** This replica's id (the owner of the changes it applies) and the lease length; a random id and 60 s by default. */
+  lease?: { owner: string; ms: number };
+  /** Lost races and takeovers are logged here: never dropped silently. */
+  log?: (message: string) => void;
+  /** Run `beat` every `ms` until the returned stop is called; an unref'd interval by default. */
+  every?: (ms: number, beat: () => void) => () => void;
+}
+
+/** The default `every`: an interval that does not keep the process alive. */
+function intervalEvery(ms: number, beat: () => void): () => void {
+  const timer = setInterval(beat, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** An `applying` request this replica holds: the latest version its heartbeats wrote. */
+interface HeldLease {
+  current(): ApprovalRequest;
+  /** Stop renewing; resolves once a renewal in flight has landed, so `current()` is final. */
+  release(): Promise<void>;
 }
 
 /**
@@ -29,14 +52,29 @@ export interface ApprovalDeps {
  */
 export type Outcome =
   | { ok: true; request: ApprovalRequest; message: string; notRecorded?: string }
-  | { ok: false; reason: string; request?: ApprovalRequest; notRecorded?: string };
+  | {
+      ok: false;
+      reason: string;
+      request?: ApprovalRequest;
+      notRecorded?: string;
+      /** This click's compare-and-set lost to another change: it wrote nothing. */
+      lostRace?: true;
+    };
 
 /**
  * The approval flow. Every transition re-reads the request and writes with compare-and-set on
  * its version, so double clicks, two replicas and restarts end with one application at most.
  */
 export class ApprovalService {
-  constructor(private readonly deps: ApprovalDeps) {}
+  private readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly deps: ApprovalDeps) {
+    this.owner = deps.lease?.owner ?? randomBytes(6).toString('hex');
+    this.leaseMs = deps.lease?.ms ?? DEFAULT_APPLY_LEASE_MS;
+    this.log = deps.log ?? (() => undefined);
+  }
 
   /** Plan the change and keep it as a draft the requester sees before asking anyone. */
   async draft(change: ChangeRequest, requesterId: string, channelId: string, revertOf?: string): Promise<ApprovalRequest> {
@@ -88,12 +126,12 @@ export class ApprovalService {
 
   /** Record where the approval message was posted, so its buttons can be replaced later. */
   async attachMessage(id: string, messageTs: string): Promise<void> {
-    await this.annotate(id, { messageTs });
+    await this.update(id, `its approval message ${messageTs}`, (current) => ({ ...current, messageTs }));
   }
 
   /** Record the Workflow Builder step that asked for this request, so its final state completes the step. */
   async attachWorkflowStep(id: string, workflowExecutionId: string): Promise<void> {
-    await this.annotate(id, { workflowExecutionId });
+    await this.update(id, `its workflow step ${workflowExecutionId}`, (current) => ({ ...current, workflowExecutionId }));
   }
 
   /**
@@ -112,6 +150,55 @@ export class ApprovalService {
     return expired;
   }
 
+  /**
+   * Of every click and recovery round that would post a decided request's outcome to Slack (the
+   * message update and the audit record in its thread), only the first gets true, and a later
+   * one only once a claim that was never posted has run out (a lease long: its replica died).
+   * `announced` marks it posted; `releaseAnnouncement` gives it back when Slack did not take it.
+   */
+  async claimAnnouncement(id: string): Promise<boolean> {
+    const now = this.deps.now().toISOString();
+    const until = new Date(this.deps.now().getTime() + this.leaseMs).toISOString();
+    const claimed = await this.update(id, 'the claim to announce its outcome', (current) => {
+      const held = current.announcement && ('posted' in current.announcement || current.announcement.until > now);
+      return TERMINAL_STATES.includes(current.state) && !held ? { ...current, announcement: { until } } : undefined;
+    });
+    return claimed !== undefined;
+  }
+
+  async announced(id: string): Promise<void> {
+    await this.update(id, 'that its outcome was posted', (current) => ({ ...current, announcement: { posted: true } }));
+  }
+
+  async releaseAnnouncement(id: string): Promise<void> {
+    await this.update(id, 'the release of its announcement', (current) => {
+      if (!current.announcement || 'posted' in current.announcement) return undefined;
+      const { announcement: _announcement, ...rest } = current;
+      return rest;
+    });
+  }
+
+  /**
+   * Apply `change` to the stored request with compare-and-set, reading again when another write
+   * came first (five tries). Returns the written request, or undefined when `change` declined or
+   * every try lost (logged: never dropped silently).
+   */
+  private async update(
+    id: string,
+    what: string,
+    change: (current: ApprovalRequest) => ApprovalRequest | undefined,
+  ): Promise<ApprovalRequest | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = await this.deps.store.get(id);
+      const next = current && change(current);
+      if (!current || !next) return undefined;
+      const written = { ...next, version: current.version + 1 };
+      if (await this.deps.store.compareAndSet(written, current.version)) return written;
+    }
+    this.log(`request ${id}: ${what} was not recorded: five writes in a row lost to other changes`);
+    return undefined;
+  }
+
   async approve(id: string, userId: string): Promise<Outcome> {
     const live = await this.live(id);
     if (!live.ok) return live;
@@ -122,7 +209,13 @@ export class ApprovalService {
     if (refusal) return { ok: false, reason: refusal, request: current };
     const approvals = [...current.approvals, userId];
     const enough = approvals.length >= current.requiredApprovals;
-    const next: ApprovalRequest = { ...current, approvals, state: enough ? 'applying' : 'pending', version: current.version + 1 };
+    const next: ApprovalRequest = {
+      ...current,
+      approvals,
+      state: enough ? 'applying' : 'pending',
+      version: current.version + 1,
+      ...(enough ? { lease: this.newLease() } : {}),
+    };
     // The compare-and-set is the guard: of two simultaneous clicks, only one moves the version on.
     // Nothing is applied unless the approval and its audit entry are both on record.
     const moved = await this.recorded(
@@ -168,25 +261,118 @@ export class ApprovalService {
   }
 
   /**
-   * After a crash: a request left in `applying` may or may not have reached AWS. It is never
-   * applied again automatically; it is marked failed so a person checks and asks again.
+   * A request left `applying` by a replica that stopped (crash, kill -9, a lost host) is taken
+   * over once its lease has run out, never before: a live replica renews its lease while it
+   * applies. It is never applied again; s3x reads the account and records what is true there:
+   * applied when the account has the change, failed when it has none or part of it. Returns
+   * the requests it decided, so their approval messages can be updated.
    */
-  async recoverInterrupted(): Promise<number> {
-    let recovered = 0;
-    for (const request of await this.deps.store.listByState('applying', 100)) {
-      const next = {
-        ...request,
-        state: 'failed' as const,
-        version: request.version + 1,
-        outcome: 'Interrupted while applying (s3x restarted). Check the account with /s3x status before asking again.',
-      };
-      if (await this.transition(request, next, 's3x', 'interrupted', next.outcome)) recovered++;
+  async recoverExpired(): Promise<ApprovalRequest[]> {
+    const decided: ApprovalRequest[] = [];
+    for (const listed of await this.deps.store.listByState('applying', 100)) {
+      if (!this.leaseExpired(listed)) continue;
+      // The list is eventually consistent (DynamoDB's index): decide on a fresh read.
+      const request = await this.deps.store.get(listed.id);
+      if (request?.state !== 'applying' || !this.leaseExpired(request)) continue;
+      const claimed: ApprovalRequest = { ...request, lease: this.newLease(), version: request.version + 1 };
+      if (!(await this.deps.store.compareAndSet(claimed, request.version))) {
+        this.log(
+          `request ${request.id}: changed by another replica (a takeover, or its owner renewing) before this one could take it over; left to it`,
+        );
+        continue;
+      }
+      this.log(
+        `request ${request.id}: its lease (replica ${request.lease?.owner ?? 'unknown'}) expired while applying; checking the account`,
+      );
+      const held = this.holdLease(claimed);
+      let verdict: { state: 'applied' | 'failed'; outcome: string };
+      try {
+        verdict = await this.checkAccount(claimed);
+      } catch (error) {
+        await held.release();
+        this.log(
+          `request ${request.id}: the account could not be read (${error instanceof Error ? error.message : String(error)}); tried again once this lease expires`,
+        );
+        continue;
+      }
+      await held.release();
+      const current = held.current();
+      const next: ApprovalRequest = { ...withoutLease(current), ...verdict, version: current.version + 1 };
+      if (await this.transition(current, next, 's3x', verdict.state, verdict.outcome)) decided.push(next);
+      else this.log(`request ${request.id}: lost its lease while the account was checked; the outcome is left to the new owner`);
     }
-    return recovered;
+    return decided;
+  }
+
+  /** What the account says about an interrupted change: the plan knows what "applied" looks like. */
+  private async checkAccount(request: ApprovalRequest): Promise<{ state: 'applied' | 'failed'; outcome: string }> {
+    const interrupted = 'Interrupted while applying (the replica applying it stopped).';
+    let fresh: Plan;
+    try {
+      fresh = await this.deps.plan(request.plan.request);
+    } catch (error) {
+      // A definite answer about the account (the bucket is gone), not a failure to read it.
+      if (!(error instanceof UsageError)) throw error;
+      return { state: 'failed', outcome: `${interrupted} s3x checked the account: ${error.userMessage}` };
+    }
+    if (fresh.calls.length === 0)
+      return { state: 'applied', outcome: `Applied: s3x checked the account after the interruption and it has the change.` };
+    if (JSON.stringify(fresh.calls) === JSON.stringify(request.plan.calls))
+      return {
+        state: 'failed',
+        outcome: `${interrupted} s3x checked the account: the change is not in it, so nothing was applied. Ask again to apply it.`,
+      };
+    return {
+      state: 'failed',
+      outcome: `${interrupted} s3x checked the account: it has part of the change, or changed since. Check it with /s3x status before asking again.`,
+    };
+  }
+
+  private newLease(): ApplyLease {
+    return { owner: this.owner, expiresAt: new Date(this.deps.now().getTime() + this.leaseMs).toISOString() };
+  }
+
+  /** A request without a lease was left by a version of s3x without leases: nobody renews it. */
+  private leaseExpired(request: ApprovalRequest): boolean {
+    return !request.lease || request.lease.expiresAt <= this.deps.now().toISOString();
+  }
+
+  /** Renew the lease on `request` every third of its length until released; a lost renewal is logged. */
+  private holdLease(request: ApprovalRequest): HeldLease {
+    let current = request;
+    let lost = false;
+    let renewing: Promise<void> = Promise.resolve();
+    const renew = async () => {
+      if (lost) return;
+      const next = { ...current, lease: this.newLease(), version: current.version + 1 };
+      try {
+        if (await this.deps.store.compareAndSet(next, current.version)) current = next;
+        else {
+          lost = true;
+          this.log(`request ${request.id}: lease lost: another replica took it over while this one was applying it`);
+        }
+      } catch (error) {
+        this.log(
+          `request ${request.id}: lease not renewed (${error instanceof Error ? error.message : String(error)}); trying again`,
+        );
+      }
+    };
+    const every = this.deps.every ?? intervalEvery;
+    const stop = every(Math.max(1, Math.floor(this.leaseMs / 3)), () => {
+      renewing = renewing.then(renew);
+    });
+    return {
+      current: () => current,
+      release: async () => {
+        stop();
+        await renewing;
+      },
+    };
   }
 
   /** Apply once: re-plan first, and refuse if the account changed since the plan was approved. */
   private async apply(request: ApprovalRequest, approverId: string): Promise<Outcome> {
+    const held = this.holdLease(request);
     let result: ApplyResult | undefined;
     let outcome: string;
     let state: 'applied' | 'failed';
@@ -203,26 +389,38 @@ export class ApprovalService {
     } catch (error) {
       state = 'failed';
       outcome = `Failed: ${userMessageOf(error)}`;
+    } finally {
+      await held.release();
     }
-    const next: ApprovalRequest = { ...request, state, outcome, version: request.version + 1 };
+    const current = held.current();
+    const next: ApprovalRequest = { ...withoutLease(current), state, outcome, version: current.version + 1 };
+    let notRecorded: string | undefined;
     try {
-      // Only the winner of the pending → applying transition gets here, so this write cannot race.
       // What happened in the account has happened: it is never undone in the store.
-      await this.transition(request, next, approverId, state, outcome, { undoOnAuditFailure: false });
+      if (!(await this.transition(current, next, approverId, state, outcome, { undoOnAuditFailure: false }))) {
+        // Taken over (this replica stopped renewing its lease for longer than the lease): the new
+        // owner recorded what it found in the account; the audit log gets what this replica did.
+        notRecorded = `${request.id} ${state}: the request was taken over by recovery before this outcome was recorded`;
+        this.log(`request ${notRecorded}; the outcome goes to the audit log`);
+        await this.audit(next, approverId, state, `${outcome} (recorded after recovery had taken the request over)`);
+      }
     } catch (error) {
-      // Applied (or failed) but not on record: say so rather than pretend. At the next start the
-      // request, still "applying" in the store, is marked failed for a person to check.
+      // Applied (or failed) but not on record: say so rather than pretend. Once the lease runs
+      // out, recovery checks the account and records what it finds.
       const reason = error instanceof StoreError ? error.reason : 'its state database could not be written';
+      notRecorded = `${request.id} ${state}: ${error instanceof Error ? error.message : String(error)}`;
       const told: ApprovalRequest = {
         ...next,
         outcome: `${outcome} (s3x could not record this outcome: ${reason}. Check the audit log and /s3x status.)`,
       };
-      const notRecorded = `${request.id} ${state}: ${error instanceof Error ? error.message : String(error)}`;
       return state === 'applied'
         ? { ok: true, request: told, message: told.outcome ?? outcome, notRecorded }
         : { ok: false, reason: told.outcome ?? outcome, request: told, notRecorded };
     }
-    return state === 'applied' ? { ok: true, request: next, message: outcome } : { ok: false, reason: outcome, request: next };
+    const extra = notRecorded ? { notRecorded } : {};
+    return state === 'applied'
+      ? { ok: true, request: next, message: outcome, ...extra }
+      : { ok: false, reason: outcome, request: next, ...extra };
   }
 
   /** Load a request, expiring it if its time is up. */
@@ -248,27 +446,19 @@ export class ApprovalService {
   private async expire(request: ApprovalRequest): Promise<ApprovalRequest | undefined> {
     const next = { ...request, state: 'expired' as const, version: request.version + 1 };
     const moved = await this.transition(request, next, 's3x', 'expired', `not approved by ${request.expiresAt}`).catch(
-      () => false,
+      () => undefined,
     );
+    if (moved === false) this.log(`request ${request.id}: another click or sweep changed it while it was being expired`);
     return moved ? next : undefined;
   }
 
-  /** Set fields that are not part of the state machine (where it was posted, who asked), retrying lost races. */
-  private async annotate(
-    id: string,
-    fields: Pick<ApprovalRequest, 'messageTs'> | Pick<ApprovalRequest, 'workflowExecutionId'>,
-  ): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await this.deps.store.get(id);
-      if (!current) return;
-      if (await this.deps.store.compareAndSet({ ...current, ...fields, version: current.version + 1 }, current.version)) return;
-    }
-  }
-
+  /** A click whose compare-and-set lost: nothing of it was written, and its listener writes nothing either. */
   private async lost(id: string): Promise<Outcome> {
     const request = await this.deps.store.get(id);
+    this.log(`request ${id}: a click lost the race to another change; it is now ${request?.state ?? 'gone'}`);
     return {
       ok: false,
+      lostRace: true,
       reason: `Someone else acted on this request first; it is now ${request?.state ?? 'gone'}.`,
       ...(request ? { request } : {}),
     };
@@ -315,8 +505,10 @@ export class ApprovalService {
     try {
       await store.appendAudit(entry);
     } catch (error) {
-      if (options.undoOnAuditFailure)
-        await store.compareAndSet({ ...current, version: next.version + 1 }, next.version).catch(() => false);
+      if (options.undoOnAuditFailure) {
+        const undone = await store.compareAndSet({ ...current, version: next.version + 1 }, next.version).catch(() => false);
+        if (!undone) this.log(`request ${next.id}: its audit entry for ${action} failed, and it could not be put back as it was`);
+      }
       throw error;
     }
     return true;
@@ -335,4 +527,9 @@ export class ApprovalService {
 
 class StalePlanError extends S3xError {
   readonly code = 'stale_plan';
+}
+
+function withoutLease(request: ApprovalRequest): ApprovalRequest {
+  const { lease: _lease, ...rest } = request;
+  return rest;
 }

@@ -27,6 +27,22 @@ export interface ApprovalRequest {
   revertOf?: string;
   /** Requested by a Workflow Builder step: its execution, completed when the request reaches a final state. */
   workflowExecutionId?: string;
+  /**
+   * While `applying`: the replica applying it, and until when that claim holds. The owner renews
+   * it while it works; only a request whose lease has run out is taken over by recovery.
+   */
+  lease?: ApplyLease;
+  /**
+   * Once decided, who posts the outcome to Slack (the message update and its audit record):
+   * `posted` once it is there; before that, a claim that holds until `until` (its replica may
+   * die mid-way). Claimed with compare-and-set, so the outcome is posted once.
+   */
+  announcement?: { posted: true } | { until: string };
+}
+
+export interface ApplyLease {
+  owner: string;
+  expiresAt: string;
 }
 
 export interface AuditEntry {

@@ -4,11 +4,11 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { type Clock, type RetryPolicy, withRetry } from '../engines/retry.js';
+import type { Clock } from '../engines/retry.js';
 import { EngineError } from '../errors.js';
+import { GSI1, isConditionFailed, queryAll, sendToTable, tableError } from '../store/dynamodb.js';
 import type { ApprovalRequest, ApprovalState, ApprovalStore, AuditEntry } from './approval.js';
 
 export interface DynamoDbApprovalStoreOptions {
@@ -16,11 +16,8 @@ export interface DynamoDbApprovalStoreOptions {
   clock: Clock;
 }
 
-/** The global secondary index that lists requests by state: `gsi1pk` (S) / `createdAt` (S). */
-export const GSI1 = 'gsi1';
+export { GSI1 };
 
-const RETRY: RetryPolicy = { attempts: 5, baseMs: 100, capMs: 5_000 };
-const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
 const AUDIT_PK = 'AUDIT';
 
 /**
@@ -169,39 +166,12 @@ export class DynamoDbApprovalStore implements ApprovalStore {
     }));
   }
 
-  /** Up to `limit` items, following pages: a page stops at 1 MB even below Limit. */
-  private async query(
-    input: Omit<QueryCommandInput, 'Limit' | 'ExclusiveStartKey'>,
-    limit: number,
-    purpose: string,
-  ): Promise<Array<Record<string, AttributeValue>>> {
-    const items: Array<Record<string, AttributeValue>> = [];
-    let start: Record<string, AttributeValue> | undefined;
-    while (items.length < limit) {
-      const output = await this.send('dynamodb:Query', purpose, () =>
-        this.client.send(
-          new QueryCommand({
-            ...input,
-            Limit: limit - items.length,
-            ...(start === undefined ? {} : { ExclusiveStartKey: start }),
-          }),
-        ),
-      );
-      items.push(...(output.Items ?? []));
-      start = output.LastEvaluatedKey;
-      if (start === undefined) break;
-    }
-    return items;
+  private query(input: Omit<QueryCommandInput, 'Limit' | 'ExclusiveStartKey'>, limit: number, purpose: string) {
+    return queryAll(this.client, this.clock, input, limit, purpose);
   }
 
-  /** Throttling is retried with jitter; a failed condition is passed through for the caller to judge. */
-  private async send<T>(permission: string, purpose: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await withRetry(call, isThrottling, RETRY, this.clock);
-    } catch (error) {
-      if (isConditionFailed(error)) throw error;
-      throw storeError(error, permission, purpose);
-    }
+  private send<T>(permission: string, purpose: string, call: () => Promise<T>): Promise<T> {
+    return sendToTable(this.clock, permission, purpose, call);
   }
 }
 
@@ -237,38 +207,6 @@ function storedWriteId(error: unknown): string | undefined {
   return (error as { Item?: Record<string, AttributeValue> }).Item?.writeId?.S;
 }
 
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : '';
-}
-
-function isConditionFailed(error: unknown): boolean {
-  return errorName(error) === 'ConditionalCheckFailedException';
-}
-
-function isThrottling(error: unknown): boolean {
-  return THROTTLING.has(errorName(error));
-}
-
 function unexpected(error: unknown, purpose: string): unknown {
-  return error instanceof EngineError ? error : storeError(error, 'dynamodb:PutItem', purpose);
-}
-
-/** User-safe: AWS messages can name accounts and ARNs, so only the error name reaches userMessage. */
-function storeError(error: unknown, permission: string, purpose: string): EngineError {
-  const options = { cause: error, detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
-  const name = errorName(error);
-  if (name.includes('AccessDenied')) {
-    return new EngineError(
-      `s3x is not allowed to ${purpose}: its role needs the \`${permission}\` permission on the approvals table.`,
-      options,
-    );
-  }
-  if (name === 'ResourceNotFoundException') {
-    return new EngineError(`s3x could not ${purpose}: the approvals table (or its \`${GSI1}\` index) does not exist.`, options);
-  }
-  if (isThrottling(error)) {
-    return new EngineError(`DynamoDB kept throttling s3x while it tried to ${purpose}. Try again in a minute.`, options);
-  }
-  const safe = /^[A-Za-z][A-Za-z0-9]{0,79}$/.test(name) ? ` (${name})` : '';
-  return new EngineError(`s3x could not ${purpose}${safe}. Check the credentials and Region s3x runs with.`, options);
+  return tableError(error, 'dynamodb:PutItem', purpose);
 }

@@ -20,6 +20,28 @@ export interface DigestLease {
   claimExpiresAt(day: string): Promise<Date | undefined>;
 }
 
+/**
+ * Post a day's digest at most once across replicas and `s3x digest --post` runs: claim the day,
+ * post, mark it posted. A failed post gives the day back (and throws), so a later run tries
+ * again. 'taken' when another run holds the day or posted it already.
+ */
+export async function postOnce(
+  lease: DigestLease,
+  day: string,
+  owner: string,
+  post: () => Promise<void>,
+): Promise<'posted' | 'taken'> {
+  if (!(await lease.claim(day, owner))) return 'taken';
+  try {
+    await post();
+  } catch (error) {
+    await lease.release(day, owner);
+    throw error;
+  }
+  await lease.markPosted(day);
+  return 'posted';
+}
+
 export class SqliteDigestLease implements DigestLease {
   constructor(
     private readonly db: SqliteDatabase,

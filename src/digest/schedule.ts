@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Cron } from 'croner';
-import type { DigestLease } from './digest-lease.js';
+import { type DigestLease, postOnce } from './digest-lease.js';
 
 export interface DigestScheduleOptions {
   cron: string;
@@ -60,18 +60,15 @@ export function startDigestSchedule(options: DigestScheduleOptions): { stop(): v
     pending.add(cancel);
   };
   const claimAndPost = async (day: string) => {
-    if (!(await options.lease.claim(day, owner))) {
-      await retryWhenExpired(day);
+    let result: 'posted' | 'taken';
+    try {
+      result = await postOnce(options.lease, day, owner, () => options.post(day));
+    } catch (error) {
+      options.log(`digest for ${day} failed: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
-    try {
-      await options.post(day);
-      await options.lease.markPosted(day);
-      options.log(`digest for ${day} posted`);
-    } catch (error) {
-      await options.lease.release(day, owner);
-      options.log(`digest for ${day} failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    if (result === 'taken') await retryWhenExpired(day);
+    else options.log(`digest for ${day} posted`);
   };
   const track = options.track ?? ((run: () => Promise<void>) => run());
   const runFor = (day: string): Promise<void> =>

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { App, type CustomRoute, LogLevel, type webApi } from '@slack/bolt';
 import { CachedGroupMembers } from '../access/access-policy.js';
 import type { ApprovalStore } from '../approvals/approval.js';
-import { type ApprovalPolicy, ApprovalService } from '../approvals/approval-service.js';
+import { type ApprovalDeps, type ApprovalPolicy, ApprovalService } from '../approvals/approval-service.js';
 import type { AccountPort, ChangeRequest, Plan } from '../remediation/types.js';
 import { registerWorkflowSteps } from './functions/workflow-steps.js';
 import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
@@ -109,7 +109,7 @@ const LOG_LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.
 
 /** The Bolt app: HTTP receiver (signed requests on /slack/events) or Socket Mode, plus /healthz. */
 /** The change flow's parts; the approval service itself is built here, with the app's group lookup. */
-export interface RemediationDeps {
+export interface RemediationDeps extends Pick<ApprovalDeps, 'lease' | 'log'> {
   account: AccountPort;
   store: ApprovalStore;
   policy: ApprovalPolicy;

@@ -22,39 +22,70 @@ export interface StoredAnswer extends AnswerOwner {
 export const ANSWER_TTL_MS = 24 * 3600_000;
 
 /**
- * Full results of answered questions, so Next/Previous and Export CSV never rerun a query
- * (in Athena mode a rerun costs money and may see different data).
+ * Where stored answers live: the SQLite state file (one replica) or the shared DynamoDB table
+ * (S3X_STORE=dynamodb), so that any replica serves any answer's buttons.
  */
-export class AnswerStore {
+export interface AnswerStorage {
+  /** Throws a StoreError when the store cannot take it: nothing is saved then. */
+  save(owner: AnswerOwner, reply: Reply): Promise<string>;
+  /** The answer, or undefined when it is unknown or past its TTL (`answerIdExpired` tells which). */
+  get(id: string): Promise<StoredAnswer | undefined>;
+  /** Record that the answer was posted for everyone in `channelId`. Throws a StoreError when the store cannot take it. */
+  markShared(id: string, channelId: string): Promise<void>;
+}
+
+/**
+ * An answer id: its creation time (8 hex digits of epoch seconds), then 96 random bits. The time
+ * in the id tells an expired answer from one this deployment never stored (another workspace's
+ * id, a typo, a store that lost it), even after the row itself is gone.
+ */
+export function newAnswerId(now: Date): string {
+  const seconds = Math.floor(now.getTime() / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  return `${seconds}${randomBytes(12).toString('hex')}`;
+}
+
+export function isAnswerId(id: string): boolean {
+  return /^[0-9a-f]{32}$/.test(id);
+}
+
+/** When the answer an id names was made (ms since the epoch; the id's first 8 hex digits are its seconds). */
+export function answerIdTime(id: string): number {
+  return Number.parseInt(id.slice(0, 8), 16) * 1000;
+}
+
+/** Whether the id names an answer made more than ANSWER_TTL_MS ago (false for anything that is not an answer id). */
+export function answerIdExpired(id: string, now: Date): boolean {
+  return isAnswerId(id) && answerIdTime(id) < now.getTime() - ANSWER_TTL_MS;
+}
+
+/**
+ * Full results of answered questions in the SQLite state file, so Next/Previous and Export CSV
+ * never rerun a query (in Athena mode a rerun costs money and may see different data).
+ */
+export class AnswerStore implements AnswerStorage {
   constructor(
     private readonly db: SqliteDatabase,
     private readonly now: () => Date,
   ) {}
 
-  /** Throws a StoreError when the database is busy or full: nothing is saved then. */
-  save(owner: AnswerOwner, reply: Reply): string {
-    const id = randomBytes(12).toString('hex');
+  async save(owner: AnswerOwner, reply: Reply): Promise<string> {
+    const now = this.now();
+    const id = newAnswerId(now);
     storeWrite('this answer', () =>
       this.db
         .prepare(
           'INSERT INTO answers (id, team_id, user_id, channel_id, command, reply_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(
-          id,
-          owner.teamId ?? null,
-          owner.userId,
-          owner.channelId ?? null,
-          reply.kind,
-          JSON.stringify(reply),
-          this.now().getTime(),
-        ),
+        .run(id, owner.teamId ?? null, owner.userId, owner.channelId ?? null, reply.kind, JSON.stringify(reply), now.getTime()),
     );
     this.prune();
     return id;
   }
 
-  load(id: string): StoredAnswer | undefined {
-    if (!/^[0-9a-f]{24}$/.test(id)) return undefined;
+  async get(id: string): Promise<StoredAnswer | undefined> {
+    if (!isAnswerId(id)) return undefined;
     const row = this.db
       .prepare('SELECT * FROM answers WHERE id = ? AND created_at >= ?')
       .get(id, this.now().getTime() - ANSWER_TTL_MS) as
@@ -82,8 +113,7 @@ export class AnswerStore {
     };
   }
 
-  /** Record that the answer was posted for everyone in `channelId`. Throws a StoreError when busy or full. */
-  markShared(id: string, channelId: string): void {
+  async markShared(id: string, channelId: string): Promise<void> {
     storeWrite('sharing this answer', () =>
       this.db
         .prepare('INSERT OR IGNORE INTO answer_shares (answer_id, channel_id, shared_at) VALUES (?, ?, ?)')
@@ -96,13 +126,13 @@ export class AnswerStore {
     try {
       this.db.prepare('DELETE FROM answers WHERE created_at < ?').run(this.now().getTime() - ANSWER_TTL_MS);
     } catch {
-      // Old answers are past their TTL and never served (load checks created_at); they go next time.
+      // Old answers are past their TTL and never served (get checks created_at); they go next time.
     }
   }
 }
 
 /** JSON turns the answer's window dates into strings; turn them back. */
-function reviveReply(reply: Reply): Reply {
+export function reviveReply(reply: Reply): Reply {
   if ('answer' in reply && reply.answer && typeof reply.answer === 'object' && 'window' in reply.answer) {
     const window = reply.answer.window as unknown as { since: string; until: string };
     (reply.answer as { window: { since: Date; until: Date } }).window = {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type ApprovalPolicy, ApprovalService } from '../../src/approvals/approval-service.js';
+import { type ApprovalDeps, type ApprovalPolicy, ApprovalService } from '../../src/approvals/approval-service.js';
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
 import type { AccountPort, ChangeRequest, Plan } from '../../src/remediation/types.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -14,7 +14,16 @@ const PLAN: Plan = {
   warnings: [],
 };
 
-function setup(options: { policy?: Partial<ApprovalPolicy>; file?: string; now?: () => Date; plan?: () => Promise<Plan> } = {}) {
+function setup(
+  options: {
+    policy?: Partial<ApprovalPolicy>;
+    file?: string;
+    now?: () => Date;
+    plan?: () => Promise<Plan>;
+    log?: (message: string) => void;
+    every?: ApprovalDeps['every'];
+  } = {},
+) {
   const store = new SqliteApprovalStore(openDatabase(options.file ?? ':memory:'));
   const apply = vi.fn(async () => ({
     steps: [{ api: 'cloudtrail:StartLogging' as const, ok: true, detail: 'StartLogging main' }],
@@ -33,6 +42,8 @@ function setup(options: { policy?: Partial<ApprovalPolicy>; file?: string; now?:
     },
     plan: options.plan ?? (async () => PLAN),
     now: options.now ?? (() => new Date('2026-11-24T10:00:00Z')),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.every ? { every: options.every } : {}),
   });
   return { service, store, apply };
 }
@@ -127,18 +138,98 @@ describe('ApprovalService', () => {
     expect(apply).not.toHaveBeenCalled();
   });
 
-  it('marks a request interrupted mid-apply as failed on restart, never applying it again', async () => {
+  /** A crash right after the pending → applying transition, by a replica whose lease (owner, until) is given. */
+  async function leftApplying(store: SqliteApprovalStore, id: string, lease: { owner: string; expiresAt: string }) {
+    const stored = await store.get(id);
+    if (!stored) throw new Error('request missing');
+    const applying = { ...stored, state: 'applying' as const, version: stored.version + 1, lease };
+    expect(await store.compareAndSet(applying, stored.version)).toBe(true);
+  }
+
+  it('leaves a request alone while the replica applying it holds a live lease', async () => {
     const file = `${await tempDir()}/state.sqlite`;
     const first = setup({ file });
     const id = await pendingRequest(first.service);
-    const stored = await first.store.get(id);
-    // Simulate a crash right after the pending → applying transition.
-    await first.store.compareAndSet({ ...stored!, state: 'applying', version: stored!.version + 1 }, stored!.version);
-    const restarted = setup({ file });
-    expect(await restarted.service.recoverInterrupted()).toBe(1);
-    expect((await restarted.service.get(id))?.state).toBe('failed');
+    await leftApplying(first.store, id, { owner: 'other-replica', expiresAt: '2026-11-24T10:00:30.000Z' });
+    const starting = setup({ file });
+    expect(await starting.service.recoverExpired()).toEqual([]);
+    expect((await starting.service.get(id))?.state).toBe('applying');
+    expect(starting.apply).not.toHaveBeenCalled();
+  });
+
+  it('takes over an expired lease and marks it failed when the account does not have the change, never applying it', async () => {
+    const file = `${await tempDir()}/state.sqlite`;
+    const first = setup({ file });
+    const id = await pendingRequest(first.service);
+    await leftApplying(first.store, id, { owner: 'dead-replica', expiresAt: '2026-11-24T09:59:59.000Z' });
+    const log = vi.fn();
+    const restarted = setup({ file, log });
+    const decided = await restarted.service.recoverExpired();
+    expect(decided).toMatchObject([{ id, state: 'failed', outcome: expect.stringMatching(/change is not in it/) }]);
+    expect(decided[0]?.lease).toBeUndefined();
+    expect(log).toHaveBeenCalledWith(expect.stringContaining('dead-replica'));
     expect(await restarted.service.approve(id, 'U0APPROVER')).toMatchObject({ ok: false });
     expect(restarted.apply).not.toHaveBeenCalled();
+    expect((await restarted.store.recentAudit(1))[0]).toMatchObject({ requestId: id, actor: 's3x', action: 'failed' });
+  });
+
+  it('takes over an expired lease and records applied when the account already has the change', async () => {
+    const file = `${await tempDir()}/state.sqlite`;
+    const first = setup({ file });
+    const id = await pendingRequest(first.service);
+    await leftApplying(first.store, id, { owner: 'dead-replica', expiresAt: '2026-11-24T09:59:59.000Z' });
+    // The account as the dead replica left it: planning the same change now finds nothing to do.
+    const restarted = setup({ file, plan: async () => ({ ...PLAN, calls: [] }) });
+    expect(await restarted.service.recoverExpired()).toMatchObject([{ id, state: 'applied' }]);
+    expect(restarted.apply).not.toHaveBeenCalled();
+    expect((await restarted.store.recentAudit(1))[0]).toMatchObject({ requestId: id, action: 'applied' });
+  });
+
+  it('a replica whose request was taken over while it applied still puts what it did in the audit log, and logs it', async () => {
+    const file = `${await tempDir()}/state.sqlite`;
+    const log = vi.fn();
+    const slow = setup({ file, log });
+    const id = await pendingRequest(slow.service);
+    // While this replica applies, recovery elsewhere decides the request (as if its lease had run out).
+    slow.apply.mockImplementationOnce(async () => {
+      const stored = await slow.store.get(id);
+      if (!stored) throw new Error('request missing');
+      await slow.store.compareAndSet(
+        { ...stored, state: 'failed', outcome: 'taken over', version: stored.version + 1 },
+        stored.version,
+      );
+      return { steps: [{ api: 'cloudtrail:StartLogging' as const, ok: true, detail: 'StartLogging main' }] };
+    });
+    const outcome = await slow.service.approve(id, 'U0APPROVER');
+    expect(outcome.notRecorded).toMatch(/taken over by recovery/);
+    expect(log).toHaveBeenCalledWith(expect.stringMatching(/taken over by recovery/));
+    const last = (await slow.store.recentAudit(1))[0];
+    expect(last).toMatchObject({ requestId: id, action: 'applied', actor: 'U0APPROVER' });
+    expect(last?.detail).toMatch(/recorded after recovery had taken the request over/);
+  });
+
+  it('renews the lease while applying, and the final write follows the renewed version', async () => {
+    let now = new Date('2026-11-24T10:00:00Z');
+    const beats: Array<() => void> = [];
+    const { service, store, apply } = setup({
+      now: () => now,
+      every: (_ms, beat) => {
+        beats.push(beat);
+        return () => undefined;
+      },
+    });
+    const id = await pendingRequest(service);
+    let renewed: string | undefined;
+    apply.mockImplementationOnce(async () => {
+      now = new Date('2026-11-24T10:00:50Z');
+      for (const beat of beats) beat();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      renewed = (await store.get(id))?.lease?.expiresAt;
+      return { steps: [{ api: 'cloudtrail:StartLogging' as const, ok: true, detail: 'StartLogging main' }] };
+    });
+    expect(await service.approve(id, 'U0APPROVER')).toMatchObject({ ok: true, request: { state: 'applied' } });
+    expect(renewed).toBe('2026-11-24T10:01:50.000Z');
+    expect((await store.get(id))?.lease).toBeUndefined();
   });
 
   it('keeps an append-only audit log of every transition', async () => {

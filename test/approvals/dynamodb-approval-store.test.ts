@@ -383,7 +383,7 @@ describe('ApprovalService on DynamoDbApprovalStore (in-memory fake table)', () =
     expect(one.apply.mock.calls.length + two.apply.mock.calls.length).toBe(1);
   });
 
-  it('marks a request interrupted while applying as failed, once across replicas', async () => {
+  it('takes over a request whose applying replica left no live lease once across replicas, and marks it failed when the account lacks the change', async () => {
     fakeTable();
     const one = replica();
     const two = replica();
@@ -394,8 +394,8 @@ describe('ApprovalService on DynamoDbApprovalStore (in-memory fake table)', () =
     expect(await one.store.compareAndSet({ ...current, state: 'applying', version: current.version + 1 }, current.version)).toBe(
       true,
     );
-    const recovered = await Promise.all([one.service.recoverInterrupted(), two.service.recoverInterrupted()]);
-    expect(recovered[0] + recovered[1]).toBe(1);
+    const recovered = await Promise.all([one.service.recoverExpired(), two.service.recoverExpired()]);
+    expect(recovered[0].length + recovered[1].length).toBe(1);
     expect(await one.store.get(draft.id)).toMatchObject({ state: 'failed' });
   });
 });

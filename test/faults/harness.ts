@@ -128,6 +128,8 @@ export interface FaultAppOptions {
   lookupEvents?: LookupEventsSource;
   /** Wrap the sandbox account (to inject a fault right after it applied a change). */
   wrapAccount?: (account: AccountPort) => AccountPort;
+  /** The app's clock; NOW unless given (a restart after an apply lease ran out). */
+  now?: () => Date;
 }
 
 /**
@@ -154,7 +156,7 @@ export async function startFaultApp(options: FaultAppOptions): Promise<FaultApp>
     },
     {
       engine: options.engine,
-      now: () => NOW,
+      now: options.now ?? (() => NOW),
       store: new AnswerStore(db, () => NOW),
       approvalStore,
       trailInventory: inventoryOf(sandbox),
@@ -169,7 +171,7 @@ export async function startFaultApp(options: FaultAppOptions): Promise<FaultApp>
     },
   );
   const { port } = await slack.start();
-  await slack.approvals?.recoverInterrupted();
+  await slack.approvals?.recoverExpired();
   return { slack, eventsUrl: `http://127.0.0.1:${port}/slack/events`, db, dbFile, sandbox, approvalStore };
 }
 

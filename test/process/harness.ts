@@ -93,6 +93,11 @@ export class AppProcess {
     });
   }
 
+  /** Spawn the app without waiting for it to serve (a start that must be refused). */
+  static spawn(env: NodeJS.ProcessEnv): AppProcess {
+    return new AppProcess(env);
+  }
+
   /** Start the app and wait until it says which port it serves. */
   static async start(env: NodeJS.ProcessEnv): Promise<AppProcess & { port: number; url: string }> {
     const app = new AppProcess(env);
@@ -161,14 +166,18 @@ export class HoldingSlackApi {
   readonly groups = new Map<string, string[]>();
   private readonly held = new Map<string, Array<() => void>>();
   private readonly holding = new Set<string>();
+  /** File id → uploaded body (Export CSV, through files.uploadV2). */
+  readonly uploads = new Map<string, string>();
   private server?: Server;
   private nextTs = 1;
+  private base = '';
 
   async start(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     const server = this.server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
+    this.base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return `${this.base}/api/`;
   }
 
   async stop(): Promise<void> {
@@ -224,7 +233,13 @@ export class HoldingSlackApi {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
-    const method = new URL(req.url ?? '/', 'http://x').pathname.replace(/^\/api\//, '');
+    const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+    if (pathname.startsWith('/upload/')) {
+      this.uploads.set(pathname.slice('/upload/'.length), text);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
+      return;
+    }
+    const method = pathname.replace(/^\/api\//, '');
     const args = parseArgs(req.headers['content-type'] ?? '', text);
     this.calls.push({ method, args });
     const answer = (): void => {
@@ -242,6 +257,14 @@ export class HoldingSlackApi {
         return { ok: true, users: this.groups.get(String(args.usergroup)) ?? [] };
       case 'chat.postMessage':
         return { ok: true, channel: args.channel, ts: `1700000000.${String(this.nextTs++).padStart(6, '0')}` };
+      case 'files.getUploadURLExternal': {
+        const id = `F${this.nextTs++}`;
+        return { ok: true, file_id: id, upload_url: `${this.base}/upload/${id}` };
+      }
+      case 'views.open':
+        return { ok: true, view: { id: `V${this.nextTs++}` } };
+      case 'views.update':
+        return { ok: true, view: { id: args.view_id } };
       default:
         return { ok: true };
     }
@@ -325,8 +348,9 @@ export class SlackDriver {
 export class StateFile {
   private readonly db: Database.Database;
 
-  constructor(dataDir: string) {
-    this.db = new Database(path.join(dataDir, 's3x.sqlite'), { readonly: true, fileMustExist: true });
+  /** `file`: another SQLite file than the data dir's (the sandbox replicas share). */
+  constructor(dataDir: string, file = path.join(dataDir, 's3x.sqlite')) {
+    this.db = new Database(file, { readonly: true, fileMustExist: true });
   }
 
   request(id: string): ApprovalRequest | undefined {
@@ -533,7 +557,12 @@ export class Scenario {
   /** Approve and wait until the request is decided. */
   async approve(app: Running, id: string): Promise<string> {
     await this.driver.click(app.url, APPROVER, ACTIONS.approve, id);
-    return (await waitForRequest(this.dataDir, id, (r) => TERMINAL_STATES.includes(r.state))).state;
+    try {
+      return (await waitForRequest(this.dataDir, id, (r) => TERMINAL_STATES.includes(r.state))).state;
+    } catch (error) {
+      // Undecided: what the app said is the first thing to read.
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\napp output:\n${app.output().slice(-4000)}`);
+    }
   }
 
   state<T>(read: (state: StateFile) => T): T {

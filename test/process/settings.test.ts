@@ -17,4 +17,14 @@ describe('shutdown and test-hook settings', () => {
     );
     expect(Object.keys(configSchema.shape)).not.toContain('S3X_TEST_PAUSE_APPLY');
   });
+
+  it('S3X_TEST_SHARED_SANDBOX is off unless set and kept out of the documented schema; S3X_APPLY_LEASE_SECONDS is 60 s by default and bounded', () => {
+    expect(loadConfig({ S3X_TEST_SHARED_SANDBOX: '/tmp/sandbox.sqlite' }).testHooks).toEqual({
+      sharedSandbox: '/tmp/sandbox.sqlite',
+    });
+    expect(Object.keys(configSchema.shape)).not.toContain('S3X_TEST_SHARED_SANDBOX');
+    expect(loadConfig({}).remediation.applyLeaseMs).toBe(60_000);
+    expect(loadConfig({ S3X_APPLY_LEASE_SECONDS: '2' }).remediation.applyLeaseMs).toBe(2_000);
+    expect(() => loadConfig({ S3X_APPLY_LEASE_SECONDS: '0' })).toThrow(/S3X_APPLY_LEASE_SECONDS/);
+  });
 });

@@ -16,6 +16,9 @@ const ROWS = 600;
 
 const api = new FakeSlackApi();
 const responses = new ResponseUrlServer();
+/** The app's clock: answer ids are judged expired or not against it. */
+const APP_NOW = new Date('2026-11-24T00:00:00Z');
+
 let engine: LocalEngine;
 let slack: SlackApp;
 let eventsUrl: string;
@@ -48,7 +51,7 @@ beforeAll(async () => {
     },
     {
       engine,
-      now: () => new Date('2026-11-24T00:00:00Z'),
+      now: () => APP_NOW,
       store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
       access: { channels: [], users: [ASKER], groups: ['S0ONCALL'] },
     },
@@ -193,8 +196,22 @@ describe('working with answers over signed HTTP', () => {
     }
   });
 
-  it('refuses a forged answer id', async () => {
+  it('refuses a forged answer id: not found on this deployment, never "expired"', async () => {
     const refusal = await click(ASKER, ACTIONS.nextPage, 'ffffffffffffffffffffffff:3');
-    expect(String(refusal.text)).toMatch(/expired/);
+    expect(String(refusal.text)).toMatch(/not found on this deployment/);
+    expect(String(refusal.text)).not.toMatch(/expired/);
+    const unknown = await click(
+      ASKER,
+      ACTIONS.nextPage,
+      `${Math.floor(APP_NOW.getTime() / 1000).toString(16)}${'0'.repeat(24)}:1`,
+    );
+    expect(String(unknown.text)).toMatch(/not found on this deployment/);
+  });
+
+  it('says expired only for an answer id older than 24 hours', async () => {
+    // The app's clock (deps.now) decides: this id was made 24 hours and a minute before it.
+    const dayAndMinuteAgo = Math.floor((APP_NOW.getTime() - 24 * 3600_000 - 60_000) / 1000).toString(16);
+    const refusal = await click(ASKER, ACTIONS.nextPage, `${dayAndMinuteAgo}${'a'.repeat(24)}:1`);
+    expect(String(refusal.text)).toMatch(/has expired \(answers are kept for 24 hours\)/);
   });
 });

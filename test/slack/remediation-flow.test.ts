@@ -70,7 +70,7 @@ async function startApp(): Promise<Running> {
     },
   );
   const { port } = await slack.start();
-  await slack.approvals?.recoverInterrupted();
+  await slack.approvals?.recoverExpired();
   return { slack, url: `http://127.0.0.1:${port}/slack/events`, sandbox };
 }
 

@@ -1,8 +1,9 @@
 import { type AccessLists, checkAccess, type GroupMembers } from '../../access/access-policy.js';
-import type { AnswerStore, StoredAnswer } from '../../store/answer-store.js';
+import { type AnswerStorage, answerIdExpired, type StoredAnswer } from '../../store/answer-store.js';
 
 export interface AnswerAccessDeps {
-  store: AnswerStore;
+  store: AnswerStorage;
+  now: () => Date;
   access: AccessLists;
   groups: GroupMembers;
 }
@@ -29,8 +30,8 @@ export async function loadAnswerForClick(
 ): Promise<AnswerLookup> {
   const decision = await checkAccess(deps.access, click, deps.groups);
   if (!decision.allowed) return { ok: false, message: decision.reason };
-  const answer = deps.store.load(answerId);
-  if (!answer) return { ok: false, message: 'This answer has expired (answers are kept for 24 hours). Ask the question again.' };
+  const answer = await deps.store.get(answerId);
+  if (!answer) return { ok: false, message: missingAnswerMessage(answerId, deps.now()) };
   if (!mayUse(answer, click)) return { ok: false, message: NOT_YOUR_ANSWER };
   return { ok: true, answer };
 }
@@ -43,4 +44,11 @@ export function mayUse(answer: StoredAnswer, click: { userId: string; channelId?
 /** Whether the answer is public in `channelId` (it was shared there). */
 export function isSharedIn(answer: StoredAnswer, channelId: string | undefined): boolean {
   return channelId !== undefined && answer.sharedIn.includes(channelId);
+}
+
+/** Only an answer made more than 24 hours ago has expired; any other id was never stored here. */
+export function missingAnswerMessage(answerId: string, now: Date): string {
+  return answerIdExpired(answerId, now)
+    ? 'This answer has expired (answers are kept for 24 hours). Ask the question again.'
+    : 'This answer was not found on this deployment (it may come from another s3x, or its store lost it). Ask the question again.';
 }

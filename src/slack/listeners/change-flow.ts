@@ -92,7 +92,7 @@ export async function publishExpired(
   const expired = await approvals.expireOverdue();
   for (const request of expired) {
     try {
-      await publishDecision(client, request);
+      await announceDecision(approvals, client, request);
     } catch (error) {
       logger.warn(`could not publish the expiry of approval request ${request.id}: ${describeSlackError(error)}`);
     }
@@ -101,20 +101,50 @@ export async function publishExpired(
 }
 
 /**
- * `publishDecision`, for listeners: the decision is in the store already, so when Slack will not
+ * `publishDecision`, once per decision across clicks, replicas and the expiry sweep: a decided request is
+ * published only by whoever claims its announcement, so a late or losing click rewrites nothing
+ * and posts no second audit record. When Slack does not take it, the claim is given back and
+ * the next click on the message publishes it; when its replica died mid-way, the claim runs
+ * out after a lease. False when someone else had it. `unrecorded`: an
+ * outcome the store could not take (so nothing to claim there): published as it is.
+ */
+export async function announceDecision(
+  approvals: ApprovalService,
+  client: ChatClient,
+  request: ApprovalRequest,
+  { unrecorded = false }: { unrecorded?: boolean } = {},
+): Promise<boolean> {
+  if (!request.messageTs && request.workflowExecutionId === undefined) return false;
+  const claim = request.state !== 'pending' && !unrecorded;
+  if (claim && !(await approvals.claimAnnouncement(request.id))) return false;
+  try {
+    await publishDecision(client, request);
+  } catch (error) {
+    if (claim) await approvals.releaseAnnouncement(request.id).catch(() => undefined);
+    throw error;
+  }
+  // Not on record: the claim runs out, and a later click may post the outcome again.
+  if (claim) await approvals.announced(request.id).catch(() => undefined);
+  return true;
+}
+
+/**
+ * `announceDecision`, for listeners: the decision is in the store already, so when Slack will not
  * take the update (5xx, rate limits past the retries) it is logged and the clicker is told what
  * happened, with `told`; the message may still show its buttons, and a later click on them shows
  * the recorded state.
  */
 export async function publishOrTell(
+  approvals: ApprovalService,
   client: ChatClient,
   request: ApprovalRequest,
   respond: ReplyFn,
   logger: Logger,
   told: string,
+  options: { unrecorded?: boolean } = {},
 ): Promise<void> {
   try {
-    await publishDecision(client, request);
+    await announceDecision(approvals, client, request, options);
   } catch (error) {
     logger.warn(`could not update the approval message of ${request.id}: ${describeSlackError(error)}`);
     await respond({

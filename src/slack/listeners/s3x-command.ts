@@ -75,7 +75,7 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
         const reply = await answerRequest(request, deps);
         // `/s3x digest` posts for everyone in the channel; every other answer stays private until shared.
         inChannel = reply.kind === 'digest';
-        message = renderAnswer(
+        message = await renderAnswer(
           reply,
           () => deps.store.save({ teamId: command.team_id, userId: command.user_id, channelId: command.channel_id }, reply),
           inChannel,
@@ -97,11 +97,16 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
  * An answer as Slack shows it: stored for paging, export and sharing when worth it. If the store
  * cannot take it (busy, full), the answer is still shown, without the buttons that need it.
  */
-export function renderAnswer(reply: Reply, save: () => string, shared: boolean, logger: Logger): SlackMessage {
+export async function renderAnswer(
+  reply: Reply,
+  save: () => Promise<string>,
+  shared: boolean,
+  logger: Logger,
+): Promise<SlackMessage> {
   if (!isStorable(reply)) return renderReply(reply);
   let answerId: string;
   try {
-    answerId = save();
+    answerId = await save();
   } catch (error) {
     if (!(error instanceof StoreError)) throw error;
     logger.warn(`could not store the ${reply.kind} answer (${error.code}): ${error.message}`);

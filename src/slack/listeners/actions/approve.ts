@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import { checkAccess } from '../../../access/access-policy.js';
+import { TERMINAL_STATES } from '../../../approvals/approval.js';
 import { ACTIONS } from '../../ids.js';
 import { publishOrTell, REMEDIATION_OFF } from '../change-flow.js';
 import { onClick } from '../reply.js';
@@ -17,10 +18,16 @@ export function registerApproveAction(app: App, deps: ActionDeps): void {
       // A store failure throws before anything is applied; the guard tells the approver to try again.
       const outcome = await deps.approvals.approve(action.value ?? '', body.user.id);
       if (outcome.notRecorded) logger.error(`change request outcome not recorded in the store: ${outcome.notRecorded}`);
-      // Refusals that did not change the request go to the clicker only.
-      if (!outcome.ok && (!outcome.request || outcome.request.state === 'pending')) return refuse(respond, outcome.reason);
+      // A click that changed nothing (a refusal, a lost race, a change still being applied) writes
+      // nothing to Slack either: only the clicker is told.
+      if (!outcome.ok && (!outcome.request || outcome.lostRace || !TERMINAL_STATES.includes(outcome.request.state)))
+        return refuse(respond, outcome.reason);
       const told = outcome.ok ? outcome.message : outcome.reason;
-      if (outcome.request?.messageTs) await publishOrTell(client, outcome.request, respond, logger, told);
+      // Published once per decision: a late click publishes only a decision Slack never took.
+      if (outcome.request?.messageTs)
+        await publishOrTell(deps.approvals, client, outcome.request, respond, logger, told, {
+          unrecorded: outcome.notRecorded !== undefined,
+        });
       if (!outcome.ok) await refuse(respond, outcome.reason);
       // No approval message on record to update (its post could not be recorded): tell the approver here.
       else if (!outcome.request.messageTs) await respond({ response_type: 'ephemeral', replace_original: false, text: told });

@@ -22,7 +22,7 @@ export function registerDigestDrillAction(app: App, deps: CommandDeps): void {
       }
       const reply = await answerRequest(request, deps);
       const save = () => deps.store.save({ userId: body.user.id, channelId: body.channel?.id }, reply);
-      await respond({ response_type: 'ephemeral', replace_original: false, ...renderAnswer(reply, save, false, logger) });
+      await respond({ response_type: 'ephemeral', replace_original: false, ...(await renderAnswer(reply, save, false, logger)) });
     }),
   );
 }

@@ -16,7 +16,8 @@ export function registerRejectAction(app: App, deps: ActionDeps): void {
       if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
       const outcome = await deps.approvals.reject(action.value ?? '', body.user.id);
       if (!outcome.ok) return refuse(respond, outcome.reason);
-      if (outcome.request.messageTs) await publishOrTell(client, outcome.request, respond, logger, outcome.message);
+      if (outcome.request.messageTs)
+        await publishOrTell(deps.approvals, client, outcome.request, respond, logger, outcome.message);
       else await respond({ response_type: 'ephemeral', replace_original: true, text: 'Discarded; nothing changed.' });
     }),
   );

@@ -17,7 +17,7 @@ export function registerShareAction(app: App, deps: ActionDeps): void {
       const channelId = body.channel?.id;
       if (!channelId) return refuse(respond, 'Share in channel works in a channel only.');
       // Recorded first: from now on anyone allowed in this channel may use the shared answer's buttons.
-      deps.store.markShared(answerId, channelId);
+      await deps.store.markShared(answerId, channelId);
       const message = renderStoredReply(lookup.answer.reply, answerId, 0, true);
       await respond({
         response_type: 'in_channel',

@@ -1,0 +1,58 @@
+import path from 'node:path';
+import type { ApprovalStore } from '../approvals/approval.js';
+import { DynamoDbApprovalStore } from '../approvals/dynamodb-approval-store.js';
+import { SqliteApprovalStore } from '../approvals/sqlite-approval-store.js';
+import type { Config } from '../config.js';
+import { type DigestLease, SqliteDigestLease } from '../digest/digest-lease.js';
+import { DynamoDbDigestLease } from '../digest/dynamodb-digest-lease.js';
+import { createDynamoDbClient } from '../engines/aws-clients.js';
+import type { Clock } from '../engines/retry.js';
+import { type AnswerStorage, AnswerStore } from './answer-store.js';
+import { openDatabase, type SqliteDatabase } from './database.js';
+import { DynamoDbAnswerStore } from './dynamodb-answer-store.js';
+
+/** What s3x keeps between requests, from the configured store: the same for the app, the CLI and the digest. */
+export interface Stores {
+  answers: AnswerStorage;
+  approvals: ApprovalStore;
+  digestLease: DigestLease;
+  /** The replica's own SQLite state file: the stores with S3X_STORE=sqlite, and the sandbox account. */
+  database: SqliteDatabase;
+  close(): void;
+}
+
+/**
+ * The one place the stores are chosen: S3X_STORE=sqlite keeps everything in the data dir's state
+ * file (one replica); S3X_STORE=dynamodb keeps answers, approvals, the audit log and the digest
+ * lease in the shared table, so every replica and every `s3x` command sees the same.
+ */
+export function openStores(config: Config, clock: Clock, now: () => Date): Stores {
+  const database = openDatabase(stateFile(config));
+  const close = () => database.close();
+  if (config.store.kind === 'sqlite') {
+    return {
+      answers: new AnswerStore(database, now),
+      approvals: new SqliteApprovalStore(database),
+      digestLease: new SqliteDigestLease(database, now),
+      database,
+      close,
+    };
+  }
+  const { table, region } = config.store;
+  const client = createDynamoDbClient(region);
+  return {
+    answers: new DynamoDbAnswerStore(client, table, clock, now),
+    approvals: new DynamoDbApprovalStore(client, { table, clock }),
+    digestLease: new DynamoDbDigestLease(client, table, now),
+    database,
+    close: () => {
+      client.destroy();
+      close();
+    },
+  };
+}
+
+/** The replica's SQLite state file. */
+export function stateFile(config: Config): string {
+  return path.join(config.dataDir, 's3x.sqlite');
+}
