@@ -224,7 +224,7 @@ describe('deploy/: the CDK app, synthesized offline', () => {
     expect(container?.MountPoints.map((m) => m.ContainerPath).sort()).toEqual(['/data', '/tmp']);
   });
 
-  it('creates the DynamoDB table with the key schema the store uses', () => {
+  it('creates the DynamoDB table with the key schema the store uses, and TTL on the stored answers', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -242,6 +242,7 @@ describe('deploy/: the CDK app, synthesized offline', () => {
       ],
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       DeletionProtectionEnabled: true,
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
     });
   });
 
