@@ -110,7 +110,7 @@ describe('two replicas on one table', () => {
     expect(buttonsIn(preview.blocks).filter((b) => b.action_id === ACTIONS.submitChange)).toEqual([]);
   });
 
-  it('R4 an answer given by one replica is paged, exported, shown and shared by the other', async () => {
+  it('R4 an answer given by one replica is exported, shown and shared by the other', async () => {
     replicas = await Replicas.create();
     const r = replicas;
     const apps = [await r.start(0), await r.start(1)];

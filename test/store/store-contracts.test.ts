@@ -238,7 +238,12 @@ describe.each(kinds)('store contract: $name', (kind) => {
       const loaded = await store.get(id);
       expect(loaded).toMatchObject({ id, teamId: 'T0TEAM', userId: 'U0ASKER', channelId: 'C0OPS', command: 'object-answer' });
       expect(loaded?.reply).toEqual(saved);
+      expect(loaded?.sharedIn).toEqual([]);
       expect(realEvents.length).toBeGreaterThan(100);
+      await store.markShared(id, 'C0OPS');
+      await store.markShared(id, 'C0OPS');
+      await store.markShared(id, 'C0INCIDENT');
+      expect((await store.get(id))?.sharedIn.sort()).toEqual(['C0INCIDENT', 'C0OPS']);
     });
 
     it('an unknown or hostile id is not found (not "expired"); only an answer past 24 hours is expired', async () => {
