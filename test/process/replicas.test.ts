@@ -8,7 +8,7 @@ import { Replicas } from './replicas-harness.js';
 /**
  * Two real app replicas (`src/main.ts` processes) on one DynamoDB table (dynalite on loopback),
  * one Slack and one account: what one replica starts, the other finishes or serves, and the
- * audit log ends with what happened to the account. docs/RELIABILITY.md lists these as R1-R6.
+ * audit log ends with what happened to the account. docs/RELIABILITY.md lists these as R1-R6 (and R3b).
  */
 
 const POLICY_BUCKET = 'analytics-hot--use1-az4--x-s3';
@@ -108,6 +108,35 @@ describe('two replicas on one table', () => {
     // Asking again finds nothing to change: the account has it.
     const preview = await r.driver.ask(survivor.url, ENABLE);
     expect(buttonsIn(preview.blocks).filter((b) => b.action_id === ACTIONS.submitChange)).toEqual([]);
+  });
+
+  it('R3b kill -9 of the replica about to apply: taken over after the lease, the account checked, recorded failed, nothing applied', async () => {
+    replicas = await Replicas.create();
+    const r = replicas;
+    const applying = await r.start(0, { S3X_TEST_PAUSE_APPLY: 'before:600000' });
+    const survivor = await r.start(1);
+    const { id, messageTs } = await r.request(applying, tighten('Intern'));
+    const policyBefore = r.account((state) => state.bucketPolicy(POLICY_BUCKET));
+    await r.driver.click(applying.url, APPROVER, ACTIONS.approve, id);
+    await applying.waitForLine(new RegExp(`test hook: request ${id} paused before apply`));
+    await applying.crash();
+
+    const request = await r.waitFor(id, (q) => decided(q.state), 30_000);
+    expect(request.state).toBe('failed');
+    expect(request.outcome).toMatch(/checked the account: the change is not in it, so nothing was applied/);
+    await r.api.waitForMatching('chat.postMessage', (m) => m.thread_ts === messageTs);
+    expect(await r.records(id)).toBe(0);
+    expect(r.account((state) => state.bucketPolicy(POLICY_BUCKET))).toBe(policyBefore);
+    expect((await r.audit(id)).at(-1)).toMatchObject({ actor: 's3x', action: 'failed' });
+    expect(r.slackOf(messageTs)).toEqual({
+      updates: [expect.stringMatching(/^failed: /)],
+      thread: [expect.stringMatching(/^Audit: failed/)],
+    });
+    // Asked again on the survivor, the change applies once.
+    const again = await r.request(survivor, tighten('Intern'));
+    await r.driver.click(survivor.url, APPROVER, ACTIONS.approve, again.id);
+    expect((await r.waitFor(again.id, (q) => decided(q.state))).state).toBe('applied');
+    expect(r.account((state) => state.bucketPolicy(POLICY_BUCKET))?.split('role/Intern').length).toBe(2);
   });
 
   it('R4 an answer given by one replica is exported, shown and shared by the other', async () => {
