@@ -35,6 +35,7 @@ interface RawRecord {
   sourceIPAddress?: string;
   userAgent?: string;
   errorCode?: string;
+  errorMessage?: string;
   vpcEndpointId?: string;
   requestParameters?: { bucketName?: string; key?: string } | null;
   userIdentity?: { arn?: string; type?: string; invokedBy?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
@@ -70,6 +71,11 @@ beforeAll(async () => {
         vpcEndpointId: r.vpcEndpointId ?? null,
         evidence: 'exact',
         lifecycle: false,
+        accessPoint: null,
+        keyRole: 'target',
+        destination: null,
+        errorMessage: r.errorMessage ?? null,
+        addendumReason: null,
       });
     }
   }
@@ -98,6 +104,8 @@ function reply(events: ObjectEvent[]): Reply {
       events,
       totalMatches: events.length,
       exactMatches: events.length,
+      successfulMatches: events.length,
+      unlistedCandidates: 0,
       stats: { engine: 'local', unreadableFiles: [], bytesScanned: 0, elapsedMs: 12, warnings: [] },
     },
   };
