@@ -44,6 +44,7 @@ describe('s3x CLI on Athena', () => {
           'evidence',
           'total_matches',
           'exact_matches',
+          'successful_matches',
         ],
         [
           {
@@ -56,6 +57,7 @@ describe('s3x CLI on Athena', () => {
             evidence: 'exact',
             total_matches: '1',
             exact_matches: '1',
+            successful_matches: '1',
           },
         ],
       ),
