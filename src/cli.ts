@@ -69,7 +69,8 @@ export async function runCli(
     }
     const options = splitCliOptions(argv);
     format = options.format;
-    const request = parseCommand(options.words, now());
+    const config = loadConfig(env);
+    const request = parseCommand(options.words, now(), { maxWindowDays: config.maxWindowDays });
     if (request.command === 'help') {
       io.out(helpText(request.topic));
       return 0;
@@ -77,7 +78,6 @@ export async function runCli(
     if (request.command === 'enable-logging' || request.command === 'tighten') {
       throw new UsageError(`Changes need a second person's approval, so they are requested in Slack: /s3x ${argv.join(' ')}`);
     }
-    const config = loadConfig(env);
     const post = options.post ? postTarget(request.command, config) : undefined;
     const { deps, stores, close } = await openAnswerDeps(config, options.logs, now, { createState: post !== undefined });
     try {

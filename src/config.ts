@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_WINDOW_DAYS } from './commands/parse.js';
 import { DEFAULT_QUESTION_LIMITS } from './engines/question-queue.js';
 import { ConfigError } from './errors.js';
 
@@ -177,6 +178,9 @@ export const configSchema = z
     S3X_DRAIN_TIMEOUT_SECONDS: z.coerce.number().int().min(0).max(600).default(25),
     S3X_MAX_CONCURRENT_QUESTIONS: z.coerce.number().int().min(1).max(64).default(DEFAULT_QUESTION_LIMITS.concurrent),
     S3X_MAX_WAITING_QUESTIONS: z.coerce.number().int().min(0).max(1000).default(DEFAULT_QUESTION_LIMITS.waiting),
+    S3X_MAX_QUESTIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(DEFAULT_QUESTION_LIMITS.perAsker),
+    S3X_MAX_WINDOW_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_MAX_WINDOW_DAYS),
+    S3X_FOLLOW_SYMLINKS: z.stringbool({ error: 'must be true or false' }).default(false),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_BOT_TOKEN && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -291,8 +295,12 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** On SIGTERM/SIGINT: how long in-flight answers, clicks and digest runs may take to finish. */
   drainTimeoutMs: number;
-  /** Questions the engine runs at once, and how many may wait before new ones are turned away. */
-  questions: { concurrent: number; waiting: number };
+  /** Questions the engine runs at once, how many may wait before new ones are turned away, and how many of them one person may have. */
+  questions: { concurrent: number; waiting: number; perAsker: number };
+  /** The longest --since/--until window a question may ask about, in days. */
+  maxWindowDays: number;
+  /** Local engine: read log files that are symbolic links (off: an attacker who can write the archive could point one at /etc/passwd). */
+  followSymlinks: boolean;
   /** Test-only hooks (see testHookSchema); absent in any real deployment. */
   testHooks: { pauseApply?: { when: 'before' | 'after'; ms: number }; sharedSandbox?: string };
 }
@@ -354,7 +362,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dataDir: raw.S3X_DATA_DIR,
     logLevel: raw.S3X_LOG_LEVEL,
     drainTimeoutMs: raw.S3X_DRAIN_TIMEOUT_SECONDS * 1000,
-    questions: { concurrent: raw.S3X_MAX_CONCURRENT_QUESTIONS, waiting: raw.S3X_MAX_WAITING_QUESTIONS },
+    questions: {
+      concurrent: raw.S3X_MAX_CONCURRENT_QUESTIONS,
+      waiting: raw.S3X_MAX_WAITING_QUESTIONS,
+      perAsker: raw.S3X_MAX_QUESTIONS_PER_USER,
+    },
+    maxWindowDays: raw.S3X_MAX_WINDOW_DAYS,
+    followSymlinks: raw.S3X_FOLLOW_SYMLINKS,
     testHooks: {
       ...(hooks.data.S3X_TEST_PAUSE_APPLY ? { pauseApply: hooks.data.S3X_TEST_PAUSE_APPLY } : {}),
       ...(hooks.data.S3X_TEST_SHARED_SANDBOX ? { sharedSandbox: hooks.data.S3X_TEST_SHARED_SANDBOX } : {}),

@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     store: stores.answers,
     approvalStore,
     access: config.access,
+    limits: { maxWindowDays: config.maxWindowDays },
     now: () => new Date(),
     ...(remediation ? { remediation } : {}),
   });

@@ -10,30 +10,42 @@ interface ParsedWords {
   options: Map<OptionName, string | true>;
 }
 
+/** The default of S3X_MAX_WINDOW_DAYS. */
+export const DEFAULT_MAX_WINDOW_DAYS = 90;
+
+/** What a request may ask for, from the configuration. */
+export interface ParseLimits {
+  /** The longest --since/--until window, in days (S3X_MAX_WINDOW_DAYS). */
+  maxWindowDays: number;
+}
+
+const DEFAULT_LIMITS: ParseLimits = { maxWindowDays: DEFAULT_MAX_WINDOW_DAYS };
+
 /** Parse the text of `/s3x ...` as Slack sends it (HTML entities, quotes). */
-export function parseSlackText(text: string, now: Date): S3xRequest {
-  return parseWords(tokenizeWords(decodeSlackEntities(text)), now);
+export function parseSlackText(text: string, now: Date, limits: ParseLimits = DEFAULT_LIMITS): S3xRequest {
+  return parseWords(tokenizeWords(decodeSlackEntities(text)), now, limits);
 }
 
 /**
  * Parse already-split words (the CLI's argv) into a typed request. The shell has removed the
  * quotes, so a key starting with `--` goes after a bare `--`, which ends the options.
  */
-export function parseCommand(words: readonly string[], now: Date): S3xRequest {
+export function parseCommand(words: readonly string[], now: Date, limits: ParseLimits = DEFAULT_LIMITS): S3xRequest {
   return parseWords(
     words.map((text) => ({ text, quoted: false })),
     now,
+    limits,
   );
 }
 
-function parseWords(words: readonly Word[], now: Date): S3xRequest {
+function parseWords(words: readonly Word[], now: Date, limits: ParseLimits): S3xRequest {
   const [first, ...rest] = words;
   const name = first?.text;
   if (name === undefined || name === '') return { command: 'help' };
   const spec = findSubcommand(name.toLowerCase());
   if (!spec) throw new UsageError(unknownSubcommandMessage(name));
   const parsed = splitWords(spec, rest);
-  return buildRequest(spec, parsed, now);
+  return buildRequest(spec, parsed, now, limits);
 }
 
 // A quoted word is never an option, so `"--weird-key"` stays a key; a bare `--` ends the options (POSIX).
@@ -86,7 +98,7 @@ function splitWords(spec: SubcommandSpec, words: readonly Word[]): ParsedWords {
   return { positional, options };
 }
 
-function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date): S3xRequest {
+function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date, limits: ParseLimits): S3xRequest {
   const { positional, options } = parsed;
   const maxPositional = spec.positional ? 1 : 0;
   if (positional.length > maxPositional) {
@@ -102,7 +114,7 @@ function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date): S3x
     const value = options.get(name);
     return typeof value === 'string' ? value : undefined;
   };
-  const windowOf = () => checkWindow(resolveWindow({ since: text('since'), until: text('until') }, now));
+  const windowOf = () => checkWindow(resolveWindow({ since: text('since'), until: text('until') }, now), limits);
   const bucketOption = () => {
     const bucket = text('bucket');
     return bucket === undefined ? undefined : checkBucket(bucket);
@@ -190,9 +202,22 @@ function checkPrincipal(principal: string): string {
 // turn into `+010000-…` and the window's partition range would silently match nothing.
 const LATEST_UNTIL_MS = Date.UTC(9999, 11, 31);
 
-function checkWindow(window: TimeWindow): TimeWindow {
+const DAY_MS = 24 * 3600_000;
+
+/**
+ * Every question reads (or, on Athena, pays for) each day of its window, so the window is capped:
+ * a question over centuries would list millions of day folders or scan the whole table.
+ */
+function checkWindow(window: TimeWindow, limits: ParseLimits): TimeWindow {
   if (window.until.getTime() > LATEST_UNTIL_MS) {
     throw new UsageError('`--until` is past the year 9999. Leave it out to search up to now.');
+  }
+  const days = (window.until.getTime() - window.since.getTime()) / DAY_MS;
+  if (days > limits.maxWindowDays) {
+    throw new UsageError(
+      `The window is ${Math.ceil(days)} days long; s3x answers over at most ${limits.maxWindowDays} days at a time. ` +
+        `Ask about a shorter --since/--until (several questions can cover a longer period), or ask whoever runs s3x to raise S3X_MAX_WINDOW_DAYS.`,
+    );
   }
   return window;
 }

@@ -60,7 +60,9 @@ export interface Engine {
    * Engines over files have it; Athena's table holds only parsed columns, so it has not.
    */
   deliveredRecord?(eventId: string, days: { from: string; to: string }): Promise<string | undefined>;
-  /** Set when a question asked now would be turned away (queue full): what to tell the asker. */
-  busyMessage?(): string | undefined;
+  /** Set when a question asked now (by `asker`, when given) would be turned away: what to tell them. */
+  busyMessage?(asker?: string): string | undefined;
+  /** `work`, one question of `asker`'s, counted against how many one person may have at once (QuestionQueue). */
+  askAs?<T>(asker: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -81,6 +81,16 @@ describe('parseSlackText', () => {
   ])('rejects %s with a helpful message', (text, message) => {
     expect(() => parseSlackText(text, NOW)).toThrow(message);
   });
+  it('refuses a window longer than S3X_MAX_WINDOW_DAYS, saying how to ask for a longer one', () => {
+    const refusal = () => parseSlackText('who-read x --since 1000-01-01 --until 9999-12-30', NOW);
+    expect(refusal).toThrow(UsageError);
+    expect(refusal).toThrow(/at most 90 days.*shorter --since\/--until.*S3X_MAX_WINDOW_DAYS/);
+    // Exactly the cap is allowed; one day more is not; the configured cap replaces the default.
+    expect(parseSlackText('who-read x --since 2026-08-26 --until 2026-11-23', NOW)).toMatchObject({ command: 'who-read' });
+    expect(() => parseSlackText('who-read x --since 2026-08-25 --until 2026-11-23', NOW)).toThrow(/91 days/);
+    expect(() => parseCommand(['activity', 'bkt1', '--since', '8d'], NOW, { maxWindowDays: 7 })).toThrow(/at most 7 days/);
+    expect(parseCommand(['activity', 'bkt1', '--since', '8d'], NOW, { maxWindowDays: 8 })).toMatchObject({ command: 'activity' });
+  });
   it('rejects keys longer than S3 allows', () => {
     expect(() => parseCommand(['who-read', 'é'.repeat(513)], NOW)).toThrow(/1024 bytes/);
   });

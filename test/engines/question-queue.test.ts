@@ -104,3 +104,43 @@ describe('QuestionQueue.busyMessage', () => {
     expect(queue.busyMessage()).toBeUndefined();
   });
 });
+
+describe('QuestionQueue.askAs', () => {
+  it('lets one person have at most perAsker questions running or waiting, others still get in', async () => {
+    const { engine, release } = gatedEngine();
+    const queue = new QuestionQueue(engine, { concurrent: 1, waiting: 10, perAsker: 2 });
+    // One question of U1's runs two engine queries: it still counts once.
+    const first = queue.askAs('U1', () => Promise.all([queue.run(ask('a1')), queue.run(ask('a2'))]));
+    const second = queue.askAs('U1', () => queue.run(ask('b')));
+    expect(queue.busyMessage('U1')).toMatch(/You already have 2 questions running or waiting.*S3X_MAX_QUESTIONS_PER_USER=2/);
+    const refused = queue.askAs('U1', () => queue.run(ask('c')));
+    await expect(refused).rejects.toBeInstanceOf(EngineBusyError);
+    await expect(refused).rejects.toMatchObject({ userMessage: expect.stringMatching(/Nothing was run/) });
+    // Someone else is not held back by U1's share.
+    expect(queue.busyMessage('U2')).toBeUndefined();
+    const other = queue.askAs('U2', () => queue.run(ask('d')));
+    for (const name of ['a1', 'a2', 'b', 'd']) {
+      await tick();
+      release(name);
+    }
+    await Promise.all([first, second, other]);
+    // Answered: U1 may ask again.
+    expect(queue.busyMessage('U1')).toBeUndefined();
+    const again = queue.askAs('U1', () => queue.run(ask('e')));
+    await tick();
+    release('e');
+    expect((await again).rows[0]?.name).toBe('e');
+  });
+
+  it("frees the person's share when their question fails", async () => {
+    const failing: Engine = {
+      table: { name: 't', partitionedByDay: true },
+      reportsFreshness: false,
+      run: () => Promise.reject(new Error('boom')),
+      close: async () => {},
+    };
+    const queue = new QuestionQueue(failing, { concurrent: 1, waiting: 0, perAsker: 1 });
+    await expect(queue.askAs('U1', () => queue.run(ask('a')))).rejects.toThrow('boom');
+    await expect(queue.askAs('U1', () => queue.run(ask('b')))).rejects.toThrow('boom');
+  });
+});

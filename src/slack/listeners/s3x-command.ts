@@ -3,7 +3,7 @@ import type { App, Logger } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
 import { type AnswerDeps, answerRequest, isInstant, type Reply } from '../../answer.js';
 import type { ApprovalService } from '../../approvals/approval-service.js';
-import { parseSlackText } from '../../commands/parse.js';
+import { type ParseLimits, parseSlackText } from '../../commands/parse.js';
 import type { S3xRequest } from '../../commands/requests.js';
 import { S3xError, StoreError, userMessageOf } from '../../errors.js';
 import type { ChangeRequest } from '../../remediation/types.js';
@@ -17,6 +17,8 @@ import { onCommand } from './reply.js';
 
 export interface CommandDeps extends AnswerDeps, AnswerAccessDeps {
   now: () => Date;
+  /** What a request may ask for (S3X_MAX_WINDOW_DAYS); the defaults when unset. */
+  limits?: ParseLimits;
   approvals?: ApprovalService;
 }
 
@@ -30,7 +32,7 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
     onCommand(async ({ ack, command, respond, logger }) => {
       let request: S3xRequest;
       try {
-        request = parseSlackText(command.text ?? '', deps.now());
+        request = parseSlackText(command.text ?? '', deps.now(), deps.limits);
       } catch (error) {
         await ack({ response_type: 'ephemeral', ...buildErrorMessage(userMessageOf(error)) });
         return;
@@ -62,7 +64,7 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
         return;
       }
       // Turned away inside the ack when the queue is full: no work, no second request to Slack.
-      const busy = deps.engine.busyMessage?.();
+      const busy = deps.engine.busyMessage?.(command.user_id);
       if (busy) {
         await ack({ response_type: 'ephemeral', ...buildErrorMessage(busy) });
         return;
@@ -72,7 +74,7 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
       let message: SlackMessage;
       let inChannel = false;
       try {
-        const reply = await answerRequest(request, deps);
+        const reply = await answerAs(command.user_id, request, deps);
         // `/s3x digest` posts for everyone in the channel; every other answer stays private until shared.
         inChannel = reply.kind === 'digest';
         message = await renderAnswer(
@@ -91,6 +93,12 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
       await respond({ response_type: inChannel ? 'in_channel' : 'ephemeral', replace_original: false, ...message });
     }),
   );
+}
+
+/** A question's answer, counted as one of the asker's questions (S3X_MAX_QUESTIONS_PER_USER). */
+export function answerAs(asker: string, request: S3xRequest, deps: CommandDeps): Promise<Reply> {
+  const answer = () => answerRequest(request, deps);
+  return deps.engine.askAs ? deps.engine.askAs(asker, answer) : answer();
 }
 
 /**

@@ -1,10 +1,9 @@
 import type { App } from '@slack/bolt';
 import { checkAccess } from '../../../access/access-policy.js';
-import { answerRequest } from '../../../answer.js';
 import { parseSlackText } from '../../../commands/parse.js';
 import { ACTIONS } from '../../ids.js';
 import { onClick } from '../reply.js';
-import { type CommandDeps, renderAnswer } from '../s3x-command.js';
+import { answerAs, type CommandDeps, renderAnswer } from '../s3x-command.js';
 import { type ButtonClick, refuse } from './action-deps.js';
 
 /** A digest finding's button: ask its question (the value is parsed like typed text, never trusted). */
@@ -16,11 +15,11 @@ export function registerDigestDrillAction(app: App, deps: CommandDeps): void {
       const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
       if (!decision.allowed) return refuse(respond, decision.reason);
       // A bad value or a failed question is thrown to the guard, which logs it and tells the clicker.
-      const request = parseSlackText(action.value ?? '', deps.now());
+      const request = parseSlackText(action.value ?? '', deps.now(), deps.limits);
       if (request.command === 'enable-logging' || request.command === 'tighten' || request.command === 'digest') {
         return refuse(respond, 'That button does not name a question.');
       }
-      const reply = await answerRequest(request, deps);
+      const reply = await answerAs(body.user.id, request, deps);
       const save = () => deps.store.save({ userId: body.user.id, channelId: body.channel?.id }, reply);
       await respond({ response_type: 'ephemeral', replace_original: false, ...(await renderAnswer(reply, save, false, logger)) });
     }),
