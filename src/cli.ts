@@ -209,6 +209,7 @@ async function runIngest(
     logsDir,
     indexPath,
     clock,
+    followSymlinks: config.followSymlinks,
     onProgress: (progress) => {
       if (clock() - lastReport < 5000) return;
       lastReport = clock();

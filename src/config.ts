@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_WINDOW_DAYS } from './commands/parse.js';
+import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS } from './engines/local/deadline.js';
 import { DEFAULT_QUESTION_LIMITS } from './engines/question-queue.js';
 import { ConfigError } from './errors.js';
 
@@ -180,6 +181,7 @@ export const configSchema = z
     S3X_MAX_WAITING_QUESTIONS: z.coerce.number().int().min(0).max(1000).default(DEFAULT_QUESTION_LIMITS.waiting),
     S3X_MAX_QUESTIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(DEFAULT_QUESTION_LIMITS.perAsker),
     S3X_MAX_WINDOW_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_MAX_WINDOW_DAYS),
+    S3X_LOCAL_QUERY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS),
     S3X_FOLLOW_SYMLINKS: z.stringbool({ error: 'must be true or false' }).default(false),
   })
   .superRefine((env, ctx) => {
@@ -299,6 +301,8 @@ export interface Config {
   questions: { concurrent: number; waiting: number; perAsker: number };
   /** The longest --since/--until window a question may ask about, in days. */
   maxWindowDays: number;
+  /** Local engine: a question's DuckDB work is interrupted after this long. */
+  localQueryTimeoutMs: number;
   /** Local engine: read log files that are symbolic links (off: an attacker who can write the archive could point one at /etc/passwd). */
   followSymlinks: boolean;
   /** Test-only hooks (see testHookSchema); absent in any real deployment. */
@@ -369,6 +373,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     maxWindowDays: raw.S3X_MAX_WINDOW_DAYS,
     followSymlinks: raw.S3X_FOLLOW_SYMLINKS,
+    localQueryTimeoutMs: raw.S3X_LOCAL_QUERY_TIMEOUT_SECONDS * 1000,
     testHooks: {
       ...(hooks.data.S3X_TEST_PAUSE_APPLY ? { pauseApply: hooks.data.S3X_TEST_PAUSE_APPLY } : {}),
       ...(hooks.data.S3X_TEST_SHARED_SANDBOX ? { sharedSandbox: hooks.data.S3X_TEST_SHARED_SANDBOX } : {}),

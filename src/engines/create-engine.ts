@@ -19,8 +19,9 @@ export async function createEngine(
 ): Promise<Engine> {
   if (config.engine === 'local') {
     if (!source.logsDir) throw new ConfigError('The local engine needs a log directory (S3X_LOGS_DIR or --logs).');
-    if (config.localIndex) return IndexedEngine.open({ logsDir: source.logsDir, indexPath: config.localIndex });
-    return LocalEngine.open({ logsDir: source.logsDir });
+    const reading = { followSymlinks: config.followSymlinks, queryTimeoutMs: config.localQueryTimeoutMs };
+    if (config.localIndex) return IndexedEngine.open({ logsDir: source.logsDir, indexPath: config.localIndex, ...reading });
+    return LocalEngine.open({ logsDir: source.logsDir, ...reading });
   }
   if (!source.aws) throw new ConfigError('The athena engine needs AWS clients (set AWS_REGION).');
   return new AthenaEngine(

@@ -92,12 +92,9 @@ export function partitionRange(window: TimeWindow, daysBefore = 0): { from: stri
   return { from: partitionDay(addDays(window.since, -daysBefore)), to: partitionDay(addDays(lastInstant, 1)) };
 }
 
-/** Every `yyyy/MM/dd` from `from` to `to`, inclusive. */
-export function daysBetween(from: string, to: string): string[] {
-  const days: string[] = [];
-  const end = new Date(`${to.replaceAll('/', '-')}T00:00:00Z`);
-  for (let day = new Date(`${from.replaceAll('/', '-')}T00:00:00Z`); day <= end; day = addDays(day, 1)) {
-    days.push(partitionDay(day));
-  }
-  return days;
+/** How many `yyyy/MM/dd` days from `from` to `to`, inclusive: arithmetic, never a list of them. */
+export function dayCount(from: string, to: string): number {
+  const start = Date.parse(`${from.replaceAll('/', '-')}T00:00:00Z`);
+  const end = Date.parse(`${to.replaceAll('/', '-')}T00:00:00Z`);
+  return end < start ? 0 : Math.round((end - start) / DAY_MS) + 1;
 }

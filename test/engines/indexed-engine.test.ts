@@ -39,6 +39,9 @@ import { REAL_DATASETS, REPO_ROOT } from '../helpers/paths.js';
 const END = new Date('2026-11-24T09:30:00Z');
 const INJECTION_KEY = "x' OR '1'='1";
 
+/** These cases compare the engines over whole archives (years of real records), past the default window cap. */
+const WHOLE_ARCHIVE = { maxWindowDays: 36_500 };
+
 /** Every query s3x asks of an engine, built for a table layout; named for the failure message. */
 type QueryCase = [name: string, build: (table: TableLayout) => EngineQuery];
 
@@ -46,7 +49,7 @@ function objectCase(name: string, words: () => string[], now: Date): QueryCase {
   return [
     name,
     (table) => {
-      const request = parseCommand(words(), now) as ObjectQuestionRequest;
+      const request = parseCommand(words(), now, WHOLE_ARCHIVE) as ObjectQuestionRequest;
       return buildQuery(OBJECT_QUESTION_TABLE[request.command], request, table);
     },
   ];
@@ -143,7 +146,7 @@ const REAL_CASES: QueryCase[] = [
     'denied',
     (table) =>
       buildDeniedQuery(
-        parseCommand(['denied', '--since', '2019-01-01', '--until', '2026-11-01'], REAL_NOW) as DeniedRequest,
+        parseCommand(['denied', '--since', '2019-01-01', '--until', '2026-11-01'], REAL_NOW, WHOLE_ARCHIVE) as DeniedRequest,
         table,
       ),
   ],

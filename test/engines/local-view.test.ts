@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -22,7 +22,7 @@ describe('columnsUsedBy', () => {
 
   it('the view converts only those columns', () => {
     const view = buildViewSql(
-      [{ path: '/l/AWSLogs/1/CloudTrail/us-east-1/2026/11/01/f.json.gz', size: 1, mtimeMs: 1, format: 'wrapped' }],
+      [{ path: '/l/AWSLogs/1/CloudTrail/us-east-1/2026/11/01/f.json.gz', size: 1, mtimeMs: 1, format: 'wrapped', textBytes: 1 }],
       'path',
       columnsUsedBy('SELECT eventname FROM t'),
     );
@@ -33,12 +33,15 @@ describe('columnsUsedBy', () => {
 });
 
 describe('describeFile', () => {
-  it('takes a CloudTrail-named file as a delivery file without opening it', async () => {
+  it('takes a CloudTrail-named file as a delivery file, and still checks it', async () => {
+    // Checked since issue 14: a name is chosen by whoever writes the bucket, so it proves nothing about the content.
     const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
     const file = path.join(dir, '111122223333_CloudTrail_us-east-1_20261101T0005Z_abcDEF123.json.gz');
-    // Not even gzip: proof the name alone decided (DuckDB reports such a file when it reads it).
-    await writeFile(file, 'not gzip');
+    await writeFile(file, gzipSync('{"Records":[]}'));
     expect((await describeFile(file)).format).toBe('wrapped');
+    await writeFile(file, gzipSync(`{"Records":[${'['.repeat(500)}${']'.repeat(500)}]}`));
+    await expect(describeFile(file)).rejects.toThrow(/nested more than 128 levels deep/);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('sniffs a large gzip file from a prefix and rejects a small cut-off one', async () => {

@@ -8,7 +8,7 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { EngineError } from '../../errors.js';
-import { daysBetween } from '../../time/window.js';
+import { dayCount } from '../../time/window.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout } from '../engine.js';
 import { type Clock, type RetryPolicy, withRetry } from '../retry.js';
 import { apiErrorToEngineError, failedQueryToEngineError, isThrottling } from './athena-errors.js';
@@ -37,6 +37,13 @@ const USD_PER_BYTE = 5 / 1e12;
 const MIN_BILLED_BYTES = 10 * 1e6;
 /** ExecutionParameters items are at most 1024 characters, quotes included. */
 const MAX_PARAMETER_CHARS = 1024;
+/**
+ * What one partition (a delivery day, or a day in one Region when the table has the region
+ * partition) is assumed to hold before any question has shown what this table scans: a busy
+ * trail with data events (about a million records a day, gzip-compressed as CloudTrail delivers
+ * them). Once a question has run, the bytes it scanned replace this guess.
+ */
+export const FIRST_QUESTION_BYTES_PER_PARTITION = 1e9;
 
 /** Athena takes each parameter as SQL literal text: a string carries its own quotes, inner quotes doubled. */
 export function toExecutionParameter(value: string): string {
@@ -72,7 +79,7 @@ export class AthenaEngine implements Engine {
 
   async run(query: EngineQuery): Promise<EngineResult> {
     const started = this.clock.now();
-    const days = daysBetween(query.days.from, query.days.to).length;
+    const days = dayCount(query.days.from, query.days.to);
     this.refuseIfTooWide(days);
     const input = this.startInput(query);
     const { id, execution } = await this.startAndWait(input, started);
@@ -156,16 +163,24 @@ export class AthenaEngine implements Engine {
     };
   }
 
+  /**
+   * Refuse a question whose estimated scan passes S3X_MAX_SCAN_BYTES: from the bytes per day seen
+   * so far, or, for the first question, from how many partitions it reads times an assumed size.
+   */
   private refuseIfTooWide(days: number): void {
     const cap = this.options.maxScanBytes;
-    if (cap === undefined || this.bytesPerDay === undefined || !this.options.partitioned) return;
-    const estimate = this.bytesPerDay * days;
-    if (estimate > cap) {
-      const affordableDays = Math.max(1, Math.floor(cap / this.bytesPerDay) - 1);
-      throw new EngineError(
-        `This question would scan about ${formatGb(estimate)} of CloudTrail logs, over the ${formatGb(cap)} limit (S3X_MAX_SCAN_BYTES). Narrow the window to about ${affordableDays} day(s) with --since/--until, or add --bucket.`,
-      );
-    }
+    if (cap === undefined || !this.options.partitioned) return;
+    const learned = this.bytesPerDay !== undefined;
+    const bytesPerDay = this.bytesPerDay ?? FIRST_QUESTION_BYTES_PER_PARTITION * Math.max(1, this.options.regions?.length ?? 1);
+    const estimate = bytesPerDay * days;
+    if (estimate <= cap) return;
+    const affordableDays = Math.max(1, Math.floor(cap / bytesPerDay) - 1);
+    const basis = learned
+      ? ''
+      : ` (no question has run on this table yet, so s3x assumes up to ${formatGb(FIRST_QUESTION_BYTES_PER_PARTITION)} per day${this.options.regions?.length ? ' and Region' : ''}; later questions are estimated from what earlier ones scanned)`;
+    throw new EngineError(
+      `This question could scan about ${formatGb(estimate)} of CloudTrail logs, over the ${formatGb(cap)} limit (S3X_MAX_SCAN_BYTES)${basis}. Narrow the window to about ${affordableDays} day(s) with --since/--until, or add --bucket.`,
+    );
   }
 
   /** Poll until SUCCEEDED; QUEUED after RUNNING is normal (Athena retries internally). */

@@ -1,11 +1,18 @@
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { EngineError } from '../../errors.js';
-import { daysBetween } from '../../time/window.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
 import { yieldWorkerThreadsToEventLoop } from '../local/background-priority.js';
+import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS, QueryDeadline } from '../local/deadline.js';
 import { findDeliveredRecord } from '../local/delivered-record.js';
-import { type ArchiveLayout, detectLayout, listLogFiles, newestDeliveryFiles } from '../local/log-files.js';
+import {
+  type ArchiveLayout,
+  dayFolders,
+  dayOfFolder,
+  detectLayout,
+  listLogFiles,
+  logFilesIn,
+  newestDeliveryFiles,
+} from '../local/log-files.js';
 import { ArchiveIndex, type KnownFile } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
 import { INDEX_TABLE } from './schema.js';
@@ -18,6 +25,10 @@ export interface IndexedEngineOptions {
   clock?: () => number;
   /** Read precomputed columns instead of the expressions they hold (default true; false runs question SQL as written). */
   rewrite?: boolean;
+  /** Read log files and folders that are symbolic links (S3X_FOLLOW_SYMLINKS). */
+  followSymlinks?: boolean;
+  /** A question's query is interrupted after this long (S3X_LOCAL_QUERY_TIMEOUT_SECONDS). */
+  queryTimeoutMs?: number;
 }
 
 /** A folder listing is reused only when the folder's mtime is older than this when it was listed. */
@@ -43,7 +54,12 @@ export class IndexedEngine implements Engine {
   ) {}
 
   static async open(options: IndexedEngineOptions): Promise<IndexedEngine> {
-    return new IndexedEngine(await ArchiveIndex.open({ indexPath: options.indexPath, logsDir: options.logsDir }), options);
+    const index = await ArchiveIndex.open({
+      indexPath: options.indexPath,
+      logsDir: options.logsDir,
+      followSymlinks: options.followSymlinks,
+    });
+    return new IndexedEngine(index, options);
   }
 
   async run(query: EngineQuery): Promise<EngineResult> {
@@ -52,7 +68,7 @@ export class IndexedEngine implements Engine {
     // As on the local engine: DuckDB's and libuv's threads (made lazily) yield to the event loop, so acks stay fast.
     yieldWorkerThreadsToEventLoop();
     // Re-detected each time so a trail folder that appears after start is picked up.
-    const layout = await detectLayout(this.options.logsDir);
+    const layout = await detectLayout(this.options.logsDir, { followSymlinks: this.options.followSymlinks });
     const { paths, folders } = await this.listFiles(layout, query.days);
     await this.index
       .ingest(paths, { checkChanges: false, scope: layout.kind === 'trail' ? 'folders' : 'all', folders })
@@ -62,13 +78,15 @@ export class IndexedEngine implements Engine {
 
     const rewritten = this.options.rewrite === false ? query.sql : rewriteForIndex(query.sql);
     const connection = await this.index.connect();
+    const deadline = new QueryDeadline(this.options.queryTimeoutMs ?? DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS * 1000);
     let rows: Row[];
     try {
-      const reader = await connection.runAndReadAll(rewritten.text, [...rewritten.params]);
+      const reader = await deadline.on(connection, () => connection.runAndReadAll(rewritten.text, [...rewritten.params]));
       rows = reader.getRowObjectsJS().map(toTextRow);
     } catch (error) {
       throw engineError(error);
     } finally {
+      deadline.cancel();
       connection.closeSync();
     }
 
@@ -99,12 +117,16 @@ export class IndexedEngine implements Engine {
    * file system with coarse timestamps could add a file within the same tick.
    */
   private async listFiles(layout: ArchiveLayout, days: { from: string; to: string }) {
-    if (layout.kind === 'folder') return { paths: await listLogFiles(layout, days), folders: [] };
-    const folders = layout.regionDirs.flatMap((regionDir) =>
-      daysBetween(days.from, days.to).map((day) => ({ regionDir, day, dir: path.join(regionDir, ...day.split('/')) })),
-    );
+    const readOptions = { followSymlinks: this.options.followSymlinks };
+    if (layout.kind === 'folder') return { paths: await listLogFiles(layout, days, readOptions), folders: [] };
+    // The day folders there are in the window (never every day of it), and those the index holds files of (maybe removed since).
+    const existing = (await Promise.all(layout.regionDirs.map((regionDir) => dayFolders(regionDir, days, readOptions)))).flat();
+    const indexed = this.index
+      .folders()
+      .filter((dir) => layout.regionDirs.some((regionDir) => isDayWithin(dayOfFolder(regionDir, dir), days)));
+    const folders = [...new Set([...existing, ...indexed])];
     const listings = await Promise.all(
-      folders.map(async ({ regionDir, day, dir }) => {
+      folders.map(async (dir) => {
         const info = await stat(dir).catch(() => undefined);
         if (!info) {
           this.folders.delete(dir);
@@ -114,19 +136,21 @@ export class IndexedEngine implements Engine {
         if (cached && cached.mtimeMs === info.mtimeMs && cached.listedAt - info.mtimeMs > SETTLED_MS) return cached.files;
         // Wall-clock time, compared with the folder's mtime.
         const listedAt = Date.now();
-        const files = await listLogFiles({ kind: 'trail', regionDirs: [regionDir] }, { from: day, to: day });
+        const files = await logFilesIn(dir);
         this.folders.set(dir, { mtimeMs: info.mtimeMs, listedAt, files });
         return files;
       }),
     );
-    return { paths: listings.flat(), folders: folders.map((f) => f.dir) };
+    return { paths: listings.flat(), folders };
   }
 
   /** Read from the log file itself: the index keeps columns, not the record as delivered. */
   async deliveredRecord(eventId: string, days: { from: string; to: string }): Promise<string | undefined> {
     const connection = await this.index.connect();
     try {
-      return await findDeliveredRecord(connection, this.options.logsDir, eventId, days);
+      return await findDeliveredRecord(connection, this.options.logsDir, eventId, days, {
+        followSymlinks: this.options.followSymlinks,
+      });
     } catch (error) {
       throw engineError(error);
     } finally {
@@ -144,6 +168,10 @@ export class IndexedEngine implements Engine {
  * the last files (by name, which starts with the delivery time) of the newest day folder; a plain
  * folder's files all count.
  */
+function isDayWithin(day: string | undefined, days: { from: string; to: string }): boolean {
+  return day !== undefined && day >= days.from && day <= days.to;
+}
+
 function newestEvent(files: readonly KnownFile[], trailLayout: boolean): string | undefined {
   let newest: string | undefined;
   for (const file of newestDeliveryFiles(files, trailLayout))

@@ -1,4 +1,4 @@
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
@@ -9,16 +9,18 @@ import {
   type ArchiveLayout,
   describeFile,
   detectLayout,
-  type FileFormat,
   type LogFile,
   listLogFiles,
   mapWithLimit,
   OPEN_FILES,
+  type ReadOptions,
+  statEntry,
+  unreadableReason,
 } from '../local/log-files.js';
 import {
   athenaColumns,
   fileList,
-  MAX_OBJECT_BYTES,
+  maxObjectBytes,
   partitionsFromRecord,
   quoteLiteral,
   readRecords,
@@ -58,6 +60,8 @@ export interface IngestArchiveOptions {
   batchFiles?: number;
   /** Called after each committed batch. */
   onProgress?: (progress: IngestProgress) => void;
+  /** Read log files and folders that are symbolic links (S3X_FOLLOW_SYMLINKS). */
+  followSymlinks?: boolean;
 }
 
 /** One file as the index knows it. */
@@ -71,11 +75,7 @@ export interface KnownFile {
   unreadable: string | null;
 }
 
-interface FileToRead {
-  path: string;
-  size: number;
-  mtimeMs: number;
-  format: FileFormat;
+interface FileToRead extends LogFile {
   fileId: number;
   /** The id its records had before it changed (they are replaced in the same transaction). */
   previousFileId?: number;
@@ -88,8 +88,6 @@ interface FileToRead {
  */
 const BATCH_BYTES = 32 * 1024 * 1024;
 const BATCH_MAX_FILES = 4096;
-/** CloudTrail's own files are one line; a larger one is read again whole. */
-const LINE_BYTES = 64 * 1024 * 1024;
 const MEMORY_LIMIT = '2GB';
 /** The index's catalog name inside its DuckDB instance. */
 const INDEX_CATALOG = 's3x_index';
@@ -107,10 +105,11 @@ const ROW_GROUP_ROWS = 16_384;
  * together), so an interrupted ingest never leaves part of a file behind.
  */
 export async function ingestArchive(options: IngestArchiveOptions): Promise<IngestResult> {
-  const index = await ArchiveIndex.open({ indexPath: options.indexPath, logsDir: options.logsDir });
+  const readOptions = { followSymlinks: options.followSymlinks };
+  const index = await ArchiveIndex.open({ indexPath: options.indexPath, logsDir: options.logsDir, ...readOptions });
   try {
-    const layout = await detectLayout(options.logsDir);
-    return await index.ingest(await listArchive(layout), {
+    const layout = await detectLayout(options.logsDir, readOptions);
+    return await index.ingest(await listArchive(layout, readOptions), {
       checkChanges: true,
       scope: 'all',
       clock: options.clock,
@@ -123,26 +122,9 @@ export async function ingestArchive(options: IngestArchiveOptions): Promise<Inge
 }
 
 /** Every log file of the archive: all day folders of a trail layout, or the whole folder. */
-export async function listArchive(layout: ArchiveLayout): Promise<string[]> {
-  // A plain folder is listed whole, whatever the days.
-  if (layout.kind === 'folder') return listLogFiles(layout, { from: '0000/00/00', to: '0000/00/00' });
-  const days = new Set<string>();
-  for (const regionDir of layout.regionDirs) {
-    for (const year of await numberedDirs(regionDir, 4)) {
-      for (const month of await numberedDirs(path.join(regionDir, year), 2)) {
-        for (const day of await numberedDirs(path.join(regionDir, year, month), 2)) days.add(`${year}/${month}/${day}`);
-      }
-    }
-  }
-  const sorted = [...days].sort();
-  if (sorted.length === 0) return [];
-  return listLogFiles(layout, { from: sorted[0] as string, to: sorted.at(-1) as string });
-}
-
-async function numberedDirs(dir: string, digits: number): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  const pattern = new RegExp(`^\\d{${digits}}$`);
-  return entries.filter((e) => e.isDirectory() && pattern.test(e.name)).map((e) => e.name);
+export function listArchive(layout: ArchiveLayout, options: ReadOptions = {}): Promise<string[]> {
+  // Day folders are found from what exists, so the widest range lists only the folders there are.
+  return listLogFiles(layout, { from: '0000/00/00', to: '9999/99/99' }, options);
 }
 
 export interface IngestOptions {
@@ -175,6 +157,7 @@ export class ArchiveIndex {
     private readonly instance: DuckDBInstance,
     readonly logsDir: string,
     private readonly regionAndDay: 'path' | 'record',
+    private readonly readOptions: ReadOptions,
   ) {}
 
   /** A connection whose default catalog is the index (each question and ingest uses its own). */
@@ -185,9 +168,10 @@ export class ArchiveIndex {
   }
 
   /** Open (or create) the index file for the archive at `logsDir`. An index of another archive is refused. */
-  static async open(options: { indexPath: string; logsDir: string }): Promise<ArchiveIndex> {
+  static async open(options: { indexPath: string; logsDir: string } & ReadOptions): Promise<ArchiveIndex> {
     const logsDir = path.resolve(options.logsDir);
-    const layout = await detectLayout(logsDir);
+    const readOptions = { followSymlinks: options.followSymlinks };
+    const layout = await detectLayout(logsDir, readOptions);
     await mkdir(path.dirname(path.resolve(options.indexPath)), { recursive: true });
     const temp = path.join(tmpdir(), 's3x-duckdb');
     await mkdir(temp, { recursive: true });
@@ -200,7 +184,7 @@ export class ArchiveIndex {
       // batch without spilling (a 340k-event batch needs about 0.8 GB).
       memory_limit: MEMORY_LIMIT,
     });
-    const index = new ArchiveIndex(instance, logsDir, layout.kind === 'trail' ? 'path' : 'record');
+    const index = new ArchiveIndex(instance, logsDir, layout.kind === 'trail' ? 'path' : 'record', readOptions);
     try {
       const connection = await instance.connect();
       try {
@@ -267,6 +251,11 @@ export class ArchiveIndex {
     }
   }
 
+  /** The folders the index holds files of. */
+  folders(): string[] {
+    return [...this.byFolder.keys()];
+  }
+
   /** What the index knows about a file (undefined: never read). */
   fileInfo(filePath: string): KnownFile | undefined {
     return this.known.get(filePath);
@@ -314,14 +303,14 @@ export class ArchiveIndex {
     const described = await mapWithLimit(candidates, OPEN_FILES, async (filePath): Promise<Described> => {
       const known = this.known.get(filePath);
       if (known) {
-        const info = await stat(filePath).catch(() => undefined);
+        const info = await statEntry(filePath, this.readOptions);
         if (info && info.size === known.size && info.mtimeMs === known.mtimeMs) return { kind: 'unchanged' };
       }
       try {
-        return { kind: 'readable', known, file: await describeFile(filePath) };
+        return { kind: 'readable', known, file: await describeFile(filePath, this.readOptions) };
       } catch (error) {
-        const info = await stat(filePath).catch(() => undefined);
-        const reason = shortReason(error);
+        const info = await statEntry(filePath, this.readOptions);
+        const reason = unreadableReason(error);
         return { kind: 'unreadable', known, path: filePath, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0, reason };
       }
     });
@@ -338,6 +327,7 @@ export class ArchiveIndex {
           size: entry.size,
           mtimeMs: entry.mtimeMs,
           format: 'lines',
+          textBytes: 0,
           fileId,
           previousFileId,
         };
@@ -407,7 +397,7 @@ export class ArchiveIndex {
     } catch (error) {
       if (batch.length === 1) {
         const file = batch[0] as FileToRead;
-        const reason = shortReason(error);
+        const reason = unreadableReason(error);
         await this.commitBatch(connection, [file], new Map([[file.path, reason]]), 'unstructured');
         return { events: 0, unreadable: [{ path: file.path, reason }] };
       }
@@ -542,7 +532,7 @@ export function insertRecordsSql(
     parts.push(`SELECT ${projection('r.', regionAndDay)}
       FROM (SELECT unnest("Records") AS r, filename
             FROM read_json(${fileList(wrapped)}, format = '${wrappedAs}', filename = true,
-              maximum_object_size = ${wrappedAs === 'newline_delimited' ? LINE_BYTES : MAX_OBJECT_BYTES}, columns = {"Records": '${recordStruct(RECORD_COLUMNS)}[]'}))`);
+              maximum_object_size = ${maxObjectBytes(wrapped)}, columns = {"Records": '${recordStruct(RECORD_COLUMNS)}[]'}))`);
   }
   for (const format of ['array', 'lines'] as const) {
     const batch = files.filter((f) => f.format === format);
@@ -588,11 +578,4 @@ function* batches(files: readonly FileToRead[], fileCount: number | undefined): 
 
 function errorDetail(error: unknown): { cause: unknown; detail: string } {
   return { cause: error, detail: error instanceof Error ? error.message : String(error) };
-}
-
-/** First line of a DuckDB/Node error, without the file path (the answer names the file already). */
-function shortReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const firstLine = message.split('\n')[0] ?? message;
-  return firstLine.replace(/ in file "[^"]*"/, '').slice(0, 200);
 }

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { EngineError } from '../../errors.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
 import { yieldWorkerThreadsToEventLoop } from './background-priority.js';
+import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS, QueryDeadline } from './deadline.js';
 import { findDeliveredRecord } from './delivered-record.js';
 import {
   describeFile,
@@ -15,6 +16,9 @@ import {
   mapWithLimit,
   newestDeliveryFiles,
   OPEN_FILES,
+  type ReadOptions,
+  statEntry,
+  unreadableReason,
 } from './log-files.js';
 import { buildFileStatsSql, buildViewSql, columnsUsedBy, LOCAL_TABLE, TRINO_COMPAT_MACROS } from './view.js';
 
@@ -30,7 +34,18 @@ export interface LocalEngineOptions {
   logsDir: string;
   /** Milliseconds clock, injected for elapsed-time figures. */
   clock?: () => number;
+  /** Read log files and folders that are symbolic links (S3X_FOLLOW_SYMLINKS). */
+  followSymlinks?: boolean;
+  /** A question's DuckDB work is interrupted after this long (S3X_LOCAL_QUERY_TIMEOUT_SECONDS). */
+  queryTimeoutMs?: number;
 }
+
+/**
+ * DuckDB's memory for questions over log files. Files reach DuckDB only within READ_LIMITS, so a
+ * pass needs a fraction of this; past it DuckDB spills to disk or fails the pass (then the files
+ * are checked one by one), never grows the process.
+ */
+export const LOCAL_MEMORY_LIMIT = '512MB';
 
 /**
  * DuckDB over CloudTrail files on disk. A view named like the Athena table exposes the same
@@ -54,7 +69,11 @@ export class LocalEngine implements Engine {
     await mkdir(temp, { recursive: true });
     // Spill to the system temp dir, not the working directory (which may be read-only in a container).
     // Results are ordered by the questions themselves, so DuckDB need not keep file order (less memory).
-    const instance = await DuckDBInstance.create(':memory:', { temp_directory: temp, preserve_insertion_order: 'false' });
+    const instance = await DuckDBInstance.create(':memory:', {
+      temp_directory: temp,
+      preserve_insertion_order: 'false',
+      memory_limit: LOCAL_MEMORY_LIMIT,
+    });
     const engine = new LocalEngine(instance, options);
     const connection = await instance.connect();
     try {
@@ -71,29 +90,37 @@ export class LocalEngine implements Engine {
     // Threads appear lazily (DuckDB's, libuv's pool): lower each new one before it does the work.
     yieldWorkerThreadsToEventLoop();
     // Re-detected each time so a trail folder that appears after start is picked up.
-    const layout = await detectLayout(this.options.logsDir);
-    const known = await mapWithLimit(await listLogFiles(layout, query.days), OPEN_FILES, (p) => this.describeCached(p));
+    const layout = await detectLayout(this.options.logsDir, this.readOptions);
+    const listed = await listLogFiles(layout, query.days, this.readOptions);
+    const known = await mapWithLimit(listed, OPEN_FILES, (p) => this.describeCached(p));
     let readable = known.filter((k) => !k.unreadable).map((k) => k.file);
     const unreadableFiles: UnreadableFile[] = known
       .filter((k) => k.unreadable)
       .map((k) => ({ path: k.file.path, reason: k.unreadable as string }));
     const regionAndDay = layout.kind === 'trail' ? 'path' : 'record';
 
+    const deadline = new QueryDeadline(this.options.queryTimeoutMs ?? DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS * 1000);
     let answer: { rows: Row[]; recordsRead?: number };
+    let newest: string | null;
     try {
-      answer = await this.ask(query, readable, regionAndDay);
-    } catch (firstError) {
-      // One file DuckDB cannot read fails the whole pass: find such files, then ask again without them.
-      const broken = await this.findUnreadable(readable);
-      if (broken.length === 0) throw engineError(firstError);
-      const brokenPaths = new Set(broken.map((b) => b.path));
-      readable = readable.filter((f) => !brokenPaths.has(f.path));
-      unreadableFiles.push(...broken);
-      answer = await this.ask(query, readable, regionAndDay).catch((error: unknown) => {
-        throw engineError(error);
-      });
+      try {
+        answer = await this.ask(query, readable, regionAndDay, deadline);
+      } catch (firstError) {
+        if (deadline.expired) throw firstError;
+        // One file DuckDB cannot read fails the whole pass: find such files, then ask again without them.
+        const broken = await this.findUnreadable(readable, deadline);
+        if (broken.length === 0) throw engineError(firstError);
+        const brokenPaths = new Set(broken.map((b) => b.path));
+        readable = readable.filter((f) => !brokenPaths.has(f.path));
+        unreadableFiles.push(...broken);
+        answer = await this.ask(query, readable, regionAndDay, deadline).catch((error: unknown) => {
+          throw engineError(error);
+        });
+      }
+      newest = await this.newestEvent(readable, layout.kind === 'trail', deadline);
+    } finally {
+      deadline.cancel();
     }
-    const newest = await this.newestEvent(readable, layout.kind === 'trail');
     return {
       rows: answer.rows,
       stats: {
@@ -112,7 +139,7 @@ export class LocalEngine implements Engine {
   async deliveredRecord(eventId: string, days: { from: string; to: string }): Promise<string | undefined> {
     const connection = await this.instance.connect();
     try {
-      return await findDeliveredRecord(connection, this.options.logsDir, eventId, days);
+      return await findDeliveredRecord(connection, this.options.logsDir, eventId, days, this.readOptions);
     } catch (error) {
       throw engineError(error);
     } finally {
@@ -121,15 +148,18 @@ export class LocalEngine implements Engine {
   }
 
   /** The question over a view of just these files and just the columns it names, profiled for the record count. */
-  private async ask(query: EngineQuery, files: LogFile[], regionAndDay: 'path' | 'record') {
+  private async ask(query: EngineQuery, files: LogFile[], regionAndDay: 'path' | 'record', deadline: QueryDeadline) {
     const connection = await this.instance.connect();
     const profile = path.join(this.profileDir, `profile-${randomUUID()}.json`);
     try {
-      await connection.run(buildViewSql(files, regionAndDay, columnsUsedBy(query.sql.text)));
-      await connection.run(`PRAGMA enable_profiling = 'json'`);
-      await connection.run(`PRAGMA profiling_output = '${profile.replaceAll("'", "''")}'`);
-      const reader = await connection.runAndReadAll(query.sql.text, [...query.sql.params]);
-      await connection.run('PRAGMA disable_profiling');
+      const reader = await deadline.on(connection, async () => {
+        await connection.run(buildViewSql(files, regionAndDay, columnsUsedBy(query.sql.text)));
+        await connection.run(`PRAGMA enable_profiling = 'json'`);
+        await connection.run(`PRAGMA profiling_output = '${profile.replaceAll("'", "''")}'`);
+        const result = await connection.runAndReadAll(query.sql.text, [...query.sql.params]);
+        await connection.run('PRAGMA disable_profiling');
+        return result;
+      });
       const rows = reader.getRowObjectsJS().map(toTextRow);
       return { rows, recordsRead: await recordsReadIn(profile) };
     } finally {
@@ -139,17 +169,18 @@ export class LocalEngine implements Engine {
   }
 
   /** Files that fail a full read of every column, found by halving batches (one bad file fails its batch). */
-  private async findUnreadable(files: LogFile[]): Promise<UnreadableFile[]> {
+  private async findUnreadable(files: LogFile[], deadline: QueryDeadline): Promise<UnreadableFile[]> {
     const broken: UnreadableFile[] = [];
     const connection = await this.instance.connect();
     const check = async (batch: LogFile[], format: LogFile['format']): Promise<void> => {
       if (batch.length === 0) return;
       try {
-        await connection.run(buildFileStatsSql(batch, format));
+        await deadline.on(connection, () => connection.run(buildFileStatsSql(batch, format)));
       } catch (error) {
+        if (deadline.expired) throw error;
         if (batch.length === 1) {
           const file = batch[0] as LogFile;
-          const reason = shortReason(error);
+          const reason = unreadableReason(error);
           this.known.set(file.path, { file, unreadable: reason });
           broken.push({ path: file.path, reason });
           return;
@@ -177,7 +208,7 @@ export class LocalEngine implements Engine {
    * layout these are the last files (by name, which starts with the delivery time) of the newest
    * day folder read; a plain folder is read whole. Computed once per file.
    */
-  private async newestEvent(files: LogFile[], trailLayout: boolean): Promise<string | null> {
+  private async newestEvent(files: LogFile[], trailLayout: boolean, deadline: QueryDeadline): Promise<string | null> {
     if (files.length === 0) return null;
     const newestFiles = newestDeliveryFiles(files, trailLayout);
     const missing = newestFiles.filter((f) => this.known.get(f.path)?.newest === undefined);
@@ -187,8 +218,8 @@ export class LocalEngine implements Engine {
         for (const format of ['wrapped', 'array', 'lines'] as const) {
           const batch = missing.filter((f) => f.format === format);
           if (batch.length === 0) continue;
-          const rows = await connection
-            .runAndReadAll(buildFileStatsSql(batch, format, columnsUsedBy('')))
+          const rows = await deadline
+            .on(connection, () => connection.runAndReadAll(buildFileStatsSql(batch, format, columnsUsedBy(''))))
             .then((reader) => reader.getRowObjectsJS())
             // Freshness is a footnote: a file that cannot be read here leaves it unknown, never fails the answer.
             .catch(() => []);
@@ -211,16 +242,20 @@ export class LocalEngine implements Engine {
   private async describeCached(filePath: string): Promise<KnownFile> {
     const cached = this.known.get(filePath);
     if (cached && !cached.unreadable) {
-      const info = await stat(filePath).catch(() => undefined);
+      const info = await statEntry(filePath, this.readOptions);
       if (info && info.size === cached.file.size && info.mtimeMs === cached.file.mtimeMs) return cached;
     }
-    const described = await describeFileSafely(filePath);
+    const described = await describeFileSafely(filePath, this.readOptions);
     const known: KnownFile =
       'error' in described
-        ? { file: { path: filePath, size: 0, mtimeMs: 0, format: 'lines' }, unreadable: described.error }
+        ? { file: { path: filePath, size: 0, mtimeMs: 0, format: 'lines', textBytes: 0 }, unreadable: described.error }
         : { file: described };
     this.known.set(filePath, known);
     return known;
+  }
+
+  private get readOptions(): ReadOptions {
+    return { followSymlinks: this.options.followSymlinks };
   }
 
   async close(): Promise<void> {
@@ -229,6 +264,7 @@ export class LocalEngine implements Engine {
 }
 
 function engineError(error: unknown): EngineError {
+  if (error instanceof EngineError) return error;
   return new EngineError('The local engine could not run this question over the log files.', {
     cause: error,
     detail: error instanceof Error ? error.message : String(error),
@@ -271,19 +307,12 @@ async function recordsReadIn(profilePath: string): Promise<number | undefined> {
   return filteredInReader ? undefined : total;
 }
 
-async function describeFileSafely(filePath: string): Promise<LogFile | { path: string; error: string }> {
+async function describeFileSafely(filePath: string, options: ReadOptions): Promise<LogFile | { path: string; error: string }> {
   try {
-    return await describeFile(filePath);
+    return await describeFile(filePath, options);
   } catch (error) {
-    return { path: filePath, error: shortReason(error) };
+    return { path: filePath, error: unreadableReason(error) };
   }
-}
-
-/** First line of a DuckDB/Node error, without the file path (the answer names the file already). */
-function shortReason(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const firstLine = message.split('\n')[0] ?? message;
-  return firstLine.replace(/ in file "[^"]*"/, '').slice(0, 200);
 }
 
 function toTextRow(row: Record<string, unknown>): Row {

@@ -1,7 +1,7 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { constants as fsConstants, type Stats } from 'node:fs';
+import { lstat, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { constants, gunzipSync } from 'node:zlib';
-import { daysBetween } from '../../time/window.js';
+import { createGunzip } from 'node:zlib';
 
 /**
  * `wrapped`: CloudTrail's `{"Records":[...]}` delivery file. `array`: a JSON array of records.
@@ -14,6 +14,8 @@ export interface LogFile {
   size: number;
   mtimeMs: number;
   format: FileFormat;
+  /** Bytes once decompressed: the largest JSON value DuckDB must hold for this file. */
+  textBytes: number;
 }
 
 /**
@@ -22,85 +24,223 @@ export interface LogFile {
  */
 export type ArchiveLayout = { kind: 'trail'; regionDirs: string[] } | { kind: 'folder'; root: string };
 
+/** How the archive is read: symbolic links are skipped unless the operator says otherwise (S3X_FOLLOW_SYMLINKS). */
+export interface ReadOptions {
+  followSymlinks?: boolean;
+}
+
 const LOG_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
 
-export async function detectLayout(logsDir: string): Promise<ArchiveLayout> {
+/**
+ * What one log file may be before DuckDB is let near it. Whoever can write the log bucket chooses
+ * these files, and DuckDB holds a whole delivery file (one JSON object) in memory, crashes on very
+ * deep nesting, and cannot be interrupted while it waits on a FIFO; so every file is checked first,
+ * streaming, in bounded memory (see docs/THREAT-MODEL.md, hostile log archives).
+ */
+export const READ_LIMITS = {
+  /** Compressed size on disk. */
+  fileBytes: 64 * 1024 * 1024,
+  /**
+   * Decompressed size: a gzip bomb stops here. DuckDB's JSON reader holds two buffers of the
+   * largest file it reads per thread, so this also bounds DuckDB's memory (see LOCAL_MEMORY_LIMIT).
+   */
+  decompressedBytes: 64 * 1024 * 1024,
+  /** One record (or one string anywhere): real records are a few KB, large ones a few hundred. */
+  recordBytes: 4 * 1024 * 1024,
+  /** Nesting of objects and arrays: real records go about 10 deep; DuckDB's reader crashed at about 70,000. */
+  depth: 128,
+} as const;
+
+/** A file s3x will not read, with a reason that is safe to show (it never quotes the file's content). */
+export class UnreadableFileError extends Error {}
+
+export async function detectLayout(logsDir: string, options: ReadOptions = {}): Promise<ArchiveLayout> {
   const root = path.resolve(logsDir);
   const awsLogs = path.basename(root) === 'AWSLogs' ? root : path.join(root, 'AWSLogs');
   const regionDirs: string[] = [];
-  for (const account of await subdirectories(awsLogs)) {
+  for (const account of await subdirectories(awsLogs, options)) {
     // Organization trails add one level: AWSLogs/<org-id>/<account>/CloudTrail.
-    for (const candidate of [account, ...(await subdirectories(account))]) {
+    for (const candidate of [account, ...(await subdirectories(account, options))]) {
       const cloudTrail = path.join(candidate, 'CloudTrail');
-      regionDirs.push(...(await subdirectories(cloudTrail)));
+      regionDirs.push(...(await subdirectories(cloudTrail, options)));
     }
   }
   return regionDirs.length > 0 ? { kind: 'trail', regionDirs: regionDirs.sort() } : { kind: 'folder', root };
 }
 
-/** The files that can hold events delivered on the given days (all files for a plain folder). */
-export async function listLogFiles(layout: ArchiveLayout, days: { from: string; to: string }): Promise<string[]> {
-  if (layout.kind === 'folder') return walk(layout.root);
+/**
+ * The files that can hold events delivered on the given days (all files for a plain folder).
+ * Every entry with a log file's name is listed, whatever its type, so that a symbolic link or a
+ * FIFO is reported as skipped by describeFile rather than silently missing.
+ */
+export async function listLogFiles(
+  layout: ArchiveLayout,
+  days: { from: string; to: string },
+  options: ReadOptions = {},
+): Promise<string[]> {
+  if (layout.kind === 'folder') return walk(layout.root, options, new Set());
   const files: string[] = [];
   for (const regionDir of layout.regionDirs) {
-    for (const day of daysBetween(days.from, days.to)) {
-      const dayDir = path.join(regionDir, ...day.split('/'));
-      const names = await readdir(dayDir).catch(() => [] as string[]);
-      for (const name of names.sort()) if (LOG_FILE.test(name)) files.push(path.join(dayDir, name));
+    for (const dayDir of await dayFolders(regionDir, days, options)) files.push(...(await logFilesIn(dayDir)));
+  }
+  return files;
+}
+
+/** The entries of one day folder named like log files (of any type but folder), by name. */
+export async function logFilesIn(dayDir: string): Promise<string[]> {
+  const entries = await readdir(dayDir, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => LOG_FILE.test(entry.name) && !entry.isDirectory())
+    .sort(byName)
+    .map((entry) => path.join(dayDir, entry.name));
+}
+
+/** The `YYYY/MM/DD` of a day folder under `regionDir`, or undefined when `dir` is not one. */
+export function dayOfFolder(regionDir: string, dir: string): string | undefined {
+  const relative = path.relative(regionDir, dir).split(path.sep).join('/');
+  return /^\d{4}\/\d{2}\/\d{2}$/.test(relative) ? relative : undefined;
+}
+
+/**
+ * The `YYYY/MM/DD` folders under a region folder that exist and fall in `days`: found by listing
+ * the year, month and day folders there are (a few readdirs), never by enumerating the days of
+ * the window, so a window of centuries costs what the archive holds.
+ */
+export async function dayFolders(
+  regionDir: string,
+  days: { from: string; to: string },
+  options: ReadOptions = {},
+): Promise<string[]> {
+  const [fromYear, fromMonth] = days.from.split('/');
+  const [toYear, toMonth] = days.to.split('/');
+  const folders: string[] = [];
+  for (const year of await numberedDirs(regionDir, 4, options)) {
+    if (year < (fromYear as string) || year > (toYear as string)) continue;
+    for (const month of await numberedDirs(path.join(regionDir, year), 2, options)) {
+      const yearMonth = `${year}/${month}`;
+      if (yearMonth < `${fromYear}/${fromMonth}` || yearMonth > `${toYear}/${toMonth}`) continue;
+      for (const day of await numberedDirs(path.join(regionDir, year, month), 2, options)) {
+        const date = `${yearMonth}/${day}`;
+        if (date >= days.from && date <= days.to) folders.push(path.join(regionDir, year, month, day));
+      }
     }
   }
-  return files;
+  return folders;
 }
 
-async function walk(dir: string): Promise<string[]> {
+async function numberedDirs(dir: string, digits: number, options: ReadOptions): Promise<string[]> {
+  const pattern = new RegExp(`^\\d{${digits}}$`);
+  return (await subdirectories(dir, options))
+    .map((full) => path.basename(full))
+    .filter((name) => pattern.test(name))
+    .sort();
+}
+
+async function walk(dir: string, options: ReadOptions, seen: Set<string>): Promise<string[]> {
+  // With symbolic links followed, a link back up the tree must not loop.
+  const identity = await stat(dir).then(
+    (info) => `${info.dev}:${info.ino}`,
+    () => dir,
+  );
+  if (seen.has(identity)) return [];
+  seen.add(identity);
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const files: string[] = [];
-  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const entry of entries.sort(byName)) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...(await walk(full)));
-    else if (entry.isFile() && LOG_FILE.test(entry.name)) files.push(full);
+    if (await isDirectory(full, entry, options)) files.push(...(await walk(full, options, seen)));
+    else if (LOG_FILE.test(entry.name)) files.push(full);
   }
   return files;
 }
 
-async function subdirectories(dir: string): Promise<string[]> {
+async function subdirectories(dir: string, options: ReadOptions): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name));
+  const dirs: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (await isDirectory(full, entry, options)) dirs.push(full);
+  }
+  return dirs;
 }
+
+/** A directory entry that is a folder; a symbolic link to one only when links are followed. */
+async function isDirectory(full: string, entry: { isDirectory(): boolean; isSymbolicLink(): boolean }, options: ReadOptions) {
+  if (entry.isDirectory()) return true;
+  if (!entry.isSymbolicLink() || !options.followSymlinks) return false;
+  return stat(full).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+}
+
+/** A file's size and mtime as s3x would read it: of the link itself unless links are followed. */
+export function statEntry(filePath: string, options: ReadOptions): Promise<Stats | undefined> {
+  return (options.followSymlinks ? stat(filePath) : lstat(filePath)).catch(() => undefined);
+}
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 /** `<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz`, as CloudTrail names what it delivers. */
 const CLOUDTRAIL_FILE_NAME = /^\d{12}_CloudTrail_[a-z0-9-]+_\d{8}T\d{4}Z_[A-Za-z0-9]+\.json\.gz$/;
 
-/** A whole file up to this size is checked (a cut-off gzip this small is reported); larger ones are sniffed. */
-const WHOLE_FILE_BYTES = 64 * 1024;
-/** Enough of a large file to tell its shape. */
+/** Decompressed text looked at to tell a file's shape. */
 const HEAD_BYTES = 4 * 1024;
 
 /**
- * Size, mtime and format of a file; format is sniffed from its first bytes (decompressed) unless
- * the name is CloudTrail's. Throws for a small gzip file that ends early (DuckDB reads a cut-off
- * stream as empty, not as an error); S3 objects arrive whole, so this matters for copied archives.
+ * Size, mtime and format of a regular log file, after reading it whole, streaming: its format is
+ * sniffed from its first bytes (decompressed) unless the name is CloudTrail's, and its shape is
+ * checked against READ_LIMITS. Throws UnreadableFileError for anything else: a symbolic link
+ * (unless followed), a FIFO or other special file, a gzip stream that ends early (DuckDB reads a
+ * cut-off stream as empty, not as an error), or a file past a limit.
  */
-export async function describeFile(filePath: string): Promise<LogFile> {
-  const info = await stat(filePath);
-  // CloudTrail's own delivery files always hold `{"Records":[...]}`: no need to open thousands of them to know.
-  if (CLOUDTRAIL_FILE_NAME.test(path.basename(filePath))) {
-    return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: 'wrapped' };
-  }
-  const whole = info.size <= WHOLE_FILE_BYTES;
-  const raw = await readPrefix(filePath, whole ? info.size : HEAD_BYTES);
-  let text: string;
-  if (raw[0] === 0x1f && raw[1] === 0x8b) {
-    try {
-      // A prefix decompresses as far as it goes (sync flush); a whole file must end properly.
-      text = gunzipSync(raw, whole ? {} : { finishFlush: constants.Z_SYNC_FLUSH }).toString('utf8');
-    } catch (error) {
-      throw new Error(`truncated or corrupt gzip (${error instanceof Error ? error.message : String(error)})`);
+export async function describeFile(filePath: string, options: ReadOptions = {}): Promise<LogFile> {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: a link is refused at open, not checked before it.
+  const flags = fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | (options.followSymlinks ? 0 : fsConstants.O_NOFOLLOW);
+  const handle = await open(filePath, flags).catch((error: NodeJS.ErrnoException) => {
+    throw new UnreadableFileError(openFailure(error));
+  });
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new UnreadableFileError(`not a regular file (${fileKind(info)})`);
+    if (info.size > READ_LIMITS.fileBytes) {
+      throw new UnreadableFileError(`larger than ${mb(READ_LIMITS.fileBytes)} on disk (${mb(info.size)})`);
     }
-  } else {
-    text = raw.toString('utf8');
+    const magic = Buffer.alloc(2);
+    await handle.read(magic, 0, 2, 0);
+    const gzipped = magic[0] === 0x1f && magic[1] === 0x8b;
+    const raw = handle.createReadStream({ start: 0, autoClose: false, highWaterMark: 64 * 1024 });
+    const text = gzipped ? raw.pipe(createGunzip()) : raw;
+    raw.on('error', (error) => text.destroy(error));
+    const named = CLOUDTRAIL_FILE_NAME.test(path.basename(filePath)) ? 'wrapped' : undefined;
+    let head = Buffer.alloc(0);
+    let shape: JsonShape | undefined;
+    try {
+      for await (const chunk of text as AsyncIterable<Buffer>) {
+        if (!shape) {
+          head = Buffer.concat([head, chunk]);
+          if (head.length < HEAD_BYTES) continue;
+          shape = new JsonShape(named ?? sniffFormat(head.toString('utf8')));
+          shape.push(head);
+        } else {
+          shape.push(chunk);
+        }
+      }
+    } catch (error) {
+      if (error instanceof UnreadableFileError) throw error;
+      throw new UnreadableFileError(gzipped ? 'truncated or corrupt gzip' : 'could not be read to the end');
+    } finally {
+      raw.destroy();
+      text.destroy();
+    }
+    if (!shape) {
+      shape = new JsonShape(named ?? sniffFormat(head.toString('utf8')));
+      shape.push(head);
+    }
+    return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: shape.format, textBytes: shape.bytes };
+  } finally {
+    await handle.close();
   }
-  return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: sniffFormat(text) };
 }
 
 export function sniffFormat(head: string): FileFormat {
@@ -109,15 +249,119 @@ export function sniffFormat(head: string): FileFormat {
   return 'lines';
 }
 
-async function readPrefix(filePath: string, bytes: number): Promise<Buffer> {
-  const handle = await open(filePath, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
+/**
+ * Follows the structure of JSON text chunk by chunk (strings, nesting) without parsing it, and
+ * throws UnreadableFileError as soon as the text passes a READ_LIMITS bound. A record is a value
+ * opened at the format's record depth: inside `Records` for a delivery file, inside the array for
+ * an array, at the top level for lines.
+ */
+class JsonShape {
+  private readonly recordDepth: number;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  /** Offsets (in decompressed bytes) where the current record and string started, or -1. */
+  private recordStart = -1;
+  private stringStart = -1;
+  private offset = 0;
+
+  constructor(readonly format: FileFormat) {
+    this.recordDepth = format === 'wrapped' ? 2 : format === 'array' ? 1 : 0;
   }
+
+  push(chunk: Buffer): void {
+    if (this.offset + chunk.length > READ_LIMITS.decompressedBytes) {
+      throw new UnreadableFileError(`more than ${mb(READ_LIMITS.decompressedBytes)} once decompressed`);
+    }
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i] as number;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (byte === 0x5c) this.escaped = true;
+        else if (byte === 0x22) this.inString = false;
+        continue;
+      }
+      if (byte === 0x22) {
+        this.inString = true;
+        this.stringStart = this.offset + i;
+      } else if (byte === 0x7b || byte === 0x5b) {
+        if (this.depth === this.recordDepth) this.recordStart = this.offset + i;
+        if (++this.depth > READ_LIMITS.depth) {
+          throw new UnreadableFileError(`nested more than ${READ_LIMITS.depth} levels deep`);
+        }
+      } else if ((byte === 0x7d || byte === 0x5d) && this.depth > 0) {
+        if (--this.depth === this.recordDepth) {
+          this.checkRecord(this.offset + i + 1);
+          this.recordStart = -1;
+        }
+      }
+    }
+    this.offset += chunk.length;
+    // Checked per chunk: a record or string may run past the bound by at most one chunk before it is caught.
+    this.checkRecord(this.offset);
+    if (this.inString && this.offset - this.stringStart > READ_LIMITS.recordBytes) {
+      throw new UnreadableFileError(`holds a value larger than ${mb(READ_LIMITS.recordBytes)}`);
+    }
+  }
+
+  /** Bytes seen so far. */
+  get bytes(): number {
+    return this.offset;
+  }
+
+  private checkRecord(end: number): void {
+    if (this.recordStart >= 0 && end - this.recordStart > READ_LIMITS.recordBytes) {
+      throw new UnreadableFileError(`holds a record larger than ${mb(READ_LIMITS.recordBytes)}`);
+    }
+  }
+}
+
+function openFailure(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'ELOOP':
+      return 'a symbolic link (not followed unless S3X_FOLLOW_SYMLINKS=true)';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOENT':
+      return 'gone before it could be read';
+    default:
+      return `could not be opened (${error.code ?? 'error'})`;
+  }
+}
+
+function fileKind(info: Stats): string {
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'a device';
+  if (info.isDirectory()) return 'a folder';
+  return 'a special file';
+}
+
+function mb(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024))} MB`;
+}
+
+/**
+ * Why a file could not be read, safe to show: s3x's own reasons as they are; DuckDB's reduced to
+ * the kind of problem and where, because DuckDB quotes the offending value (a string the writer
+ * of the file chose) in its messages.
+ */
+export function unreadableReason(error: unknown): string {
+  if (error instanceof UnreadableFileError) return error.message;
+  const message = error instanceof Error ? error.message : String(error);
+  const at = /at byte (\d+)/.exec(message)?.[1];
+  const record = /in record\/value (\d+)/.exec(message)?.[1];
+  const where = [at ? `at byte ${at}` : '', record ? `in record ${record}` : ''].filter(Boolean).join(' ');
+  if (/Malformed JSON/i.test(message)) return `malformed JSON${where ? ` ${where}` : ''}`;
+  if (/transform error|Could not convert|Failed to cast|Conversion Error/i.test(message)) {
+    return `a field has a value of the wrong type${where ? ` (${where})` : ''}`;
+  }
+  if (/maximum_object_size|object.*too large/i.test(message)) return 'holds a JSON value larger than DuckDB may read';
+  if (/gzip|zlib|decompress/i.test(message)) return 'truncated or corrupt gzip';
+  if (/out of memory|memory limit/i.test(message)) return 'reading it needed more memory than s3x allows';
+  const kind = /^([A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*)* Error):/.exec(message)?.[1];
+  return `DuckDB could not read it${kind ? ` (${kind})` : ''}`;
 }
 
 /** Files stat'ed and sniffed at once: thousands at a time would exhaust memory and file handles. */

@@ -4,8 +4,16 @@ import type { LogFile } from './log-files.js';
 /** The name questions use for the CloudTrail table, on every engine. */
 export const LOCAL_TABLE = 'cloudtrail_logs';
 
-// Wide enough for the largest CloudTrail delivery files (one JSON object per file).
-export const MAX_OBJECT_BYTES = 512 * 1024 * 1024;
+/**
+ * DuckDB's maximum_object_size for a read of these files: the largest of them decompressed (a
+ * delivery file is one JSON object). DuckDB's JSON reader allocates buffers of twice this per
+ * thread, so it is sized to the files read, not to the largest file that could be.
+ */
+export function maxObjectBytes(files: readonly Pick<LogFile, 'textBytes'>[]): number {
+  return files.reduce((max, f) => Math.max(max, f.textBytes + 1), MIN_OBJECT_BYTES);
+}
+
+const MIN_OBJECT_BYTES = 1024 * 1024;
 
 /** Trino functions the question SQL uses, as DuckDB macros, so the same text runs unchanged. */
 export const TRINO_COMPAT_MACROS = [
@@ -44,20 +52,20 @@ export function quoteLiteral(text: string): string {
 }
 
 /** A DuckDB list literal of the files' paths. */
-export function fileList(files: readonly { path: string }[]): string {
+export function fileList(files: readonly Pick<LogFile, 'path'>[]): string {
   return `[${files.map((f) => quoteLiteral(f.path)).join(', ')}]`;
 }
 
 /** read_json over files holding bare records (not wrapped in `Records`). */
 export function readRecords(
-  files: readonly { path: string }[],
+  files: readonly Pick<LogFile, 'path' | 'textBytes'>[],
   format: 'array' | 'lines',
   recordColumns: readonly RecordColumn[],
 ): string {
   const columns = recordColumns.map(([name, type]) => `"${name}": '${type.replaceAll("'", "''")}'`);
   columns.push(`"@timestamp": 'VARCHAR'`);
   return `read_json(${fileList(files)}, format = '${format === 'array' ? 'array' : 'unstructured'}', filename = true,
-    maximum_object_size = ${MAX_OBJECT_BYTES}, columns = {${columns.join(', ')}})`;
+    maximum_object_size = ${maxObjectBytes(files)}, columns = {${columns.join(', ')}})`;
 }
 
 const REGION_FROM_PATH = `regexp_extract(filename, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1)`;
@@ -108,7 +116,7 @@ export function buildViewSql(
     parts.push(`SELECT ${projection('r.', regionAndDay, columns)}
   FROM (SELECT unnest("Records") AS r, ${REGION_FROM_PATH} AS region, ${DAY_FROM_PATH} AS "timestamp"
         FROM read_json(${fileList(wrapped)}, format = 'unstructured', filename = true,
-          maximum_object_size = ${MAX_OBJECT_BYTES}, columns = {"Records": '${recordStruct(columns)}[]'}))`);
+          maximum_object_size = ${maxObjectBytes(wrapped)}, columns = {"Records": '${recordStruct(columns)}[]'}))`);
   }
   for (const format of ['array', 'lines'] as const) {
     const records = files.filter((f) => f.format === format);
@@ -139,7 +147,7 @@ export function buildFileStatsSql(
   if (format === 'wrapped') {
     return `SELECT filename, count(r) AS records, max(r."eventTime") AS newest
       FROM (SELECT unnest("Records") AS r, filename FROM read_json(${fileList(files)}, format = 'unstructured',
-        filename = true, maximum_object_size = ${MAX_OBJECT_BYTES}, columns = {"Records": '${recordStruct(columns)}[]'}))
+        filename = true, maximum_object_size = ${maxObjectBytes(files)}, columns = {"Records": '${recordStruct(columns)}[]'}))
       GROUP BY filename`;
   }
   return `SELECT t.filename AS filename, count(t) AS records, max(coalesce(t."eventTime", t."@timestamp")) AS newest

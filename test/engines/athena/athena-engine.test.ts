@@ -311,16 +311,47 @@ describe('AthenaEngine: failures the user sees', () => {
   });
 
   it('refuses a question estimated over S3X_MAX_SCAN_BYTES once it has learned the bytes per day', async () => {
-    athena.on(GetQueryExecutionCommand).resolves(succeeded(8_000_000_000)); // 8 GB over 9 day folders (7 days from noon, plus one of delivery slack)
+    // 8 GB over 2 delivery days (6 hours from noon, plus the day after for delivery slack).
+    athena.on(GetQueryExecutionCommand).resolves(succeeded(8_000_000_000));
     const { engine: athenaEngine } = engine({ maxScanBytes: 5_000_000_000 });
     await athenaEngine.run(
-      buildQuery(OBJECT_QUESTION_TABLE['who-read'], request('who-read', 'k', '--since', '7d'), athenaEngine.table),
+      buildQuery(OBJECT_QUESTION_TABLE['who-read'], request('who-read', 'k', '--since', '6h'), athenaEngine.table),
     );
     await expect(
       athenaEngine.run(
         buildQuery(OBJECT_QUESTION_TABLE['who-read'], request('who-read', 'k', '--since', '30d'), athenaEngine.table),
       ),
-    ).rejects.toMatchObject({ userMessage: expect.stringMatching(/about 28\.4 GB .* over the 5\.0 GB limit .*about 4 day/) });
+    ).rejects.toMatchObject({
+      userMessage: expect.stringMatching(/about 128\.0 GB .* over the 5\.0 GB limit \(S3X_MAX_SCAN_BYTES\)\. .*about 1 day/),
+    });
+    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
+  });
+
+  it('holds S3X_MAX_SCAN_BYTES for the first question too, estimated from the partitions it reads', async () => {
+    const { engine: athenaEngine } = engine({ maxScanBytes: 50_000_000_000 });
+    // 1000-01-01..9999-12-30 is refused by the window cap before any engine; the widest window
+    // allowed (90 days) reads 91 delivery days x 2 Regions = 182 partitions, about 182 GB assumed.
+    const wide = request('who-read', 'k', '--since', '2026-08-26', '--until', '2026-11-23');
+    await expect(athenaEngine.run(buildQuery(OBJECT_QUESTION_TABLE['who-read'], wide, athenaEngine.table))).rejects.toMatchObject(
+      {
+        userMessage: expect.stringMatching(
+          /about 182\.0 GB .* over the 50\.0 GB limit .*no question has run on this table yet.*1\.0 GB per day and Region.*about 24 day/,
+        ),
+      },
+    );
+    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(0);
+    // A window the assumption fits in runs, and what it scanned replaces the assumption.
+    athena.on(GetQueryExecutionCommand).resolves(succeeded(2_000_000_000));
+    const narrow = request('who-read', 'k', '--since', '2026-11-01', '--until', '2026-11-20');
+    await athenaEngine.run(buildQuery(OBJECT_QUESTION_TABLE['who-read'], narrow, athenaEngine.table));
+    await athenaEngine.run(buildQuery(OBJECT_QUESTION_TABLE['who-read'], wide, athenaEngine.table));
+    expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(2);
+  });
+
+  it('without S3X_MAX_SCAN_BYTES the first question is not estimated', async () => {
+    const { engine: athenaEngine } = engine();
+    const wide = request('who-read', 'k', '--since', '2026-08-26', '--until', '2026-11-23');
+    await athenaEngine.run(buildQuery(OBJECT_QUESTION_TABLE['who-read'], wide, athenaEngine.table));
     expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
   });
 
