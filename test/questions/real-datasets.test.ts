@@ -35,7 +35,8 @@ afterAll(async () => {
 });
 
 async function ask(...words: string[]) {
-  const request = parseCommand(words, NOW) as ObjectQuestionRequest;
+  // Some cases ask over the whole real archive (years), past the default window cap.
+  const request = parseCommand(words, NOW, { maxWindowDays: 36_500 }) as ObjectQuestionRequest;
   return askObjectQuestion(OBJECT_QUESTION_TABLE[request.command], request, engine);
 }
 
