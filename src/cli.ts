@@ -210,6 +210,7 @@ async function runIngest(
     indexPath,
     clock,
     followSymlinks: config.followSymlinks,
+    maxFileBytes: config.maxLogFileBytes,
     onProgress: (progress) => {
       if (clock() - lastReport < 5000) return;
       lastReport = clock();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_WINDOW_DAYS } from './commands/parse.js';
 import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS } from './engines/local/deadline.js';
+import { READ_LIMITS } from './engines/local/log-files.js';
 import { DEFAULT_QUESTION_LIMITS } from './engines/question-queue.js';
 import { ConfigError } from './errors.js';
 
@@ -182,6 +183,12 @@ export const configSchema = z
     S3X_MAX_QUESTIONS_PER_USER: z.coerce.number().int().min(1).max(1000).default(DEFAULT_QUESTION_LIMITS.perAsker),
     S3X_MAX_WINDOW_DAYS: z.coerce.number().int().min(1).max(36_500).default(DEFAULT_MAX_WINDOW_DAYS),
     S3X_LOCAL_QUERY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS),
+    S3X_MAX_LOG_FILE_MB: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1024)
+      .default(READ_LIMITS.decompressedBytes / (1024 * 1024)),
     S3X_FOLLOW_SYMLINKS: z.stringbool({ error: 'must be true or false' }).default(false),
   })
   .superRefine((env, ctx) => {
@@ -301,6 +308,8 @@ export interface Config {
   questions: { concurrent: number; waiting: number; perAsker: number };
   /** The longest --since/--until window a question may ask about, in days. */
   maxWindowDays: number;
+  /** Local engine: a log file larger than this once decompressed is skipped (and listed); it bounds a question's memory. */
+  maxLogFileBytes: number;
   /** Local engine: a question's DuckDB work is interrupted after this long. */
   localQueryTimeoutMs: number;
   /** Local engine: read log files that are symbolic links (off: an attacker who can write the archive could point one at /etc/passwd). */
@@ -374,6 +383,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxWindowDays: raw.S3X_MAX_WINDOW_DAYS,
     followSymlinks: raw.S3X_FOLLOW_SYMLINKS,
     localQueryTimeoutMs: raw.S3X_LOCAL_QUERY_TIMEOUT_SECONDS * 1000,
+    maxLogFileBytes: raw.S3X_MAX_LOG_FILE_MB * 1024 * 1024,
     testHooks: {
       ...(hooks.data.S3X_TEST_PAUSE_APPLY ? { pauseApply: hooks.data.S3X_TEST_PAUSE_APPLY } : {}),
       ...(hooks.data.S3X_TEST_SHARED_SANDBOX ? { sharedSandbox: hooks.data.S3X_TEST_SHARED_SANDBOX } : {}),

@@ -19,7 +19,11 @@ export async function createEngine(
 ): Promise<Engine> {
   if (config.engine === 'local') {
     if (!source.logsDir) throw new ConfigError('The local engine needs a log directory (S3X_LOGS_DIR or --logs).');
-    const reading = { followSymlinks: config.followSymlinks, queryTimeoutMs: config.localQueryTimeoutMs };
+    const reading = {
+      followSymlinks: config.followSymlinks,
+      maxFileBytes: config.maxLogFileBytes,
+      queryTimeoutMs: config.localQueryTimeoutMs,
+    };
     if (config.localIndex) return IndexedEngine.open({ logsDir: source.logsDir, indexPath: config.localIndex, ...reading });
     return LocalEngine.open({ logsDir: source.logsDir, ...reading });
   }

@@ -25,7 +25,7 @@ export const EXPECTED_REASONS: Record<string, RegExp> = {
   'symlink-outside': /symbolic link/,
   fifo: /not a regular file \(a FIFO\)/,
   'deep-nesting': /nested more than 128 levels deep/,
-  'gzip-bomb': /more than 64 MB once decompressed/,
+  'gzip-bomb': /more than 32 MB once decompressed/,
   'giant-record': /larger than 4 MB/,
   'binary-junk': /./,
   'gzipped-junk': /./,
@@ -102,7 +102,10 @@ function poisonStrings(value: unknown, suffix: string, keep: ReadonlySet<string>
  * delete, records whose every string holds control and invisible characters) next to every kind
  * of hostile file. Bombs are built from repeated compressed members, so the corpus is a few MB.
  */
-export async function writeHostileArchive(root: string): Promise<HostileArchive> {
+export async function writeHostileArchive(
+  root: string,
+  kinds: readonly string[] = Object.keys(EXPECTED_REASONS),
+): Promise<HostileArchive> {
   const dir = dayDir(root);
   await mkdir(dir, { recursive: true });
   await writeDeliveryFile(root, HOSTILE_DAY, '20261120T0005Z_real', realRecords());
@@ -135,11 +138,14 @@ export async function writeHostileArchive(root: string): Promise<HostileArchive>
   ]);
 
   const hostile: Record<string, string> = {};
+  // Only the kinds asked for (one at a time, to measure what each costs).
   const place = async (kind: string, name: string, content: Buffer | string) => {
+    if (!kinds.includes(kind)) return;
     hostile[kind] = path.join(dir, name);
     await writeFile(hostile[kind] as string, content);
   };
   const link = async (kind: string, name: string, target: string) => {
+    if (!kinds.includes(kind)) return;
     hostile[kind] = path.join(dir, name);
     await symlink(target, hostile[kind] as string);
   };
@@ -159,8 +165,10 @@ export async function writeHostileArchive(root: string): Promise<HostileArchive>
     ],
   );
   await link('symlink-outside', deliveryName('outside'), outsideFile);
-  hostile.fifo = path.join(dir, 'x.json');
-  execFileSync('mkfifo', [hostile.fifo]);
+  if (kinds.includes('fifo')) {
+    hostile.fifo = path.join(dir, 'x.json');
+    execFileSync('mkfifo', [hostile.fifo]);
+  }
   const depth = 70_000;
   await place(
     'deep-nesting',
@@ -168,6 +176,8 @@ export async function writeHostileArchive(root: string): Promise<HostileArchive>
     gzipSync(`{"Records":[{"eventTime":"2026-11-20T00:08:00Z","requestParameters":${'['.repeat(depth)}${']'.repeat(depth)}}]}`),
   );
   await place('gzip-bomb', deliveryName('bomb'), gzipBomb(1024));
+  // Not hostile by shape: the largest file the limits let through (just under 64 MB decompressed), read in full.
+  await place('largest-allowed', deliveryName('largest'), gzipBomb(31));
   await place(
     'giant-record',
     deliveryName('giant'),

@@ -12,12 +12,14 @@ import {
   listLogFiles,
   logFilesIn,
   newestDeliveryFiles,
+  type ReadOptions,
+  readOptionsOf,
 } from '../local/log-files.js';
 import { ArchiveIndex, type KnownFile } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
 import { INDEX_TABLE } from './schema.js';
 
-export interface IndexedEngineOptions {
+export interface IndexedEngineOptions extends ReadOptions {
   logsDir: string;
   /** The DuckDB file the archive is ingested into (created if missing). */
   indexPath: string;
@@ -25,8 +27,6 @@ export interface IndexedEngineOptions {
   clock?: () => number;
   /** Read precomputed columns instead of the expressions they hold (default true; false runs question SQL as written). */
   rewrite?: boolean;
-  /** Read log files and folders that are symbolic links (S3X_FOLLOW_SYMLINKS). */
-  followSymlinks?: boolean;
   /** A question's query is interrupted after this long (S3X_LOCAL_QUERY_TIMEOUT_SECONDS). */
   queryTimeoutMs?: number;
 }
@@ -54,11 +54,7 @@ export class IndexedEngine implements Engine {
   ) {}
 
   static async open(options: IndexedEngineOptions): Promise<IndexedEngine> {
-    const index = await ArchiveIndex.open({
-      indexPath: options.indexPath,
-      logsDir: options.logsDir,
-      followSymlinks: options.followSymlinks,
-    });
+    const index = await ArchiveIndex.open({ indexPath: options.indexPath, logsDir: options.logsDir, ...readOptionsOf(options) });
     return new IndexedEngine(index, options);
   }
 
@@ -68,7 +64,7 @@ export class IndexedEngine implements Engine {
     // As on the local engine: DuckDB's and libuv's threads (made lazily) yield to the event loop, so acks stay fast.
     yieldWorkerThreadsToEventLoop();
     // Re-detected each time so a trail folder that appears after start is picked up.
-    const layout = await detectLayout(this.options.logsDir, { followSymlinks: this.options.followSymlinks });
+    const layout = await detectLayout(this.options.logsDir, readOptionsOf(this.options));
     const { paths, folders } = await this.listFiles(layout, query.days);
     await this.index
       .ingest(paths, { checkChanges: false, scope: layout.kind === 'trail' ? 'folders' : 'all', folders })
@@ -117,7 +113,7 @@ export class IndexedEngine implements Engine {
    * file system with coarse timestamps could add a file within the same tick.
    */
   private async listFiles(layout: ArchiveLayout, days: { from: string; to: string }) {
-    const readOptions = { followSymlinks: this.options.followSymlinks };
+    const readOptions = readOptionsOf(this.options);
     if (layout.kind === 'folder') return { paths: await listLogFiles(layout, days, readOptions), folders: [] };
     // The day folders there are in the window (never every day of it), and those the index holds files of (maybe removed since).
     const existing = (await Promise.all(layout.regionDirs.map((regionDir) => dayFolders(regionDir, days, readOptions)))).flat();

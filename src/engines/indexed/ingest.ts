@@ -14,6 +14,7 @@ import {
   mapWithLimit,
   OPEN_FILES,
   type ReadOptions,
+  readOptionsOf,
   statEntry,
   unreadableReason,
 } from '../local/log-files.js';
@@ -51,7 +52,7 @@ export interface IngestProgress {
   events: number;
 }
 
-export interface IngestArchiveOptions {
+export interface IngestArchiveOptions extends ReadOptions {
   logsDir: string;
   indexPath: string;
   /** Milliseconds clock, injected for the elapsed-time figures. */
@@ -60,8 +61,6 @@ export interface IngestArchiveOptions {
   batchFiles?: number;
   /** Called after each committed batch. */
   onProgress?: (progress: IngestProgress) => void;
-  /** Read log files and folders that are symbolic links (S3X_FOLLOW_SYMLINKS). */
-  followSymlinks?: boolean;
 }
 
 /** One file as the index knows it. */
@@ -105,7 +104,7 @@ const ROW_GROUP_ROWS = 16_384;
  * together), so an interrupted ingest never leaves part of a file behind.
  */
 export async function ingestArchive(options: IngestArchiveOptions): Promise<IngestResult> {
-  const readOptions = { followSymlinks: options.followSymlinks };
+  const readOptions = readOptionsOf(options);
   const index = await ArchiveIndex.open({ indexPath: options.indexPath, logsDir: options.logsDir, ...readOptions });
   try {
     const layout = await detectLayout(options.logsDir, readOptions);
@@ -170,7 +169,7 @@ export class ArchiveIndex {
   /** Open (or create) the index file for the archive at `logsDir`. An index of another archive is refused. */
   static async open(options: { indexPath: string; logsDir: string } & ReadOptions): Promise<ArchiveIndex> {
     const logsDir = path.resolve(options.logsDir);
-    const readOptions = { followSymlinks: options.followSymlinks };
+    const readOptions = readOptionsOf(options);
     const layout = await detectLayout(logsDir, readOptions);
     await mkdir(path.dirname(path.resolve(options.indexPath)), { recursive: true });
     const temp = path.join(tmpdir(), 's3x-duckdb');

@@ -17,6 +17,7 @@ import {
   newestDeliveryFiles,
   OPEN_FILES,
   type ReadOptions,
+  readOptionsOf,
   statEntry,
   unreadableReason,
 } from './log-files.js';
@@ -30,12 +31,10 @@ interface KnownFile {
   unreadable?: string;
 }
 
-export interface LocalEngineOptions {
+export interface LocalEngineOptions extends ReadOptions {
   logsDir: string;
   /** Milliseconds clock, injected for elapsed-time figures. */
   clock?: () => number;
-  /** Read log files and folders that are symbolic links (S3X_FOLLOW_SYMLINKS). */
-  followSymlinks?: boolean;
   /** A question's DuckDB work is interrupted after this long (S3X_LOCAL_QUERY_TIMEOUT_SECONDS). */
   queryTimeoutMs?: number;
 }
@@ -92,14 +91,21 @@ export class LocalEngine implements Engine {
     // Re-detected each time so a trail folder that appears after start is picked up.
     const layout = await detectLayout(this.options.logsDir, this.readOptions);
     const listed = await listLogFiles(layout, query.days, this.readOptions);
-    const known = await mapWithLimit(listed, OPEN_FILES, (p) => this.describeCached(p));
+    // Checking new files is bounded per file (READ_LIMITS), and all of it by the question's deadline.
+    const deadline = new QueryDeadline(this.options.queryTimeoutMs ?? DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS * 1000);
+    const known = await mapWithLimit(listed, OPEN_FILES, (p) => {
+      if (deadline.expired) throw deadline.error();
+      return this.describeCached(p);
+    }).catch((error: unknown) => {
+      deadline.cancel();
+      throw error;
+    });
     let readable = known.filter((k) => !k.unreadable).map((k) => k.file);
     const unreadableFiles: UnreadableFile[] = known
       .filter((k) => k.unreadable)
       .map((k) => ({ path: k.file.path, reason: k.unreadable as string }));
     const regionAndDay = layout.kind === 'trail' ? 'path' : 'record';
 
-    const deadline = new QueryDeadline(this.options.queryTimeoutMs ?? DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS * 1000);
     let answer: { rows: Row[]; recordsRead?: number };
     let newest: string | null;
     try {
@@ -238,24 +244,29 @@ export class LocalEngine implements Engine {
     }, null);
   }
 
-  /** A stat() per file per question; the sniffing read only for files not seen before (or changed). */
+  /**
+   * A stat() per file per question; the checking read only for files not seen before, or changed
+   * since (a file found unreadable is checked again once its size or mtime changes: it may have
+   * been completed; a gzip bomb is not decompressed again for every question).
+   */
   private async describeCached(filePath: string): Promise<KnownFile> {
     const cached = this.known.get(filePath);
-    if (cached && !cached.unreadable) {
-      const info = await statEntry(filePath, this.readOptions);
-      if (info && info.size === cached.file.size && info.mtimeMs === cached.file.mtimeMs) return cached;
-    }
+    const info = await statEntry(filePath, this.readOptions);
+    if (cached && info && info.size === cached.file.size && info.mtimeMs === cached.file.mtimeMs) return cached;
     const described = await describeFileSafely(filePath, this.readOptions);
     const known: KnownFile =
       'error' in described
-        ? { file: { path: filePath, size: 0, mtimeMs: 0, format: 'lines', textBytes: 0 }, unreadable: described.error }
+        ? {
+            file: { path: filePath, size: info?.size ?? -1, mtimeMs: info?.mtimeMs ?? -1, format: 'lines', textBytes: 0 },
+            unreadable: described.error,
+          }
         : { file: described };
     this.known.set(filePath, known);
     return known;
   }
 
   private get readOptions(): ReadOptions {
-    return { followSymlinks: this.options.followSymlinks };
+    return readOptionsOf(this.options);
   }
 
   async close(): Promise<void> {

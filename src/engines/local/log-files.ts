@@ -24,9 +24,17 @@ export interface LogFile {
  */
 export type ArchiveLayout = { kind: 'trail'; regionDirs: string[] } | { kind: 'folder'; root: string };
 
-/** How the archive is read: symbolic links are skipped unless the operator says otherwise (S3X_FOLLOW_SYMLINKS). */
+/** How the archive is read (S3X_FOLLOW_SYMLINKS, S3X_MAX_LOG_FILE_MB). */
 export interface ReadOptions {
+  /** Read files and folders that are symbolic links; off, a link is listed as skipped. */
   followSymlinks?: boolean;
+  /** A file's largest size once decompressed (default READ_LIMITS.decompressedBytes). */
+  maxFileBytes?: number;
+}
+
+/** The options that decide how files are read, out of a larger options object. */
+export function readOptionsOf(options: ReadOptions): ReadOptions {
+  return { followSymlinks: options.followSymlinks, maxFileBytes: options.maxFileBytes };
 }
 
 const LOG_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
@@ -41,10 +49,11 @@ export const READ_LIMITS = {
   /** Compressed size on disk. */
   fileBytes: 64 * 1024 * 1024,
   /**
-   * Decompressed size: a gzip bomb stops here. DuckDB's JSON reader holds two buffers of the
-   * largest file it reads per thread, so this also bounds DuckDB's memory (see LOCAL_MEMORY_LIMIT).
+   * Decompressed size (the default of S3X_MAX_LOG_FILE_MB): a gzip bomb stops here. DuckDB holds
+   * a whole delivery file, two buffers of it per thread and its parse, so this bounds the memory of
+   * a question: a 31 MB file peaked at about 380 MB RSS, a 63 MB one at about 580 MB.
    */
-  decompressedBytes: 64 * 1024 * 1024,
+  decompressedBytes: 32 * 1024 * 1024,
   /** One record (or one string anywhere): real records are a few KB, large ones a few hundred. */
   recordBytes: 4 * 1024 * 1024,
   /** Nesting of objects and arrays: real records go about 10 deep; DuckDB's reader crashed at about 70,000. */
@@ -213,6 +222,7 @@ export async function describeFile(filePath: string, options: ReadOptions = {}):
     const text = gzipped ? raw.pipe(createGunzip()) : raw;
     raw.on('error', (error) => text.destroy(error));
     const named = CLOUDTRAIL_FILE_NAME.test(path.basename(filePath)) ? 'wrapped' : undefined;
+    const maxFileBytes = options.maxFileBytes ?? READ_LIMITS.decompressedBytes;
     let head = Buffer.alloc(0);
     let shape: JsonShape | undefined;
     try {
@@ -220,7 +230,7 @@ export async function describeFile(filePath: string, options: ReadOptions = {}):
         if (!shape) {
           head = Buffer.concat([head, chunk]);
           if (head.length < HEAD_BYTES) continue;
-          shape = new JsonShape(named ?? sniffFormat(head.toString('utf8')));
+          shape = new JsonShape(named ?? sniffFormat(head.toString('utf8')), maxFileBytes);
           shape.push(head);
         } else {
           shape.push(chunk);
@@ -234,7 +244,7 @@ export async function describeFile(filePath: string, options: ReadOptions = {}):
       text.destroy();
     }
     if (!shape) {
-      shape = new JsonShape(named ?? sniffFormat(head.toString('utf8')));
+      shape = new JsonShape(named ?? sniffFormat(head.toString('utf8')), maxFileBytes);
       shape.push(head);
     }
     return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: shape.format, textBytes: shape.bytes };
@@ -265,13 +275,16 @@ class JsonShape {
   private stringStart = -1;
   private offset = 0;
 
-  constructor(readonly format: FileFormat) {
+  constructor(
+    readonly format: FileFormat,
+    private readonly maxBytes: number,
+  ) {
     this.recordDepth = format === 'wrapped' ? 2 : format === 'array' ? 1 : 0;
   }
 
   push(chunk: Buffer): void {
-    if (this.offset + chunk.length > READ_LIMITS.decompressedBytes) {
-      throw new UnreadableFileError(`more than ${mb(READ_LIMITS.decompressedBytes)} once decompressed`);
+    if (this.offset + chunk.length > this.maxBytes) {
+      throw new UnreadableFileError(`more than ${mb(this.maxBytes)} once decompressed (S3X_MAX_LOG_FILE_MB)`);
     }
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i] as number;
