@@ -44,6 +44,22 @@ describe('describeFile', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('refuses a file past S3X_MAX_LOG_FILE_MB, on disk or once decompressed', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
+    const records = JSON.stringify({
+      Records: Array.from({ length: 3000 }, (_, i) => ({ eventID: `e-${i}`, pad: 'x'.repeat(600) })),
+    });
+    const packed = path.join(dir, 'packed.json.gz');
+    await writeFile(packed, gzipSync(records));
+    const plain = path.join(dir, 'plain.json');
+    await writeFile(plain, records);
+    const oneMb = { maxFileBytes: 1024 * 1024 };
+    expect((await describeFile(packed)).textBytes).toBe(Buffer.byteLength(records));
+    await expect(describeFile(packed, oneMb)).rejects.toThrow(/more than 1 MB once decompressed \(S3X_MAX_LOG_FILE_MB\)/);
+    await expect(describeFile(plain, oneMb)).rejects.toThrow(/larger than 1 MB \(S3X_MAX_LOG_FILE_MB\)/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('sniffs a large gzip file from a prefix and rejects a small cut-off one', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
     const lines = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ eventID: `e-${i}`, pad: `${i}`.repeat(30) })).join(

@@ -16,6 +16,7 @@ import {
   mapWithLimit,
   newestDeliveryFiles,
   OPEN_FILES,
+  READ_LIMITS,
   type ReadOptions,
   readOptionsOf,
   statEntry,
@@ -40,11 +41,14 @@ export interface LocalEngineOptions extends ReadOptions {
 }
 
 /**
- * DuckDB's memory for questions over log files. Files reach DuckDB only within READ_LIMITS, so a
- * pass needs a fraction of this; past it DuckDB spills to disk or fails the pass (then the files
- * are checked one by one), never grows the process.
+ * DuckDB's memory for questions over log files: 512 MB, or 8 times the largest file let through
+ * when S3X_MAX_LOG_FILE_MB is raised past 64 (a 63 MB file needed about 460 MB). Past it DuckDB
+ * spills to disk or fails the pass (then the files are checked one by one); it never grows the process.
  */
-export const LOCAL_MEMORY_LIMIT = '512MB';
+export function localMemoryLimit(options: ReadOptions): string {
+  const fileMb = (options.maxFileBytes ?? READ_LIMITS.decompressedBytes) / (1024 * 1024);
+  return `${Math.max(512, Math.ceil(8 * fileMb))}MB`;
+}
 
 /**
  * DuckDB over CloudTrail files on disk. A view named like the Athena table exposes the same
@@ -71,7 +75,7 @@ export class LocalEngine implements Engine {
     const instance = await DuckDBInstance.create(':memory:', {
       temp_directory: temp,
       preserve_insertion_order: 'false',
-      memory_limit: LOCAL_MEMORY_LIMIT,
+      memory_limit: localMemoryLimit(options),
     });
     const engine = new LocalEngine(instance, options);
     const connection = await instance.connect();

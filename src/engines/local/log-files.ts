@@ -46,10 +46,9 @@ const LOG_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
  * streaming, in bounded memory (see docs/THREAT-MODEL.md, hostile log archives).
  */
 export const READ_LIMITS = {
-  /** Compressed size on disk. */
-  fileBytes: 64 * 1024 * 1024,
   /**
-   * Decompressed size (the default of S3X_MAX_LOG_FILE_MB): a gzip bomb stops here. DuckDB holds
+   * Size on disk and once decompressed (the default of S3X_MAX_LOG_FILE_MB): a gzip bomb stops here,
+   * a larger file is refused before it is opened for reading. DuckDB holds
    * a whole delivery file, two buffers of it per thread and its parse, so this bounds the memory of
    * a question: a 31 MB file peaked at about 380 MB RSS, a 63 MB one at about 580 MB.
    */
@@ -212,8 +211,10 @@ export async function describeFile(filePath: string, options: ReadOptions = {}):
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new UnreadableFileError(`not a regular file (${fileKind(info)})`);
-    if (info.size > READ_LIMITS.fileBytes) {
-      throw new UnreadableFileError(`larger than ${mb(READ_LIMITS.fileBytes)} on disk (${mb(info.size)})`);
+    const maxFileBytes = options.maxFileBytes ?? READ_LIMITS.decompressedBytes;
+    // Compressed data is never larger than what it inflates to: a file this large on disk is too large.
+    if (info.size > maxFileBytes) {
+      throw new UnreadableFileError(`larger than ${mb(maxFileBytes)} (S3X_MAX_LOG_FILE_MB)`);
     }
     const magic = Buffer.alloc(2);
     await handle.read(magic, 0, 2, 0);
@@ -222,7 +223,6 @@ export async function describeFile(filePath: string, options: ReadOptions = {}):
     const text = gzipped ? raw.pipe(createGunzip()) : raw;
     raw.on('error', (error) => text.destroy(error));
     const named = CLOUDTRAIL_FILE_NAME.test(path.basename(filePath)) ? 'wrapped' : undefined;
-    const maxFileBytes = options.maxFileBytes ?? READ_LIMITS.decompressedBytes;
     let head = Buffer.alloc(0);
     let shape: JsonShape | undefined;
     try {
