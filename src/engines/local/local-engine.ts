@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { EngineError } from '../../errors.js';
-import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
+import type { Engine, EngineQuery, EngineResult, Row, ScanStats, TableLayout, UnreadableFile } from '../engine.js';
 import { yieldWorkerThreadsToEventLoop } from './background-priority.js';
 import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS, QueryDeadline } from './deadline.js';
 import { findDeliveredRecord } from './delivered-record.js';
@@ -92,17 +92,26 @@ export class LocalEngine implements Engine {
     const started = clock();
     // Threads appear lazily (DuckDB's, libuv's pool): lower each new one before it does the work.
     yieldWorkerThreadsToEventLoop();
+    // Checking new files is bounded per file (READ_LIMITS); all of the question, by its deadline.
+    const deadline = new QueryDeadline(this.options.queryTimeoutMs ?? DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS * 1000);
+    try {
+      const { rows, stats } = await this.answer(query, deadline);
+      return { rows, stats: { ...stats, elapsedMs: clock() - started } };
+    } finally {
+      deadline.cancel();
+    }
+  }
+
+  private async answer(
+    query: EngineQuery,
+    deadline: QueryDeadline,
+  ): Promise<{ rows: Row[]; stats: Omit<ScanStats, 'elapsedMs'> }> {
     // Re-detected each time so a trail folder that appears after start is picked up.
     const layout = await detectLayout(this.options.logsDir, this.readOptions);
     const listed = await listLogFiles(layout, query.days, this.readOptions);
-    // Checking new files is bounded per file (READ_LIMITS), and all of it by the question's deadline.
-    const deadline = new QueryDeadline(this.options.queryTimeoutMs ?? DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS * 1000);
     const known = await mapWithLimit(listed, OPEN_FILES, (p) => {
       if (deadline.expired) throw deadline.error();
       return this.describeCached(p);
-    }).catch((error: unknown) => {
-      deadline.cancel();
-      throw error;
     });
     let readable = known.filter((k) => !k.unreadable).map((k) => k.file);
     const unreadableFiles: UnreadableFile[] = known
@@ -111,26 +120,21 @@ export class LocalEngine implements Engine {
     const regionAndDay = layout.kind === 'trail' ? 'path' : 'record';
 
     let answer: { rows: Row[]; recordsRead?: number };
-    let newest: string | null;
     try {
-      try {
-        answer = await this.ask(query, readable, regionAndDay, deadline);
-      } catch (firstError) {
-        if (deadline.expired) throw firstError;
-        // One file DuckDB cannot read fails the whole pass: find such files, then ask again without them.
-        const broken = await this.findUnreadable(readable, deadline);
-        if (broken.length === 0) throw engineError(firstError);
-        const brokenPaths = new Set(broken.map((b) => b.path));
-        readable = readable.filter((f) => !brokenPaths.has(f.path));
-        unreadableFiles.push(...broken);
-        answer = await this.ask(query, readable, regionAndDay, deadline).catch((error: unknown) => {
-          throw engineError(error);
-        });
-      }
-      newest = await this.newestEvent(readable, layout.kind === 'trail', deadline);
-    } finally {
-      deadline.cancel();
+      answer = await this.ask(query, readable, regionAndDay, deadline);
+    } catch (firstError) {
+      if (deadline.expired) throw firstError;
+      // One file DuckDB cannot read fails the whole pass: find such files, then ask again without them.
+      const broken = await this.findUnreadable(readable, deadline);
+      if (broken.length === 0) throw engineError(firstError);
+      const brokenPaths = new Set(broken.map((b) => b.path));
+      readable = readable.filter((f) => !brokenPaths.has(f.path));
+      unreadableFiles.push(...broken);
+      answer = await this.ask(query, readable, regionAndDay, deadline).catch((error: unknown) => {
+        throw engineError(error);
+      });
     }
+    const newest = await this.newestEvent(readable, layout.kind === 'trail', deadline);
     return {
       rows: answer.rows,
       stats: {
@@ -140,7 +144,6 @@ export class LocalEngine implements Engine {
         ...(answer.recordsRead === undefined ? {} : { eventsScanned: answer.recordsRead }),
         bytesScanned: readable.reduce((sum, f) => sum + f.size, 0),
         newestEventTime: newest ?? undefined,
-        elapsedMs: clock() - started,
         warnings: [],
       },
     };
