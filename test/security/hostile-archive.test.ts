@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerRequest, type Reply } from '../../src/answer.js';
+import { runCli } from '../../src/cli.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { Engine, UnreadableFile } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
@@ -157,6 +158,31 @@ describe.each(['files', 'index'])('a hostile log archive, on the %s engine', (en
       }
     },
     4 * DEADLINE_MS,
+  );
+});
+
+describe('s3x ingest over a hostile log archive', () => {
+  it(
+    'builds the index from the readable files and names every hostile file it skipped, quoting none',
+    async () => {
+      const err: string[] = [];
+      const out: string[] = [];
+      const code = await runCli(
+        ['ingest', '--logs', archive.root, '--index', path.join(indexDir, 'ingest.duckdb')],
+        { S3X_DATA_DIR: indexDir },
+        { out: (text) => out.push(text), err: (text) => err.push(text) },
+        () => NOW,
+      );
+      expect(code).toBe(0);
+      const skipped = err.join('');
+      for (const [kind, file] of Object.entries(archive.hostile)) {
+        const line = skipped.split('\n').find((l) => l.startsWith(`s3x: skipped unreadable ${file}: `));
+        expect(line, `${kind} is named`).toMatch(EXPECTED_REASONS[kind] as RegExp);
+      }
+      expect(skipped).not.toContain(SECRET_IN_FILE);
+      expect(out.join('')).toMatch(/3 files read, 0 already ingested, 11 unreadable/);
+    },
+    DEADLINE_MS,
   );
 });
 
