@@ -1,6 +1,7 @@
 import type { ApprovalRequest, ApprovalStore, AuditEntry } from './approvals/approval.js';
 import type { BucketCoverage } from './cloudtrail/coverage.js';
 import { findSubcommand } from './commands/grammar.js';
+import type { ParseLimits } from './commands/parse.js';
 import type { ObjectQuestionRequest, S3xRequest } from './commands/requests.js';
 import { buildDigest, type Digest } from './digest/digest.js';
 import { digestDayFor } from './digest/schedule.js';
@@ -54,6 +55,8 @@ export interface AnswerDeps {
   approvalStore?: ApprovalStore;
   /** AWS mode: bucket-level events come from CloudTrail event history, not the log table. */
   lookupEvents?: LookupEventsSource;
+  /** What a request may ask for (S3X_MAX_WINDOW_DAYS), for the front ends that parse text; the defaults when unset. */
+  limits?: ParseLimits;
 }
 
 /** The one call every front end makes: a parsed request in, a reply out. */

@@ -135,6 +135,7 @@ export async function openAnswerDeps(
     account: config.accountId,
     approvalStore: stores?.approvals,
     digestTimeZone: config.digest.timeZone,
+    limits: { maxWindowDays: config.maxWindowDays },
     now,
   };
   return {

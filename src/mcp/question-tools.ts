@@ -92,7 +92,7 @@ async function callQuestion(
       `tool ${spec.name} caller=${context.caller()} args=${JSON.stringify(args)} ${outcome} (${Date.now() - started} ms)`,
     );
   try {
-    const request = parseCommand(commandWords(spec, args), context.deps.now());
+    const request = parseCommand(commandWords(spec, args), context.deps.now(), context.deps.limits);
     const json = context.renderJson(await answerRequest(request, context.deps));
     logCall('answered');
     return {

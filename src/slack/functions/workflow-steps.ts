@@ -67,7 +67,7 @@ async function whoTouchedObject({ inputs, complete }: StepArgs, deps: CommandDep
     bucket: textInput(inputs, 'bucket'),
     since: textInput(inputs, 'window'),
   });
-  const reply = await answerRequest(parseCommand(words, deps.now()), deps);
+  const reply = await answerRequest(parseCommand(words, deps.now(), deps.limits), deps);
   if (reply.kind !== 'object-answer') throw new Error(`history answered with a ${reply.kind} reply`);
   await complete({ outputs: whoTouchedOutputs(reply) });
 }

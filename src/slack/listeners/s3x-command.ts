@@ -3,7 +3,7 @@ import type { App, Logger } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
 import { type AnswerDeps, answerRequest, isInstant, type Reply } from '../../answer.js';
 import type { ApprovalService } from '../../approvals/approval-service.js';
-import { type ParseLimits, parseSlackText } from '../../commands/parse.js';
+import { parseSlackText } from '../../commands/parse.js';
 import type { S3xRequest } from '../../commands/requests.js';
 import { S3xError, StoreError, userMessageOf } from '../../errors.js';
 import type { ChangeRequest } from '../../remediation/types.js';
@@ -17,8 +17,6 @@ import { onCommand } from './reply.js';
 
 export interface CommandDeps extends AnswerDeps, AnswerAccessDeps {
   now: () => Date;
-  /** What a request may ask for (S3X_MAX_WINDOW_DAYS); the defaults when unset. */
-  limits?: ParseLimits;
   approvals?: ApprovalService;
 }
 
