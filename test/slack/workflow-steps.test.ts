@@ -75,6 +75,8 @@ beforeAll(async () => {
     {
       engine,
       now: clock,
+      // The real records are from 2024, years before the test's clock: past the default window cap.
+      limits: { maxWindowDays: 36_500 },
       store: new AnswerStore(db, clock),
       approvalStore: new SqliteApprovalStore(db),
       access: { channels: [], users: [REQUESTER, APPROVER], groups: [] },
