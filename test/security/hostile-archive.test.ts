@@ -59,10 +59,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const engine of Object.values(engines)) await engine.close();
-  for (const dir of [archive?.root, path.dirname(archive?.outsideFile ?? ''), indexDir, cleanRoot]) {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  }
-  await rm(`${archive.root}-outside`, { recursive: true, force: true });
+  for (const dir of [archive.root, `${archive.root}-outside`, indexDir, cleanRoot])
+    await rm(dir, { recursive: true, force: true });
 });
 
 /** The answer, or a failure naming the question when it does not arrive in time. */
