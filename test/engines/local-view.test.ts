@@ -44,6 +44,25 @@ describe('describeFile', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('follows strings exactly: brackets, quotes and backslashes inside them never count, across any chunk edge', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
+    // Values of every length from 1 to 3000, so escapes fall on every position of a chunk boundary.
+    const tricky = (i: number) => `${'\\'.repeat(i % 3)}"${'['.repeat(200)}${'\\'.repeat(i % 4)}"{`.padEnd(i % 3000, '\\');
+    const records = Array.from({ length: 3000 }, (_, i) => ({ eventID: `e-${i}`, userAgent: tricky(i), n: [[i]] }));
+    const text = JSON.stringify({ Records: records });
+    for (const [name, content] of [
+      ['plain.json', text],
+      ['packed.json.gz', gzipSync(text)],
+    ] as const) {
+      await writeFile(path.join(dir, name), content);
+      expect((await describeFile(path.join(dir, name))).textBytes).toBe(Buffer.byteLength(text));
+    }
+    // The same brackets outside a string are nesting.
+    await writeFile(path.join(dir, 'deep.json'), `{"Records":[{"a":${'['.repeat(200)}${']'.repeat(200)}}]}`);
+    await expect(describeFile(path.join(dir, 'deep.json'))).rejects.toThrow(/nested more than 128/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('refuses a file past S3X_MAX_LOG_FILE_MB, on disk or once decompressed', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
     const records = JSON.stringify({
