@@ -159,15 +159,16 @@ export class IndexedEngine implements Engine {
   }
 }
 
+/** A day folder's `YYYY/MM/DD` (undefined: not a day folder) falls within the days asked. */
+function isDayWithin(day: string | undefined, days: { from: string; to: string }): boolean {
+  return day !== undefined && day >= days.from && day <= days.to;
+}
+
 /**
  * The newest event in the newest delivery files, as the local engine tells it: in a trail layout
  * the last files (by name, which starts with the delivery time) of the newest day folder; a plain
  * folder's files all count.
  */
-function isDayWithin(day: string | undefined, days: { from: string; to: string }): boolean {
-  return day !== undefined && day >= days.from && day <= days.to;
-}
-
 function newestEvent(files: readonly KnownFile[], trailLayout: boolean): string | undefined {
   let newest: string | undefined;
   for (const file of newestDeliveryFiles(files, trailLayout))
