@@ -90,5 +90,6 @@ describe('describeFile', () => {
     const cut = path.join(dir, 'cut.json.gz');
     await writeFile(cut, gzipSync('{"Records":[{"eventID":"x"}]}').subarray(0, 20));
     await expect(describeFile(cut)).rejects.toThrow(/truncated or corrupt gzip/);
+    await rm(dir, { recursive: true, force: true });
   });
 });
