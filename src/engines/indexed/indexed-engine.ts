@@ -144,9 +144,7 @@ export class IndexedEngine implements Engine {
   async deliveredRecord(eventId: string, days: { from: string; to: string }): Promise<string | undefined> {
     const connection = await this.index.connect();
     try {
-      return await findDeliveredRecord(connection, this.options.logsDir, eventId, days, {
-        followSymlinks: this.options.followSymlinks,
-      });
+      return await findDeliveredRecord(connection, this.options.logsDir, eventId, days, readOptionsOf(this.options));
     } catch (error) {
       throw engineError(error);
     } finally {
