@@ -6,14 +6,7 @@ import { RuleEvaluator } from '../../src/alerts/evaluate.js';
 import { type AlertEvent, recordsOf, toAlertEvent } from '../../src/alerts/event.js';
 import { DEFAULT_RULES, defaultRules, loadRules, parseRules, type RulesFile } from '../../src/alerts/rules.js';
 import { ConfigError } from '../../src/errors.js';
-import {
-  invictusRecords,
-  pantherRecords,
-  type RawRecord,
-  s3ExpressDocRecords,
-  stratusRecord,
-  variant,
-} from './real-records.js';
+import { invictusRecords, pantherRecords, type RawRecord, s3ExpressDocRecords, stratusRecord, variant } from './real-records.js';
 
 const T0 = new Date('2024-07-02T00:30:00Z');
 const LONG_AGO = new Date('2024-01-01T00:00:00Z');

@@ -37,12 +37,6 @@ export function invictusRecords(): RawRecord[] {
     .flatMap((name) => (JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { Records: RawRecord[] }).Records);
 }
 
-export function byName(records: RawRecord[], eventName: string): RawRecord {
-  const found = records.find((record) => record.eventName === eventName);
-  if (!found) throw new Error(`no ${eventName} record`);
-  return structuredClone(found);
-}
-
 /** A copy of a real record with a new eventID and time (and any other top-level fields). */
 export function variant(record: RawRecord, n: number, time: Date, changes: RawRecord = {}): RawRecord {
   return {
