@@ -29,6 +29,8 @@ const MAX_REMEMBERED_IDS = 200_000;
 /** Bucket/principal pairs remembered for "new to the bucket". */
 const MAX_PAIRS = 500_000;
 
+const NONE: readonly Firing[] = Object.freeze([]);
+
 type Predicate = (event: AlertEvent) => boolean;
 
 interface CompiledRule {
@@ -49,7 +51,8 @@ export class RuleEvaluator {
   private readonly windows = new Map<string, number[]>();
   private readonly lastSeen = new Map<string, number>();
   private readonly buckets = new Map<string, DirectoryBucketRef>();
-  private readonly recentIds = new Set<string>();
+  /** Recent eventIDs with what they fired: a duplicate delivery fires the same again and counts nowhere. */
+  private readonly recentIds = new Map<string, readonly Firing[]>();
   private readonly historyFromMs: number;
 
   constructor(file: RulesFile, options: EvaluatorOptions) {
@@ -59,16 +62,21 @@ export class RuleEvaluator {
     for (const ref of options.directoryBuckets ?? []) this.buckets.set(ref.name, ref);
   }
 
-  /** The firings of one event; a duplicate (an eventID seen before) fires nothing and counts nowhere. */
-  evaluate(event: AlertEvent): Firing[] {
-    if (this.recentIds.has(event.eventId)) return [];
-    this.recentIds.add(event.eventId);
-    if (this.recentIds.size > MAX_REMEMBERED_IDS) this.recentIds.delete(this.recentIds.values().next().value as string);
+  /**
+   * The firings of one event. A duplicate (an eventID seen before) returns what the first copy
+   * fired, without counting again: the store's dedupe then keeps it from being posted twice, and a
+   * redelivery whose alert was not posted yet still gets it.
+   */
+  evaluate(event: AlertEvent): readonly Firing[] {
+    const earlier = this.recentIds.get(event.eventId);
+    if (earlier) return earlier;
     const firings: Firing[] = [];
     for (const compiled of this.rules) {
       const firing = this.fire(compiled, event);
       if (firing) firings.push(firing);
     }
+    this.recentIds.set(event.eventId, firings.length === 0 ? NONE : firings);
+    if (this.recentIds.size > MAX_REMEMBERED_IDS) this.recentIds.delete(this.recentIds.keys().next().value as string);
     // After the rules: the event itself never makes its principal familiar to its own bucket.
     this.learn(event);
     return firings;

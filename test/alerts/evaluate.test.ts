@@ -276,6 +276,14 @@ describe('default rules on real records', () => {
     expect(fired(slow, spread.filter((_, n) => n % 2 === 1).slice(0, 50))).not.toContain('mass-delete');
   });
 
+  it('a duplicate delivery fires what the first copy fired (the store dedupes), and counts nowhere', () => {
+    const engine = evaluator();
+    const first = variant(USER_DELETE, 1, T0);
+    expect(fired(engine, [first])).toEqual(['new-principal-delete']);
+    expect(fired(engine, [first])).toEqual(['new-principal-delete']);
+    expect(fired(engine, [variant(USER_DELETE, 2, minutes(1))])).toEqual([]);
+  });
+
   it('a delete by a principal new to the directory bucket fires once; seen in the last 7 days, it does not', () => {
     const engine = evaluator();
     expect(fired(engine, [variant(USER_DELETE, 1, T0)])).toEqual(['new-principal-delete']);
