@@ -294,6 +294,9 @@ export function print(reply: Reply, format: Format, io: Io): number {
               .map((e) => `${e.at}  ${e.action.padEnd(10)} ${e.actor.padEnd(12)} ${e.requestId.slice(0, 8)}  ${e.detail}`)
               .join('\n') || 'The audit log is empty.',
       );
+    case 'alerts':
+      io.err('s3x: alerts run inside the app (npm start, or the Slack app); ask `/s3x alerts` there.\n'.replaceAll('`', ''));
+      return 3;
     case 'digest':
       return write(
         io,

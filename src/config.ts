@@ -167,6 +167,15 @@ export const configSchema = z
         }
       }, 'must be an IANA time zone like UTC or Europe/Berlin'),
     S3X_APPLY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    S3X_ALERTS: z.stringbool({ error: 'must be true or false' }).default(true),
+    S3X_ALERT_RULES: optionalString,
+    S3X_ALERTS_CHANNEL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel id like C0123ABCD')
+        .optional(),
+    ),
+    S3X_SAMPLE_LIVE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
     S3X_STORE: z.enum(['sqlite', 'dynamodb'], { message: "must be 'sqlite' or 'dynamodb'" }).default('sqlite'),
     S3X_DYNAMODB_TABLE: optionalString.pipe(
       z
@@ -291,6 +300,10 @@ export interface Config {
     applyLeaseMs: number;
   };
   digest: { channel?: string; cron: string; timeZone: string };
+  /** Real-time alerts: on or off, the rules file (default set when unset), the channel of rules that name none. */
+  alerts: { enabled: boolean; rulesFile?: string; channel?: string };
+  /** Local mode on the generated sample: a small live delivery file this often (0 = off). */
+  sampleLiveMs: number;
   /** Where approval requests and the audit log live: one SQLite file, or DynamoDB for several replicas. */
   store: { kind: 'sqlite' } | { kind: 'dynamodb'; table: string; region: string };
   /** The directory buckets' account (coverage matches bucket ARNs); read from the logs when unset. */
@@ -355,6 +368,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     access: { channels: raw.S3X_ALLOWED_CHANNELS, users: raw.S3X_ALLOWED_USERS, groups: raw.S3X_ALLOWED_GROUPS },
     digest: { channel: raw.S3X_DIGEST_CHANNEL, cron: raw.S3X_DIGEST_CRON, timeZone: raw.S3X_DIGEST_TZ },
+    alerts: { enabled: raw.S3X_ALERTS, rulesFile: raw.S3X_ALERT_RULES, channel: raw.S3X_ALERTS_CHANNEL },
+    sampleLiveMs: raw.S3X_SAMPLE_LIVE_SECONDS * 1000,
     store:
       raw.S3X_STORE === 'dynamodb' && raw.S3X_DYNAMODB_TABLE && raw.AWS_REGION
         ? { kind: 'dynamodb', table: raw.S3X_DYNAMODB_TABLE, region: raw.AWS_REGION }

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { Alert } from '../../alerts/alert.js';
-import type { AlertMute, StoredAlert } from '../../alerts/alert-store.js';
+import type { AlertsOverview } from '../../alerts/feed.js';
 import type { AlertRule } from '../../alerts/rules.js';
 import { isDirectoryBucket } from '../../cloudtrail/buckets.js';
 import { BUCKET_MAX, CODE_MAX, describeCaller } from '../../output/activity-formats.js';
@@ -143,16 +143,6 @@ export function buildAlertRepeatMessage(alerts: readonly Alert[], runningCount: 
     { type: 'actions', elements: [button('Show event', ACTIONS.alertEvent, first.key)] },
   ];
   return buildMessage(`${alerts.length} more: ${first.firing.rule.title} (${runningCount} so far)`, blocks);
-}
-
-export interface AlertsOverview {
-  rules: readonly AlertRule[];
-  /** Rule id → channel its alerts go to (undefined: nowhere, no channel configured). */
-  channels: ReadonlyMap<string, string | undefined>;
-  mutes: readonly AlertMute[];
-  recent: readonly StoredAlert[];
-  /** Where alerts come from now, in words (or why there is no source). */
-  source: string;
 }
 
 /** `/s3x alerts`: the rules and their channels, the mutes, the last alerts. */

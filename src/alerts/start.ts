@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { Engine } from '../engines/engine.js';
+import type { SqliteDatabase } from '../store/database.js';
+import type { AlertStore } from './alert-store.js';
+import { RuleEvaluator } from './evaluate.js';
+import type { AlertsFeed } from './feed.js';
+import { LogFileSource, SqliteFileLedger } from './file-source.js';
+import { familiarPrincipals } from './history.js';
+import { AlertPipeline } from './pipeline.js';
+import { type AlertChatClient, AlertPoster } from './poster.js';
+import { loadRules } from './rules.js';
+import { SqliteAlertStore } from './sqlite-alert-store.js';
+
+/** "New to the bucket" looks this far back in the logs at start. */
+const HISTORY_MS = 7 * 86_400_000;
+/** A claim not posted within this long is taken over (a crash, a replica gone). */
+const CLAIM_LEASE_MS = 2 * 60_000;
+
+export interface AlertingOptions {
+  rulesFile?: string;
+  /** Where rules without a channel of their own post. */
+  defaultChannel?: string;
+  database: SqliteDatabase;
+  /** The local source: new delivery files here. */
+  logsDir?: string;
+  /** Seeds "new to the bucket" from the logs. */
+  engine: Engine;
+  now: () => Date;
+  log: (message: string) => void;
+}
+
+export interface Alerting {
+  feed: AlertsFeed;
+  /** Start evaluating and posting, through the app's Web API client. */
+  start(client: AlertChatClient): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Rules, store and source, ready before the Slack app exists (its listeners need the feed). */
+export async function prepareAlerting(options: AlertingOptions): Promise<Alerting> {
+  const rules = await loadRules(options.rulesFile);
+  const store: AlertStore = new SqliteAlertStore(options.database);
+  const channelOf = (ruleId: string) =>
+    rules.rules.find((rule) => rule.id === ruleId)?.channel ?? rules.channel ?? options.defaultChannel;
+  const source = options.logsDir
+    ? `Alerts come from new CloudTrail files in the log folder (checked every 2 s; CloudTrail delivers files about 5 minutes after the call).`
+    : 'No alert source: the local engine watches S3X_LOGS_DIR; in AWS mode alerts need an EventBridge queue (s3x setup alerts).';
+  const feed: AlertsFeed = { store, rules, channelOf, source };
+  let files: LogFileSource | undefined;
+  let poster: AlertPoster | undefined;
+  return {
+    feed,
+    async start(client) {
+      const now = () => options.now().getTime();
+      const history = await familiarPrincipals(options.engine, options.now(), HISTORY_MS).catch((error: unknown) => {
+        options.log(`alerts: could not read who used which bucket (${error instanceof Error ? error.message : String(error)}); every principal counts as new until seen`);
+        return { seen: [], historyFrom: options.now() };
+      });
+      const evaluator = new RuleEvaluator(rules, history);
+      poster = new AlertPoster({ client, store, source: 'files', now, log: options.log });
+      const pipeline = new AlertPipeline({
+        evaluator,
+        rules,
+        store,
+        poster,
+        ...(options.defaultChannel ? { defaultChannel: options.defaultChannel } : {}),
+        owner: randomUUID(),
+        now,
+        leaseMs: CLAIM_LEASE_MS,
+        log: options.log,
+      });
+      if (options.logsDir) {
+        files = new LogFileSource({
+          logsDir: options.logsDir,
+          ledger: new SqliteFileLedger(options.database),
+          handle: (records) => pipeline.handle(records),
+          now,
+          log: options.log,
+        });
+        await files.start();
+      }
+      options.log(`alerts on: ${rules.rules.length} rule(s); ${source}`);
+    },
+    async stop() {
+      // Posts still waiting are let go first (their files stay unread), so the source's pass can end.
+      poster?.stop();
+      await files?.stop();
+    },
+  };
+}
