@@ -28,7 +28,11 @@ export class SqliteFileLedger {
 
   markDone(paths: readonly string[], now: number): void {
     const insert = this.db.prepare('INSERT OR IGNORE INTO alert_files (path, done_at) VALUES (?, ?)');
-    storeWrite('the list of alert files read', () => this.db.transaction(() => paths.forEach((p) => insert.run(p, now)))());
+    storeWrite('the list of alert files read', () =>
+      this.db.transaction(() => {
+        for (const file of paths) insert.run(file, now);
+      })(),
+    );
   }
 
   /** Forget files read long ago: only today's and yesterday's folders are watched. */
@@ -98,7 +102,11 @@ export class LogFileSource {
   private loop(): void {
     if (this.stopped) return;
     this.running = this.poll()
-      .catch((error: unknown) => this.options.log(`alerts: reading ${this.options.logsDir} failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) =>
+        this.options.log(
+          `alerts: reading ${this.options.logsDir} failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      )
       .finally(() => {
         if (!this.stopped) this.timer = setTimeout(() => this.loop(), this.options.pollMs ?? 2000);
       });
@@ -127,7 +135,9 @@ export class LogFileSource {
       } finally {
         await handle.close();
       }
-      text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw, { maxOutputLength: MAX_DECOMPRESSED_BYTES }) : raw).toString('utf8');
+      text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw, { maxOutputLength: MAX_DECOMPRESSED_BYTES }) : raw).toString(
+        'utf8',
+      );
     } catch (error) {
       return { ok: false, reason: `unreadable (${error instanceof Error ? error.message : 'error'})`, retry: settling };
     }
@@ -142,7 +152,8 @@ export class LogFileSource {
 /** `{"Records":[...]}`, a JSON array, one record, or one record per line. */
 function parseRecords(text: string): unknown[] {
   const trimmed = text.trim();
-  if (trimmed.startsWith('{"Records"') || trimmed.startsWith('[') || !trimmed.includes('\n')) return recordsOf(JSON.parse(trimmed));
+  if (trimmed.startsWith('{"Records"') || trimmed.startsWith('[') || !trimmed.includes('\n'))
+    return recordsOf(JSON.parse(trimmed));
   try {
     return recordsOf(JSON.parse(trimmed));
   } catch {

@@ -62,7 +62,8 @@ export class AlertPipeline {
         if (muted.has(firing.rule.id)) continue;
         const channel = this.channelOf(firing.rule.id);
         if (!channel) {
-          if (!this.unroutedWarned.has(firing.rule.id)) log(`alert rule ${firing.rule.id} fired but has no channel: set S3X_ALERTS_CHANNEL`);
+          if (!this.unroutedWarned.has(firing.rule.id))
+            log(`alert rule ${firing.rule.id} fired but has no channel: set S3X_ALERTS_CHANNEL`);
           this.unroutedWarned.add(firing.rule.id);
           continue;
         }

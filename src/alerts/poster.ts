@@ -1,4 +1,4 @@
-import { buildAlertMessage, buildAlertRepeatMessage, type AlertSource } from '../slack/blocks/alert.js';
+import { type AlertSource, buildAlertMessage, buildAlertRepeatMessage } from '../slack/blocks/alert.js';
 import type { Alert } from './alert.js';
 import type { AlertStore } from './alert-store.js';
 

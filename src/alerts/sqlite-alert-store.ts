@@ -75,7 +75,15 @@ export class SqliteAlertStore implements AlertStore {
            ON CONFLICT (channel, rule_id, subject) DO UPDATE SET ts = excluded.ts, started_at = excluded.started_at, count = excluded.count
            WHERE alert_threads.started_at <= ?`,
         )
-        .run(thread.channel, thread.ruleId, thread.subject, thread.ts, thread.startedAt, thread.count, thread.startedAt - THREAD_WINDOW_MS),
+        .run(
+          thread.channel,
+          thread.ruleId,
+          thread.subject,
+          thread.ts,
+          thread.startedAt,
+          thread.count,
+          thread.startedAt - THREAD_WINDOW_MS,
+        ),
     );
     return result.changes === 1;
   }
@@ -100,7 +108,9 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async activeMutes(now: number): Promise<AlertMute[]> {
-    const rows = this.db.prepare('SELECT rule_id, until, by FROM alert_mutes WHERE until > ? ORDER BY rule_id').all(now) as Array<{
+    const rows = this.db
+      .prepare('SELECT rule_id, until, by FROM alert_mutes WHERE until > ? ORDER BY rule_id')
+      .all(now) as Array<{
       rule_id: string;
       until: number;
       by: string;

@@ -53,7 +53,9 @@ export async function prepareAlerting(options: AlertingOptions): Promise<Alertin
     async start(client) {
       const now = () => options.now().getTime();
       const history = await familiarPrincipals(options.engine, options.now(), HISTORY_MS).catch((error: unknown) => {
-        options.log(`alerts: could not read who used which bucket (${error instanceof Error ? error.message : String(error)}); every principal counts as new until seen`);
+        options.log(
+          `alerts: could not read who used which bucket (${error instanceof Error ? error.message : String(error)}); every principal counts as new until seen`,
+        );
         return { seen: [], historyFrom: options.now() };
       });
       const evaluator = new RuleEvaluator(rules, history);

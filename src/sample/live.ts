@@ -62,11 +62,13 @@ export class LiveSample {
     this.files += 1;
     const now = this.options.now();
     const { accountId, region } = this.facts;
-    const bucket = this.facts.directoryBuckets[this.files % Math.max(1, this.facts.directoryBuckets.length - 1)] ?? 'live--use1-az4--x-s3';
+    const bucket =
+      this.facts.directoryBuckets[this.files % Math.max(1, this.facts.directoryBuckets.length - 1)] ?? 'live--use1-az4--x-s3';
     const familiar = this.facts.principals.filter((arn) => arn.includes(':assumed-role/') || arn.includes(':user/'));
     const records: Json[] = [];
     const at = (offsetMs: number) => new Date(now.getTime() - offsetMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const actor = familiar[this.files % Math.max(1, familiar.length)] ?? `arn:aws:sts::${accountId}:assumed-role/DataEngineer/etl`;
+    const actor =
+      familiar[this.files % Math.max(1, familiar.length)] ?? `arn:aws:sts::${accountId}:assumed-role/DataEngineer/etl`;
     const key = `live/${at(0).slice(0, 10)}/part-${String(this.files).padStart(5, '0')}.parquet`;
     records.push(this.zonal(actor, bucket, 'PutObject', key, at(3000)), this.zonal(actor, bucket, 'GetObject', key, at(2000)));
     const every = this.options.trippingEvery ?? 4;
@@ -107,7 +109,12 @@ export class LiveSample {
       userAgent: 'aws-sdk-java/2.25.0 live-sample',
       requestParameters: { bucketName: bucket, Host: `${bucket}.s3express-${zone}.${region}.amazonaws.com`, key },
       responseElements: null,
-      additionalEventData: { SignatureVersion: 'SigV4', AuthenticationMethod: 'AuthHeader', availabilityZone: zone, sessionModeApplied: 'ReadWrite' },
+      additionalEventData: {
+        SignatureVersion: 'SigV4',
+        AuthenticationMethod: 'AuthHeader',
+        availabilityZone: zone,
+        sessionModeApplied: 'ReadWrite',
+      },
       requestID: randomBytes(8).toString('hex'),
       eventID: randomUUID(),
       readOnly: eventName === 'GetObject',

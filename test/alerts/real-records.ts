@@ -46,3 +46,14 @@ export function variant(record: RawRecord, n: number, time: Date, changes: RawRe
     ...changes,
   };
 }
+
+/** The docs' GetObject, turned into a DeleteObject of its key by the same (AssumedRole) caller, with the ARN's missing colon put back. */
+export function docsDelete(
+  n: number,
+  time: Date,
+  arn = 'arn:aws:sts::111122223333:assumed-role/RoleToBeAssumed/MySessionName',
+): RawRecord {
+  const get = s3ExpressDocRecords()[1] as RawRecord;
+  const identity = { ...(get.userIdentity as RawRecord), arn };
+  return variant(get, n, time, { eventName: 'DeleteObject', readOnly: false, userIdentity: identity });
+}

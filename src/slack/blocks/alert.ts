@@ -41,7 +41,8 @@ function what(alert: Alert): string {
       `${formatCount(count, 'matching event')} within ${escapeMrkdwn(describeMs(rule.threshold.window))} (the rule fires above ${rule.threshold.count})`,
     );
   }
-  if (event.addendum) lines.push(`_CloudTrail marks this record as delivered late or updated (${inlineCode(event.addendum, 40)})._`);
+  if (event.addendum)
+    lines.push(`_CloudTrail marks this record as delivered late or updated (${inlineCode(event.addendum, 40)})._`);
   return lines.join('\n');
 }
 
@@ -57,7 +58,11 @@ function who(alert: Alert): string {
     event.sourceIp ? `from ${inlineCode(event.sourceIp, 60)}` : undefined,
     event.vpcEndpointId ? `through ${inlineCode(event.vpcEndpointId, 40)}` : undefined,
   ].filter(Boolean);
-  return [parts.join(' '), session.length ? `*Session:* ${session.join(', ')}` : '', network.length ? `*Network:* ${network.join(' ')}` : '']
+  return [
+    parts.join(' '),
+    session.length ? `*Session:* ${session.join(', ')}` : '',
+    network.length ? `*Network:* ${network.join(' ')}` : '',
+  ]
     .filter((line) => line !== '')
     .join('\n');
 }
@@ -65,7 +70,9 @@ function who(alert: Alert): string {
 function where(alert: Alert): string {
   const { event } = alert.firing;
   const parts = [
-    event.bucket ? `${isDirectoryBucket(event.bucket) ? 'directory bucket' : 'bucket'} ${inlineCode(event.bucket, BUCKET_MAX)}` : undefined,
+    event.bucket
+      ? `${isDirectoryBucket(event.bucket) ? 'directory bucket' : 'bucket'} ${inlineCode(event.bucket, BUCKET_MAX)}`
+      : undefined,
     event.region ? `Region ${inlineCode(event.region, 30)}` : undefined,
     event.account ? `account ${inlineCode(event.account, 20)}` : undefined,
     `source ${inlineCode(event.eventSource, 60)}`,
