@@ -8,9 +8,9 @@ import { recordsOf } from './event.js';
 import type { BatchResult } from './pipeline.js';
 
 /** Delivery files are a few MB at most; larger ones are skipped with a log line. */
-export const MAX_DELIVERY_FILE_BYTES = 64 * 1024 * 1024;
-/** Decompressed, a delivery file is about 10 times larger; past this it is refused (a gzip bomb). */
-const MAX_DECOMPRESSED_BYTES = 512 * 1024 * 1024;
+export const MAX_DELIVERY_FILE_BYTES = 32 * 1024 * 1024;
+/** Decompressed, a delivery file is about 10 times larger; past 16 times it is refused (a gzip bomb). */
+const MAX_EXPANSION = 16;
 /** A file that does not parse may still be being written: retried until it is this old. */
 const SETTLE_MS = 30_000;
 
@@ -68,9 +68,14 @@ export class LogFileSource {
   constructor(private readonly options: FileSourceOptions) {}
 
   async start(): Promise<void> {
+    await this.baseline();
+    this.loop();
+  }
+
+  /** On the very first start, what is there already is history: counted as read, never alerted on. */
+  async baseline(): Promise<void> {
     const { ledger, now } = this.options;
     if (ledger.isEmpty()) ledger.markDone(await this.listFiles(), now());
-    this.loop();
   }
 
   async stop(): Promise<void> {
@@ -135,7 +140,7 @@ export class LogFileSource {
       } finally {
         await handle.close();
       }
-      text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw, { maxOutputLength: MAX_DECOMPRESSED_BYTES }) : raw).toString(
+      text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw, { maxOutputLength: max * MAX_EXPANSION }) : raw).toString(
         'utf8',
       );
     } catch (error) {
