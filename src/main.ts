@@ -8,7 +8,7 @@ import type { ApprovalStore } from './approvals/approval.js';
 import { type Config, checkServeConfig, describeConfig, loadConfig } from './config.js';
 import { CONSOLE_CHANNEL, type ConsoleRoutes, consoleRoutes } from './console/console-routes.js';
 import { startDigestSchedule } from './digest/schedule.js';
-import { type AwsClients, createAwsClients, createTrailInventory } from './engines/aws-clients.js';
+import { type AwsClients, createAwsClients, createSqsClient, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { QuestionQueue } from './engines/question-queue.js';
@@ -58,6 +58,16 @@ async function main(): Promise<void> {
         defaultChannel: config.alerts.channel ?? (config.mode === 'local' ? CONSOLE_CHANNEL.id : undefined),
         database,
         logsDir,
+        ...(config.alerts.queue
+          ? {
+              queue: {
+                client: createSqsClient(config.alerts.queue.region),
+                url: config.alerts.queue.url,
+                visibilitySeconds: config.alerts.queue.visibilitySeconds,
+                pauseAfterPostMs: config.testHooks.pauseAfterAlertPostMs,
+              },
+            }
+          : {}),
         engine,
         now: () => new Date(),
         log,

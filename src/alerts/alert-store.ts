@@ -60,6 +60,8 @@ export const THREAD_WINDOW_MS = 15 * 60_000;
 export interface AlertStore {
   /** Claim an alert for posting; a claim older than `leaseMs` that was never posted may be taken over. */
   claim(alert: AlertSummary & { key: string }, owner: string, now: number, leaseMs: number): Promise<ClaimResult>;
+  /** Still working on these (a post waiting for its turn): keep the claims from lapsing. */
+  renew(keys: readonly string[], owner: string, now: number): Promise<void>;
   /** The alert is in Slack: never post it again. */
   markPosted(key: string, ts: string, now: number): Promise<void>;
   get(key: string): Promise<StoredAlert | undefined>;

@@ -32,9 +32,14 @@ export interface BatchResult {
   complete: boolean;
 }
 
+/** What became of one alert of a batch. */
+type Outcome = 'posted-now' | 'posted-before' | 'busy';
+
 /** A batch of records (one delivery file, one queue message) → evaluate → dedupe → post. */
 export class AlertPipeline {
   private readonly unroutedWarned = new Set<string>();
+  /** Posts in progress by key: a second copy of the event (another message, the same batch) waits for the first. */
+  private readonly inFlight = new Map<string, Promise<Outcome>>();
 
   constructor(private readonly options: AlertPipelineOptions) {}
 
@@ -45,12 +50,11 @@ export class AlertPipeline {
   }
 
   async handle(records: readonly unknown[]): Promise<BatchResult> {
-    const { evaluator, store, poster, owner, now, leaseMs, log } = this.options;
+    const { evaluator, store, now, log } = this.options;
     const muted = new Set((await store.activeMutes(now())).map((mute) => mute.ruleId));
-    const posts: Array<Promise<void>> = [];
+    const outcomes: Array<Promise<Outcome>> = [];
     let events = 0;
     let refused = 0;
-    let busy = false;
     for (const record of records) {
       const event = toAlertEvent(record);
       if (!event) {
@@ -67,16 +71,52 @@ export class AlertPipeline {
           this.unroutedWarned.add(firing.rule.id);
           continue;
         }
-        const alert: Alert = { key: alertKey(event.eventId, firing.rule.id), channel, firing };
-        const claim = await store.claim(summarize(alert), owner, now(), leaseMs);
-        if (claim === 'claimed') posts.push(poster.post(alert));
-        else if (claim === 'busy') busy = true;
+        const key = alertKey(event.eventId, firing.rule.id);
+        // Set before the first await: a second copy of the event handled meanwhile joins this one.
+        let outcome = this.inFlight.get(key);
+        if (!outcome) {
+          outcome = this.claimAndPost({ key, channel, firing });
+          this.inFlight.set(key, outcome);
+          void outcome.finally(() => this.inFlight.delete(key)).catch(() => undefined);
+        }
+        outcomes.push(outcome);
       }
       this.options.onEvent?.(event);
     }
-    const outcomes = await Promise.allSettled(posts);
-    const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
-    for (const outcome of failed) log(`alert not recorded as posted: ${String((outcome as PromiseRejectedResult).reason)}`);
-    return { events, refused, posted: posts.length - failed.length, complete: !busy && failed.length === 0 };
+    const settled = await Promise.allSettled(outcomes);
+    let posted = 0;
+    let complete = true;
+    for (const result of settled) {
+      if (result.status === 'rejected') {
+        complete = false;
+        log(`alert not recorded as posted: ${String(result.reason)}`);
+      } else if (result.value === 'busy') complete = false;
+      else if (result.value === 'posted-now') posted += 1;
+    }
+    return { events, refused, posted, complete };
+  }
+
+  /** Claim the alert in the store; when ours, post it, renewing the claim while it waits its turn. */
+  private async claimAndPost(alert: Alert): Promise<Outcome> {
+    const { store, poster, owner, now, leaseMs } = this.options;
+    const claim = await store.claim(summarize(alert), owner, now(), leaseMs);
+    if (claim === 'busy') return 'busy';
+    if (claim === 'posted') return 'posted-before';
+    await this.renewingClaims([alert.key], poster.post(alert));
+    return 'posted-now';
+  }
+
+  /** While posts wait their turn (pacing, Slack retries), renew their claims so no one else takes them over. */
+  private async renewingClaims<T>(keys: readonly string[], work: Promise<T>): Promise<T> {
+    if (keys.length === 0) return work;
+    const { store, owner, now, leaseMs, log } = this.options;
+    const timer = setInterval(() => {
+      store.renew(keys, owner, now()).catch((error: unknown) => log(`alerts: could not renew claims (${String(error)})`));
+    }, leaseMs / 3);
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
+    }
   }
 }

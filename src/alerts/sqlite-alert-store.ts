@@ -41,6 +41,15 @@ export class SqliteAlertStore implements AlertStore {
     return storeWrite('an alert', () => claim.immediate());
   }
 
+  async renew(keys: readonly string[], owner: string, now: number): Promise<void> {
+    const update = this.db.prepare("UPDATE alerts SET claimed_at = ? WHERE key = ? AND owner = ? AND state = 'claimed'");
+    storeWrite('an alert', () =>
+      this.db.transaction(() => {
+        for (const key of keys) update.run(now, key, owner);
+      })(),
+    );
+  }
+
   async markPosted(key: string, ts: string, now: number): Promise<void> {
     storeWrite('an alert', () =>
       this.db.prepare("UPDATE alerts SET state = 'posted', ts = ?, posted_at = ? WHERE key = ?").run(ts, now, key),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Engine } from '../engines/engine.js';
 import type { SqliteDatabase } from '../store/database.js';
 import type { AlertStore } from './alert-store.js';
@@ -8,13 +9,14 @@ import { LogFileSource, SqliteFileLedger } from './file-source.js';
 import { familiarPrincipals } from './history.js';
 import { AlertPipeline } from './pipeline.js';
 import { type AlertChatClient, AlertPoster } from './poster.js';
+import { QueueSource } from './queue-source.js';
 import { loadRules } from './rules.js';
 import { SqliteAlertStore } from './sqlite-alert-store.js';
 
 /** "New to the bucket" looks this far back in the logs at start. */
 const HISTORY_MS = 7 * 86_400_000;
-/** A claim not posted within this long is taken over (a crash, a replica gone). */
-const CLAIM_LEASE_MS = 2 * 60_000;
+/** Files: a claim not posted within this long is taken over (a crash). The queue uses its visibility timeout. */
+const FILE_CLAIM_LEASE_MS = 30_000;
 
 export interface AlertingOptions {
   rulesFile?: string;
@@ -23,6 +25,8 @@ export interface AlertingOptions {
   database: SqliteDatabase;
   /** The local source: new delivery files here. */
   logsDir?: string;
+  /** The AWS source (instead of files): the queue EventBridge delivers CloudTrail events to. */
+  queue?: { client: SQSClient; url: string; visibilitySeconds: number; pauseAfterPostMs?: number };
   /** Seeds "new to the bucket" from the logs. */
   engine: Engine;
   now: () => Date;
@@ -42,11 +46,16 @@ export async function prepareAlerting(options: AlertingOptions): Promise<Alertin
   const store: AlertStore = new SqliteAlertStore(options.database);
   const channelOf = (ruleId: string) =>
     rules.rules.find((rule) => rule.id === ruleId)?.channel ?? rules.channel ?? options.defaultChannel;
-  const source = options.logsDir
-    ? `Alerts come from new CloudTrail files in the log folder (checked every 2 s; CloudTrail delivers files about 5 minutes after the call).`
-    : 'No alert source: the local engine watches S3X_LOGS_DIR; in AWS mode alerts need an EventBridge queue (s3x setup alerts).';
+  const queue = options.queue;
+  const logsDir = queue ? undefined : options.logsDir;
+  const source = queue
+    ? 'Alerts come from the EventBridge queue (S3X_ALERTS_QUEUE_URL): events a trail logs, usually seconds after the call, best effort. Data events reach it only for buckets whose objects a trail logs (/s3x status).'
+    : logsDir
+      ? 'Alerts come from new CloudTrail files in the log folder (checked every 2 s; CloudTrail delivers files about 5 minutes after the call).'
+      : 'No alert source: the local engine watches S3X_LOGS_DIR; in AWS mode alerts need an EventBridge queue (S3X_ALERTS_QUEUE_URL).';
   const feed: AlertsFeed = { store, rules, channelOf, source };
   let files: LogFileSource | undefined;
+  let queued: QueueSource | undefined;
   let poster: AlertPoster | undefined;
   return {
     feed,
@@ -59,7 +68,7 @@ export async function prepareAlerting(options: AlertingOptions): Promise<Alertin
         return { seen: [], historyFrom: options.now() };
       });
       const evaluator = new RuleEvaluator(rules, history);
-      poster = new AlertPoster({ client, store, source: 'files', now, log: options.log });
+      poster = new AlertPoster({ client, store, source: queue ? 'queue' : 'files', now, log: options.log });
       const pipeline = new AlertPipeline({
         evaluator,
         rules,
@@ -68,12 +77,33 @@ export async function prepareAlerting(options: AlertingOptions): Promise<Alertin
         ...(options.defaultChannel ? { defaultChannel: options.defaultChannel } : {}),
         owner: randomUUID(),
         now,
-        leaseMs: CLAIM_LEASE_MS,
+        leaseMs: queue ? queue.visibilitySeconds * 1000 : FILE_CLAIM_LEASE_MS,
         log: options.log,
       });
-      if (options.logsDir) {
+      if (queue) {
+        const pause = queue.pauseAfterPostMs;
+        queued = new QueueSource({
+          client: queue.client,
+          queueUrl: queue.url,
+          handle: (records) => pipeline.handle(records),
+          log: options.log,
+          visibilitySeconds: queue.visibilitySeconds,
+          ...(pause === undefined
+            ? {}
+            : {
+                hooks: {
+                  afterHandled: async (id) => {
+                    options.log(`test hook: queue message ${id} handled, paused before delete`);
+                    await new Promise((resolve) => setTimeout(resolve, pause));
+                  },
+                },
+              }),
+        });
+        queued.start();
+      }
+      if (logsDir) {
         files = new LogFileSource({
-          logsDir: options.logsDir,
+          logsDir,
           ledger: new SqliteFileLedger(options.database),
           handle: (records) => pipeline.handle(records),
           now,
@@ -86,7 +116,7 @@ export async function prepareAlerting(options: AlertingOptions): Promise<Alertin
     async stop() {
       // Posts still waiting are let go first (their files stay unread), so the source's pass can end.
       poster?.stop();
-      await files?.stop();
+      await Promise.all([files?.stop(), queued?.stop()]);
     },
   };
 }

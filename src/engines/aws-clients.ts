@@ -2,6 +2,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { TrailInventory, type TrailLogsLocation } from './aws-trails/trail-inventory.js';
 import type { Clock } from './retry.js';
@@ -65,4 +66,9 @@ export function createTrailInventory(aws: AwsClients, clock: Clock, trailLogs?: 
 /** The approvals table's client (S3X_STORE=dynamodb); the store retries throttling itself. */
 export function createDynamoDbClient(region: string): DynamoDBClient {
   return new DynamoDBClient({ region, maxAttempts: 1 });
+}
+
+/** The alert queue's client (S3X_ALERTS_QUEUE_URL); AWS_ENDPOINT_URL_SQS points it elsewhere. */
+export function createSqsClient(region: string): SQSClient {
+  return new SQSClient({ region });
 }
