@@ -23,6 +23,8 @@ export interface AlertingOptions {
   /** Where rules without a channel of their own post. */
   defaultChannel?: string;
   database: SqliteDatabase;
+  /** Several replicas: the shared store (DynamoDB); one replica: the SQLite file. */
+  store?: AlertStore;
   /** The local source: new delivery files here. */
   logsDir?: string;
   /** The AWS source (instead of files): the queue EventBridge delivers CloudTrail events to. */
@@ -43,7 +45,7 @@ export interface Alerting {
 /** Rules, store and source, ready before the Slack app exists (its listeners need the feed). */
 export async function prepareAlerting(options: AlertingOptions): Promise<Alerting> {
   const rules = await loadRules(options.rulesFile);
-  const store: AlertStore = new SqliteAlertStore(options.database);
+  const store: AlertStore = options.store ?? new SqliteAlertStore(options.database);
   const channelOf = (ruleId: string) =>
     rules.rules.find((rule) => rule.id === ruleId)?.channel ?? rules.channel ?? options.defaultChannel;
   const queue = options.queue;
