@@ -215,6 +215,13 @@ describe('alert buttons through signed requests', () => {
     });
   });
 
+  it('/s3x status says that alerts see only what a trail logs', async () => {
+    const pathName = `/c-${++counter}`;
+    await postSigned(url, slashCommandBody({ text: 'status', response_url: `${responseBase}${pathName}`, user_id: REQUESTER }));
+    const posts = await responses.waitFor(pathName, 1);
+    expect(JSON.stringify(posts.at(-1))).toContain('object events reach EventBridge, and s3x alerts, only for buckets a logging trail covers');
+  });
+
   it('/s3x alerts lists the rules with their channels, the mute and the last alert', async () => {
     const pathName = `/c-${++counter}`;
     await postSigned(url, slashCommandBody({ text: 'alerts', response_url: `${responseBase}${pathName}`, user_id: REQUESTER }));
