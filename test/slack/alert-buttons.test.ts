@@ -219,7 +219,9 @@ describe('alert buttons through signed requests', () => {
     const pathName = `/c-${++counter}`;
     await postSigned(url, slashCommandBody({ text: 'status', response_url: `${responseBase}${pathName}`, user_id: REQUESTER }));
     const posts = await responses.waitFor(pathName, 1);
-    expect(JSON.stringify(posts.at(-1))).toContain('object events reach EventBridge, and s3x alerts, only for buckets a logging trail covers');
+    expect(JSON.stringify(posts.at(-1))).toContain(
+      'object events reach EventBridge, and s3x alerts, only for buckets a logging trail covers',
+    );
   });
 
   it('/s3x alerts lists the rules with their channels, the mute and the last alert', async () => {
