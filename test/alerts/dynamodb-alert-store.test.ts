@@ -88,9 +88,8 @@ describe('DynamoDB alert store (exact requests)', () => {
     const thread = { channel: 'C0ALERTS', ruleId: 'r', subject: SUMMARY.subject, ts: '1.1', startedAt: 1_000_000, count: 1 };
     expect(await store().startThread(thread)).toBe(true);
     expect(await store().startThread(thread)).toBe(false);
-    expect((ddb.commandCalls(PutItemCommand)[0]?.args[0].input as PutItemCommandInput).ConditionExpression).toBe(
-      'attribute_not_exists(pk) OR startedAt <= :expired',
-    );
+    const [start] = ddb.commandCalls(PutItemCommand).map((call) => call.args[0].input as PutItemCommandInput);
+    expect(start?.ConditionExpression).toBe('attribute_not_exists(pk) OR startedAt <= :expired');
     ddb.on(UpdateItemCommand).resolves({ Attributes: { count: { N: '4' } } });
     expect(await store().addToThread('C0ALERTS', 'r', SUMMARY.subject, 3)).toBe(4);
     ddb.on(GetItemCommand).resolves({ Item: { ts: { S: '1.1' }, startedAt: { N: '1000000' }, count: { N: '4' } } });
