@@ -53,6 +53,9 @@ export class RuleEvaluator {
   private readonly buckets = new Map<string, DirectoryBucketRef>();
   /** Recent eventIDs with what they fired: a duplicate delivery fires the same again and counts nowhere. */
   private readonly recentIds = new Map<string, readonly Firing[]>();
+  /** The same ids in arrival order, a ring: the oldest is forgotten first without walking the map. */
+  private readonly idRing: string[] = [];
+  private ringNext = 0;
   private readonly historyFromMs: number;
 
   constructor(file: RulesFile, options: EvaluatorOptions) {
@@ -76,7 +79,10 @@ export class RuleEvaluator {
       if (firing) firings.push(firing);
     }
     this.recentIds.set(event.eventId, firings.length === 0 ? NONE : firings);
-    if (this.recentIds.size > MAX_REMEMBERED_IDS) this.recentIds.delete(this.recentIds.keys().next().value as string);
+    const oldest = this.idRing[this.ringNext];
+    if (oldest !== undefined) this.recentIds.delete(oldest);
+    this.idRing[this.ringNext] = event.eventId;
+    this.ringNext = (this.ringNext + 1) % MAX_REMEMBERED_IDS;
     // After the rules: the event itself never makes its principal familiar to its own bucket.
     this.learn(event);
     return firings;

@@ -99,6 +99,8 @@ export class AlertPoster {
 
   private async sendOne(channel: string, queue: ChannelQueue): Promise<void> {
     queue.sending = true;
+    // The pace counts from the start of a send: one message a second, not one a second plus Slack's answer time.
+    const startedAt = this.options.now();
     try {
       await this.sendHead(channel, queue);
       queue.failures = 0;
@@ -108,7 +110,7 @@ export class AlertPoster {
         `alert post to ${channel} failed (attempt ${queue.failures}; ${queue.waiting.length} waiting, kept): ${error instanceof Error ? error.message : String(error)}`,
       );
     } finally {
-      queue.lastSentAt = this.options.now();
+      queue.lastSentAt = startedAt;
       queue.sending = false;
       this.schedule(channel, queue);
     }
