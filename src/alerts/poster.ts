@@ -1,4 +1,5 @@
 import { type AlertSource, buildAlertMessage, buildAlertRepeatMessage } from '../slack/blocks/alert.js';
+import { describeSlackError, slackErrorCode } from '../slack/listeners/reply.js';
 import type { Alert } from './alert.js';
 import type { AlertStore } from './alert-store.js';
 
@@ -20,6 +21,22 @@ export interface AlertPosterOptions {
   /** Longest wait between attempts after Slack failures. */
   maxBackoffMs?: number;
 }
+
+/**
+ * Slack answers these the same however often it is asked: the channel or the token is wrong. The
+ * alerts of that post are let go (their source keeps them and logs), instead of holding every
+ * other alert of the channel behind them.
+ */
+const PERMANENT_ERRORS = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_auth',
+  'account_inactive',
+  'token_revoked',
+  'missing_scope',
+  'restricted_action',
+]);
 
 interface Waiting {
   alert: Alert;
@@ -105,10 +122,19 @@ export class AlertPoster {
       await this.sendHead(channel, queue);
       queue.failures = 0;
     } catch (error) {
-      queue.failures += 1;
-      this.options.log(
-        `alert post to ${channel} failed (attempt ${queue.failures}; ${queue.waiting.length} waiting, kept): ${error instanceof Error ? error.message : String(error)}`,
-      );
+      const code = slackErrorCode(error);
+      if (code !== undefined && PERMANENT_ERRORS.has(code)) {
+        const given = queue.waiting.splice(0);
+        this.options.log(
+          `alert post to ${channel} refused by Slack (${code}): ${given.length} alert(s) not posted; check the channel and the bot's membership`,
+        );
+        for (const item of given) item.reject(new Error(`Slack refused the post to ${channel} (${code})`));
+      } else {
+        queue.failures += 1;
+        this.options.log(
+          `alert post to ${channel} failed (attempt ${queue.failures}; ${queue.waiting.length} waiting, kept): ${describeSlackError(error)}`,
+        );
+      }
     } finally {
       queue.lastSentAt = startedAt;
       queue.sending = false;

@@ -144,6 +144,19 @@ describe('alert pipeline, real WebClient against a Slack stand-in', () => {
     expect(logs.some((line) => line.includes('kept'))).toBe(true);
   });
 
+  it('a channel Slack refuses (channel_not_found) lets its alerts go unposted, logged, without blocking the next batch', async () => {
+    api.failures.set('chat.postMessage', 'channel_not_found');
+    try {
+      const result = await pipeline().handle([docsDelete(1, T0)]);
+      expect(result).toMatchObject({ posted: 0, complete: false });
+      expect(logs.some((line) => line.includes('refused by Slack (channel_not_found)'))).toBe(true);
+    } finally {
+      api.failures.delete('chat.postMessage');
+    }
+    // The source keeps the record; the next attempt posts it once the channel works.
+    expect(await pipeline().handle([docsDelete(1, T0)])).toMatchObject({ posted: 1, complete: true });
+  });
+
   it('a muted rule posts nothing until the mute ends', async () => {
     await store.mute({ ruleId: 'new-principal-delete', until: Date.now() + 60_000, by: 'U0APPROVER' });
     expect((await pipeline().handle([docsDelete(1, T0)])).posted).toBe(0);
