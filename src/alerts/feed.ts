@@ -1,5 +1,6 @@
 import type { AlertMute, AlertStore, StoredAlert } from './alert-store.js';
 import type { AlertRule, RulesFile } from './rules.js';
+import type { AnswerWatches } from './watch.js';
 
 /** What the app knows about alerting, for `/s3x alerts` and the alert buttons. */
 export interface AlertsFeed {
@@ -9,6 +10,8 @@ export interface AlertsFeed {
   channelOf(ruleId: string): string | undefined;
   /** Where alerts come from now, in words (or why there is no source). */
   source: string;
+  /** Answers watching for late events; the alert source feeds them every event it reads. */
+  watches: AnswerWatches;
 }
 
 export interface AlertsOverview {

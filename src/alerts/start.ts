@@ -12,6 +12,7 @@ import { type AlertChatClient, AlertPoster } from './poster.js';
 import { QueueSource } from './queue-source.js';
 import { loadRules } from './rules.js';
 import { SqliteAlertStore } from './sqlite-alert-store.js';
+import { AnswerWatches } from './watch.js';
 
 /** "New to the bucket" looks this far back in the logs at start. */
 const HISTORY_MS = 7 * 86_400_000;
@@ -55,7 +56,8 @@ export async function prepareAlerting(options: AlertingOptions): Promise<Alertin
     : logsDir
       ? 'Alerts come from new CloudTrail files in the log folder (checked every 2 s; CloudTrail delivers files about 5 minutes after the call).'
       : 'No alert source: the local engine watches S3X_LOGS_DIR; in AWS mode alerts need an EventBridge queue (S3X_ALERTS_QUEUE_URL).';
-  const feed: AlertsFeed = { store, rules, channelOf, source };
+  const watches = new AnswerWatches(() => options.now().getTime(), options.log);
+  const feed: AlertsFeed = { store, rules, channelOf, source, watches };
   let files: LogFileSource | undefined;
   let queued: QueueSource | undefined;
   let poster: AlertPoster | undefined;
@@ -81,6 +83,7 @@ export async function prepareAlerting(options: AlertingOptions): Promise<Alertin
         now,
         leaseMs: queue ? queue.visibilitySeconds * 1000 : FILE_CLAIM_LEASE_MS,
         log: options.log,
+        onEvent: (event) => watches.observe(event),
       });
       if (queue) {
         const pause = queue.pauseAfterPostMs;

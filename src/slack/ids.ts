@@ -34,6 +34,8 @@ export const ACTIONS = {
   alertEvent: 's3x_alert_event',
   /** value: the rule id: mute it for an hour */
   alertMute: 's3x_alert_mute',
+  /** value: `<answerId>`: update this object answer with late events for an hour */
+  watch: 's3x_watch',
 } as const;
 
 /** Workflow Builder custom steps: the callback ids of manifest.yml's `functions`. */

@@ -7,6 +7,7 @@ import { AlertPipeline } from '../../src/alerts/pipeline.js';
 import { AlertPoster } from '../../src/alerts/poster.js';
 import { defaultRules } from '../../src/alerts/rules.js';
 import { SqliteAlertStore } from '../../src/alerts/sqlite-alert-store.js';
+import { AnswerWatches } from '../../src/alerts/watch.js';
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createPlanner } from '../../src/remediation/planner.js';
@@ -40,6 +41,9 @@ let sandbox: SandboxAccount;
 let alertStore: SqliteAlertStore;
 let poster: AlertPoster;
 let alert: Record<string, unknown>;
+let watches: AnswerWatches;
+let pipeline: AlertPipeline;
+let deleteRecord: Record<string, unknown>;
 let counter = 0;
 
 beforeAll(async () => {
@@ -55,7 +59,8 @@ beforeAll(async () => {
   sandbox.seedDefaults();
   alertStore = new SqliteAlertStore(db);
   const rules = defaultRules();
-  const feed: AlertsFeed = { store: alertStore, rules, channelOf: () => CHANNEL, source: 'Alerts come from the test.' };
+  watches = new AnswerWatches(Date.now, () => undefined);
+  const feed: AlertsFeed = { store: alertStore, rules, channelOf: () => CHANNEL, source: 'Alerts come from the test.', watches };
   const apiUrl = await api.start();
   responseBase = await responses.start();
   slack = createSlackApp(
@@ -92,7 +97,7 @@ beforeAll(async () => {
     log: () => undefined,
     intervalMs: 10,
   });
-  const pipeline = new AlertPipeline({
+  pipeline = new AlertPipeline({
     evaluator: new RuleEvaluator(rules, { historyFrom: new Date(now.getTime() - 8 * 86_400_000) }),
     rules,
     store: alertStore,
@@ -102,7 +107,9 @@ beforeAll(async () => {
     now: Date.now,
     leaseMs: 60_000,
     log: () => undefined,
+    onEvent: (event) => watches.observe(event),
   });
+  deleteRecord = record;
   expect((await pipeline.handle([record])).posted).toBe(1);
   alert = api.callsOf('chat.postMessage')[0] as Record<string, unknown>;
 });
@@ -233,5 +240,64 @@ describe('alert buttons through signed requests', () => {
     expect(text).toContain(`<#${CHANNEL}>`);
     expect(text).toContain('muted until');
     expect(text).toContain(STRANGER);
+  });
+
+  it('Watch on an answer whose window reaches the last hour: a late matching event updates it in place; others do not', async () => {
+    const pathName = `/c-${++counter}`;
+    await postSigned(
+      url,
+      slashCommandBody({
+        text: `history reports/q3.parquet --bucket ${BUCKET} --since 2h`,
+        response_url: `${responseBase}${pathName}`,
+        user_id: REQUESTER,
+      }),
+    );
+    const [answer] = await responses.waitFor(pathName, 1);
+    const watch = buttonsIn(answer?.blocks).find((b) => b.action_id === ACTIONS.watch);
+    expect(watch).toBeDefined();
+    const older = `/c-${++counter}`;
+    await postSigned(
+      url,
+      slashCommandBody({
+        text: `history reports/q3.parquet --bucket ${BUCKET} --since 2025-01-01 --until 2025-01-02`,
+        response_url: `${responseBase}${older}`,
+        user_id: REQUESTER,
+      }),
+    );
+    expect(buttonsIn((await responses.waitFor(older, 1))[0]?.blocks).some((b) => b.action_id === ACTIONS.watch)).toBe(false);
+
+    const clickPath = `/k-${++counter}`;
+    await postSigned(
+      url,
+      buttonClickBody({
+        userId: REQUESTER,
+        channelId: CHANNEL,
+        actionId: ACTIONS.watch,
+        value: watch?.value as string,
+        responseUrl: `${responseBase}${clickPath}`,
+      }),
+    );
+    expect(String((await responses.waitFor(clickPath, 1))[0]?.text)).toMatch(/^Watching `reports\/q3.parquet` until/);
+    expect(watches.active).toBe(1);
+    // Already in the answer, another key, then a late PutObject of the key delivered with an addendum.
+    const late = {
+      ...deleteRecord,
+      eventID: 'late-put-1',
+      eventName: 'PutObject',
+      addendum: { reason: 'DELIVERY_DELAY', updatedFields: '', originalRequestID: 'r', originalEventID: 'e' },
+    };
+    const otherKey = {
+      ...deleteRecord,
+      eventID: 'other-key',
+      requestParameters: { bucketName: BUCKET, key: 'reports/other.parquet' },
+    };
+    await pipeline.handle([deleteRecord, otherKey, late]);
+    const [update] = await responses.waitFor(clickPath, 2);
+    const updated = (await responses.waitFor(clickPath, 2))[1] ?? update;
+    expect(updated?.replace_original).toBe(true);
+    expect(JSON.stringify(updated?.blocks)).toContain(
+      '1 new event since you asked (1 marked by CloudTrail as delivered late or updated)',
+    );
+    expect(JSON.stringify(updated?.blocks)).toContain('reports/q3.parquet');
   });
 });
