@@ -2,7 +2,6 @@ import type { App } from '@slack/bolt';
 import { checkAccess } from '../../../access/access-policy.js';
 import { MUTE_MS } from '../../../alerts/feed.js';
 import { describeNews, WATCH_MS } from '../../../alerts/watch.js';
-import type { Row } from '../../../engines/engine.js';
 import { OBJECT_QUESTION_TABLE } from '../../../questions/index.js';
 import { buildEventRecordView } from '../../blocks/event-record.js';
 import { escapeMrkdwn } from '../../blocks/limits.js';
@@ -32,7 +31,10 @@ export function registerAlertActions(app: App, deps: CommandDeps): void {
       const alert = await deps.alerts.store.get((action.value ?? '').slice(0, 300));
       // The value came back from Slack: only an alert posted in this very channel is shown here.
       if (!alert || alert.channel !== body.channel?.id) return refuse(respond, 'That alert is not one of this channel.');
-      await client.views.open({ trigger_id: body.trigger_id, view: buildEventRecordView(alert.eventId, recordOf(alert.record)) });
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: buildEventRecordView(alert.eventId, { as: 'delivered', json: alert.record }),
+      });
     }),
   );
   app.action<ButtonClick>(
@@ -104,20 +106,4 @@ export function registerWatchAction(app: App, deps: CommandDeps): void {
       });
     }),
   );
-}
-
-/** The stored record as the modal's rows (each top-level field; nested ones as JSON text). */
-function recordOf(text: string): Row | undefined {
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-    return Object.fromEntries(
-      Object.entries(parsed).map(([name, value]) => [
-        name,
-        value === null || value === undefined ? null : typeof value === 'string' ? value : JSON.stringify(value),
-      ]),
-    );
-  } catch {
-    return undefined;
-  }
 }
