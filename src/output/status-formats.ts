@@ -185,10 +185,6 @@ export function describeTrails(answer: StatusAnswer, markup: Markup): string {
   return `Trails: ${listed.join(', ')}${more}.`;
 }
 
-/** Alerts see what the trails log: data events reach EventBridge (and the alert queue) only when a trail logs them. */
-export const ALERTS_COVERAGE_NOTE =
-  'Real-time alerts see the same coverage: object events reach EventBridge, and s3x alerts, only for buckets a logging trail covers.';
-
 /** The footer facts: where the answer comes from, what was read, how fresh. */
 export function describeStatusScan(answer: StatusAnswer, markup: Markup): string[] {
   const lines = [
@@ -222,7 +218,6 @@ export function describeStatusScan(answer: StatusAnswer, markup: Markup): string
   } else if (stats?.newestEventTime !== undefined) {
     lines.push(`Logs complete up to ${markup.text(formatUtc(stats.newestEventTime), 40)}; ${DELIVERY_NOTE}`);
   }
-  lines.push(ALERTS_COVERAGE_NOTE);
   return lines;
 }
 

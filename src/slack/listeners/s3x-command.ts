@@ -10,7 +10,7 @@ import { S3xError, StoreError, userMessageOf } from '../../errors.js';
 import type { ChangeRequest } from '../../remediation/types.js';
 import { watchBlock } from '../blocks/answer-controls.js';
 import { checkBlockLimits } from '../blocks/limits.js';
-import type { SlackMessage } from '../blocks/message.js';
+import { contextBlock, type SlackMessage } from '../blocks/message.js';
 import { buildErrorMessage, buildWorkingMessage } from '../blocks/notice.js';
 import { SLASH_COMMAND } from '../ids.js';
 import { isStorable, renderReply, renderStoredReply, renderUnsavedReply } from '../render.js';
@@ -114,7 +114,7 @@ export async function renderAnswer(
   logger: Logger,
   options: { now?: Date; watching?: boolean } = {},
 ): Promise<SlackMessage> {
-  if (!isStorable(reply)) return renderReply(reply);
+  if (!isStorable(reply)) return withAlertsCoverageNote(renderReply(reply), reply, options.watching === true);
   let answerId: string;
   try {
     answerId = await save();
@@ -147,4 +147,15 @@ function describeRequest(request: S3xRequest): string {
     default:
       return request.command;
   }
+}
+
+/** Real-time alerts see what the trails log: data events reach EventBridge, and s3x, only for covered buckets. */
+export const ALERTS_COVERAGE_NOTE =
+  'Real-time alerts see the same coverage: object events reach EventBridge, and s3x alerts, only for buckets a logging trail covers.';
+
+/** Where alerts run, `/s3x status` says what they can see; an extra line, left out when the message is full. */
+function withAlertsCoverageNote(message: SlackMessage, reply: Reply, alertsOn: boolean): SlackMessage {
+  if (!alertsOn || reply.kind !== 'status') return message;
+  const blocks = [...message.blocks, contextBlock([ALERTS_COVERAGE_NOTE])];
+  return checkBlockLimits(blocks, 'message').length === 0 ? { ...message, blocks } : message;
 }
