@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DynamoDbAlertStore } from './alerts/dynamodb-alert-store.js';
 import { type Alerting, prepareAlerting } from './alerts/start.js';
 import { answerDigest } from './answer.js';
 import type { ApprovalStore } from './approvals/approval.js';
@@ -58,9 +57,7 @@ async function main(): Promise<void> {
         // Locally, alerts land in the console's channel.
         defaultChannel: config.alerts.channel ?? (config.mode === 'local' ? CONSOLE_CHANNEL.id : undefined),
         database,
-        ...(config.store.kind === 'dynamodb'
-          ? { store: new DynamoDbAlertStore(createDynamoDbClient(config.store.region), config.store.table) }
-          : {}),
+        store: stores.alerts,
         logsDir,
         ...(config.alerts.queue
           ? {
