@@ -1,3 +1,4 @@
+import { type AlertsFeed, type AlertsOverview, alertsOverview } from './alerts/feed.js';
 import type { ApprovalRequest, ApprovalStore, AuditEntry } from './approvals/approval.js';
 import type { BucketCoverage } from './cloudtrail/coverage.js';
 import { findSubcommand } from './commands/grammar.js';
@@ -36,6 +37,8 @@ export type Reply =
   | { kind: 'approvals'; pending: ApprovalRequest[] }
   | { kind: 'digest'; digest: Digest }
   | { kind: 'audit'; entries: AuditEntry[] }
+  /** No overview where alerting does not run (the CLI). */
+  | { kind: 'alerts'; overview?: AlertsOverview }
   | { kind: 'bucket-events'; answer: BucketEventsAnswer }
   | { kind: 'activity'; answer: ActivityAnswer }
   | { kind: 'principal'; answer: PrincipalAnswer }
@@ -57,6 +60,8 @@ export interface AnswerDeps {
   lookupEvents?: LookupEventsSource;
   /** What a request may ask for (S3X_MAX_WINDOW_DAYS), for the front ends that parse text; the defaults when unset. */
   limits?: ParseLimits;
+  /** Alert rules, mutes and the last alerts; undefined where alerting is not running (the CLI). */
+  alerts?: AlertsFeed;
 }
 
 /** The one call every front end makes: a parsed request in, a reply out. */
@@ -77,6 +82,8 @@ export async function answerRequest(request: S3xRequest, deps: AnswerDeps): Prom
       return { kind: 'approvals', pending: (await deps.approvalStore?.listByState('pending', 50)) ?? [] };
     case 'audit':
       return { kind: 'audit', entries: (await deps.approvalStore?.recentAudit(30)) ?? [] };
+    case 'alerts':
+      return deps.alerts ? { kind: 'alerts', overview: await alertsOverview(deps.alerts, deps.now()) } : { kind: 'alerts' };
     case 'bucket-events':
       return {
         kind: 'bucket-events',

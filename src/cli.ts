@@ -7,7 +7,7 @@ import { type Config, loadConfig } from './config.js';
 import { postOnce } from './digest/digest-lease.js';
 import { digestDayFor } from './digest/schedule.js';
 import type { AthenaEngine } from './engines/athena/athena-engine.js';
-import { type AwsClients, createAwsClients, createTrailInventory } from './engines/aws-clients.js';
+import { type AwsClients, createAlertsSetupClients, createAwsClients, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { ingestArchive } from './engines/indexed/ingest.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
@@ -23,6 +23,7 @@ import * as principalFormats from './output/principal-formats.js';
 import * as statusFormats from './output/status-formats.js';
 import { escapeUnsafeJson, showInvisibleKeepingLines } from './safe-text.js';
 import { sampleLogsDir } from './sample/sample-archive.js';
+import { applyAlertsSetup, describeAlertsSetup, parseSetupAlertsArgs, setupAlertsHelp } from './setup/alerts-setup.js';
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
 import { createWebClient, postDigest } from './slack/post-digest.js';
 import { openStores, type Stores, stateFile } from './store/open-stores.js';
@@ -228,10 +229,27 @@ async function runIngest(
   return 0;
 }
 
+/** `s3x setup alerts ...`: print the EventBridge rule and queues (API calls or CloudFormation), or make them with --apply. */
+async function runSetupAlerts(argv: readonly string[], io: Io): Promise<number> {
+  if (argv.includes('--help')) {
+    io.out(setupAlertsHelp());
+    return 0;
+  }
+  const { spec, format, apply } = parseSetupAlertsArgs(argv);
+  io.out(describeAlertsSetup(spec, format));
+  if (!apply) return 0;
+  const queueUrl = await applyAlertsSetup(spec, createAlertsSetupClients(spec.region));
+  io.err(
+    `s3x: created the queue, its dead-letter queue and the rule. Now set S3X_ALERTS_QUEUE_URL=${queueUrl} AWS_REGION=${spec.region}.\n`,
+  );
+  return 0;
+}
+
 /** `s3x setup athena ...`: print the DDL, or run it with --apply. */
 async function runSetup(argv: readonly string[], env: Record<string, string | undefined>, io: Io, now: Date): Promise<number> {
+  if (argv[0] === 'alerts') return runSetupAlerts(argv.slice(1), io);
   if (argv[0] !== 'athena' || argv.includes('--help')) {
-    io.out(setupAthenaHelp());
+    io.out(`${setupAthenaHelp()}\n${setupAlertsHelp()}`);
     return argv[0] === 'athena' ? 0 : 2;
   }
   const { spec, apply } = parseSetupAthenaArgs(argv.slice(1), now);
@@ -294,6 +312,9 @@ export function print(reply: Reply, format: Format, io: Io): number {
               .map((e) => `${e.at}  ${e.action.padEnd(10)} ${e.actor.padEnd(12)} ${e.requestId.slice(0, 8)}  ${e.detail}`)
               .join('\n') || 'The audit log is empty.',
       );
+    case 'alerts':
+      io.err('s3x: alerts run inside the app (npm start, or the Slack app); ask `/s3x alerts` there.\n'.replaceAll('`', ''));
+      return 3;
     case 'digest':
       return write(
         io,

@@ -167,6 +167,25 @@ export const configSchema = z
         }
       }, 'must be an IANA time zone like UTC or Europe/Berlin'),
     S3X_APPLY_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    S3X_ALERTS: z.stringbool({ error: 'must be true or false' }).default(true),
+    S3X_ALERT_RULES: optionalString,
+    S3X_ALERTS_CHANNEL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel id like C0123ABCD')
+        .optional(),
+    ),
+    S3X_ALERTS_QUEUE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(
+          /^https?:\/\/[^\s/]+\/\d{12}\/[\w-]{1,80}$/,
+          'must be an SQS queue URL like https://sqs.us-east-1.amazonaws.com/111122223333/s3x-alerts',
+        )
+        .optional(),
+    ),
+    S3X_ALERTS_VISIBILITY_SECONDS: z.coerce.number().int().min(2).max(43_200).default(60),
+    S3X_SAMPLE_LIVE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
     S3X_STORE: z.enum(['sqlite', 'dynamodb'], { message: "must be 'sqlite' or 'dynamodb'" }).default('sqlite'),
     S3X_DYNAMODB_TABLE: optionalString.pipe(
       z
@@ -202,6 +221,9 @@ export const configSchema = z
     if (env.S3X_ENGINE === 'athena' && !env.AWS_REGION) {
       ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'is required with S3X_ENGINE=athena' });
     }
+    if (env.S3X_ALERTS_QUEUE_URL && !env.AWS_REGION) {
+      ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'is required with S3X_ALERTS_QUEUE_URL' });
+    }
     if (env.S3X_STORE === 'dynamodb' && (!env.S3X_DYNAMODB_TABLE || !env.AWS_REGION)) {
       ctx.addIssue({
         code: 'custom',
@@ -231,6 +253,13 @@ const testHookSchema = z.object({
   // The sandbox account in this SQLite file, shared by the replicas of a process test: a stand-in
   // for the one real account that replicas in AWS mode share.
   S3X_TEST_SHARED_SANDBOX: optionalString,
+  S3X_TEST_PAUSE_ALERT: optionalString.pipe(
+    z
+      .string()
+      .regex(/^after-post:\d{1,6}$/, 'must be after-post:<ms> (test-only)')
+      .transform((text) => Number(text.split(':')[1]))
+      .optional(),
+  ),
   S3X_TEST_PAUSE_APPLY: optionalString.pipe(
     z
       .string()
@@ -291,6 +320,16 @@ export interface Config {
     applyLeaseMs: number;
   };
   digest: { channel?: string; cron: string; timeZone: string };
+  /** Real-time alerts: on or off, the rules file (default set when unset), the channel of rules that name none. */
+  alerts: {
+    enabled: boolean;
+    rulesFile?: string;
+    channel?: string;
+    /** AWS source: the SQS queue EventBridge delivers CloudTrail events to. */
+    queue?: { url: string; region: string; visibilitySeconds: number };
+  };
+  /** Local mode on the generated sample: a small live delivery file this often (0 = off). */
+  sampleLiveMs: number;
   /** Where approval requests and the audit log live: one SQLite file, or DynamoDB for several replicas. */
   store: { kind: 'sqlite' } | { kind: 'dynamodb'; table: string; region: string };
   /** The directory buckets' account (coverage matches bucket ARNs); read from the logs when unset. */
@@ -315,7 +354,11 @@ export interface Config {
   /** Local engine: read log files that are symbolic links (off: an attacker who can write the archive could point one at /etc/passwd). */
   followSymlinks: boolean;
   /** Test-only hooks (see testHookSchema); absent in any real deployment. */
-  testHooks: { pauseApply?: { when: 'before' | 'after'; ms: number }; sharedSandbox?: string };
+  testHooks: {
+    pauseApply?: { when: 'before' | 'after'; ms: number };
+    sharedSandbox?: string;
+    pauseAfterAlertPostMs?: number;
+  };
 }
 
 /** Parse the environment once. Throws ConfigError listing every bad setting. */
@@ -355,6 +398,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     access: { channels: raw.S3X_ALLOWED_CHANNELS, users: raw.S3X_ALLOWED_USERS, groups: raw.S3X_ALLOWED_GROUPS },
     digest: { channel: raw.S3X_DIGEST_CHANNEL, cron: raw.S3X_DIGEST_CRON, timeZone: raw.S3X_DIGEST_TZ },
+    alerts: {
+      enabled: raw.S3X_ALERTS,
+      rulesFile: raw.S3X_ALERT_RULES,
+      channel: raw.S3X_ALERTS_CHANNEL,
+      ...(raw.S3X_ALERTS_QUEUE_URL && raw.AWS_REGION
+        ? {
+            queue: {
+              url: raw.S3X_ALERTS_QUEUE_URL,
+              region: raw.AWS_REGION,
+              visibilitySeconds: raw.S3X_ALERTS_VISIBILITY_SECONDS,
+            },
+          }
+        : {}),
+    },
+    sampleLiveMs: raw.S3X_SAMPLE_LIVE_SECONDS * 1000,
     store:
       raw.S3X_STORE === 'dynamodb' && raw.S3X_DYNAMODB_TABLE && raw.AWS_REGION
         ? { kind: 'dynamodb', table: raw.S3X_DYNAMODB_TABLE, region: raw.AWS_REGION }
@@ -387,6 +445,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     testHooks: {
       ...(hooks.data.S3X_TEST_PAUSE_APPLY ? { pauseApply: hooks.data.S3X_TEST_PAUSE_APPLY } : {}),
       ...(hooks.data.S3X_TEST_SHARED_SANDBOX ? { sharedSandbox: hooks.data.S3X_TEST_SHARED_SANDBOX } : {}),
+      ...(hooks.data.S3X_TEST_PAUSE_ALERT === undefined ? {} : { pauseAfterAlertPostMs: hooks.data.S3X_TEST_PAUSE_ALERT }),
     },
   };
 }
@@ -404,6 +463,7 @@ export function checkServeConfig(config: Config): void {
   const aws = [
     ...(config.engine === 'athena' ? ['S3X_ENGINE=athena'] : []),
     ...(config.store.kind === 'dynamodb' ? ['S3X_STORE=dynamodb'] : []),
+    ...(config.alerts.queue ? ['S3X_ALERTS_QUEUE_URL'] : []),
   ];
   if (aws.length === 0) return;
   throw new ConfigError(

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type Alerting, prepareAlerting } from './alerts/start.js';
 import { answerDigest } from './answer.js';
 import type { ApprovalStore } from './approvals/approval.js';
 import { type Config, checkServeConfig, describeConfig, loadConfig } from './config.js';
-import { type ConsoleRoutes, consoleRoutes } from './console/console-routes.js';
+import { CONSOLE_CHANNEL, type ConsoleRoutes, consoleRoutes } from './console/console-routes.js';
 import { startDigestSchedule } from './digest/schedule.js';
-import { type AwsClients, createAwsClients, createTrailInventory } from './engines/aws-clients.js';
+import { type AwsClients, createAwsClients, createSqsClient, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { QuestionQueue } from './engines/question-queue.js';
@@ -19,6 +20,7 @@ import { createPlanner } from './remediation/planner.js';
 import { SandboxAccount } from './remediation/sandbox-account.js';
 import { inventoryOf } from './remediation/sandbox-inventory.js';
 import type { AccountPort } from './remediation/types.js';
+import { LiveSample } from './sample/live.js';
 import { ensureSampleLogs, sampleLogsDir } from './sample/sample-archive.js';
 import { createSlackApp, type RemediationDeps, type SlackAppOptions } from './slack/app.js';
 import { startApplyRecovery } from './slack/apply-recovery.js';
@@ -49,6 +51,29 @@ async function main(): Promise<void> {
     : remediation
       ? inventoryOf(remediation.account)
       : undefined;
+  const alerting: Alerting | undefined = config.alerts.enabled
+    ? await prepareAlerting({
+        rulesFile: config.alerts.rulesFile,
+        // Locally, alerts land in the console's channel.
+        defaultChannel: config.alerts.channel ?? (config.mode === 'local' ? CONSOLE_CHANNEL.id : undefined),
+        database,
+        store: stores.alerts,
+        logsDir,
+        ...(config.alerts.queue
+          ? {
+              queue: {
+                client: createSqsClient(config.alerts.queue.region),
+                url: config.alerts.queue.url,
+                visibilitySeconds: config.alerts.queue.visibilitySeconds,
+                pauseAfterPostMs: config.testHooks.pauseAfterAlertPostMs,
+              },
+            }
+          : {}),
+        engine,
+        now: () => new Date(),
+        log,
+      })
+    : undefined;
   // The configured port, or (PORT=0) the one the server got: the console builds its URLs from it.
   let servedPort = config.port;
   const { options: slackAppOptions, console: localConsole } = await slackOptions(config, () => servedPort);
@@ -63,6 +88,7 @@ async function main(): Promise<void> {
     limits: { maxWindowDays: config.maxWindowDays },
     now: () => new Date(),
     ...(remediation ? { remediation } : {}),
+    ...(alerting ? { alerts: alerting.feed } : {}),
   });
   const digestSchedule = config.digest.channel
     ? startDigestSchedule({
@@ -121,6 +147,8 @@ async function main(): Promise<void> {
     log(`${signal}: no new requests; waiting up to ${config.drainTimeoutMs / 1000} s for work in progress`);
     digestSchedule?.stop();
     recovery?.stop();
+    await liveSample?.stop();
+    await alerting?.stop();
     // The console's streams stay open while draining (answers still arrive on the page); open,
     // they would keep the HTTP server from closing.
     await slack
@@ -135,6 +163,7 @@ async function main(): Promise<void> {
     log(abandoned > 0 ? 'stopped' : 'stopped cleanly');
     process.exit(abandoned > 0 ? 1 : 0);
   };
+  let liveSample: LiveSample | undefined;
   // Before the server listens: a signal from then on drains what was accepted.
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -151,6 +180,16 @@ async function main(): Promise<void> {
   if (recovery) void recovery.runNow();
   // A digest missed while the app was down is posted now, once across replicas; errors are logged, never fatal.
   if (digestSchedule) void digestSchedule.runMissed();
+  if (alerting) {
+    await alerting.start(slack.app.client);
+    // The generated sample gets a small live delivery file every few seconds, now and then one that trips a rule.
+    const sample = logsDir !== undefined && path.resolve(logsDir) === sampleLogsDir(config.dataDir);
+    if (sample && config.mode === 'local' && config.sampleLiveMs > 0) {
+      liveSample = await LiveSample.open({ dir: logsDir, everyMs: config.sampleLiveMs, now: () => new Date(), log });
+      liveSample.start();
+      log(`live sample: a new delivery file every ${config.sampleLiveMs / 1000} s (S3X_SAMPLE_LIVE_SECONDS=0 turns it off)`);
+    }
+  }
   if (config.mode === 'local') {
     const base = `http://${urlHost(config.host)}:${port}`;
     log(`Console: ${base}/ (a Slack look-alike; try /s3x help)`);

@@ -154,6 +154,14 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
     examples: ['audit'],
   },
   {
+    name: 'alerts',
+    usage: 'alerts',
+    summary: 'alert rules and their channels, mutes, the last alerts',
+    options: [],
+    available: true,
+    examples: ['alerts'],
+  },
+  {
     name: 'digest',
     usage: 'digest [--date YYYY-MM-DD]',
     summary: 'post the digest now',

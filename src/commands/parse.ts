@@ -144,6 +144,8 @@ function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date, limi
       return { command: 'approvals' };
     case 'audit':
       return { command: 'audit' };
+    case 'alerts':
+      return { command: 'alerts' };
     case 'enable-logging': {
       const all = options.get('all') === true;
       if (all === (arg !== undefined)) {

@@ -71,6 +71,10 @@ export interface AuditRequest {
   command: 'audit';
 }
 
+export interface AlertsRequest {
+  command: 'alerts';
+}
+
 export interface DigestRequest {
   command: 'digest';
   /** `YYYY-MM-DD`; default: yesterday. */
@@ -90,6 +94,7 @@ export type S3xRequest =
   | TightenRequest
   | ApprovalsRequest
   | AuditRequest
+  | AlertsRequest
   | DigestRequest;
 
 export type CommandName = S3xRequest['command'];

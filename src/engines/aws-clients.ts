@@ -1,8 +1,17 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  EventBridgeClient,
+  PutRuleCommand,
+  type PutRuleCommandInput,
+  PutTargetsCommand,
+  type PutTargetsCommandInput,
+} from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, type CreateQueueCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
+import type { AlertsSetupClients } from '../setup/alerts-setup.js';
 import { TrailInventory, type TrailLogsLocation } from './aws-trails/trail-inventory.js';
 import type { Clock } from './retry.js';
 
@@ -65,4 +74,26 @@ export function createTrailInventory(aws: AwsClients, clock: Clock, trailLogs?: 
 /** The approvals table's client (S3X_STORE=dynamodb); the store retries throttling itself. */
 export function createDynamoDbClient(region: string): DynamoDBClient {
   return new DynamoDBClient({ region, maxAttempts: 1 });
+}
+
+/** The alert queue's client (S3X_ALERTS_QUEUE_URL); AWS_ENDPOINT_URL_SQS points it elsewhere. */
+export function createSqsClient(region: string): SQSClient {
+  return new SQSClient({ region });
+}
+
+/** `s3x setup alerts --apply`: SQS and EventBridge in one Region, through the standard credential chain. */
+export function createAlertsSetupClients(region: string): AlertsSetupClients {
+  const sqs = new SQSClient({ region });
+  const events = new EventBridgeClient({ region });
+  return {
+    sqs: (_action, input) => sqs.send(new CreateQueueCommand(input as unknown as CreateQueueCommandInput)),
+    events: async (action, input) => {
+      if (action === 'PutRule') {
+        await events.send(new PutRuleCommand(input as unknown as PutRuleCommandInput));
+        return {};
+      }
+      const output = await events.send(new PutTargetsCommand(input as unknown as PutTargetsCommandInput));
+      return { FailedEntryCount: output.FailedEntryCount ?? 0 };
+    },
+  };
 }

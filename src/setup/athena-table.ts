@@ -11,6 +11,7 @@
  * newline.
  */
 import { UsageError } from '../errors.js';
+import { parseSetupOptions, show } from './options.js';
 
 export interface AthenaTableSpec {
   /** The trail's log bucket (a general-purpose bucket). */
@@ -133,11 +134,6 @@ const DDL_RESERVED = new Set(
 );
 
 /** Quote a user value for an error message, short and on one line. */
-function show(value: string): string {
-  const json = JSON.stringify(value);
-  return json.length > 60 ? `${json.slice(0, 57)}..."` : json;
-}
-
 function fail(option: string, value: string, expected: string): never {
   throw new UsageError(`\`--${option}\` ${show(value)} is not valid: ${expected}.`);
 }
@@ -211,49 +207,13 @@ export function validateAthenaTableSpec(spec: AthenaTableSpec, now?: Date): void
 // ---- argument parsing ---------------------------------------------------------------------------
 
 const VALUE_OPTIONS = ['bucket', 'prefix', 'account', 'org', 'regions', 'start', 'database', 'table'] as const;
-type ValueOption = (typeof VALUE_OPTIONS)[number];
 const USAGE =
   's3x setup athena --bucket BUCKET --account 123456789012 --regions us-east-1[,eu-west-1] --start yyyy/MM/dd ' +
   '[--prefix PREFIX] [--org o-xxxxxxxxxx] [--database cloudtrail] [--table cloudtrail_logs] [--apply]';
 
-function isValueOption(name: string): name is ValueOption {
-  return (VALUE_OPTIONS as readonly string[]).includes(name);
-}
-
 /** Parse `s3x setup athena` options (after the subcommand words). Throws UsageError naming the bad option. */
 export function parseSetupAthenaArgs(argv: readonly string[], now: Date): { spec: AthenaTableSpec; apply: boolean } {
-  const values = new Map<ValueOption, string>();
-  let apply = false;
-  for (let i = 0; i < argv.length; i++) {
-    const word = argv[i] as string;
-    if (!word.startsWith('--') || word === '--') {
-      throw new UsageError(`Unexpected ${show(word)}: every value follows its option. Usage: \`${USAGE}\``);
-    }
-    const eq = word.indexOf('=');
-    const name = eq === -1 ? word.slice(2) : word.slice(2, eq);
-    const inline = eq === -1 ? undefined : word.slice(eq + 1);
-    if (name === 'apply') {
-      if (inline !== undefined) throw new UsageError('`--apply` takes no value.');
-      if (apply) throw new UsageError('`--apply` is given twice.');
-      apply = true;
-      continue;
-    }
-    if (!isValueOption(name)) {
-      throw new UsageError(`Unknown option ${show(`--${name}`)}. Usage: \`${USAGE}\``);
-    }
-    if (values.has(name)) throw new UsageError(`\`--${name}\` is given twice.`);
-    let value = inline;
-    if (value === undefined) {
-      const next = argv[i + 1];
-      if (next !== undefined && !next.startsWith('--')) {
-        value = next;
-        i++;
-      }
-    }
-    if (value === undefined || value === '') throw new UsageError(`\`--${name}\` needs a value. Usage: \`${USAGE}\``);
-    values.set(name, value);
-  }
-
+  const { values, apply } = parseSetupOptions(argv, VALUE_OPTIONS, USAGE);
   for (const required of ['bucket', 'account', 'regions', 'start'] as const) {
     if (!values.has(required)) throw new UsageError(`\`--${required}\` is required. Usage: \`${USAGE}\``);
   }

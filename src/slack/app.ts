@@ -6,6 +6,7 @@ import { type ApprovalDeps, type ApprovalPolicy, ApprovalService } from '../appr
 import type { AccountPort, ChangeRequest, Plan } from '../remediation/types.js';
 import { registerWorkflowSteps } from './functions/workflow-steps.js';
 import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
+import { registerAlertActions, registerWatchAction } from './listeners/actions/alert-buttons.js';
 import { registerApproveAction } from './listeners/actions/approve.js';
 import { registerDenyPrincipalAction } from './listeners/actions/deny-principal.js';
 import { registerDigestDrillAction } from './listeners/actions/digest-drill.js';
@@ -175,6 +176,8 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   registerDenyPrincipalAction(app, deps);
   registerDigestDrillAction(app, deps);
   registerWorkflowSteps(app, deps);
+  registerAlertActions(app, deps);
+  registerWatchAction(app, deps);
 
   let server: Server | undefined;
   let draining = false;

@@ -30,6 +30,12 @@ export const ACTIONS = {
   denyPrincipal: 's3x_deny_principal',
   /** value: the /s3x text of the drill-down question (one id per button: `_<n>` appended) */
   digestDrill: 's3x_digest_drill',
+  /** value: the alert's key (`<eventID>#<rule id>`): the record kept with the alert, in a modal */
+  alertEvent: 's3x_alert_event',
+  /** value: the rule id: mute it for an hour */
+  alertMute: 's3x_alert_mute',
+  /** value: `<answerId>`: update this object answer with late events for an hour */
+  watch: 's3x_watch',
 } as const;
 
 /** Workflow Builder custom steps: the callback ids of manifest.yml's `functions`. */

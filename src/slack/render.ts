@@ -2,6 +2,7 @@ import type { Reply } from '../answer.js';
 import type { ObjectAnswer } from '../questions/object-events.js';
 import { needsLogging } from '../questions/status.js';
 import { buildActivityMessage } from './blocks/activity.js';
+import { buildAlertsMessage } from './blocks/alert.js';
 import { type AnswerView, answerControls } from './blocks/answer-controls.js';
 import { buildApprovalsMessage, buildAuditMessage } from './blocks/approvals.js';
 import { buildBucketEventsMessage } from './blocks/bucket-events.js';
@@ -41,6 +42,8 @@ export function renderReply(reply: Reply): SlackMessage {
       return buildDeniedMessage(reply.answer);
     case 'not-available':
       return buildNotAvailableMessage(reply.command);
+    case 'alerts':
+      return reply.overview ? buildAlertsMessage(reply.overview) : buildNotAvailableMessage('alerts');
   }
 }
 
@@ -51,7 +54,8 @@ export function isStorable(reply: Reply): boolean {
     reply.kind !== 'not-available' &&
     reply.kind !== 'status' &&
     reply.kind !== 'approvals' &&
-    reply.kind !== 'audit'
+    reply.kind !== 'audit' &&
+    reply.kind !== 'alerts'
   );
 }
 

@@ -49,6 +49,28 @@ const MIGRATIONS: readonly string[] = [
      shared_at INTEGER NOT NULL,
      PRIMARY KEY (answer_id, channel_id)
    );`,
+  `CREATE TABLE alerts (
+     key TEXT PRIMARY KEY,
+     body TEXT NOT NULL,
+     state TEXT NOT NULL,
+     owner TEXT NOT NULL,
+     claimed_at INTEGER NOT NULL,
+     posted_at INTEGER,
+     ts TEXT
+   );
+   CREATE INDEX alerts_claimed_at ON alerts (claimed_at);
+   CREATE TABLE alert_threads (
+     channel TEXT NOT NULL,
+     rule_id TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     ts TEXT NOT NULL,
+     started_at INTEGER NOT NULL,
+     count INTEGER NOT NULL,
+     PRIMARY KEY (channel, rule_id, subject)
+   );
+   CREATE TABLE alert_mutes (rule_id TEXT PRIMARY KEY, until INTEGER NOT NULL, by TEXT NOT NULL);
+   -- The local source: delivery files already read (a restart reads only the others).
+   CREATE TABLE alert_files (path TEXT PRIMARY KEY, done_at INTEGER NOT NULL);`,
 ];
 
 /**

@@ -1,4 +1,7 @@
 import path from 'node:path';
+import type { AlertStore } from '../alerts/alert-store.js';
+import { DynamoDbAlertStore } from '../alerts/dynamodb-alert-store.js';
+import { SqliteAlertStore } from '../alerts/sqlite-alert-store.js';
 import type { ApprovalStore } from '../approvals/approval.js';
 import { DynamoDbApprovalStore } from '../approvals/dynamodb-approval-store.js';
 import { SqliteApprovalStore } from '../approvals/sqlite-approval-store.js';
@@ -16,6 +19,8 @@ export interface Stores {
   answers: AnswerStorage;
   approvals: ApprovalStore;
   digestLease: DigestLease;
+  /** Alert dedupe (eventID and rule), threads and mutes: shared by the replicas on one queue. */
+  alerts: AlertStore;
   /** The replica's own SQLite state file: the stores with S3X_STORE=sqlite, and the sandbox account. */
   database: SqliteDatabase;
   close(): void;
@@ -34,6 +39,7 @@ export function openStores(config: Config, clock: Clock, now: () => Date): Store
       answers: new AnswerStore(database, now),
       approvals: new SqliteApprovalStore(database),
       digestLease: new SqliteDigestLease(database, now),
+      alerts: new SqliteAlertStore(database),
       database,
       close,
     };
@@ -44,6 +50,7 @@ export function openStores(config: Config, clock: Clock, now: () => Date): Store
     answers: new DynamoDbAnswerStore(client, table, clock, now),
     approvals: new DynamoDbApprovalStore(client, { table, clock }),
     digestLease: new DynamoDbDigestLease(client, table, now),
+    alerts: new DynamoDbAlertStore(client, table),
     database,
     close: () => {
       client.destroy();

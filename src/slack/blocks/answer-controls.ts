@@ -58,3 +58,8 @@ export function showEventAccessory(answerId: string, eventId: string): types.But
   const value = `${answerId}:${eventId}`;
   return eventId !== '' && value.length <= 2000 ? button('Show event', ACTIONS.showEvent, value) : undefined;
 }
+
+/** "Watch" under an object answer whose window reaches the last hour: late events update it. */
+export function watchBlock(answerId: string): KnownBlock {
+  return { type: 'actions', block_id: 's3x_watch', elements: [button('Watch for late events', ACTIONS.watch, answerId)] };
+}

@@ -6,7 +6,7 @@ import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSectio
 
 const DIFF_SECTIONS = 4;
 
-function button(
+export function button(
   text: string,
   actionId: string,
   value: string,
@@ -23,7 +23,7 @@ function button(
   };
 }
 
-function confirm(title: string, text: string, yes: string): types.ConfirmationDialog {
+export function confirm(title: string, text: string, yes: string): types.ConfirmationDialog {
   return {
     title: plainText(title, 100),
     text: { type: 'mrkdwn', text: truncate(escapeMrkdwn(text), 300) },

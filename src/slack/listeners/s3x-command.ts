@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { App, Logger } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
+import { WATCH_MS } from '../../alerts/watch.js';
 import { type AnswerDeps, answerRequest, isInstant, type Reply } from '../../answer.js';
 import type { ApprovalService } from '../../approvals/approval-service.js';
 import { parseSlackText } from '../../commands/parse.js';
 import type { S3xRequest } from '../../commands/requests.js';
 import { S3xError, StoreError, userMessageOf } from '../../errors.js';
 import type { ChangeRequest } from '../../remediation/types.js';
-import type { SlackMessage } from '../blocks/message.js';
+import { watchBlock } from '../blocks/answer-controls.js';
+import { checkBlockLimits } from '../blocks/limits.js';
+import { contextBlock, type SlackMessage } from '../blocks/message.js';
 import { buildErrorMessage, buildWorkingMessage } from '../blocks/notice.js';
 import { SLASH_COMMAND } from '../ids.js';
 import { isStorable, renderReply, renderStoredReply, renderUnsavedReply } from '../render.js';
@@ -80,6 +83,7 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
           () => deps.store.save({ teamId: command.team_id, userId: command.user_id, channelId: command.channel_id }, reply),
           inChannel,
           logger,
+          { now: deps.now(), watching: deps.alerts !== undefined },
         );
       } catch (error) {
         const reference = randomUUID().slice(0, 8);
@@ -108,8 +112,9 @@ export async function renderAnswer(
   save: () => Promise<string>,
   shared: boolean,
   logger: Logger,
+  options: { now?: Date; watching?: boolean } = {},
 ): Promise<SlackMessage> {
-  if (!isStorable(reply)) return renderReply(reply);
+  if (!isStorable(reply)) return withAlertsCoverageNote(renderReply(reply), reply, options.watching === true);
   let answerId: string;
   try {
     answerId = await save();
@@ -118,7 +123,13 @@ export async function renderAnswer(
     logger.warn(`could not store the ${reply.kind} answer (${error.code}): ${error.message}`);
     return renderUnsavedReply(reply, error.reason);
   }
-  return renderStoredReply(reply, answerId, 0, shared);
+  const message = renderStoredReply(reply, answerId, 0, shared);
+  // Late events can still arrive for a window that reaches the last hour: offer to watch for them.
+  const now = options.now;
+  if (!options.watching || shared || !now || reply.kind !== 'object-answer') return message;
+  if (reply.answer.window.until.getTime() < now.getTime() - WATCH_MS) return message;
+  const blocks = [...message.blocks, watchBlock(answerId)];
+  return checkBlockLimits(blocks, 'message').length === 0 ? { ...message, blocks } : message;
 }
 
 function describeRequest(request: S3xRequest): string {
@@ -136,4 +147,15 @@ function describeRequest(request: S3xRequest): string {
     default:
       return request.command;
   }
+}
+
+/** Real-time alerts see what the trails log: data events reach EventBridge, and s3x, only for covered buckets. */
+export const ALERTS_COVERAGE_NOTE =
+  'Real-time alerts see the same coverage: object events reach EventBridge, and s3x alerts, only for buckets a logging trail covers.';
+
+/** Where alerts run, `/s3x status` says what they can see; an extra line, left out when the message is full. */
+function withAlertsCoverageNote(message: SlackMessage, reply: Reply, alertsOn: boolean): SlackMessage {
+  if (!alertsOn || reply.kind !== 'status') return message;
+  const blocks = [...message.blocks, contextBlock([ALERTS_COVERAGE_NOTE])];
+  return checkBlockLimits(blocks, 'message').length === 0 ? { ...message, blocks } : message;
 }
