@@ -4,28 +4,23 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Alerting, prepareAlerting } from './alerts/start.js';
 import { answerDigest } from './answer.js';
-import type { ApprovalStore } from './approvals/approval.js';
 import { type Config, checkServeConfig, describeConfig, loadConfig } from './config.js';
 import { CONSOLE_CHANNEL, type ConsoleRoutes, consoleRoutes } from './console/console-routes.js';
 import { startDigestSchedule } from './digest/schedule.js';
-import { type AwsClients, createAwsClients, createSqsClient, createTrailInventory } from './engines/aws-clients.js';
+import { createAwsClients, createSqsClient, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { QuestionQueue } from './engines/question-queue.js';
 import { systemClock } from './engines/retry.js';
 import { ConfigError, S3xError } from './errors.js';
-import { makeAssumeRemediationRole } from './remediation/assume-role.js';
-import { AwsAccount } from './remediation/aws-account.js';
-import { createPlanner } from './remediation/planner.js';
+import { remediationDeps } from './remediation/remediation-deps.js';
 import { SandboxAccount } from './remediation/sandbox-account.js';
 import { inventoryOf } from './remediation/sandbox-inventory.js';
-import type { AccountPort } from './remediation/types.js';
 import { LiveSample } from './sample/live.js';
 import { ensureSampleLogs, sampleLogsDir } from './sample/sample-archive.js';
-import { createSlackApp, type RemediationDeps, type SlackAppOptions } from './slack/app.js';
+import { createSlackApp, type SlackAppOptions } from './slack/app.js';
 import { startApplyRecovery } from './slack/apply-recovery.js';
 import { postDigest } from './slack/post-digest.js';
-import { openDatabase, type SqliteDatabase } from './store/database.js';
 import { openStores } from './store/open-stores.js';
 
 /** Composition root: config → engine → Slack app; SIGTERM/SIGINT stop it cleanly. */
@@ -44,7 +39,7 @@ async function main(): Promise<void> {
   const { database, approvals: approvalStore } = stores;
   // This process, as the owner of the changes it applies (its lease names it).
   const replicaId = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const remediation = await remediationDeps(config, database, approvalStore, aws, logsDir, replicaId);
+  const remediation = remediationDeps({ config, database, approvalStore, aws, logsDir, replicaId, log });
   // Locally, the sandbox account plays AWS: status and coverage see its buckets and trails as they are now.
   const trailInventory = aws
     ? createTrailInventory(aws, systemClock, config.athena.trailLogs)
@@ -196,94 +191,6 @@ async function main(): Promise<void> {
     log(`Bolt is listening on ${base}/slack/events (signed requests only; health at /healthz).`);
     log('Try the same questions from a terminal: npx s3x who-deleted <key> --format text');
   }
-}
-
-/** Local people in the console: the approver the sandbox demo uses when no approvers are configured. */
-const LOCAL_APPROVER = 'U0APPROVER';
-
-/**
- * The change flow: the sandbox account locally (its changes are written into the sample logs so
- * status sees them), the real account in AWS mode (optionally through the remediation role).
- */
-async function remediationDeps(
-  config: Config,
-  database: SqliteDatabase,
-  approvalStore: ApprovalStore,
-  aws: AwsClients | undefined,
-  logsDir: string | undefined,
-  replicaId: string,
-): Promise<RemediationDeps | undefined> {
-  const { remediation } = config;
-  const approvers =
-    // The console's approver only ever approves changes to the sandbox account (checkServeConfig).
-    remediation.approvers.length === 0 && !remediation.approverGroup && config.mode === 'local' && !aws
-      ? [LOCAL_APPROVER]
-      : remediation.approvers;
-  if (approvers.length === 0 && !remediation.approverGroup) return undefined;
-  let account: AccountPort;
-  if (aws) {
-    if (!config.accountId) {
-      log('remediation needs AWS_ACCOUNT_ID in AWS mode; it stays off');
-      return undefined;
-    }
-    const roleArn = remediation.roleArn;
-    account = new AwsAccount({
-      region: aws.region,
-      account: config.accountId,
-      cloudTrailFor: (region) => aws.cloudTrailFor(region),
-      s3For: (region) => aws.s3For(region),
-      clock: systemClock,
-      ...(roleArn ? { assumeRemediationRole: makeAssumeRemediationRole(aws.sts, roleArn) } : {}),
-    });
-  } else {
-    // Only the generated sample logs get the sandbox's management events; never a user's own archive.
-    const sampleLogs = logsDir !== undefined && path.resolve(logsDir) === sampleLogsDir(config.dataDir) ? logsDir : undefined;
-    const shared = config.testHooks.sharedSandbox;
-    if (shared) log(`TEST HOOK S3X_TEST_SHARED_SANDBOX: the sandbox account lives in ${shared} (never in production)`);
-    const sandbox = new SandboxAccount(shared ? openDatabase(shared) : database, {
-      ...(sampleLogs ? { logsDir: sampleLogs } : {}),
-      now: () => new Date(),
-    });
-    sandbox.seedDefaults();
-    account = sandbox;
-  }
-  const pause = config.testHooks.pauseApply;
-  if (pause) {
-    log(`TEST HOOK S3X_TEST_PAUSE_APPLY: every change waits ${pause.ms} ms ${pause.when} it is applied (never in production)`);
-    account = pausingApply(account, pause);
-  }
-  const policy = {
-    approvers,
-    approverGroup: remediation.approverGroup,
-    requiredApprovals: remediation.requiredApprovals,
-    ttlMs: remediation.approvalTtlMs,
-  };
-  return {
-    account,
-    store: approvalStore,
-    policy,
-    plan: createPlanner(account, { protectedPrincipals: remediation.protectedPrincipals }),
-    lease: { owner: replicaId, ms: remediation.applyLeaseMs },
-    log,
-  };
-}
-
-/** Test-only (S3X_TEST_PAUSE_APPLY): the account, with a logged pause before or after each apply. */
-function pausingApply(account: AccountPort, pause: { when: 'before' | 'after'; ms: number }): AccountPort {
-  const wait = (requestId: string) => {
-    log(`test hook: request ${requestId} paused ${pause.when} apply`);
-    return new Promise((resolve) => setTimeout(resolve, pause.ms));
-  };
-  return {
-    readState: () => account.readState(),
-    getBucketPolicy: (bucket, region) => account.getBucketPolicy(bucket, region),
-    async apply(calls, actor) {
-      if (pause.when === 'before') await wait(actor.requestId);
-      const result = await account.apply(calls, actor);
-      if (pause.when === 'after') await wait(actor.requestId);
-      return result;
-    },
-  };
 }
 
 async function resolveLogsDir(config: Config): Promise<string> {
