@@ -53,6 +53,11 @@ export class StoreError extends S3xError {
   }
 }
 
+/** Slack's Web API would not take a message s3x had to post; the message says what that left undone. */
+export class SlackPostError extends S3xError {
+  readonly code = 'slack_post';
+}
+
 /** Wrap anything unknown so callers can always show *something* safe. */
 export function userMessageOf(error: unknown, reference?: string): string {
   if (error instanceof S3xError) return error.userMessage;

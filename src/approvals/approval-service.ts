@@ -76,8 +76,16 @@ export class ApprovalService {
     this.log = deps.log ?? (() => undefined);
   }
 
-  /** Plan the change and keep it as a draft the requester sees before asking anyone. */
-  async draft(change: ChangeRequest, requesterId: string, channelId: string, revertOf?: string): Promise<ApprovalRequest> {
+  /**
+   * Plan the change and keep it as a draft the requester sees before asking anyone. `via`: the
+   * requester acts through a program (an assistant over MCP), named in the audit log and the message.
+   */
+  async draft(
+    change: ChangeRequest,
+    requesterId: string,
+    channelId: string,
+    { revertOf, via }: { revertOf?: string; via?: string } = {},
+  ): Promise<ApprovalRequest> {
     const plan = await this.deps.plan(change);
     const now = this.deps.now();
     const request: ApprovalRequest = {
@@ -92,12 +100,13 @@ export class ApprovalService {
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.deps.policy.ttlMs).toISOString(),
       ...(revertOf ? { revertOf } : {}),
+      ...(via ? { requestedVia: via } : {}),
     };
     // If the audit entry fails after the create, the draft is never shown, so it is never submitted: it just expires.
     await this.recorded(
       async () => {
         await this.deps.store.create(request);
-        await this.audit(request, requesterId, 'planned', plan.summary);
+        await this.audit(request, actorOf(request, requesterId), 'planned', plan.summary);
       },
       (reason) => `The plan could not be saved: ${reason}. Nothing was requested or changed; try again in a minute.`,
     );
@@ -116,7 +125,7 @@ export class ApprovalService {
       return { ok: false, reason: 'There is nothing to change: the plan is empty.', request: current };
     const next = { ...current, state: 'pending' as const, version: current.version + 1 };
     const moved = await this.recorded(
-      () => this.transition(current, next, userId, 'requested', next.plan.summary),
+      () => this.transition(current, next, actorOf(current, userId), 'requested', next.plan.summary),
       (reason) =>
         `Your request for approval could not be saved: ${reason}. Nothing was posted; click Request approval again in a minute.`,
     );
@@ -532,4 +541,9 @@ class StalePlanError extends S3xError {
 function withoutLease(request: ApprovalRequest): ApprovalRequest {
   const { lease: _lease, ...rest } = request;
   return rest;
+}
+
+/** Who acted, for the audit log: the requester of a request made through a program is named with it. */
+function actorOf(request: ApprovalRequest, userId: string): string {
+  return request.requestedVia && userId === request.requesterId ? `${userId} via ${request.requestedVia}` : userId;
 }

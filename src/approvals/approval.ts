@@ -25,6 +25,8 @@ export interface ApprovalRequest {
   outcome?: string;
   /** For a revert: the request it undoes. */
   revertOf?: string;
+  /** The program the requester acted through ("MCP client claude-code/1.0 via stdio"), when not Slack itself. */
+  requestedVia?: string;
   /** Requested by a Workflow Builder step: its execution, completed when the request reaches a final state. */
   workflowExecutionId?: string;
   /**

@@ -1,7 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { ApprovalRequest } from '../../approvals/approval.js';
 import { ACTIONS } from '../ids.js';
-import { escapeMrkdwn, MAX_BUTTON_TEXT, MAX_SECTION_TEXT, plainText, truncate } from './limits.js';
+import { escapeAndTruncate, escapeMrkdwn, MAX_BUTTON_TEXT, MAX_SECTION_TEXT, plainText, truncate } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
 
 const DIFF_SECTIONS = 4;
@@ -83,10 +83,17 @@ export function buildPlanPreview(request: ApprovalRequest): SlackMessage {
   return buildMessage(`Plan: ${request.plan.summary}`, blocks);
 }
 
+/** " through MCP client …": the program a request came through (its name is the client's own, so escaped). */
+function requestedVia(request: ApprovalRequest): string {
+  return request.requestedVia ? ` through ${escapeAndTruncate(request.requestedVia, 120)}` : '';
+}
+
 /** Posted in the channel for the approvers: the plan, who asked, until when, Approve / Reject. */
 export function buildApprovalMessage(request: ApprovalRequest): SlackMessage {
   const blocks: KnownBlock[] = [
-    mrkdwnSection(`:lock: <@${request.requesterId}> asks to change the account. A different approver must approve.`),
+    mrkdwnSection(
+      `:lock: <@${request.requesterId}> asks to change the account${requestedVia(request)}. A different approver must approve.`,
+    ),
     ...planBlocks(request),
     contextBlock([
       `Request \`${request.id}\` · ${request.approvals.length} of ${request.requiredApprovals} approvals · expires ${request.expiresAt.replace('T', ' ').slice(0, 16)} UTC`,

@@ -12,9 +12,8 @@ import {
   describeUnreadableAndFreshness,
   PLAIN_MARKUP,
 } from '../../output/object-answer-formats.js';
-import { buildApprovalMessage } from '../blocks/change-request.js';
 import { WORKFLOW_STEPS } from '../ids.js';
-import { REMEDIATION_OFF } from '../listeners/change-flow.js';
+import { REMEDIATION_OFF, requestApproval } from '../listeners/change-flow.js';
 import type { CommandDeps } from '../listeners/s3x-command.js';
 
 type StepArgs = SlackEventMiddlewareArgs<'function_executed'> & AllMiddlewareArgs;
@@ -105,7 +104,8 @@ async function requestLoggingChange(
     await fail({ error: 'This step needs the channel where approvers see the request (`channel` input).' });
     return;
   }
-  if (!deps.approvals) {
+  const { approvals } = deps;
+  if (!approvals) {
     await fail({ error: REMEDIATION_OFF });
     return;
   }
@@ -114,18 +114,18 @@ async function requestLoggingChange(
     deps.now(),
   );
   if (parsed.command !== 'enable-logging') throw new Error('enable-logging did not parse as enable-logging');
-  const draft = await deps.approvals.draft({ kind: 'enable-logging', target: parsed.target }, requester, channel);
-  if (draft.plan.calls.length === 0) {
-    await complete({ outputs: { request_id: draft.id, outcome: 'not_needed', detail: draft.plan.summary } });
+  const outcome = await requestApproval(
+    approvals,
+    client,
+    { kind: 'enable-logging', target: parsed.target },
+    { userId: requester, channelId: channel },
+    // Recorded before the request is posted, so even the quickest approval finds the step to complete.
+    (draft) => approvals.attachWorkflowStep(draft.id, event.function_execution_id),
+  );
+  if (!outcome.ok) {
+    await fail({ error: outcome.reason });
     return;
   }
-  // Recorded before the request is posted, so even the quickest approval finds the step to complete.
-  await deps.approvals.attachWorkflowStep(draft.id, event.function_execution_id);
-  const submitted = await deps.approvals.submit(draft.id, requester);
-  if (!submitted.ok) {
-    await fail({ error: submitted.reason });
-    return;
-  }
-  const posted = await client.chat.postMessage({ channel, ...buildApprovalMessage(submitted.request) });
-  if (posted.ts) await deps.approvals.attachMessage(draft.id, posted.ts);
+  if (outcome.request.state === 'draft')
+    await complete({ outputs: { request_id: outcome.request.id, outcome: 'not_needed', detail: outcome.request.plan.summary } });
 }

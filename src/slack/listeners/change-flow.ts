@@ -1,6 +1,7 @@
 import type { Logger } from '@slack/bolt';
 import { type ApprovalRequest, TERMINAL_STATES } from '../../approvals/approval.js';
-import type { ApprovalService } from '../../approvals/approval-service.js';
+import type { ApprovalService, Outcome } from '../../approvals/approval-service.js';
+import { SlackPostError } from '../../errors.js';
 import type { ChangeRequest } from '../../remediation/types.js';
 import { buildApprovalMessage, buildAuditRecord, buildDecidedMessage, buildPlanPreview } from '../blocks/change-request.js';
 import { describeSlackError, type ReplyFn } from './reply.js';
@@ -32,8 +33,40 @@ export async function showPlan(
   respond: ReplyFn,
   revertOf?: string,
 ): Promise<void> {
-  const draft = await approvals.draft(change, who.userId, who.channelId, revertOf);
+  const draft = await approvals.draft(change, who.userId, who.channelId, { revertOf });
   await respond({ response_type: 'ephemeral', replace_original: false, ...buildPlanPreview(draft) });
+}
+
+/**
+ * Plan a change and post it for approval at once, with no preview: for a requester who is not
+ * clicking in Slack (a Workflow Builder step, an assistant over `s3x mcp --allow-requests`).
+ * `beforeSubmit` runs on the draft before anyone can see it. An empty plan stays a draft, never
+ * posted. When Slack will not take the approval message, the request is withdrawn (nobody could
+ * approve it) and a SlackPostError says so.
+ */
+export async function requestApproval(
+  approvals: ApprovalService,
+  client: Pick<ChatClient, 'chat'>,
+  change: ChangeRequest,
+  who: { userId: string; channelId: string; via?: string },
+  beforeSubmit: (draft: ApprovalRequest) => Promise<void> = async () => undefined,
+): Promise<Outcome> {
+  const draft = await approvals.draft(change, who.userId, who.channelId, who.via ? { via: who.via } : {});
+  if (draft.plan.calls.length === 0) return { ok: true, request: draft, message: draft.plan.summary };
+  await beforeSubmit(draft);
+  const submitted = await approvals.submit(draft.id, who.userId);
+  if (!submitted.ok) return submitted;
+  let ts: string | undefined;
+  try {
+    ts = (await client.chat.postMessage({ channel: who.channelId, ...buildApprovalMessage(submitted.request) })).ts;
+  } catch (error) {
+    await approvals.reject(draft.id, who.userId);
+    throw new SlackPostError(
+      `Slack did not take the approval message in ${who.channelId} (${describeSlackError(error)}), so request ${draft.id} was withdrawn and nothing will change. Invite @s3x to that channel if it is not there, then ask again.`,
+    );
+  }
+  if (ts) await approvals.attachMessage(draft.id, ts);
+  return { ...submitted, request: (await approvals.get(draft.id)) ?? submitted.request };
 }
 
 /**
