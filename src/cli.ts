@@ -122,7 +122,7 @@ export async function openAnswerDeps(
   logsOption: string | undefined,
   now: () => Date,
   { createState = false }: { createState?: boolean } = {},
-): Promise<{ deps: AnswerDeps; stores?: Stores; close: () => Promise<void> }> {
+): Promise<{ deps: AnswerDeps; stores?: Stores; aws?: AwsClients; close: () => Promise<void> }> {
   const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
   const engine = await openEngine(config, logsOption, aws);
   const stores =
@@ -142,6 +142,7 @@ export async function openAnswerDeps(
   return {
     deps,
     ...(stores ? { stores } : {}),
+    ...(aws ? { aws } : {}),
     close: async () => {
       stores?.close();
       await engine.close();

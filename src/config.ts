@@ -149,6 +149,19 @@ export const configSchema = z
         .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel id like C0123ABCD')
         .optional(),
     ),
+    // `s3x mcp --allow-requests`: the person an assistant's requests are made for, and where they are posted.
+    S3X_MCP_REQUESTER: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[UW][A-Z0-9]{2,}$/, 'must be a Slack user id like U0123ABCD (--requester sets it too)')
+        .optional(),
+    ),
+    S3X_MCP_CHANNEL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a channel id like C0123ABCD (--channel sets it too)')
+        .optional(),
+    ),
     S3X_DIGEST_CRON: z
       .string()
       .trim()
@@ -330,6 +343,11 @@ export interface Config {
   };
   /** Local mode on the generated sample: a small live delivery file this often (0 = off). */
   sampleLiveMs: number;
+  /**
+   * `s3x mcp --allow-requests`: the Slack user an assistant's change requests are made for (who
+   * can then never approve them) and the channel they are posted in (S3X_DIGEST_CHANNEL by default).
+   */
+  mcp: { requester?: string; channel?: string };
   /** Where approval requests and the audit log live: one SQLite file, or DynamoDB for several replicas. */
   store: { kind: 'sqlite' } | { kind: 'dynamodb'; table: string; region: string };
   /** The directory buckets' account (coverage matches bucket ARNs); read from the logs when unset. */
@@ -413,6 +431,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : {}),
     },
     sampleLiveMs: raw.S3X_SAMPLE_LIVE_SECONDS * 1000,
+    mcp: { requester: raw.S3X_MCP_REQUESTER, channel: raw.S3X_MCP_CHANNEL ?? raw.S3X_DIGEST_CHANNEL },
     store:
       raw.S3X_STORE === 'dynamodb' && raw.S3X_DYNAMODB_TABLE && raw.AWS_REGION
         ? { kind: 'dynamodb', table: raw.S3X_DYNAMODB_TABLE, region: raw.AWS_REGION }

@@ -1,17 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AnswerDeps, Reply } from '../answer.js';
+import { ApprovalService } from '../approvals/approval-service.js';
 import { type Io, openAnswerDeps, print } from '../cli.js';
-import { loadConfig } from '../config.js';
+import { type Config, loadConfig } from '../config.js';
+import type { AwsClients } from '../engines/aws-clients.js';
 import { QuestionQueue } from '../engines/question-queue.js';
-import { UsageError } from '../errors.js';
+import { ConfigError, UsageError } from '../errors.js';
+import { remediationDeps } from '../remediation/remediation-deps.js';
 import { escapeUnsafeJson } from '../safe-text.js';
-import { registerQuestionTools } from './question-tools.js';
+import { slackGroupMembers } from '../slack/app.js';
+import { REMEDIATION_OFF } from '../slack/listeners/change-flow.js';
+import { createWebClient } from '../slack/post-digest.js';
+import type { Stores } from '../store/open-stores.js';
+import { registerQuestionTools, type ToolLog } from './question-tools.js';
+import { type RequestToolContext, registerRequestTools } from './request-tools.js';
 
-export const MCP_HELP = `s3x mcp [--logs DIR] [--http [--port N]]
+export const MCP_HELP = `s3x mcp [--logs DIR] [--http [--port N]] [--allow-requests [--requester U…] [--channel C…]]
 
 Serves s3x's questions to an AI assistant over the Model Context Protocol: one read-only tool
 per question (who-deleted, who-wrote, who-read, history, activity, principal, denied,
@@ -22,6 +31,12 @@ prints. Settings are the CLI's (S3X_ENGINE, S3X_LOGS_DIR, ATHENA_*, ...).
   --http        streamable HTTP on http://127.0.0.1:PORT/mcp instead (loopback only)
   --port N      the HTTP port (default 3333; 0 picks a free one)
   --logs DIR    the local engine's CloudTrail files (default S3X_LOGS_DIR, else the sample archive)
+  --allow-requests  also the tools request-enable-logging and request-tighten, which post the
+                plan of /s3x enable-logging or /s3x tighten in Slack for approval (never apply it),
+                and request-state. Needs SLACK_BOT_TOKEN, approvers (S3X_APPROVERS or
+                S3X_APPROVER_GROUP), the requester and the channel:
+  --requester U…  the Slack user the requests are made for (S3X_MCP_REQUESTER); they cannot approve them
+  --channel C…    where requests are posted (S3X_MCP_CHANNEL, else S3X_DIGEST_CHANNEL)
 
 Every tool call is logged on stderr with the client that made it.
 `;
@@ -30,6 +45,9 @@ interface McpOptions {
   logs?: string;
   http: boolean;
   port: number;
+  allowRequests: boolean;
+  requester?: string;
+  channel?: string;
 }
 
 const SERVER_INFO = { name: 's3x', version: '0.1.0' };
@@ -47,39 +65,115 @@ export async function runMcp(
     return 0;
   }
   const options = parseMcpArgs(argv);
-  const config = loadConfig(env);
-  const { deps, close } = await openAnswerDeps(config, options.logs, now);
-  // Questions from an assistant queue like the app's: a burst does not start every scan at once.
-  const queued: AnswerDeps = { ...deps, engine: new QuestionQueue(deps.engine, config.questions) };
+  // The flags are the settings' other spelling, validated by the same schema.
+  const config = loadConfig({
+    ...env,
+    ...(options.requester ? { S3X_MCP_REQUESTER: options.requester } : {}),
+    ...(options.channel ? { S3X_MCP_CHANNEL: options.channel } : {}),
+  });
+  const requestSettings = options.allowRequests ? checkRequestSettings(config) : undefined;
   const log = (line: string) => io.err(`[s3x mcp] ${line}\n`);
+  const { deps, stores, aws, close } = await openAnswerDeps(config, options.logs, now, {
+    createState: requestSettings !== undefined,
+  });
   try {
-    if (options.http) await serveHttp(queued, options.port, log);
-    else await serveStdio(queued, log);
+    // Questions from an assistant queue like the app's: a burst does not start every scan at once.
+    const tools: Tools = { deps: { ...deps, engine: new QuestionQueue(deps.engine, config.questions) } };
+    if (requestSettings && stores) {
+      tools.requests = requestTools(config, requestSettings, stores, aws, now, log);
+      log(`change requests on: made for ${requestSettings.requester}, posted in ${requestSettings.channel}`);
+    }
+    if (options.http) await serveHttp(tools, options.port, log);
+    else await serveStdio(tools, log);
     return 0;
   } finally {
     await close();
   }
 }
 
+/** What the tools are served from: the questions' deps, and with --allow-requests the change flow. */
+interface Tools {
+  deps: AnswerDeps;
+  requests?: Omit<RequestToolContext, keyof ToolLog>;
+}
+
+type RequestSettings = { botToken: string; requester: string; channel: string };
+
+/**
+ * `--allow-requests` refuses to start without somewhere to ask and someone to ask for: one line
+ * each. Locally there is no Slack, so no person could approve.
+ */
+function checkRequestSettings(config: Config): RequestSettings {
+  const { botToken } = config.slack;
+  if (config.mode === 'local' || !botToken)
+    throw new ConfigError(
+      '`s3x mcp --allow-requests` posts requests for approval in Slack: set SLACK_BOT_TOKEN (local mode has no Slack, so nobody could approve).',
+    );
+  const { requester, channel } = config.mcp;
+  if (!requester)
+    throw new ConfigError(
+      '`s3x mcp --allow-requests` needs the Slack user the requests are made for: set S3X_MCP_REQUESTER or pass --requester U….',
+    );
+  if (!channel)
+    throw new ConfigError(
+      '`s3x mcp --allow-requests` needs the channel where requests are posted: set S3X_MCP_CHANNEL (or S3X_DIGEST_CHANNEL) or pass --channel C….',
+    );
+  return { botToken, requester, channel };
+}
+
+/**
+ * The change flow as the app builds it (planner, store, policy), with the Web API client the app
+ * would post through. The account is only read here, to plan: `requestApproval` never applies.
+ */
+function requestTools(
+  config: Config,
+  settings: RequestSettings,
+  stores: Stores,
+  aws: AwsClients | undefined,
+  now: () => Date,
+  log: (line: string) => void,
+): Omit<RequestToolContext, keyof ToolLog> {
+  const remediation = remediationDeps({
+    config,
+    database: stores.database,
+    approvalStore: stores.approvals,
+    aws,
+    // Plans never write logs; only applying a change in the sandbox does, and that is the app's.
+    logsDir: undefined,
+    replicaId: `mcp-${process.pid}-${randomBytes(4).toString('hex')}`,
+    log,
+  });
+  if (!remediation) throw new ConfigError(`\`s3x mcp --allow-requests\`: ${REMEDIATION_OFF}`);
+  const client = createWebClient(settings.botToken, config.slack.apiUrl);
+  const approvals = new ApprovalService({ ...remediation, groups: slackGroupMembers(client), now });
+  return { approvals, client, requester: settings.requester, channel: settings.channel, now };
+}
+
 function parseMcpArgs(argv: readonly string[]): McpOptions {
-  const options: McpOptions = { http: false, port: DEFAULT_HTTP_PORT };
+  const options: McpOptions = { http: false, port: DEFAULT_HTTP_PORT, allowRequests: false };
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i] as string;
-    if (word === '--http') {
-      options.http = true;
+    if (word === '--http' || word === '--allow-requests') {
+      if (word === '--http') options.http = true;
+      else options.allowRequests = true;
       continue;
     }
     const [name, inline] = word.includes('=')
       ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]
       : [word, undefined];
-    if (name !== '--logs' && name !== '--port')
-      throw new UsageError(`\`s3x mcp\` takes --logs DIR, --http and --port N, not ${word}.`);
+    if (!['--logs', '--port', '--requester', '--channel'].includes(name as string))
+      throw new UsageError(
+        `\`s3x mcp\` takes --logs DIR, --http, --port N, --allow-requests, --requester U… and --channel C…, not ${word}.`,
+      );
     const value = inline ?? argv[++i];
     if (value === undefined || value === '') throw new UsageError(`${name} needs a value.`);
     if (name === '--logs') options.logs = value;
+    else if (name === '--requester' || name === '--channel') options[name === '--requester' ? 'requester' : 'channel'] = value;
     else if (/^\d{1,5}$/.test(value) && Number(value) <= 65535) options.port = Number(value);
     else throw new UsageError(`--port must be a port number (0 to 65535), not ${value}.`);
   }
+  if ((options.requester || options.channel) && !options.allowRequests)
+    throw new UsageError('--requester and --channel are for --allow-requests.');
   return options;
 }
 
@@ -92,18 +186,19 @@ function renderJson(reply: Reply): string {
   return escapeUnsafeJson(out);
 }
 
-function newServer(deps: AnswerDeps, log: (line: string) => void, transportCaller: () => string): McpServer {
+function newServer(tools: Tools, log: (line: string) => void, transportCaller: () => string): McpServer {
   const server = new McpServer(SERVER_INFO);
   const caller = () => {
     const client = server.server.getClientVersion();
     return `${client ? `${client.name}/${client.version}` : 'unknown-client'}${transportCaller()}`;
   };
-  registerQuestionTools(server, { deps, renderJson, log, caller });
+  registerQuestionTools(server, { deps: tools.deps, renderJson, log, caller });
+  if (tools.requests) registerRequestTools(server, { ...tools.requests, log, caller });
   return server;
 }
 
-async function serveStdio(deps: AnswerDeps, log: (line: string) => void): Promise<void> {
-  const server = newServer(deps, log, () => ' via stdio');
+async function serveStdio(tools: Tools, log: (line: string) => void): Promise<void> {
+  const server = newServer(tools, log, () => ' via stdio');
   const transport = new StdioServerTransport();
   await server.connect(transport);
   log('serving over stdio');
@@ -118,9 +213,9 @@ async function serveStdio(deps: AnswerDeps, log: (line: string) => void): Promis
  * Streamable HTTP, stateless: each POST gets its own server and transport (the SDK's stateless
  * pattern), all sharing one engine. Bound to 127.0.0.1 with Host checks (DNS rebinding).
  */
-async function serveHttp(deps: AnswerDeps, port: number, log: (line: string) => void): Promise<void> {
+async function serveHttp(tools: Tools, port: number, log: (line: string) => void): Promise<void> {
   const http = createServer((req, res) => {
-    handleHttp(req, res, deps, log, http.address() as AddressInfo).catch((error: unknown) => {
+    handleHttp(req, res, tools, log, http.address() as AddressInfo).catch((error: unknown) => {
       log(`http request failed: ${error instanceof Error ? error.message : String(error)}`);
       if (!res.headersSent) res.writeHead(500).end();
     });
@@ -139,7 +234,7 @@ async function serveHttp(deps: AnswerDeps, port: number, log: (line: string) => 
 async function handleHttp(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: AnswerDeps,
+  tools: Tools,
   log: (line: string) => void,
   address: AddressInfo,
 ): Promise<void> {
@@ -152,7 +247,7 @@ async function handleHttp(
     res.writeHead(405, { allow: 'POST' }).end();
     return;
   }
-  const server = newServer(deps, log, () => ` via http from ${req.socket.remoteAddress ?? 'unknown'}`);
+  const server = newServer(tools, log, () => ` via http from ${req.socket.remoteAddress ?? 'unknown'}`);
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: undefined,
     enableJsonResponse: true,

@@ -7,6 +7,7 @@ import { findSubcommand, type OptionName, type SubcommandSpec } from '../command
 import { parseCommand } from '../commands/parse.js';
 import type { CommandName } from '../commands/requests.js';
 import { S3xError, userMessageOf } from '../errors.js';
+import { escapeUnsafeJson } from '../safe-text.js';
 
 /** The questions an assistant may ask: read-only, one tool each, named as the subcommand. */
 export const QUESTION_TOOLS = [
@@ -49,14 +50,18 @@ export function inputShapeFor(spec: SubcommandSpec): Record<string, z.ZodType<st
   return shape;
 }
 
-export interface ToolContext {
-  deps: AnswerDeps;
-  /** The CLI's `--format json` renderer: the reply's JSON text, or an error for a reply it has no JSON for. */
-  renderJson: (reply: Awaited<ReturnType<typeof answerRequest>>) => string;
+/** How a tool call is logged: one line per call, with who called. */
+export interface ToolLog {
   /** One line per tool call, with who called (stderr: stdout is the protocol on stdio). */
   log: (line: string) => void;
   /** The calling client, as it named itself at initialize (and, over HTTP, its address). */
   caller: () => string;
+}
+
+export interface ToolContext extends ToolLog {
+  deps: AnswerDeps;
+  /** The CLI's `--format json` renderer: the reply's JSON text, or an error for a reply it has no JSON for. */
+  renderJson: (reply: Awaited<ReturnType<typeof answerRequest>>) => string;
 }
 
 const REPORT_CAVEATS =
@@ -81,19 +86,33 @@ export function registerQuestionTools(server: McpServer, context: ToolContext): 
   }
 }
 
-async function callQuestion(
+function callQuestion(
   spec: SubcommandSpec,
   args: Record<string, string | undefined>,
   context: ToolContext,
 ): Promise<CallToolResult> {
+  return loggedToolCall(spec.name, args, context, async () => {
+    const request = parseCommand(commandWords(spec, args), context.deps.now(), context.deps.limits);
+    return context.renderJson(await answerRequest(request, context.deps));
+  });
+}
+
+/**
+ * Run one tool call and log it with its caller and outcome. `work` returns the JSON text (or the
+ * object) the tool answers; an error becomes a tool error with its user-safe message.
+ */
+export async function loggedToolCall(
+  tool: string,
+  args: Record<string, string | undefined>,
+  context: ToolLog,
+  work: () => Promise<string | Record<string, unknown>>,
+): Promise<CallToolResult> {
   const started = Date.now();
   const logCall = (outcome: string) =>
-    context.log(
-      `tool ${spec.name} caller=${context.caller()} args=${JSON.stringify(args)} ${outcome} (${Date.now() - started} ms)`,
-    );
+    context.log(`tool ${tool} caller=${context.caller()} args=${JSON.stringify(args)} ${outcome} (${Date.now() - started} ms)`);
   try {
-    const request = parseCommand(commandWords(spec, args), context.deps.now(), context.deps.limits);
-    const json = context.renderJson(await answerRequest(request, context.deps));
+    const answer = await work();
+    const json = typeof answer === 'string' ? answer : escapeUnsafeJson(JSON.stringify(answer, null, 2));
     logCall('answered');
     return {
       content: [{ type: 'text', text: json }],

@@ -117,6 +117,14 @@ export interface RemediationDeps extends Pick<ApprovalDeps, 'lease' | 'log'> {
   plan: (change: ChangeRequest) => Promise<Plan>;
 }
 
+/** Slack user group membership through the Web API, cached for a few minutes. */
+export function slackGroupMembers(client: webApi.WebClient): CachedGroupMembers {
+  return new CachedGroupMembers(async (usergroup) => {
+    const result = await client.usergroups.users.list({ usergroup });
+    return result.users ?? [];
+  }, Date.now);
+}
+
 /** What the app needs besides Slack settings; group membership is resolved through the app's own client. */
 export type SlackAppDeps = Omit<CommandDeps, 'groups' | 'approvals'> & { remediation?: RemediationDeps };
 
@@ -156,10 +164,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
     // Last resort: listeners answer their own errors; this only records what escaped them.
     app.logger.error(`unhandled listener error: ${error.message}`);
   });
-  const groups = new CachedGroupMembers(async (usergroup) => {
-    const result = await app.client.usergroups.users.list({ usergroup });
-    return result.users ?? [];
-  }, Date.now);
+  const groups = slackGroupMembers(app.client);
   const { remediation, ...rest } = appDeps;
   const approvals = remediation ? new ApprovalService({ ...remediation, groups, now: appDeps.now }) : undefined;
   const deps: CommandDeps = { ...rest, groups, ...(approvals ? { approvals } : {}) };

@@ -15,7 +15,7 @@ export async function postDigest(client: DigestPoster, channel: string, digest: 
   });
 }
 
-/** A Web API client for `s3x digest --post` from an external scheduler (no Bolt app running). */
-export function createWebClient(token: string, apiUrl?: string): DigestPoster {
+/** A Web API client with no Bolt app running: `s3x digest --post`, `s3x mcp --allow-requests`. */
+export function createWebClient(token: string, apiUrl?: string): webApi.WebClient {
   return new webApi.WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 3 } });
 }
