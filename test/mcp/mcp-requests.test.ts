@@ -8,6 +8,7 @@ import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.j
 import { runCli } from '../../src/cli.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { QUESTION_TOOLS } from '../../src/mcp/question-tools.js';
+import { describeRequest } from '../../src/mcp/request-tools.js';
 import { createPlanner } from '../../src/remediation/planner.js';
 import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
@@ -234,6 +235,11 @@ describe('s3x mcp --allow-requests (the SDK client spawning the built CLI, the f
     expect(answer.structured.state).toBe('pending');
     expect(String((answer.structured.plan as { diff: string }).diff)).toContain('arn:aws:iam::111122223333:role/Intern');
     expect(await sandbox.getBucketPolicy(ANALYTICS, 'us-east-1')).toBe(policy);
+    // A pending request past its expiry can no longer be approved: the state says expired, not pending.
+    const stored = (await store.get(String(answer.structured.id))) as ApprovalRequest;
+    const later = new Date(Date.parse(stored.expiresAt) + 1000);
+    expect(describeRequest(stored, later).state).toBe('expired');
+    expect(describeRequest(stored, new Date(Date.parse(stored.expiresAt) - 1000)).state).toBe('pending');
   });
 
   it('answers bad input with a clear error and requests nothing', async () => {
