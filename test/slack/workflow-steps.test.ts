@@ -211,6 +211,27 @@ describe('Workflow Builder step "Who touched an object"', () => {
 });
 
 describe('Workflow Builder step "Request a logging change"', () => {
+  it('fails the step and withdraws the request when Slack will not post the approval message', async () => {
+    api.failures.set('chat.postMessage', 'not_in_channel');
+    try {
+      const executionId = await runStep(WORKFLOW_STEPS.requestLoggingChange, {
+        bucket: UNCOVERED,
+        requester: REQUESTER,
+        channel: CHANNEL,
+      });
+      const done = await completionOf(executionId);
+      expect(done.method).toBe('functions.completeError');
+      const error = String(done.args.error);
+      expect(error).toMatch(/Slack did not take the approval message in C0CHANGES \(not_in_channel\).*withdrawn/);
+      // First in this block, while the bucket is unlogged. Nobody could approve a request whose
+      // message was never posted: it is not left pending.
+      const requestId = /request ([0-9a-f]{24})/.exec(error)?.[1] ?? '';
+      expect((await slack.approvals?.get(requestId))?.state).toBe('rejected');
+    } finally {
+      api.failures.delete('chat.postMessage');
+    }
+  });
+
   it('completes with "rejected" when an approver rejects the posted request', async () => {
     const { executionId, requestId } = await requestChange();
     expect(completionsOf(executionId)).toEqual([]);
