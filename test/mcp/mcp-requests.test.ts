@@ -12,6 +12,7 @@ import { describeRequest } from '../../src/mcp/request-tools.js';
 import { createPlanner } from '../../src/remediation/planner.js';
 import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { buildApprovalMessage } from '../../src/slack/blocks/change-request.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase, type SqliteDatabase } from '../../src/store/database.js';
@@ -240,6 +241,35 @@ describe('s3x mcp --allow-requests (the SDK client spawning the built CLI, the f
     const later = new Date(Date.parse(stored.expiresAt) + 1000);
     expect(describeRequest(stored, later).state).toBe('expired');
     expect(describeRequest(stored, new Date(Date.parse(stored.expiresAt) - 1000)).state).toBe('pending');
+  });
+
+  it("shows the client's name in the approval message as text: a hostile name mentions no one and fits", () => {
+    const hostile = `MCP client <!channel> <@${APPROVER}> ${'x'.repeat(500)}/1 via stdio`;
+    const message = JSON.stringify(
+      buildApprovalMessage({
+        id: 'a'.repeat(24),
+        state: 'pending',
+        version: 2,
+        plan: {
+          request: { kind: 'enable-logging', target: { bucket: UNCOVERED } },
+          summary: 's',
+          diff: '',
+          calls: [],
+          warnings: [],
+        },
+        requesterId: REQUESTER,
+        channelId: CHANNEL,
+        approvals: [],
+        requiredApprovals: 1,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        expiresAt: '2026-01-01T01:00:00.000Z',
+        requestedVia: hostile,
+      }).blocks,
+    );
+    expect(message).not.toContain('<!channel>');
+    expect(message).not.toContain(`<@${APPROVER}>`);
+    expect(message).toContain('through MCP client &lt;!channel&gt;');
+    expect(message).not.toContain('x'.repeat(200));
   });
 
   it('answers bad input with a clear error and requests nothing', async () => {
