@@ -10,10 +10,12 @@ import { CONSOLE_CHANNEL, type ConsoleRoutes, consoleRoutes } from './console/co
 import { startDigestSchedule } from './digest/schedule.js';
 import { type AwsClients, createAwsClients, createSqsClient, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
+import type { Engine } from './engines/engine.js';
 import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { QuestionQueue } from './engines/question-queue.js';
 import { systemClock } from './engines/retry.js';
 import { ConfigError, S3xError } from './errors.js';
+import { principalsSeenOnBucket } from './questions/bucket-principals.js';
 import { makeAssumeRemediationRole } from './remediation/assume-role.js';
 import { AwsAccount } from './remediation/aws-account.js';
 import { createPlanner } from './remediation/planner.js';
@@ -44,7 +46,7 @@ async function main(): Promise<void> {
   const { database, approvals: approvalStore } = stores;
   // This process, as the owner of the changes it applies (its lease names it).
   const replicaId = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const remediation = await remediationDeps(config, database, approvalStore, aws, logsDir, replicaId);
+  const remediation = await remediationDeps(config, database, approvalStore, aws, logsDir, replicaId, engine);
   // Locally, the sandbox account plays AWS: status and coverage see its buckets and trails as they are now.
   const trailInventory = aws
     ? createTrailInventory(aws, systemClock, config.athena.trailLogs)
@@ -212,6 +214,7 @@ async function remediationDeps(
   aws: AwsClients | undefined,
   logsDir: string | undefined,
   replicaId: string,
+  engine: Engine,
 ): Promise<RemediationDeps | undefined> {
   const { remediation } = config;
   const approvers =
@@ -262,7 +265,10 @@ async function remediationDeps(
     account,
     store: approvalStore,
     policy,
-    plan: createPlanner(account, { protectedPrincipals: remediation.protectedPrincipals }),
+    plan: createPlanner(account, {
+      protectedPrincipals: remediation.protectedPrincipals,
+      principalsSeen: (bucket) => principalsSeenOnBucket(engine, bucket, new Date()),
+    }),
     lease: { owner: replicaId, ms: remediation.applyLeaseMs },
     log,
   };

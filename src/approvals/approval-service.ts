@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { GroupMembers } from '../access/access-policy.js';
 import { S3xError, StoreError, UsageError, userMessageOf } from '../errors.js';
+import type { PlanChange } from '../remediation/planner.js';
 import type { AccountPort, ApplyResult, ChangeRequest, Plan } from '../remediation/types.js';
 import { type ApplyLease, type ApprovalRequest, type ApprovalStore, type AuditEntry, TERMINAL_STATES } from './approval.js';
 
@@ -22,7 +23,7 @@ export interface ApprovalDeps {
   groups: GroupMembers;
   policy: ApprovalPolicy;
   /** Plans a change against the account as it is now (pure planners over freshly read state). */
-  plan: (change: ChangeRequest) => Promise<Plan>;
+  plan: PlanChange;
   now: () => Date;
   /** This replica's id (the owner of the changes it applies) and the lease length; a random id and 60 s by default. */
   lease?: { owner: string; ms: number };
@@ -377,7 +378,7 @@ export class ApprovalService {
     let outcome: string;
     let state: 'applied' | 'failed';
     try {
-      const fresh = await this.deps.plan(request.plan.request);
+      const fresh = await this.deps.plan(request.plan.request, 'apply');
       if (JSON.stringify(fresh.calls) !== JSON.stringify(request.plan.calls)) {
         throw new StalePlanError(
           'The account changed since this plan was made, so nothing was applied. Ask again to see a fresh plan.',

@@ -34,10 +34,20 @@ export interface Plan {
   calls: PlannedCall[];
   /** Calls that undo the change exactly (tighten: restore the previous policy byte for byte). */
   revert?: ChangeRequest;
+  /** Plain sentences of what will change, shown before the diff. */
+  words?: string[];
+  /** A tighten: who else seen on the bucket lately the new statement would block. */
+  alsoBlocks?: AlsoBlocks;
   /** Data-event cost estimate, when known (enable-logging). */
   estimatedMonthlyCostUsd?: number;
   warnings: string[];
 }
+
+/**
+ * Principals seen on the bucket in the last `days` days (other than the one named) that the new
+ * statement applies to. `unknown`: the logs could not be read, so nobody can be said to be spared.
+ */
+export type AlsoBlocks = { days: number; principals: string[] } | { days: number; unknown: string };
 
 /** A trail as plans need it. */
 export interface TrailState {
