@@ -1,6 +1,7 @@
 import type { Reply } from '../answer.js';
 import type { ObjectAnswer } from '../questions/object-events.js';
 import { needsLogging } from '../questions/status.js';
+import { denyTargetLabel, denyTargetOf } from '../remediation/tighten-plan.js';
 import { buildActivityMessage } from './blocks/activity.js';
 import { buildAlertsMessage } from './blocks/alert.js';
 import { type AnswerView, answerControls } from './blocks/answer-controls.js';
@@ -99,41 +100,66 @@ export function renderStoredReply(reply: Reply, answerId: string, page: number, 
 function withDenyButtons(message: SlackMessage, reply: Reply, shared: boolean): SlackMessage {
   if (shared || reply.kind !== 'denied' || !reply.answer.bucket?.endsWith('--x-s3')) return message;
   const bucket = reply.answer.bucket;
-  const arns = [
-    ...new Set(reply.answer.groups.map((g) => g.principal).filter((p): p is string => p?.startsWith('arn:') === true)),
-  ];
-  const block = denyButtons(arns.map((arn) => [`${bucket}|${arn}`, arn] as const));
+  const block = denyButtons(
+    reply.answer.groups.flatMap((g) => (g.principal?.startsWith('arn:') ? [{ bucket, arn: g.principal }] : [])),
+  );
   if (!block) return message;
   const blocks = [...message.blocks, block];
   return checkBlockLimits(blocks, 'message').length === 0 ? { ...message, blocks } : message;
 }
 
-function denyButtons(targets: ReadonlyArray<readonly [value: string, arn: string]>): KnownBlock | undefined {
-  const usable = targets.filter(([value]) => value.length <= 2000).slice(0, 5);
+interface DenyButtonTarget {
+  bucket: string;
+  arn: string;
+  /** The record's principalId, so the deny names that very session. */
+  principalId?: string;
+}
+
+/** The value a "Deny" button carries back: `<bucket>|<arn>[|<principalId>]`. */
+function denyButtonValue(target: DenyButtonTarget): string {
+  return [target.bucket, target.arn, ...(target.principalId ? [target.principalId] : [])].join('|');
+}
+
+/** One button per (bucket, principal), labelled with both: "Deny DataEngineer/bob on analytics-hot". */
+function denyButtons(targets: readonly DenyButtonTarget[]): KnownBlock | undefined {
+  const unique = new Map<string, DenyButtonTarget>();
+  for (const target of targets) {
+    const key = `${target.bucket}|${target.arn}`;
+    if (!unique.has(key) && denyButtonValue(target).length <= 2000) unique.set(key, target);
+  }
+  const usable = [...unique.values()].slice(0, 5);
   if (usable.length === 0) return undefined;
   return {
     type: 'actions',
     block_id: 's3x_deny_principals',
-    elements: usable.map(([value, arn], i) => ({
+    elements: usable.map((target, i) => ({
       type: 'button',
-      text: { type: 'plain_text', text: truncate(`Deny ${arn.split(/[:/]/).slice(-2).join('/')}`, 75) },
+      text: {
+        type: 'plain_text',
+        text: truncate(`Deny ${denyTargetLabel(denyTargetOf(target.arn))} on ${bucketBaseName(target.bucket)}`, 75),
+      },
       action_id: `${ACTIONS.denyPrincipal}_${i}`,
-      value,
+      value: denyButtonValue(target),
     })),
   } as KnownBlock;
+}
+
+/** "analytics-hot" for `analytics-hot--use1-az4--x-s3`: the part people say. */
+function bucketBaseName(bucket: string): string {
+  return bucket.replace(/--[a-z0-9-]+--x-s3$/, '');
 }
 
 /** "Deny <principal>" for the people who deleted in a directory bucket, on this page: the fix one click away. */
 function denyPrincipalActions(answer: ObjectAnswer, view: AnswerView): KnownBlock | undefined {
   if (answer.question !== 'who-deleted') return undefined;
   const page = answer.events.slice(view.page * view.pageSize, (view.page + 1) * view.pageSize);
-  const targets = new Map<string, string>();
-  for (const event of page) {
-    if (event.errorCode !== null || !event.principalArn || !event.bucket?.endsWith('--x-s3')) continue;
-    const value = `${event.bucket}|${event.principalArn}`;
-    if (value.length <= 2000) targets.set(value, event.principalArn);
-  }
-  return denyButtons([...targets.entries()]);
+  return denyButtons(
+    page.flatMap((event) =>
+      event.errorCode === null && event.principalArn && event.bucket?.endsWith('--x-s3')
+        ? [{ bucket: event.bucket, arn: event.principalArn, ...(event.principalId ? { principalId: event.principalId } : {}) }]
+        : [],
+    ),
+  );
 }
 
 function enableLoggingActions(bucket: string): KnownBlock {

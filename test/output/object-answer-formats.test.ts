@@ -23,6 +23,8 @@ function event(overrides: Partial<ObjectEvent> = {}): ObjectEvent {
     region: 'us-west-2',
     principalArn: MALLORY,
     principalType: 'AssumedRole',
+    principalId: 'AROA3EXAMPLEETLWRITER:mallory',
+    mfaAuthenticated: false,
     invokedBy: null,
     bucket: BUCKET,
     key: KEY,

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { ApprovalRequest } from '../../approvals/approval.js';
+import { planWords } from '../../remediation/plan-words.js';
 import { ACTIONS } from '../ids.js';
 import { escapeMrkdwn, MAX_BUTTON_TEXT, MAX_SECTION_TEXT, plainText, truncate } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
@@ -35,7 +36,9 @@ export function confirm(title: string, text: string, yes: string): types.Confirm
 /** The plan as code blocks: summary, warnings, the diff (cut to fit, with a note). */
 function planBlocks(request: ApprovalRequest): KnownBlock[] {
   const { plan } = request;
-  const blocks: KnownBlock[] = [mrkdwnSection(`*${escapeMrkdwn(truncate(plan.summary, 500))}*`)];
+  const [headline = plan.summary, ...sentences] = planWords(plan);
+  const blocks: KnownBlock[] = [mrkdwnSection(`*${escapeMrkdwn(truncate(headline, 500))}*`)];
+  if (sentences.length > 0) blocks.push(mrkdwnSection(escapeMrkdwn(truncate(sentences.join('\n'), 2500))));
   if (plan.warnings.length > 0)
     blocks.push(contextBlock(plan.warnings.slice(0, 5).map((w) => `:warning: ${escapeMrkdwn(truncate(w, 500))}`)));
   const diff = escapeMrkdwn(plan.diff).replaceAll('```', 'ˋˋˋ');
