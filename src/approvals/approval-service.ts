@@ -47,6 +47,9 @@ interface HeldLease {
   release(): Promise<void>;
 }
 
+/** The longest justification or reject reason kept (Slack's input is capped at this too). */
+export const MAX_JUSTIFICATION = 500;
+
 /**
  * `notRecorded`: the change was applied (or failed) in the account, but its outcome could not be
  * written to the store; the detail is for the logs, the request's outcome tells the user.
@@ -92,6 +95,10 @@ export class ApprovalService {
       requiredApprovals: this.deps.policy.requiredApprovals,
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.deps.policy.ttlMs).toISOString(),
+      mayApprove: {
+        users: [...this.deps.policy.approvers],
+        ...(this.deps.policy.approverGroup ? { group: this.deps.policy.approverGroup } : {}),
+      },
       ...(revertOf ? { revertOf } : {}),
     };
     // If the audit entry fails after the create, the draft is never shown, so it is never submitted: it just expires.
@@ -105,8 +112,8 @@ export class ApprovalService {
     return request;
   }
 
-  /** The requester asks for approval: draft → pending. */
-  async submit(id: string, userId: string): Promise<Outcome> {
+  /** The requester asks for approval, saying why: draft → pending. */
+  async submit(id: string, userId: string, justification?: string): Promise<Outcome> {
     const request = await this.live(id);
     if (!request.ok) return request;
     const current = request.request;
@@ -115,9 +122,10 @@ export class ApprovalService {
     if (current.state !== 'draft') return { ok: true, request: current, message: `This request is already ${current.state}.` };
     if (current.plan.calls.length === 0)
       return { ok: false, reason: 'There is nothing to change: the plan is empty.', request: current };
-    const next = { ...current, state: 'pending' as const, version: current.version + 1 };
+    const why = justification?.trim().slice(0, MAX_JUSTIFICATION);
+    const next = { ...current, state: 'pending' as const, version: current.version + 1, ...(why ? { justification: why } : {}) };
     const moved = await this.recorded(
-      () => this.transition(current, next, userId, 'requested', next.plan.summary),
+      () => this.transition(current, next, userId, 'requested', why ? `${next.plan.summary} · why: ${why}` : next.plan.summary),
       (reason) =>
         `Your request for approval could not be saved: ${reason}. Nothing was posted; click Request approval again in a minute.`,
     );
@@ -207,7 +215,11 @@ export class ApprovalService {
     if (current.state !== 'pending')
       return { ok: false, reason: `This request is ${current.state}; it cannot be approved.`, request: current };
     const refusal = await this.refuseApprover(current, userId);
-    if (refusal) return { ok: false, reason: refusal, request: current };
+    if (refusal) {
+      // Refused attempts are on record too, with who tried; a store hiccup here must not hide the refusal.
+      await this.audit(current, userId, 'approval-refused', refusal).catch(() => undefined);
+      return { ok: false, reason: refusal, request: current };
+    }
     const approvals = [...current.approvals, userId];
     const enough = approvals.length >= current.requiredApprovals;
     const next: ApprovalRequest = {
@@ -229,7 +241,8 @@ export class ApprovalService {
     return this.apply(next, userId);
   }
 
-  async reject(id: string, userId: string): Promise<Outcome> {
+  /** An approver rejects (with a reason), or the requester withdraws: the rejecter is on record. */
+  async reject(id: string, userId: string, reason?: string): Promise<Outcome> {
     const live = await this.live(id);
     if (!live.ok) return live;
     const current = live.request;
@@ -237,20 +250,38 @@ export class ApprovalService {
       return { ok: false, reason: `This request is ${current.state}.`, request: current };
     const mayReject = current.requesterId === userId || (await this.isApprover(userId));
     if (!mayReject) return { ok: false, reason: 'Only an approver or the requester can reject this request.', request: current };
-    const next = { ...current, state: 'rejected' as const, version: current.version + 1 };
+    const why = reason?.trim().slice(0, MAX_JUSTIFICATION);
+    const next: ApprovalRequest = {
+      ...current,
+      state: 'rejected',
+      version: current.version + 1,
+      rejectedBy: userId,
+      ...(why ? { rejectReason: why } : {}),
+    };
+    const who = current.requesterId === userId ? 'withdrawn by the requester' : 'rejected by an approver';
     const moved = await this.recorded(
-      () =>
-        this.transition(
-          current,
-          next,
-          userId,
-          'rejected',
-          current.requesterId === userId ? 'withdrawn by the requester' : 'rejected by an approver',
-        ),
+      () => this.transition(current, next, userId, 'rejected', why ? `${who}: ${why}` : who),
       (reason) => `Your rejection could not be recorded: ${reason}. The request is unchanged; try again in a minute.`,
     );
     if (!moved) return this.lost(id);
     return { ok: true, request: next, message: 'Rejected.' };
+  }
+
+  /**
+   * An applied revert marks the change it undid, so that change's message shows "reverted" and no
+   * longer offers Revert. Returns the marked request, or undefined when there is nothing to mark.
+   */
+  async markReverted(revert: ApprovalRequest): Promise<ApprovalRequest | undefined> {
+    if (revert.state !== 'applied' || !revert.revertOf) return undefined;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const original = await this.deps.store.get(revert.revertOf);
+      if (original?.state !== 'applied') return undefined;
+      if (original.revertedBy) return original;
+      const next = { ...original, revertedBy: revert.id, version: original.version + 1 };
+      const approver = revert.approvals.at(-1) ?? 's3x';
+      if (await this.transition(original, next, approver, 'reverted', `by request ${revert.id}`)) return next;
+    }
+    return undefined;
   }
 
   async get(id: string): Promise<ApprovalRequest | undefined> {

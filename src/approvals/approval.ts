@@ -38,6 +38,15 @@ export interface ApprovalRequest {
    * die mid-way). Claimed with compare-and-set, so the outcome is posted once.
    */
   announcement?: { posted: true } | { until: string };
+  /** Why the requester asks (typed when requesting approval). */
+  justification?: string;
+  /** Who may approve, as configured when the request was planned (shown on the approval message). */
+  mayApprove?: { users: string[]; group?: string };
+  /** Rejected: who rejected (or withdrew) it, and why. */
+  rejectedBy?: string;
+  rejectReason?: string;
+  /** Applied, then undone: the revert request that undid it. */
+  revertedBy?: string;
 }
 
 export interface ApplyLease {

@@ -16,6 +16,7 @@ import { registerPageAction } from './listeners/actions/page.js';
 import { registerRejectAction } from './listeners/actions/reject.js';
 import { registerRevertAction } from './listeners/actions/revert.js';
 import { registerShareAction } from './listeners/actions/share.js';
+import { registerShowDiffAction } from './listeners/actions/show-diff.js';
 import { registerShowEventAction } from './listeners/actions/show-event.js';
 import { registerSubmitChangeAction } from './listeners/actions/submit-change.js';
 import { publishExpired } from './listeners/change-flow.js';
@@ -173,6 +174,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   registerApproveAction(app, deps);
   registerRejectAction(app, deps);
   registerRevertAction(app, deps);
+  registerShowDiffAction(app, deps);
   registerDenyPrincipalAction(app, deps);
   registerDigestDrillAction(app, deps);
   registerWorkflowSteps(app, deps);

@@ -3,7 +3,7 @@ import { type ApprovalRequest, TERMINAL_STATES } from '../../approvals/approval.
 import type { ApprovalService } from '../../approvals/approval-service.js';
 import type { ChangeRequest } from '../../remediation/types.js';
 import { buildApprovalMessage, buildAuditRecord, buildDecidedMessage, buildPlanPreview } from '../blocks/change-request.js';
-import { describeSlackError, type ReplyFn } from './reply.js';
+import { type ButtonClick, describeSlackError, type ReplyFn } from './reply.js';
 
 /** The Web API calls the change flow makes (a subset of Bolt's client, so tests and replicas share it). */
 export interface ChatClient extends StepClient {
@@ -53,6 +53,31 @@ async function publishMessage(client: ChatClient, request: ApprovalRequest): Pro
   await client.chat.update({ channel: request.channelId, ts: request.messageTs, ...message });
   if (decided)
     await client.chat.postMessage({ channel: request.channelId, thread_ts: request.messageTs, ...buildAuditRecord(request) });
+}
+
+/** The text typed in one of the message's inputs (justification, reject reason), as the click carries it. */
+export function typedInput(body: ButtonClick, input: { blockId: string; actionId: string }): string | undefined {
+  const value = body.state?.values?.[input.blockId]?.[input.actionId]?.value;
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/**
+ * After an applied revert: the change it undid is marked reverted, and its message shows that, with
+ * no Revert button left. Best effort: the revert itself is applied and on record either way.
+ */
+export async function publishReverted(
+  approvals: ApprovalService,
+  client: ChatClient,
+  revert: ApprovalRequest,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const original = await approvals.markReverted(revert);
+    if (original?.messageTs)
+      await client.chat.update({ channel: original.channelId, ts: original.messageTs, ...buildDecidedMessage(original) });
+  } catch (error) {
+    logger.warn(`could not mark ${revert.revertOf} as reverted by ${revert.id}: ${describeSlackError(error)}`);
+  }
 }
 
 /**

@@ -23,9 +23,14 @@ function deletion(bucket: string, overrides: Partial<ObjectEvent> = {}): ObjectE
     invokedBy: null,
     bucket,
     key: 'reports/2024/q3.parquet',
+    accessPoint: null,
+    keyRole: 'target',
+    destination: null,
     sourceIp: '203.0.113.7',
     userAgent: 'aws-cli/2.17.0',
     errorCode: null,
+    errorMessage: null,
+    addendumReason: null,
     sessionMode: 'ReadWrite',
     sessionIssuerArn: 'arn:aws:iam::111122223333:role/DataEngineer',
     vpcEndpointId: null,
@@ -44,6 +49,8 @@ function whoDeleted(events: ObjectEvent[]): ObjectAnswer {
     events,
     totalMatches: events.length,
     exactMatches: events.length,
+    successfulMatches: events.filter((e) => e.errorCode === null).length,
+    unlistedCandidates: 0,
     stats: { engine: 'local', unreadableFiles: [], bytesScanned: 1, elapsedMs: 1, warnings: [] },
   };
 }
