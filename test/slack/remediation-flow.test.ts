@@ -8,6 +8,7 @@ import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
 import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
 import { generateArchive } from '../../src/sample/generate.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { CHANGE_INPUTS } from '../../src/slack/blocks/change-request.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -104,11 +105,16 @@ async function command(text: string, userId = REQUESTER): Promise<Record<string,
   return posts.at(-1) as Record<string, unknown>;
 }
 
-async function click(userId: string, actionId: string, value: string): Promise<void> {
+async function click(
+  userId: string,
+  actionId: string,
+  value: string,
+  typed?: Record<string, Record<string, string>>,
+): Promise<void> {
   const pathName = `/k-${++counter}`;
   const response = await postSigned(
     app.url,
-    buttonClickBody({ userId, actionId, value, responseUrl: `${responseBase}${pathName}` }),
+    buttonClickBody({ userId, actionId, value, responseUrl: `${responseBase}${pathName}`, ...(typed ? { typed } : {}) }),
   );
   expect(response.status).toBe(200);
   lastClickPath = pathName;
@@ -205,8 +211,16 @@ describe('remediation through signed HTTP, on the sandbox account', () => {
     );
     const revertUpdates = api.callsOf('chat.update').length;
     await click(APPROVER, ACTIONS.approve, approve?.value as string);
-    await waitForUpdate(revertUpdates + 1);
+    await waitForUpdate(revertUpdates + 2);
     expect(await app.sandbox.getBucketPolicy('ml-features--use1-az6--x-s3', 'us-east-1')).toBe(original);
+    // The original "Applied" message now says Reverted, and offers no Revert any more.
+    const originalTs = (decided as { ts: string }).ts;
+    const originalNow = api
+      .callsOf('chat.update')
+      .filter((u) => (u as { ts: string }).ts === originalTs)
+      .at(-1) as { blocks: unknown };
+    expect(JSON.stringify(originalNow.blocks)).toContain('*Reverted*');
+    expect(buttonsIn(originalNow.blocks).some((b) => b.action_id === ACTIONS.revert)).toBe(false);
   });
 
   it('a restart between request and approval loses nothing', async () => {
@@ -270,6 +284,29 @@ describe('remediation through signed HTTP, on the sandbox account', () => {
     const text = JSON.stringify(preview.blocks);
     expect(text).toContain(`Block every session of role DataEngineer on ${POLICY_BUCKET}`);
     expect(text).toMatch(/Also blocks \d+ principals? seen on this bucket in the last 7 days: [^"]*DataEngineer\//);
+  });
+
+  it('Request approval carries the typed reason; Reject carries its reason and names the rejecter', async () => {
+    const preview = await command(`tighten ${POLICY_BUCKET} --deny arn:aws:iam::111122223333:role/Auditor`);
+    const submit = buttonsIn(preview.blocks).find((b) => b.action_id === ACTIONS.submitChange);
+    await click(REQUESTER, ACTIONS.submitChange, submit?.value as string, {
+      [CHANGE_INPUTS.justification.blockId]: { [CHANGE_INPUTS.justification.actionId]: 'INC-4711: Auditor keys leaked' },
+    });
+    await responses.waitFor(lastClickPath);
+    const approval = api.callsOf('chat.postMessage').at(-1) as { blocks: unknown };
+    expect(JSON.stringify(approval.blocks)).toContain('*Why:* INC-4711: Auditor keys leaked');
+    const id = buttonsIn(approval.blocks).find((b) => b.action_id === ACTIONS.reject)?.value as string;
+    const updates = api.callsOf('chat.update').length;
+    await click(SECOND, ACTIONS.reject, id, {
+      [CHANGE_INPUTS.rejectReason.blockId]: { [CHANGE_INPUTS.rejectReason.actionId]: 'deny the user, not the role' },
+    });
+    const decided = await waitForUpdate(updates + 1);
+    expect(JSON.stringify(decided.blocks)).toContain(`Rejected by <@${SECOND}>: deny the user, not the role`);
+    expect(buttonsIn(decided.blocks)).toEqual([]);
+    const thread = api.callsOf('chat.postMessage').at(-1) as { thread_ts?: string; blocks: unknown };
+    expect(thread.thread_ts).toBeDefined();
+    expect(JSON.stringify(thread.blocks)).toContain(`Rejected by <@${SECOND}>: deny the user, not the role`);
+    expect(JSON.stringify(thread.blocks)).not.toContain('nobody');
   });
 
   it('denied on a directory bucket offers Deny on the denied callers', async () => {
