@@ -96,6 +96,26 @@ export function renderStoredReply(reply: Reply, answerId: string, page: number, 
   return checkBlockLimits(withControls.blocks, 'message').length === 0 ? withControls : message;
 }
 
+/**
+ * A shared answer, as posted in the channel: who shared it and how much of it the post shows
+ * ("15 of 159 events shown"), since the channel sees page 1 only.
+ */
+export function renderSharedReply(reply: Reply, answerId: string, sharedBy: string): SlackMessage {
+  const message = renderStoredReply(reply, answerId, 0, true);
+  const shown = shownOfTotal(reply);
+  const line = `Shared by <@${sharedBy}>${shown ? ` · ${shown.shown.toLocaleString('en-US')} of ${shown.total.toLocaleString('en-US')} events shown` : ''}`;
+  const blocks = [contextBlock([line]), ...message.blocks];
+  const text = `<@${sharedBy}> shared: ${message.text}`;
+  return checkBlockLimits(blocks, 'message').length === 0 ? { text, blocks } : { ...message, text };
+}
+
+/** How many events page 1 shows of all that matched, for answers that list events. */
+function shownOfTotal(reply: Reply): { shown: number; total: number } | undefined {
+  if (reply.kind === 'object-answer')
+    return { shown: Math.min(objectAnswerPageSize(reply.answer), reply.answer.events.length), total: reply.answer.totalMatches };
+  return undefined;
+}
+
 /** A denied answer scoped to one directory bucket offers "Deny <principal>" for its denied callers. */
 function withDenyButtons(message: SlackMessage, reply: Reply, shared: boolean): SlackMessage {
   if (shared || reply.kind !== 'denied' || !reply.answer.bucket?.endsWith('--x-s3')) return message;
