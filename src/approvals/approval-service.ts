@@ -425,7 +425,16 @@ export class ApprovalService {
       await held.release();
     }
     const current = held.current();
-    const next: ApprovalRequest = { ...withoutLease(current), state, outcome, version: current.version + 1 };
+    // Time-boxed: the revert was planned with the change; from now on the expiry sweep owns it.
+    const revertAfterMs = state === 'applied' && request.plan.revert ? request.plan.revertAfterMs : undefined;
+    const revertAt = revertAfterMs ? new Date(this.deps.now().getTime() + revertAfterMs).toISOString() : undefined;
+    const next: ApprovalRequest = {
+      ...withoutLease(current),
+      state,
+      outcome: revertAt ? `${outcome}. Reverts itself at ${revertAt.replace('T', ' ').slice(0, 16)} UTC.` : outcome,
+      ...(revertAt ? { revertAt } : {}),
+      version: current.version + 1,
+    };
     let notRecorded: string | undefined;
     try {
       // What happened in the account has happened: it is never undone in the store.

@@ -47,6 +47,10 @@ export interface ApprovalRequest {
   rejectReason?: string;
   /** Applied, then undone: the revert request that undid it. */
   revertedBy?: string;
+  /** Time-boxed and applied: when s3x reverts it by itself (ISO instant). */
+  revertAt?: string;
+  /** The automatic revert of a time-boxed change: claimed by one replica, then done or refused. */
+  expiryRevert?: { id: string; claimedAt: string; state: 'claimed' | 'done' | 'refused' | 'failed'; detail?: string };
 }
 
 export interface ApplyLease {

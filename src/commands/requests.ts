@@ -65,6 +65,8 @@ export interface TightenRequest {
   command: 'tighten';
   bucket: string;
   change: TightenChange;
+  /** `--for 4h`: the change reverts itself this long after it is applied. */
+  revertAfterMs?: number;
 }
 
 export interface ApprovalsRequest {

@@ -51,7 +51,13 @@ export function createPlanner(account: AccountPort, options: PlannerOptions): Pl
         ]);
         return planTighten(
           current,
-          { bucket: change.bucket, region, account: state.account, change: change.change },
+          {
+            bucket: change.bucket,
+            region,
+            account: state.account,
+            change: change.change,
+            ...(change.revertAfterMs ? { revertAfterMs: change.revertAfterMs } : {}),
+          },
           [...options.protectedPrincipals],
           seen,
         );

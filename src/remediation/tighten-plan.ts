@@ -14,6 +14,8 @@ export interface TightenPlanRequest {
   region: string;
   account: string;
   change: TightenChange;
+  /** `--for`: reverted automatically this long after it is applied. */
+  revertAfterMs?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -332,7 +334,12 @@ export function planTighten(
   protectedPrincipals: string[],
   seen?: SeenOnBucket,
 ): Plan {
-  const planRequest: ChangeRequest = { kind: 'tighten', bucket: request.bucket, change: request.change };
+  const planRequest: ChangeRequest = {
+    kind: 'tighten',
+    bucket: request.bucket,
+    change: request.change,
+    ...(request.revertAfterMs ? { revertAfterMs: request.revertAfterMs } : {}),
+  };
   const document = current === null ? { Version: '2012-10-17', Statement: [] } : parsePolicy(current, 'current');
   const built = buildStatement(request, protectedPrincipals);
   const warnings: string[] = [];
@@ -387,13 +394,31 @@ export function planTighten(
   return {
     request: planRequest,
     summary: built.summary,
-    words: [`${built.summary}.`, ...(built.scope ? [built.scope] : [])],
+    words: [
+      `${built.summary}.`,
+      ...(built.scope ? [built.scope] : []),
+      ...(request.revertAfterMs
+        ? [`Time-boxed: s3x restores the previous policy ${durationWords(request.revertAfterMs)} after it is applied.`]
+        : []),
+    ],
+    ...(request.revertAfterMs ? { revertAfterMs: request.revertAfterMs } : {}),
     ...(seen ? { alsoBlocks: alsoBlocked(built.statement, request.change, seen) } : {}),
     diff: lineDiff(current === null ? '' : pretty(document), policy),
     calls: [{ api: 's3express:PutBucketPolicy', region: request.region, bucket: request.bucket, policy }],
     revert: { kind: 'revert-policy', bucket: request.bucket, region: request.region, policy: current },
     warnings,
   };
+}
+
+/** "4 hours", "90 minutes", "2 days". */
+export function durationWords(ms: number): string {
+  const [amount, unit] =
+    ms % 86_400_000 === 0
+      ? [ms / 86_400_000, 'day']
+      : ms % 3_600_000 === 0
+        ? [ms / 3_600_000, 'hour']
+        : [Math.round(ms / 60_000), 'minute'];
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
 }
 
 function prettyOrRaw(text: string | null): string {

@@ -213,6 +213,15 @@ function decisionLine(request: ApprovalRequest): string {
   }
 }
 
+/** A time-boxed change: when it reverts itself, or how its time box ended when it was not reverted. */
+function timeBoxLines(request: ApprovalRequest): KnownBlock[] {
+  if (!request.revertAt || request.revertedBy) return [];
+  const ended = request.expiryRevert;
+  if (ended && ended.state !== 'claimed')
+    return [contextBlock([`:warning: ${escapeMrkdwn(truncate(ended.detail ?? 'The time box ended; not reverted.', 1500))}`])];
+  return [contextBlock([`:hourglass_flowing_sand: Time-boxed: reverts itself at ${utcMinute(request.revertAt)}.`])];
+}
+
 /** The approval message once decided: buttons gone, the outcome in their place (and Revert when possible). */
 export function buildDecidedMessage(request: ApprovalRequest): SlackMessage {
   const reverted = request.revertedBy !== undefined;
@@ -223,6 +232,7 @@ export function buildDecidedMessage(request: ApprovalRequest): SlackMessage {
     ),
     ...(request.outcome ? [contextBlock([escapeMrkdwn(truncate(request.outcome, 1500))])] : []),
     ...(reverted ? [contextBlock([`Undone by request \`${request.revertedBy}\`.`])] : []),
+    ...timeBoxLines(request),
     ...(request.justification ? [contextBlock([`Why: ${escapeMrkdwn(truncate(request.justification, 600))}`])] : []),
     contextBlock([`Requested by <@${request.requesterId}> · ${decisionLine(request)} · request \`${request.id}\``]),
     ...(revertable
