@@ -4,6 +4,7 @@ import { S3xError, StoreError, UsageError, userMessageOf } from '../errors.js';
 import type { PlanChange } from '../remediation/planner.js';
 import type { AccountPort, ApplyResult, ChangeRequest, Plan } from '../remediation/types.js';
 import { type ApplyLease, type ApprovalRequest, type ApprovalStore, type AuditEntry, TERMINAL_STATES } from './approval.js';
+import { type ExpiredChange, revertExpired } from './expiry.js';
 
 /** How long an `applying` request stays its replica's without a heartbeat (S3X_APPLY_LEASE_SECONDS). */
 export const DEFAULT_APPLY_LEASE_MS = 60_000;
@@ -206,6 +207,14 @@ export class ApprovalService {
     }
     this.log(`request ${id}: ${what} was not recorded: five writes in a row lost to other changes`);
     return undefined;
+  }
+
+  /**
+   * Revert the time-boxed changes whose time is up (`--for`), each exactly once across replicas;
+   * returns what this call reverted (or found it must not), for the messages.
+   */
+  async revertTimeBoxed(): Promise<ExpiredChange[]> {
+    return revertExpired(this.deps);
   }
 
   async approve(id: string, userId: string): Promise<Outcome> {

@@ -126,6 +126,28 @@ export async function publishExpired(
 }
 
 /**
+ * Revert the time-boxed changes whose time is up; each change's message shows how its time box
+ * ended (no Revert left once reverted), and the revert's audit record goes in its thread.
+ */
+export async function publishTimeBoxesEnded(
+  approvals: ApprovalService,
+  client: ChatClient,
+  logger: Pick<Logger, 'warn'>,
+): Promise<number> {
+  const ended = await approvals.revertTimeBoxed();
+  for (const { original, revert } of ended) {
+    if (!original.messageTs) continue;
+    try {
+      await client.chat.update({ channel: original.channelId, ts: original.messageTs, ...buildDecidedMessage(original) });
+      await client.chat.postMessage({ channel: original.channelId, thread_ts: original.messageTs, ...buildAuditRecord(revert) });
+    } catch (error) {
+      logger.warn(`could not publish the end of the time box of ${original.id}: ${describeSlackError(error)}`);
+    }
+  }
+  return ended.length;
+}
+
+/**
  * `publishDecision`, once per decision across clicks, replicas and the expiry sweep: a decided request is
  * published only by whoever claims its announcement, so a late or losing click rewrites nothing
  * and posts no second audit record. When Slack does not take it, the claim is given back and
