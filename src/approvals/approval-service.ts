@@ -3,7 +3,14 @@ import type { GroupMembers } from '../access/access-policy.js';
 import { S3xError, StoreError, UsageError, userMessageOf } from '../errors.js';
 import type { PlanChange } from '../remediation/planner.js';
 import type { AccountPort, ApplyResult, ChangeRequest, Plan } from '../remediation/types.js';
-import { type ApplyLease, type ApprovalRequest, type ApprovalStore, type AuditEntry, TERMINAL_STATES } from './approval.js';
+import {
+  type ApplyLease,
+  type ApprovalRequest,
+  type ApprovalStore,
+  type AuditEntry,
+  type MayApprove,
+  TERMINAL_STATES,
+} from './approval.js';
 import { type ExpiredChange, revertExpired } from './expiry.js';
 
 /** How long an `applying` request stays its replica's without a heartbeat (S3X_APPLY_LEASE_SECONDS). */
@@ -96,10 +103,6 @@ export class ApprovalService {
       requiredApprovals: this.deps.policy.requiredApprovals,
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.deps.policy.ttlMs).toISOString(),
-      mayApprove: {
-        users: [...this.deps.policy.approvers],
-        ...(this.deps.policy.approverGroup ? { group: this.deps.policy.approverGroup } : {}),
-      },
       ...(revertOf ? { revertOf } : {}),
     };
     // If the audit entry fails after the create, the draft is never shown, so it is never submitted: it just expires.
@@ -132,6 +135,12 @@ export class ApprovalService {
     );
     if (!moved) return this.lost(id);
     return { ok: true, request: next, message: 'Approval requested.' };
+  }
+
+  /** Who may approve, as configured now (S3X_APPROVERS, S3X_APPROVER_GROUP): shown on approval messages. */
+  mayApprove(): MayApprove {
+    const { approvers, approverGroup } = this.deps.policy;
+    return { users: [...approvers], ...(approverGroup ? { group: approverGroup } : {}) };
   }
 
   /** Record where the approval message was posted, so its buttons can be replaced later. */

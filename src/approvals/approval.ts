@@ -40,8 +40,6 @@ export interface ApprovalRequest {
   announcement?: { posted: true } | { until: string };
   /** Why the requester asks (typed when requesting approval). */
   justification?: string;
-  /** Who may approve, as configured when the request was planned (shown on the approval message). */
-  mayApprove?: { users: string[]; group?: string };
   /** Rejected: who rejected (or withdrew) it, and why. */
   rejectedBy?: string;
   rejectReason?: string;
@@ -56,6 +54,12 @@ export interface ApprovalRequest {
 export interface ApplyLease {
   owner: string;
   expiresAt: string;
+}
+
+/** Who may approve: Slack user ids, and a user group whose members may. */
+export interface MayApprove {
+  users: string[];
+  group?: string;
 }
 
 export interface AuditEntry {

@@ -57,7 +57,7 @@ describe('what an approver sees', () => {
     expect(preview.blocks.some((b) => b.type === 'input' && b.block_id === CHANGE_INPUTS.justification.blockId)).toBe(true);
     const submitted = await service.submit(draft.id, 'U0REQUESTER', '  mallory deleted reports/2024/ at 03:12; INC-4711  ');
     if (!submitted.ok) throw new Error(submitted.reason);
-    const message = buildApprovalMessage(submitted.request);
+    const message = buildApprovalMessage(submitted.request, service.mayApprove());
     const text = textOf(message.blocks);
     expect(text).toContain(`Block new sessions of DataEngineer/mallory on ${BUCKET}`);
     expect(text).toContain('Blocks no other principal seen on this bucket in the last 7 days.');

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { ApprovalRequest } from '../../approvals/approval.js';
+import type { ApprovalRequest, MayApprove } from '../../approvals/approval.js';
 import { MAX_JUSTIFICATION } from '../../approvals/approval-service.js';
 import { planWords } from '../../remediation/plan-words.js';
 import { ACTIONS, VIEWS } from '../ids.js';
@@ -78,8 +78,7 @@ function textInput(input: { blockId: string; actionId: string }, label: string, 
 }
 
 /** "<@U1>, <@U2> or a member of <!subteam^S1>, not the requester". */
-function whoMayApprove(request: ApprovalRequest): string {
-  const may = request.mayApprove;
+function whoMayApprove(request: ApprovalRequest, may: MayApprove | undefined): string {
   if (!may) return 'an approver (S3X_APPROVERS / S3X_APPROVER_GROUP), not the requester';
   const people = may.users.filter((user) => user !== request.requesterId).map((user) => `<@${user}>`);
   const group = may.group ? [`a member of <!subteam^${may.group}>`] : [];
@@ -151,13 +150,13 @@ export function buildPlanPreview(request: ApprovalRequest): SlackMessage {
 }
 
 /** Posted in the channel for the approvers: the plan in words, why, who may approve, until when, Approve / Reject. */
-export function buildApprovalMessage(request: ApprovalRequest): SlackMessage {
+export function buildApprovalMessage(request: ApprovalRequest, mayApprove?: MayApprove): SlackMessage {
   const blocks: KnownBlock[] = [
     mrkdwnSection(`:lock: <@${request.requesterId}> asks to change the account.`),
     ...planBlocks(request),
     ...(request.justification ? [] : [contextBlock(['No reason was given.'])]),
     contextBlock([
-      `Who may approve: ${whoMayApprove(request)} · ${request.approvals.length} of ${request.requiredApprovals} approvals · expires ${utcMinute(request.expiresAt)} · request \`${request.id}\``,
+      `Who may approve: ${whoMayApprove(request, mayApprove)} · ${request.approvals.length} of ${request.requiredApprovals} approvals · expires ${utcMinute(request.expiresAt)} · request \`${request.id}\``,
     ]),
     textInput(CHANGE_INPUTS.rejectReason, 'Reason, if you reject', 'What is wrong with this change?'),
     {

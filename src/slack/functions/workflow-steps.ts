@@ -126,6 +126,9 @@ async function requestLoggingChange(
     await fail({ error: submitted.reason });
     return;
   }
-  const posted = await client.chat.postMessage({ channel, ...buildApprovalMessage(submitted.request) });
+  const posted = await client.chat.postMessage({
+    channel,
+    ...buildApprovalMessage(submitted.request, deps.approvals.mayApprove()),
+  });
   if (posted.ts) await deps.approvals.attachMessage(draft.id, posted.ts);
 }

@@ -25,7 +25,12 @@ export function registerSubmitChangeAction(app: App, deps: ActionDeps): void {
       if (request.messageTs) return refuse(respond, 'This request was already posted for approval.');
       let ts: string | undefined;
       try {
-        ts = (await client.chat.postMessage({ channel: request.channelId, ...buildApprovalMessage(request) })).ts;
+        ts = (
+          await client.chat.postMessage({
+            channel: request.channelId,
+            ...buildApprovalMessage(request, deps.approvals.mayApprove()),
+          })
+        ).ts;
       } catch (error) {
         const code = slackErrorCode(error);
         logger.warn(`posting approval request ${request.id} failed: ${describeSlackError(error)}`);
