@@ -122,6 +122,25 @@ describe('s3x CLI', () => {
     }
   });
 
+  it('--help and -h print the terminal usage; after a subcommand, its own usage; after --, a key', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { code, out, err } = await cli(flag);
+      expect(code, err).toBe(0);
+      expect(out).toMatch(/^usage: s3x <subcommand>/);
+      expect(out).not.toContain('/s3x');
+    }
+    const tighten = await cli('tighten', '--help');
+    expect(tighten.code).toBe(0);
+    expect(tighten.out).toMatch(/^s3x tighten <bucket> --deny/);
+    const empty = await tempDir('s3x-help-');
+    try {
+      const key = await cli('who-deleted', '--logs', empty, '--since', '2026-11-19', '--', '--help');
+      expect(key.out).not.toMatch(/^usage:/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+
   it('prints help with every subcommand', async () => {
     const { code, out } = await cli('help');
     expect(code).toBe(0);
