@@ -80,11 +80,16 @@ function textInput(input: { blockId: string; actionId: string }, label: string, 
 /** "<@U1>, <@U2> or a member of <!subteam^S1>, not the requester". */
 function whoMayApprove(request: ApprovalRequest, may: MayApprove | undefined): string {
   if (!may) return 'an approver (S3X_APPROVERS / S3X_APPROVER_GROUP), not the requester';
-  const people = may.users.filter((user) => user !== request.requesterId).map((user) => `<@${user}>`);
+  const people = may.users.filter((user) => user !== request.requesterId).map((user) => person(user));
   const group = may.group ? [`a member of <!subteam^${may.group}>`] : [];
   const all = [...people, ...group];
   const named = all.length <= 1 ? (all[0] ?? 'nobody') : `${all.slice(0, -1).join(', ')} or ${all.at(-1)}`;
   return `${named}, not the requester`;
+}
+
+/** A Slack user as a mention; s3x itself (a time box's revert) by name. */
+function person(id: string): string {
+  return /^[UW][A-Z0-9]{2,}$/.test(id) ? `<@${id}>` : escapeMrkdwn(id);
 }
 
 function utcMinute(iso: string): string {
@@ -152,7 +157,7 @@ export function buildPlanPreview(request: ApprovalRequest): SlackMessage {
 /** Posted in the channel for the approvers: the plan in words, why, who may approve, until when, Approve / Reject. */
 export function buildApprovalMessage(request: ApprovalRequest, mayApprove?: MayApprove): SlackMessage {
   const blocks: KnownBlock[] = [
-    mrkdwnSection(`:lock: <@${request.requesterId}> asks to change the account.`),
+    mrkdwnSection(`:lock: ${person(request.requesterId)} asks to change the account.`),
     ...planBlocks(request),
     ...(request.justification ? [] : [contextBlock(['No reason was given.'])]),
     contextBlock([
@@ -196,14 +201,14 @@ const STATE_LINES: Record<string, string> = {
 
 /** Who decided, in one line: approved by, rejected by (and why), withdrawn, expired unapproved. */
 function decisionLine(request: ApprovalRequest): string {
-  const approvedBy = request.approvals.map((a) => `<@${a}>`).join(', ');
+  const approvedBy = request.approvals.map((a) => person(a)).join(', ');
   switch (request.state) {
     case 'rejected': {
       const reason = request.rejectReason ? `: ${escapeMrkdwn(truncate(request.rejectReason, 600))}` : ' (no reason given)';
       if (!request.rejectedBy) return `Rejected${reason}`;
       return request.rejectedBy === request.requesterId
-        ? `Withdrawn by the requester <@${request.rejectedBy}>${request.rejectReason ? reason : ''}`
-        : `Rejected by <@${request.rejectedBy}>${reason}`;
+        ? `Withdrawn by the requester ${person(request.rejectedBy)}${request.rejectReason ? reason : ''}`
+        : `Rejected by ${person(request.rejectedBy)}${reason}`;
     }
     case 'expired':
       return `Expired at ${utcMinute(request.expiresAt)} with ${request.approvals.length} of ${request.requiredApprovals} approvals${approvedBy ? ` (${approvedBy})` : ''}`;
@@ -233,7 +238,7 @@ export function buildDecidedMessage(request: ApprovalRequest): SlackMessage {
     ...(reverted ? [contextBlock([`Undone by request \`${request.revertedBy}\`.`])] : []),
     ...timeBoxLines(request),
     ...(request.justification ? [contextBlock([`Why: ${escapeMrkdwn(truncate(request.justification, 600))}`])] : []),
-    contextBlock([`Requested by <@${request.requesterId}> · ${decisionLine(request)} · request \`${request.id}\``]),
+    contextBlock([`Requested by ${person(request.requesterId)} · ${decisionLine(request)} · request \`${request.id}\``]),
     ...(revertable
       ? [
           dividerBlock(),
@@ -261,7 +266,7 @@ export function buildAuditRecord(request: ApprovalRequest): SlackMessage {
   const lines = [
     `*Audit* · request \`${request.id}\` · ${request.state}`,
     `Change: ${escapeMrkdwn(truncate(request.plan.summary, 400))}`,
-    `Requested by <@${request.requesterId}> at ${request.createdAt}`,
+    `Requested by ${person(request.requesterId)} at ${request.createdAt}`,
     ...(request.justification ? [`Why: ${escapeMrkdwn(truncate(request.justification, 600))}`] : []),
     decisionLine(request),
     `API calls: ${request.plan.calls.map((c) => c.api).join(', ') || 'none'}`,
