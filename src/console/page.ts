@@ -155,7 +155,8 @@ const PAGE_SCRIPT = String.raw`
   const SAFE_URL = /^(https?:|mailto:|\/)/i;
   // The shortcodes s3x uses (unknown ones stay as typed, as in Slack without the emoji).
   const EMOJI = { white_check_mark: '✅', x: '❌', warning: '⚠️', lock: '🔒', rotating_light: '🚨', no_entry_sign: '🚫',
-    no_entry: '⛔', memo: '📝', mag: '🔍', hourglass_flowing_sand: '⏳', hourglass: '⌛', gear: '⚙️', eyes: '👀', tada: '🎉' };
+    no_entry: '⛔', memo: '📝', mag: '🔍', hourglass_flowing_sand: '⏳', hourglass: '⌛', gear: '⚙️', eyes: '👀', tada: '🎉',
+    leftwards_arrow_with_hook: '↩️' };
   const emoji = (s) => s.replace(/:([a-z0-9_+-]+):/g, (code, name) => EMOJI[name] || code);
   const textNode = (s) => document.createTextNode(emoji(decode(s)));
 

@@ -346,7 +346,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in a browser', () => {
       .last();
     await reverted.waitFor({ timeout: 110_000 });
     expect(await reverted.getByTestId(`button-${ACTIONS.revert}`).count()).toBe(0);
-    await page.getByTestId('thread').filter({ hasText: 'The time box ended' }).last().waitFor();
+    const thread = page.getByTestId('thread').filter({ hasText: 'The time box ended' }).last();
+    await thread.waitFor();
+    expect(await thread.textContent()).toContain('Applied by s3x when the time box of request');
+    expect(await reverted.textContent()).toContain('↩️ Reverted');
     await reverted.evaluate((node) => node.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: path.join(SCREENSHOTS, 'tighten-reverted.png'), fullPage: true });
   }, 150_000);

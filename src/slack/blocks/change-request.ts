@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { ApprovalRequest, MayApprove } from '../../approvals/approval.js';
 import { MAX_JUSTIFICATION } from '../../approvals/approval-service.js';
+import { EXPIRY_ACTOR } from '../../approvals/expiry.js';
 import { planWords } from '../../remediation/plan-words.js';
 import { ACTIONS, VIEWS } from '../ids.js';
 import { assertBlockLimits, escapeMrkdwn, MAX_BUTTON_TEXT, MAX_SECTION_TEXT, plainText, truncate } from './limits.js';
@@ -213,6 +214,8 @@ function decisionLine(request: ApprovalRequest): string {
     case 'expired':
       return `Expired at ${utcMinute(request.expiresAt)} with ${request.approvals.length} of ${request.requiredApprovals} approvals${approvedBy ? ` (${approvedBy})` : ''}`;
     default:
+      if (request.requesterId === EXPIRY_ACTOR && request.revertOf)
+        return `Applied by s3x when the time box of request \`${request.revertOf}\` ended (approved with that change)`;
       return approvedBy ? `Approved by ${approvedBy}` : 'Not approved by anyone';
   }
 }
