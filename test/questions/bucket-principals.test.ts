@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/engines/engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { principalsSeenOnBucket } from '../../src/questions/bucket-principals.js';
+import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
+import { askObjectQuestion } from '../../src/questions/object-question.js';
 import { tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { REAL_DATASETS } from '../helpers/paths.js';
 
@@ -40,13 +42,44 @@ beforeAll(async () => {
   elsewhere.requestParameters.bucketName = 'other--usw2-az1--x-s3';
   elsewhere.userIdentity.arn = 'arn:aws:iam::111122223333:user/elsewhere';
   elsewhere.eventID = 'elsewhere-1';
-  await writeDeliveryFile(root, '2024/07/02', '20240702T0025Z_doc', [...records, bob, elsewhere], 'us-west-2');
+  // The documented GetObject, read again by a session that signed in with MFA.
+  const withMfa = structuredClone(records.find((r) => r.eventName === 'GetObject')) as {
+    eventID: string;
+    userIdentity: { sessionContext?: { attributes?: Record<string, string> } };
+  };
+  withMfa.eventID = 'mfa-1';
+  withMfa.userIdentity.sessionContext = { attributes: { creationDate: '2024-07-02T00:20:00Z', mfaAuthenticated: 'true' } };
+  await writeDeliveryFile(root, '2024/07/02', '20240702T0025Z_doc', [...records, bob, elsewhere, withMfa], 'us-west-2');
   engine = await LocalEngine.open({ logsDir: root });
 });
 
 afterAll(async () => {
   await engine.close();
   await rm(root, { recursive: true, force: true });
+});
+
+describe('each event says who exactly, with what, and whether with MFA', () => {
+  it('carries the principalId, the user agent and the MFA state (unknown when the record does not say)', async () => {
+    const answer = await askObjectQuestion(
+      OBJECT_QUESTION_TABLE['who-read'],
+      {
+        command: 'who-read',
+        key: 'test-get-obj-with-checksum',
+        bucket,
+        window: { since: new Date('2024-07-01T00:00:00Z'), until: NOW },
+      },
+      engine,
+    );
+    const byId = new Map(answer.events.map((e) => [e.eventId, e]));
+    expect(answer.events).toHaveLength(2);
+    const documented = answer.events.find((e) => e.eventId !== 'mfa-1');
+    expect(documented).toMatchObject({
+      principalId: 'AROAIDPPEZS35WEXAMPLE:AssumedRoleSessionName',
+      userAgent: expect.stringMatching(/^aws-sdk-java\//),
+      mfaAuthenticated: null,
+    });
+    expect(byId.get('mfa-1')?.mfaAuthenticated).toBe(true);
+  });
 });
 
 describe('principalsSeenOnBucket', () => {

@@ -180,6 +180,19 @@ describe('buildObjectAnswerMessage', () => {
     expect(first).not.toContain('FAILED');
   });
 
+  it('says the user agent and the MFA state of each event, and nothing about MFA when the record does not say', () => {
+    const [withMfa, unknown] = eventSections(
+      buildObjectAnswerMessage(
+        answer({ events: [event({ mfaAuthenticated: true }), event({ eventId: 'e2', mfaAuthenticated: null })] }),
+      ),
+    );
+    expect(withMfa).toContain('agent `aws-cli/2.17.0`');
+    expect(withMfa).toMatch(/ · MFA(\n|$)/);
+    expect(unknown).not.toMatch(/MFA/);
+    const [without] = eventSections(buildObjectAnswerMessage(answer({ events: [event()] })));
+    expect(without).toContain('no MFA');
+  });
+
   it('puts candidates under their own heading, after the exact matches, with the reason they are not proof', () => {
     const message = buildObjectAnswerMessage(EXACT_AND_CANDIDATES);
     const exactHeading = indexOfText(message, 'Exact matches');
