@@ -79,11 +79,13 @@ export function renderStoredReply(reply: Reply, answerId: string, page: number, 
   if (reply.kind === 'object-answer') {
     const view: AnswerView = { answerId, page, pageSize: objectAnswerPageSize(reply.answer), shared };
     const paged = buildObjectAnswerPage(reply.answer, view, reply.coverage?.note ?? reply.missingLogs);
-    const deny = shared ? undefined : denyPrincipalActions(reply.answer, view);
-    const message =
-      deny && checkBlockLimits([...paged.blocks, deny], 'message').length === 0
-        ? { ...paged, blocks: [...paged.blocks, deny] }
-        : paged;
+    // Extras, each only while the message stays within Slack's limits.
+    const extras = shared ? [] : [principalDrillActions(reply.answer, view), denyPrincipalActions(reply.answer, view)];
+    const blocks = [...paged.blocks];
+    for (const extra of extras) {
+      if (extra && checkBlockLimits([...blocks, extra], 'message').length === 0) blocks.push(extra);
+    }
+    const message = { ...paged, blocks };
     const bucket = reply.answer.bucket;
     // Not logged for (part of) the window: offer the fix right where the gap was found.
     if (!reply.coverage || !bucket || shared || reply.unknownBucket || !needsLogging(reply.coverage)) return message;
@@ -167,6 +169,37 @@ function denyButtons(targets: readonly DenyButtonTarget[]): KnownBlock | undefin
 /** "analytics-hot" for `analytics-hot--use1-az4--x-s3`: the part people say. */
 function bucketBaseName(bucket: string): string {
   return bucket.replace(/--[a-z0-9-]+--x-s3$/, '');
+}
+
+/** `2024-07-01T12:34Z`: a window edge as typed text; `up` rounds to the next minute so the edge stays inside. */
+function minuteText(date: Date, up: boolean): string {
+  const minute = 60_000;
+  const ms = up ? Math.ceil(date.getTime() / minute) * minute : Math.floor(date.getTime() / minute) * minute;
+  return `${new Date(ms).toISOString().slice(0, 16)}Z`;
+}
+
+/**
+ * "What else did DataEngineer/mallory do?" for the principals on this page: the `principal`
+ * question over the answer's window, one click away (the value is parsed like typed text).
+ */
+function principalDrillActions(answer: ObjectAnswer, view: AnswerView): KnownBlock | undefined {
+  const page = answer.events.slice(view.page * view.pageSize, (view.page + 1) * view.pageSize);
+  const window = `--since ${minuteText(answer.window.since, false)} --until ${minuteText(answer.window.until, true)}`;
+  const arns = [...new Set(page.flatMap((event) => (event.principalArn ? [event.principalArn] : [])))]
+    .map((arn) => ({ arn, value: `principal ${arn} ${window}` }))
+    .filter(({ value }) => value.length <= 2000)
+    .slice(0, 5);
+  if (arns.length === 0) return undefined;
+  return {
+    type: 'actions',
+    block_id: 's3x_principal_drill',
+    elements: arns.map(({ arn, value }, i) => ({
+      type: 'button',
+      text: { type: 'plain_text', text: truncate(`What else did ${denyTargetLabel(denyTargetOf(arn))} do?`, 75) },
+      action_id: `${ACTIONS.digestDrill}_${i}`,
+      value,
+    })),
+  } as KnownBlock;
 }
 
 /** "Deny <principal>" for the people who deleted in a directory bucket, on this page: the fix one click away. */

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../../src/commands/parse.js';
+import { tokenize } from '../../../src/commands/tokenize.js';
 import type { ObjectAnswer, ObjectEvent } from '../../../src/questions/object-events.js';
 import { ACTIONS } from '../../../src/slack/ids.js';
 import { renderStoredReply } from '../../../src/slack/render.js';
@@ -85,5 +87,35 @@ describe('Deny buttons on a who-deleted answer', () => {
 
   it('no button for failed deletes or general purpose buckets', () => {
     expect(denyButtons([deletion(HOT, { errorCode: 'AccessDenied' }), deletion('plain-bucket')])).toEqual([]);
+  });
+});
+
+describe('"What else did … do?" on a who-deleted answer', () => {
+  it('asks the principal question over the answer window, one button per principal on the page', () => {
+    const message = renderStoredReply(
+      {
+        kind: 'object-answer',
+        answer: whoDeleted([
+          deletion(HOT),
+          deletion(COLD),
+          deletion(HOT, { eventId: 'x', principalArn: null, invokedBy: 'lifecycle.s3.amazonaws.com' }),
+        ]),
+      },
+      'a1',
+      0,
+      false,
+    );
+    const drills = buttonsIn(message.blocks).filter((b) => b.action_id.startsWith(ACTIONS.digestDrill));
+    expect(drills.map((b) => [b.text, b.value])).toEqual([
+      ['What else did DataEngineer/bob do?', `principal ${BOB} --since 2026-11-25T00:00Z --until 2026-12-02T00:00Z`],
+    ]);
+    // The value is typed text: it parses as the principal question over the same window.
+    const parsed = parseCommand(tokenize(drills[0]?.value as string), new Date('2026-12-02T06:00:00Z'));
+    expect(parsed).toMatchObject({ command: 'principal', principal: BOB, window: whoDeleted([]).window });
+  });
+
+  it('is not offered on a shared copy', () => {
+    const message = renderStoredReply({ kind: 'object-answer', answer: whoDeleted([deletion(HOT)]) }, 'a1', 0, true);
+    expect(buttonsIn(message.blocks).filter((b) => b.action_id.startsWith(ACTIONS.digestDrill))).toEqual([]);
   });
 });
