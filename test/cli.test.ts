@@ -67,6 +67,8 @@ describe('s3x CLI', () => {
       'destination',
       'sourceIp',
       'userAgent',
+      'principalId',
+      'mfaAuthenticated',
       'sessionMode',
       'invokedBy',
       'errorCode',

@@ -244,8 +244,13 @@ function checkWindow(window: TimeWindow, limits: ParseLimits): TimeWindow {
   return window;
 }
 
+/** An IAM or STS principal ARN as IAM allows it: no spaces, control or invisible characters. */
+export function isPrincipalArn(arn: string): boolean {
+  return /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/.test(arn);
+}
+
 function checkArn(arn: string): string {
-  if (!/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/.test(arn)) {
+  if (!isPrincipalArn(arn)) {
     throw new UsageError(`\`${arn}\` is not an IAM principal ARN (arn:aws:iam::123456789012:role/Name).`);
   }
   return arn;

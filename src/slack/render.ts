@@ -1,4 +1,5 @@
 import type { Reply } from '../answer.js';
+import { isPrincipalArn } from '../commands/parse.js';
 import type { ObjectAnswer } from '../questions/object-events.js';
 import { needsLogging } from '../questions/status.js';
 import { denyTargetLabel, denyTargetOf } from '../remediation/tighten-plan.js';
@@ -123,7 +124,7 @@ function withDenyButtons(message: SlackMessage, reply: Reply, shared: boolean): 
   if (shared || reply.kind !== 'denied' || !reply.answer.bucket?.endsWith('--x-s3')) return message;
   const bucket = reply.answer.bucket;
   const block = denyButtons(
-    reply.answer.groups.flatMap((g) => (g.principal?.startsWith('arn:') ? [{ bucket, arn: g.principal }] : [])),
+    reply.answer.groups.flatMap((g) => (g.principal && isPrincipalArn(g.principal) ? [{ bucket, arn: g.principal }] : [])),
   );
   if (!block) return message;
   const blocks = [...message.blocks, block];
@@ -185,7 +186,10 @@ function minuteText(date: Date, up: boolean): string {
 function principalDrillActions(answer: ObjectAnswer, view: AnswerView): KnownBlock | undefined {
   const page = answer.events.slice(view.page * view.pageSize, (view.page + 1) * view.pageSize);
   const window = `--since ${minuteText(answer.window.since, false)} --until ${minuteText(answer.window.until, true)}`;
-  const arns = [...new Set(page.flatMap((event) => (event.principalArn ? [event.principalArn] : [])))]
+  // Only ARNs IAM could have issued: a hostile one from a log file gets no button (and would not parse).
+  const arns = [
+    ...new Set(page.flatMap((event) => (event.principalArn && isPrincipalArn(event.principalArn) ? [event.principalArn] : []))),
+  ]
     .map((arn) => ({ arn, value: `principal ${arn} ${window}` }))
     .filter(({ value }) => value.length <= 2000)
     .slice(0, 5);
@@ -208,7 +212,7 @@ function denyPrincipalActions(answer: ObjectAnswer, view: AnswerView): KnownBloc
   const page = answer.events.slice(view.page * view.pageSize, (view.page + 1) * view.pageSize);
   return denyButtons(
     page.flatMap((event) =>
-      event.errorCode === null && event.principalArn && event.bucket?.endsWith('--x-s3')
+      event.errorCode === null && event.principalArn && isPrincipalArn(event.principalArn) && event.bucket?.endsWith('--x-s3')
         ? [{ bucket: event.bucket, arn: event.principalArn, ...(event.principalId ? { principalId: event.principalId } : {}) }]
         : [],
     ),

@@ -1,12 +1,12 @@
 import type { App } from '@slack/bolt';
 import { checkAccess } from '../../../access/access-policy.js';
 import { bucketNameProblem, isDirectoryBucket } from '../../../cloudtrail/buckets.js';
+import { isPrincipalArn } from '../../../commands/parse.js';
 import { ACTIONS } from '../../ids.js';
 import { REMEDIATION_OFF, showPlan } from '../change-flow.js';
 import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
-const PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/;
 /** `userIdentity.principalId` as CloudTrail writes it: a unique id, and for a session `:<session name>`. */
 const PRINCIPAL_ID = /^[A-Z0-9]{16,128}(:[\w+=,.@-]{2,64})?$/;
 
@@ -25,7 +25,7 @@ export function registerDenyPrincipalAction(app: App, deps: ActionDeps): void {
       if (
         bucketNameProblem(bucket) ||
         !isDirectoryBucket(bucket) ||
-        !PRINCIPAL_ARN.test(principalArn) ||
+        !isPrincipalArn(principalArn) ||
         (principalId !== undefined && !PRINCIPAL_ID.test(principalId)) ||
         extra.length > 0 ||
         !body.channel?.id
