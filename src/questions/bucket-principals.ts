@@ -30,7 +30,7 @@ LIMIT ${sqlConstant(SEEN_PRINCIPALS_MAX)}`;
   return { sql: text, days };
 }
 
-export function toPrincipalsSeen(rows: Row[]): PrincipalSeen[] {
+function toPrincipalsSeen(rows: Row[]): PrincipalSeen[] {
   return rows.flatMap((row) =>
     row.principal_arn ? [{ arn: row.principal_arn, ...(row.principal_id ? { userId: row.principal_id } : {}) }] : [],
   );

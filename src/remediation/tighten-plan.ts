@@ -411,7 +411,7 @@ export function planTighten(
 }
 
 /** "4 hours", "90 minutes", "2 days". */
-export function durationWords(ms: number): string {
+function durationWords(ms: number): string {
   const [amount, unit] =
     ms % 86_400_000 === 0
       ? [ms / 86_400_000, 'day']
