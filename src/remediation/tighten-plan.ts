@@ -220,8 +220,8 @@ function scopeWords(target: DenyTarget, arn: string): string {
   switch (target.kind) {
     case 'role-session':
       return target.roleUniqueId
-        ? `It names one role session: ${target.session} of role ${target.role} (aws:userid ${target.roleUniqueId}:${target.session}, from the logs); other sessions of ${target.role} are not blocked.`
-        : `It names one role session: sessions named ${target.session} of role ${target.role} (aws:userid *:${target.session}); other sessions of ${target.role} are not blocked.`;
+        ? `It names one role session: ${target.session} of role ${target.role} (${arn}; aws:userid ${target.roleUniqueId}:${target.session}, from the logs); other sessions of ${target.role} are not blocked.`
+        : `It names one role session: sessions named ${target.session} of role ${target.role} (${arn}; aws:userid *:${target.session}); other sessions of ${target.role} are not blocked.`;
     case 'role':
       return `It names the role ${target.role} (${arn}): every session of it is blocked.`;
     case 'principal':
