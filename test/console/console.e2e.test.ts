@@ -18,12 +18,10 @@ import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { SCREENSHOTS_DIR } from '../helpers/paths.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-/** `npm run screenshots` updates the ones the README shows; a plain test run writes to an ignored folder. */
-const SCREENSHOTS =
-  process.env.S3X_UPDATE_SCREENSHOTS === '1' ? path.join(REPO_ROOT, 'docs', 'screenshots') : path.join(REPO_ROOT, '.screenshots');
+const SCREENSHOTS = SCREENSHOTS_DIR;
 const SIGNING_SECRET = 'console-e2e-signing-secret-0123456789';
 const BOT_TOKEN = 'xoxb-local-console';
 const UNCOVERED = 'tmp-exports--use1-az5--x-s3';
