@@ -68,6 +68,13 @@ export async function runCli(
       const { runMcp } = await import('./mcp/mcp-command.js');
       return await runMcp(argv.slice(1), env, io, now);
     }
+    // `s3x --help`, `s3x -h`, `s3x tighten --help`: the terminal usage (not the Slack "/s3x help" hint).
+    const helpAt = argv.findIndex((arg) => arg === '--help' || arg === '-h');
+    const endOfOptions = argv.indexOf('--');
+    if (helpAt >= 0 && (endOfOptions < 0 || helpAt < endOfOptions)) {
+      io.out(helpText(helpAt > 0 ? argv[0] : undefined));
+      return 0;
+    }
     const options = splitCliOptions(argv);
     format = options.format;
     const config = loadConfig(env);

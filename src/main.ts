@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const { database, approvals: approvalStore } = stores;
   // This process, as the owner of the changes it applies (its lease names it).
   const replicaId = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const remediation = remediationDeps({ config, database, approvalStore, aws, logsDir, replicaId, log });
+  const remediation = remediationDeps({ config, database, approvalStore, aws, logsDir, replicaId, engine, log });
   // Locally, the sandbox account plays AWS: status and coverage see its buckets and trails as they are now.
   const trailInventory = aws
     ? createTrailInventory(aws, systemClock, config.athena.trailLogs)
@@ -257,9 +257,27 @@ function log(message: string): void {
   console.log(`[s3x] ${message}`);
 }
 
+/** The port another process holds, when that is why the server could not listen (Bolt may wrap the error). */
+function busyPort(error: unknown): string | undefined {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    const { code, port } = cause as NodeJS.ErrnoException & { port?: number };
+    if (code === 'EADDRINUSE') return port === undefined ? process.env.PORT : String(port);
+    cause = (cause as { original?: unknown }).original ?? cause.cause;
+  }
+  return undefined;
+}
+
 main().catch((error: unknown) => {
-  console.error(
-    `[s3x] cannot start: ${error instanceof S3xError ? error.userMessage : error instanceof Error ? error.stack : String(error)}`,
-  );
+  const port = busyPort(error);
+  // A busy port is an everyday mistake (a second `npm start`): one line saying so, no stack trace.
+  const reason =
+    port !== undefined
+      ? `port ${port} is already in use (is s3x already running?). Stop the other process or set PORT to another port.`
+      : error instanceof S3xError
+        ? error.userMessage
+        : error instanceof Error
+          ? error.stack
+          : String(error);
+  console.error(`[s3x] cannot start: ${reason}`);
   process.exit(1);
 });

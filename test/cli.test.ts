@@ -67,6 +67,8 @@ describe('s3x CLI', () => {
       'destination',
       'sourceIp',
       'userAgent',
+      'principalId',
+      'mfaAuthenticated',
       'sessionMode',
       'invokedBy',
       'errorCode',
@@ -119,6 +121,25 @@ describe('s3x CLI', () => {
       const other = await cli('who-deleted', '--logs', dir, '--since', '2026-11-19', '--format', 'json', '--', key);
       expect(other.code, other.err).toBe(0);
       expect((JSON.parse(other.out) as { events: unknown[] }).events).toEqual([]);
+    }
+  });
+
+  it('--help and -h print the terminal usage; after a subcommand, its own usage; after --, a key', async () => {
+    for (const flag of ['--help', '-h']) {
+      const { code, out, err } = await cli(flag);
+      expect(code, err).toBe(0);
+      expect(out).toMatch(/^usage: s3x <subcommand>/);
+      expect(out).not.toContain('/s3x');
+    }
+    const tighten = await cli('tighten', '--help');
+    expect(tighten.code).toBe(0);
+    expect(tighten.out).toMatch(/^s3x tighten <bucket> --deny/);
+    const empty = await tempDir('s3x-help-');
+    try {
+      const key = await cli('who-deleted', '--logs', empty, '--since', '2026-11-19', '--', '--help');
+      expect(key.out).not.toMatch(/^usage:/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
     }
   });
 

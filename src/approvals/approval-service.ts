@@ -1,8 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { GroupMembers } from '../access/access-policy.js';
 import { S3xError, StoreError, UsageError, userMessageOf } from '../errors.js';
+import type { PlanChange } from '../remediation/planner.js';
 import type { AccountPort, ApplyResult, ChangeRequest, Plan } from '../remediation/types.js';
-import { type ApplyLease, type ApprovalRequest, type ApprovalStore, type AuditEntry, TERMINAL_STATES } from './approval.js';
+import {
+  type ApplyLease,
+  type ApprovalRequest,
+  type ApprovalStore,
+  type AuditEntry,
+  type MayApprove,
+  TERMINAL_STATES,
+} from './approval.js';
+import { type ExpiredChange, revertExpired } from './expiry.js';
 
 /** How long an `applying` request stays its replica's without a heartbeat (S3X_APPLY_LEASE_SECONDS). */
 export const DEFAULT_APPLY_LEASE_MS = 60_000;
@@ -22,7 +31,7 @@ export interface ApprovalDeps {
   groups: GroupMembers;
   policy: ApprovalPolicy;
   /** Plans a change against the account as it is now (pure planners over freshly read state). */
-  plan: (change: ChangeRequest) => Promise<Plan>;
+  plan: PlanChange;
   now: () => Date;
   /** This replica's id (the owner of the changes it applies) and the lease length; a random id and 60 s by default. */
   lease?: { owner: string; ms: number };
@@ -45,6 +54,9 @@ interface HeldLease {
   /** Stop renewing; resolves once a renewal in flight has landed, so `current()` is final. */
   release(): Promise<void>;
 }
+
+/** The longest justification or reject reason kept (Slack's input is capped at this too). */
+export const MAX_JUSTIFICATION = 500;
 
 /**
  * `notRecorded`: the change was applied (or failed) in the account, but its outcome could not be
@@ -113,8 +125,8 @@ export class ApprovalService {
     return request;
   }
 
-  /** The requester asks for approval: draft → pending. */
-  async submit(id: string, userId: string): Promise<Outcome> {
+  /** The requester asks for approval, saying why: draft → pending. */
+  async submit(id: string, userId: string, justification?: string): Promise<Outcome> {
     const request = await this.live(id);
     if (!request.ok) return request;
     const current = request.request;
@@ -123,14 +135,28 @@ export class ApprovalService {
     if (current.state !== 'draft') return { ok: true, request: current, message: `This request is already ${current.state}.` };
     if (current.plan.calls.length === 0)
       return { ok: false, reason: 'There is nothing to change: the plan is empty.', request: current };
-    const next = { ...current, state: 'pending' as const, version: current.version + 1 };
+    const why = justification?.trim().slice(0, MAX_JUSTIFICATION);
+    const next = { ...current, state: 'pending' as const, version: current.version + 1, ...(why ? { justification: why } : {}) };
     const moved = await this.recorded(
-      () => this.transition(current, next, actorOf(current, userId), 'requested', next.plan.summary),
+      () =>
+        this.transition(
+          current,
+          next,
+          actorOf(current, userId),
+          'requested',
+          why ? `${next.plan.summary} · why: ${why}` : next.plan.summary,
+        ),
       (reason) =>
         `Your request for approval could not be saved: ${reason}. Nothing was posted; click Request approval again in a minute.`,
     );
     if (!moved) return this.lost(id);
     return { ok: true, request: next, message: 'Approval requested.' };
+  }
+
+  /** Who may approve, as configured now (S3X_APPROVERS, S3X_APPROVER_GROUP): shown on approval messages. */
+  mayApprove(): MayApprove {
+    const { approvers, approverGroup } = this.deps.policy;
+    return { users: [...approvers], ...(approverGroup ? { group: approverGroup } : {}) };
   }
 
   /** Record where the approval message was posted, so its buttons can be replaced later. */
@@ -208,6 +234,14 @@ export class ApprovalService {
     return undefined;
   }
 
+  /**
+   * Revert the time-boxed changes whose time is up (`--for`), each exactly once across replicas;
+   * returns what this call reverted (or found it must not), for the messages.
+   */
+  async revertTimeBoxed(): Promise<ExpiredChange[]> {
+    return revertExpired(this.deps);
+  }
+
   async approve(id: string, userId: string): Promise<Outcome> {
     const live = await this.live(id);
     if (!live.ok) return live;
@@ -215,7 +249,11 @@ export class ApprovalService {
     if (current.state !== 'pending')
       return { ok: false, reason: `This request is ${current.state}; it cannot be approved.`, request: current };
     const refusal = await this.refuseApprover(current, userId);
-    if (refusal) return { ok: false, reason: refusal, request: current };
+    if (refusal) {
+      // Refused attempts are on record too, with who tried; a store hiccup here must not hide the refusal.
+      await this.audit(current, userId, 'approval-refused', refusal).catch(() => undefined);
+      return { ok: false, reason: refusal, request: current };
+    }
     const approvals = [...current.approvals, userId];
     const enough = approvals.length >= current.requiredApprovals;
     const next: ApprovalRequest = {
@@ -237,7 +275,8 @@ export class ApprovalService {
     return this.apply(next, userId);
   }
 
-  async reject(id: string, userId: string): Promise<Outcome> {
+  /** An approver rejects (with a reason), or the requester withdraws: the rejecter is on record. */
+  async reject(id: string, userId: string, reason?: string): Promise<Outcome> {
     const live = await this.live(id);
     if (!live.ok) return live;
     const current = live.request;
@@ -245,20 +284,38 @@ export class ApprovalService {
       return { ok: false, reason: `This request is ${current.state}.`, request: current };
     const mayReject = current.requesterId === userId || (await this.isApprover(userId));
     if (!mayReject) return { ok: false, reason: 'Only an approver or the requester can reject this request.', request: current };
-    const next = { ...current, state: 'rejected' as const, version: current.version + 1 };
+    const why = reason?.trim().slice(0, MAX_JUSTIFICATION);
+    const next: ApprovalRequest = {
+      ...current,
+      state: 'rejected',
+      version: current.version + 1,
+      rejectedBy: userId,
+      ...(why ? { rejectReason: why } : {}),
+    };
+    const who = current.requesterId === userId ? 'withdrawn by the requester' : 'rejected by an approver';
     const moved = await this.recorded(
-      () =>
-        this.transition(
-          current,
-          next,
-          userId,
-          'rejected',
-          current.requesterId === userId ? 'withdrawn by the requester' : 'rejected by an approver',
-        ),
+      () => this.transition(current, next, userId, 'rejected', why ? `${who}: ${why}` : who),
       (reason) => `Your rejection could not be recorded: ${reason}. The request is unchanged; try again in a minute.`,
     );
     if (!moved) return this.lost(id);
     return { ok: true, request: next, message: 'Rejected.' };
+  }
+
+  /**
+   * An applied revert marks the change it undid, so that change's message shows "reverted" and no
+   * longer offers Revert. Returns the marked request, or undefined when there is nothing to mark.
+   */
+  async markReverted(revert: ApprovalRequest): Promise<ApprovalRequest | undefined> {
+    if (revert.state !== 'applied' || !revert.revertOf) return undefined;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const original = await this.deps.store.get(revert.revertOf);
+      if (original?.state !== 'applied') return undefined;
+      if (original.revertedBy) return original;
+      const next = { ...original, revertedBy: revert.id, version: original.version + 1 };
+      const approver = revert.approvals.at(-1) ?? 's3x';
+      if (await this.transition(original, next, approver, 'reverted', `by request ${revert.id}`)) return next;
+    }
+    return undefined;
   }
 
   async get(id: string): Promise<ApprovalRequest | undefined> {
@@ -386,7 +443,7 @@ export class ApprovalService {
     let outcome: string;
     let state: 'applied' | 'failed';
     try {
-      const fresh = await this.deps.plan(request.plan.request);
+      const fresh = await this.deps.plan(request.plan.request, 'apply');
       if (JSON.stringify(fresh.calls) !== JSON.stringify(request.plan.calls)) {
         throw new StalePlanError(
           'The account changed since this plan was made, so nothing was applied. Ask again to see a fresh plan.',
@@ -402,7 +459,16 @@ export class ApprovalService {
       await held.release();
     }
     const current = held.current();
-    const next: ApprovalRequest = { ...withoutLease(current), state, outcome, version: current.version + 1 };
+    // Time-boxed: the revert was planned with the change; from now on the expiry sweep owns it.
+    const revertAfterMs = state === 'applied' && request.plan.revert ? request.plan.revertAfterMs : undefined;
+    const revertAt = revertAfterMs ? new Date(this.deps.now().getTime() + revertAfterMs).toISOString() : undefined;
+    const next: ApprovalRequest = {
+      ...withoutLease(current),
+      state,
+      outcome: revertAt ? `${outcome}. Reverts itself at ${revertAt.replace('T', ' ').slice(0, 16)} UTC.` : outcome,
+      ...(revertAt ? { revertAt } : {}),
+      version: current.version + 1,
+    };
     let notRecorded: string | undefined;
     try {
       // What happened in the account has happened: it is never undone in the store.

@@ -40,11 +40,28 @@ export interface ApprovalRequest {
    * die mid-way). Claimed with compare-and-set, so the outcome is posted once.
    */
   announcement?: { posted: true } | { until: string };
+  /** Why the requester asks (typed when requesting approval). */
+  justification?: string;
+  /** Rejected: who rejected (or withdrew) it, and why. */
+  rejectedBy?: string;
+  rejectReason?: string;
+  /** Applied, then undone: the revert request that undid it. */
+  revertedBy?: string;
+  /** Time-boxed and applied: when s3x reverts it by itself (ISO instant). */
+  revertAt?: string;
+  /** The automatic revert of a time-boxed change: claimed by one replica, then done or refused. */
+  expiryRevert?: { id: string; claimedAt: string; state: 'claimed' | 'done' | 'refused' | 'failed'; detail?: string };
 }
 
 export interface ApplyLease {
   owner: string;
   expiresAt: string;
+}
+
+/** Who may approve: Slack user ids, and a user group whose members may. */
+export interface MayApprove {
+  users: string[];
+  group?: string;
 }
 
 export interface AuditEntry {

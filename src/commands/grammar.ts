@@ -1,6 +1,6 @@
 import type { CommandName } from './requests.js';
 
-export type OptionName = 'bucket' | 'since' | 'until' | 'all' | 'deny' | 'read-only' | 'vpce' | 'date';
+export type OptionName = 'bucket' | 'since' | 'until' | 'all' | 'deny' | 'read-only' | 'vpce' | 'for' | 'date';
 
 /** How an option takes its value. */
 export const OPTION_ARITY: Record<OptionName, 'value' | 'flag' | 'optional-value'> = {
@@ -11,6 +11,7 @@ export const OPTION_ARITY: Record<OptionName, 'value' | 'flag' | 'optional-value
   deny: 'value',
   'read-only': 'optional-value',
   vpce: 'value',
+  for: 'value',
   date: 'value',
 };
 
@@ -133,13 +134,14 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
   },
   {
     name: 'tighten',
-    usage: 'tighten <bucket> --deny <principal-arn> | --read-only [<principal-arn>] | --vpce <vpce-id>',
+    usage: 'tighten <bucket> --deny <principal-arn> | --read-only [<principal-arn>] | --vpce <vpce-id> [--for <4h>]',
     summary: 'tighten a directory-bucket policy',
     positional: { name: 'bucket', required: true },
-    options: ['deny', 'read-only', 'vpce'],
+    options: ['deny', 'read-only', 'vpce', 'for'],
     available: true,
     examples: [
       'tighten analytics-hot--use1-az4--x-s3 --deny arn:aws:iam::111122223333:role/Intern',
+      'tighten analytics-hot--use1-az4--x-s3 --deny arn:aws:sts::111122223333:assumed-role/DataEngineer/mallory --for 4h',
       'tighten analytics-hot--use1-az4--x-s3 --read-only',
       'tighten analytics-hot--use1-az4--x-s3 --vpce vpce-0a1b2c3d4e5f67890',
     ],

@@ -154,13 +154,33 @@ function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date, limi
       return { command: 'enable-logging', target: all ? { all: true } : { bucket: checkBucket(arg as string) } };
     }
     case 'tighten':
-      return { command: 'tighten', bucket: checkBucket(arg as string), change: tightenChange(spec, options) };
+      return {
+        command: 'tighten',
+        bucket: checkBucket(arg as string),
+        change: tightenChange(spec, options),
+        ...timeBox(text('for')),
+      };
     case 'digest': {
       const date = text('date');
       if (date !== undefined && !isCalendarDate(date)) throw new UsageError(`\`--date ${date}\` must be a date like 2024-07-01.`);
       return { command: 'digest', date };
     }
   }
+}
+
+/** Shortest and longest `--for`: a minute (the sweep's pace) to 30 days. */
+const TIME_BOX_MS = { min: 60_000, max: 30 * 24 * 3600_000 } as const;
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3600_000, d: 24 * 3600_000 };
+
+/** `--for 90m` / `4h` / `2d`: how long a tighten lasts before it reverts itself. */
+function timeBox(value: string | undefined): { revertAfterMs?: number } {
+  if (value === undefined) return {};
+  const match = /^(\d{1,5})([mhd])$/.exec(value);
+  const ms = match ? Number(match[1]) * (UNIT_MS[match[2] as string] as number) : Number.NaN;
+  if (!(ms >= TIME_BOX_MS.min && ms <= TIME_BOX_MS.max)) {
+    throw new UsageError(`\`--for ${value}\` must be a duration from 1m to 30d, like 90m, 4h or 2d.`);
+  }
+  return { revertAfterMs: ms };
 }
 
 function tightenChange(spec: SubcommandSpec, options: Map<OptionName, string | true>): TightenChange {
@@ -224,8 +244,13 @@ function checkWindow(window: TimeWindow, limits: ParseLimits): TimeWindow {
   return window;
 }
 
+/** An IAM or STS principal ARN as IAM allows it: no spaces, control or invisible characters. */
+export function isPrincipalArn(arn: string): boolean {
+  return /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/.test(arn);
+}
+
 function checkArn(arn: string): string {
-  if (!/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/.test(arn)) {
+  if (!isPrincipalArn(arn)) {
     throw new UsageError(`\`${arn}\` is not an IAM principal ARN (arn:aws:iam::123456789012:role/Name).`);
   }
   return arn;

@@ -53,7 +53,11 @@ export interface EnableLoggingRequest {
 }
 
 export type TightenChange =
-  | { kind: 'deny'; principalArn: string }
+  /**
+   * `principalId`: the record's `userIdentity.principalId` (`AROA…:session` for a role session),
+   * when the deny comes from a logged event; it pins the deny to that role's unique id.
+   */
+  | { kind: 'deny'; principalArn: string; principalId?: string }
   | { kind: 'read-only'; principalArn?: string }
   | { kind: 'vpce'; vpceId: string };
 
@@ -61,6 +65,8 @@ export interface TightenRequest {
   command: 'tighten';
   bucket: string;
   change: TightenChange;
+  /** `--for 4h`: the change reverts itself this long after it is applied. */
+  revertAfterMs?: number;
 }
 
 export interface ApprovalsRequest {

@@ -88,6 +88,14 @@ const actionInput = z.object({
   actionId: z.string().min(1).max(255),
   value: z.string().max(2000).default(''),
   blockId: z.string().max(255).default(''),
+  /** Text typed in the message's inputs, as Slack's `state.values`. */
+  state: z
+    .record(
+      z.string().max(255),
+      z.record(z.string().max(255), z.object({ type: z.literal('plain_text_input'), value: z.string().max(3000).nullable() })),
+    )
+    .refine((values) => Object.keys(values).length <= 10)
+    .default({}),
 });
 
 /** Where a response_url posts go: the person and channel it was issued for, and the message it may replace. */
@@ -260,6 +268,7 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
       token: 'console-verification-token',
       container: { type: 'message', message_ts: message.ts, channel_id: click.channelId, is_ephemeral: ephemeral },
       trigger_id: newTrigger(click.userId),
+      state: { values: click.state },
       channel: { id: click.channelId, name: click.channelId === CONSOLE_CHANNEL.id ? CONSOLE_CHANNEL.name : click.channelId },
       // Slack includes the message only when it is not ephemeral.
       ...(ephemeral ? {} : { message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks } }),

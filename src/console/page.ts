@@ -121,7 +121,11 @@ table.table td.right { text-align: right; }
 .dialog.modal { width: min(720px, 94vw); }
 .dialog h2 { margin: 0 0 12px; font-size: 20px; }
 .dialog-buttons { display: flex; justify-content: flex-end; gap: 8px; margin-top: 16px; }
-.dialog-buttons button { border: 1px solid #bbb; background: #fff; border-radius: 4px; padding: 6px 14px; font-weight: 700; }
+.dialog-buttons button { border: 1px solid #bbb; background: #fff; color: #1d1c1d; border-radius: 4px; padding: 6px 14px; font-weight: 700; }
+/* After the rule above, and as specific: a dialog's primary or danger button keeps its colours. */
+.dialog-buttons button.primary { background: #007a5a; color: #fff; border-color: #007a5a; }
+.dialog-buttons button.danger { background: #e01e5a; color: #fff; border-color: #e01e5a; }
+.typed { width: 100%; box-sizing: border-box; min-height: 44px; padding: 6px 8px; border: 1px solid #bbb; border-radius: 4px; font: inherit; }
 `;
 
 // Vanilla JS, no innerHTML: every piece of text from the bot goes through textContent.
@@ -133,6 +137,7 @@ const PAGE_SCRIPT = String.raw`
   names.set(config.bot.id, config.bot.name);
   const messages = new Map();
   const closedViews = new Set();
+  const typed = new Map();
   let current = config.people[0].id;
   let openView = null;
   let pendingConfirm = null;
@@ -150,7 +155,8 @@ const PAGE_SCRIPT = String.raw`
   const SAFE_URL = /^(https?:|mailto:|\/)/i;
   // The shortcodes s3x uses (unknown ones stay as typed, as in Slack without the emoji).
   const EMOJI = { white_check_mark: '✅', x: '❌', warning: '⚠️', lock: '🔒', rotating_light: '🚨', no_entry_sign: '🚫',
-    no_entry: '⛔', memo: '📝', mag: '🔍', hourglass_flowing_sand: '⏳', hourglass: '⌛', gear: '⚙️', eyes: '👀', tada: '🎉' };
+    no_entry: '⛔', memo: '📝', mag: '🔍', hourglass_flowing_sand: '⏳', hourglass: '⌛', gear: '⚙️', eyes: '👀', tada: '🎉',
+    leftwards_arrow_with_hook: '↩️' };
   const emoji = (s) => s.replace(/:([a-z0-9_+-]+):/g, (code, name) => EMOJI[name] || code);
   const textNode = (s) => document.createTextNode(emoji(decode(s)));
 
@@ -243,7 +249,20 @@ const PAGE_SCRIPT = String.raw`
       case 'table': return table(block);
       case 'input': {
         textObject(block.label, box.appendChild(el('div', 'author')));
-        box.appendChild(el('div', 'unsupported', '[input: not supported in the console]'));
+        if (block.element?.type !== 'plain_text_input' || !ctx.message) {
+          box.appendChild(el('div', 'unsupported', '[input: not supported in the console]'));
+          return box;
+        }
+        // What was typed survives re-renders, and goes with the message's button clicks (as Slack's state.values).
+        const key = typedKey(ctx.message, block.block_id, block.element.action_id);
+        const field = el(block.element.multiline ? 'textarea' : 'input', 'typed');
+        field.dataset.testid = 'input-' + (block.block_id || '');
+        field.setAttribute('aria-label', block.label?.text || 'input');
+        if (block.element.placeholder?.text) field.placeholder = block.element.placeholder.text;
+        if (block.element.max_length) field.maxLength = block.element.max_length;
+        field.value = typed.get(key) || '';
+        field.addEventListener('input', () => typed.set(key, field.value));
+        box.appendChild(field);
         return box;
       }
       default:
@@ -434,6 +453,21 @@ const PAGE_SCRIPT = String.raw`
     }
   }
 
+  function typedKey(message, blockId, actionId) {
+    return [current, message.ts, blockId || '', actionId || ''].join('|');
+  }
+
+  /** The message's inputs as Slack sends them with a click: state.values[block_id][action_id].value. */
+  function stateOf(message) {
+    const values = {};
+    for (const block of message.blocks || []) {
+      if (block.type !== 'input' || block.element?.type !== 'plain_text_input') continue;
+      const value = typed.get(typedKey(message, block.block_id, block.element.action_id));
+      values[block.block_id || ''] = { [block.element.action_id || '']: { type: 'plain_text_input', value: value || null } };
+    }
+    return values;
+  }
+
   function sendAction(message, item, block) {
     return call('/console/action', {
       userId: current,
@@ -442,6 +476,7 @@ const PAGE_SCRIPT = String.raw`
       actionId: item.action_id,
       value: item.value || '',
       blockId: block.block_id || '',
+      state: stateOf(message),
     });
   }
 

@@ -9,6 +9,7 @@ import { ApprovalService } from '../approvals/approval-service.js';
 import { type Io, openAnswerDeps, print } from '../cli.js';
 import { type Config, loadConfig } from '../config.js';
 import type { AwsClients } from '../engines/aws-clients.js';
+import type { Engine } from '../engines/engine.js';
 import { QuestionQueue } from '../engines/question-queue.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { remediationDeps } from '../remediation/remediation-deps.js';
@@ -80,7 +81,7 @@ export async function runMcp(
     // Questions from an assistant queue like the app's: a burst does not start every scan at once.
     const tools: Tools = { deps: { ...deps, engine: new QuestionQueue(deps.engine, config.questions) } };
     if (requestSettings && stores) {
-      tools.requests = requestTools(config, requestSettings, stores, aws, now, log);
+      tools.requests = requestTools(config, requestSettings, stores, aws, tools.deps.engine, now, log);
       log(`change requests on: made for ${requestSettings.requester}, posted in ${requestSettings.channel}`);
     }
     if (options.http) await serveHttp(tools, options.port, log);
@@ -130,6 +131,7 @@ function requestTools(
   settings: RequestSettings,
   stores: Stores,
   aws: AwsClients | undefined,
+  engine: Engine,
   now: () => Date,
   log: (line: string) => void,
 ): Omit<RequestToolContext, keyof ToolLog> {
@@ -141,6 +143,7 @@ function requestTools(
     // Plans never write logs; only applying a change in the sandbox does, and that is the app's.
     logsDir: undefined,
     replicaId: `mcp-${process.pid}-${randomBytes(4).toString('hex')}`,
+    engine,
     log,
   });
   if (!remediation) throw new ConfigError(`\`s3x mcp --allow-requests\`: ${REMEDIATION_OFF}`);

@@ -69,6 +69,11 @@ export function formatDuration(ms: number): string {
 }
 
 /** `2024-07-02T00:22:11Z` → `2024-07-02 00:22:11 UTC`; anything else is returned as is. */
+/** The record's `mfaAuthenticated`, in words: "MFA", "no MFA", or nothing when the record does not say. */
+export function mfaWords(mfa: boolean | null): string {
+  return mfa === null ? '' : mfa ? 'MFA' : 'no MFA';
+}
+
 export function formatUtc(instant: string): string {
   const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(instant);
   return match ? `${match[1]} ${match[2]} UTC` : instant;
@@ -335,6 +340,8 @@ export function toJson(answer: ObjectAnswer): string {
       destination: event.destination,
       sourceIp: event.sourceIp,
       userAgent: event.userAgent,
+      principalId: event.principalId,
+      mfaAuthenticated: event.mfaAuthenticated,
       sessionMode: event.sessionMode,
       invokedBy: event.invokedBy,
       errorCode: event.errorCode,
@@ -382,6 +389,8 @@ const CSV_COLUMNS = [
   'destination',
   'sourceIp',
   'sessionMode',
+  'userAgent',
+  'mfaAuthenticated',
   'errorCode',
   'errorMessage',
   'addendumReason',
@@ -393,7 +402,9 @@ const CSV_COLUMNS = [
 export function toCsv(answer: ObjectAnswer): string {
   const rows = [
     CSV_COLUMNS.join(','),
-    ...answer.events.map((event) => CSV_COLUMNS.map((column) => csvField(event[column])).join(',')),
+    ...answer.events.map((event) =>
+      CSV_COLUMNS.map((column) => csvField(event[column] === null ? null : String(event[column]))).join(','),
+    ),
   ];
   return rows.map((row) => `${row}\r\n`).join('');
 }
@@ -415,6 +426,8 @@ const TEXT_COLUMNS: readonly Column[] = [
   { title: 'SOURCE IP', max: 45, cell: (e) => e.sourceIp ?? '' },
   { title: 'SESSION', max: 20, cell: (e) => e.sessionMode ?? '' },
   { title: 'SESSION ISSUER', max: 120, cell: (e) => e.sessionIssuerArn ?? '' },
+  { title: 'MFA', max: 8, cell: (e) => mfaWords(e.mfaAuthenticated) },
+  { title: 'USER AGENT', max: 120, cell: (e) => e.userAgent ?? '' },
   { title: 'VPC ENDPOINT', max: 40, cell: (e) => e.vpcEndpointId ?? '' },
   {
     title: 'RESULT',

@@ -27,6 +27,10 @@ export interface ObjectEvent {
   /** `userIdentity.arn`; null for AWS services (then `invokedBy` names the caller). */
   principalArn: string | null;
   principalType: string | null;
+  /** `userIdentity.principalId`: the caller's `aws:userid` (`AROA…:session` for a role session). */
+  principalId: string | null;
+  /** `sessionContext.attributes.mfaAuthenticated`; null when the record does not say. */
+  mfaAuthenticated: boolean | null;
   invokedBy: string | null;
   /** The directory bucket, also for a call made through one of its access points. */
   bucket: string | null;
@@ -199,6 +203,8 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     eventid, eventtime, eventname, eventsource, awsregion,
     useridentity.arn AS principal_arn,
     useridentity.type AS principal_type,
+    useridentity.principalid AS principal_id,
+    useridentity.sessioncontext.attributes.mfaauthenticated AS mfa_authenticated,
     useridentity.invokedby AS invoked_by,
     useridentity.sessioncontext.sessionissuer.arn AS issuer_arn,
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket_name,
@@ -283,7 +289,8 @@ counted AS (
     row_number() OVER (PARTITION BY listed ORDER BY eventtime, event_uid) AS position_in_kind
   FROM judged
 )
-SELECT eventid, eventtime, eventname, eventsource, awsregion, principal_arn, principal_type, invoked_by,
+SELECT eventid, eventtime, eventname, eventsource, awsregion, principal_arn, principal_type, principal_id, mfa_authenticated,
+  invoked_by,
   bucket, object_key, access_point, source_ip, user_agent, error_code, error_message, vpc_endpoint_id, addendum_reason,
   coalesce(applied_mode, session_mode) AS session_mode, session_issuer_arn,
   CASE WHEN role = 'source' THEN 'source' ELSE 'target' END AS key_role,
@@ -310,6 +317,8 @@ export function toObjectEvent(row: Row): ObjectEvent {
     region: row.awsregion ?? null,
     principalArn: row.principal_arn ?? null,
     principalType: row.principal_type ?? null,
+    principalId: row.principal_id ?? null,
+    mfaAuthenticated: row.mfa_authenticated === 'true' ? true : row.mfa_authenticated === 'false' ? false : null,
     invokedBy,
     bucket: row.bucket ?? null,
     key: row.object_key ?? null,

@@ -2,7 +2,9 @@ import path from 'node:path';
 import type { ApprovalStore } from '../approvals/approval.js';
 import type { Config } from '../config.js';
 import type { AwsClients } from '../engines/aws-clients.js';
+import type { Engine } from '../engines/engine.js';
 import { systemClock } from '../engines/retry.js';
+import { principalsSeenOnBucket } from '../questions/bucket-principals.js';
 import { sampleLogsDir } from '../sample/sample-archive.js';
 import type { RemediationDeps } from '../slack/app.js';
 import { openDatabase, type SqliteDatabase } from '../store/database.js';
@@ -26,6 +28,7 @@ export function remediationDeps({
   aws,
   logsDir,
   replicaId,
+  engine,
   log,
 }: {
   config: Config;
@@ -35,6 +38,8 @@ export function remediationDeps({
   logsDir: string | undefined;
   /** This process, as the owner of the changes it applies (its lease names it). */
   replicaId: string;
+  /** Answers "who else would this deny block" from the logs. */
+  engine: Engine;
   log: (message: string) => void;
 }): RemediationDeps | undefined {
   const { remediation } = config;
@@ -86,7 +91,10 @@ export function remediationDeps({
     account,
     store: approvalStore,
     policy,
-    plan: createPlanner(account, { protectedPrincipals: remediation.protectedPrincipals }),
+    plan: createPlanner(account, {
+      protectedPrincipals: remediation.protectedPrincipals,
+      principalsSeen: (bucket) => principalsSeenOnBucket(engine, bucket, new Date()),
+    }),
     lease: { owner: replicaId, ms: remediation.applyLeaseMs },
     log,
   };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { TightenChange } from '../commands/requests.js';
 import { UsageError } from '../errors.js';
 import { lineDiff } from './diff.js';
-import type { ChangeRequest, Plan } from './types.js';
+import type { AlsoBlocks, ChangeRequest, Plan } from './types.js';
 
 /** The only action a directory bucket policy may name (aws-facts 6.1). */
 const CREATE_SESSION = 's3express:CreateSession';
@@ -14,6 +14,8 @@ export interface TightenPlanRequest {
   region: string;
   account: string;
   change: TightenChange;
+  /** `--for`: reverted automatically this long after it is applied. */
+  revertAfterMs?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -48,7 +50,9 @@ function partitionOf(region: string): string {
   return 'aws';
 }
 
-const ASSUMED_ROLE = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/;
+const ASSUMED_ROLE = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
+/** A role session's `userIdentity.principalId` (= its `aws:userid`): the role's unique id, `:`, the session name. */
+const ROLE_SESSION_ID = /^(AROA[A-Z0-9]{8,128}):(.+)$/;
 
 /**
  * `aws:PrincipalArn` patterns of the role behind an assumed-role session. A session ARN omits the
@@ -59,6 +63,40 @@ function rolePatterns(sessionArn: string): string[] | undefined {
   if (match === null) return undefined;
   const [, partition, account, role] = match;
   return [`arn:${partition}:iam::${account}:role/${role}`, `arn:${partition}:iam::${account}:role/*/${role}`];
+}
+
+/** What a deny names, in words: one session of a role, a role (every session of it), or another principal. */
+export type DenyTarget =
+  | { kind: 'role-session'; role: string; session: string; roleUniqueId?: string }
+  | { kind: 'role'; role: string }
+  | { kind: 'principal'; name: string };
+
+/** The role session, role or principal an ARN (and the record's principalId, when known) names. */
+export function denyTargetOf(arn: string, principalId?: string): DenyTarget {
+  const session = ASSUMED_ROLE.exec(arn);
+  if (session !== null) {
+    const [, , , role = '', name = ''] = session;
+    const id = principalId === undefined ? null : ROLE_SESSION_ID.exec(principalId);
+    // The id is used only when it names this very session; any other id would deny someone else.
+    return id !== null && id[2] === name
+      ? { kind: 'role-session', role, session: name, roleUniqueId: id[1] as string }
+      : { kind: 'role-session', role, session: name };
+  }
+  const role = /^arn:[^:]+:iam::\d{12}:role\/(?:.*\/)?([^/]+)$/.exec(arn);
+  if (role !== null) return { kind: 'role', role: role[1] as string };
+  return { kind: 'principal', name: arn.split(/[:/]/).slice(-2).join('/') };
+}
+
+/** "DataEngineer/mallory", "role DataEngineer", "user/mallory": how messages name a deny target. */
+export function denyTargetLabel(target: DenyTarget): string {
+  switch (target.kind) {
+    case 'role-session':
+      return `${target.role}/${target.session}`;
+    case 'role':
+      return `role ${target.role}`;
+    case 'principal':
+      return target.name;
+  }
 }
 
 /** IAM's ArnLike: `*` and `?` wildcards, case-sensitive. */
@@ -93,14 +131,14 @@ function principalNames(principal: unknown, protectedArn: string): boolean {
   });
 }
 
-/** Values of an `aws:PrincipalArn` condition under any of these operators. */
-function principalArnValues(condition: unknown, operators: readonly string[]): string[] | undefined {
+/** Values of a condition key (`aws:PrincipalArn`, `aws:userid`) under any of these operators. */
+function conditionValues(condition: unknown, conditionKey: string, operators: readonly string[]): string[] | undefined {
   if (!isObject(condition)) return undefined;
   let found: string[] | undefined;
   for (const [operator, keys] of Object.entries(condition)) {
     if (!operators.includes(operator.replace(/^ForAnyValue:|^ForAllValues:/, '')) || !isObject(keys)) continue;
     for (const [key, values] of Object.entries(keys)) {
-      if (key.toLowerCase() !== 'aws:principalarn') continue;
+      if (key.toLowerCase() !== conditionKey) continue;
       found = [...(found ?? []), ...list(values).filter((value): value is string => typeof value === 'string')];
     }
   }
@@ -110,19 +148,29 @@ function principalArnValues(condition: unknown, operators: readonly string[]): s
 const EXEMPTING = ['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike', 'ArnNotEquals', 'ArnNotLike'];
 const NARROWING = ['StringEquals', 'StringEqualsIgnoreCase', 'StringLike', 'ArnEquals', 'ArnLike'];
 
+/** A principal as a policy sees it: its ARN and, when known, its `aws:userid` (the record's principalId). */
+export interface PrincipalSeen {
+  arn: string;
+  userId?: string;
+}
+
 /**
  * Whether a Deny statement can stop this principal from creating sessions. Conservative: any
- * condition other than an aws:PrincipalArn match (session mode, VPC endpoint, ...) may hold for the
- * principal, so only an aws:PrincipalArn exemption (or a positive match that leaves it out) counts.
+ * condition other than an aws:PrincipalArn or aws:userid match (session mode, VPC endpoint, ...)
+ * may hold for the principal, so only an exemption (or a positive match that leaves it out) counts;
+ * an aws:userid match counts only when the principal's user id is known.
  */
-function denies(statement: Statement, protectedArn: string): boolean {
-  if (statement.Effect !== 'Deny' || !principalNames(statement.Principal, protectedArn)) return false;
-  const roles = principalArnOf(protectedArn);
+function denies(statement: Statement, principal: PrincipalSeen): boolean {
+  if (statement.Effect !== 'Deny' || !principalNames(statement.Principal, principal.arn)) return false;
+  const roles = principalArnOf(principal.arn);
   const matches = (patterns: string[]): boolean => patterns.some((pattern) => roles.some((role) => arnLike(pattern, role)));
-  const exempt = principalArnValues(statement.Condition, EXEMPTING);
+  const exempt = conditionValues(statement.Condition, 'aws:principalarn', EXEMPTING);
   if (exempt !== undefined && matches(exempt)) return false;
-  const only = principalArnValues(statement.Condition, NARROWING);
-  return only === undefined || matches(only);
+  const only = conditionValues(statement.Condition, 'aws:principalarn', NARROWING);
+  if (only !== undefined && !matches(only)) return false;
+  const userIds = conditionValues(statement.Condition, 'aws:userid', NARROWING);
+  const { userId } = principal;
+  return userIds === undefined || userId === undefined || userIds.some((pattern) => arnLike(pattern, userId));
 }
 
 function shortHash(value: string): string {
@@ -136,14 +184,20 @@ function sidFor(kind: string, value: string): string {
 }
 
 /**
- * Deny CreateSession to one principal. An assumed-role session ARN names one session, and the
- * caller picks session names, so the rule denies the role itself through aws:PrincipalArn (the
- * role ARN for every session of it) with Principal `*`.
+ * Deny CreateSession to exactly the principal named. A role session is matched on its role
+ * (aws:PrincipalArn) and its session: `aws:userid` is `<role unique id>:<session name>`, taken
+ * from the record when known, else any id of that role with this session name. A role is denied
+ * as the role (every session of it); any other principal by its ARN.
  */
-function principalScope(arn: string): { Principal: unknown; Condition?: Json } {
+function principalScope(arn: string, principalId?: string): { Principal: unknown; Condition?: Json } {
   const roles = rolePatterns(arn);
   if (roles === undefined) return { Principal: { AWS: arn } };
-  return { Principal: '*', Condition: { ArnLike: { 'aws:PrincipalArn': roles } } };
+  const target = denyTargetOf(arn, principalId);
+  if (target.kind !== 'role-session') return { Principal: { AWS: arn } };
+  const session = target.roleUniqueId
+    ? { StringEquals: { 'aws:userid': `${target.roleUniqueId}:${target.session}` } }
+    : { StringLike: { 'aws:userid': `*:${target.session}` } };
+  return { Principal: '*', Condition: { ArnLike: { 'aws:PrincipalArn': roles }, ...session } };
 }
 
 function exemptionFor(protectedPrincipals: readonly string[]): Json | undefined {
@@ -155,8 +209,24 @@ function exemptionFor(protectedPrincipals: readonly string[]): Json | undefined 
 interface Built {
   statement: Statement;
   summary: string;
+  /** Which principal the statement names, in words (role session, role, principal). */
+  scope?: string;
   /** A rule for every principal: protected principals are exempted from it. */
   everyone: boolean;
+}
+
+/** The plan's sentence on whom the statement names, so a role is never mistaken for one session of it. */
+function scopeWords(target: DenyTarget, arn: string): string {
+  switch (target.kind) {
+    case 'role-session':
+      return target.roleUniqueId
+        ? `It names one role session: ${target.session} of role ${target.role} (${arn}; aws:userid ${target.roleUniqueId}:${target.session}, from the logs); other sessions of ${target.role} are not blocked.`
+        : `It names one role session: sessions named ${target.session} of role ${target.role} (${arn}; aws:userid *:${target.session}); other sessions of ${target.role} are not blocked.`;
+    case 'role':
+      return `It names the role ${target.role} (${arn}): every session of it is blocked.`;
+    case 'principal':
+      return `It names the principal ${arn}.`;
+  }
 }
 
 function buildStatement(request: TightenPlanRequest, protectedPrincipals: readonly string[]): Built {
@@ -173,10 +243,18 @@ function buildStatement(request: TightenPlanRequest, protectedPrincipals: readon
   };
   switch (change.kind) {
     case 'deny': {
-      const scope = principalScope(change.principalArn);
+      const target = denyTargetOf(change.principalArn, change.principalId);
       return {
-        statement: { Sid: sidFor('principal', change.principalArn), ...base, ...scope },
-        summary: `Deny new sessions on ${bucket} to ${change.principalArn}`,
+        statement: {
+          Sid: sidFor('principal', change.principalArn),
+          ...base,
+          ...principalScope(change.principalArn, change.principalId),
+        },
+        summary:
+          target.kind === 'role'
+            ? `Block every session of ${denyTargetLabel(target)} on ${bucket}`
+            : `Block new sessions of ${denyTargetLabel(target)} on ${bucket}`,
+        scope: scopeWords(target, change.principalArn),
         everyone: false,
       };
     }
@@ -187,6 +265,7 @@ function buildStatement(request: TightenPlanRequest, protectedPrincipals: readon
       }
       const scope = principalScope(change.principalArn);
       return {
+        scope: scopeWords(denyTargetOf(change.principalArn), change.principalArn),
         statement: {
           Sid: sidFor('readwrite', change.principalArn),
           ...base,
@@ -204,6 +283,17 @@ function buildStatement(request: TightenPlanRequest, protectedPrincipals: readon
         `Deny new sessions on ${bucket} from outside VPC endpoint ${change.vpceId}`,
       );
   }
+}
+
+/** Who was seen on the bucket lately, as the planner read it from the logs (or why it could not). */
+export type SeenOnBucket = { days: number; principals: PrincipalSeen[] } | { days: number; unknown: string };
+
+/** The seen principals, other than the one the change names, that the new statement applies to. */
+function alsoBlocked(statement: Statement, change: TightenChange, seen: SeenOnBucket): AlsoBlocks {
+  if ('unknown' in seen) return seen;
+  const named = change.kind === 'vpce' ? undefined : change.principalArn;
+  const principals = seen.principals.filter((principal) => principal.arn !== named && denies(statement, principal));
+  return { days: seen.days, principals: [...new Set(principals.map((principal) => principal.arn))] };
 }
 
 /** Parse and check a policy document: an object whose statements name only CreateSession. */
@@ -238,13 +328,23 @@ function parsePolicy(text: string, what: string): Json {
  * Plan adding one s3x Deny statement to a directory bucket policy. Existing statements are kept as
  * they are; the revert restores the previous text byte for byte.
  */
-export function planTighten(current: string | null, request: TightenPlanRequest, protectedPrincipals: string[]): Plan {
-  const planRequest: ChangeRequest = { kind: 'tighten', bucket: request.bucket, change: request.change };
+export function planTighten(
+  current: string | null,
+  request: TightenPlanRequest,
+  protectedPrincipals: string[],
+  seen?: SeenOnBucket,
+): Plan {
+  const planRequest: ChangeRequest = {
+    kind: 'tighten',
+    bucket: request.bucket,
+    change: request.change,
+    ...(request.revertAfterMs ? { revertAfterMs: request.revertAfterMs } : {}),
+  };
   const document = current === null ? { Version: '2012-10-17', Statement: [] } : parsePolicy(current, 'current');
   const built = buildStatement(request, protectedPrincipals);
   const warnings: string[] = [];
 
-  const locked = protectedPrincipals.filter((arn) => denies(built.statement, arn));
+  const locked = protectedPrincipals.filter((arn) => denies(built.statement, { arn }));
   if (locked.length > 0) {
     throw new UsageError(
       `Refusing: the new statement would deny ${locked.join(', ')}, who must keep access to ${request.bucket}.`,
@@ -277,7 +377,7 @@ export function planTighten(current: string | null, request: TightenPlanRequest,
     );
   }
   for (const arn of protectedPrincipals) {
-    if (statements.some((statement) => denies(statement, arn))) {
+    if (statements.some((statement) => denies(statement, { arn }))) {
       warnings.push(`A statement already in the policy may deny ${arn}; s3x leaves it as it is.`);
     }
   }
@@ -294,11 +394,31 @@ export function planTighten(current: string | null, request: TightenPlanRequest,
   return {
     request: planRequest,
     summary: built.summary,
+    words: [
+      `${built.summary}.`,
+      ...(built.scope ? [built.scope] : []),
+      ...(request.revertAfterMs
+        ? [`Time-boxed: s3x restores the previous policy ${durationWords(request.revertAfterMs)} after it is applied.`]
+        : []),
+    ],
+    ...(request.revertAfterMs ? { revertAfterMs: request.revertAfterMs } : {}),
+    ...(seen ? { alsoBlocks: alsoBlocked(built.statement, request.change, seen) } : {}),
     diff: lineDiff(current === null ? '' : pretty(document), policy),
     calls: [{ api: 's3express:PutBucketPolicy', region: request.region, bucket: request.bucket, policy }],
     revert: { kind: 'revert-policy', bucket: request.bucket, region: request.region, policy: current },
     warnings,
   };
+}
+
+/** "4 hours", "90 minutes", "2 days". */
+function durationWords(ms: number): string {
+  const [amount, unit] =
+    ms % 86_400_000 === 0
+      ? [ms / 86_400_000, 'day']
+      : ms % 3_600_000 === 0
+        ? [ms / 3_600_000, 'hour']
+        : [Math.round(ms / 60_000), 'minute'];
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
 }
 
 function prettyOrRaw(text: string | null): string {

@@ -4,7 +4,8 @@ import type { TightenChange } from '../commands/requests.js';
 /** A change s3x can make to an account, as asked for (before planning). */
 export type ChangeRequest =
   | { kind: 'enable-logging'; target: { bucket: string } | { all: true } }
-  | { kind: 'tighten'; bucket: string; change: TightenChange }
+  /** `revertAfterMs`: time-boxed (`--for`): reverted automatically this long after it is applied. */
+  | { kind: 'tighten'; bucket: string; change: TightenChange; revertAfterMs?: number }
   /** Restore a bucket policy exactly as it was before an applied tighten (null: there was none). */
   | { kind: 'revert-policy'; bucket: string; region: string; policy: string | null };
 
@@ -34,10 +35,22 @@ export interface Plan {
   calls: PlannedCall[];
   /** Calls that undo the change exactly (tighten: restore the previous policy byte for byte). */
   revert?: ChangeRequest;
+  /** Time-boxed: `revert` is applied by s3x this long after the change is applied. */
+  revertAfterMs?: number;
+  /** Plain sentences of what will change, shown before the diff. */
+  words?: string[];
+  /** A tighten: who else seen on the bucket lately the new statement would block. */
+  alsoBlocks?: AlsoBlocks;
   /** Data-event cost estimate, when known (enable-logging). */
   estimatedMonthlyCostUsd?: number;
   warnings: string[];
 }
+
+/**
+ * Principals seen on the bucket in the last `days` days (other than the one named) that the new
+ * statement applies to. `unknown`: the logs could not be read, so nobody can be said to be spared.
+ */
+export type AlsoBlocks = { days: number; principals: string[] } | { days: number; unknown: string };
 
 /** A trail as plans need it. */
 export interface TrailState {

@@ -16,9 +16,10 @@ import { registerPageAction } from './listeners/actions/page.js';
 import { registerRejectAction } from './listeners/actions/reject.js';
 import { registerRevertAction } from './listeners/actions/revert.js';
 import { registerShareAction } from './listeners/actions/share.js';
+import { registerShowDiffAction } from './listeners/actions/show-diff.js';
 import { registerShowEventAction } from './listeners/actions/show-event.js';
 import { registerSubmitChangeAction } from './listeners/actions/submit-change.js';
-import { publishExpired } from './listeners/change-flow.js';
+import { publishExpired, publishTimeBoxesEnded } from './listeners/change-flow.js';
 import { type CommandDeps, registerS3xCommand } from './listeners/s3x-command.js';
 
 export interface SlackAppOptions {
@@ -79,7 +80,8 @@ export interface SlackApp {
 
 const DEFAULT_DRAIN_TIMEOUT_MS = 25_000;
 /** How often pending approval requests past their expiry are expired and published. */
-const EXPIRY_SWEEP_MS = 60_000;
+/** Expiries and time boxes are checked this often: a `--for 1m` change reverts within 15 s of its time. */
+const EXPIRY_SWEEP_MS = 15_000;
 
 /** Work accepted and not finished yet. */
 class InFlight {
@@ -178,6 +180,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   registerApproveAction(app, deps);
   registerRejectAction(app, deps);
   registerRevertAction(app, deps);
+  registerShowDiffAction(app, deps);
   registerDenyPrincipalAction(app, deps);
   registerDigestDrillAction(app, deps);
   registerWorkflowSteps(app, deps);
@@ -194,7 +197,13 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
       // Requests nobody clicks still expire (and complete a waiting workflow step).
       if (approvals)
         expirySweep = setInterval(
-          () => void inFlight.run(() => publishExpired(approvals, app.client, app.logger)).catch(() => undefined),
+          () =>
+            void inFlight
+              .run(async () => {
+                await publishExpired(approvals, app.client, app.logger).catch(() => undefined);
+                await publishTimeBoxesEnded(approvals, app.client, app.logger);
+              })
+              .catch(() => undefined),
           EXPIRY_SWEEP_MS,
         ).unref();
       const started = (await app.start(

@@ -24,6 +24,8 @@ export const ACTIONS = {
   approve: 's3x_approve',
   /** value: approval request id */
   reject: 's3x_reject',
+  /** value: approval request id: the plan's full diff in a modal */
+  showDiff: 's3x_show_diff',
   /** value: id of an applied request whose previous state can be restored */
   revert: 's3x_revert',
   /** value: `<bucket>|<principal ARN>`: plan a tighten --deny for that principal */
@@ -47,6 +49,7 @@ export const WORKFLOW_STEPS = {
 /** Modal callback ids. */
 export const VIEWS = {
   eventRecord: 's3x_event_record',
+  planDiff: 's3x_plan_diff',
 } as const;
 
 /** The bot scopes the code calls Web API methods with; manifest.yml must list exactly these. */

@@ -1,6 +1,8 @@
 import type { Reply } from '../answer.js';
+import { isPrincipalArn } from '../commands/parse.js';
 import type { ObjectAnswer } from '../questions/object-events.js';
 import { needsLogging } from '../questions/status.js';
+import { denyTargetLabel, denyTargetOf } from '../remediation/tighten-plan.js';
 import { buildActivityMessage } from './blocks/activity.js';
 import { buildAlertsMessage } from './blocks/alert.js';
 import { type AnswerView, answerControls } from './blocks/answer-controls.js';
@@ -78,11 +80,13 @@ export function renderStoredReply(reply: Reply, answerId: string, page: number, 
   if (reply.kind === 'object-answer') {
     const view: AnswerView = { answerId, page, pageSize: objectAnswerPageSize(reply.answer), shared };
     const paged = buildObjectAnswerPage(reply.answer, view, reply.coverage?.note ?? reply.missingLogs);
-    const deny = shared ? undefined : denyPrincipalActions(reply.answer, view);
-    const message =
-      deny && checkBlockLimits([...paged.blocks, deny], 'message').length === 0
-        ? { ...paged, blocks: [...paged.blocks, deny] }
-        : paged;
+    // Extras, each only while the message stays within Slack's limits.
+    const extras = shared ? [] : [principalDrillActions(reply.answer, view), denyPrincipalActions(reply.answer, view)];
+    const blocks = [...paged.blocks];
+    for (const extra of extras) {
+      if (extra && checkBlockLimits([...blocks, extra], 'message').length === 0) blocks.push(extra);
+    }
+    const message = { ...paged, blocks };
     const bucket = reply.answer.bucket;
     // Not logged for (part of) the window: offer the fix right where the gap was found.
     if (!reply.coverage || !bucket || shared || reply.unknownBucket || !needsLogging(reply.coverage)) return message;
@@ -95,29 +99,108 @@ export function renderStoredReply(reply: Reply, answerId: string, page: number, 
   return checkBlockLimits(withControls.blocks, 'message').length === 0 ? withControls : message;
 }
 
+/**
+ * A shared answer, as posted in the channel: who shared it and how much of it the post shows
+ * ("15 of 159 events shown"), since the channel sees page 1 only.
+ */
+export function renderSharedReply(reply: Reply, answerId: string, sharedBy: string): SlackMessage {
+  const message = renderStoredReply(reply, answerId, 0, true);
+  const shown = shownOfTotal(reply);
+  const line = `Shared by <@${sharedBy}>${shown ? ` · ${shown.shown.toLocaleString('en-US')} of ${shown.total.toLocaleString('en-US')} events shown` : ''}`;
+  const blocks = [contextBlock([line]), ...message.blocks];
+  const text = `<@${sharedBy}> shared: ${message.text}`;
+  return checkBlockLimits(blocks, 'message').length === 0 ? { text, blocks } : { ...message, text };
+}
+
+/** How many events page 1 shows of all that matched, for answers that list events. */
+function shownOfTotal(reply: Reply): { shown: number; total: number } | undefined {
+  if (reply.kind === 'object-answer')
+    return { shown: Math.min(objectAnswerPageSize(reply.answer), reply.answer.events.length), total: reply.answer.totalMatches };
+  return undefined;
+}
+
 /** A denied answer scoped to one directory bucket offers "Deny <principal>" for its denied callers. */
 function withDenyButtons(message: SlackMessage, reply: Reply, shared: boolean): SlackMessage {
   if (shared || reply.kind !== 'denied' || !reply.answer.bucket?.endsWith('--x-s3')) return message;
   const bucket = reply.answer.bucket;
-  const arns = [
-    ...new Set(reply.answer.groups.map((g) => g.principal).filter((p): p is string => p?.startsWith('arn:') === true)),
-  ];
-  const block = denyButtons(arns.map((arn) => [`${bucket}|${arn}`, arn] as const));
+  const block = denyButtons(
+    reply.answer.groups.flatMap((g) => (g.principal && isPrincipalArn(g.principal) ? [{ bucket, arn: g.principal }] : [])),
+  );
   if (!block) return message;
   const blocks = [...message.blocks, block];
   return checkBlockLimits(blocks, 'message').length === 0 ? { ...message, blocks } : message;
 }
 
-function denyButtons(targets: ReadonlyArray<readonly [value: string, arn: string]>): KnownBlock | undefined {
-  const usable = targets.filter(([value]) => value.length <= 2000).slice(0, 5);
+interface DenyButtonTarget {
+  bucket: string;
+  arn: string;
+  /** The record's principalId, so the deny names that very session. */
+  principalId?: string;
+}
+
+/** The value a "Deny" button carries back: `<bucket>|<arn>[|<principalId>]`. */
+function denyButtonValue(target: DenyButtonTarget): string {
+  return [target.bucket, target.arn, ...(target.principalId ? [target.principalId] : [])].join('|');
+}
+
+/** One button per (bucket, principal), labelled with both: "Deny DataEngineer/bob on analytics-hot". */
+function denyButtons(targets: readonly DenyButtonTarget[]): KnownBlock | undefined {
+  const unique = new Map<string, DenyButtonTarget>();
+  for (const target of targets) {
+    const key = `${target.bucket}|${target.arn}`;
+    if (!unique.has(key) && denyButtonValue(target).length <= 2000) unique.set(key, target);
+  }
+  const usable = [...unique.values()].slice(0, 5);
   if (usable.length === 0) return undefined;
   return {
     type: 'actions',
     block_id: 's3x_deny_principals',
-    elements: usable.map(([value, arn], i) => ({
+    elements: usable.map((target, i) => ({
       type: 'button',
-      text: { type: 'plain_text', text: truncate(`Deny ${arn.split(/[:/]/).slice(-2).join('/')}`, 75) },
+      text: {
+        type: 'plain_text',
+        text: truncate(`Deny ${denyTargetLabel(denyTargetOf(target.arn))} on ${bucketBaseName(target.bucket)}`, 75),
+      },
       action_id: `${ACTIONS.denyPrincipal}_${i}`,
+      value: denyButtonValue(target),
+    })),
+  } as KnownBlock;
+}
+
+/** "analytics-hot" for `analytics-hot--use1-az4--x-s3`: the part people say. */
+function bucketBaseName(bucket: string): string {
+  return bucket.replace(/--[a-z0-9-]+--x-s3$/, '');
+}
+
+/** `2024-07-01T12:34Z`: a window edge as typed text; `up` rounds to the next minute so the edge stays inside. */
+function minuteText(date: Date, up: boolean): string {
+  const minute = 60_000;
+  const ms = up ? Math.ceil(date.getTime() / minute) * minute : Math.floor(date.getTime() / minute) * minute;
+  return `${new Date(ms).toISOString().slice(0, 16)}Z`;
+}
+
+/**
+ * "What else did DataEngineer/mallory do?" for the principals on this page: the `principal`
+ * question over the answer's window, one click away (the value is parsed like typed text).
+ */
+function principalDrillActions(answer: ObjectAnswer, view: AnswerView): KnownBlock | undefined {
+  const page = answer.events.slice(view.page * view.pageSize, (view.page + 1) * view.pageSize);
+  const window = `--since ${minuteText(answer.window.since, false)} --until ${minuteText(answer.window.until, true)}`;
+  // Only ARNs IAM could have issued: a hostile one from a log file gets no button (and would not parse).
+  const arns = [
+    ...new Set(page.flatMap((event) => (event.principalArn && isPrincipalArn(event.principalArn) ? [event.principalArn] : []))),
+  ]
+    .map((arn) => ({ arn, value: `principal ${arn} ${window}` }))
+    .filter(({ value }) => value.length <= 2000)
+    .slice(0, 5);
+  if (arns.length === 0) return undefined;
+  return {
+    type: 'actions',
+    block_id: 's3x_principal_drill',
+    elements: arns.map(({ arn, value }, i) => ({
+      type: 'button',
+      text: { type: 'plain_text', text: truncate(`What else did ${denyTargetLabel(denyTargetOf(arn))} do?`, 75) },
+      action_id: `${ACTIONS.digestDrill}_${i}`,
       value,
     })),
   } as KnownBlock;
@@ -127,13 +210,13 @@ function denyButtons(targets: ReadonlyArray<readonly [value: string, arn: string
 function denyPrincipalActions(answer: ObjectAnswer, view: AnswerView): KnownBlock | undefined {
   if (answer.question !== 'who-deleted') return undefined;
   const page = answer.events.slice(view.page * view.pageSize, (view.page + 1) * view.pageSize);
-  const targets = new Map<string, string>();
-  for (const event of page) {
-    if (event.errorCode !== null || !event.principalArn || !event.bucket?.endsWith('--x-s3')) continue;
-    const value = `${event.bucket}|${event.principalArn}`;
-    if (value.length <= 2000) targets.set(value, event.principalArn);
-  }
-  return denyButtons([...targets.entries()]);
+  return denyButtons(
+    page.flatMap((event) =>
+      event.errorCode === null && event.principalArn && isPrincipalArn(event.principalArn) && event.bucket?.endsWith('--x-s3')
+        ? [{ bucket: event.bucket, arn: event.principalArn, ...(event.principalId ? { principalId: event.principalId } : {}) }]
+        : [],
+    ),
+  );
 }
 
 function enableLoggingActions(bucket: string): KnownBlock {

@@ -7,7 +7,6 @@ import { AlertPipeline } from '../../src/alerts/pipeline.js';
 import { AlertPoster } from '../../src/alerts/poster.js';
 import { defaultRules, parseRules, type RulesFile } from '../../src/alerts/rules.js';
 import { SqliteAlertStore } from '../../src/alerts/sqlite-alert-store.js';
-import { ACTIONS } from '../../src/slack/ids.js';
 import { openDatabase, type SqliteDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
 import { FakeSlackApi } from '../helpers/fake-slack-api.js';

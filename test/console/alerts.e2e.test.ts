@@ -4,11 +4,11 @@ import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { SCREENSHOTS_DIR } from '../helpers/paths.js';
 import { AppProcess, freePort, localAppEnv, prepareDataDir } from '../process/harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
+const SCREENSHOTS = SCREENSHOTS_DIR;
 const ALERT_TITLE = 'Delete or rename by a principal new to the bucket';
 
 /**

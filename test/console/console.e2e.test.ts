@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
 import { type ConsoleRoutes, consoleRoutes } from '../../src/console/console-routes.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { principalsSeenOnBucket } from '../../src/questions/bucket-principals.js';
 import { createPlanner } from '../../src/remediation/planner.js';
 import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
 import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
@@ -17,10 +18,10 @@ import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { SCREENSHOTS_DIR } from '../helpers/paths.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
+const SCREENSHOTS = SCREENSHOTS_DIR;
 const SIGNING_SECRET = 'console-e2e-signing-secret-0123456789';
 const BOT_TOKEN = 'xoxb-local-console';
 const UNCOVERED = 'tmp-exports--use1-az5--x-s3';
@@ -126,7 +127,10 @@ async function setup(): Promise<Setup> {
         account: sandbox,
         store: new SqliteApprovalStore(db),
         policy: { approvers: ['U0APPROVER'], requiredApprovals: 1, ttlMs: 3600_000 },
-        plan: createPlanner(sandbox, { protectedPrincipals: [] }),
+        plan: createPlanner(sandbox, {
+          protectedPrincipals: [],
+          principalsSeen: (bucket) => principalsSeenOnBucket(engine, bucket, new Date()),
+        }),
       },
     },
   );
@@ -149,6 +153,17 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** The confirm dialog's primary button: green with white text, as `button.primary` says, not white on white. */
+async function expectReadablePrimary(page: Page): Promise<void> {
+  const colours = await page.getByTestId('confirm-ok').evaluate((button) => {
+    const style = (
+      globalThis as unknown as { getComputedStyle(node: unknown): { backgroundColor: string; color: string } }
+    ).getComputedStyle(button);
+    return [style.backgroundColor, style.color];
+  });
+  expect(colours).toEqual(['rgb(0, 122, 90)', 'rgb(255, 255, 255)']);
 }
 
 async function send(page: Page, text: string): Promise<void> {
@@ -244,6 +259,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in a browser', () => {
     const submit = page.getByTestId(`button-${ACTIONS.submitChange}`).last();
     await submit.click();
     await page.getByTestId('confirm').waitFor();
+    await expectReadablePrimary(page);
     await page.getByTestId('confirm-ok').click();
     const request = page
       .getByTestId('message')
@@ -273,6 +289,68 @@ describe.skipIf(!existsSync(CHROMIUM))('the console in a browser', () => {
     expect(tmpRow).toContain(UNCOVERED);
     expect(await statusAfter.getByTestId(`button-${ACTIONS.enableLogging}`).count()).toBe(0);
   });
+
+  it('tighten --for 1m: asked with a reason, approved, the plan in words and who else is blocked; it reverts itself', async () => {
+    const bucket = 'analytics-hot--use1-az4--x-s3';
+    await page.getByTestId('person-U0REQUESTER').click();
+    await send(page, `/s3x tighten ${bucket} --deny arn:aws:sts::111122223333:assumed-role/DataEngineer/mallory --for 1m`);
+    const preview = page
+      .getByTestId('message')
+      .filter({ has: page.getByTestId('input-s3x_justification') })
+      .last();
+    await preview.waitFor();
+    await preview.getByTestId('input-s3x_justification').fill('INC-4711: mallory deleted reports/2024/');
+    await preview.getByTestId(`button-${ACTIONS.submitChange}`).click();
+    await page.getByTestId('confirm').waitFor();
+    await expectReadablePrimary(page);
+    await page.getByTestId('confirm-ok').click();
+
+    const request = page
+      .getByTestId('message')
+      .filter({ hasText: 'INC-4711' })
+      .filter({ has: page.getByTestId(`button-${ACTIONS.approve}`) })
+      .last();
+    await request.waitFor();
+    const words = await request.textContent();
+    expect(words).toContain(`Block new sessions of DataEngineer/mallory on ${bucket}`);
+    expect(words).toContain('other sessions of DataEngineer are not blocked');
+    expect(words).toMatch(/Blocks no other principal seen on this bucket in the last 7 days|Also blocks \d+ principals? seen/);
+    expect(words).toContain('Time-boxed: s3x restores the previous policy 1 minute after it is applied.');
+    expect(words).toContain('Who may approve');
+    expect(words).not.toContain('"Effect"');
+    await request.evaluate((node) => node.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'tighten-request.png'), fullPage: true });
+
+    await page.getByTestId('person-U0APPROVER').click();
+    await request.getByTestId(`button-${ACTIONS.showDiff}`).click();
+    await page.getByTestId('modal').waitFor();
+    expect(await page.getByTestId('modal').textContent()).toContain('aws:userid');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'tighten-diff.png') });
+    await page.getByTestId('modal-close').click();
+    await request.getByTestId(`button-${ACTIONS.approve}`).click();
+    await page.getByTestId('confirm').waitFor();
+    await expectReadablePrimary(page);
+    await page.getByTestId('confirm-ok').click();
+    const applied = page.getByTestId('message').filter({ hasText: 'Time-boxed: reverts itself at' }).last();
+    await applied.waitFor();
+    await applied.evaluate((node) => node.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'tighten-applied.png'), fullPage: true });
+
+    // A minute, then the sweep (every 15 s): the change reverts itself, says so, and its Revert is gone.
+    const reverted = page
+      .getByTestId('message')
+      .filter({ hasText: 'Reverted' })
+      .filter({ hasText: 'DataEngineer/mallory' })
+      .last();
+    await reverted.waitFor({ timeout: 110_000 });
+    expect(await reverted.getByTestId(`button-${ACTIONS.revert}`).count()).toBe(0);
+    const thread = page.getByTestId('thread').filter({ hasText: 'The time box ended' }).last();
+    await thread.waitFor();
+    expect(await thread.textContent()).toContain('Applied by s3x when the time box of request');
+    expect(await reverted.textContent()).toContain('↩️ Reverted');
+    await reverted.evaluate((node) => node.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'tighten-reverted.png'), fullPage: true });
+  }, 150_000);
 
   it('a page on another site cannot drive the console: no command runs and no forged message appears', async () => {
     const attacker = createServer((_req, res) => {

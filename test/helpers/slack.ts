@@ -103,7 +103,15 @@ export function buttonClickBody(click: {
   value: string;
   responseUrl: string;
   triggerId?: string;
+  /** Text typed in the message's plain-text inputs: block_id → action_id → value (Slack's `state.values`). */
+  typed?: Record<string, Record<string, string>>;
 }): string {
+  const values = Object.fromEntries(
+    Object.entries(click.typed ?? {}).map(([blockId, inputs]) => [
+      blockId,
+      Object.fromEntries(Object.entries(inputs).map(([actionId, value]) => [actionId, { type: 'plain_text_input', value }])),
+    ]),
+  );
   const payload = {
     type: 'block_actions',
     team: { id: 'T0TEST', domain: 'test' },
@@ -113,6 +121,7 @@ export function buttonClickBody(click: {
     container: { type: 'message', message_ts: '1700000000.000100', channel_id: click.channelId ?? 'C0TEST', is_ephemeral: true },
     trigger_id: click.triggerId ?? '123.456.trigger',
     channel: { id: click.channelId ?? 'C0TEST', name: 'incident' },
+    ...(click.typed ? { state: { values } } : {}),
     response_url: click.responseUrl,
     actions: [
       {

@@ -23,6 +23,8 @@ function event(overrides: Partial<ObjectEvent> = {}): ObjectEvent {
     region: 'us-west-2',
     principalArn: MALLORY,
     principalType: 'AssumedRole',
+    principalId: 'AROA3EXAMPLEETLWRITER:mallory',
+    mfaAuthenticated: false,
     invokedBy: null,
     bucket: BUCKET,
     key: KEY,
@@ -87,6 +89,8 @@ const LIFECYCLE = event({
   lifecycle: true,
   sessionMode: null,
   sessionIssuerArn: null,
+  principalId: null,
+  mfaAuthenticated: null,
 });
 
 describe('toJson', () => {
@@ -120,6 +124,8 @@ describe('toJson', () => {
           destination: null,
           sourceIp: '203.0.113.7',
           userAgent: 'aws-cli/2.17.0',
+          principalId: 'AROA3EXAMPLEETLWRITER:mallory',
+          mfaAuthenticated: false,
           sessionMode: 'ReadWrite',
           invokedBy: null,
           // A failed call is never passed off as a deletion: its error travels with it.
@@ -177,6 +183,8 @@ describe('toJson', () => {
       'destination',
       'sourceIp',
       'userAgent',
+      'principalId',
+      'mfaAuthenticated',
       'sessionMode',
       'invokedBy',
       'errorCode',
@@ -243,16 +251,16 @@ describe('toCsv', () => {
     const csv = toCsv(answer({ events: [failed, renamed, CANDIDATE, LIFECYCLE] }));
     const rows = csv.split('\r\n');
     expect(rows).toEqual([
-      'eventTime,eventName,principalArn,principalType,invokedBy,bucket,key,accessPoint,keyRole,destination,sourceIp,sessionMode,errorCode,errorMessage,addendumReason,evidence,eventId',
-      `2024-07-02T00:22:11Z,DeleteObject,${MALLORY},AssumedRole,,${BUCKET},${KEY},,target,,203.0.113.7,ReadWrite,AccessDenied,Access Denied,DELIVERY_DELAY,exact,a1b2c3d4-0000-4000-8000-000000000001`,
-      `2024-07-02T00:22:11Z,RenameObject,${MALLORY},AssumedRole,,${BUCKET},reports/q3-final.parquet,reports-ap--usw2-az1--xa-s3,source,${BUCKET}/reports/q3-final.parquet,203.0.113.7,ReadWrite,,,,exact,r1`,
-      `2024-07-02T00:22:11Z,DeleteObjects,arn:aws:iam::111122223333:user/cleanup,AssumedRole,,${BUCKET},,,target,,203.0.113.7,ReadWrite,,,,candidate,c1`,
-      `2024-07-02T00:22:11Z,DeleteObject,,AWSService,lifecycle.s3.amazonaws.com,${BUCKET},${KEY},,target,,203.0.113.7,,,,,exact,l1`,
+      'eventTime,eventName,principalArn,principalType,invokedBy,bucket,key,accessPoint,keyRole,destination,sourceIp,sessionMode,userAgent,mfaAuthenticated,errorCode,errorMessage,addendumReason,evidence,eventId',
+      `2024-07-02T00:22:11Z,DeleteObject,${MALLORY},AssumedRole,,${BUCKET},${KEY},,target,,203.0.113.7,ReadWrite,aws-cli/2.17.0,false,AccessDenied,Access Denied,DELIVERY_DELAY,exact,a1b2c3d4-0000-4000-8000-000000000001`,
+      `2024-07-02T00:22:11Z,RenameObject,${MALLORY},AssumedRole,,${BUCKET},reports/q3-final.parquet,reports-ap--usw2-az1--xa-s3,source,${BUCKET}/reports/q3-final.parquet,203.0.113.7,ReadWrite,aws-cli/2.17.0,false,,,,exact,r1`,
+      `2024-07-02T00:22:11Z,DeleteObjects,arn:aws:iam::111122223333:user/cleanup,AssumedRole,,${BUCKET},,,target,,203.0.113.7,ReadWrite,aws-cli/2.17.0,false,,,,candidate,c1`,
+      `2024-07-02T00:22:11Z,DeleteObject,,AWSService,lifecycle.s3.amazonaws.com,${BUCKET},${KEY},,target,,203.0.113.7,,aws-cli/2.17.0,,,,,exact,l1`,
       '',
     ]);
   });
 
-  it('quotes and neutralises hostile keys so each record still has 17 fields', () => {
+  it('quotes and neutralises hostile keys so each record still has 19 fields', () => {
     const key = '=cmd|\' /C calc\'!A0,"x"\r\nnext';
     const csv = toCsv(answer({ events: [event({ key })] }));
     expect(csv).toContain(`,"'=cmd|' /C calc'!A0,""x""␍␊next",`);
@@ -265,13 +273,13 @@ describe('toCsv', () => {
       fields.push(raw.startsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw);
       if (match[2] !== ',') break;
     }
-    expect(fields).toHaveLength(17);
+    expect(fields).toHaveLength(19);
     expect(fields[6]).toBe(`'${key.replace('\r\n', '␍␊')}`);
   });
 
   it('writes only the header when nothing matched', () => {
     expect(toCsv(answer())).toBe(
-      'eventTime,eventName,principalArn,principalType,invokedBy,bucket,key,accessPoint,keyRole,destination,sourceIp,sessionMode,errorCode,errorMessage,addendumReason,evidence,eventId\r\n',
+      'eventTime,eventName,principalArn,principalType,invokedBy,bucket,key,accessPoint,keyRole,destination,sourceIp,sessionMode,userAgent,mfaAuthenticated,errorCode,errorMessage,addendumReason,evidence,eventId\r\n',
     );
   });
 });
@@ -285,7 +293,7 @@ describe('toText', () => {
     );
     const header = lines.find((line) => line.startsWith('TIME (UTC)')) ?? '';
     expect(header).toMatch(
-      /^TIME \(UTC\) +OPERATION +PRINCIPAL +BUCKET +KEY +SOURCE IP +SESSION +SESSION ISSUER +VPC ENDPOINT +RESULT$/,
+      /^TIME \(UTC\) +OPERATION +PRINCIPAL +BUCKET +KEY +SOURCE IP +SESSION +SESSION ISSUER +MFA +USER AGENT +VPC ENDPOINT +RESULT$/,
     );
     // Aligned: every column starts at the same offset in the header and the rows.
     const rows = lines.slice(lines.indexOf(header) + 1, lines.indexOf(header) + 4);

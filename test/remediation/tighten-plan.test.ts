@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import { planRevertPolicy, planTighten } from '../../src/remediation/tighten-plan.js';
+import { REAL_DATASETS } from '../helpers/paths.js';
 
 const BUCKET = 'hot--use1-az4--x-s3';
 const RESOURCE = `arn:aws:s3express:us-east-1:111122223333:bucket/${BUCKET}`;
@@ -9,6 +12,21 @@ const BOT = 'arn:aws:iam::111122223333:role/s3x';
 const PROTECTED = [APPROVER, BOT];
 const SUSPECT = 'arn:aws:iam::111122223333:user/mallory';
 const base = { bucket: BUCKET, region: 'us-east-1', account: '111122223333' };
+const MALLORY = 'arn:aws:sts::111122223333:assumed-role/DataEngineer/mallory';
+const BOB = 'arn:aws:sts::111122223333:assumed-role/DataEngineer/bob';
+
+/** The first AssumedRole identity of a real record file (public invictus-ir dataset). */
+function realAssumedRole(): { arn: string; principalId: string } {
+  const file = path.join(
+    REAL_DATASETS,
+    'invictus-ir_aws_dataset/CloudTrail/218007301253_CloudTrail_us-east-1_20230710T1220Z_sM25jC0Ku0QcGkDa.json',
+  );
+  const records = (JSON.parse(readFileSync(file, 'utf8')) as { Records: Array<{ userIdentity: Record<string, string> }> })
+    .Records;
+  const identity = records.find((r) => r.userIdentity.type === 'AssumedRole')?.userIdentity;
+  if (!identity?.arn || !identity.principalId) throw new Error('no AssumedRole record');
+  return { arn: identity.arn, principalId: identity.principalId };
+}
 
 const EXISTING = `{"Version":"2012-10-17","Statement":[ {"Sid":"AppAccess","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/app"},"Action":["s3express:CreateSession"],"Resource":"${RESOURCE}"} ]}  \n`;
 
@@ -50,16 +68,100 @@ describe('planTighten', () => {
     expect(sid(SUSPECT)).not.toBe(sid('arn:aws:iam::444455556666:user/mallory'));
   });
 
-  it('--deny of an assumed-role session denies every session of the role', () => {
-    const session = 'arn:aws:sts::111122223333:assumed-role/Suspect/i-0abc';
-    const plan = planTighten(null, { ...base, change: { kind: 'deny', principalArn: session } }, PROTECTED);
-    expect(policyOf(plan).Statement[0]).toMatchObject({
+  it('--deny of a role session names that session (role and aws:userid from the record), not every session of the role', () => {
+    // The identity of a real CloudTrail record (invictus-ir dataset): a role with a path, its principalId.
+    const record = realAssumedRole();
+    const change = { kind: 'deny' as const, principalArn: record.arn, principalId: record.principalId };
+    const plan = planTighten(null, { ...base, change }, PROTECTED);
+    const statement = policyOf(plan).Statement[0] as Record<string, unknown>;
+    expect(statement).toMatchObject({
+      Sid: expect.stringMatching(/^s3x-deny-principal-SLRManagement-[0-9a-f]{8}$/),
       Effect: 'Deny',
       Principal: '*',
       Condition: {
-        ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/Suspect', 'arn:aws:iam::111122223333:role/*/Suspect'] },
+        ArnLike: {
+          'aws:PrincipalArn': [
+            'arn:aws:iam::123837392027:role/AWSServiceRoleForRDS',
+            'arn:aws:iam::123837392027:role/*/AWSServiceRoleForRDS',
+          ],
+        },
+        StringEquals: { 'aws:userid': 'AROATFQR7NSCRR66DMFTC:SLRManagement' },
       },
     });
+    expect(plan.summary).toBe(`Block new sessions of AWSServiceRoleForRDS/SLRManagement on ${BUCKET}`);
+    expect(plan.words?.join(' ')).toMatch(
+      /one role session: SLRManagement of role AWSServiceRoleForRDS .*other sessions of AWSServiceRoleForRDS are not blocked/,
+    );
+  });
+
+  it('a role session named without a record is matched on its role and session name', () => {
+    const plan = planTighten(null, { ...base, change: { kind: 'deny', principalArn: MALLORY } }, PROTECTED);
+    expect(policyOf(plan).Statement[0]).toMatchObject({
+      Principal: '*',
+      Condition: {
+        ArnLike: {
+          'aws:PrincipalArn': ['arn:aws:iam::111122223333:role/DataEngineer', 'arn:aws:iam::111122223333:role/*/DataEngineer'],
+        },
+        StringLike: { 'aws:userid': '*:mallory' },
+      },
+    });
+    expect(plan.summary).toBe(`Block new sessions of DataEngineer/mallory on ${BUCKET}`);
+  });
+
+  it('a principalId naming another session is not used (the AWS example record has such a pair)', () => {
+    // docs: s3-express-log-files example: principalId AROAIDPPEZS35WEXAMPLE:AssumedRoleSessionName, ARN session MySessionName.
+    const arn = 'arn:aws:sts::111122223333:assumed-role/RoleToBeAssumed/MySessionName';
+    const plan = planTighten(
+      null,
+      { ...base, change: { kind: 'deny', principalArn: arn, principalId: 'AROAIDPPEZS35WEXAMPLE:AssumedRoleSessionName' } },
+      PROTECTED,
+    );
+    expect(JSON.stringify(policyOf(plan))).not.toContain('AssumedRoleSessionName');
+    expect(policyOf(plan).Statement[0]).toMatchObject({ Condition: { StringLike: { 'aws:userid': '*:MySessionName' } } });
+  });
+
+  it('--deny of a role denies the role, and the plan says every session of it', () => {
+    const role = 'arn:aws:iam::111122223333:role/DataEngineer';
+    const plan = planTighten(null, { ...base, change: { kind: 'deny', principalArn: role } }, PROTECTED);
+    expect(policyOf(plan).Statement[0]).toMatchObject({ Principal: { AWS: role } });
+    expect(plan.summary).toBe(`Block every session of role DataEngineer on ${BUCKET}`);
+    expect(plan.words?.join(' ')).toMatch(/every session of it is blocked/);
+  });
+
+  it('lists who else seen on the bucket the statement blocks: bob for the role, nobody for the session', () => {
+    const seen = {
+      days: 7,
+      principals: [
+        { arn: MALLORY, userId: 'AROA3EXAMPLEDATAENG01:mallory' },
+        { arn: BOB, userId: 'AROA3EXAMPLEDATAENG01:bob' },
+        { arn: 'arn:aws:sts::111122223333:assumed-role/etl-writer/i-0abc', userId: 'AROA3EXAMPLEETLWRITE:i-0abc' },
+        { arn: 'arn:aws:iam::111122223333:user/alice', userId: 'AIDA3EXAMPLEALICE0001' },
+      ],
+    };
+    const session = planTighten(
+      null,
+      { ...base, change: { kind: 'deny', principalArn: MALLORY, principalId: 'AROA3EXAMPLEDATAENG01:mallory' } },
+      PROTECTED,
+      seen,
+    );
+    expect(session.alsoBlocks).toEqual({ days: 7, principals: [] });
+    const role = planTighten(
+      null,
+      { ...base, change: { kind: 'deny', principalArn: 'arn:aws:iam::111122223333:role/DataEngineer' } },
+      PROTECTED,
+      seen,
+    );
+    expect(role.alsoBlocks).toEqual({ days: 7, principals: [MALLORY, BOB] });
+    const readOnly = planTighten(null, { ...base, change: { kind: 'read-only' } }, PROTECTED, seen);
+    expect(readOnly.alsoBlocks).toEqual({ days: 7, principals: seen.principals.map((p) => p.arn) });
+  });
+
+  it('a failed log read is carried as unknown, never as nobody else', () => {
+    const plan = planTighten(null, { ...base, change: { kind: 'deny', principalArn: MALLORY } }, PROTECTED, {
+      days: 7,
+      unknown: 'Athena query failed',
+    });
+    expect(plan.alsoBlocks).toEqual({ days: 7, unknown: 'Athena query failed' });
   });
 
   it('--read-only for everyone denies ReadWrite sessions and exempts the protected principals', () => {

@@ -199,8 +199,10 @@ describe('alert buttons through signed requests', () => {
     );
     const decided = (await api.waitForCalls('chat.update', updates + 1)).at(-1);
     expect(JSON.stringify(decided?.blocks)).toContain('Applied');
-    // A session ARN names one session: the policy denies the role behind it.
-    expect(await sandbox.getBucketPolicy(BUCKET, 'us-east-1')).toContain('role/Contractor');
+    // A session ARN names one session: the policy denies that session of the role behind it, not the whole role.
+    const policy = (await sandbox.getBucketPolicy(BUCKET, 'us-east-1')) ?? '';
+    expect(policy).toContain('role/Contractor');
+    expect(policy).toContain(`"aws:userid": "*:${STRANGER.split('/').at(-1)}"`);
   });
 
   it('Mute this rule: refused to someone not allowed, then muted for an hour and written to the audit log', async () => {

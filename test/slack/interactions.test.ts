@@ -170,6 +170,12 @@ describe('working with answers over signed HTTP', () => {
     const shared = await click(ASKER, ACTIONS.share, String(share?.value));
     expect(shared.response_type).toBe('in_channel');
     expect(buttonsIn(shared.blocks).some((b) => b.action_id === ACTIONS.nextPage)).toBe(false);
+    // The channel sees who shared it, and that it sees page 1 of all that matched.
+    const pages = /Page 1 of (\d+) · ([\d,]+) events/.exec(JSON.stringify(message.blocks));
+    const first = (shared.blocks as Array<{ type: string; elements?: Array<{ text: string }> }>)[0];
+    expect(first?.type).toBe('context');
+    const total = pages ? (pages[2] as string) : String(eventIdsOf(message).length);
+    expect(first?.elements?.[0]?.text).toBe(`Shared by <@${ASKER}> · ${eventIdsOf(shared).length} of ${total} events shown`);
   });
 
   it('lets a member of an allowed user group ask', async () => {

@@ -2,11 +2,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { principalsSeenOnBucket } from '../../src/questions/bucket-principals.js';
 import { createPlanner } from '../../src/remediation/planner.js';
 import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
 import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
 import { generateArchive } from '../../src/sample/generate.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { CHANGE_INPUTS } from '../../src/slack/blocks/change-request.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -65,7 +67,10 @@ async function startApp(): Promise<Running> {
         account: sandbox,
         store: new SqliteApprovalStore(db),
         policy: { approvers: [APPROVER, SECOND], requiredApprovals: 1, ttlMs: 3600_000 },
-        plan: createPlanner(sandbox, { protectedPrincipals: ['arn:aws:iam::111122223333:role/s3x'] }),
+        plan: createPlanner(sandbox, {
+          protectedPrincipals: ['arn:aws:iam::111122223333:role/s3x'],
+          principalsSeen: (bucket) => principalsSeenOnBucket(engine, bucket, clock()),
+        }),
       },
     },
   );
@@ -100,11 +105,16 @@ async function command(text: string, userId = REQUESTER): Promise<Record<string,
   return posts.at(-1) as Record<string, unknown>;
 }
 
-async function click(userId: string, actionId: string, value: string): Promise<void> {
+async function click(
+  userId: string,
+  actionId: string,
+  value: string,
+  typed?: Record<string, Record<string, string>>,
+): Promise<void> {
   const pathName = `/k-${++counter}`;
   const response = await postSigned(
     app.url,
-    buttonClickBody({ userId, actionId, value, responseUrl: `${responseBase}${pathName}` }),
+    buttonClickBody({ userId, actionId, value, responseUrl: `${responseBase}${pathName}`, ...(typed ? { typed } : {}) }),
   );
   expect(response.status).toBe(200);
   lastClickPath = pathName;
@@ -201,8 +211,16 @@ describe('remediation through signed HTTP, on the sandbox account', () => {
     );
     const revertUpdates = api.callsOf('chat.update').length;
     await click(APPROVER, ACTIONS.approve, approve?.value as string);
-    await waitForUpdate(revertUpdates + 1);
+    await waitForUpdate(revertUpdates + 2);
     expect(await app.sandbox.getBucketPolicy('ml-features--use1-az6--x-s3', 'us-east-1')).toBe(original);
+    // The original "Applied" message now says Reverted, and offers no Revert any more.
+    const originalTs = (decided as { ts: string }).ts;
+    const originalNow = api
+      .callsOf('chat.update')
+      .filter((u) => (u as { ts: string }).ts === originalTs)
+      .at(-1) as { blocks: unknown };
+    expect(JSON.stringify(originalNow.blocks)).toContain('*Reverted*');
+    expect(buttonsIn(originalNow.blocks).some((b) => b.action_id === ACTIONS.revert)).toBe(false);
   });
 
   it('a restart between request and approval loses nothing', async () => {
@@ -224,13 +242,71 @@ describe('remediation through signed HTTP, on the sandbox account', () => {
     skewMs = 0;
   });
 
-  it('who-deleted offers Deny on the deleter, which plans a tighten for review', async () => {
+  it('who-deleted offers Deny on the deleter, which denies exactly that session and says who else it blocks', async () => {
     const answer = await command(`who-deleted ${plantedKey} --bucket ${POLICY_BUCKET} --since 3d`);
     const deny = buttonsIn(answer.blocks).find((b) => b.action_id.startsWith(ACTIONS.denyPrincipal));
-    expect(deny?.value).toBe(`${POLICY_BUCKET}|arn:aws:sts::111122223333:assumed-role/DataEngineer/mallory`);
+    expect(deny?.text).toBe('Deny DataEngineer/mallory on analytics-hot');
+    expect(deny?.value).toMatch(
+      new RegExp(`^${POLICY_BUCKET}\\|arn:aws:sts::111122223333:assumed-role/DataEngineer/mallory\\|AROA[A-Z0-9]+:mallory$`),
+    );
+    const principalId = deny?.value.split('|')[2] as string;
     const preview = await clickReply(REQUESTER, deny?.action_id as string, deny?.value as string);
-    expect(JSON.stringify(preview.blocks)).toContain('DataEngineer');
-    expect(buttonsIn(preview.blocks).some((b) => b.action_id === ACTIONS.submitChange)).toBe(true);
+    const previewText = JSON.stringify(preview.blocks);
+    expect(previewText).toContain(`Block new sessions of DataEngineer/mallory on ${POLICY_BUCKET}`);
+    expect(previewText).toContain('other sessions of DataEngineer are not blocked');
+    expect(previewText).toMatch(
+      /Blocks no other principal seen on this bucket in the last 7 days|Also blocks \d+ principals? seen/,
+    );
+    const submit = buttonsIn(preview.blocks).find((b) => b.action_id === ACTIONS.submitChange);
+    await clickReply(REQUESTER, ACTIONS.submitChange, submit?.value as string);
+    const approval = api.callsOf('chat.postMessage').at(-1) as { blocks: unknown };
+    const id = buttonsIn(approval.blocks).find((b) => b.action_id === ACTIONS.approve)?.value as string;
+    const updates = api.callsOf('chat.update').length;
+    await click(APPROVER, ACTIONS.approve, id);
+    const decided = await waitForUpdate(updates + 1);
+    expect(JSON.stringify(decided.blocks)).toContain('Block new sessions of DataEngineer/mallory');
+    const policy = JSON.parse((await app.sandbox.getBucketPolicy(POLICY_BUCKET, 'us-east-1')) ?? '{}') as {
+      Statement: Array<{ Sid?: string; Condition?: Record<string, Record<string, unknown>> }>;
+    };
+    const statement = policy.Statement.find((s) => s.Sid?.startsWith('s3x-deny-principal-mallory-'));
+    expect(statement?.Condition?.StringEquals).toEqual({ 'aws:userid': principalId });
+    const audit = await new SqliteApprovalStore(openDatabase(dbFile)).recentAudit(500);
+    expect(
+      audit
+        .filter((e) => e.requestId === id)
+        .map((e) => e.detail)
+        .join('\n'),
+    ).toContain('DataEngineer/mallory');
+  });
+
+  it('a role Deny lists the sessions of the role seen on the bucket (bob among them)', async () => {
+    const preview = await command(`tighten ${POLICY_BUCKET} --deny arn:aws:iam::111122223333:role/DataEngineer`);
+    const text = JSON.stringify(preview.blocks);
+    expect(text).toContain(`Block every session of role DataEngineer on ${POLICY_BUCKET}`);
+    expect(text).toMatch(/Also blocks \d+ principals? seen on this bucket in the last 7 days: [^"]*DataEngineer\//);
+  });
+
+  it('Request approval carries the typed reason; Reject carries its reason and names the rejecter', async () => {
+    const preview = await command(`tighten ${POLICY_BUCKET} --deny arn:aws:iam::111122223333:role/Auditor`);
+    const submit = buttonsIn(preview.blocks).find((b) => b.action_id === ACTIONS.submitChange);
+    await click(REQUESTER, ACTIONS.submitChange, submit?.value as string, {
+      [CHANGE_INPUTS.justification.blockId]: { [CHANGE_INPUTS.justification.actionId]: 'INC-4711: Auditor keys leaked' },
+    });
+    await responses.waitFor(lastClickPath);
+    const approval = api.callsOf('chat.postMessage').at(-1) as { blocks: unknown };
+    expect(JSON.stringify(approval.blocks)).toContain('*Why:* INC-4711: Auditor keys leaked');
+    const id = buttonsIn(approval.blocks).find((b) => b.action_id === ACTIONS.reject)?.value as string;
+    const updates = api.callsOf('chat.update').length;
+    await click(SECOND, ACTIONS.reject, id, {
+      [CHANGE_INPUTS.rejectReason.blockId]: { [CHANGE_INPUTS.rejectReason.actionId]: 'deny the user, not the role' },
+    });
+    const decided = await waitForUpdate(updates + 1);
+    expect(JSON.stringify(decided.blocks)).toContain(`Rejected by <@${SECOND}>: deny the user, not the role`);
+    expect(buttonsIn(decided.blocks)).toEqual([]);
+    const thread = api.callsOf('chat.postMessage').at(-1) as { thread_ts?: string; blocks: unknown };
+    expect(thread.thread_ts).toBeDefined();
+    expect(JSON.stringify(thread.blocks)).toContain(`Rejected by <@${SECOND}>: deny the user, not the role`);
+    expect(JSON.stringify(thread.blocks)).not.toContain('nobody');
   });
 
   it('denied on a directory bucket offers Deny on the denied callers', async () => {

@@ -38,7 +38,13 @@ interface RawRecord {
   errorMessage?: string;
   vpcEndpointId?: string;
   requestParameters?: { bucketName?: string; key?: string } | null;
-  userIdentity?: { arn?: string; type?: string; invokedBy?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
+  userIdentity?: {
+    arn?: string;
+    type?: string;
+    principalId?: string;
+    invokedBy?: string;
+    sessionContext?: { sessionIssuer?: { arn?: string }; attributes?: { mfaAuthenticated?: string } };
+  };
 }
 
 let dynalite: Dynalite;
@@ -60,6 +66,9 @@ beforeAll(async () => {
         region: r.awsRegion ?? null,
         principalArn: r.userIdentity?.arn ?? null,
         principalType: r.userIdentity?.type ?? null,
+        principalId: r.userIdentity?.principalId ?? null,
+        mfaAuthenticated:
+          { true: true, false: false }[r.userIdentity?.sessionContext?.attributes?.mfaAuthenticated ?? ''] ?? null,
         invokedBy: r.userIdentity?.invokedBy ?? null,
         bucket: r.requestParameters?.bucketName ?? null,
         key: r.requestParameters?.key ?? null,

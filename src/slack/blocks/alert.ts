@@ -3,6 +3,7 @@ import type { Alert } from '../../alerts/alert.js';
 import type { AlertsOverview } from '../../alerts/feed.js';
 import type { AlertRule } from '../../alerts/rules.js';
 import { isDirectoryBucket } from '../../cloudtrail/buckets.js';
+import { isPrincipalArn } from '../../commands/parse.js';
 import { BUCKET_MAX, CODE_MAX, describeCaller } from '../../output/activity-formats.js';
 import { slashCommand } from '../../output/digest-formats.js';
 import { formatCount, formatUtc } from '../../output/object-answer-formats.js';
@@ -17,7 +18,6 @@ import { buildMessage, contextBlock, headerBlock, type KnownBlock, mrkdwnSection
 export type AlertSource = 'queue' | 'files';
 
 const SEVERITY_MARK: Record<AlertRule['severity'], string> = { critical: '🚨', high: '⚠️', medium: '🔶', low: 'ℹ️' };
-const PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/;
 const KEY_MAX = 300;
 const HOUR = 3_600_000;
 
@@ -90,7 +90,7 @@ function actions(alert: Alert): types.Button[] {
   if (history) buttons.push(button('History of the key', `${ACTIONS.digestDrill}_1`, history));
   const principal = subject === event.principal ? slashCommand(['principal', subject], range) : undefined;
   if (principal) buttons.push(button('What else did this principal do', `${ACTIONS.digestDrill}_2`, principal));
-  if (event.bucket && isDirectoryBucket(event.bucket) && PRINCIPAL_ARN.test(event.principal)) {
+  if (event.bucket && isDirectoryBucket(event.bucket) && isPrincipalArn(event.principal)) {
     buttons.push(
       button(
         'Deny this principal',

@@ -11,6 +11,7 @@ import {
   EXACT_HEADING,
   formatUtc,
   type Markup,
+  mfaWords,
   PLAIN_MARKUP,
 } from '../../output/object-answer-formats.js';
 import type { ObjectAnswer, ObjectEvent } from '../../questions/object-events.js';
@@ -177,6 +178,7 @@ function renderEvent(event: ObjectEvent): KnownBlock {
     event.sourceIp === null ? '' : `from ${inlineCode(event.sourceIp, 60)}`,
     event.sessionMode === null ? (issuer ? `session${issuer}` : '') : `session ${inlineCode(event.sessionMode, 30)}${issuer}`,
     event.vpcEndpointId === null ? '' : `VPC endpoint ${inlineCode(event.vpcEndpointId, 60)}`,
+    mfaWords(event.mfaAuthenticated),
   ].filter((part) => part !== '');
   const addendum =
     event.addendumReason === null
@@ -186,12 +188,14 @@ function renderEvent(event: ObjectEvent): KnownBlock {
             ADDENDUM_MEANING[event.addendumReason] ? ` (${ADDENDUM_MEANING[event.addendumReason]})` : ''
           }`,
         ];
+  const agent = event.userAgent === null || event.userAgent === '' ? [] : [`agent ${inlineCode(event.userAgent, 200)}`];
   const lines = [
     `*${MRKDWN.text(formatUtc(event.eventTime), 40)}* · ${inlineCode(event.eventName, 60)}${effect}${failure}`,
     `by ${describePrincipal(event, MRKDWN)}`,
     `bucket ${bucket}${accessPoint} · key ${key}`,
     ...(origin.length > 0 ? [origin.join(' · ')] : []),
     ...addendum,
+    ...agent,
   ];
   return mrkdwnSection(lines.join('\n'));
 }

@@ -4,7 +4,7 @@ import type { ApprovalService, Outcome } from '../../approvals/approval-service.
 import { SlackPostError } from '../../errors.js';
 import type { ChangeRequest } from '../../remediation/types.js';
 import { buildApprovalMessage, buildAuditRecord, buildDecidedMessage, buildPlanPreview } from '../blocks/change-request.js';
-import { describeSlackError, type ReplyFn } from './reply.js';
+import { type ButtonClick, describeSlackError, type ReplyFn } from './reply.js';
 
 /** The Web API calls the change flow makes (a subset of Bolt's client, so tests and replicas share it). */
 export interface ChatClient extends StepClient {
@@ -58,7 +58,12 @@ export async function requestApproval(
   if (!submitted.ok) return submitted;
   let ts: string | undefined;
   try {
-    ts = (await client.chat.postMessage({ channel: who.channelId, ...buildApprovalMessage(submitted.request) })).ts;
+    ts = (
+      await client.chat.postMessage({
+        channel: who.channelId,
+        ...buildApprovalMessage(submitted.request, approvals.mayApprove()),
+      })
+    ).ts;
   } catch (error) {
     await approvals.reject(draft.id, who.userId);
     throw new SlackPostError(
@@ -86,6 +91,31 @@ async function publishMessage(client: ChatClient, request: ApprovalRequest): Pro
   await client.chat.update({ channel: request.channelId, ts: request.messageTs, ...message });
   if (decided)
     await client.chat.postMessage({ channel: request.channelId, thread_ts: request.messageTs, ...buildAuditRecord(request) });
+}
+
+/** The text typed in one of the message's inputs (justification, reject reason), as the click carries it. */
+export function typedInput(body: ButtonClick, input: { blockId: string; actionId: string }): string | undefined {
+  const value = body.state?.values?.[input.blockId]?.[input.actionId]?.value;
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+/**
+ * After an applied revert: the change it undid is marked reverted, and its message shows that, with
+ * no Revert button left. Best effort: the revert itself is applied and on record either way.
+ */
+export async function publishReverted(
+  approvals: ApprovalService,
+  client: ChatClient,
+  revert: ApprovalRequest,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const original = await approvals.markReverted(revert);
+    if (original?.messageTs)
+      await client.chat.update({ channel: original.channelId, ts: original.messageTs, ...buildDecidedMessage(original) });
+  } catch (error) {
+    logger.warn(`could not mark ${revert.revertOf} as reverted by ${revert.id}: ${describeSlackError(error)}`);
+  }
 }
 
 /**
@@ -131,6 +161,28 @@ export async function publishExpired(
     }
   }
   return expired.length;
+}
+
+/**
+ * Revert the time-boxed changes whose time is up; each change's message shows how its time box
+ * ended (no Revert left once reverted), and the revert's audit record goes in its thread.
+ */
+export async function publishTimeBoxesEnded(
+  approvals: ApprovalService,
+  client: ChatClient,
+  logger: Pick<Logger, 'warn'>,
+): Promise<number> {
+  const ended = await approvals.revertTimeBoxed();
+  for (const { original, revert } of ended) {
+    if (!original.messageTs) continue;
+    try {
+      await client.chat.update({ channel: original.channelId, ts: original.messageTs, ...buildDecidedMessage(original) });
+      await client.chat.postMessage({ channel: original.channelId, thread_ts: original.messageTs, ...buildAuditRecord(revert) });
+    } catch (error) {
+      logger.warn(`could not publish the end of the time box of ${original.id}: ${describeSlackError(error)}`);
+    }
+  }
+  return ended.length;
 }
 
 /**

@@ -55,7 +55,12 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
         await ack({ response_type: 'ephemeral', text: 'Planning the change…' });
         const change: ChangeRequest =
           request.command === 'tighten'
-            ? { kind: 'tighten', bucket: request.bucket, change: request.change }
+            ? {
+                kind: 'tighten',
+                bucket: request.bucket,
+                change: request.change,
+                ...(request.revertAfterMs ? { revertAfterMs: request.revertAfterMs } : {}),
+              }
             : { kind: 'enable-logging', target: request.target };
         await showPlan(deps.approvals, change, { userId: command.user_id, channelId: command.channel_id }, respond);
         return;

@@ -26,6 +26,8 @@ function objectEvent(i: number): ObjectEvent {
     region: 'us-east-1',
     principalArn: LONG_ARN,
     principalType: 'AssumedRole',
+    principalId: `AROA3EXAMPLEROLE:${'R'.repeat(3000)}`,
+    mfaAuthenticated: null,
     invokedBy: null,
     bucket: 'b'.repeat(63),
     key: i % 10 === 9 ? null : KEY,

@@ -18,6 +18,8 @@ function event(overrides: Partial<ObjectEvent> = {}): ObjectEvent {
     region: 'us-west-2',
     principalArn: MALLORY,
     principalType: 'AssumedRole',
+    principalId: 'AROA3EXAMPLEETLWRITER:mallory',
+    mfaAuthenticated: false,
     invokedBy: null,
     bucket: BUCKET,
     key: KEY,
@@ -176,6 +178,19 @@ describe('buildObjectAnswerMessage', () => {
     expect(first).toContain('from `203.0.113.7`');
     expect(first).toContain('session `ReadWrite` (issuer `arn:aws:iam::111122223333:role/etl-writer`)');
     expect(first).not.toContain('FAILED');
+  });
+
+  it('says the user agent and the MFA state of each event, and nothing about MFA when the record does not say', () => {
+    const [withMfa, unknown] = eventSections(
+      buildObjectAnswerMessage(
+        answer({ events: [event({ mfaAuthenticated: true }), event({ eventId: 'e2', mfaAuthenticated: null })] }),
+      ),
+    );
+    expect(withMfa).toContain('agent `aws-cli/2.17.0`');
+    expect(withMfa).toMatch(/ · MFA(\n|$)/);
+    expect(unknown).not.toMatch(/MFA/);
+    const [without] = eventSections(buildObjectAnswerMessage(answer({ events: [event()] })));
+    expect(without).toContain('no MFA');
   });
 
   it('puts candidates under their own heading, after the exact matches, with the reason they are not proof', () => {

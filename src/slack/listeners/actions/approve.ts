@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { checkAccess } from '../../../access/access-policy.js';
 import { TERMINAL_STATES } from '../../../approvals/approval.js';
 import { ACTIONS } from '../../ids.js';
-import { publishOrTell, REMEDIATION_OFF } from '../change-flow.js';
+import { publishOrTell, publishReverted, REMEDIATION_OFF } from '../change-flow.js';
 import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
@@ -28,6 +28,7 @@ export function registerApproveAction(app: App, deps: ActionDeps): void {
         await publishOrTell(deps.approvals, client, outcome.request, respond, logger, told, {
           unrecorded: outcome.notRecorded !== undefined,
         });
+      if (outcome.ok && outcome.request.revertOf) await publishReverted(deps.approvals, client, outcome.request, logger);
       if (!outcome.ok) await refuse(respond, outcome.reason);
       // No approval message on record to update (its post could not be recorded): tell the approver here.
       else if (!outcome.request.messageTs) await respond({ response_type: 'ephemeral', replace_original: false, text: told });

@@ -1,12 +1,14 @@
 import type { App } from '@slack/bolt';
 import { checkAccess } from '../../../access/access-policy.js';
 import { bucketNameProblem, isDirectoryBucket } from '../../../cloudtrail/buckets.js';
+import { isPrincipalArn } from '../../../commands/parse.js';
 import { ACTIONS } from '../../ids.js';
 import { REMEDIATION_OFF, showPlan } from '../change-flow.js';
 import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
-const PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[\w+=,.@/-]+$/;
+/** `userIdentity.principalId` as CloudTrail writes it: a unique id, and for a session `:<session name>`. */
+const PRINCIPAL_ID = /^[A-Z0-9]{16,128}(:[\w+=,.@-]{2,64})?$/;
 
 /** "Deny <principal>" on a who-deleted row: plan `tighten <bucket> --deny <arn>` for the requester to review. */
 export function registerDenyPrincipalAction(app: App, deps: ActionDeps): void {
@@ -18,14 +20,21 @@ export function registerDenyPrincipalAction(app: App, deps: ActionDeps): void {
       const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
       if (!decision.allowed) return refuse(respond, decision.reason);
       if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
-      const [bucket = '', principalArn = ''] = (action.value ?? '').split('|');
+      const [bucket = '', principalArn = '', principalId, ...extra] = (action.value ?? '').split('|');
       // The value came back from Slack: validate it like typed input.
-      if (bucketNameProblem(bucket) || !isDirectoryBucket(bucket) || !PRINCIPAL_ARN.test(principalArn) || !body.channel?.id) {
+      if (
+        bucketNameProblem(bucket) ||
+        !isDirectoryBucket(bucket) ||
+        !isPrincipalArn(principalArn) ||
+        (principalId !== undefined && !PRINCIPAL_ID.test(principalId)) ||
+        extra.length > 0 ||
+        !body.channel?.id
+      ) {
         return refuse(respond, 'That button does not name a directory bucket and a principal ARN.');
       }
       await showPlan(
         deps.approvals,
-        { kind: 'tighten', bucket, change: { kind: 'deny', principalArn } },
+        { kind: 'tighten', bucket, change: { kind: 'deny', principalArn, ...(principalId ? { principalId } : {}) } },
         { userId: body.user.id, channelId: body.channel.id },
         respond,
       );

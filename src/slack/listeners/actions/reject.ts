@@ -1,7 +1,8 @@
 import type { App } from '@slack/bolt';
 import { checkAccess } from '../../../access/access-policy.js';
+import { CHANGE_INPUTS } from '../../blocks/change-request.js';
 import { ACTIONS } from '../../ids.js';
-import { publishOrTell, REMEDIATION_OFF } from '../change-flow.js';
+import { publishOrTell, REMEDIATION_OFF, typedInput } from '../change-flow.js';
 import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
@@ -14,7 +15,8 @@ export function registerRejectAction(app: App, deps: ActionDeps): void {
       const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
       if (!decision.allowed) return refuse(respond, decision.reason);
       if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
-      const outcome = await deps.approvals.reject(action.value ?? '', body.user.id);
+      const reason = typedInput(body, CHANGE_INPUTS.rejectReason);
+      const outcome = await deps.approvals.reject(action.value ?? '', body.user.id, reason);
       if (!outcome.ok) return refuse(respond, outcome.reason);
       if (outcome.request.messageTs)
         await publishOrTell(deps.approvals, client, outcome.request, respond, logger, outcome.message);

@@ -1,6 +1,6 @@
 import type { App } from '@slack/bolt';
 import { ACTIONS } from '../../ids.js';
-import { renderStoredReply } from '../../render.js';
+import { renderSharedReply } from '../../render.js';
 import { loadAnswerForClick } from '../answer-access.js';
 import { onClick } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
@@ -18,12 +18,10 @@ export function registerShareAction(app: App, deps: ActionDeps): void {
       if (!channelId) return refuse(respond, 'Share in channel works in a channel only.');
       // Recorded first: from now on anyone allowed in this channel may use the shared answer's buttons.
       await deps.store.markShared(answerId, channelId);
-      const message = renderStoredReply(lookup.answer.reply, answerId, 0, true);
       await respond({
         response_type: 'in_channel',
         replace_original: false,
-        ...message,
-        text: `<@${body.user.id}> shared: ${message.text}`,
+        ...renderSharedReply(lookup.answer.reply, answerId, body.user.id),
       });
     }),
   );

@@ -1,8 +1,8 @@
 import type { App } from '@slack/bolt';
 import { checkAccess } from '../../../access/access-policy.js';
-import { buildApprovalMessage } from '../../blocks/change-request.js';
+import { buildApprovalMessage, CHANGE_INPUTS } from '../../blocks/change-request.js';
 import { ACTIONS } from '../../ids.js';
-import { REMEDIATION_OFF } from '../change-flow.js';
+import { REMEDIATION_OFF, typedInput } from '../change-flow.js';
 import { describeSlackError, onClick, slackErrorCode } from '../reply.js';
 import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 
@@ -18,13 +18,19 @@ export function registerSubmitChangeAction(app: App, deps: ActionDeps): void {
       const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
       if (!decision.allowed) return refuse(respond, decision.reason);
       if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
-      const outcome = await deps.approvals.submit(action.value ?? '', body.user.id);
+      const justification = typedInput(body, CHANGE_INPUTS.justification);
+      const outcome = await deps.approvals.submit(action.value ?? '', body.user.id, justification);
       if (!outcome.ok) return refuse(respond, outcome.reason);
       const request = outcome.request;
       if (request.messageTs) return refuse(respond, 'This request was already posted for approval.');
       let ts: string | undefined;
       try {
-        ts = (await client.chat.postMessage({ channel: request.channelId, ...buildApprovalMessage(request) })).ts;
+        ts = (
+          await client.chat.postMessage({
+            channel: request.channelId,
+            ...buildApprovalMessage(request, deps.approvals.mayApprove()),
+          })
+        ).ts;
       } catch (error) {
         const code = slackErrorCode(error);
         logger.warn(`posting approval request ${request.id} failed: ${describeSlackError(error)}`);
