@@ -171,6 +171,13 @@ async function main(): Promise<void> {
     : `table ${config.athena.database}.${config.athena.table} in ${config.athena.region}`;
   log(`s3x started on port ${port} (${config.mode} mode, engine ${config.engine}, ${source})`);
   log(`config ${JSON.stringify(describeConfig(config))}`);
+  // The console answers as soon as the server listens: say where before slower start-up work.
+  if (config.mode === 'local') {
+    const base = `http://${urlHost(config.host)}:${port}`;
+    log(`Console: ${base}/ (a Slack look-alike; try /s3x help)`);
+    log(`Bolt is listening on ${base}/slack/events (signed requests only; health at /healthz).`);
+    log('Try the same questions from a terminal: npx s3x who-deleted <key> --format text');
+  }
   // After start: locally, the console that plays Slack's Web API listens on this port.
   if (recovery) void recovery.runNow();
   // A digest missed while the app was down is posted now, once across replicas; errors are logged, never fatal.
@@ -184,12 +191,6 @@ async function main(): Promise<void> {
       liveSample.start();
       log(`live sample: a new delivery file every ${config.sampleLiveMs / 1000} s (S3X_SAMPLE_LIVE_SECONDS=0 turns it off)`);
     }
-  }
-  if (config.mode === 'local') {
-    const base = `http://${urlHost(config.host)}:${port}`;
-    log(`Console: ${base}/ (a Slack look-alike; try /s3x help)`);
-    log(`Bolt is listening on ${base}/slack/events (signed requests only; health at /healthz).`);
-    log('Try the same questions from a terminal: npx s3x who-deleted <key> --format text');
   }
 }
 

@@ -63,9 +63,12 @@ function dynamoDbActionsInCode(): Array<{ file: string; action: string }> {
       if (entry.isDirectory()) walk(full);
       else if (entry.name.endsWith('.ts')) {
         const text = readFileSync(full, 'utf8');
-        if (!text.includes("'@aws-sdk/client-dynamodb'")) continue;
+        // Only the commands this file imports from the DynamoDB client (a file may use other clients too).
+        const imported = /import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/client-dynamodb'/.exec(text)?.[1];
+        if (imported === undefined) continue;
+        const commands = new Set([...imported.matchAll(/(\w+)Command\b/g)].map((m) => m[1]));
         for (const match of text.matchAll(/new (\w+)Command\(/g))
-          found.push({ file: path.relative(REPO_ROOT, full), action: `dynamodb:${match[1]}` });
+          if (commands.has(match[1])) found.push({ file: path.relative(REPO_ROOT, full), action: `dynamodb:${match[1]}` });
       }
     }
   };

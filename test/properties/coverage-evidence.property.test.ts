@@ -107,8 +107,12 @@ describe('coverage from evidence', () => {
         missing,
         fc.array(inWindow, { minLength: 1, maxLength: 4 }),
         (changes, question, evidence, gaps, added) => {
-          // Missing logs hold no events: a stretch holding one of the added events was delivered after all.
-          const missingLogs = gaps.filter((gap) => !added.some((time) => gap.from <= time && time < gap.to));
+          // Missing logs hold no events: a stretch holding any event of the bucket (the evidence already
+          // counted, or one added) was delivered after all. (Log reach and evidence come from one scan.)
+          const events = [added, [evidence.reads.first, evidence.reads.last, evidence.writes.first, evidence.writes.last]]
+            .flat()
+            .filter((time): time is string => time !== undefined);
+          const missingLogs = gaps.filter((gap) => !events.some((time) => gap.from <= time && time < gap.to));
           const options = { ...(question.eventNames ? { eventNames: question.eventNames } : {}), missingLogs };
           const history = { changes, everyTrailKnown: true };
           const more = coverageOf(history, BUCKET, WINDOW, { ...options, evidence: withEvents(evidence, question.kind, added) });
