@@ -159,7 +159,8 @@ describe('s3x mcp --allow-requests (the SDK client spawning the built CLI, the f
     expect(byName.get('request-enable-logging')?.annotations?.readOnlyHint).toBe(false);
     expect(byName.get('request-tighten')?.inputSchema.required).toEqual(['bucket']);
     expect(Object.keys(byName.get('request-tighten')?.inputSchema.properties ?? {}).sort()).toEqual(
-      ['bucket', 'deny', 'readOnly', 'vpce'].sort(),
+      // `for`: a time-boxed tighten (issue 18), from the same grammar.
+      ['bucket', 'deny', 'for', 'readOnly', 'vpce'].sort(),
     );
     expect(byName.get('request-state')?.annotations?.readOnlyHint).toBe(true);
   });
@@ -187,6 +188,7 @@ describe('s3x mcp --allow-requests (the SDK client spawning the built CLI, the f
     expect(buttons).toEqual([
       [ACTIONS.approve, requestId],
       [ACTIONS.reject, requestId],
+      [ACTIONS.showDiff, requestId],
     ]);
     expect(JSON.stringify(posted[0]?.blocks)).toContain(`<@${REQUESTER}> asks to change the account through ${VIA}`);
 
