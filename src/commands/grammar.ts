@@ -1,9 +1,10 @@
 import type { CommandName } from './requests.js';
 
-export type OptionName = 'bucket' | 'since' | 'until' | 'all' | 'deny' | 'read-only' | 'vpce' | 'for' | 'date';
+export type OptionName = 'prefix' | 'bucket' | 'since' | 'until' | 'all' | 'deny' | 'read-only' | 'vpce' | 'for' | 'date';
 
 /** How an option takes its value. */
 export const OPTION_ARITY: Record<OptionName, 'value' | 'flag' | 'optional-value'> = {
+  prefix: 'value',
   bucket: 'value',
   since: 'value',
   until: 'value',
@@ -43,12 +44,14 @@ export const SUBCOMMANDS: readonly SubcommandSpec[] = [
   },
   {
     name: 'who-deleted',
-    usage: 'who-deleted <key> [--bucket B] [--since WHEN] [--until WHEN]',
-    summary: 'who deleted an object (DeleteObject; DeleteObjects as candidates)',
-    positional: { name: 'key', required: true },
-    options: ['bucket', ...WINDOW],
+    usage: 'who-deleted <key>|--prefix P [--bucket B] [--since WHEN] [--until WHEN]',
+    summary: 'who deleted an object, or what was deleted under a prefix (DeleteObject; DeleteObjects as candidates)',
+    // One of the key or --prefix: the parser checks.
+    positional: { name: 'key', required: false },
+    options: ['prefix', 'bucket', ...WINDOW],
     available: true,
     examples: [
+      'who-deleted --prefix reports/2024/ --bucket analytics-hot--use1-az4--x-s3 --since 7d',
       'who-deleted reports/q3-forecast.parquet --bucket analytics-hot--use1-az4--x-s3',
       'who-deleted "reports/Q3 summary (final).csv" --since 2024-07-01 --until 2024-07-02',
     ],

@@ -123,7 +123,14 @@ function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date, limi
   switch (spec.name) {
     case 'help':
       return { command: 'help', topic: arg };
-    case 'who-deleted':
+    case 'who-deleted': {
+      const prefix = text('prefix');
+      if ((prefix === undefined) === (arg === undefined)) {
+        throw new UsageError(`Name one key or one \`--prefix\`. Usage: \`/s3x ${spec.usage}\``);
+      }
+      const target = prefix === undefined ? { key: checkKey(arg as string) } : { key: checkKey(prefix, 'prefix'), matchPrefix: true as const };
+      return { command: spec.name, ...target, bucket: bucketOption(), window: windowOf() };
+    }
     case 'who-wrote':
     case 'who-read':
     case 'history':
@@ -199,10 +206,10 @@ function tightenChange(spec: SubcommandSpec, options: Map<OptionName, string | t
   return { kind: 'read-only', principalArn: typeof readOnly === 'string' ? checkArn(readOnly) : undefined };
 }
 
-function checkKey(key: string): string {
-  if (key.length === 0) throw new UsageError('The key is empty.');
+function checkKey(key: string, what: 'key' | 'prefix' = 'key'): string {
+  if (key.length === 0) throw new UsageError(`The ${what} is empty.`);
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw new UsageError(`That key is longer than ${MAX_KEY_BYTES} bytes, the S3 limit, so no object can have it.`);
+    throw new UsageError(`That ${what} is longer than ${MAX_KEY_BYTES} bytes, the S3 limit, so no object can have it.`);
   }
   return key;
 }

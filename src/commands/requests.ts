@@ -7,6 +7,8 @@ export type ObjectQuestionName = (typeof OBJECT_QUESTIONS)[number];
 export interface ObjectQuestionRequest {
   command: ObjectQuestionName;
   key: string;
+  /** `who-deleted --prefix`: \`key\` is a prefix, matched literally, and every key starting with it counts. */
+  matchPrefix?: true;
   bucket?: string;
   window: TimeWindow;
 }

@@ -154,25 +154,28 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
   const withSessions = sources.includes(S3EXPRESS_SOURCE);
   const sourceNames = spec.sourceEventNames ?? [];
 
+  // A prefix matches with starts_with (Athena/Trino and DuckDB alike), so `%`, `_` and `\` in it are literal.
+  const keyMatches = (column: SqlFragment): SqlFragment =>
+    request.matchPrefix ? sql`starts_with(${column}, ${request.key})` : sql`${column} = ${request.key}`;
   const targetNames = spec.eventNames ? sql`eventname IN (${sqlList(spec.eventNames)})` : sql`TRUE`;
   // Athena takes `?` only in WHERE, so each row is paired with every role and the WHERE keeps the
   // roles it plays: the SELECTs above never compare with the asked key.
   const roles = [
     sql`(role = 'session' AND eventname = 'CreateSession')`,
-    sql`(role = 'target' AND ${targetNames} AND object_key = ${request.key})`,
+    sql`(role = 'target' AND ${targetNames} AND ${keyMatches(sql`object_key`)})`,
     ...(sourceNames.length > 0
-      ? [sql`(role = 'source' AND eventname IN (${sqlList(sourceNames)}) AND source_key = ${request.key})`]
+      ? [sql`(role = 'source' AND eventname IN (${sqlList(sourceNames)}) AND ${keyMatches(sql`source_key`)})`]
       : []),
     ...(spec.batchDeleteCandidates
       ? [
           sql`(role = 'candidate' AND eventname = 'DeleteObjects' AND object_key IS NULL)`,
-          sql`(role = 'context' AND object_key = ${request.key} AND NOT (${targetNames}))`,
+          sql`(role = 'context' AND ${keyMatches(sql`object_key`)} AND NOT (${targetNames}))`,
         ]
       : []),
   ];
   const prefilter = sqlJoin(
     [
-      sql`json_extract_scalar(requestparameters, '$.key') = ${request.key}`,
+      keyMatches(sql`json_extract_scalar(requestparameters, '$.key')`),
       ...(sourceNames.length > 0 ? [sql`eventname IN (${sqlList(sourceNames)})`] : []),
       ...(spec.batchDeleteCandidates
         ? [sql`(eventname = 'DeleteObjects' AND json_extract_scalar(requestparameters, '$.key') IS NULL)`]
@@ -274,8 +277,9 @@ lifetimes AS (
 judged AS (
   SELECT lifetimes.*,
     CASE WHEN role <> 'candidate' THEN 1
-      -- The key existed: after a write of it, or from before the window until a removal.
-      WHEN key_events_in_bucket > 0 AND (state_before LIKE '%w' OR (state_before IS NULL AND (state_after IS NULL OR state_after LIKE '%e'))) THEN 1
+      -- The key existed: after a write of it, or from before the window until a removal. Under a
+      -- prefix, keys come and go independently: every batch delete in a bucket where one was seen.
+      WHEN key_events_in_bucket > 0 AND (${request.matchPrefix ? sql`TRUE` : sql`FALSE`} OR state_before LIKE '%w' OR (state_before IS NULL AND (state_after IS NULL OR state_after LIKE '%e'))) THEN 1
       ELSE 0 END AS listed
   FROM lifetimes
   WHERE role <> 'context'
