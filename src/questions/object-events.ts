@@ -57,9 +57,23 @@ export interface ObjectEvent {
   lifecycle: boolean;
 }
 
+/** Under a prefix: what happened to one key (exact matches only; candidates name no key). */
+export interface PrefixKeyDeletes {
+  key: string;
+  /** Successful deletes and renames away. */
+  deletes: number;
+  /** Attempts that failed: they removed nothing. */
+  failedAttempts: number;
+  /** The newest successful one; null when every attempt failed. */
+  last: ObjectEvent | null;
+}
+
 export interface ObjectAnswer {
   question: ObjectQuestionName;
   key: string;
+  /** `key` is a prefix; then `keys` sums the events up per key, most recently deleted first. */
+  matchPrefix?: true;
+  keys?: PrefixKeyDeletes[];
   bucket?: string;
   sources: string[];
   window: TimeWindow;
@@ -299,6 +313,7 @@ SELECT eventid, eventtime, eventname, eventsource, awsregion, principal_arn, pri
   coalesce(applied_mode, session_mode) AS session_mode, session_issuer_arn,
   CASE WHEN role = 'source' THEN 'source' ELSE 'target' END AS key_role,
   CASE WHEN role = 'source' THEN concat(bucket, '/', object_key) END AS destination,
+  CASE WHEN role = 'source' THEN source_key END AS source_key,
   CASE WHEN listed = 0 THEN 'unlisted' WHEN role = 'candidate' THEN 'candidate' ELSE 'exact' END AS evidence,
   total_matches, exact_matches, successful_matches, unlisted_candidates
 FROM counted
@@ -346,17 +361,39 @@ export function toObjectEvent(row: Row): ObjectEvent {
 export function toObjectAnswer(request: ObjectQuestionRequest, rows: Row[], stats: ScanStats): ObjectAnswer {
   const first = rows[0];
   const count = (column: string): number => (first ? Number(first[column] ?? 0) : 0);
+  const listed = rows.filter((row) => row.evidence !== 'unlisted');
+  const events = listed.map(toObjectEvent);
   return {
     question: request.command,
     key: request.key,
+    ...(request.matchPrefix ? { matchPrefix: true as const, keys: deletesPerKey(listed) } : {}),
     bucket: request.bucket,
     sources: eventSourcesFor(request.bucket),
     window: request.window,
-    events: rows.filter((row) => row.evidence !== 'unlisted').map(toObjectEvent),
+    events,
     totalMatches: count('total_matches'),
     exactMatches: count('exact_matches'),
     successfulMatches: count('successful_matches'),
     unlistedCandidates: count('unlisted_candidates'),
     stats,
   };
+}
+
+/** Per key, from the exact events listed (newest first): the keys last deleted most recently first, then failed-only keys. */
+function deletesPerKey(rows: readonly Row[]): PrefixKeyDeletes[] {
+  const byKey = new Map<string, PrefixKeyDeletes>();
+  for (const row of rows) {
+    const event = toObjectEvent(row);
+    // A rename away counts for its source key (the event's `key` is where it went).
+    const key = event.keyRole === 'source' ? row.source_key : event.key;
+    if (event.evidence !== 'exact' || key === null || key === undefined) continue;
+    const entry = byKey.get(key) ?? { key, deletes: 0, failedAttempts: 0, last: null };
+    if (event.errorCode === null) {
+      entry.deletes++;
+      entry.last ??= event;
+    } else entry.failedAttempts++;
+    byKey.set(key, entry);
+  }
+  const lastTime = (entry: PrefixKeyDeletes): string => entry.last?.eventTime ?? '';
+  return [...byKey.values()].sort((a, b) => lastTime(b).localeCompare(lastTime(a)) || a.key.localeCompare(b.key));
 }
