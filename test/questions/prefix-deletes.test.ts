@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCommand } from '../../src/commands/parse.js';
+import type { ObjectQuestionRequest } from '../../src/commands/requests.js';
+import type { Engine } from '../../src/engines/engine.js';
+import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
+import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
+import type { ObjectAnswer } from '../../src/questions/object-events.js';
+import { askObjectQuestion } from '../../src/questions/object-question.js';
+import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
+import { askOnThreeEngines, withoutStats } from '../helpers/three-engines.js';
+
+const NOW = new Date('2026-11-24T00:00:00Z');
+const BUCKET = 'hot--use1-az4--x-s3';
+// Hostile on purpose: `_` and `%` are LIKE wildcards, `\` an escape char, `'` a quote.
+const PREFIX = "rep_rts/50%\\'q/";
+const ALICE = 'arn:aws:sts::111122223333:assumed-role/Writer/alice';
+const BOB = 'arn:aws:sts::111122223333:assumed-role/Writer/bob';
+const at = (time: string) => `2026-11-20T${time}Z`;
+
+const records = [
+  expressEvent({ eventName: 'PutObject', eventTime: at('08:00:00'), key: `${PREFIX}a.csv`, eventID: 'put-a' }),
+  expressEvent({ eventName: 'DeleteObject', eventTime: at('09:00:00'), key: `${PREFIX}a.csv`, arn: ALICE, eventID: 'del-a-1' }),
+  expressEvent({ eventName: 'DeleteObject', eventTime: at('10:00:00'), key: `${PREFIX}a.csv`, arn: BOB, eventID: 'del-a-2' }),
+  expressEvent({ eventName: 'DeleteObject', eventTime: at('11:00:00'), key: `${PREFIX}b.csv`, arn: BOB, errorCode: 'AccessDenied', eventID: 'fail-b' }),
+  // Moved away from under the prefix: a delete of its source key.
+  expressEvent({
+    eventName: 'RenameObject',
+    eventTime: at('12:00:00'),
+    key: 'archive/c.csv',
+    arn: ALICE,
+    eventID: 'rename-c',
+    extra: { requestParameters: { bucketName: BUCKET, key: 'archive/c.csv', 'x-amz-rename-source': encodeURIComponent(`${PREFIX}c.csv`) } },
+  }),
+  // Beside the prefix: they would match only if `_`, `%` or `\` were wildcards or escapes, or without the slash.
+  expressEvent({ eventName: 'DeleteObject', eventTime: at('09:30:00'), key: "repXrts/50%\\'q/x.csv", eventID: 'beside-underscore' }),
+  expressEvent({ eventName: 'DeleteObject', eventTime: at('09:31:00'), key: "rep_rts/50XY\\'q/x.csv", eventID: 'beside-percent' }),
+  expressEvent({ eventName: 'DeleteObject', eventTime: at('09:32:00'), key: "rep_rts/50%'q/x.csv", eventID: 'beside-backslash' }),
+  expressEvent({ eventName: 'DeleteObject', eventTime: at('09:33:00'), key: "rep_rts/50%\\'q", eventID: 'beside-no-slash' }),
+  // A batch delete in the bucket: CloudTrail lists no keys, so it is a candidate.
+  expressEvent({ eventName: 'DeleteObjects', eventTime: at('13:00:00'), eventID: 'batch' }),
+];
+
+let root: string;
+let file: LocalEngine;
+let index: IndexedEngine;
+
+beforeAll(async () => {
+  root = await tempDir('s3x-prefix-');
+  await writeDeliveryFile(path.join(root, 'logs'), '2026/11/20', 'prefix', records);
+  file = await LocalEngine.open({ logsDir: path.join(root, 'logs') });
+  index = await IndexedEngine.open({ logsDir: path.join(root, 'logs'), indexPath: path.join(root, 'index.duckdb') });
+});
+afterAll(async () => {
+  await file?.close();
+  await index?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+async function ask(...words: string[]): Promise<ObjectAnswer> {
+  const request = parseCommand([...words, '--since', '2026-11-19', '--until', '2026-11-22'], NOW) as ObjectQuestionRequest;
+  const question = OBJECT_QUESTION_TABLE[request.command];
+  const answers = await askOnThreeEngines((engine: Engine) => askObjectQuestion(question, request, engine), { file, index });
+  expect(withoutStats(answers.index)).toEqual(withoutStats(answers.file));
+  expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
+  return answers.file;
+}
+
+describe('who-deleted --prefix', () => {
+  it('counts deletes per key under the prefix, literally, the same on every engine', async () => {
+    const answer = await ask('who-deleted', '--prefix', PREFIX, '--bucket', BUCKET);
+    expect(answer.matchPrefix).toBe(true);
+    expect(answer.events.map((e) => e.eventId)).toEqual(['rename-c', 'fail-b', 'del-a-2', 'del-a-1', 'batch']);
+    expect(answer.keys?.map((k) => [k.key, k.deletes, k.failedAttempts, k.last?.principalArn ?? null])).toEqual([
+      [`${PREFIX}c.csv`, 1, 0, ALICE],
+      [`${PREFIX}a.csv`, 2, 0, BOB],
+      [`${PREFIX}b.csv`, 0, 1, null],
+    ]);
+    expect(answer.successfulMatches).toBe(3);
+    expect(answer.events.find((e) => e.eventId === 'batch')?.evidence).toBe('candidate');
+  });
+
+  it('a key question is unchanged: the prefix itself as a key matches only that key', async () => {
+    const answer = await ask('who-deleted', "rep_rts/50%\\'q", '--bucket', BUCKET);
+    expect(answer.matchPrefix).toBeUndefined();
+    expect(answer.events.filter((e) => e.evidence === 'exact').map((e) => e.eventId)).toEqual(['beside-no-slash']);
+  });
+});
