@@ -126,7 +126,8 @@ function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date, limi
     case 'who-deleted': {
       const prefix = text('prefix');
       if ((prefix === undefined) === (arg === undefined)) {
-        throw new UsageError(`Name one key or one \`--prefix\`. Usage: \`/s3x ${spec.usage}\``);
+        const problem = arg === undefined ? 'needs a key or `--prefix P`' : 'takes a key or `--prefix`, not both';
+        throw new UsageError(`\`who-deleted\` ${problem}. Usage: \`/s3x ${spec.usage}\``);
       }
       const target = prefix === undefined ? { key: checkKey(arg as string) } : { key: checkKey(prefix, 'prefix'), matchPrefix: true as const };
       return { command: spec.name, ...target, bucket: bucketOption(), window: windowOf() };

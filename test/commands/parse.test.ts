@@ -139,3 +139,33 @@ describe('help examples', () => {
     for (const spec of SUBCOMMANDS) expect(spec.examples.length).toBeGreaterThan(0);
   });
 });
+
+describe('who-deleted --prefix', () => {
+  it('takes a prefix instead of a key, kept literally (wildcard and quote characters included)', () => {
+    for (const prefix of ['reports/2024/', '50%_off/', 'a\\b/', "it's/", '"q"/']) {
+      expect(parseCommand(['who-deleted', '--prefix', prefix, '--bucket', 'b1--use1-az4--x-s3'], NOW)).toMatchObject({
+        command: 'who-deleted',
+        key: prefix,
+        matchPrefix: true,
+        bucket: 'b1--use1-az4--x-s3',
+      });
+    }
+    expect(parseSlackText('who-deleted --prefix "reports/Q3 &amp; Q4/" --since 7d', NOW)).toMatchObject({
+      key: 'reports/Q3 & Q4/',
+      matchPrefix: true,
+    });
+  });
+
+  it('a key question carries no prefix mark', () => {
+    expect(parseCommand(['who-deleted', 'reports/'], NOW)).not.toHaveProperty('matchPrefix');
+  });
+
+  it('refuses both a key and a prefix, neither, an empty or too long prefix, and --prefix elsewhere', () => {
+    expect(() => parseCommand(['who-deleted', 'k', '--prefix', 'p/'], NOW)).toThrow(/takes a key or `--prefix`, not both/);
+    expect(() => parseCommand(['who-deleted'], NOW)).toThrow(/needs a key or `--prefix P`/);
+    expect(() => parseCommand(['who-deleted', '--prefix=', 'x'], NOW)).toThrow(UsageError);
+    expect(() => parseSlackText('who-deleted --prefix ""', NOW)).toThrow(/prefix is empty/);
+    expect(() => parseCommand(['who-deleted', '--prefix', 'é'.repeat(600)], NOW)).toThrow(/prefix is longer than 1024 bytes/);
+    expect(() => parseCommand(['who-wrote', '--prefix', 'p/'], NOW)).toThrow(/has no option `--prefix`/);
+  });
+});
