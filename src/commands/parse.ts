@@ -129,7 +129,8 @@ function buildRequest(spec: SubcommandSpec, parsed: ParsedWords, now: Date, limi
         const problem = arg === undefined ? 'needs a key or `--prefix P`' : 'takes a key or `--prefix`, not both';
         throw new UsageError(`\`who-deleted\` ${problem}. Usage: \`/s3x ${spec.usage}\``);
       }
-      const target = prefix === undefined ? { key: checkKey(arg as string) } : { key: checkKey(prefix, 'prefix'), matchPrefix: true as const };
+      const target =
+        prefix === undefined ? { key: checkKey(arg as string) } : { key: checkKey(prefix, 'prefix'), matchPrefix: true as const };
       return { command: spec.name, ...target, bucket: bucketOption(), window: windowOf() };
     }
     case 'who-wrote':

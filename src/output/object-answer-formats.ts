@@ -1,9 +1,11 @@
 import type { ScanStats } from '../engines/engine.js';
 import { OBJECT_QUESTION_TABLE } from '../questions/index.js';
-import type { ObjectAnswer, ObjectEvent } from '../questions/object-events.js';
+import type { ObjectAnswer, ObjectEvent, PrefixKeyDeletes } from '../questions/object-events.js';
 import { csvField } from '../safe-text.js';
 import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
+import type { TableData } from '../slack/blocks/table.js';
 import { formatInstant } from '../time/window.js';
+import { formatTable as formatColumns, type TextColumn } from './activity-formats.js';
 
 // The one CSV field writer (formulas, separators, control characters) lives in safe-text.ts.
 export { csvField };
@@ -184,8 +186,64 @@ function describeUnlisted(answer: ObjectAnswer): string[] {
   ];
 }
 
+export const PREFIX_KEYS_HEADING = 'Keys under the prefix (most recently deleted first)';
+
+/**
+ * A prefix answer in one line: how many keys under it were deleted, how often, the last by whom;
+ * failed attempts and batch-delete candidates apart, as for one key.
+ */
+function describePrefixAnswer(answer: ObjectAnswer, markup: Markup): string {
+  const prefix = `keys under ${markup.code(answer.key, SUMMARY_KEY_MAX)}`;
+  const keys = answer.keys ?? [];
+  const deleted = keys.filter((entry) => entry.last !== null);
+  const deletes = deleted.reduce((sum, entry) => sum + entry.deletes, 0);
+  const failed = keys.reduce((sum, entry) => sum + entry.failedAttempts, 0);
+  const candidates = answer.events.filter((event) => event.evidence === 'candidate').length;
+  const rest = [
+    ...(failed > 0 ? [formatCount(failed, 'failed attempt')] : []),
+    ...(candidates > 0 ? [formatCount(candidates, 'batch-delete candidate')] : []),
+    ...describeUnlisted(answer),
+    fetchedNote(answer),
+  ].filter((part) => part !== '');
+  const details = rest.length > 0 ? ` (${rest.join('; ')})` : '';
+  const last = deleted[0]?.last;
+  if (last === undefined || last === null) {
+    return `${markup.strong(`No DeleteObject or rename away of ${prefix}`)} in the logs searched${details}.`;
+  }
+  const when = markup.text(formatUtc(last.eventTime), 40);
+  const count = `${formatCount(deleted.length, 'key')} deleted or moved away under ${markup.code(answer.key, SUMMARY_KEY_MAX)}`;
+  return `${markup.strong(count)}: ${formatCount(deletes, 'delete')}, the last at ${when} by ${describePrincipal(last, markup)}${details}.`;
+}
+
+/** The keys of a prefix answer as cells: key, deletes, failed attempts, last deleted, by whom. */
+export function prefixKeysTable(answer: ObjectAnswer): TableData {
+  return {
+    header: ['Key', 'Deletes', 'Failed', 'Last deleted (UTC)', 'By'],
+    rows: (answer.keys ?? []).map((entry) => [
+      entry.key,
+      entry.deletes,
+      entry.failedAttempts,
+      entry.last === null ? '' : formatUtc(entry.last.eventTime),
+      entry.last === null ? '' : describePrincipal(entry.last, PLAIN_MARKUP),
+    ]),
+  };
+}
+
+const PREFIX_KEY_COLUMNS: readonly TextColumn<PrefixKeyDeletes>[] = [
+  { title: 'KEY', max: 200, cell: (entry) => entry.key },
+  { title: 'DELETES', max: 12, numeric: true, cell: (entry) => entry.deletes.toLocaleString('en-US') },
+  { title: 'FAILED', max: 12, numeric: true, cell: (entry) => entry.failedAttempts.toLocaleString('en-US') },
+  {
+    title: 'LAST DELETED (UTC)',
+    max: 30,
+    cell: (entry) => (entry.last ? formatUtc(entry.last.eventTime).replace(/ UTC$/, '') : ''),
+  },
+  { title: 'BY', max: 200, cell: (entry) => (entry.last ? describePrincipal(entry.last, PLAIN_MARKUP) : '') },
+];
+
 /** The one-line answer: who did it, or plainly that nothing (or only a failed attempt) matched. */
 export function describeAnswer(answer: ObjectAnswer, markup: Markup): string {
+  if (answer.matchPrefix) return describePrefixAnswer(answer, markup);
   const key = markup.code(answer.key, SUMMARY_KEY_MAX);
   const exact = answer.events.filter((event) => event.evidence === 'exact');
   const succeeded = exact.filter((event) => event.errorCode === null);
@@ -241,7 +299,8 @@ export function describeAnswer(answer: ObjectAnswer, markup: Markup): string {
  */
 export function describeCoverageCaveat(answer: ObjectAnswer, markup: Markup): string | undefined {
   if (answer.events.some((event) => event.evidence === 'exact' && event.errorCode === null)) return undefined;
-  const where = answer.bucket === undefined ? 'every bucket the key could be in' : `bucket ${markup.code(answer.bucket, 80)}`;
+  const subject = answer.matchPrefix ? 'the keys' : 'the key';
+  const where = answer.bucket === undefined ? `every bucket ${subject} could be in` : `bucket ${markup.code(answer.bucket, 80)}`;
   return (
     `No match means nobody did it only if CloudTrail data-event logging covered ${where} for the whole window. ` +
     (answer.bucket === undefined || !answer.bucket.endsWith('--x-s3')
@@ -361,6 +420,19 @@ export function toJson(answer: ObjectAnswer): string {
       warnings: stats.warnings,
     },
     question: answer.question,
+    /** `who-deleted --prefix`: the prefix, and `keys` sums the events up per key (null for a key question). */
+    prefix: answer.matchPrefix ? answer.key : null,
+    ...(answer.keys
+      ? {
+          keys: answer.keys.map((entry) => ({
+            key: entry.key,
+            deletes: entry.deletes,
+            failedAttempts: entry.failedAttempts,
+            lastDeletedAt: entry.last?.eventTime ?? null,
+            lastDeletedBy: entry.last?.principalArn ?? entry.last?.invokedBy ?? null,
+          })),
+        }
+      : {}),
     searched: {
       sources: answer.sources,
       bucket: answer.bucket ?? null,
@@ -458,6 +530,8 @@ export function toText(answer: ObjectAnswer, coverageNote?: string): string {
   const candidates = answer.events.filter((event) => event.evidence === 'candidate');
   const caveat = coverageNote ?? describeCoverageCaveat(answer, PLAIN_MARKUP);
   const lines = [describeAnswer(answer, PLAIN_MARKUP), ...(caveat ? [caveat] : [])];
+  if (answer.keys && answer.keys.length > 0)
+    lines.push('', PREFIX_KEYS_HEADING, ...formatColumns(PREFIX_KEY_COLUMNS, answer.keys));
   if (exact.length > 0) {
     lines.push('');
     if (candidates.length > 0) lines.push(EXACT_HEADING);

@@ -1,5 +1,5 @@
-import path from 'node:path';
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { ObjectQuestionRequest } from '../../src/commands/requests.js';
@@ -24,7 +24,14 @@ const records = [
   expressEvent({ eventName: 'PutObject', eventTime: at('08:00:00'), key: `${PREFIX}a.csv`, eventID: 'put-a' }),
   expressEvent({ eventName: 'DeleteObject', eventTime: at('09:00:00'), key: `${PREFIX}a.csv`, arn: ALICE, eventID: 'del-a-1' }),
   expressEvent({ eventName: 'DeleteObject', eventTime: at('10:00:00'), key: `${PREFIX}a.csv`, arn: BOB, eventID: 'del-a-2' }),
-  expressEvent({ eventName: 'DeleteObject', eventTime: at('11:00:00'), key: `${PREFIX}b.csv`, arn: BOB, errorCode: 'AccessDenied', eventID: 'fail-b' }),
+  expressEvent({
+    eventName: 'DeleteObject',
+    eventTime: at('11:00:00'),
+    key: `${PREFIX}b.csv`,
+    arn: BOB,
+    errorCode: 'AccessDenied',
+    eventID: 'fail-b',
+  }),
   // Moved away from under the prefix: a delete of its source key.
   expressEvent({
     eventName: 'RenameObject',
@@ -32,11 +39,27 @@ const records = [
     key: 'archive/c.csv',
     arn: ALICE,
     eventID: 'rename-c',
-    extra: { requestParameters: { bucketName: BUCKET, key: 'archive/c.csv', 'x-amz-rename-source': encodeURIComponent(`${PREFIX}c.csv`) } },
+    extra: {
+      requestParameters: {
+        bucketName: BUCKET,
+        key: 'archive/c.csv',
+        'x-amz-rename-source': encodeURIComponent(`${PREFIX}c.csv`),
+      },
+    },
   }),
   // Beside the prefix: they would match only if `_`, `%` or `\` were wildcards or escapes, or without the slash.
-  expressEvent({ eventName: 'DeleteObject', eventTime: at('09:30:00'), key: "repXrts/50%\\'q/x.csv", eventID: 'beside-underscore' }),
-  expressEvent({ eventName: 'DeleteObject', eventTime: at('09:31:00'), key: "rep_rts/50XY\\'q/x.csv", eventID: 'beside-percent' }),
+  expressEvent({
+    eventName: 'DeleteObject',
+    eventTime: at('09:30:00'),
+    key: "repXrts/50%\\'q/x.csv",
+    eventID: 'beside-underscore',
+  }),
+  expressEvent({
+    eventName: 'DeleteObject',
+    eventTime: at('09:31:00'),
+    key: "rep_rts/50XY\\'q/x.csv",
+    eventID: 'beside-percent',
+  }),
   expressEvent({ eventName: 'DeleteObject', eventTime: at('09:32:00'), key: "rep_rts/50%'q/x.csv", eventID: 'beside-backslash' }),
   expressEvent({ eventName: 'DeleteObject', eventTime: at('09:33:00'), key: "rep_rts/50%\\'q", eventID: 'beside-no-slash' }),
   // A batch delete in the bucket: CloudTrail lists no keys, so it is a candidate.

@@ -1,3 +1,4 @@
+import { describeMore } from '../../output/activity-formats.js';
 import {
   ARN_MAX,
   CANDIDATE_HEADING,
@@ -13,6 +14,8 @@ import {
   type Markup,
   mfaWords,
   PLAIN_MARKUP,
+  PREFIX_KEYS_HEADING,
+  prefixKeysTable,
 } from '../../output/object-answer-formats.js';
 import type { ObjectAnswer, ObjectEvent } from '../../questions/object-events.js';
 import { type AnswerView, answerControls, pageCount, showEventAccessory } from './answer-controls.js';
@@ -34,6 +37,7 @@ import {
   mrkdwnSection,
   type SlackMessage,
 } from './message.js';
+import { buildTableBlock } from './table.js';
 
 const MRKDWN: Markup = {
   code: inlineCode,
@@ -47,6 +51,24 @@ const EVENT_KEY_MAX = 200;
 const HIDDEN_LINE_RESERVE = 400;
 /** Candidates kept in view even when exact matches could fill the message. */
 const CANDIDATES_KEPT = 3;
+
+/** Text a prefix answer's key table may take, on the message and on every page. */
+const PREFIX_KEYS_TEXT = 3_000;
+
+/**
+ * A prefix answer's keys as Slack's table, as many as fit in PREFIX_KEYS_TEXT (Slack takes one
+ * table per message), and how many more there are; Export CSV has every event. Nothing for a key question.
+ */
+function prefixKeysBlocks(answer: ObjectAnswer): KnownBlock[] {
+  const keys = answer.keys ?? [];
+  if (keys.length === 0) return [];
+  const title = mrkdwnSection(`*${escapeMrkdwn(PREFIX_KEYS_HEADING)}*`);
+  const table = buildTableBlock(prefixKeysTable(answer), PREFIX_KEYS_TEXT - blockTextLength(title) - 200);
+  const shown = table ? table.rows.length - 1 : 0;
+  const more = describeMore(shown, keys.length, 'key');
+  const moreLine = more ? [contextBlock([escapeMrkdwn(`${more} Export CSV lists every event.`)])] : [];
+  return [title, ...(table ? [table as KnownBlock] : []), ...moreLine];
+}
 
 interface Budget {
   blocks: number;
@@ -65,7 +87,7 @@ export function buildObjectAnswerMessage(answer: ObjectAnswer, coverageNote?: st
   const candidates = answer.events.filter((event) => event.evidence === 'candidate');
   const grouped = candidates.length > 0;
 
-  const opening = answer.events.length > 0 ? [summary, dividerBlock()] : [summary];
+  const opening = [...(answer.events.length > 0 ? [summary, dividerBlock()] : [summary]), ...prefixKeysBlocks(answer)];
   const exactIntro = grouped && exact.length > 0 ? [headerBlock(EXACT_HEADING)] : [];
   const candidateIntro = grouped ? [headerBlock(CANDIDATE_HEADING), contextBlock([escapeMrkdwn(CANDIDATE_NOTE)])] : [];
   const footer = [dividerBlock(), contextBlock(describeScan(answer, MRKDWN))];
@@ -117,6 +139,7 @@ export function buildObjectAnswerPage(answer: ObjectAnswer, view: AnswerView, co
   const unfetched = answer.totalMatches - answer.events.length;
   const blocks = [
     summary,
+    ...prefixKeysBlocks(answer),
     ...(rows.length > 0 ? [dividerBlock(), ...rows] : []),
     ...(unfetched > 0 && view.page === pageCount(answer.events.length, view.pageSize) - 1
       ? [
@@ -144,7 +167,8 @@ const MAX_PAGE_SIZE = 15;
  */
 export function objectAnswerPageSize(answer: ObjectAnswer): number {
   const longest = answer.events.reduce((max, event) => Math.max(max, blockTextLength(renderEvent(event)) + 150), 1);
-  return Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(PAGE_TEXT_BUDGET / longest)));
+  const budget = PAGE_TEXT_BUDGET - (answer.matchPrefix ? PREFIX_KEYS_TEXT : 0);
+  return Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(budget / longest)));
 }
 
 /** Take sections in order while they fit, leaving `reserve` for what comes after. */
