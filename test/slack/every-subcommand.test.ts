@@ -70,6 +70,18 @@ describe('every subcommand over signed HTTP', () => {
     expect(answer).toContain('2 batch deletes not listed');
   });
 
+  it('who-deleted --prefix counts the deletes per key under the prefix, in a table', async () => {
+    const prefix = facts.plantedKey.slice(0, facts.plantedKey.lastIndexOf('/') + 1);
+    const { answer } = await ask(`who-deleted --prefix ${prefix} --bucket ${facts.plantedBucket} --since 3d`);
+    const message = JSON.parse(answer) as { blocks: Array<{ type: string; rows?: Array<Array<{ text: string }>> }> };
+    const table = message.blocks.find((block) => block.type === 'table');
+    const planted = table?.rows?.find((row) => row[0]?.text === facts.plantedKey);
+    expect(planted?.[4]?.text).toBe(facts.plantedDelete.principalArn);
+    expect(answer).toContain('Keys under the prefix (most recently deleted first)');
+    // Every key listed starts with the prefix.
+    for (const row of table?.rows?.slice(1) ?? []) expect(row[0]?.text.startsWith(prefix)).toBe(true);
+  });
+
   it('who-wrote names every writer', async () => {
     const { answer } = await ask(`who-wrote ${facts.plantedKey} --bucket ${facts.plantedBucket} --since 3d`);
     for (const write of facts.plantedWrites) expect(answer).toContain(write.principalArn as string);
