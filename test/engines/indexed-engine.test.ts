@@ -64,6 +64,11 @@ function generatedCases(facts: () => SampleFacts): QueryCase[] {
   return [
     objectCase('who-deleted', () => ['who-deleted', ...planted()], END),
     objectCase('who-deleted, both sources', () => ['who-deleted', facts().plantedKey, ...since], END),
+    objectCase(
+      'who-deleted --prefix',
+      () => ['who-deleted', '--prefix', facts().plantedKey.slice(0, facts().plantedKey.indexOf('/') + 1), ...since],
+      END,
+    ),
     objectCase('who-wrote', () => ['who-wrote', ...planted()], END),
     objectCase('who-read', () => ['who-read', facts().plantedKey, ...since], END),
     objectCase('history', () => ['history', ...planted()], END),

@@ -145,6 +145,13 @@ describe('every subcommand over signed HTTP', () => {
     expect(answer).not.toContain('s3x_enable_logging');
   });
 
+  it('a who-deleted --prefix with no match says the window was not fully covered, as for a key', async () => {
+    const gapDay = facts.loggingGap.stoppedAt.slice(0, 10);
+    const { answer } = await ask(`who-deleted --prefix no/such/ --bucket ${facts.plantedBucket} --since ${gapDay} --until ${gapDay}`);
+    expect(answer).toContain('No DeleteObject or rename away of keys under');
+    expect(answer).toContain('for only part of the window');
+  });
+
   it.each(['enable-logging --all', 'tighten analytics-hot--use1-az4--x-s3 --read-only'])(
     '%s says remediation is off without approvers',
     async (text) => {
