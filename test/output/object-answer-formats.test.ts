@@ -149,6 +149,7 @@ describe('toJson', () => {
         warnings: [],
       },
       question: 'who-deleted',
+      prefix: null,
       searched: {
         sources: ['s3express.amazonaws.com', 's3.amazonaws.com'],
         bucket: null,
@@ -164,6 +165,7 @@ describe('toJson', () => {
       'events',
       'scanned',
       'question',
+      'prefix',
       'searched',
       'totalMatches',
       'exactMatches',

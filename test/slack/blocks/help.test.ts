@@ -48,12 +48,12 @@ describe('buildHelpMessage', () => {
   it('shows one subcommand for a topic', () => {
     const message = buildHelpMessage('who-deleted');
     const text = allText(message);
-    expect(text).toContain('`/s3x who-deleted &lt;key&gt; [--bucket B] [--since WHEN] [--until WHEN]`');
-    expect(text).toContain('who deleted an object (DeleteObject; DeleteObjects as candidates)');
+    expect(text).toContain('`/s3x who-deleted &lt;key&gt;|--prefix P [--bucket B] [--since WHEN] [--until WHEN]`');
+    expect(text).toContain('who deleted an object, or what was deleted under a prefix (DeleteObject; DeleteObjects as candidates)');
     expect(text).toContain('`30m`');
     expect(text).not.toContain('who-wrote');
     expect(message.text).toBe(
-      '/s3x who-deleted &lt;key&gt; [--bucket B] [--since WHEN] [--until WHEN]: who deleted an object (DeleteObject; DeleteObjects as candidates)',
+      '/s3x who-deleted &lt;key&gt;|--prefix P [--bucket B] [--since WHEN] [--until WHEN]: who deleted an object, or what was deleted under a prefix (DeleteObject; DeleteObjects as candidates)',
     );
   });
 
