@@ -267,6 +267,19 @@ describe('alert buttons through signed requests', () => {
       }),
     );
     expect(buttonsIn((await responses.waitFor(older, 1))[0]?.blocks).some((b) => b.action_id === ACTIONS.watch)).toBe(false);
+    // A watch follows one key: a prefix answer offers none, even over the last hour.
+    const prefixPath = `/c-${++counter}`;
+    await postSigned(
+      url,
+      slashCommandBody({
+        text: `who-deleted --prefix reports/ --bucket ${BUCKET} --since 2h`,
+        response_url: `${responseBase}${prefixPath}`,
+        user_id: REQUESTER,
+      }),
+    );
+    const [prefixAnswer] = await responses.waitFor(prefixPath, 1);
+    expect(JSON.stringify(prefixAnswer)).toContain('under `reports/`');
+    expect(buttonsIn(prefixAnswer?.blocks).some((b) => b.action_id === ACTIONS.watch)).toBe(false);
 
     const clickPath = `/k-${++counter}`;
     await postSigned(

@@ -147,7 +147,9 @@ describe('every subcommand over signed HTTP', () => {
 
   it('a who-deleted --prefix with no match says the window was not fully covered, as for a key', async () => {
     const gapDay = facts.loggingGap.stoppedAt.slice(0, 10);
-    const { answer } = await ask(`who-deleted --prefix no/such/ --bucket ${facts.plantedBucket} --since ${gapDay} --until ${gapDay}`);
+    const { answer } = await ask(
+      `who-deleted --prefix no/such/ --bucket ${facts.plantedBucket} --since ${gapDay} --until ${gapDay}`,
+    );
     expect(answer).toContain('No DeleteObject or rename away of keys under');
     expect(answer).toContain('for only part of the window');
   });

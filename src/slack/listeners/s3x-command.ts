@@ -131,7 +131,8 @@ export async function renderAnswer(
   const message = renderStoredReply(reply, answerId, 0, shared);
   // Late events can still arrive for a window that reaches the last hour: offer to watch for them.
   const now = options.now;
-  if (!options.watching || shared || !now || reply.kind !== 'object-answer') return message;
+  // A watch follows one key (the alert feed matches keys exactly), so a prefix answer offers none.
+  if (!options.watching || shared || !now || reply.kind !== 'object-answer' || reply.answer.matchPrefix) return message;
   if (reply.answer.window.until.getTime() < now.getTime() - WATCH_MS) return message;
   const blocks = [...message.blocks, watchBlock(answerId)];
   return checkBlockLimits(blocks, 'message').length === 0 ? { ...message, blocks } : message;
@@ -140,7 +141,7 @@ export async function renderAnswer(
 function describeRequest(request: S3xRequest): string {
   switch (request.command) {
     case 'who-deleted':
-      return `who deleted \`${request.key}\``;
+      return request.matchPrefix ? `what was deleted under \`${request.key}\`` : `who deleted \`${request.key}\``;
     case 'who-wrote':
       return `who wrote \`${request.key}\``;
     case 'who-read':

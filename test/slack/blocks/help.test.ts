@@ -49,7 +49,9 @@ describe('buildHelpMessage', () => {
     const message = buildHelpMessage('who-deleted');
     const text = allText(message);
     expect(text).toContain('`/s3x who-deleted &lt;key&gt;|--prefix P [--bucket B] [--since WHEN] [--until WHEN]`');
-    expect(text).toContain('who deleted an object, or what was deleted under a prefix (DeleteObject; DeleteObjects as candidates)');
+    expect(text).toContain(
+      'who deleted an object, or what was deleted under a prefix (DeleteObject; DeleteObjects as candidates)',
+    );
     expect(text).toContain('`30m`');
     expect(text).not.toContain('who-wrote');
     expect(message.text).toBe(

@@ -82,7 +82,9 @@ export function registerWatchAction(app: App, deps: CommandDeps): void {
       const lookup = await loadAnswerForClick(deps, { userId: body.user.id, channelId: body.channel?.id }, answerId);
       if (!lookup.ok) return refuse(respond, lookup.message);
       const { reply } = lookup.answer;
-      if (reply.kind !== 'object-answer') return refuse(respond, 'Only answers about one object can be watched.');
+      if (reply.kind !== 'object-answer' || reply.answer.matchPrefix) {
+        return refuse(respond, 'Only answers about one object can be watched.');
+      }
       const { answer } = reply;
       const until = new Date(deps.now().getTime() + WATCH_MS);
       const eventNames = OBJECT_QUESTION_TABLE[answer.question].spec.eventNames;
