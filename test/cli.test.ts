@@ -50,6 +50,22 @@ describe('s3x CLI', () => {
     expect(parsed.events.map((e) => [e.eventId, e.key, e.evidence])).toEqual([['exact-1', INJECTION_KEY, 'exact']]);
   });
 
+  it('who-deleted --prefix answers in every format, the prefix matched literally', async () => {
+    const prefix = "x' OR '1'='";
+    const ask = (format: string) => cli('who-deleted', '--prefix', prefix, '--logs', logs, '--since', '2026-11-19', '--format', format);
+    const json = JSON.parse((await ask('json')).out) as { prefix: string; keys: Array<{ key: string; deletes: number }> };
+    expect(json.prefix).toBe(prefix);
+    expect(json.keys.map((k) => [k.key, k.deletes])).toEqual([
+      ["x' OR '1'='2", 1],
+      [INJECTION_KEY, 1],
+    ]);
+    const csv = (await ask('csv')).out.trimEnd().split('\r\n');
+    expect(csv.slice(1).map((line) => line.split(',').at(-1))).toEqual(['other-2', 'exact-1']);
+    const text = await ask('text');
+    expect(text.code).toBe(0);
+    expect(text.out).toContain(`2 keys deleted or moved away under ${prefix}: 2 deletes, the last at 2026-11-20 09:57:00 UTC`);
+  });
+
   it('prints the documented JSON shape', async () => {
     const { code, out } = await cli('who-deleted', INJECTION_KEY, '--logs', logs, '--since', '2026-11-19', '--format', 'json');
     expect(code).toBe(0);
