@@ -73,7 +73,7 @@ function realManagementRecords(): CloudTrailRecord[] {
 }
 
 /** AWS's documented S3 Express records (aws-docs/, repaired to valid JSON): GetObject, CreateSession, DeleteObjects. */
-function documentedExpressRecord(eventName: 'GetObject' | 'DeleteObjects'): CloudTrailRecord {
+export function documentedExpressRecord(eventName: 'GetObject' | 'DeleteObjects'): CloudTrailRecord {
   const records = loadJsonLines(path.join(REAL_DATASETS, 'aws-docs', 's3-express-log-files.examples.repaired.jsonl'));
   const found = records.find((record) => record.eventName === eventName);
   if (!found) throw new Error(`no documented ${eventName} record`);

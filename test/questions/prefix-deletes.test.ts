@@ -9,7 +9,8 @@ import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
 import type { ObjectAnswer } from '../../src/questions/object-events.js';
 import { askObjectQuestion } from '../../src/questions/object-question.js';
-import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
+import { tempDir, writeDeliveryFile } from '../helpers/archive.js';
+import { documentedExpressRecord, expressCall } from '../helpers/real-account-archive.js';
 import { askOnThreeEngines, withoutStats } from '../helpers/three-engines.js';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
@@ -20,50 +21,51 @@ const ALICE = 'arn:aws:sts::111122223333:assumed-role/Writer/alice';
 const BOB = 'arn:aws:sts::111122223333:assumed-role/Writer/bob';
 const at = (time: string) => `2026-11-20T${time}Z`;
 
+/** AWS's documented S3 Express record made into one call on BUCKET, with a stable event id. */
+function call(
+  eventID: string,
+  eventName: string,
+  time: string,
+  key: string,
+  options: { principal?: string; errorCode?: string } = {},
+) {
+  return { ...expressCall({ eventName, eventTime: at(time), bucket: BUCKET, key, region: 'us-east-1', ...options }), eventID };
+}
+
+/** AWS's documented DeleteObjects record (`"delete": ""`, no keys) in BUCKET. */
+function batchDelete(eventID: string, time: string) {
+  const documented = documentedExpressRecord('DeleteObjects');
+  const parameters = documented.requestParameters as Record<string, unknown>;
+  return {
+    ...documented,
+    eventID,
+    eventTime: at(time),
+    awsRegion: 'us-east-1',
+    requestParameters: { ...parameters, bucketName: BUCKET },
+  };
+}
+
+/** A RenameObject moving `from` to `to` (the destination is `key`, the source the rename-source header, URL-encoded). */
+function rename(eventID: string, time: string, from: string, to: string) {
+  const record = call(eventID, 'RenameObject', time, to, { principal: ALICE });
+  const parameters = record.requestParameters as Record<string, unknown>;
+  return { ...record, requestParameters: { ...parameters, 'x-amz-rename-source': encodeURIComponent(from) } };
+}
+
 const records = [
-  expressEvent({ eventName: 'PutObject', eventTime: at('08:00:00'), key: `${PREFIX}a.csv`, eventID: 'put-a' }),
-  expressEvent({ eventName: 'DeleteObject', eventTime: at('09:00:00'), key: `${PREFIX}a.csv`, arn: ALICE, eventID: 'del-a-1' }),
-  expressEvent({ eventName: 'DeleteObject', eventTime: at('10:00:00'), key: `${PREFIX}a.csv`, arn: BOB, eventID: 'del-a-2' }),
-  expressEvent({
-    eventName: 'DeleteObject',
-    eventTime: at('11:00:00'),
-    key: `${PREFIX}b.csv`,
-    arn: BOB,
-    errorCode: 'AccessDenied',
-    eventID: 'fail-b',
-  }),
+  call('put-a', 'PutObject', '08:00:00', `${PREFIX}a.csv`),
+  call('del-a-1', 'DeleteObject', '09:00:00', `${PREFIX}a.csv`, { principal: ALICE }),
+  call('del-a-2', 'DeleteObject', '10:00:00', `${PREFIX}a.csv`, { principal: BOB }),
+  call('fail-b', 'DeleteObject', '11:00:00', `${PREFIX}b.csv`, { principal: BOB, errorCode: 'AccessDenied' }),
   // Moved away from under the prefix: a delete of its source key.
-  expressEvent({
-    eventName: 'RenameObject',
-    eventTime: at('12:00:00'),
-    key: 'archive/c.csv',
-    arn: ALICE,
-    eventID: 'rename-c',
-    extra: {
-      requestParameters: {
-        bucketName: BUCKET,
-        key: 'archive/c.csv',
-        'x-amz-rename-source': encodeURIComponent(`${PREFIX}c.csv`),
-      },
-    },
-  }),
+  rename('rename-c', '12:00:00', `${PREFIX}c.csv`, 'archive/c.csv'),
   // Beside the prefix: they would match only if `_`, `%` or `\` were wildcards or escapes, or without the slash.
-  expressEvent({
-    eventName: 'DeleteObject',
-    eventTime: at('09:30:00'),
-    key: "repXrts/50%\\'q/x.csv",
-    eventID: 'beside-underscore',
-  }),
-  expressEvent({
-    eventName: 'DeleteObject',
-    eventTime: at('09:31:00'),
-    key: "rep_rts/50XY\\'q/x.csv",
-    eventID: 'beside-percent',
-  }),
-  expressEvent({ eventName: 'DeleteObject', eventTime: at('09:32:00'), key: "rep_rts/50%'q/x.csv", eventID: 'beside-backslash' }),
-  expressEvent({ eventName: 'DeleteObject', eventTime: at('09:33:00'), key: "rep_rts/50%\\'q", eventID: 'beside-no-slash' }),
+  call('beside-underscore', 'DeleteObject', '09:30:00', "repXrts/50%\\'q/x.csv"),
+  call('beside-percent', 'DeleteObject', '09:31:00', "rep_rts/50XY\\'q/x.csv"),
+  call('beside-backslash', 'DeleteObject', '09:32:00', "rep_rts/50%'q/x.csv"),
+  call('beside-no-slash', 'DeleteObject', '09:33:00', "rep_rts/50%\\'q"),
   // A batch delete in the bucket: CloudTrail lists no keys, so it is a candidate.
-  expressEvent({ eventName: 'DeleteObjects', eventTime: at('13:00:00'), eventID: 'batch' }),
+  batchDelete('batch', '13:00:00'),
 ];
 
 let root: string;
