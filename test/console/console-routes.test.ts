@@ -223,6 +223,20 @@ describe('console routes beside Bolt, through the real signing path', () => {
     expect(await download.text()).toContain(plantedKey);
   });
 
+  it('who-deleted --prefix: the console shows the keys under the prefix as a table', async () => {
+    const prefix = plantedKey.slice(0, plantedKey.lastIndexOf('/') + 1);
+    await postJson(`${app.base}/console/command`, {
+      userId: REQUESTER,
+      channelId: CHANNEL,
+      text: `who-deleted --prefix ${prefix}`,
+    });
+    const answer = await stream.waitFor(messageWith('Keys under the prefix', (m) => m.author === 'ULOCALS3X'));
+    const table = (answer.message.blocks as Array<{ type: string; rows?: Array<Array<{ text: string }>> }>).find(
+      (block) => block.type === 'table',
+    );
+    expect(table?.rows?.some((row) => row[0]?.text === plantedKey)).toBe(true);
+  });
+
   it('enable-logging: the approval request is a channel message, and the approver applies it in a thread', async () => {
     await postJson(`${app.base}/console/command`, { userId: REQUESTER, channelId: CHANNEL, text: `enable-logging ${UNCOVERED}` });
     const preview = await stream.waitFor(messageWith(ACTIONS.submitChange));
