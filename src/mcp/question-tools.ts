@@ -28,6 +28,8 @@ const WHEN = 'relative (30m, 24h, 7d, 2w) or absolute UTC (2024-07-01, 2024-07-0
 /** What each grammar option means, for the assistant reading the schema. */
 const OPTION_DESCRIPTIONS: Partial<Record<OptionName, string>> = {
   bucket: 'Bucket name; one ending in --x-s3 is a directory bucket. Without it, both kinds of bucket are searched.',
+  prefix:
+    'Instead of the key: a key prefix, matched literally (% and _ are ordinary characters); answers what was deleted under it, per key.',
   since: `Start of the window: ${WHEN}.`,
   until: `End of the window: ${WHEN}. A bare date means the end of that day.`,
   date: 'The day, YYYY-MM-DD (default: yesterday in the digest time zone).',

@@ -73,6 +73,12 @@ const CASES: Array<{ tool: (typeof QUESTION_TOOLS)[number]; args: Record<string,
   },
   { tool: 'status', args: {}, argv: ['status'] },
   { tool: 'digest', args: { date: '2023-07-10' }, argv: ['digest', '--date', '2023-07-10'] },
+  {
+    tool: 'who-deleted',
+    // The prefix instead of a key: keys under it, per key.
+    args: { prefix: 'documents/', since: '2025-12-03', until: '2025-12-03' },
+    argv: ['who-deleted', '--prefix', 'documents/', '--since', '2025-12-03', '--until', '2025-12-03'],
+  },
 ];
 
 let dataDir: string;
@@ -187,9 +193,13 @@ describe('s3x mcp over stdio (the SDK client spawning the built CLI)', () => {
   });
 
   it('answers a tool with input its schema refuses with a clear error, not an answer', async () => {
-    const missing = await client.callTool({ name: 'who-deleted', arguments: { since: '7d' } });
+    const missing = await client.callTool({ name: 'who-wrote', arguments: { since: '7d' } });
     expect(missing.isError).toBe(true);
-    expect(JSON.stringify(missing.content)).toMatch(/Invalid arguments for tool who-deleted.*key/s);
+    expect(JSON.stringify(missing.content)).toMatch(/Invalid arguments for tool who-wrote.*key/s);
+    // who-deleted takes a key or a prefix: the parser says which is missing.
+    const neither = await client.callTool({ name: 'who-deleted', arguments: { since: '7d' } });
+    expect(neither.isError).toBe(true);
+    expect(JSON.stringify(neither.content)).toMatch(/needs a key or `?--prefix P/);
     const wrongType = await client.callTool({ name: 'activity', arguments: { bucket: 42 } });
     expect(wrongType.isError).toBe(true);
     expect(JSON.stringify(wrongType.content)).toMatch(/Invalid arguments for tool activity/);
