@@ -52,7 +52,8 @@ describe('s3x CLI', () => {
 
   it('who-deleted --prefix answers in every format, the prefix matched literally', async () => {
     const prefix = "x' OR '1'='";
-    const ask = (format: string) => cli('who-deleted', '--prefix', prefix, '--logs', logs, '--since', '2026-11-19', '--format', format);
+    const ask = (format: string) =>
+      cli('who-deleted', '--prefix', prefix, '--logs', logs, '--since', '2026-11-19', '--format', format);
     const json = JSON.parse((await ask('json')).out) as { prefix: string; keys: Array<{ key: string; deletes: number }> };
     expect(json.prefix).toBe(prefix);
     expect(json.keys.map((k) => [k.key, k.deletes])).toEqual([

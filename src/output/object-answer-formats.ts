@@ -181,9 +181,10 @@ function describeFailedAttempts(failed: readonly ObjectEvent[], newestFirst: boo
 /** Batch deletes counted but not listed: in other buckets, or while the key did not exist. */
 function describeUnlisted(answer: ObjectAnswer): string[] {
   if (answer.unlistedCandidates <= 0) return [];
-  return [
-    `${formatCount(answer.unlistedCandidates, 'batch delete')} not listed: in buckets where the key was not seen, or while it did not exist`,
-  ];
+  const where = answer.matchPrefix
+    ? 'in buckets where no key under the prefix was seen'
+    : 'in buckets where the key was not seen, or while it did not exist';
+  return [`${formatCount(answer.unlistedCandidates, 'batch delete')} not listed: ${where}`];
 }
 
 export const PREFIX_KEYS_HEADING = 'Keys under the prefix (most recently deleted first)';

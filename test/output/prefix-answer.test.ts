@@ -101,6 +101,19 @@ describe('a who-deleted --prefix answer, rendered', () => {
     expect(JSON.parse(toJson(keyAnswer))).not.toHaveProperty('keys');
   });
 
+  it('batch deletes in buckets where no key under the prefix was seen are counted, worded for a prefix', () => {
+    const counts = { total_matches: '0', exact_matches: '0', successful_matches: '0', unlisted_candidates: '2' };
+    const marker = row('b1', '2024-07-01T12:00:00Z', '', {
+      eventname: 'DeleteObjects',
+      object_key: null,
+      evidence: 'unlisted',
+      ...counts,
+    });
+    const unlisted = toObjectAnswer(REQUEST, [marker], STATS);
+    expect(unlisted.events).toEqual([]);
+    expect(toText(unlisted)).toContain('(2 batch deletes not listed: in buckets where no key under the prefix was seen).');
+  });
+
   it('nothing deleted under the prefix says so, never as a success', () => {
     const none = answerOf([row('f1', '2024-07-01T11:00:00Z', `${PREFIX}b.csv`, { error_code: 'AccessDenied' })]);
     expect(toText(none)).toContain(

@@ -28,7 +28,7 @@ function call(
   time: string,
   key: string,
   options: { principal?: string; errorCode?: string } = {},
-) {
+): Record<string, unknown> {
   return { ...expressCall({ eventName, eventTime: at(time), bucket: BUCKET, key, region: 'us-east-1', ...options }), eventID };
 }
 
