@@ -211,6 +211,11 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     ? sql` OR (eventsource = ${S3EXPRESS_SOURCE} AND eventname = 'CreateSession' AND errorcode IS NULL)`
     : sql``;
   const order = spec.order === 'newest-first' ? 'DESC' : 'ASC';
+  // When a batch delete could have removed the key: after a write of it, or from before the window
+  // until a removal. Under a prefix keys come and go independently, so any time in a bucket where one was seen.
+  const keyExisted = request.matchPrefix
+    ? sql`TRUE`
+    : sql`(state_before LIKE '%w' OR (state_before IS NULL AND (state_after IS NULL OR state_after LIKE '%e')))`;
 
   const text = sql`WITH scoped AS (
   SELECT
@@ -291,9 +296,7 @@ lifetimes AS (
 judged AS (
   SELECT lifetimes.*,
     CASE WHEN role <> 'candidate' THEN 1
-      -- The key existed: after a write of it, or from before the window until a removal. Under a
-      -- prefix, keys come and go independently: every batch delete in a bucket where one was seen.
-      WHEN key_events_in_bucket > 0 AND (${request.matchPrefix ? sql`TRUE` : sql`FALSE`} OR state_before LIKE '%w' OR (state_before IS NULL AND (state_after IS NULL OR state_after LIKE '%e'))) THEN 1
+      WHEN key_events_in_bucket > 0 AND ${keyExisted} THEN 1
       ELSE 0 END AS listed
   FROM lifetimes
   WHERE role <> 'context'

@@ -33,7 +33,7 @@ function call(
 }
 
 /** AWS's documented DeleteObjects record (`"delete": ""`, no keys) in BUCKET. */
-function batchDelete(eventID: string, time: string) {
+function batchDelete(eventID: string, time: string, bucket = BUCKET) {
   const documented = documentedExpressRecord('DeleteObjects');
   const parameters = documented.requestParameters as Record<string, unknown>;
   return {
@@ -41,7 +41,7 @@ function batchDelete(eventID: string, time: string) {
     eventID,
     eventTime: at(time),
     awsRegion: 'us-east-1',
-    requestParameters: { ...parameters, bucketName: BUCKET },
+    requestParameters: { ...parameters, bucketName: bucket },
   };
 }
 
@@ -66,6 +66,8 @@ const records = [
   call('beside-no-slash', 'DeleteObject', '09:33:00', "rep_rts/50%\\'q"),
   // A batch delete in the bucket: CloudTrail lists no keys, so it is a candidate.
   batchDelete('batch', '13:00:00'),
+  // One in a bucket where no key under the prefix was seen: counted, not listed.
+  batchDelete('batch-elsewhere', '13:30:00', 'cold--use1-az5--x-s3'),
 ];
 
 let root: string;
@@ -105,6 +107,13 @@ describe('who-deleted --prefix', () => {
     ]);
     expect(answer.successfulMatches).toBe(3);
     expect(answer.events.find((e) => e.eventId === 'batch')?.evidence).toBe('candidate');
+  });
+
+  it('without --bucket: batch deletes are listed only in buckets where a key under the prefix was seen', async () => {
+    const answer = await ask('who-deleted', '--prefix', PREFIX);
+    expect(answer.events.filter((e) => e.evidence === 'candidate').map((e) => e.eventId)).toEqual(['batch']);
+    expect(answer.unlistedCandidates).toBe(1);
+    expect(answer.keys?.map((k) => k.key)).toEqual([`${PREFIX}c.csv`, `${PREFIX}a.csv`, `${PREFIX}b.csv`]);
   });
 
   it('a key question is unchanged: the prefix itself as a key matches only that key', async () => {

@@ -63,7 +63,7 @@ function prefixKeysBlocks(answer: ObjectAnswer): KnownBlock[] {
   const keys = answer.keys ?? [];
   if (keys.length === 0) return [];
   const title = mrkdwnSection(`*${escapeMrkdwn(PREFIX_KEYS_HEADING)}*`);
-  const table = buildTableBlock(prefixKeysTable(answer), PREFIX_KEYS_TEXT - blockTextLength(title) - 200);
+  const table = buildTableBlock(prefixKeysTable(answer), PREFIX_KEYS_TEXT - blockTextLength(title) - HIDDEN_LINE_RESERVE);
   const shown = table ? table.rows.length - 1 : 0;
   const more = describeMore(shown, keys.length, 'key');
   const moreLine = more ? [contextBlock([escapeMrkdwn(`${more} Export CSV lists every event.`)])] : [];
