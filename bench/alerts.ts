@@ -103,28 +103,7 @@ async function queueToPost(): Promise<void> {
     endpoint: base,
     credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' },
   });
-  const db = openDatabase(path.join(root, 'state.sqlite'));
-  const store = new SqliteAlertStore(db);
-  const rules = defaultRules();
-  const poster = new AlertPoster({
-    client: new webApi.WebClient('xoxb-bench', { slackApiUrl: apiUrl }),
-    store,
-    source: 'queue',
-    now: Date.now,
-    log: () => undefined,
-  });
-  const pipeline = new AlertPipeline({
-    evaluator: new RuleEvaluator(rules, { historyFrom: new Date(Date.now() - 8 * 86_400_000) }),
-    rules,
-    store,
-    poster,
-    // One channel per tripping event: Slack's one-per-second pace is per channel, and the figure is the path's latency.
-    defaultChannel: 'C0BENCH',
-    owner: 'bench',
-    now: Date.now,
-    leaseMs: 60_000,
-    log: () => undefined,
-  });
+  const { db, poster, pipeline } = benchPipeline(root, apiUrl, 'queue', 60_000);
   const source = new QueueSource({
     client,
     queueUrl: url,
@@ -214,18 +193,15 @@ async function queueToPost(): Promise<void> {
   rmSync(root, { recursive: true, force: true });
 }
 
-async function fileToPost(): Promise<void> {
-  const files = quick ? 3 : 10;
-  const root = await mkdtemp(path.join(tmpdir(), 's3x-bench-files-'));
-  const slack = new FakeSlackApi();
-  const apiUrl = await slack.start();
+/** The alert pipeline as the app builds it, on a SQLite store in `root`, posting to the Slack stand-in. */
+function benchPipeline(root: string, apiUrl: string, source: 'queue' | 'files', leaseMs: number) {
   const db = openDatabase(path.join(root, 'state.sqlite'));
   const store = new SqliteAlertStore(db);
   const rules = defaultRules();
   const poster = new AlertPoster({
     client: new webApi.WebClient('xoxb-bench', { slackApiUrl: apiUrl }),
     store,
-    source: 'files',
+    source,
     now: Date.now,
     log: () => undefined,
   });
@@ -234,12 +210,22 @@ async function fileToPost(): Promise<void> {
     rules,
     store,
     poster,
+    // One channel per tripping event: Slack's one-per-second pace is per channel, and the figure is the path's latency.
     defaultChannel: 'C0BENCH',
     owner: 'bench',
     now: Date.now,
-    leaseMs: 30_000,
+    leaseMs,
     log: () => undefined,
   });
+  return { db, poster, pipeline };
+}
+
+async function fileToPost(): Promise<void> {
+  const files = quick ? 3 : 10;
+  const root = await mkdtemp(path.join(tmpdir(), 's3x-bench-files-'));
+  const slack = new FakeSlackApi();
+  const apiUrl = await slack.start();
+  const { db, poster, pipeline } = benchPipeline(root, apiUrl, 'files', 30_000);
   const logs = path.join(root, 'logs');
   await writeDeliveryFile(logs, partitionDay(new Date()), '20261201T0000Z_seed', []);
   const source = new LogFileSource({
