@@ -1,27 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
 import { QuestionQueue } from '../../src/engines/question-queue.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
+import { HeldEngine } from '../helpers/held-engine.js';
 import { postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
 
-/** An engine that holds every question until released, counting what it was asked. */
-const held: Array<() => void> = [];
-let runs = 0;
-const slowEngine: Engine = {
-  table: { name: 'cloudtrail_logs', partitionedByDay: true },
-  reportsFreshness: true,
-  run: (_query: EngineQuery) => {
-    runs++;
-    return new Promise<EngineResult>((resolve) =>
-      held.push(() =>
-        resolve({ rows: [], stats: { engine: 'local', unreadableFiles: [], bytesScanned: 0, elapsedMs: 1, warnings: [] } }),
-      ),
-    );
-  },
-  close: async () => {},
-};
+/** Holds every question until released, counting what it was asked. */
+const slow = new HeldEngine();
 
 let slack: SlackApp;
 let eventsUrl: string;
@@ -39,7 +25,7 @@ beforeAll(async () => {
     },
     {
       // Room for many questions in all, but one at a time per person.
-      engine: new QuestionQueue(slowEngine, { concurrent: 4, waiting: 10, perAsker: 1 }),
+      engine: new QuestionQueue(slow.engine, { concurrent: 4, waiting: 10, perAsker: 1 }),
       now: () => new Date('2026-11-24T00:00:00Z'),
       store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
       access: { channels: [], users: [], groups: [] },
@@ -61,21 +47,21 @@ describe('questions per person (S3X_MAX_QUESTIONS_PER_USER), over signed HTTP', 
   it("turns away a person's second question inside the ack while the first runs; someone else still gets in", async () => {
     const first = await ask('U0ALICE', 'a1');
     expect(((await first.json()) as { text: string }).text).toMatch(/a\.txt/);
-    await expect.poll(() => runs).toBeGreaterThan(0);
-    const runsForFirst = runs;
+    await expect.poll(() => slow.runs).toBeGreaterThan(0);
+    const runsForFirst = slow.runs;
 
     const second = await ask('U0ALICE', 'a2');
     expect(second.status).toBe(200);
     expect(JSON.stringify(await second.json())).toMatch(/You already have 1 question running or waiting.*Nothing was run/);
-    expect(runs).toBe(runsForFirst);
+    expect(slow.runs).toBe(runsForFirst);
 
     const other = await ask('U0BOB', 'b1');
     expect(((await other.json()) as { text: string }).text).toMatch(/a\.txt/);
-    await expect.poll(() => runs).toBeGreaterThan(runsForFirst);
+    await expect.poll(() => slow.runs).toBeGreaterThan(runsForFirst);
 
     // Release everything (each question may run more than one engine query) until both are answered.
     const answered = Promise.all([responses.waitFor('/a1'), responses.waitFor('/b1')]);
-    const drain = setInterval(() => held.shift()?.(), 5);
+    const drain = setInterval(() => slow.held.shift()?.(), 5);
     await answered;
     clearInterval(drain);
     await expect(responses.waitFor('/a2', 1, 500)).rejects.toThrow(/no post/);
@@ -83,7 +69,7 @@ describe('questions per person (S3X_MAX_QUESTIONS_PER_USER), over signed HTTP', 
     // Answered: Alice may ask again.
     const again = await ask('U0ALICE', 'a3');
     expect(((await again.json()) as { text: string }).text).toMatch(/a\.txt/);
-    const drainAgain = setInterval(() => held.shift()?.(), 5);
+    const drainAgain = setInterval(() => slow.held.shift()?.(), 5);
     await responses.waitFor('/a3');
     clearInterval(drainAgain);
   });

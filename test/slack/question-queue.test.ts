@@ -1,27 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
 import { QuestionQueue } from '../../src/engines/question-queue.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
+import { HeldEngine } from '../helpers/held-engine.js';
 import { postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
 
-/** An engine that holds every question until released, counting what it was asked. */
-const held: Array<() => void> = [];
-let runs = 0;
-const slowEngine: Engine = {
-  table: { name: 'cloudtrail_logs', partitionedByDay: true },
-  reportsFreshness: true,
-  run: (_query: EngineQuery) => {
-    runs++;
-    return new Promise<EngineResult>((resolve) =>
-      held.push(() =>
-        resolve({ rows: [], stats: { engine: 'local', unreadableFiles: [], bytesScanned: 0, elapsedMs: 1, warnings: [] } }),
-      ),
-    );
-  },
-  close: async () => {},
-};
+/** Holds every question until released, counting what it was asked. */
+const slow = new HeldEngine();
 
 let slack: SlackApp;
 let eventsUrl: string;
@@ -38,7 +24,7 @@ beforeAll(async () => {
       botIdentity: { botId: 'B1', botUserId: 'U1' },
     },
     {
-      engine: new QuestionQueue(slowEngine, { concurrent: 1, waiting: 1 }),
+      engine: new QuestionQueue(slow.engine, { concurrent: 1, waiting: 1 }),
       now: () => new Date('2026-11-24T00:00:00Z'),
       store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
       access: { channels: [], users: [], groups: [] },
@@ -62,7 +48,7 @@ describe('a full question queue, over signed HTTP', () => {
     expect(((await first.json()) as { text: string }).text).toMatch(/a\.txt/);
     const second = await ask('q2');
     expect(((await second.json()) as { text: string }).text).toMatch(/a\.txt/);
-    await expect.poll(() => runs).toBe(1);
+    await expect.poll(() => slow.runs).toBe(1);
 
     const third = await ask('q3');
     expect(third.status).toBe(200);
@@ -74,16 +60,16 @@ describe('a full question queue, over signed HTTP', () => {
     await expect
       .poll(
         () => {
-          held.shift()?.();
+          slow.held.shift()?.();
           return answered('/q1') && answered('/q2');
         },
         { timeout: 20_000, interval: 50 },
       )
       .toBe(true);
     // The turned-away question never reached the engine and gets no later answer.
-    const runsForTwo = runs;
+    const runsForTwo = slow.runs;
     await expect(responses.waitFor('/q3', 1, 1000)).rejects.toThrow(/no post/);
-    expect(held).toHaveLength(0);
-    expect(runs).toBe(runsForTwo);
+    expect(slow.held).toHaveLength(0);
+    expect(slow.runs).toBe(runsForTwo);
   });
 });
