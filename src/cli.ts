@@ -21,12 +21,12 @@ import { helpText } from './output/help-text.js';
 import * as objectAnswerFormats from './output/object-answer-formats.js';
 import * as principalFormats from './output/principal-formats.js';
 import * as statusFormats from './output/status-formats.js';
-import { escapeUnsafeJson, showInvisibleKeepingLines } from './safe-text.js';
 import { sampleLogsDir } from './sample/sample-archive.js';
 import { applyAlertsSetup, describeAlertsSetup, parseSetupAlertsArgs, setupAlertsHelp } from './setup/alerts-setup.js';
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
 import { createWebClient, postDigest } from './slack/post-digest.js';
 import { openStores, type Stores, stateFile } from './store/open-stores.js';
+import { escapeUnsafeJson, showInvisibleKeepingLines } from './text/safe-text.js';
 
 export type Format = 'text' | 'json' | 'csv';
 

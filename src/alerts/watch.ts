@@ -1,4 +1,4 @@
-import { formatCount } from '../output/object-answer-formats.js';
+import { formatCount } from '../text/numbers.js';
 import type { AlertEvent } from './event.js';
 
 /** How long a Watch lasts after the click. */

@@ -2,8 +2,8 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { z } from 'zod';
-import { showInvisibleKeepingLines } from '../safe-text.js';
 import { EVENTS_PATH } from '../slack/ids.js';
+import { showInvisibleKeepingLines } from '../text/safe-text.js';
 import { renderConsolePage } from './page.js';
 
 /** The people who can be switched between in the page; the approver matches main.ts's local default. */

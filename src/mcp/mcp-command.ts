@@ -13,11 +13,11 @@ import type { Engine } from '../engines/engine.js';
 import { QuestionQueue } from '../engines/question-queue.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { remediationDeps } from '../remediation/remediation-deps.js';
-import { escapeUnsafeJson } from '../safe-text.js';
 import { slackGroupMembers } from '../slack/app.js';
 import { REMEDIATION_OFF } from '../slack/listeners/change-flow.js';
 import { createWebClient } from '../slack/post-digest.js';
 import type { Stores } from '../store/open-stores.js';
+import { escapeUnsafeJson } from '../text/safe-text.js';
 import { registerQuestionTools, type ToolLog } from './question-tools.js';
 import { type RequestToolContext, registerRequestTools } from './request-tools.js';
 

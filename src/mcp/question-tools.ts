@@ -7,7 +7,7 @@ import { findSubcommand, type OptionName, type SubcommandSpec } from '../command
 import { parseCommand } from '../commands/parse.js';
 import type { CommandName } from '../commands/requests.js';
 import { S3xError, userMessageOf } from '../errors.js';
-import { escapeUnsafeJson } from '../safe-text.js';
+import { escapeUnsafeJson } from '../text/safe-text.js';
 
 /** The questions an assistant may ask: read-only, one tool each, named as the subcommand. */
 export const QUESTION_TOOLS = [

@@ -1,37 +1,19 @@
 import type { ScanStats } from '../engines/engine.js';
 import type { ActivityAnswer, ErrorCount, OperationCount, PrincipalCount } from '../questions/activity.js';
-import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
+import { csvDocument } from '../text/csv.js';
+import { ARN_MAX, BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
+import { formatBytes, formatCount, formatNumber, formatUtc } from '../text/numbers.js';
+import { countColumn, formatTable } from '../text/table.js';
 import { formatInstant, type TimeWindow } from '../time/window.js';
-import {
-  ARN_MAX,
-  csvField,
-  describeUnreadableAndFreshness,
-  formatBytes,
-  formatCount,
-  formatDuration,
-  formatUsd,
-  formatUtc,
-  type Markup,
-  PLAIN_MARKUP,
-} from './object-answer-formats.js';
+import { describeScanned, describeUnreadableAndFreshness, describeWindow, scannedJson } from './scan-facts.js';
 
 const WARNINGS_LISTED = 3;
-export const BUCKET_MAX = 80;
-export const CODE_MAX = 80;
 
 /** What every aggregate answer shares: where it looked, when, and what the scan read. */
 export interface AggregateScope {
   sources: readonly string[];
   window: TimeWindow;
   stats: ScanStats;
-}
-
-export function formatNumber(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-export function describeWindow(window: TimeWindow): string {
-  return `${formatUtc(formatInstant(window.since))} – ${formatUtc(formatInstant(window.until))}`;
 }
 
 /** `from A to B`, or `at A` when both are the same instant. */
@@ -65,16 +47,9 @@ export function coverageCaveat(where: string): string {
 export function describeAggregateScan(searched: string, scope: AggregateScope, markup: Markup): string[] {
   const { stats } = scope;
   const sources = scope.sources.map((source) => markup.code(source, 60)).join(' and ');
-  const read = [
-    ...(stats.filesScanned === undefined ? [] : [formatCount(stats.filesScanned, 'file')]),
-    ...(stats.eventsScanned === undefined ? [] : [formatCount(stats.eventsScanned, 'event')]),
-    `${formatBytes(stats.bytesScanned)} read`,
-  ];
-  const cost = stats.costUsd === undefined ? '' : `, cost ${formatUsd(stats.costUsd)}`;
-  const reused = stats.reusedResult ? ' (a cached result of the same query, reused)' : '';
   const lines = [
     `Searched ${sources} ${searched}, ${describeWindow(scope.window)}. Duplicate deliveries are counted once.`,
-    `Scanned ${read.join(', ')}${cost} by the ${stats.engine} engine in ${formatDuration(stats.elapsedMs)}${reused}.`,
+    describeScanned(stats, { mentionReuse: true }),
     ...stats.warnings.slice(0, WARNINGS_LISTED).map((warning) => `Warning: ${markup.text(warning, 400)}`),
   ];
   if (stats.warnings.length > WARNINGS_LISTED) {
@@ -82,41 +57,6 @@ export function describeAggregateScan(searched: string, scope: AggregateScope, m
   }
   lines.push(...describeUnreadableAndFreshness(stats, markup));
   return lines;
-}
-
-/** The `scanned` object of every JSON answer. */
-export function scannedJson(stats: ScanStats): Record<string, unknown> {
-  return {
-    engine: stats.engine,
-    files: stats.filesScanned ?? null,
-    events: stats.eventsScanned ?? null,
-    bytes: stats.bytesScanned,
-    costUsd: stats.costUsd ?? null,
-    unreadableFiles: stats.unreadableFiles.map((file) => ({ path: file.path, reason: file.reason })),
-    newestEventTime: stats.newestEventTime ?? null,
-    elapsedMs: stats.elapsedMs,
-    warnings: stats.warnings,
-  };
-}
-
-export interface TextColumn<T> {
-  title: string;
-  max: number;
-  /** Counts line up on the right. */
-  numeric?: boolean;
-  cell(row: T): string;
-}
-
-/** Aligned columns for a terminal, controls made visible and cells cut to each column's width. */
-export function formatTable<T>(columns: readonly TextColumn<T>[], rows: readonly T[]): string[] {
-  const cells = rows.map((row) => columns.map((column) => truncate(showControlCharacters(column.cell(row)), column.max)));
-  const widths = columns.map((column, i) => Math.max(column.title.length, ...cells.map((row) => row[i]?.length ?? 0)));
-  const line = (values: readonly string[]): string =>
-    values
-      .map((value, i) => (columns[i]?.numeric ? value.padStart(widths[i] ?? 0) : value.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [line(columns.map((column) => column.title)), ...cells.map(line)];
 }
 
 /** `…and 3 more operations (15 in all).` for a list shown in part; undefined when nothing is missing. */
@@ -173,16 +113,12 @@ const CSV_COLUMNS = ['kind', 'name', 'count', 'errors', 'bytesIn', 'bytesOut', '
  */
 export function toCsv(answer: ActivityAnswer): string {
   const { totals } = answer;
-  const row = (values: ReadonlyArray<string | number | null>): string =>
-    values.map((value) => csvField(value === null ? null : String(value))).join(',');
-  const rows = [
-    CSV_COLUMNS.join(','),
-    row(['total', null, totals.events, totals.errors, totals.bytesIn, totals.bytesOut, totals.firstEvent, totals.lastEvent]),
-    ...answer.operations.map((o) => row(['operation', o.name, o.count, o.errors, null, null, null, null])),
-    ...answer.principals.map((p) => row(['principal', p.principal, p.count, p.errors, null, null, null, null])),
-    ...answer.errors.map((e) => row(['error', e.code, e.count, null, null, null, null, null])),
-  ];
-  return rows.map((line) => `${line}\r\n`).join('');
+  return csvDocument(CSV_COLUMNS, [
+    ['total', null, totals.events, totals.errors, totals.bytesIn, totals.bytesOut, totals.firstEvent, totals.lastEvent],
+    ...answer.operations.map((o) => ['operation', o.name, o.count, o.errors, null, null, null, null]),
+    ...answer.principals.map((p) => ['principal', p.principal, p.count, p.errors, null, null, null, null]),
+    ...answer.errors.map((e) => ['error', e.code, e.count, null, null, null, null, null]),
+  ]);
 }
 
 /** A readable report for a terminal: the answer, one table per list, and the footer facts. */
@@ -197,8 +133,8 @@ export function toText(answer: ActivityAnswer): string {
       formatTable<OperationCount>(
         [
           { title: 'OPERATION', max: 60, cell: (o) => o.name },
-          { title: 'CALLS', max: 15, numeric: true, cell: (o) => formatNumber(o.count) },
-          { title: 'FAILED', max: 15, numeric: true, cell: (o) => formatNumber(o.errors) },
+          countColumn('CALLS', (o) => o.count),
+          countColumn('FAILED', (o) => o.errors),
         ],
         answer.operations,
       ),
@@ -210,8 +146,8 @@ export function toText(answer: ActivityAnswer): string {
       formatTable<PrincipalCount>(
         [
           { title: 'PRINCIPAL', max: 120, cell: (p) => describeCaller(p.principal, PLAIN_MARKUP) },
-          { title: 'CALLS', max: 15, numeric: true, cell: (p) => formatNumber(p.count) },
-          { title: 'FAILED', max: 15, numeric: true, cell: (p) => formatNumber(p.errors) },
+          countColumn('CALLS', (p) => p.count),
+          countColumn('FAILED', (p) => p.errors),
         ],
         answer.principals,
       ),
@@ -221,10 +157,7 @@ export function toText(answer: ActivityAnswer): string {
   if (answer.errors.length > 0) {
     section(
       formatTable<ErrorCount>(
-        [
-          { title: 'ERROR', max: CODE_MAX, cell: (e) => e.code },
-          { title: 'CALLS', max: 15, numeric: true, cell: (e) => formatNumber(e.count) },
-        ],
+        [{ title: 'ERROR', max: CODE_MAX, cell: (e) => e.code }, countColumn('CALLS', (e) => e.count)],
         answer.errors,
       ),
       describeMore(answer.errors.length, answer.groupCounts.errors, 'error code'),

@@ -1,19 +1,11 @@
 import type { ScanStats } from '../engines/engine.js';
 import type { BucketEventsAnswer, ManagementEvent } from '../questions/bucket-events.js';
-import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
+import { csvDocument } from '../text/csv.js';
+import { ARN_MAX, BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
+import { formatCount, formatDuration, formatNumber, formatUtc } from '../text/numbers.js';
+import { formatTable, type TextColumn } from '../text/table.js';
 import { formatInstant } from '../time/window.js';
-import {
-  ARN_MAX,
-  csvField,
-  describeUnreadableAndFreshness,
-  formatBytes,
-  formatCount,
-  formatDuration,
-  formatUsd,
-  formatUtc,
-  type Markup,
-  PLAIN_MARKUP,
-} from './object-answer-formats.js';
+import { describeScanned, describeUnreadableAndFreshness, describeWindow, scannedJson } from './scan-facts.js';
 
 /** Calls that delete the bucket, open or drop its policy, or can expire its data: highlighted wherever shown. */
 const SENSITIVE_EVENT_NAMES: ReadonlySet<string> = new Set([
@@ -25,8 +17,6 @@ const SENSITIVE_EVENT_NAMES: ReadonlySet<string> = new Set([
   'PutBucketLifecycleConfiguration',
   'DeleteBucketEncryption',
 ]);
-
-const BUCKET_MAX = 80;
 
 export function isSensitive(event: ManagementEvent): boolean {
   return SENSITIVE_EVENT_NAMES.has(event.eventName);
@@ -59,9 +49,7 @@ export function describeBucketEvents(answer: BucketEventsAnswer, markup: Markup)
   const failed = answer.events.filter((event) => event.errorCode !== null).length;
   const sensitive = answer.events.filter((event) => event.errorCode === null && isSensitive(event)).length;
   const fetched =
-    total > answer.events.length
-      ? `counts cover the newest ${answer.events.length.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`
-      : '';
+    total > answer.events.length ? `counts cover the newest ${formatNumber(answer.events.length)} of ${formatNumber(total)}` : '';
   const details = [
     ...(sensitive > 0 ? [formatCount(sensitive, 'sensitive change')] : []),
     ...(failed > 0 ? [formatCount(failed, 'failed attempt')] : []),
@@ -77,9 +65,9 @@ export function describeHiddenEvents(answer: BucketEventsAnswer, shown: number):
   const total = Math.max(answer.totalMatches, answer.events.length);
   const hidden = total - shown;
   if (hidden <= 0) return undefined;
-  let line = `…and ${formatCount(hidden, 'more change')} (${total.toLocaleString('en-US')} in all).`;
+  let line = `…and ${formatCount(hidden, 'more change')} (${formatNumber(total)} in all).`;
   if (total > answer.events.length) {
-    line += ` Only the newest ${answer.events.length.toLocaleString('en-US')} were fetched: narrow --since/--until to see the rest.`;
+    line += ` Only the newest ${formatNumber(answer.events.length)} were fetched: narrow --since/--until to see the rest.`;
   }
   return line;
 }
@@ -88,9 +76,8 @@ export function describeHiddenEvents(answer: BucketEventsAnswer, shown: number):
 export function describeBucketEventsScan(answer: BucketEventsAnswer, markup: Markup): string[] {
   const { stats } = answer;
   const sources = answer.sources.map((source) => markup.code(source, 60)).join(' and ');
-  const window = `${formatUtc(formatInstant(answer.window.since))} – ${formatUtc(formatInstant(answer.window.until))}`;
   const lines = [
-    `Searched ${sources} management events of bucket ${markup.code(answer.bucket, BUCKET_MAX)}, ${window}.`,
+    `Searched ${sources} management events of bucket ${markup.code(answer.bucket, BUCKET_MAX)}, ${describeWindow(answer.window)}.`,
     describeHow(stats),
     ...stats.warnings.map((warning) => `Warning: ${markup.text(warning, 400)}`),
   ];
@@ -100,23 +87,15 @@ export function describeBucketEventsScan(answer: BucketEventsAnswer, markup: Mar
 
 /** How the answer was read: LookupEvents calls, or a scan of the trail's files. */
 function describeHow(stats: ScanStats): string {
-  const elapsed = formatDuration(stats.elapsedMs);
   if (stats.engine === 'lookup-events') {
+    const elapsed = formatDuration(stats.elapsedMs);
     return `Read ${formatCount(stats.eventsScanned ?? 0, 'event')} from CloudTrail event history (LookupEvents) in ${elapsed}.`;
   }
-  const read = [
-    ...(stats.filesScanned === undefined ? [] : [formatCount(stats.filesScanned, 'file')]),
-    ...(stats.eventsScanned === undefined ? [] : [formatCount(stats.eventsScanned, 'event')]),
-    `${formatBytes(stats.bytesScanned)} read`,
-  ];
-  const cost = stats.costUsd === undefined ? '' : `, cost ${formatUsd(stats.costUsd)}`;
-  const reused = stats.reusedResult ? ' (a cached result of the same query, reused)' : '';
-  return `Scanned ${read.join(', ')}${cost} by the ${stats.engine} engine in ${elapsed}${reused}.`;
+  return describeScanned(stats, { mentionReuse: true });
 }
 
 /** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
 export function toJson(answer: BucketEventsAnswer): string {
-  const { stats } = answer;
   const document = {
     events: answer.events.map((event) => ({
       eventId: event.eventId,
@@ -133,17 +112,7 @@ export function toJson(answer: BucketEventsAnswer): string {
       errorMessage: event.errorMessage,
       requestSummary: event.requestSummary,
     })),
-    scanned: {
-      engine: stats.engine,
-      files: stats.filesScanned ?? null,
-      events: stats.eventsScanned ?? null,
-      bytes: stats.bytesScanned,
-      costUsd: stats.costUsd ?? null,
-      unreadableFiles: stats.unreadableFiles.map((file) => ({ path: file.path, reason: file.reason })),
-      newestEventTime: stats.newestEventTime ?? null,
-      elapsedMs: stats.elapsedMs,
-      warnings: stats.warnings,
-    },
+    scanned: scannedJson(answer.stats),
     question: answer.question,
     searched: {
       sources: answer.sources,
@@ -175,20 +144,13 @@ const CSV_COLUMNS = [
 
 /** RFC 4180 CSV (CRLF line ends), one row per event, fields made inert as in the object answers. */
 export function toCsv(answer: BucketEventsAnswer): string {
-  const rows = [
-    CSV_COLUMNS.join(','),
-    ...answer.events.map((event) => CSV_COLUMNS.map((column) => csvField(event[column])).join(',')),
-  ];
-  return rows.map((row) => `${row}\r\n`).join('');
+  return csvDocument(
+    CSV_COLUMNS,
+    answer.events.map((event) => CSV_COLUMNS.map((column) => event[column])),
+  );
 }
 
-interface Column {
-  title: string;
-  max: number;
-  cell(event: ManagementEvent): string;
-}
-
-const TEXT_COLUMNS: readonly Column[] = [
+const TEXT_COLUMNS: readonly TextColumn<ManagementEvent>[] = [
   { title: 'TIME (UTC)', max: 30, cell: (e) => formatUtc(e.eventTime).replace(/ UTC$/, '') },
   { title: 'OPERATION', max: 40, cell: (e) => e.eventName },
   { title: 'NOTE', max: 10, cell: (e) => (isSensitive(e) ? 'SENSITIVE' : '') },
@@ -198,25 +160,10 @@ const TEXT_COLUMNS: readonly Column[] = [
   { title: 'REQUEST', max: 120, cell: (e) => e.requestSummary ?? '' },
 ];
 
-/** Aligned columns; a column empty for every event is left out. */
-function formatTable(events: readonly ManagementEvent[]): string[] {
-  const cells = events.map((event) =>
-    TEXT_COLUMNS.map((column) => truncate(showControlCharacters(column.cell(event)), column.max)),
-  );
-  const shown = TEXT_COLUMNS.flatMap((_, i) => (cells.some((row) => (row[i] ?? '') !== '') ? [i] : []));
-  const widths = shown.map((i) => Math.max(TEXT_COLUMNS[i]?.title.length ?? 0, ...cells.map((row) => row[i]?.length ?? 0)));
-  const line = (values: string[]): string =>
-    values
-      .map((value, n) => value.padEnd(widths[n] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(shown.map((i) => TEXT_COLUMNS[i]?.title ?? '')), ...cells.map((row) => line(shown.map((i) => row[i] ?? '')))];
-}
-
 /** A readable report for a terminal: the answer, the events as a table, and the footer facts. */
 export function toText(answer: BucketEventsAnswer): string {
   const lines = [describeBucketEvents(answer, PLAIN_MARKUP)];
-  if (answer.events.length > 0) lines.push('', ...formatTable(answer.events));
+  if (answer.events.length > 0) lines.push('', ...formatTable(TEXT_COLUMNS, answer.events, { hideEmptyColumns: true }));
   const hidden = describeHiddenEvents(answer, answer.events.length);
   if (hidden) lines.push('', hidden);
   lines.push('', ...describeBucketEventsScan(answer, PLAIN_MARKUP));

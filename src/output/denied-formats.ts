@@ -1,18 +1,11 @@
 import type { DeniedAnswer, DeniedGroup } from '../questions/denied.js';
+import { csvDocument } from '../text/csv.js';
+import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
+import { formatCount, formatUtc } from '../text/numbers.js';
+import { countColumn, formatTable } from '../text/table.js';
 import { formatInstant } from '../time/window.js';
-import {
-  BUCKET_MAX,
-  CODE_MAX,
-  coverageCaveat,
-  describeAggregateScan,
-  describeCaller,
-  describeMore,
-  describeSpan,
-  formatNumber,
-  formatTable,
-  scannedJson,
-} from './activity-formats.js';
-import { csvField, formatCount, formatUtc, type Markup, PLAIN_MARKUP } from './object-answer-formats.js';
+import { coverageCaveat, describeAggregateScan, describeCaller, describeMore, describeSpan } from './activity-formats.js';
+import { scannedJson } from './scan-facts.js';
 
 /** The two lists of failed calls, in this order. */
 export const DENIED_SECTIONS: ReadonlyArray<{ title: string; denials: boolean }> = [
@@ -109,26 +102,21 @@ const CSV_COLUMNS = [
 
 /** RFC 4180 CSV (CRLF line ends), one row per group, fields made inert as in the object answers. */
 export function toCsv(answer: DeniedAnswer): string {
-  const rows = [
-    CSV_COLUMNS.join(','),
-    ...answer.groups.map((g) =>
-      [
-        g.principal,
-        g.account,
-        g.operation,
-        g.errorCode,
-        String(g.accessDenied),
-        String(g.count),
-        String(g.buckets),
-        g.bucketNames.join(' '),
-        g.firstEvent,
-        g.lastEvent,
-      ]
-        .map(csvField)
-        .join(','),
-    ),
-  ];
-  return rows.map((line) => `${line}\r\n`).join('');
+  return csvDocument(
+    CSV_COLUMNS,
+    answer.groups.map((g) => [
+      g.principal,
+      g.account,
+      g.operation,
+      g.errorCode,
+      g.accessDenied,
+      g.count,
+      g.buckets,
+      g.bucketNames.join(' '),
+      g.firstEvent,
+      g.lastEvent,
+    ]),
+  );
 }
 
 /** A readable report for a terminal: the answer, the groups as a table, and the footer facts. */
@@ -146,7 +134,7 @@ export function toText(answer: DeniedAnswer): string {
           { title: 'PRINCIPAL', max: 120, cell: (g) => describeDeniedCaller(g, PLAIN_MARKUP) },
           { title: 'OPERATION', max: 60, cell: (g) => g.operation },
           { title: 'ERROR', max: CODE_MAX, cell: (g) => g.errorCode },
-          { title: 'CALLS', max: 15, numeric: true, cell: (g) => formatNumber(g.count) },
+          countColumn('CALLS', (g) => g.count),
           { title: 'BUCKETS', max: 200, cell: (g) => describeGroupBuckets(g, PLAIN_MARKUP).replace(/^on /, '') },
           { title: 'LAST (UTC)', max: 30, cell: (g) => formatUtc(g.lastEvent).replace(/ UTC$/, '') },
         ],

@@ -1,8 +1,9 @@
 import type { Digest, DigestBucket, DigestManagementEvent } from '../digest/digest.js';
-import { MAX_BUTTON_VALUE } from '../slack/blocks/limits.js';
+import { csvDocument } from '../text/csv.js';
+import { formatBytes, formatCount, formatNumber, formatUsd, formatUtc } from '../text/numbers.js';
+import { countColumn, formatTable } from '../text/table.js';
 import { formatInstant, type TimeWindow } from '../time/window.js';
-import { formatNumber, formatTable } from './activity-formats.js';
-import { csvField, formatBytes, formatCount, formatUsd, formatUtc } from './object-answer-formats.js';
+import { describeWindow } from './scan-facts.js';
 
 export type FindingKind =
   | 'management'
@@ -24,13 +25,20 @@ export interface DigestFinding {
   count: number;
   lifecycle: boolean;
   event?: DigestManagementEvent;
-  /** Slash text (without `/s3x`), at most MAX_BUTTON_VALUE characters; undefined when no question fits. */
+  /** Slash text (without `/s3x`), at most MAX_DRILL_TEXT characters; undefined when no question fits. */
   drill: string | undefined;
 }
 
 /** SigmaHQ's rule behind the tampering marks; DRL 1.1 asks for the author wherever matches are shown. */
 export const SIGMA_CITATION =
   'StopLogging, UpdateTrail and DeleteTrail are the SigmaHQ rule "AWS CloudTrail Important Change" (4db60cc0, by vitaliy0x1, DRL 1.1); s3x adds PutEventSelectors, which can turn data-event logging off.';
+
+/**
+ * Longest slash text a drill-down carries: it rides in a Slack button's `value`, which holds 2,000
+ * characters (MAX_BUTTON_VALUE in slack/blocks/limits.ts, checked by assertBlockLimits). Defined
+ * here so that the formats do not import the Slack folder.
+ */
+const MAX_DRILL_TEXT = 2000;
 
 /** A word the command tokenizer reads back unchanged. */
 function slashWord(word: string): string {
@@ -49,7 +57,7 @@ export function slashWindow(window: TimeWindow, date: string): string {
 /** The slash text of a question, or undefined when it would not fit in a button. */
 export function slashCommand(words: readonly string[], range: string): string | undefined {
   const text = `${words.map(slashWord).join(' ')}${range === '' ? '' : ` ${range}`}`;
-  return text.length <= MAX_BUTTON_VALUE ? text : undefined;
+  return text.length <= MAX_DRILL_TEXT ? text : undefined;
 }
 
 function managementDrill(event: DigestManagementEvent, range: string): string | undefined {
@@ -155,7 +163,7 @@ export function describeDigestCost(digest: Digest): string {
 }
 
 export function describeDigestWindow(digest: Digest): string {
-  return `${digest.date} (${digest.timeZone}): ${formatUtc(formatInstant(digest.window.since))} – ${formatUtc(formatInstant(digest.window.until))}`;
+  return `${digest.date} (${digest.timeZone}): ${describeWindow(digest.window)}`;
 }
 
 /** The digest as JSON: every field, instants as CloudTrail text. */
@@ -197,32 +205,26 @@ const CSV_COLUMNS = [
 
 /** RFC 4180 CSV (CRLF): one row per finding, per bucket total and per operation; fields made inert. */
 export function toCsv(digest: Digest): string {
-  const row = (values: ReadonlyArray<string | number | boolean | null | undefined>): string =>
-    values.map((value) => csvField(value === null || value === undefined ? null : String(value))).join(',');
   const totals = digest.buckets.flatMap((b) => [
-    row(['bucket', b.bucket, null, b.events, null, null, null, null, null, null, null, null, null]),
-    ...b.operations.map((o) =>
-      row(['operation', b.bucket, null, o.count, null, null, o.name, null, null, null, null, null, null]),
-    ),
+    ['bucket', b.bucket, null, b.events, null, null, null, null, null, null, null, null, null],
+    ...b.operations.map((o) => ['operation', b.bucket, null, o.count, null, null, o.name, null, null, null, null, null, null]),
   ]);
-  const findings = digestFindings(digest).map((f) =>
-    row([
-      f.kind,
-      f.bucket,
-      f.subject,
-      f.count,
-      f.kind === 'delete' ? f.lifecycle : null,
-      f.event?.eventTime,
-      f.event?.eventName,
-      f.event?.eventSource,
-      f.event?.target,
-      f.event?.errorCode,
-      f.event?.eventId,
-      f.event ? f.event.tampering : null,
-      f.drill,
-    ]),
-  );
-  return [CSV_COLUMNS.join(','), ...findings, ...totals].map((line) => `${line}\r\n`).join('');
+  const findings = digestFindings(digest).map((f) => [
+    f.kind,
+    f.bucket,
+    f.subject,
+    f.count,
+    f.kind === 'delete' ? f.lifecycle : null,
+    f.event?.eventTime,
+    f.event?.eventName,
+    f.event?.eventSource,
+    f.event?.target,
+    f.event?.errorCode,
+    f.event?.eventId,
+    f.event ? f.event.tampering : null,
+    f.drill,
+  ]);
+  return csvDocument(CSV_COLUMNS, [...findings, ...totals]);
 }
 
 const KIND_TITLES: Record<FindingKind, string> = {
@@ -251,7 +253,7 @@ export function toText(digest: Digest): string {
           { title: 'FINDING', max: 20, cell: (f: DigestFinding) => `${f.event?.tampering ? '! ' : ''}${KIND_TITLES[f.kind]}` },
           { title: 'BUCKET', max: 80, cell: (f: DigestFinding) => f.bucket ?? '' },
           { title: 'WHO / WHAT', max: 120, cell: (f: DigestFinding) => describeSubject(f) },
-          { title: 'COUNT', max: 15, numeric: true, cell: (f: DigestFinding) => formatNumber(f.count) },
+          countColumn('COUNT', (f: DigestFinding) => f.count),
         ],
         digestFindings(digest),
       ),

@@ -1,34 +1,14 @@
-import type { ScanStats } from '../engines/engine.js';
 import { OBJECT_QUESTION_TABLE } from '../questions/index.js';
 import type { ObjectAnswer, ObjectEvent, PrefixKeyDeletes } from '../questions/object-events.js';
-import { csvField } from '../safe-text.js';
-import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
-import type { TableData } from '../slack/blocks/table.js';
+import { csvDocument } from '../text/csv.js';
+import { ARN_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
+import { formatCount, formatNumber, formatUtc } from '../text/numbers.js';
+import { formatTable, type TableData, type TextColumn } from '../text/table.js';
 import { formatInstant } from '../time/window.js';
-import { formatTable as formatColumns, type TextColumn } from './activity-formats.js';
+import { describeScanned, describeUnreadableAndFreshness, describeWindow, scannedJson } from './scan-facts.js';
 
-// The one CSV field writer (formulas, separators, control characters) lives in safe-text.ts.
-export { csvField };
-
-/** How the shared wording writes values and emphasis: Slack mrkdwn or plain terminal text. */
-export interface Markup {
-  /** An AWS or user value shown verbatim (inline code in Slack), at most `max` characters. */
-  code(value: string, max: number): string;
-  /** Untrusted prose, such as an error reason. */
-  text(value: string, max: number): string;
-  /** Emphasis around wording this module wrote (values inside are already marked up). */
-  strong(text: string): string;
-}
-
-export const PLAIN_MARKUP: Markup = {
-  code: (value, max) => truncate(showControlCharacters(value), max),
-  text: (value, max) => truncate(showControlCharacters(value), max),
-  strong: (text) => text,
-};
-
-/** Longest key and ARN shown; the JSON and CSV formats keep them whole. */
+/** Longest key shown; the JSON and CSV formats keep it whole. */
 const SUMMARY_KEY_MAX = 600;
-export const ARN_MAX = 200;
 
 export const EXACT_HEADING = 'Exact matches (the CloudTrail record names the key)';
 export const CANDIDATE_HEADING = 'Batch-delete candidates (DeleteObjects)';
@@ -37,48 +17,9 @@ export const CANDIDATE_NOTE =
   'have removed the key: candidates, never proof. The caller’s own logs list the keys it sent.';
 const LIFECYCLE_LABEL = 'S3 Lifecycle (expiration rule)';
 
-/** Every answer says this next to its freshness: CloudTrail is never up to the minute. */
-export const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';
-const UNREADABLE_LISTED = 3;
-
-export function formatCount(n: number, one: string, many = `${one}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
-}
-
-/** Dollars with enough digits to show sub-cent Athena charges. */
-export function formatUsd(amount: number): string {
-  return amount >= 0.01 ? `$${amount.toFixed(2)}` : `$${amount.toFixed(5)}`;
-}
-
-/** Decimal units, as AWS bills data scanned. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  if (unit === 0) return `${Math.round(value)} B`;
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
-}
-
-/** `2024-07-02T00:22:11Z` → `2024-07-02 00:22:11 UTC`; anything else is returned as is. */
 /** The record's `mfaAuthenticated`, in words: "MFA", "no MFA", or nothing when the record does not say. */
 export function mfaWords(mfa: boolean | null): string {
   return mfa === null ? '' : mfa ? 'MFA' : 'no MFA';
-}
-
-export function formatUtc(instant: string): string {
-  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(instant);
-  return match ? `${match[1]} ${match[2]} UTC` : instant;
 }
 
 /** Who made the call: the ARN, the AWS service behind it, or S3 Lifecycle. */
@@ -164,7 +105,7 @@ function wordingFor(question: Exclude<ObjectAnswer['question'], 'history'>): Wor
 function fetchedNote(answer: ObjectAnswer): string {
   if (answer.totalMatches <= answer.events.length) return '';
   const which = answer.question === 'history' ? 'oldest' : 'newest';
-  return `counts cover the ${which} ${answer.events.length.toLocaleString('en-US')} of ${answer.totalMatches.toLocaleString('en-US')} matches`;
+  return `counts cover the ${which} ${formatNumber(answer.events.length)} of ${formatNumber(answer.totalMatches)} matches`;
 }
 
 /** "1 failed attempt by `arn`", "3 failed attempts by 2 principals, the last by `arn`". */
@@ -232,8 +173,8 @@ export function prefixKeysTable(answer: ObjectAnswer): TableData {
 
 const PREFIX_KEY_COLUMNS: readonly TextColumn<PrefixKeyDeletes>[] = [
   { title: 'KEY', max: 200, cell: (entry) => entry.key },
-  { title: 'DELETES', max: 12, numeric: true, cell: (entry) => entry.deletes.toLocaleString('en-US') },
-  { title: 'FAILED', max: 12, numeric: true, cell: (entry) => entry.failedAttempts.toLocaleString('en-US') },
+  { title: 'DELETES', max: 12, numeric: true, cell: (entry) => formatNumber(entry.deletes) },
+  { title: 'FAILED', max: 12, numeric: true, cell: (entry) => formatNumber(entry.failedAttempts) },
   {
     title: 'LAST DELETED (UTC)',
     max: 30,
@@ -315,43 +256,12 @@ export function describeScan(answer: ObjectAnswer, markup: Markup): string[] {
   const { stats } = answer;
   const sources = answer.sources.map((source) => markup.code(source, 60)).join(' and ');
   const bucket = answer.bucket === undefined ? 'all buckets' : `bucket ${markup.code(answer.bucket, 80)}`;
-  const window = `${formatUtc(formatInstant(answer.window.since))} – ${formatUtc(formatInstant(answer.window.until))}`;
-  const read = [
-    ...(stats.filesScanned === undefined ? [] : [formatCount(stats.filesScanned, 'file')]),
-    ...(stats.eventsScanned === undefined ? [] : [formatCount(stats.eventsScanned, 'event')]),
-    `${formatBytes(stats.bytesScanned)} read`,
-  ];
-  const cost = stats.costUsd === undefined ? '' : `, cost ${formatUsd(stats.costUsd)}`;
-  const reused = stats.reusedResult ? ' (a cached result of the same query, reused)' : '';
   const lines = [
-    `Searched ${sources} events in ${bucket}, ${window}.`,
-    `Scanned ${read.join(', ')}${cost} by the ${stats.engine} engine in ${formatDuration(stats.elapsedMs)}${reused}.`,
+    `Searched ${sources} events in ${bucket}, ${describeWindow(answer.window)}.`,
+    describeScanned(stats, { mentionReuse: true }),
     ...stats.warnings.map((warning) => `Warning: ${markup.text(warning, 400)}`),
   ];
   lines.push(...describeUnreadableAndFreshness(stats, markup));
-  return lines;
-}
-
-/**
- * The end of every answer's footer: the files that could not be read (up to three named, with
- * why) and up to when the logs are complete.
- */
-export function describeUnreadableAndFreshness(stats: ScanStats, markup: Markup): string[] {
-  const lines: string[] = [];
-  const unreadable = stats.unreadableFiles;
-  if (unreadable.length > 0) {
-    const listed = unreadable
-      .slice(0, UNREADABLE_LISTED)
-      .map((file) => `${markup.code(basename(file.path), 80)} (${markup.text(file.reason, 160)})`);
-    const more =
-      unreadable.length > UNREADABLE_LISTED ? ` and ${(unreadable.length - UNREADABLE_LISTED).toLocaleString('en-US')} more` : '';
-    lines.push(`Skipped ${formatCount(unreadable.length, 'unreadable file')}: ${listed.join(', ')}${more}.`);
-  }
-  lines.push(
-    stats.newestEventTime === undefined
-      ? `Log freshness unknown: the engine reported no newest event time. ${DELIVERY_NOTE}`
-      : `Logs complete up to ${markup.text(formatUtc(stats.newestEventTime), 40)}; ${DELIVERY_NOTE}`,
-  );
   return lines;
 }
 
@@ -363,7 +273,7 @@ export function describeHidden(answer: ObjectAnswer, shown: number, hiddenExact:
   const total = Math.max(answer.totalMatches, answer.events.length);
   const hidden = total - shown;
   if (hidden <= 0) return undefined;
-  let line = `…and ${formatCount(hidden, 'more event')} (${total.toLocaleString('en-US')} matched in all).`;
+  let line = `…and ${formatCount(hidden, 'more event')} (${formatNumber(total)} matched in all).`;
   const unfetched = total > answer.events.length;
   const fetchedExact = answer.events.filter((event) => event.evidence === 'exact').length;
   const allHiddenExact = hiddenExact + Math.max(0, answer.exactMatches - fetchedExact);
@@ -373,19 +283,13 @@ export function describeHidden(answer: ObjectAnswer, shown: number, hiddenExact:
   if (unfetched) {
     const which = answer.question === 'history' ? 'oldest' : 'newest';
     const narrow = answer.bucket === undefined ? '--since/--until or add --bucket' : '--since/--until';
-    line += ` Only the ${which} ${answer.events.length.toLocaleString('en-US')} were fetched: narrow ${narrow} to see the rest.`;
+    line += ` Only the ${which} ${formatNumber(answer.events.length)} were fetched: narrow ${narrow} to see the rest.`;
   }
   return line;
 }
 
-function basename(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1) || path;
-}
-
 /** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
 export function toJson(answer: ObjectAnswer): string {
-  const { stats } = answer;
   const document = {
     events: answer.events.map((event) => ({
       eventId: event.eventId,
@@ -409,17 +313,7 @@ export function toJson(answer: ObjectAnswer): string {
       addendumReason: event.addendumReason,
       evidence: event.evidence,
     })),
-    scanned: {
-      engine: stats.engine,
-      files: stats.filesScanned ?? null,
-      events: stats.eventsScanned ?? null,
-      bytes: stats.bytesScanned,
-      costUsd: stats.costUsd ?? null,
-      unreadableFiles: stats.unreadableFiles.map((file) => ({ path: file.path, reason: file.reason })),
-      newestEventTime: stats.newestEventTime ?? null,
-      elapsedMs: stats.elapsedMs,
-      warnings: stats.warnings,
-    },
+    scanned: scannedJson(answer.stats),
     question: answer.question,
     /** `who-deleted --prefix`: the prefix, and `keys` sums the events up per key (null for a key question). */
     prefix: answer.matchPrefix ? answer.key : null,
@@ -473,22 +367,13 @@ const CSV_COLUMNS = [
 
 /** RFC 4180 CSV (CRLF line ends), one row per event. */
 export function toCsv(answer: ObjectAnswer): string {
-  const rows = [
-    CSV_COLUMNS.join(','),
-    ...answer.events.map((event) =>
-      CSV_COLUMNS.map((column) => csvField(event[column] === null ? null : String(event[column]))).join(','),
-    ),
-  ];
-  return rows.map((row) => `${row}\r\n`).join('');
+  return csvDocument(
+    CSV_COLUMNS,
+    answer.events.map((event) => CSV_COLUMNS.map((column) => event[column])),
+  );
 }
 
-interface Column {
-  title: string;
-  max: number;
-  cell(event: ObjectEvent): string;
-}
-
-const TEXT_COLUMNS: readonly Column[] = [
+const TEXT_COLUMNS: readonly TextColumn<ObjectEvent>[] = [
   { title: 'TIME (UTC)', max: 30, cell: (e) => formatUtc(e.eventTime).replace(/ UTC$/, '') },
   { title: 'OPERATION', max: 40, cell: (e) => e.eventName },
   { title: 'PRINCIPAL', max: 120, cell: (e) => describePrincipal(e, PLAIN_MARKUP) },
@@ -510,35 +395,20 @@ const TEXT_COLUMNS: readonly Column[] = [
   { title: 'ADDENDUM', max: 40, cell: (e) => e.addendumReason ?? '' },
 ];
 
-/** Aligned columns; a column empty for every event is left out. */
-function formatTable(events: readonly ObjectEvent[]): string[] {
-  const cells = events.map((event) =>
-    TEXT_COLUMNS.map((column) => truncate(showControlCharacters(column.cell(event)), column.max)),
-  );
-  const shown = TEXT_COLUMNS.flatMap((_, i) => (cells.some((row) => (row[i] ?? '') !== '') ? [i] : []));
-  const widths = shown.map((i) => Math.max(TEXT_COLUMNS[i]?.title.length ?? 0, ...cells.map((row) => row[i]?.length ?? 0)));
-  const line = (values: string[]): string =>
-    values
-      .map((value, n) => value.padEnd(widths[n] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(shown.map((i) => TEXT_COLUMNS[i]?.title ?? '')), ...cells.map((row) => line(shown.map((i) => row[i] ?? '')))];
-}
-
 /** A readable report for a terminal: the answer, the events as a table, and the footer facts. */
 export function toText(answer: ObjectAnswer, coverageNote?: string): string {
   const exact = answer.events.filter((event) => event.evidence === 'exact');
   const candidates = answer.events.filter((event) => event.evidence === 'candidate');
   const caveat = coverageNote ?? describeCoverageCaveat(answer, PLAIN_MARKUP);
   const lines = [describeAnswer(answer, PLAIN_MARKUP), ...(caveat ? [caveat] : [])];
-  if (answer.keys && answer.keys.length > 0)
-    lines.push('', PREFIX_KEYS_HEADING, ...formatColumns(PREFIX_KEY_COLUMNS, answer.keys));
+  if (answer.keys && answer.keys.length > 0) lines.push('', PREFIX_KEYS_HEADING, ...formatTable(PREFIX_KEY_COLUMNS, answer.keys));
   if (exact.length > 0) {
     lines.push('');
     if (candidates.length > 0) lines.push(EXACT_HEADING);
-    lines.push(...formatTable(exact));
+    lines.push(...formatTable(TEXT_COLUMNS, exact, { hideEmptyColumns: true }));
   }
-  if (candidates.length > 0) lines.push('', CANDIDATE_HEADING, CANDIDATE_NOTE, ...formatTable(candidates));
+  if (candidates.length > 0)
+    lines.push('', CANDIDATE_HEADING, CANDIDATE_NOTE, ...formatTable(TEXT_COLUMNS, candidates, { hideEmptyColumns: true }));
   const hidden = describeHidden(answer, answer.events.length, 0);
   if (hidden) lines.push('', hidden);
   lines.push('', ...describeScan(answer, PLAIN_MARKUP));

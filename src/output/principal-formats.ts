@@ -6,18 +6,13 @@ import type {
   PrincipalObject,
   SessionCount,
 } from '../questions/principal.js';
+import { csvDocument } from '../text/csv.js';
+import { ARN_MAX, BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
+import { formatCount, formatUtc } from '../text/numbers.js';
+import { countColumn, formatTable } from '../text/table.js';
 import { formatInstant } from '../time/window.js';
-import {
-  BUCKET_MAX,
-  coverageCaveat,
-  describeAggregateScan,
-  describeMore,
-  describeSpan,
-  formatNumber,
-  formatTable,
-  scannedJson,
-} from './activity-formats.js';
-import { ARN_MAX, csvField, formatCount, formatUtc, type Markup, PLAIN_MARKUP } from './object-answer-formats.js';
+import { coverageCaveat, describeAggregateScan, describeMore, describeSpan } from './activity-formats.js';
+import { scannedJson } from './scan-facts.js';
 
 /** Shown for calls that name no bucket (ListBuckets, ListDirectoryBuckets). */
 export const NO_BUCKET = '(no bucket)';
@@ -122,20 +117,18 @@ const CSV_COLUMNS = ['bucket', 'operation', 'key', 'count', 'errors', 'firstEven
  * most recent first, every object fetched).
  */
 export function toCsv(answer: PrincipalAnswer): string {
-  const rows = [
-    CSV_COLUMNS.join(','),
-    ...answer.rows.map((row) =>
-      [row.bucket, row.operation, null, String(row.count), String(row.errors), row.firstEvent, row.lastEvent]
-        .map(csvField)
-        .join(','),
-    ),
-    ...answer.objects.map((object) =>
-      [object.bucket, object.action, object.key, String(object.count), '0', object.firstEvent, object.lastEvent]
-        .map(csvField)
-        .join(','),
-    ),
-  ];
-  return rows.map((line) => `${line}\r\n`).join('');
+  return csvDocument(CSV_COLUMNS, [
+    ...answer.rows.map((row) => [row.bucket, row.operation, null, row.count, row.errors, row.firstEvent, row.lastEvent]),
+    ...answer.objects.map((object) => [
+      object.bucket,
+      object.action,
+      object.key,
+      object.count,
+      0,
+      object.firstEvent,
+      object.lastEvent,
+    ]),
+  ]);
 }
 
 const time = (instant: string): string => formatUtc(instant).replace(/ UTC$/, '');
@@ -151,8 +144,8 @@ export function toText(answer: PrincipalAnswer): string {
         [
           { title: 'BUCKET', max: 70, cell: (row) => describeBucket(row.bucket, PLAIN_MARKUP) },
           { title: 'OPERATION', max: 60, cell: (row) => row.operation },
-          { title: 'CALLS', max: 15, numeric: true, cell: (row) => formatNumber(row.count) },
-          { title: 'FAILED', max: 15, numeric: true, cell: (row) => formatNumber(row.errors) },
+          countColumn('CALLS', (row) => row.count),
+          countColumn('FAILED', (row) => row.errors),
           { title: 'FIRST (UTC)', max: 30, cell: (row) => time(row.firstEvent) },
           { title: 'LAST (UTC)', max: 30, cell: (row) => time(row.lastEvent) },
         ],
@@ -173,7 +166,7 @@ export function toText(answer: PrincipalAnswer): string {
           { title: 'LAST (UTC)', max: 30, cell: (object) => time(object.lastEvent) },
           { title: 'BUCKET', max: 70, cell: (object) => describeBucket(object.bucket, PLAIN_MARKUP) },
           { title: 'KEY', max: 200, cell: (object) => object.key },
-          { title: 'CALLS', max: 15, numeric: true, cell: (object) => formatNumber(object.count) },
+          countColumn('CALLS', (object) => object.count),
         ],
         objects,
       ),
@@ -185,10 +178,7 @@ export function toText(answer: PrincipalAnswer): string {
     lines.push(
       '',
       ...formatTable<SessionCount>(
-        [
-          { title: 'SESSION', max: 160, cell: (session) => session.arn },
-          { title: 'CALLS', max: 15, numeric: true, cell: (session) => formatNumber(session.count) },
-        ],
+        [{ title: 'SESSION', max: 160, cell: (session) => session.arn }, countColumn('CALLS', (session) => session.count)],
         answer.topSessions,
       ),
     );

@@ -1,19 +1,11 @@
 import type { BucketCoverage, CoverageSpan } from '../cloudtrail/coverage.js';
-import type { ScanStats } from '../engines/engine.js';
 import { type BucketStatus, needsLogging, type StatusAnswer, type StatusTrail } from '../questions/status.js';
-import { showControlCharacters, truncate } from '../slack/blocks/limits.js';
+import { csvDocument } from '../text/csv.js';
+import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
+import { formatCount, formatNumber, formatUtc } from '../text/numbers.js';
+import { formatTable, type TextColumn } from '../text/table.js';
 import { formatInstant } from '../time/window.js';
-import {
-  csvField,
-  DELIVERY_NOTE,
-  formatBytes,
-  formatCount,
-  formatDuration,
-  formatUsd,
-  formatUtc,
-  type Markup,
-  PLAIN_MARKUP,
-} from './object-answer-formats.js';
+import { DELIVERY_NOTE, describeScanned, describeWindow, scannedJson } from './scan-facts.js';
 
 /** Status speaks of now: logged now, not logged now, or history incomplete (s3x cannot tell); the window's gaps are details. */
 type Now = BucketCoverage['atEnd'];
@@ -33,7 +25,6 @@ export const NOW_LABELS: Record<Now, string> = {
 /** Worst first: what needs someone's attention leads. */
 const NOW_ORDER: readonly Now[] = ['not-covered', 'unknown', 'covered'];
 
-export const BUCKET_MAX = 80;
 const TRAIL_MAX = 130;
 const REGION_MAX = 30;
 const TRAILS_LISTED = 10;
@@ -104,7 +95,7 @@ function isInstant(answer: StatusAnswer): boolean {
 /** What the window is, in words. */
 function describeStatusWindow(answer: StatusAnswer): string {
   if (isInstant(answer)) return `right now (${formatUtc(formatInstant(answer.window.until))})`;
-  return `${formatUtc(formatInstant(answer.window.since))} – ${formatUtc(formatInstant(answer.window.until))}`;
+  return describeWindow(answer.window);
 }
 
 const WHERE: Record<StatusAnswer['source'], string> = {
@@ -117,7 +108,7 @@ const NAMED_NOW = 3;
 
 /** The buckets by name when they are few; past that, how many (the rows below name them). */
 function nameSome(buckets: readonly BucketStatus[], markup: Markup): string {
-  if (buckets.length > NAMED_NOW) return buckets.length.toLocaleString('en-US');
+  if (buckets.length > NAMED_NOW) return formatNumber(buckets.length);
   return buckets.map((status) => markup.code(status.bucket, BUCKET_MAX)).join(', ');
 }
 
@@ -132,8 +123,8 @@ export function describeNow(answer: StatusAnswer, markup: Markup): string {
   const unknown = byAttention(answer.buckets.filter((status) => status.coverage.atEnd === 'unknown'));
   const head =
     logged.length === total
-      ? `${total === 1 ? 'The 1 directory bucket is' : `All ${total.toLocaleString('en-US')} directory buckets are`} logged now`
-      : `${logged.length.toLocaleString('en-US')} of ${formatCount(total, 'directory bucket')} ${logged.length === 1 ? 'is' : 'are'} logged now`;
+      ? `${total === 1 ? 'The 1 directory bucket is' : `All ${formatNumber(total)} directory buckets are`} logged now`
+      : `${formatNumber(logged.length)} of ${formatCount(total, 'directory bucket')} ${logged.length === 1 ? 'is' : 'are'} logged now`;
   const parts = [
     head,
     ...(notLogged.length > 0 ? [`${nameSome(notLogged, markup)} ${notLogged.length === 1 ? 'is' : 'are'} not`] : []),
@@ -148,12 +139,11 @@ export function describeStatus(answer: StatusAnswer, markup: Markup, icons?: Rec
   if (answer.totalBuckets === 0) return `No directory buckets ${where} (${describeStatusWindow(answer)}).`;
   const counts = countByNow(answer);
   const parts = NOW_ORDER.filter((now) => counts[now] > 0).map(
-    (now) => `${icons ? `${icons[now]} ` : ''}${counts[now].toLocaleString('en-US')} ${NOW_LABELS[now]}`,
+    (now) => `${icons ? `${icons[now]} ` : ''}${formatNumber(counts[now])} ${NOW_LABELS[now]}`,
   );
   const action = answer.buckets.filter((status) => needsLogging(status.coverage)).length;
   const needing = action > 0 ? `; ${formatCount(action, 'bucket')} not fully logged now` : '';
-  const listed =
-    answer.totalBuckets > answer.buckets.length ? ` (the first ${answer.buckets.length.toLocaleString('en-US')} checked)` : '';
+  const listed = answer.totalBuckets > answer.buckets.length ? ` (the first ${formatNumber(answer.buckets.length)} checked)` : '';
   const headline = markup.strong(`Object-level logging of ${formatCount(answer.totalBuckets, 'directory bucket')} ${where}`);
   return `${describeNow(answer, markup)}\n${headline}${listed}, ${describeStatusWindow(answer)}: ${parts.join(', ')}${needing}.`;
 }
@@ -198,7 +188,7 @@ export function describeStatusScan(answer: StatusAnswer, markup: Markup): string
           : '; since when from the trails’ changes in the logs.'),
   ];
   const { stats } = answer;
-  if (stats !== undefined) lines.push(describeRead(stats));
+  if (stats !== undefined) lines.push(describeScanned(stats, { mentionReuse: false }));
   lines.push(...[...answer.warnings, ...(stats?.warnings ?? [])].map((warning) => `Warning: ${markup.text(warning, 400)}`));
   const unreadable = stats?.unreadableFiles ?? [];
   if (unreadable.length > 0) {
@@ -221,23 +211,12 @@ export function describeStatusScan(answer: StatusAnswer, markup: Markup): string
   return lines;
 }
 
-function describeRead(stats: ScanStats): string {
-  const read = [
-    ...(stats.filesScanned === undefined ? [] : [formatCount(stats.filesScanned, 'file')]),
-    ...(stats.eventsScanned === undefined ? [] : [formatCount(stats.eventsScanned, 'event')]),
-    `${formatBytes(stats.bytesScanned)} read`,
-  ];
-  const cost = stats.costUsd === undefined ? '' : `, cost ${formatUsd(stats.costUsd)}`;
-  return `Scanned ${read.join(', ')}${cost} by the ${stats.engine} engine in ${formatDuration(stats.elapsedMs)}.`;
-}
-
 function spanJson(span: CoverageSpan): { from: string; to: string } {
   return { from: span.from, to: span.to };
 }
 
 /** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
 export function toJson(answer: StatusAnswer): string {
-  const { stats } = answer;
   const document = {
     question: answer.question,
     source: answer.source,
@@ -267,20 +246,7 @@ export function toJson(answer: StatusAnswer): string {
       since: trail.since ?? null,
       multiRegion: trail.multiRegion ?? null,
     })),
-    scanned:
-      stats === undefined
-        ? null
-        : {
-            engine: stats.engine,
-            files: stats.filesScanned ?? null,
-            events: stats.eventsScanned ?? null,
-            bytes: stats.bytesScanned,
-            costUsd: stats.costUsd ?? null,
-            unreadableFiles: stats.unreadableFiles.map((file) => ({ path: file.path, reason: file.reason })),
-            newestEventTime: stats.newestEventTime ?? null,
-            elapsedMs: stats.elapsedMs,
-            warnings: stats.warnings,
-          },
+    scanned: answer.stats === undefined ? null : scannedJson(answer.stats),
     warnings: answer.warnings,
   };
   return `${JSON.stringify(document, null, 2)}\n`;
@@ -304,7 +270,7 @@ const CSV_COLUMNS = [
   'note',
 ] as const;
 
-function csvRow(status: BucketStatus): Record<(typeof CSV_COLUMNS)[number], string | null> {
+function csvValues(status: BucketStatus): Record<(typeof CSV_COLUMNS)[number], string | null> {
   const { coverage } = status;
   const spans = (list: readonly CoverageSpan[]): string => list.map((span) => `${span.from}/${span.to}`).join(' ');
   return {
@@ -328,23 +294,16 @@ function csvRow(status: BucketStatus): Record<(typeof CSV_COLUMNS)[number], stri
 
 /** RFC 4180 CSV (CRLF line ends), one row per bucket; spans as ISO `from/to`, space-separated. */
 export function toCsv(answer: StatusAnswer): string {
-  const rows = [
-    CSV_COLUMNS.join(','),
-    ...answer.buckets.map((status) => {
-      const row = csvRow(status);
-      return CSV_COLUMNS.map((column) => csvField(row[column])).join(',');
+  return csvDocument(
+    CSV_COLUMNS,
+    answer.buckets.map((status) => {
+      const row = csvValues(status);
+      return CSV_COLUMNS.map((column) => row[column]);
     }),
-  ];
-  return rows.map((row) => `${row}\r\n`).join('');
+  );
 }
 
-interface Column {
-  title: string;
-  max: number;
-  cell(status: BucketStatus): string;
-}
-
-const TEXT_COLUMNS: readonly Column[] = [
+const TEXT_COLUMNS: readonly TextColumn<BucketStatus>[] = [
   { title: 'STATE', max: 18, cell: (s) => NOW_LABELS[s.coverage.atEnd] },
   { title: 'BUCKET', max: 70, cell: (s) => s.bucket },
   { title: 'REGION', max: REGION_MAX, cell: (s) => s.region },
@@ -359,26 +318,11 @@ const TEXT_COLUMNS: readonly Column[] = [
   { title: 'ACTION', max: 16, cell: (s) => (needsLogging(s.coverage) ? 'enable logging' : '') },
 ];
 
-/** Aligned columns; a column empty for every bucket is left out. */
-function formatTable(buckets: readonly BucketStatus[]): string[] {
-  const cells = buckets.map((status) =>
-    TEXT_COLUMNS.map((column) => truncate(showControlCharacters(column.cell(status)), column.max)),
-  );
-  const shown = TEXT_COLUMNS.flatMap((_, i) => (cells.some((row) => (row[i] ?? '') !== '') ? [i] : []));
-  const widths = shown.map((i) => Math.max(TEXT_COLUMNS[i]?.title.length ?? 0, ...cells.map((row) => row[i]?.length ?? 0)));
-  const line = (values: string[]): string =>
-    values
-      .map((value, n) => value.padEnd(widths[n] ?? 0))
-      .join('  ')
-      .trimEnd();
-  return [line(shown.map((i) => TEXT_COLUMNS[i]?.title ?? '')), ...cells.map((row) => line(shown.map((i) => row[i] ?? '')))];
-}
-
 /** A readable report for a terminal: the summary, a table, the story of each bucket not fully covered, trails, footer. */
 export function toText(answer: StatusAnswer): string {
   const ordered = byAttention(answer.buckets);
   const lines = [describeStatus(answer, PLAIN_MARKUP)];
-  if (ordered.length > 0) lines.push('', ...formatTable(ordered));
+  if (ordered.length > 0) lines.push('', ...formatTable(TEXT_COLUMNS, ordered, { hideEmptyColumns: true }));
   const stories = ordered.filter((status) => status.coverage.state !== 'covered' || needsLogging(status.coverage));
   for (const status of stories)
     lines.push('', `${PLAIN_MARKUP.code(status.bucket, BUCKET_MAX)}: ${PLAIN_MARKUP.text(status.coverage.note, 2000)}`);

@@ -2,8 +2,8 @@ import { rm } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli.js';
-import { csvField } from '../../src/output/object-answer-formats.js';
-import { escapeUnsafeJson, showInvisibleKeepingLines } from '../../src/safe-text.js';
+import { csvField } from '../../src/text/csv.js';
+import { escapeUnsafeJson, showInvisibleKeepingLines } from '../../src/text/safe-text.js';
 import { tempDir } from '../helpers/archive.js';
 import { HOSTILE, HOSTILE_ARCHIVE, RAW_UNSAFE, writeHostileArchive } from '../helpers/hostile-strings.js';
 

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  csvField,
-  formatBytes,
-  formatDuration,
-  formatUtc,
-  toCsv,
-  toJson,
-  toText,
-} from '../../src/output/object-answer-formats.js';
+import { toCsv, toJson, toText } from '../../src/output/object-answer-formats.js';
 import type { ObjectAnswer, ObjectEvent } from '../../src/questions/object-events.js';
+import { csvField } from '../../src/text/csv.js';
+import { formatBytes, formatDuration, formatUtc } from '../../src/text/numbers.js';
 
 const KEY = 'reports/q3.parquet';
 const BUCKET = 'analytics--usw2-az1--x-s3';

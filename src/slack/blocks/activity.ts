@@ -1,27 +1,19 @@
 import {
-  BUCKET_MAX,
-  CODE_MAX,
   coverageCaveat,
   describeActivity,
   describeActivityScan,
   describeCaller,
   describeMore,
   failedNote,
-  formatNumber,
 } from '../../output/activity-formats.js';
-import { type Markup, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
 import type { ActivityAnswer } from '../../questions/activity.js';
-import {
-  blockTextLength,
-  escapeAndTruncate,
-  escapeMrkdwn,
-  inlineCode,
-  MAX_SECTION_TEXT,
-  MAX_TOTAL_TEXT,
-  showControlCharacters,
-} from './limits.js';
+import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { formatNumber } from '../../text/numbers.js';
+import { showControlCharacters } from '../../text/safe-text.js';
+import type { TableData } from '../../text/table.js';
+import { blockTextLength, escapeAndTruncate, escapeMrkdwn, inlineCode, MAX_SECTION_TEXT, MAX_TOTAL_TEXT } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
-import { buildTableBlock, type TableData } from './table.js';
+import { buildTableBlock } from './table.js';
 
 export const MRKDWN: Markup = {
   code: inlineCode,

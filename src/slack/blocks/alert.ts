@@ -4,14 +4,16 @@ import type { AlertsOverview } from '../../alerts/feed.js';
 import type { AlertRule } from '../../alerts/rules.js';
 import { isDirectoryBucket } from '../../cloudtrail/buckets.js';
 import { isPrincipalArn } from '../../commands/parse.js';
-import { BUCKET_MAX, CODE_MAX, describeCaller } from '../../output/activity-formats.js';
+import { describeCaller } from '../../output/activity-formats.js';
 import { slashCommand } from '../../output/digest-formats.js';
-import { formatCount, formatUtc } from '../../output/object-answer-formats.js';
+import { BUCKET_MAX, CODE_MAX } from '../../text/markup.js';
+import { formatCount, formatUtc } from '../../text/numbers.js';
+import { truncate } from '../../text/truncate.js';
 import { formatInstant } from '../../time/window.js';
 import { ACTIONS } from '../ids.js';
 import { MRKDWN } from './activity.js';
 import { button, confirm } from './change-request.js';
-import { escapeMrkdwn, inlineCode, truncate } from './limits.js';
+import { escapeMrkdwn, inlineCode } from './limits.js';
 import { buildMessage, contextBlock, headerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
 
 /** Where the alert's record came from: says how late and how complete the path is. */

@@ -1,5 +1,6 @@
 import type { ApprovalRequest, AuditEntry } from '../../approvals/approval.js';
-import { escapeMrkdwn, truncate } from './limits.js';
+import { truncate } from '../../text/truncate.js';
+import { escapeMrkdwn } from './limits.js';
 import { buildMessage, contextBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
 
 const SHOWN = 20;

@@ -5,8 +5,10 @@ import {
   describeHiddenEvents,
   isSensitive,
 } from '../../output/bucket-events-formats.js';
-import { formatUtc, type Markup, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
 import { type BucketEventsAnswer, type ManagementEvent, REQUEST_SUMMARY_MAX } from '../../questions/bucket-events.js';
+import { type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { formatUtc } from '../../text/numbers.js';
+import { showControlCharacters } from '../../text/safe-text.js';
 import {
   blockTextLength,
   escapeAndTruncate,
@@ -14,7 +16,6 @@ import {
   inlineCode,
   MAX_BLOCKS_PER_MESSAGE,
   MAX_TOTAL_TEXT,
-  showControlCharacters,
 } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
 

@@ -3,16 +3,9 @@ import type { ApprovalRequest, MayApprove } from '../../approvals/approval.js';
 import { MAX_JUSTIFICATION } from '../../approvals/approval-service.js';
 import { EXPIRY_ACTOR } from '../../approvals/expiry.js';
 import { planWords } from '../../remediation/plan-words.js';
+import { truncate } from '../../text/truncate.js';
 import { ACTIONS, VIEWS } from '../ids.js';
-import {
-  assertBlockLimits,
-  escapeAndTruncate,
-  escapeMrkdwn,
-  MAX_BUTTON_TEXT,
-  MAX_SECTION_TEXT,
-  plainText,
-  truncate,
-} from './limits.js';
+import { assertBlockLimits, escapeAndTruncate, escapeMrkdwn, MAX_BUTTON_TEXT, MAX_SECTION_TEXT, plainText } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
 
 /** Sections of diff a modal shows (each up to 3,000 characters). */

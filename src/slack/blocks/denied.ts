@@ -1,4 +1,4 @@
-import { CODE_MAX, coverageCaveat, describeSpan } from '../../output/activity-formats.js';
+import { coverageCaveat, describeSpan } from '../../output/activity-formats.js';
 import {
   DENIED_SECTIONS,
   deniedCoverage,
@@ -7,8 +7,9 @@ import {
   describeDeniedScan,
   describeGroupBuckets,
 } from '../../output/denied-formats.js';
-import { formatCount, formatUtc, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
 import type { DeniedAnswer, DeniedGroup } from '../../questions/denied.js';
+import { CODE_MAX, PLAIN_MARKUP } from '../../text/markup.js';
+import { formatCount, formatUtc } from '../../text/numbers.js';
 import { buildAggregateMessage, type ListPart, MRKDWN } from './activity.js';
 import { inlineCode } from './limits.js';
 import type { SlackMessage } from './message.js';

@@ -1,5 +1,5 @@
 import type { Digest, DigestBucket } from '../../digest/digest.js';
-import { BUCKET_MAX, CODE_MAX, describeCaller, formatNumber } from '../../output/activity-formats.js';
+import { describeCaller } from '../../output/activity-formats.js';
 import {
   type DigestFinding,
   describeDigestCost,
@@ -10,7 +10,8 @@ import {
   slashCommand,
   slashWindow,
 } from '../../output/digest-formats.js';
-import { formatBytes, formatCount, formatUtc } from '../../output/object-answer-formats.js';
+import { BUCKET_MAX, CODE_MAX } from '../../text/markup.js';
+import { formatBytes, formatCount, formatNumber, formatUtc } from '../../text/numbers.js';
 import { ACTIONS } from '../ids.js';
 import { MRKDWN } from './activity.js';
 import { blockTextLength, escapeMrkdwn, inlineCode, MAX_BLOCKS_PER_MESSAGE, MAX_TOTAL_TEXT } from './limits.js';

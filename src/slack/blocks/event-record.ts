@@ -2,7 +2,7 @@ import type { types } from '@slack/bolt';
 import { RECORD_COLUMNS } from '../../cloudtrail/record-schema.js';
 import type { Row } from '../../engines/engine.js';
 import type { EventRecord } from '../../questions/event-record.js';
-import { escapeUnsafeJson } from '../../safe-text.js';
+import { escapeUnsafeJson } from '../../text/safe-text.js';
 import { VIEWS } from '../ids.js';
 import { assertBlockLimits, escapeMrkdwn, MAX_SECTION_TEXT } from './limits.js';
 import type { KnownBlock } from './message.js';

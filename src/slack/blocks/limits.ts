@@ -1,8 +1,6 @@
 import type { types } from '@slack/bolt';
-import { showControlCharacters, showInvisibleKeepingLines } from '../../safe-text.js';
-
-// The visible form of data is decided in safe-text.ts; blocks and terminal formats import it from here too.
-export { showControlCharacters };
+import { showControlCharacters, showInvisibleKeepingLines } from '../../text/safe-text.js';
+import { truncate } from '../../text/truncate.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -53,19 +51,6 @@ export const MAX_TABLE_ROWS = 100;
 export const MAX_TABLE_COLUMNS = 20;
 
 export type Surface = 'message' | 'modal';
-
-/** Cut to at most `max` UTF-16 units, ending in `…`; never splits a surrogate pair. */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  if (max <= 0) return '';
-  let end = max - 1;
-  if (end > 0 && isHighSurrogate(text.charCodeAt(end - 1))) end -= 1;
-  return `${text.slice(0, end)}…`;
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
-}
 
 const MRKDWN_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 

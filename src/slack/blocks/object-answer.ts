@@ -1,6 +1,5 @@
 import { describeMore } from '../../output/activity-formats.js';
 import {
-  ARN_MAX,
   CANDIDATE_HEADING,
   CANDIDATE_NOTE,
   describeAnswer,
@@ -10,14 +9,14 @@ import {
   describePrincipal,
   describeScan,
   EXACT_HEADING,
-  formatUtc,
-  type Markup,
   mfaWords,
-  PLAIN_MARKUP,
   PREFIX_KEYS_HEADING,
   prefixKeysTable,
 } from '../../output/object-answer-formats.js';
 import type { ObjectAnswer, ObjectEvent } from '../../questions/object-events.js';
+import { ARN_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { formatUtc } from '../../text/numbers.js';
+import { showControlCharacters } from '../../text/safe-text.js';
 import { type AnswerView, answerControls, pageCount, showEventAccessory } from './answer-controls.js';
 import {
   blockTextLength,
@@ -26,7 +25,6 @@ import {
   inlineCode,
   MAX_BLOCKS_PER_MESSAGE,
   MAX_TOTAL_TEXT,
-  showControlCharacters,
 } from './limits.js';
 import {
   buildMessage,

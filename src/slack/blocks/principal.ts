@@ -1,7 +1,8 @@
-import { coverageCaveat, describeSpan, failedNote, formatNumber } from '../../output/activity-formats.js';
-import { ARN_MAX, formatUtc, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
+import { coverageCaveat, describeSpan, failedNote } from '../../output/activity-formats.js';
 import { describeBucket, describePrincipal, describePrincipalScan, OBJECT_ACTIONS } from '../../output/principal-formats.js';
 import type { PrincipalAnswer } from '../../questions/principal.js';
+import { ARN_MAX, PLAIN_MARKUP } from '../../text/markup.js';
+import { formatNumber, formatUtc } from '../../text/numbers.js';
 import { buildAggregateMessage, type ListPart, MRKDWN } from './activity.js';
 import { inlineCode } from './limits.js';
 import type { SlackMessage } from './message.js';

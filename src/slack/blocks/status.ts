@@ -1,6 +1,4 @@
-import { formatUtc, type Markup, PLAIN_MARKUP } from '../../output/object-answer-formats.js';
 import {
-  BUCKET_MAX,
   byAttention,
   describeBucketCoverage,
   describeLogged,
@@ -11,6 +9,10 @@ import {
   NOW_LABELS,
 } from '../../output/status-formats.js';
 import { type BucketStatus, needsLogging, type StatusAnswer } from '../../questions/status.js';
+import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { formatUtc } from '../../text/numbers.js';
+import { showControlCharacters } from '../../text/safe-text.js';
+import type { TableData } from '../../text/table.js';
 import { ACTIONS } from '../ids.js';
 import {
   blockTextLength,
@@ -21,10 +23,9 @@ import {
   MAX_BUTTON_VALUE,
   MAX_SECTION_TEXT,
   MAX_TOTAL_TEXT,
-  showControlCharacters,
 } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
-import { buildTableBlock, type TableData } from './table.js';
+import { buildTableBlock } from './table.js';
 
 /** The Enable logging button; its value is the bucket name. */
 export const ENABLE_LOGGING_ACTION = ACTIONS.enableLogging;

@@ -1,15 +1,9 @@
 import type { types } from '@slack/bolt';
-import { formatNumber } from '../../output/activity-formats.js';
-import { blockTextLength, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS, showControlCharacters, truncate } from './limits.js';
-
-/** A cell: text or a count. */
-export type TableCell = string | number;
-
-/** A table answer: its column headings and rows, in s3x's order. */
-export interface TableData {
-  header: readonly string[];
-  rows: ReadonlyArray<readonly TableCell[]>;
-}
+import { formatNumber } from '../../text/numbers.js';
+import { showControlCharacters } from '../../text/safe-text.js';
+import type { TableData } from '../../text/table.js';
+import { truncate } from '../../text/truncate.js';
+import { blockTextLength, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS } from './limits.js';
 
 /** Longest text in one cell; ARNs of 200 characters fit. */
 const MAX_CELL_TEXT = 300;

@@ -5,13 +5,9 @@ import { commandWords } from '../../commands/command-words.js';
 import { findSubcommand, type SubcommandSpec } from '../../commands/grammar.js';
 import { parseCommand } from '../../commands/parse.js';
 import { userMessageOf } from '../../errors.js';
-import {
-  describeAnswer,
-  describeCoverageCaveat,
-  describePrincipal,
-  describeUnreadableAndFreshness,
-  PLAIN_MARKUP,
-} from '../../output/object-answer-formats.js';
+import { describeAnswer, describeCoverageCaveat, describePrincipal } from '../../output/object-answer-formats.js';
+import { describeUnreadableAndFreshness } from '../../output/scan-facts.js';
+import { PLAIN_MARKUP } from '../../text/markup.js';
 import { WORKFLOW_STEPS } from '../ids.js';
 import { REMEDIATION_OFF, requestApproval } from '../listeners/change-flow.js';
 import type { CommandDeps } from '../listeners/s3x-command.js';

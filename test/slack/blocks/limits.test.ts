@@ -8,9 +8,9 @@ import {
   escapeMrkdwn,
   inlineCode,
   MAX_TOTAL_TEXT,
-  showControlCharacters,
-  truncate,
 } from '../../../src/slack/blocks/limits.js';
+import { showControlCharacters } from '../../../src/text/safe-text.js';
+import { truncate } from '../../../src/text/truncate.js';
 
 type KnownBlock = types.KnownBlock;
 

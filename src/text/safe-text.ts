@@ -1,8 +1,8 @@
 /**
  * The one place that decides how untrusted text (keys, user agents, session names, typed input)
  * may reach a person: a terminal, a spreadsheet, Slack or the console. Every final writer uses it
- * (the CLI's stdout and stderr, the CSV field writer, the Slack escapers and plain_text builders,
- * the console), so a format's wording can change without reopening these holes.
+ * (the CLI's stdout and stderr, the CSV field writer in csv.ts, the Slack escapers and plain_text
+ * builders, the console), so a format's wording can change without reopening these holes.
  */
 
 /**
@@ -59,27 +59,4 @@ export function escapeUnsafeJson(json: string): string {
     for (let i = 0; i < match.length; i++) escaped += `\\u${match.charCodeAt(i).toString(16).padStart(4, '0')}`;
     return escaped;
   });
-}
-
-/** Field separators a spreadsheet may use, by locale: a field holding one is always quoted. */
-const CSV_NEEDS_QUOTES = /[",;\t\r\n]/;
-/**
- * Where a spreadsheet may start a cell inside a value: at its start, or after a separator of any
- * locale (a reader whose separator is `;` splits `x;=cmd` even when the field is quoted, because
- * the quote no longer opens its cell), followed by what it reads as a formula after the white
- * space it skips: `=`, `+`, `-`, `@` and their full-width forms (`＝` is read as `=`).
- * @see https://owasp.org/www-community/attacks/CSV_Injection
- */
-const CSV_FORMULA_START = /(^|[,;\t\r\n])(?=[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20])/gu;
-
-/**
- * One CSV field (RFC 4180). Every place a spreadsheet could start a formula gets a `'` (so
- * `x;=cmd` is written `"x;'=cmd"`); unsafe characters are shown visibly (a cell never holds ESC
- * or a raw line break); a field holding a quote, `,`, `;` or a tab is quoted.
- * @see https://www.rfc-editor.org/rfc/rfc4180
- */
-export function csvField(value: string | null): string {
-  if (value === null) return '';
-  const shown = showControlCharacters(value.replace(CSV_FORMULA_START, "$1'"));
-  return CSV_NEEDS_QUOTES.test(shown) ? `"${shown.replaceAll('"', '""')}"` : shown;
 }
