@@ -44,6 +44,27 @@ const DIRECTIONS: Record<string, string> = {
   sw: 'southwest',
 };
 
+/** `east` → `e`, `northeast` → `ne`: how zone ids write a Region's direction. */
+const DIRECTION_LETTERS: Record<string, string> = Object.fromEntries(
+  Object.entries(DIRECTIONS).map(([letters, direction]) => [direction, letters]),
+);
+
+/**
+ * A Region as zone ids spell it, the prefix of `use1-az4` in `base--use1-az4--x-s3`: `us-east-1` →
+ * `use1`, `ap-northeast-1` → `apne1`, `eu-central-1` → `euc1`, `us-gov-west-1` → `usgw1`.
+ * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/directory-bucket-naming-rules.html
+ */
+export function zoneIdPrefix(region: string): string {
+  const parts = region.split('-');
+  const number = parts.at(-1) ?? '';
+  if (parts.length < 3 || !/^\d+$/.test(number)) throw new RangeError(`unsupported region name: ${region}`);
+  const middle = parts
+    .slice(1, -1)
+    .map((part) => DIRECTION_LETTERS[part] ?? part.charAt(0))
+    .join('');
+  return `${parts[0]}${middle}${number}`;
+}
+
 /**
  * The Region of a directory bucket, read from the zone id in its name (`base--use1-az4--x-s3` →
  * us-east-1; `euw2` → eu-west-2, `apne1` → ap-northeast-1). Undefined when the name does not say.

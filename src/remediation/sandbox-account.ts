@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { AdvancedEventSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
+import { zoneIdPrefix } from '../cloudtrail/buckets.js';
 import { EngineError } from '../errors.js';
 import type { SqliteDatabase } from '../store/database.js';
 import { formatInstant } from '../time/window.js';
@@ -440,7 +441,7 @@ export class SandboxAccount implements AccountPort {
 
 /** The sample account as src/sample/generate.ts lays it out, before tmp-exports gets coverage. */
 export function sampleSandboxSeed(account: string, region: string): SandboxSeed {
-  const abbr = regionAbbreviation(region);
+  const abbr = zoneIdPrefix(region);
   const bucketArn = (name: string): string => `arn:aws:s3express:${region}:${account}:bucket/${name}`;
   const analytics = `analytics-hot--${abbr}-az4--x-s3`;
   const ml = `ml-features--${abbr}-az6--x-s3`;
@@ -516,12 +517,6 @@ export function sampleSandboxSeed(account: string, region: string): SandboxSeed 
     ],
     logBuckets: [{ name: logBucket, policy: logBucketPolicy }],
   };
-}
-
-/** `us-east-1` → `use1`, the way zone ids in directory bucket names spell Regions. */
-function regionAbbreviation(region: string): string {
-  const [area = '', direction = '', number = ''] = region.split('-');
-  return `${area}${direction.charAt(0)}${number}`;
 }
 
 function uniqueSuffix(): string {

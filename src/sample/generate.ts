@@ -16,6 +16,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { zoneIdPrefix } from '../cloudtrail/buckets.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -303,29 +304,6 @@ function humanTime(t: number): string {
   const h24 = date.getUTCHours();
   const h12 = h24 % 12 === 0 ? 12 : h24 % 12;
   return `${item(MONTHS, date.getUTCMonth())} ${date.getUTCDate()}, ${date.getUTCFullYear()}, ${h12}:${item(PAD2, date.getUTCMinutes())}:${item(PAD2, date.getUTCSeconds())} ${h24 < 12 ? 'AM' : 'PM'}`;
-}
-
-/** AZ-id prefix of a Region: us-east-1 -> use1, ap-northeast-1 -> apne1, eu-central-1 -> euc1. */
-function regionAbbreviation(region: string): string {
-  const parts = region.split('-');
-  const last = parts[parts.length - 1] ?? '';
-  if (parts.length < 3 || !/^\d+$/.test(last)) throw new RangeError(`unsupported region name: ${region}`);
-  const directions: Record<string, string> = {
-    east: 'e',
-    west: 'w',
-    north: 'n',
-    south: 's',
-    central: 'c',
-    northeast: 'ne',
-    northwest: 'nw',
-    southeast: 'se',
-    southwest: 'sw',
-  };
-  const middle = parts
-    .slice(1, -1)
-    .map((p) => directions[p] ?? p.charAt(0))
-    .join('');
-  return `${parts[0]}${middle}${last}`;
 }
 
 const j = JSON.stringify;
@@ -757,7 +735,7 @@ class ArchiveGenerator {
     this.account = options.accountId ?? '111122223333';
     if (!/^\d{12}$/.test(this.account)) throw new RangeError('accountId must be 12 digits');
     this.region = options.region ?? 'us-east-1';
-    this.abbr = regionAbbreviation(this.region);
+    this.abbr = zoneIdPrefix(this.region);
     this.seedU32 = seedToU32(options.seed);
     this.rng = new Rng(this.seedU32);
     this.nameRng = new Rng(mix32(this.seedU32, 0x51f15eed));
