@@ -1,11 +1,12 @@
 import type { ScanStats } from '../engines/engine.js';
 import type { ActivityAnswer, ErrorCount, OperationCount, PrincipalCount } from '../questions/activity.js';
 import { csvDocument } from '../text/csv.js';
+import { jsonDocument } from '../text/json.js';
 import { ARN_MAX, BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
 import { formatBytes, formatCount, formatNumber, formatUtc } from '../text/numbers.js';
-import { countColumn, formatTable } from '../text/table.js';
-import { formatInstant, type TimeWindow } from '../time/window.js';
-import { describeScanned, describeUnreadableAndFreshness, describeWindow, scannedJson } from './scan-facts.js';
+import { countColumn, formatTable, type TextColumn } from '../text/table.js';
+import type { TimeWindow } from '../time/window.js';
+import { describeScanned, describeUnreadableAndFreshness, describeWindow, scannedJson, searchedJson } from './scan-facts.js';
 
 const WARNINGS_LISTED = 3;
 
@@ -87,22 +88,16 @@ export function describeActivityScan(answer: ActivityAnswer, markup: Markup): st
 
 /** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
 export function toJson(answer: ActivityAnswer): string {
-  const document = {
+  return jsonDocument({
     question: answer.question,
-    searched: {
-      sources: answer.sources,
-      bucket: answer.bucket,
-      since: formatInstant(answer.window.since),
-      until: formatInstant(answer.window.until),
-    },
+    searched: searchedJson(answer, { bucket: answer.bucket }),
     totals: answer.totals,
     operations: answer.operations.map((o) => ({ name: o.name, count: o.count, errors: o.errors })),
     principals: answer.principals.map((p) => ({ principal: p.principal, count: p.count, errors: p.errors })),
     errors: answer.errors.map((e) => ({ code: e.code, count: e.count })),
     groupCounts: answer.groupCounts,
     scanned: scannedJson(answer.stats),
-  };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  });
 }
 
 const CSV_COLUMNS = ['kind', 'name', 'count', 'errors', 'bytesIn', 'bytesOut', 'firstEvent', 'lastEvent'] as const;
@@ -125,44 +120,39 @@ export function toCsv(answer: ActivityAnswer): string {
 export function toText(answer: ActivityAnswer): string {
   const lines = [describeActivity(answer, PLAIN_MARKUP)];
   if (answer.totals.events === 0) lines.push(coverageCaveat(`bucket ${PLAIN_MARKUP.code(answer.bucket, BUCKET_MAX)}`));
-  const section = (tableLines: string[], more: string | undefined): void => {
-    lines.push('', ...tableLines, ...(more ? [more] : []));
+  // Each list: its table, then how many were left out.
+  const section = <T>(rows: readonly T[], columns: readonly TextColumn<T>[], total: number, one: string): void => {
+    if (rows.length === 0) return;
+    const more = describeMore(rows.length, total, one);
+    lines.push('', ...formatTable(columns, rows), ...(more ? [more] : []));
   };
-  if (answer.operations.length > 0) {
-    section(
-      formatTable<OperationCount>(
-        [
-          { title: 'OPERATION', max: 60, cell: (o) => o.name },
-          countColumn('CALLS', (o) => o.count),
-          countColumn('FAILED', (o) => o.errors),
-        ],
-        answer.operations,
-      ),
-      describeMore(answer.operations.length, answer.groupCounts.operations, 'operation'),
-    );
-  }
-  if (answer.principals.length > 0) {
-    section(
-      formatTable<PrincipalCount>(
-        [
-          { title: 'PRINCIPAL', max: 120, cell: (p) => describeCaller(p.principal, PLAIN_MARKUP) },
-          countColumn('CALLS', (p) => p.count),
-          countColumn('FAILED', (p) => p.errors),
-        ],
-        answer.principals,
-      ),
-      describeMore(answer.principals.length, answer.groupCounts.principals, 'principal'),
-    );
-  }
-  if (answer.errors.length > 0) {
-    section(
-      formatTable<ErrorCount>(
-        [{ title: 'ERROR', max: CODE_MAX, cell: (e) => e.code }, countColumn('CALLS', (e) => e.count)],
-        answer.errors,
-      ),
-      describeMore(answer.errors.length, answer.groupCounts.errors, 'error code'),
-    );
-  }
+  const { groupCounts } = answer;
+  section<OperationCount>(
+    answer.operations,
+    [
+      { title: 'OPERATION', max: 60, cell: (o) => o.name },
+      countColumn('CALLS', (o) => o.count),
+      countColumn('FAILED', (o) => o.errors),
+    ],
+    groupCounts.operations,
+    'operation',
+  );
+  section<PrincipalCount>(
+    answer.principals,
+    [
+      { title: 'PRINCIPAL', max: 120, cell: (p) => describeCaller(p.principal, PLAIN_MARKUP) },
+      countColumn('CALLS', (p) => p.count),
+      countColumn('FAILED', (p) => p.errors),
+    ],
+    groupCounts.principals,
+    'principal',
+  );
+  section<ErrorCount>(
+    answer.errors,
+    [{ title: 'ERROR', max: CODE_MAX, cell: (e) => e.code }, countColumn('CALLS', (e) => e.count)],
+    groupCounts.errors,
+    'error code',
+  );
   lines.push('', ...describeActivityScan(answer, PLAIN_MARKUP));
   return `${lines.join('\n')}\n`;
 }

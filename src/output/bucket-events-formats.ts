@@ -1,11 +1,12 @@
 import type { ScanStats } from '../engines/engine.js';
 import type { BucketEventsAnswer, ManagementEvent } from '../questions/bucket-events.js';
-import { csvDocument } from '../text/csv.js';
-import { ARN_MAX, BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
-import { formatCount, formatDuration, formatNumber, formatUtc } from '../text/numbers.js';
+import { csvRecords } from '../text/csv.js';
+import { jsonDocument } from '../text/json.js';
+import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
+import { formatCount, formatDuration, formatNumber, formatUtcCell } from '../text/numbers.js';
 import { formatTable, type TextColumn } from '../text/table.js';
-import { formatInstant } from '../time/window.js';
-import { describeScanned, describeUnreadableAndFreshness, describeWindow, scannedJson } from './scan-facts.js';
+import { describeRecordedCaller } from './callers.js';
+import { describeScanned, describeUnreadableAndFreshness, describeWindow, scannedJson, searchedJson } from './scan-facts.js';
 
 /** Calls that delete the bucket, open or drop its policy, or can expire its data: highlighted wherever shown. */
 const SENSITIVE_EVENT_NAMES: ReadonlySet<string> = new Set([
@@ -20,18 +21,6 @@ const SENSITIVE_EVENT_NAMES: ReadonlySet<string> = new Set([
 
 export function isSensitive(event: ManagementEvent): boolean {
   return SENSITIVE_EVENT_NAMES.has(event.eventName);
-}
-
-/** Who made the call: the ARN, or the AWS service behind it. */
-export function describeCaller(event: ManagementEvent, markup: Markup): string {
-  if (event.principalArn !== null) {
-    const via = event.invokedBy === null ? '' : ` via ${markup.code(event.invokedBy, 100)}`;
-    return `${markup.code(event.principalArn, ARN_MAX)}${via}`;
-  }
-  if (event.invokedBy !== null) return `${markup.code(event.invokedBy, 100)} (AWS service)`;
-  return event.principalType === null
-    ? 'an unidentified caller'
-    : `an unidentified ${markup.code(event.principalType, 40)} caller`;
 }
 
 function readOnlyNote(answer: BucketEventsAnswer): string {
@@ -96,7 +85,7 @@ function describeHow(stats: ScanStats): string {
 
 /** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
 export function toJson(answer: BucketEventsAnswer): string {
-  const document = {
+  return jsonDocument({
     events: answer.events.map((event) => ({
       eventId: event.eventId,
       eventTime: event.eventTime,
@@ -114,16 +103,10 @@ export function toJson(answer: BucketEventsAnswer): string {
     })),
     scanned: scannedJson(answer.stats),
     question: answer.question,
-    searched: {
-      sources: answer.sources,
-      bucket: answer.bucket,
-      since: formatInstant(answer.window.since),
-      until: formatInstant(answer.window.until),
-    },
+    searched: searchedJson(answer, { bucket: answer.bucket }),
     totalMatches: answer.totalMatches,
     readOnlyHidden: answer.readOnlyHidden,
-  };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  });
 }
 
 const CSV_COLUMNS = [
@@ -144,17 +127,14 @@ const CSV_COLUMNS = [
 
 /** RFC 4180 CSV (CRLF line ends), one row per event, fields made inert as in the object answers. */
 export function toCsv(answer: BucketEventsAnswer): string {
-  return csvDocument(
-    CSV_COLUMNS,
-    answer.events.map((event) => CSV_COLUMNS.map((column) => event[column])),
-  );
+  return csvRecords(CSV_COLUMNS, answer.events);
 }
 
 const TEXT_COLUMNS: readonly TextColumn<ManagementEvent>[] = [
-  { title: 'TIME (UTC)', max: 30, cell: (e) => formatUtc(e.eventTime).replace(/ UTC$/, '') },
+  { title: 'TIME (UTC)', max: 30, cell: (e) => formatUtcCell(e.eventTime) },
   { title: 'OPERATION', max: 40, cell: (e) => e.eventName },
   { title: 'NOTE', max: 10, cell: (e) => (isSensitive(e) ? 'SENSITIVE' : '') },
-  { title: 'PRINCIPAL', max: 120, cell: (e) => describeCaller(e, PLAIN_MARKUP) },
+  { title: 'PRINCIPAL', max: 120, cell: (e) => describeRecordedCaller(e, PLAIN_MARKUP) },
   { title: 'SOURCE IP', max: 45, cell: (e) => e.sourceIp ?? '' },
   { title: 'RESULT', max: 60, cell: (e) => (e.errorCode === null ? 'ok' : `FAILED ${e.errorCode}`) },
   { title: 'REQUEST', max: 120, cell: (e) => e.requestSummary ?? '' },

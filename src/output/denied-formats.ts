@@ -1,11 +1,11 @@
 import type { DeniedAnswer, DeniedGroup } from '../questions/denied.js';
 import { csvDocument } from '../text/csv.js';
+import { jsonDocument } from '../text/json.js';
 import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
-import { formatCount, formatUtc } from '../text/numbers.js';
+import { formatCount, formatUtcCell } from '../text/numbers.js';
 import { countColumn, formatTable } from '../text/table.js';
-import { formatInstant } from '../time/window.js';
 import { coverageCaveat, describeAggregateScan, describeCaller, describeMore, describeSpan } from './activity-formats.js';
-import { scannedJson } from './scan-facts.js';
+import { scannedJson, searchedJson } from './scan-facts.js';
 
 /** The two lists of failed calls, in this order. */
 export const DENIED_SECTIONS: ReadonlyArray<{ title: string; denials: boolean }> = [
@@ -60,14 +60,9 @@ export function describeDeniedScan(answer: DeniedAnswer, markup: Markup): string
 
 /** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
 export function toJson(answer: DeniedAnswer): string {
-  const document = {
+  return jsonDocument({
     question: answer.question,
-    searched: {
-      sources: answer.sources,
-      bucket: answer.bucket ?? null,
-      since: formatInstant(answer.window.since),
-      until: formatInstant(answer.window.until),
-    },
+    searched: searchedJson(answer, { bucket: answer.bucket ?? null }),
     totals: answer.totals,
     groups: answer.groups.map((group) => ({
       principal: group.principal,
@@ -83,8 +78,7 @@ export function toJson(answer: DeniedAnswer): string {
     })),
     totalGroups: answer.totalGroups,
     scanned: scannedJson(answer.stats),
-  };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  });
 }
 
 const CSV_COLUMNS = [
@@ -136,7 +130,7 @@ export function toText(answer: DeniedAnswer): string {
           { title: 'ERROR', max: CODE_MAX, cell: (g) => g.errorCode },
           countColumn('CALLS', (g) => g.count),
           { title: 'BUCKETS', max: 200, cell: (g) => describeGroupBuckets(g, PLAIN_MARKUP).replace(/^on /, '') },
-          { title: 'LAST (UTC)', max: 30, cell: (g) => formatUtc(g.lastEvent).replace(/ UTC$/, '') },
+          { title: 'LAST (UTC)', max: 30, cell: (g) => formatUtcCell(g.lastEvent) },
         ],
         groups,
       ),

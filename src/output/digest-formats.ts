@@ -1,5 +1,6 @@
 import type { Digest, DigestBucket, DigestManagementEvent } from '../digest/digest.js';
 import { csvDocument } from '../text/csv.js';
+import { jsonDocument } from '../text/json.js';
 import { formatBytes, formatCount, formatNumber, formatUsd, formatUtc } from '../text/numbers.js';
 import { countColumn, formatTable } from '../text/table.js';
 import { formatInstant, type TimeWindow } from '../time/window.js';
@@ -168,7 +169,7 @@ export function describeDigestWindow(digest: Digest): string {
 
 /** The digest as JSON: every field, instants as CloudTrail text. */
 export function toJson(digest: Digest): string {
-  const document = {
+  return jsonDocument({
     date: digest.date,
     timeZone: digest.timeZone,
     window: { since: formatInstant(digest.window.since), until: formatInstant(digest.window.until) },
@@ -183,8 +184,7 @@ export function toJson(digest: Digest): string {
     pendingApprovals: digest.pendingApprovals,
     queries: digest.queries,
     stats: { bytesScanned: digest.stats.bytesScanned, costUsd: digest.stats.costUsd ?? null, elapsedMs: digest.stats.elapsedMs },
-  };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  });
 }
 
 const CSV_COLUMNS = [

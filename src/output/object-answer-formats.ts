@@ -1,11 +1,12 @@
 import { OBJECT_QUESTION_TABLE } from '../questions/index.js';
 import type { ObjectAnswer, ObjectEvent, PrefixKeyDeletes } from '../questions/object-events.js';
-import { csvDocument } from '../text/csv.js';
-import { ARN_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
-import { formatCount, formatNumber, formatUtc } from '../text/numbers.js';
+import { csvRecords } from '../text/csv.js';
+import { jsonDocument } from '../text/json.js';
+import { type Markup, PLAIN_MARKUP } from '../text/markup.js';
+import { formatCount, formatNumber, formatUtc, formatUtcCell } from '../text/numbers.js';
 import { formatTable, type TableData, type TextColumn } from '../text/table.js';
-import { formatInstant } from '../time/window.js';
-import { describeScanned, describeUnreadableAndFreshness, describeWindow, scannedJson } from './scan-facts.js';
+import { describeRecordedCaller } from './callers.js';
+import { describeScanned, describeUnreadableAndFreshness, describeWindow, scannedJson, searchedJson } from './scan-facts.js';
 
 /** Longest key shown; the JSON and CSV formats keep it whole. */
 const SUMMARY_KEY_MAX = 600;
@@ -24,15 +25,7 @@ export function mfaWords(mfa: boolean | null): string {
 
 /** Who made the call: the ARN, the AWS service behind it, or S3 Lifecycle. */
 export function describePrincipal(event: ObjectEvent, markup: Markup): string {
-  if (event.lifecycle) return LIFECYCLE_LABEL;
-  if (event.principalArn !== null) {
-    const via = event.invokedBy === null ? '' : ` via ${markup.code(event.invokedBy, 100)}`;
-    return `${markup.code(event.principalArn, ARN_MAX)}${via}`;
-  }
-  if (event.invokedBy !== null) return `${markup.code(event.invokedBy, 100)} (AWS service)`;
-  return event.principalType === null
-    ? 'an unidentified caller'
-    : `an unidentified ${markup.code(event.principalType, 40)} caller`;
+  return event.lifecycle ? LIFECYCLE_LABEL : describeRecordedCaller(event, markup);
 }
 
 function principalIdentity(event: ObjectEvent): string {
@@ -178,7 +171,7 @@ const PREFIX_KEY_COLUMNS: readonly TextColumn<PrefixKeyDeletes>[] = [
   {
     title: 'LAST DELETED (UTC)',
     max: 30,
-    cell: (entry) => (entry.last ? formatUtc(entry.last.eventTime).replace(/ UTC$/, '') : ''),
+    cell: (entry) => (entry.last ? formatUtcCell(entry.last.eventTime) : ''),
   },
   { title: 'BY', max: 200, cell: (entry) => (entry.last ? describePrincipal(entry.last, PLAIN_MARKUP) : '') },
 ];
@@ -290,7 +283,7 @@ export function describeHidden(answer: ObjectAnswer, shown: number, hiddenExact:
 
 /** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
 export function toJson(answer: ObjectAnswer): string {
-  const document = {
+  return jsonDocument({
     events: answer.events.map((event) => ({
       eventId: event.eventId,
       eventTime: event.eventTime,
@@ -328,19 +321,13 @@ export function toJson(answer: ObjectAnswer): string {
           })),
         }
       : {}),
-    searched: {
-      sources: answer.sources,
-      bucket: answer.bucket ?? null,
-      since: formatInstant(answer.window.since),
-      until: formatInstant(answer.window.until),
-    },
+    searched: searchedJson(answer, { bucket: answer.bucket ?? null }),
     totalMatches: answer.totalMatches,
     exactMatches: answer.exactMatches,
     /** Exact matches that succeeded: a failed call did nothing. */
     successfulMatches: answer.successfulMatches,
     unlistedCandidates: answer.unlistedCandidates,
-  };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  });
 }
 
 const CSV_COLUMNS = [
@@ -367,14 +354,11 @@ const CSV_COLUMNS = [
 
 /** RFC 4180 CSV (CRLF line ends), one row per event. */
 export function toCsv(answer: ObjectAnswer): string {
-  return csvDocument(
-    CSV_COLUMNS,
-    answer.events.map((event) => CSV_COLUMNS.map((column) => event[column])),
-  );
+  return csvRecords(CSV_COLUMNS, answer.events);
 }
 
 const TEXT_COLUMNS: readonly TextColumn<ObjectEvent>[] = [
-  { title: 'TIME (UTC)', max: 30, cell: (e) => formatUtc(e.eventTime).replace(/ UTC$/, '') },
+  { title: 'TIME (UTC)', max: 30, cell: (e) => formatUtcCell(e.eventTime) },
   { title: 'OPERATION', max: 40, cell: (e) => e.eventName },
   { title: 'PRINCIPAL', max: 120, cell: (e) => describePrincipal(e, PLAIN_MARKUP) },
   { title: 'BUCKET', max: 70, cell: (e) => e.bucket ?? '' },

@@ -7,12 +7,12 @@ import type {
   SessionCount,
 } from '../questions/principal.js';
 import { csvDocument } from '../text/csv.js';
+import { jsonDocument } from '../text/json.js';
 import { ARN_MAX, BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
-import { formatCount, formatUtc } from '../text/numbers.js';
+import { formatCount, formatUtcCell } from '../text/numbers.js';
 import { countColumn, formatTable } from '../text/table.js';
-import { formatInstant } from '../time/window.js';
 import { coverageCaveat, describeAggregateScan, describeMore, describeSpan } from './activity-formats.js';
-import { scannedJson } from './scan-facts.js';
+import { scannedJson, searchedJson } from './scan-facts.js';
 
 /** Shown for calls that name no bucket (ListBuckets, ListDirectoryBuckets). */
 export const NO_BUCKET = '(no bucket)';
@@ -72,15 +72,9 @@ export function describeBucket(bucket: string | null, markup: Markup): string {
 
 /** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
 export function toJson(answer: PrincipalAnswer): string {
-  const document = {
+  return jsonDocument({
     question: answer.question,
-    searched: {
-      sources: answer.sources,
-      principal: answer.principal,
-      matchedAs: answer.matchedAs,
-      since: formatInstant(answer.window.since),
-      until: formatInstant(answer.window.until),
-    },
+    searched: searchedJson(answer, { principal: answer.principal, matchedAs: answer.matchedAs }),
     totals: answer.totals,
     rows: answer.rows.map((row) => ({
       bucket: row.bucket,
@@ -105,8 +99,7 @@ export function toJson(answer: PrincipalAnswer): string {
     })),
     totalObjects: answer.totalObjects,
     scanned: scannedJson(answer.stats),
-  };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  });
 }
 
 const CSV_COLUMNS = ['bucket', 'operation', 'key', 'count', 'errors', 'firstEvent', 'lastEvent'] as const;
@@ -131,8 +124,6 @@ export function toCsv(answer: PrincipalAnswer): string {
   ]);
 }
 
-const time = (instant: string): string => formatUtc(instant).replace(/ UTC$/, '');
-
 /** A readable report for a terminal: the answer, the bucket-and-operation table, the sessions, the footer facts. */
 export function toText(answer: PrincipalAnswer): string {
   const lines = [describePrincipal(answer, PLAIN_MARKUP)];
@@ -146,8 +137,8 @@ export function toText(answer: PrincipalAnswer): string {
           { title: 'OPERATION', max: 60, cell: (row) => row.operation },
           countColumn('CALLS', (row) => row.count),
           countColumn('FAILED', (row) => row.errors),
-          { title: 'FIRST (UTC)', max: 30, cell: (row) => time(row.firstEvent) },
-          { title: 'LAST (UTC)', max: 30, cell: (row) => time(row.lastEvent) },
+          { title: 'FIRST (UTC)', max: 30, cell: (row) => formatUtcCell(row.firstEvent) },
+          { title: 'LAST (UTC)', max: 30, cell: (row) => formatUtcCell(row.lastEvent) },
         ],
         answer.rows,
       ),
@@ -163,7 +154,7 @@ export function toText(answer: PrincipalAnswer): string {
       title,
       ...formatTable<PrincipalObject>(
         [
-          { title: 'LAST (UTC)', max: 30, cell: (object) => time(object.lastEvent) },
+          { title: 'LAST (UTC)', max: 30, cell: (object) => formatUtcCell(object.lastEvent) },
           { title: 'BUCKET', max: 70, cell: (object) => describeBucket(object.bucket, PLAIN_MARKUP) },
           { title: 'KEY', max: 200, cell: (object) => object.key },
           countColumn('CALLS', (object) => object.count),

@@ -68,3 +68,16 @@ export function scannedJson(stats: ScanStats): Record<string, unknown> {
     warnings: stats.warnings,
   };
 }
+
+/** The `searched` object of every JSON answer: the sources, what was asked about (`target`), the window. */
+export function searchedJson(
+  scope: { sources: readonly string[]; window: TimeWindow },
+  target: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    sources: scope.sources,
+    ...target,
+    since: formatInstant(scope.window.since),
+    until: formatInstant(scope.window.until),
+  };
+}

@@ -1,8 +1,9 @@
 import type { BucketCoverage, CoverageSpan } from '../cloudtrail/coverage.js';
 import { type BucketStatus, needsLogging, type StatusAnswer, type StatusTrail } from '../questions/status.js';
-import { csvDocument } from '../text/csv.js';
+import { csvRecords } from '../text/csv.js';
+import { jsonDocument } from '../text/json.js';
 import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
-import { formatCount, formatNumber, formatUtc } from '../text/numbers.js';
+import { formatCount, formatNumber, formatUtc, formatUtcCell } from '../text/numbers.js';
 import { formatTable, type TextColumn } from '../text/table.js';
 import { formatInstant } from '../time/window.js';
 import { DELIVERY_NOTE, describeScanned, describeWindow, scannedJson } from './scan-facts.js';
@@ -52,8 +53,8 @@ export function describeLogged(coverage: BucketCoverage): string {
 
 /** A span in few characters: one date when both ends fall on the same day. */
 function formatSpan(span: CoverageSpan): string {
-  const from = formatUtc(span.from).replace(/ UTC$/, '');
-  const to = formatUtc(span.to).replace(/ UTC$/, '');
+  const from = formatUtcCell(span.from);
+  const to = formatUtcCell(span.to);
   const sameDay = from.slice(0, 10) === to.slice(0, 10);
   return `${from}–${sameDay ? to.slice(11) : to} UTC`;
 }
@@ -217,7 +218,7 @@ function spanJson(span: CoverageSpan): { from: string; to: string } {
 
 /** The answer as JSON: the documented fields only, in a fixed order, absent values as null. */
 export function toJson(answer: StatusAnswer): string {
-  const document = {
+  return jsonDocument({
     question: answer.question,
     source: answer.source,
     window: { since: formatInstant(answer.window.since), until: formatInstant(answer.window.until) },
@@ -248,8 +249,7 @@ export function toJson(answer: StatusAnswer): string {
     })),
     scanned: answer.stats === undefined ? null : scannedJson(answer.stats),
     warnings: answer.warnings,
-  };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  });
 }
 
 const CSV_COLUMNS = [
@@ -294,13 +294,7 @@ function csvValues(status: BucketStatus): Record<(typeof CSV_COLUMNS)[number], s
 
 /** RFC 4180 CSV (CRLF line ends), one row per bucket; spans as ISO `from/to`, space-separated. */
 export function toCsv(answer: StatusAnswer): string {
-  return csvDocument(
-    CSV_COLUMNS,
-    answer.buckets.map((status) => {
-      const row = csvValues(status);
-      return CSV_COLUMNS.map((column) => row[column]);
-    }),
-  );
+  return csvRecords(CSV_COLUMNS, answer.buckets.map(csvValues));
 }
 
 const TEXT_COLUMNS: readonly TextColumn<BucketStatus>[] = [
@@ -311,10 +305,10 @@ const TEXT_COLUMNS: readonly TextColumn<BucketStatus>[] = [
   {
     title: 'SINCE (UTC)',
     max: 22,
-    cell: (s) => (s.coverage.coveredSince ? formatUtc(s.coverage.coveredSince).replace(/ UTC$/, '') : ''),
+    cell: (s) => (s.coverage.coveredSince ? formatUtcCell(s.coverage.coveredSince) : ''),
   },
   { title: 'GAPS', max: 6, cell: (s) => (s.coverage.gaps.length > 0 ? String(s.coverage.gaps.length) : '') },
-  { title: 'LAST ACTIVITY (UTC)', max: 22, cell: (s) => (s.lastActivity ? formatUtc(s.lastActivity).replace(/ UTC$/, '') : '') },
+  { title: 'LAST ACTIVITY (UTC)', max: 22, cell: (s) => (s.lastActivity ? formatUtcCell(s.lastActivity) : '') },
   { title: 'ACTION', max: 16, cell: (s) => (needsLogging(s.coverage) ? 'enable logging' : '') },
 ];
 

@@ -35,3 +35,11 @@ export function csvRow(values: readonly CsvValue[]): string {
 export function csvDocument(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
   return [header.join(','), ...rows.map(csvRow)].map((line) => `${line}\r\n`).join('');
 }
+
+/** A CSV document of records: one column per named field, in the order given. */
+export function csvRecords<K extends string>(columns: readonly K[], records: readonly Readonly<Record<K, CsvValue>>[]): string {
+  return csvDocument(
+    columns,
+    records.map((record) => columns.map((column) => record[column])),
+  );
+}

@@ -39,3 +39,8 @@ export function formatUtc(instant: string): string {
   const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(instant);
   return match ? `${match[1]} ${match[2]} UTC` : instant;
 }
+
+/** `2024-07-02 00:22:11`: formatUtc for a table column whose heading already says UTC. */
+export function formatUtcCell(instant: string): string {
+  return formatUtc(instant).replace(/ UTC$/, '');
+}

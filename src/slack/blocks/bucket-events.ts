@@ -1,10 +1,10 @@
 import {
   describeBucketEvents,
   describeBucketEventsScan,
-  describeCaller,
   describeHiddenEvents,
   isSensitive,
 } from '../../output/bucket-events-formats.js';
+import { describeRecordedCaller } from '../../output/callers.js';
 import { type BucketEventsAnswer, type ManagementEvent, REQUEST_SUMMARY_MAX } from '../../questions/bucket-events.js';
 import { type Markup, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
@@ -64,7 +64,7 @@ function renderEvent(event: ManagementEvent): KnownBlock {
   const origin = event.sourceIp === null ? '' : ` · from ${inlineCode(event.sourceIp, 60)}`;
   const lines = [
     `${mark}*${MRKDWN.text(formatUtc(event.eventTime), 40)}* · ${inlineCode(event.eventName, 60)}${failure}`,
-    `by ${describeCaller(event, MRKDWN)}${origin}`,
+    `by ${describeRecordedCaller(event, MRKDWN)}${origin}`,
     ...(event.requestSummary === null ? [] : [`request ${inlineCode(event.requestSummary, REQUEST_SUMMARY_MAX + 2)}`]),
   ];
   return mrkdwnSection(lines.join('\n'));
