@@ -116,6 +116,11 @@ export function toCsv(answer: ActivityAnswer): string {
   ]);
 }
 
+/** CALLS and FAILED: the counts of a row of operations or principals. */
+export function callColumns<T extends { count: number; errors: number }>(): TextColumn<T>[] {
+  return [countColumn('CALLS', (row) => row.count), countColumn('FAILED', (row) => row.errors)];
+}
+
 /** A readable report for a terminal: the answer, one table per list, and the footer facts. */
 export function toText(answer: ActivityAnswer): string {
   const lines = [describeActivity(answer, PLAIN_MARKUP)];
@@ -129,21 +134,13 @@ export function toText(answer: ActivityAnswer): string {
   const { groupCounts } = answer;
   section<OperationCount>(
     answer.operations,
-    [
-      { title: 'OPERATION', max: 60, cell: (o) => o.name },
-      countColumn('CALLS', (o) => o.count),
-      countColumn('FAILED', (o) => o.errors),
-    ],
+    [{ title: 'OPERATION', max: 60, cell: (o) => o.name }, ...callColumns<OperationCount>()],
     groupCounts.operations,
     'operation',
   );
   section<PrincipalCount>(
     answer.principals,
-    [
-      { title: 'PRINCIPAL', max: 120, cell: (p) => describeCaller(p.principal, PLAIN_MARKUP) },
-      countColumn('CALLS', (p) => p.count),
-      countColumn('FAILED', (p) => p.errors),
-    ],
+    [{ title: 'PRINCIPAL', max: 120, cell: (p) => describeCaller(p.principal, PLAIN_MARKUP) }, ...callColumns<PrincipalCount>()],
     groupCounts.principals,
     'principal',
   );

@@ -3,7 +3,7 @@ import { csvDocument } from '../text/csv.js';
 import { jsonDocument } from '../text/json.js';
 import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
 import { formatCount, formatUtcCell } from '../text/numbers.js';
-import { countColumn, formatTable } from '../text/table.js';
+import { countColumn, type TextColumn, titledTable } from '../text/table.js';
 import { coverageCaveat, describeAggregateScan, describeCaller, describeMore, describeSpan } from './activity-formats.js';
 import { scannedJson, searchedJson } from './scan-facts.js';
 
@@ -117,22 +117,20 @@ export function toCsv(answer: DeniedAnswer): string {
 export function toText(answer: DeniedAnswer): string {
   const lines = [describeDenied(answer, PLAIN_MARKUP)];
   if (answer.totals.events === 0) lines.push(coverageCaveat(deniedCoverage(answer, PLAIN_MARKUP)));
+  const columns: readonly TextColumn<DeniedGroup>[] = [
+    { title: 'PRINCIPAL', max: 120, cell: (g) => describeDeniedCaller(g, PLAIN_MARKUP) },
+    { title: 'OPERATION', max: 60, cell: (g) => g.operation },
+    { title: 'ERROR', max: CODE_MAX, cell: (g) => g.errorCode },
+    countColumn('CALLS', (g) => g.count),
+    { title: 'BUCKETS', max: 200, cell: (g) => describeGroupBuckets(g, PLAIN_MARKUP).replace(/^on /, '') },
+    { title: 'LAST (UTC)', max: 30, cell: (g) => formatUtcCell(g.lastEvent) },
+  ];
   for (const { title, denials } of DENIED_SECTIONS) {
-    const groups = answer.groups.filter((group) => group.accessDenied === denials);
-    if (groups.length === 0) continue;
     lines.push(
-      '',
-      title,
-      ...formatTable<DeniedGroup>(
-        [
-          { title: 'PRINCIPAL', max: 120, cell: (g) => describeDeniedCaller(g, PLAIN_MARKUP) },
-          { title: 'OPERATION', max: 60, cell: (g) => g.operation },
-          { title: 'ERROR', max: CODE_MAX, cell: (g) => g.errorCode },
-          countColumn('CALLS', (g) => g.count),
-          { title: 'BUCKETS', max: 200, cell: (g) => describeGroupBuckets(g, PLAIN_MARKUP).replace(/^on /, '') },
-          { title: 'LAST (UTC)', max: 30, cell: (g) => formatUtcCell(g.lastEvent) },
-        ],
-        groups,
+      ...titledTable(
+        title,
+        columns,
+        answer.groups.filter((group) => group.accessDenied === denials),
       ),
     );
   }

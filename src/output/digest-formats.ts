@@ -4,7 +4,7 @@ import { jsonDocument } from '../text/json.js';
 import { formatBytes, formatCount, formatNumber, formatUsd, formatUtc } from '../text/numbers.js';
 import { countColumn, formatTable } from '../text/table.js';
 import { formatInstant, type TimeWindow } from '../time/window.js';
-import { describeWindow } from './scan-facts.js';
+import { describeWindow, windowJson } from './scan-facts.js';
 
 export type FindingKind =
   | 'management'
@@ -172,7 +172,7 @@ export function toJson(digest: Digest): string {
   return jsonDocument({
     date: digest.date,
     timeZone: digest.timeZone,
-    window: { since: formatInstant(digest.window.since), until: formatInstant(digest.window.until) },
+    window: windowJson(digest.window),
     quiet: digest.quiet,
     events: digest.events,
     buckets: digest.buckets,

@@ -10,8 +10,8 @@ import { csvDocument } from '../text/csv.js';
 import { jsonDocument } from '../text/json.js';
 import { ARN_MAX, BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
 import { formatCount, formatUtcCell } from '../text/numbers.js';
-import { countColumn, formatTable } from '../text/table.js';
-import { coverageCaveat, describeAggregateScan, describeMore, describeSpan } from './activity-formats.js';
+import { countColumn, formatTable, type TextColumn, titledTable } from '../text/table.js';
+import { callColumns, coverageCaveat, describeAggregateScan, describeMore, describeSpan } from './activity-formats.js';
 import { scannedJson, searchedJson } from './scan-facts.js';
 
 /** Shown for calls that name no bucket (ListBuckets, ListDirectoryBuckets). */
@@ -135,8 +135,7 @@ export function toText(answer: PrincipalAnswer): string {
         [
           { title: 'BUCKET', max: 70, cell: (row) => describeBucket(row.bucket, PLAIN_MARKUP) },
           { title: 'OPERATION', max: 60, cell: (row) => row.operation },
-          countColumn('CALLS', (row) => row.count),
-          countColumn('FAILED', (row) => row.errors),
+          ...callColumns<PrincipalActivityRow>(),
           { title: 'FIRST (UTC)', max: 30, cell: (row) => formatUtcCell(row.firstEvent) },
           { title: 'LAST (UTC)', max: 30, cell: (row) => formatUtcCell(row.lastEvent) },
         ],
@@ -146,20 +145,18 @@ export function toText(answer: PrincipalAnswer): string {
     const more = describeMore(answer.rows.length, answer.totalRows, 'bucket-and-operation group');
     if (more) lines.push(more);
   }
+  const objectColumns: readonly TextColumn<PrincipalObject>[] = [
+    { title: 'LAST (UTC)', max: 30, cell: (object) => formatUtcCell(object.lastEvent) },
+    { title: 'BUCKET', max: 70, cell: (object) => describeBucket(object.bucket, PLAIN_MARKUP) },
+    { title: 'KEY', max: 200, cell: (object) => object.key },
+    countColumn('CALLS', (object) => object.count),
+  ];
   for (const { action, title } of OBJECT_ACTIONS) {
-    const objects = answer.objects.filter((object) => object.action === action);
-    if (objects.length === 0) continue;
     lines.push(
-      '',
-      title,
-      ...formatTable<PrincipalObject>(
-        [
-          { title: 'LAST (UTC)', max: 30, cell: (object) => formatUtcCell(object.lastEvent) },
-          { title: 'BUCKET', max: 70, cell: (object) => describeBucket(object.bucket, PLAIN_MARKUP) },
-          { title: 'KEY', max: 200, cell: (object) => object.key },
-          countColumn('CALLS', (object) => object.count),
-        ],
-        objects,
+      ...titledTable(
+        title,
+        objectColumns,
+        answer.objects.filter((object) => object.action === action),
       ),
     );
   }

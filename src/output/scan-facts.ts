@@ -77,7 +77,11 @@ export function searchedJson(
   return {
     sources: scope.sources,
     ...target,
-    since: formatInstant(scope.window.since),
-    until: formatInstant(scope.window.until),
+    ...windowJson(scope.window),
   };
+}
+
+/** A window in JSON: CloudTrail instants. */
+export function windowJson(window: TimeWindow): { since: string; until: string } {
+  return { since: formatInstant(window.since), until: formatInstant(window.until) };
 }

@@ -6,7 +6,7 @@ import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
 import { formatCount, formatNumber, formatUtc, formatUtcCell } from '../text/numbers.js';
 import { formatTable, type TextColumn } from '../text/table.js';
 import { formatInstant } from '../time/window.js';
-import { DELIVERY_NOTE, describeScanned, describeWindow, scannedJson } from './scan-facts.js';
+import { DELIVERY_NOTE, describeScanned, describeWindow, scannedJson, windowJson } from './scan-facts.js';
 
 /** Status speaks of now: logged now, not logged now, or history incomplete (s3x cannot tell); the window's gaps are details. */
 type Now = BucketCoverage['atEnd'];
@@ -221,7 +221,7 @@ export function toJson(answer: StatusAnswer): string {
   return jsonDocument({
     question: answer.question,
     source: answer.source,
-    window: { since: formatInstant(answer.window.since), until: formatInstant(answer.window.until) },
+    window: windowJson(answer.window),
     totalBuckets: answer.totalBuckets,
     buckets: answer.buckets.map((status) => ({
       bucket: status.bucket,

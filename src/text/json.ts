@@ -2,4 +2,3 @@
 export function jsonDocument(document: unknown): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }
-

@@ -47,3 +47,8 @@ export function formatTable<T>(
       .trimEnd();
   return [line(kept.map(({ column }) => column.title)), ...cells.map(line)];
 }
+
+/** A titled table in a report: a blank line, the title, the table; nothing at all when there are no rows. */
+export function titledTable<T>(title: string, columns: readonly TextColumn<T>[], rows: readonly T[]): string[] {
+  return rows.length === 0 ? [] : ['', title, ...formatTable(columns, rows)];
+}

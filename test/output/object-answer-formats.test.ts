@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toCsv, toJson, toText } from '../../src/output/object-answer-formats.js';
 import type { ObjectAnswer, ObjectEvent } from '../../src/questions/object-events.js';
-import { csvField } from '../../src/text/csv.js';
-import { formatBytes, formatDuration, formatUtc } from '../../src/text/numbers.js';
 
 const KEY = 'reports/q3.parquet';
 const BUCKET = 'analytics--usw2-az1--x-s3';
@@ -208,31 +206,6 @@ describe('toJson', () => {
   });
 });
 
-describe('csvField', () => {
-  it.each([
-    ['plain', 'plain'],
-    ['a,b', '"a,b"'],
-    ['say "hi"', '"say ""hi"""'],
-    // Line breaks and other controls are shown (␊, ␍, ␉): a cell never holds a raw one.
-    ['two\nlines', 'two␊lines'],
-    ['cr\rhere', 'cr␍here'],
-    ['=HYPERLINK("http://evil")', '"\'=HYPERLINK(""http://evil"")"'],
-    ['+1', "'+1"],
-    ['-2+3', "'-2+3"],
-    ['@SUM(A1)', "'@SUM(A1)"],
-    ['\tcmd', '␉cmd'],
-    ['\rcmd', '␍cmd'],
-    ['\t=cmd', "'␉=cmd"],
-    ['x;=cmd', '"x;\'=cmd"'],
-    ['a=b', 'a=b'],
-  ])('%j becomes %j', (value, expected) => {
-    expect(csvField(value)).toBe(expected);
-  });
-  it('writes null as an empty field', () => {
-    expect(csvField(null)).toBe('');
-  });
-});
-
 describe('toCsv', () => {
   it('writes the header and one CRLF-terminated row per event', () => {
     const failed = event({ errorCode: 'AccessDenied', errorMessage: 'Access Denied', addendumReason: 'DELIVERY_DELAY' });
@@ -347,29 +320,5 @@ describe('toText', () => {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting no control characters reach the terminal.
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     expect(text).toContain('evil␛]0;pwned␇␛[2J');
-  });
-});
-
-describe('formatting helpers', () => {
-  it.each([
-    [0, '0 B'],
-    [999, '999 B'],
-    [1000, '1.0 KB'],
-    [1_300_000, '1.3 MB'],
-    [45_000_000_000, '45 GB'],
-  ])('formatBytes(%d) is %s', (bytes, expected) => {
-    expect(formatBytes(bytes)).toBe(expected);
-  });
-  it.each([
-    [840, '840 ms'],
-    [2345, '2.3 s'],
-    [125_000, '2 min 5 s'],
-  ])('formatDuration(%d) is %s', (ms, expected) => {
-    expect(formatDuration(ms)).toBe(expected);
-  });
-  it('formats CloudTrail instants as UTC and leaves anything else alone', () => {
-    expect(formatUtc('2024-07-02T00:22:11Z')).toBe('2024-07-02 00:22:11 UTC');
-    expect(formatUtc('2024-07-02T00:22:11.123Z')).toBe('2024-07-02 00:22:11 UTC');
-    expect(formatUtc('yesterday')).toBe('yesterday');
   });
 });

@@ -9,8 +9,6 @@ import {
   inlineCode,
   MAX_TOTAL_TEXT,
 } from '../../../src/slack/blocks/limits.js';
-import { showControlCharacters } from '../../../src/text/safe-text.js';
-import { truncate } from '../../../src/text/truncate.js';
 
 type KnownBlock = types.KnownBlock;
 
@@ -21,28 +19,6 @@ function section(length: number): KnownBlock {
 function button(overrides: Partial<types.Button> = {}): types.Button {
   return { type: 'button', text: { type: 'plain_text', text: 'Approve' }, action_id: 'approve', value: 'req-1', ...overrides };
 }
-
-describe('truncate', () => {
-  it('leaves text that fits alone', () => {
-    expect(truncate('reports/q3.parquet', 18)).toBe('reports/q3.parquet');
-  });
-  it('cuts to exactly max characters, ending in an ellipsis', () => {
-    const cut = truncate('abcdefghij', 5);
-    expect(cut).toBe('abcd…');
-    expect(cut).toHaveLength(5);
-  });
-  it('never splits a surrogate pair', () => {
-    // 'ab' + 😀 (two UTF-16 units) + 'cd': cutting at 4 would keep half of the emoji.
-    const cut = truncate('ab😀cd', 4);
-    expect(cut).toBe('ab…');
-    expect(cut).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/);
-    expect(truncate('ab😀cd', 5)).toBe('ab😀…');
-  });
-  it('handles tiny limits', () => {
-    expect(truncate('abc', 1)).toBe('…');
-    expect(truncate('abc', 0)).toBe('');
-  });
-});
 
 describe('escapeMrkdwn', () => {
   it('escapes &, < and > so data cannot form mentions or links', () => {
@@ -77,23 +53,6 @@ describe('inlineCode', () => {
   });
   it('fits in max characters including the backticks', () => {
     expect(inlineCode('k'.repeat(100), 20)).toHaveLength(20);
-  });
-});
-
-describe('showControlCharacters', () => {
-  it('makes terminal escapes, DEL, C1 controls and bidi overrides visible, naming the code point', () => {
-    expect(showControlCharacters('\u001b[31mred\u007f\u009b\u202egnp.txt')).toBe('␛[31mred␡[U+009B][U+202E]gnp.txt');
-  });
-
-  it('shows zero-width, invisible and tag characters, so a key cannot pass for another', () => {
-    expect(showControlCharacters('reports/q3\u200b-forecast.parquet')).toBe('reports/q3[U+200B]-forecast.parquet');
-    expect(showControlCharacters('a\u061cb\u2060c\ufeffd\u2028e\u{e0041}')).toBe(
-      'a[U+061C]b[U+2060]c[U+FEFF]d[U+2028]e[U+E0041]',
-    );
-  });
-
-  it('keeps emoji and their variation selectors (s3x writes ⚠️)', () => {
-    expect(showControlCharacters('⚠️ 🗑️')).toBe('⚠️ 🗑️');
   });
 });
 
