@@ -1,3 +1,4 @@
+import { formatCount } from '../text/numbers.js';
 import { formatInstant, type TimeWindow } from '../time/window.js';
 import {
   DEFAULT_TRAIL_SELECTORS,
@@ -769,10 +770,6 @@ function describeGaps(gaps: readonly CoverageGap[]): string {
   return `Not logged ${named.join(', ')}${more}.`;
 }
 
-function count(n: number, one: string): string {
-  return `${n.toLocaleString('en-US')} ${one}${n === 1 ? '' : 's'}`;
-}
-
 /** What a coverage verdict rests on: the bucket's own events, the trail history, AWS's current trails. */
 function describeBasis(
   history: TrailHistory,
@@ -784,8 +781,8 @@ function describeBasis(
   if (evidence !== undefined) {
     const needed = kindsNeeded(eventNames) ?? { reads: true, writes: true };
     const kinds = [
-      ...(needed.reads ? [count(evidence.reads.count, 'read event')] : []),
-      ...(needed.writes ? [count(evidence.writes.count, 'write event')] : []),
+      ...(needed.reads ? [formatCount(evidence.reads.count, 'read event')] : []),
+      ...(needed.writes ? [formatCount(evidence.writes.count, 'write event')] : []),
     ];
     parts.push(`the logs hold ${kinds.join(' and ')} of this bucket in the window`);
   }
