@@ -1,31 +1,16 @@
-import type { ScanStats } from '../engines/engine.js';
 import type { ActivityAnswer, ErrorCount, OperationCount, PrincipalCount } from '../questions/activity.js';
 import { csvDocument } from '../text/csv.js';
 import { jsonDocument } from '../text/json.js';
-import { ARN_MAX, BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
+import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
 import { formatBytes, formatCount, formatNumber, formatUtc } from '../text/numbers.js';
 import { countColumn, formatTable, type TextColumn } from '../text/table.js';
-import type { TimeWindow } from '../time/window.js';
-import { describeScanned, describeUnreadableAndFreshness, describeWindow, scannedJson, searchedJson } from './scan-facts.js';
-
-const WARNINGS_LISTED = 3;
-
-/** What every aggregate answer shares: where it looked, when, and what the scan read. */
-export interface AggregateScope {
-  sources: readonly string[];
-  window: TimeWindow;
-  stats: ScanStats;
-}
+import { describeCaller } from './callers.js';
+import { describeAggregateScan, scannedJson, searchedJson } from './scan-facts.js';
 
 /** `from A to B`, or `at A` when both are the same instant. */
 export function describeSpan(first: string, last: string, markup: Markup): string {
   const from = markup.text(formatUtc(first), 40);
   return first === last ? `at ${from}` : `from ${from} to ${markup.text(formatUtc(last), 40)}`;
-}
-
-/** Who: the ARN or service, or plainly that the record names nobody. */
-export function describeCaller(principal: string | null, markup: Markup): string {
-  return principal === null ? 'an unidentified caller' : markup.code(principal, ARN_MAX);
 }
 
 /** `(3 failed)`, or nothing when every call succeeded. */
@@ -39,25 +24,6 @@ export function coverageCaveat(where: string): string {
     `No match means nothing happened only if CloudTrail data-event logging covered ${where} for the whole window; ` +
     's3x does not check logging coverage yet.'
   );
-}
-
-/**
- * The footer facts of an aggregate answer: what was searched (`searched` is already marked up),
- * how, what could not be read, how fresh the logs are.
- */
-export function describeAggregateScan(searched: string, scope: AggregateScope, markup: Markup): string[] {
-  const { stats } = scope;
-  const sources = scope.sources.map((source) => markup.code(source, 60)).join(' and ');
-  const lines = [
-    `Searched ${sources} ${searched}, ${describeWindow(scope.window)}. Duplicate deliveries are counted once.`,
-    describeScanned(stats, { mentionReuse: true }),
-    ...stats.warnings.slice(0, WARNINGS_LISTED).map((warning) => `Warning: ${markup.text(warning, 400)}`),
-  ];
-  if (stats.warnings.length > WARNINGS_LISTED) {
-    lines.push(`…and ${formatCount(stats.warnings.length - WARNINGS_LISTED, 'more warning')}.`);
-  }
-  lines.push(...describeUnreadableAndFreshness(stats, markup));
-  return lines;
 }
 
 /** `…and 3 more operations (15 in all).` for a list shown in part; undefined when nothing is missing. */

@@ -18,3 +18,8 @@ export function describeRecordedCaller(caller: RecordedCaller, markup: Markup): 
     ? 'an unidentified caller'
     : `an unidentified ${markup.code(caller.principalType, 40)} caller`;
 }
+
+/** Who: the ARN or service, or plainly that the record names nobody. */
+export function describeCaller(principal: string | null, markup: Markup): string {
+  return principal === null ? 'an unidentified caller' : markup.code(principal, ARN_MAX);
+}

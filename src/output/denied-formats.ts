@@ -4,8 +4,9 @@ import { jsonDocument } from '../text/json.js';
 import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
 import { formatCount, formatUtcCell } from '../text/numbers.js';
 import { countColumn, type TextColumn, titledTable } from '../text/table.js';
-import { coverageCaveat, describeAggregateScan, describeCaller, describeMore, describeSpan } from './activity-formats.js';
-import { scannedJson, searchedJson } from './scan-facts.js';
+import { coverageCaveat, describeMore, describeSpan } from './activity-formats.js';
+import { describeCaller } from './callers.js';
+import { describeAggregateScan, scannedJson, searchedJson } from './scan-facts.js';
 
 /** The two lists of failed calls, in this order. */
 export const DENIED_SECTIONS: ReadonlyArray<{ title: string; denials: boolean }> = [

@@ -11,8 +11,8 @@ import { jsonDocument } from '../text/json.js';
 import { ARN_MAX, BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
 import { formatCount, formatUtcCell } from '../text/numbers.js';
 import { countColumn, formatTable, type TextColumn, titledTable } from '../text/table.js';
-import { callColumns, coverageCaveat, describeAggregateScan, describeMore, describeSpan } from './activity-formats.js';
-import { scannedJson, searchedJson } from './scan-facts.js';
+import { callColumns, coverageCaveat, describeMore, describeSpan } from './activity-formats.js';
+import { describeAggregateScan, scannedJson, searchedJson } from './scan-facts.js';
 
 /** Shown for calls that name no bucket (ListBuckets, ListDirectoryBuckets). */
 export const NO_BUCKET = '(no bucket)';

@@ -6,6 +6,14 @@ import { formatInstant, type TimeWindow } from '../time/window.js';
 /** Every answer says this next to its freshness: CloudTrail is never up to the minute. */
 export const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';
 const UNREADABLE_LISTED = 3;
+const WARNINGS_LISTED = 3;
+
+/** What every aggregate answer shares: where it looked, when, and what the scan read. */
+export interface AggregateScope {
+  sources: readonly string[];
+  window: TimeWindow;
+  stats: ScanStats;
+}
 
 /** `2024-07-01 00:00:00 UTC – 2024-07-08 00:00:00 UTC`. */
 export function describeWindow(window: TimeWindow): string {
@@ -25,6 +33,25 @@ export function describeScanned(stats: ScanStats, options: { mentionReuse: boole
   const cost = stats.costUsd === undefined ? '' : `, cost ${formatUsd(stats.costUsd)}`;
   const reused = options.mentionReuse && stats.reusedResult ? ' (a cached result of the same query, reused)' : '';
   return `Scanned ${read.join(', ')}${cost} by the ${stats.engine} engine in ${formatDuration(stats.elapsedMs)}${reused}.`;
+}
+
+/**
+ * The footer facts of an aggregate answer: what was searched (`searched` is already marked up),
+ * how, what could not be read, how fresh the logs are.
+ */
+export function describeAggregateScan(searched: string, scope: AggregateScope, markup: Markup): string[] {
+  const { stats } = scope;
+  const sources = scope.sources.map((source) => markup.code(source, 60)).join(' and ');
+  const lines = [
+    `Searched ${sources} ${searched}, ${describeWindow(scope.window)}. Duplicate deliveries are counted once.`,
+    describeScanned(stats, { mentionReuse: true }),
+    ...stats.warnings.slice(0, WARNINGS_LISTED).map((warning) => `Warning: ${markup.text(warning, 400)}`),
+  ];
+  if (stats.warnings.length > WARNINGS_LISTED) {
+    lines.push(`…and ${formatCount(stats.warnings.length - WARNINGS_LISTED, 'more warning')}.`);
+  }
+  lines.push(...describeUnreadableAndFreshness(stats, markup));
+  return lines;
 }
 
 /**

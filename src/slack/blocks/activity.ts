@@ -2,10 +2,10 @@ import {
   coverageCaveat,
   describeActivity,
   describeActivityScan,
-  describeCaller,
   describeMore,
   failedNote,
 } from '../../output/activity-formats.js';
+import { describeCaller } from '../../output/callers.js';
 import type { ActivityAnswer } from '../../questions/activity.js';
 import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatNumber } from '../../text/numbers.js';

@@ -4,7 +4,7 @@ import type { AlertsOverview } from '../../alerts/feed.js';
 import type { AlertRule } from '../../alerts/rules.js';
 import { isDirectoryBucket } from '../../cloudtrail/buckets.js';
 import { isPrincipalArn } from '../../commands/parse.js';
-import { describeCaller } from '../../output/activity-formats.js';
+import { describeCaller } from '../../output/callers.js';
 import { slashCommand } from '../../output/digest-formats.js';
 import { BUCKET_MAX, CODE_MAX } from '../../text/markup.js';
 import { formatCount, formatUtc } from '../../text/numbers.js';

@@ -1,5 +1,5 @@
 import type { Digest, DigestBucket } from '../../digest/digest.js';
-import { describeCaller } from '../../output/activity-formats.js';
+import { describeCaller } from '../../output/callers.js';
 import {
   type DigestFinding,
   describeDigestCost,
