@@ -152,13 +152,8 @@ export function toText(answer: PrincipalAnswer): string {
     countColumn('CALLS', (object) => object.count),
   ];
   for (const { action, title } of OBJECT_ACTIONS) {
-    lines.push(
-      ...titledTable(
-        title,
-        objectColumns,
-        answer.objects.filter((object) => object.action === action),
-      ),
-    );
+    const objects = answer.objects.filter((object) => object.action === action);
+    lines.push(...titledTable(title, objectColumns, objects));
   }
   const moreObjects = describeMore(answer.objects.length, answer.totalObjects, 'object');
   if (moreObjects) lines.push(moreObjects);

@@ -1,3 +1,4 @@
+/** The facts every answer ends with, in words and in JSON: what was searched, what the scan read, how fresh. */
 import type { ScanStats } from '../engines/engine.js';
 import type { Markup } from '../text/markup.js';
 import { formatBytes, formatCount, formatDuration, formatNumber, formatUsd, formatUtc } from '../text/numbers.js';
