@@ -6,7 +6,6 @@ import type {
   Logger,
   Middleware,
   RespondFn,
-  SlackActionMiddlewareArgs,
   SlackCommandMiddlewareArgs,
 } from '@slack/bolt';
 import { S3xError, userMessageOf } from '../../errors.js';
@@ -138,16 +137,7 @@ export function guarded<A extends ListenerArgs>(
 }
 
 export type ButtonClick = BlockAction<ButtonAction>;
-export type ClickArgs = Guarded<SlackActionMiddlewareArgs<ButtonClick> & AllMiddlewareArgs>;
 export type CommandArgs = Guarded<SlackCommandMiddlewareArgs & AllMiddlewareArgs>;
-
-/** A button listener, guarded. */
-export function onClick(handler: (args: ClickArgs) => Promise<void>): Middleware<SlackActionMiddlewareArgs<ButtonClick>> {
-  return guarded<SlackActionMiddlewareArgs<ButtonClick> & AllMiddlewareArgs>(
-    ({ action, body }) => ({ what: `button ${action.action_id}`, userId: body.user.id, channelId: body.channel?.id }),
-    handler,
-  );
-}
 
 /** The slash command listener, guarded. */
 export function onCommand(handler: (args: CommandArgs) => Promise<void>): Middleware<SlackCommandMiddlewareArgs> {

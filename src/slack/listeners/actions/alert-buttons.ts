@@ -1,5 +1,4 @@
 import type { App } from '@slack/bolt';
-import { checkAccess } from '../../../access/access-policy.js';
 import { MUTE_MS } from '../../../alerts/feed.js';
 import { describeNews, WATCH_MS } from '../../../alerts/watch.js';
 import { OBJECT_QUESTION_TABLE } from '../../../questions/index.js';
@@ -8,12 +7,9 @@ import { escapeMrkdwn } from '../../blocks/limits.js';
 import { contextBlock } from '../../blocks/message.js';
 import { ACTIONS } from '../../ids.js';
 import { renderStoredReply } from '../../render.js';
-import { loadAnswerForClick } from '../answer-access.js';
-import { onClick } from '../reply.js';
+import { alertsOf, alertsOn, mayUseS3x, onAnswerClick, onClick, refuse } from '../click-middleware.js';
+import type { ButtonClick } from '../reply.js';
 import type { CommandDeps } from '../s3x-command.js';
-import { type ButtonClick, refuse } from './action-deps.js';
-
-const ALERTS_OFF = 'Alerts are not running here.';
 
 /**
  * An alert's own buttons: Show event (the record kept with the alert, shown only in the alert's
@@ -23,12 +19,8 @@ const ALERTS_OFF = 'Alerts are not running here.';
 export function registerAlertActions(app: App, deps: CommandDeps): void {
   app.action<ButtonClick>(
     ACTIONS.alertEvent,
-    onClick(async ({ ack, body, action, respond, client }) => {
-      await ack();
-      const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
-      if (!decision.allowed) return refuse(respond, decision.reason);
-      if (!deps.alerts) return refuse(respond, ALERTS_OFF);
-      const alert = await deps.alerts.store.get((action.value ?? '').slice(0, 300));
+    ...onClick([mayUseS3x(deps), alertsOn(deps)], async ({ body, action, respond, client, context }) => {
+      const alert = await alertsOf(context).store.get((action.value ?? '').slice(0, 300));
       // The value came back from Slack: only an alert posted in this very channel is shown here.
       if (!alert || alert.channel !== body.channel?.id) return refuse(respond, 'That alert is not one of this channel.');
       await client.views.open({
@@ -39,12 +31,8 @@ export function registerAlertActions(app: App, deps: CommandDeps): void {
   );
   app.action<ButtonClick>(
     ACTIONS.alertMute,
-    onClick(async ({ ack, body, action, respond }) => {
-      await ack();
-      const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
-      if (!decision.allowed) return refuse(respond, decision.reason);
-      const feed = deps.alerts;
-      if (!feed) return refuse(respond, ALERTS_OFF);
+    ...onClick([mayUseS3x(deps), alertsOn(deps)], async ({ body, action, respond, context }) => {
+      const feed = alertsOf(context);
       const rule = feed.rules.rules.find((candidate) => candidate.id === action.value);
       if (!rule) return refuse(respond, 'That button does not name an alert rule.');
       const now = deps.now();
@@ -74,38 +62,37 @@ export function registerAlertActions(app: App, deps: CommandDeps): void {
 export function registerWatchAction(app: App, deps: CommandDeps): void {
   app.action<ButtonClick>(
     ACTIONS.watch,
-    onClick(async ({ ack, body, action, respond }) => {
-      await ack();
-      const watches = deps.alerts?.watches;
-      if (!watches) return refuse(respond, ALERTS_OFF);
-      const answerId = (action.value ?? '').slice(0, 100);
-      const lookup = await loadAnswerForClick(deps, { userId: body.user.id, channelId: body.channel?.id }, answerId);
-      if (!lookup.ok) return refuse(respond, lookup.message);
-      const { reply } = lookup.answer;
-      if (reply.kind !== 'object-answer' || reply.answer.matchPrefix) {
-        return refuse(respond, 'Only answers about one object can be watched.');
-      }
-      const { answer } = reply;
-      const until = new Date(deps.now().getTime() + WATCH_MS);
-      const eventNames = OBJECT_QUESTION_TABLE[answer.question].spec.eventNames;
-      watches.add(
-        { key: answer.key, ...(answer.bucket ? { bucket: answer.bucket } : {}), ...(eventNames ? { eventNames } : {}) },
-        answer.events.map((event) => event.eventId),
-        async (news) => {
-          const message = renderStoredReply(reply, answerId, 0, false);
-          await respond({
-            response_type: 'ephemeral',
-            replace_original: true,
-            text: message.text,
-            blocks: [contextBlock([escapeMrkdwn(describeNews(news, until))]), ...message.blocks],
-          });
-        },
-      );
-      await respond({
-        response_type: 'ephemeral',
-        replace_original: false,
-        text: `Watching \`${answer.key.slice(0, 200)}\` until ${until.toISOString().slice(11, 16)} UTC: late events that reach s3x will update the answer above.`,
-      });
-    }),
+    ...onAnswerClick(
+      deps,
+      async ({ answer: stored, answerId, respond, context }) => {
+        const { watches } = alertsOf(context);
+        const { reply } = stored;
+        if (reply.kind !== 'object-answer' || reply.answer.matchPrefix) {
+          return refuse(respond, 'Only answers about one object can be watched.');
+        }
+        const { answer } = reply;
+        const until = new Date(deps.now().getTime() + WATCH_MS);
+        const eventNames = OBJECT_QUESTION_TABLE[answer.question].spec.eventNames;
+        watches.add(
+          { key: answer.key, ...(answer.bucket ? { bucket: answer.bucket } : {}), ...(eventNames ? { eventNames } : {}) },
+          answer.events.map((event) => event.eventId),
+          async (news) => {
+            const message = renderStoredReply(reply, answerId, 0, false);
+            await respond({
+              response_type: 'ephemeral',
+              replace_original: true,
+              text: message.text,
+              blocks: [contextBlock([escapeMrkdwn(describeNews(news, until))]), ...message.blocks],
+            });
+          },
+        );
+        await respond({
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: `Watching \`${answer.key.slice(0, 200)}\` until ${until.toISOString().slice(11, 16)} UTC: late events that reach s3x will update the answer above.`,
+        });
+      },
+      { answerIdOf: (value) => value.slice(0, 100), before: [alertsOn(deps)] },
+    ),
   );
 }

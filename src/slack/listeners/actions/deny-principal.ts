@@ -1,11 +1,11 @@
 import type { App } from '@slack/bolt';
-import { checkAccess } from '../../../access/access-policy.js';
 import { bucketNameProblem, isDirectoryBucket } from '../../../cloudtrail/buckets.js';
 import { isPrincipalArn } from '../../../commands/parse.js';
 import { ACTIONS } from '../../ids.js';
-import { REMEDIATION_OFF, showPlan } from '../change-flow.js';
-import { onClick } from '../reply.js';
-import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
+import { showPlan } from '../change-flow.js';
+import { onChangeClick, refuse } from '../click-middleware.js';
+import type { ButtonClick } from '../reply.js';
+import type { ActionDeps } from './action-deps.js';
 
 /** `userIdentity.principalId` as CloudTrail writes it: a unique id, and for a session `:<session name>`. */
 const PRINCIPAL_ID = /^[A-Z0-9]{16,128}(:[\w+=,.@-]{2,64})?$/;
@@ -15,11 +15,7 @@ export function registerDenyPrincipalAction(app: App, deps: ActionDeps): void {
   // One id per button (ids must be unique within a block), all handled here.
   app.action<ButtonClick>(
     new RegExp(`^${ACTIONS.denyPrincipal}_\\d+$`),
-    onClick(async ({ ack, body, action, respond }) => {
-      await ack();
-      const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
-      if (!decision.allowed) return refuse(respond, decision.reason);
-      if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
+    ...onChangeClick(deps, async ({ approvals, body, action, respond }) => {
       const [bucket = '', principalArn = '', principalId, ...extra] = (action.value ?? '').split('|');
       // The value came back from Slack: validate it like typed input.
       if (
@@ -33,7 +29,7 @@ export function registerDenyPrincipalAction(app: App, deps: ActionDeps): void {
         return refuse(respond, 'That button does not name a directory bucket and a principal ARN.');
       }
       await showPlan(
-        deps.approvals,
+        approvals,
         { kind: 'tighten', bucket, change: { kind: 'deny', principalArn, ...(principalId ? { principalId } : {}) } },
         { userId: body.user.id, channelId: body.channel.id },
         respond,

@@ -1,19 +1,15 @@
 import type { App } from '@slack/bolt';
-import { checkAccess } from '../../../access/access-policy.js';
 import { parseSlackText } from '../../../commands/parse.js';
 import { ACTIONS } from '../../ids.js';
-import { onClick } from '../reply.js';
+import { mayUseS3x, onClick, refuse } from '../click-middleware.js';
+import type { ButtonClick } from '../reply.js';
 import { answerAs, type CommandDeps, renderAnswer } from '../s3x-command.js';
-import { type ButtonClick, refuse } from './action-deps.js';
 
 /** A digest finding's button: ask its question (the value is parsed like typed text, never trusted). */
 export function registerDigestDrillAction(app: App, deps: CommandDeps): void {
   app.action<ButtonClick>(
     new RegExp(`^${ACTIONS.digestDrill}_\\d+$`),
-    onClick(async ({ ack, body, action, respond, logger }) => {
-      await ack();
-      const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
-      if (!decision.allowed) return refuse(respond, decision.reason);
+    ...onClick([mayUseS3x(deps)], async ({ body, action, respond, logger }) => {
       // A bad value or a failed question is thrown to the guard, which logs it and tells the clicker.
       const request = parseSlackText(action.value ?? '', deps.now(), deps.limits);
       if (request.command === 'enable-logging' || request.command === 'tighten' || request.command === 'digest') {

@@ -7,9 +7,10 @@ import { toCsv as digestCsv } from '../../../output/digest-formats.js';
 import { toCsv as objectAnswerCsv } from '../../../output/object-answer-formats.js';
 import { toCsv as principalCsv } from '../../../output/principal-formats.js';
 import { ACTIONS } from '../../ids.js';
-import { isSharedIn, loadAnswerForClick } from '../answer-access.js';
-import { onClick } from '../reply.js';
-import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
+import { isSharedIn } from '../answer-access.js';
+import { onAnswerClick, refuse } from '../click-middleware.js';
+import type { ButtonClick } from '../reply.js';
+import type { ActionDeps } from './action-deps.js';
 
 /**
  * Export CSV: every stored row, uploaded with files.uploadV2. An answer shared in this channel is
@@ -19,21 +20,17 @@ import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
 export function registerExportCsvAction(app: App, deps: ActionDeps): void {
   app.action<ButtonClick>(
     ACTIONS.exportCsv,
-    onClick(async ({ ack, body, action, respond, client, logger }) => {
-      await ack();
-      const answerId = action.value ?? '';
+    ...onAnswerClick(deps, async ({ answer, answerId, body, respond, client, logger }) => {
       const channelId = body.channel?.id;
-      const lookup = await loadAnswerForClick(deps, { userId: body.user.id, channelId }, answerId);
-      if (!lookup.ok) return refuse(respond, lookup.message);
-      const csv = toCsv(lookup.answer.reply);
+      const csv = toCsv(answer.reply);
       if (csv === undefined || !channelId) return refuse(respond, 'This answer has no rows to export.');
-      const shared = isSharedIn(lookup.answer, channelId);
+      const shared = isSharedIn(answer, channelId);
       try {
         const destination = shared ? channelId : await directMessageChannel(client, body.user.id);
         await client.filesUploadV2({
           channel_id: destination,
-          filename: `s3x-${lookup.answer.command}-${answerId.slice(0, 8)}.csv`,
-          title: `s3x ${lookup.answer.command} export`,
+          filename: `s3x-${answer.command}-${answerId.slice(0, 8)}.csv`,
+          title: `s3x ${answer.command} export`,
           content: csv,
           initial_comment: `<@${body.user.id}> exported ${rowCount(csv)} rows.`,
         });

@@ -1,10 +1,10 @@
 import type { App } from '@slack/bolt';
-import { checkAccess } from '../../../access/access-policy.js';
 import { buildApprovalMessage, CHANGE_INPUTS } from '../../blocks/change-request.js';
 import { ACTIONS } from '../../ids.js';
-import { REMEDIATION_OFF, typedInput } from '../change-flow.js';
-import { describeSlackError, onClick, slackErrorCode } from '../reply.js';
-import { type ActionDeps, type ButtonClick, refuse } from './action-deps.js';
+import { typedInput } from '../change-flow.js';
+import { onChangeClick, refuse } from '../click-middleware.js';
+import { type ButtonClick, describeSlackError, slackErrorCode } from '../reply.js';
+import type { ActionDeps } from './action-deps.js';
 
 /** Slack's answers that mean the bot can never post in this conversation as it is. */
 const CANNOT_POST_HERE = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'restricted_action']);
@@ -13,13 +13,9 @@ const CANNOT_POST_HERE = new Set(['not_in_channel', 'channel_not_found', 'is_arc
 export function registerSubmitChangeAction(app: App, deps: ActionDeps): void {
   app.action<ButtonClick>(
     ACTIONS.submitChange,
-    onClick(async ({ ack, body, action, respond, client, logger }) => {
-      await ack();
-      const decision = await checkAccess(deps.access, { userId: body.user.id, channelId: body.channel?.id }, deps.groups);
-      if (!decision.allowed) return refuse(respond, decision.reason);
-      if (!deps.approvals) return refuse(respond, REMEDIATION_OFF);
+    ...onChangeClick(deps, async ({ approvals, body, action, respond, client, logger }) => {
       const justification = typedInput(body, CHANGE_INPUTS.justification);
-      const outcome = await deps.approvals.submit(action.value ?? '', body.user.id, justification);
+      const outcome = await approvals.submit(action.value ?? '', body.user.id, justification);
       if (!outcome.ok) return refuse(respond, outcome.reason);
       const request = outcome.request;
       if (request.messageTs) return refuse(respond, 'This request was already posted for approval.');
@@ -28,14 +24,14 @@ export function registerSubmitChangeAction(app: App, deps: ActionDeps): void {
         ts = (
           await client.chat.postMessage({
             channel: request.channelId,
-            ...buildApprovalMessage(request, deps.approvals.mayApprove()),
+            ...buildApprovalMessage(request, approvals.mayApprove()),
           })
         ).ts;
       } catch (error) {
         const code = slackErrorCode(error);
         logger.warn(`posting approval request ${request.id} failed: ${describeSlackError(error)}`);
         if (code !== undefined && CANNOT_POST_HERE.has(code)) {
-          await deps.approvals.reject(request.id, body.user.id);
+          await approvals.reject(request.id, body.user.id);
           return refuse(
             respond,
             'Slack would not let s3x post the approval request here: invite @s3x to this channel, then ask again.',
@@ -50,7 +46,7 @@ export function registerSubmitChangeAction(app: App, deps: ActionDeps): void {
       }
       if (ts) {
         try {
-          await deps.approvals.attachMessage(request.id, ts);
+          await approvals.attachMessage(request.id, ts);
         } catch (error) {
           // The message and its buttons work without this; only its later update is skipped.
           logger.warn(
