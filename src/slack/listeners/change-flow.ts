@@ -147,42 +147,46 @@ export async function completeWorkflowStep(client: StepClient, request: Approval
  * Expire the pending requests whose time is up and publish each (message, audit record, waiting
  * workflow step). Run periodically: an expiry otherwise happens only when someone clicks.
  */
-export async function publishExpired(
-  approvals: ApprovalService,
-  client: ChatClient,
-  logger: Pick<Logger, 'warn'>,
-): Promise<number> {
-  const expired = await approvals.expireOverdue();
-  for (const request of expired) {
-    try {
-      await announceDecision(approvals, client, request);
-    } catch (error) {
-      logger.warn(`could not publish the expiry of approval request ${request.id}: ${describeSlackError(error)}`);
-    }
-  }
-  return expired.length;
-}
+export const publishExpired = sweep(
+  (approvals) => approvals.expireOverdue(),
+  async (request, approvals, client) => void (await announceDecision(approvals, client, request)),
+  (request) => `the expiry of approval request ${request.id}`,
+);
 
 /**
  * Revert the time-boxed changes whose time is up; each change's message shows how its time box
  * ended (no Revert left once reverted), and the revert's audit record goes in its thread.
  */
-export async function publishTimeBoxesEnded(
-  approvals: ApprovalService,
-  client: ChatClient,
-  logger: Pick<Logger, 'warn'>,
-): Promise<number> {
-  const ended = await approvals.revertTimeBoxed();
-  for (const { original, revert } of ended) {
-    if (!original.messageTs) continue;
-    try {
-      await client.chat.update({ channel: original.channelId, ts: original.messageTs, ...buildDecidedMessage(original) });
-      await client.chat.postMessage({ channel: original.channelId, thread_ts: original.messageTs, ...buildAuditRecord(revert) });
-    } catch (error) {
-      logger.warn(`could not publish the end of the time box of ${original.id}: ${describeSlackError(error)}`);
+export const publishTimeBoxesEnded = sweep(
+  (approvals) => approvals.revertTimeBoxed(),
+  async ({ original, revert }, _approvals, client) => {
+    if (!original.messageTs) return;
+    await client.chat.update({ channel: original.channelId, ts: original.messageTs, ...buildDecidedMessage(original) });
+    await client.chat.postMessage({ channel: original.channelId, thread_ts: original.messageTs, ...buildAuditRecord(revert) });
+  },
+  ({ original }) => `the end of the time box of ${original.id}`,
+);
+
+/**
+ * A periodic sweep: `run` it, then publish each result on its own, so one Slack will not take is
+ * logged and the rest still go out. Resolves to how many results the sweep had.
+ */
+function sweep<T>(
+  run: (approvals: ApprovalService) => Promise<T[]>,
+  publish: (result: T, approvals: ApprovalService, client: ChatClient) => Promise<void>,
+  describe: (result: T) => string,
+): (approvals: ApprovalService, client: ChatClient, logger: Pick<Logger, 'warn'>) => Promise<number> {
+  return async (approvals, client, logger) => {
+    const results = await run(approvals);
+    for (const result of results) {
+      try {
+        await publish(result, approvals, client);
+      } catch (error) {
+        logger.warn(`could not publish ${describe(result)}: ${describeSlackError(error)}`);
+      }
     }
-  }
-  return ended.length;
+    return results.length;
+  };
 }
 
 /**

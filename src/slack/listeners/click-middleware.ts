@@ -78,20 +78,20 @@ export function mayUseS3x(deps: Pick<AnswerAccessDeps, 'access' | 'groups'>): Cl
 
 /** The change flow exists only where approvers are configured. */
 export function changesOn(deps: { approvals?: ApprovalService }): ClickMiddleware {
-  return async ({ context, next }) => {
-    const state = stateOf(context);
-    if (!deps.approvals) return refuse(state.reply, REMEDIATION_OFF);
-    state.approvals = deps.approvals;
-    await next();
-  };
+  return featureOn('approvals', deps.approvals, REMEDIATION_OFF);
 }
 
 /** Alert buttons work only where the alert feed runs. */
 export function alertsOn(deps: { alerts?: AlertsFeed }): ClickMiddleware {
+  return featureOn('alerts', deps.alerts, ALERTS_OFF);
+}
+
+/** Refused with `off` where the feature is not configured; otherwise passed down the chain as `key`. */
+function featureOn<K extends 'approvals' | 'alerts'>(key: K, feature: ClickState[K], off: string): ClickMiddleware {
   return async ({ context, next }) => {
     const state = stateOf(context);
-    if (!deps.alerts) return refuse(state.reply, ALERTS_OFF);
-    state.alerts = deps.alerts;
+    if (!feature) return refuse(state.reply, off);
+    state[key] = feature;
     await next();
   };
 }
@@ -121,7 +121,9 @@ export function onChangeClick(
   deps: Pick<AnswerAccessDeps, 'access' | 'groups'> & { approvals?: ApprovalService },
   listener: (args: ClickArgs & { approvals: ApprovalService }) => Promise<void>,
 ): ClickMiddleware[] {
-  return onClick([mayUseS3x(deps), changesOn(deps)], (args) => listener({ ...args, approvals: approvalsOf(args.context) }));
+  return onClick([mayUseS3x(deps), changesOn(deps)], (args) =>
+    listener({ ...args, approvals: checked(args.context, 'approvals') }),
+  );
 }
 
 /**
@@ -133,24 +135,15 @@ export function onAnswerClick(
   listener: (args: ClickArgs & AnswerClick) => Promise<void>,
   { answerIdOf = (value) => value, before = [] }: { answerIdOf?: (value: string) => string; before?: ClickMiddleware[] } = {},
 ): ClickMiddleware[] {
-  return onClick([...before, storedAnswer(deps, answerIdOf)], (args) => listener({ ...args, ...answerOf(args.context) }));
+  return onClick([...before, storedAnswer(deps, answerIdOf)], (args) =>
+    listener({ ...args, ...checked(args.context, 'answer') }),
+  );
 }
 
-function approvalsOf(context: Context): ApprovalService {
-  const { approvals } = stateOf(context);
-  if (!approvals) throw new Error('changesOn did not run for this button');
-  return approvals;
-}
-
-function answerOf(context: Context): AnswerClick {
-  const { answer } = stateOf(context);
-  if (!answer) throw new Error('storedAnswer did not run for this button');
-  return answer;
-}
-
-/** The alert feed `alertsOn` found running. */
-export function alertsOf(context: Context): AlertsFeed {
-  const { alerts } = stateOf(context);
-  if (!alerts) throw new Error('alertsOn did not run for this button');
-  return alerts;
+/** What a check earlier in this button's chain passed down (`alertsOn` → `alerts`, ...). */
+export function checked<K extends 'approvals' | 'alerts' | 'answer'>(context: Context, key: K): NonNullable<ClickState[K]> {
+  const value = stateOf(context)[key];
+  // A listener registered without the check it relies on: a bug, told to the clicker by the guard.
+  if (value === undefined) throw new Error(`no check passed down ${key} for this button`);
+  return value as NonNullable<ClickState[K]>;
 }

@@ -7,7 +7,7 @@ import { escapeMrkdwn } from '../../blocks/limits.js';
 import { contextBlock } from '../../blocks/message.js';
 import { ACTIONS } from '../../ids.js';
 import { renderStoredReply } from '../../render.js';
-import { alertsOf, alertsOn, mayUseS3x, onAnswerClick, onClick, refuse } from '../click-middleware.js';
+import { alertsOn, checked, mayUseS3x, onAnswerClick, onClick, refuse } from '../click-middleware.js';
 import type { ButtonClick } from '../reply.js';
 import type { CommandDeps } from '../s3x-command.js';
 
@@ -20,7 +20,7 @@ export function registerAlertActions(app: App, deps: CommandDeps): void {
   app.action<ButtonClick>(
     ACTIONS.alertEvent,
     ...onClick([mayUseS3x(deps), alertsOn(deps)], async ({ body, action, respond, client, context }) => {
-      const alert = await alertsOf(context).store.get((action.value ?? '').slice(0, 300));
+      const alert = await checked(context, 'alerts').store.get((action.value ?? '').slice(0, 300));
       // The value came back from Slack: only an alert posted in this very channel is shown here.
       if (!alert || alert.channel !== body.channel?.id) return refuse(respond, 'That alert is not one of this channel.');
       await client.views.open({
@@ -32,7 +32,7 @@ export function registerAlertActions(app: App, deps: CommandDeps): void {
   app.action<ButtonClick>(
     ACTIONS.alertMute,
     ...onClick([mayUseS3x(deps), alertsOn(deps)], async ({ body, action, respond, context }) => {
-      const feed = alertsOf(context);
+      const feed = checked(context, 'alerts');
       const rule = feed.rules.rules.find((candidate) => candidate.id === action.value);
       if (!rule) return refuse(respond, 'That button does not name an alert rule.');
       const now = deps.now();
@@ -65,7 +65,7 @@ export function registerWatchAction(app: App, deps: CommandDeps): void {
     ...onAnswerClick(
       deps,
       async ({ answer: stored, answerId, respond, context }) => {
-        const { watches } = alertsOf(context);
+        const { watches } = checked(context, 'alerts');
         const { reply } = stored;
         if (reply.kind !== 'object-answer' || reply.answer.matchPrefix) {
           return refuse(respond, 'Only answers about one object can be watched.');

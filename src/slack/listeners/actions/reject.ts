@@ -11,8 +11,7 @@ export function registerRejectAction(app: App, deps: ActionDeps): void {
   app.action<ButtonClick>(
     ACTIONS.reject,
     ...onChangeClick(deps, async ({ approvals, body, action, respond, client, logger }) => {
-      const reason = typedInput(body, CHANGE_INPUTS.rejectReason);
-      const outcome = await approvals.reject(action.value ?? '', body.user.id, reason);
+      const outcome = await approvals.reject(action.value ?? '', body.user.id, typedInput(body, CHANGE_INPUTS.rejectReason));
       if (!outcome.ok) return refuse(respond, outcome.reason);
       if (outcome.request.messageTs) await publishOrTell(approvals, client, outcome.request, respond, logger, outcome.message);
       else await respond({ response_type: 'ephemeral', replace_original: true, text: 'Discarded; nothing changed.' });
