@@ -36,7 +36,7 @@ interface ClickState {
 
 const CLICK_STATE = 's3xClick';
 
-export const ALERTS_OFF = 'Alerts are not running here.';
+const ALERTS_OFF = 'Alerts are not running here.';
 
 /** Tell only the clicker, never replacing the answer they clicked on. */
 export async function refuse(respond: ReplyFn, message: string): Promise<void> {
@@ -67,8 +67,10 @@ function clicker(body: ButtonClick): { userId: string; channelId?: string } {
   return { userId: body.user.id, channelId: body.channel?.id };
 }
 
+type AccessDeps = Pick<AnswerAccessDeps, 'access' | 'groups'>;
+
 /** Who may use s3x, asked again at every click: the lists and groups may have changed since the message. */
-export function mayUseS3x(deps: Pick<AnswerAccessDeps, 'access' | 'groups'>): ClickMiddleware {
+export function mayUseS3x(deps: AccessDeps): ClickMiddleware {
   return async ({ body, context, next }) => {
     const decision = await checkAccess(deps.access, clicker(body), deps.groups);
     if (!decision.allowed) return refuse(stateOf(context).reply, decision.reason);
@@ -77,7 +79,7 @@ export function mayUseS3x(deps: Pick<AnswerAccessDeps, 'access' | 'groups'>): Cl
 }
 
 /** The change flow exists only where approvers are configured. */
-export function changesOn(deps: { approvals?: ApprovalService }): ClickMiddleware {
+function changesOn(deps: { approvals?: ApprovalService }): ClickMiddleware {
   return featureOn('approvals', deps.approvals, REMEDIATION_OFF);
 }
 
@@ -100,7 +102,7 @@ function featureOn<K extends 'approvals' | 'alerts'>(key: K, feature: ClickState
  * The stored answer a button names, for a clicker who may use it (see `loadAnswerForClick`, which
  * checks the clicker's access too). Only the id is read from the value, as `answerIdOf` cuts it.
  */
-export function storedAnswer(deps: AnswerAccessDeps, answerIdOf: (value: string) => string): ClickMiddleware {
+function storedAnswer(deps: AnswerAccessDeps, answerIdOf: (value: string) => string): ClickMiddleware {
   return async ({ body, action, context, next }) => {
     const state = stateOf(context);
     const answerId = answerIdOf(action.value ?? '');
@@ -118,7 +120,7 @@ export function onClick(checks: ClickMiddleware[], listener: (args: ClickArgs) =
 
 /** A change-flow button: for people allowed to use s3x, where changes are configured. */
 export function onChangeClick(
-  deps: Pick<AnswerAccessDeps, 'access' | 'groups'> & { approvals?: ApprovalService },
+  deps: AccessDeps & { approvals?: ApprovalService },
   listener: (args: ClickArgs & { approvals: ApprovalService }) => Promise<void>,
 ): ClickMiddleware[] {
   return onClick([mayUseS3x(deps), changesOn(deps)], (args) =>
