@@ -9,7 +9,7 @@ import type {
   SlackCommandMiddlewareArgs,
 } from '@slack/bolt';
 import { S3xError, userMessageOf } from '../../errors.js';
-import type { KnownBlock } from '../blocks/message.js';
+import type { KnownBlock, SlackMessage } from '../blocks/message.js';
 import { buildErrorMessage } from '../blocks/notice.js';
 
 /** What s3x sends back to a person: through the response_url, or the Web API when that is gone. */
@@ -121,10 +121,7 @@ export function guarded<A extends ListenerArgs>(
     try {
       await handler({ ...args, ack, respond } as Guarded<A>);
     } catch (error) {
-      const reference = randomUUID().slice(0, 8);
-      if (error instanceof S3xError) args.logger.warn(`${target.what} failed (${error.code}): ${error.message}`);
-      else args.logger.error(`${target.what} failed (ref ${reference})`, error);
-      const message = buildErrorMessage(userMessageOf(error, reference));
+      const message = failureMessage(args.logger, target.what, error);
       // Not acknowledged yet: acknowledge now, or Slack shows the person a timeout. A command's ack carries the message.
       if (!acked && 'command' in args) {
         await ack({ response_type: 'ephemeral', ...message }).catch(() => undefined);
@@ -134,6 +131,17 @@ export function guarded<A extends ListenerArgs>(
       await respond({ response_type: 'ephemeral', replace_original: false, ...message });
     }
   };
+}
+
+/**
+ * A failure for the log (with a reference the person can quote when it was unexpected) and for the
+ * person, in user-safe words, never as a stack trace.
+ */
+export function failureMessage(logger: Logger, what: string, error: unknown): SlackMessage {
+  const reference = randomUUID().slice(0, 8);
+  if (error instanceof S3xError) logger.warn(`${what} failed (${error.code}): ${error.message}`);
+  else logger.error(`${what} failed (ref ${reference})`, error);
+  return buildErrorMessage(userMessageOf(error, reference));
 }
 
 export type ButtonClick = BlockAction<ButtonAction>;

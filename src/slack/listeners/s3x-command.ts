@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { App, Logger } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
 import { WATCH_MS } from '../../alerts/watch.js';
@@ -6,7 +5,7 @@ import { type AnswerDeps, answerRequest, isInstant, type Reply } from '../../ans
 import type { ApprovalService } from '../../approvals/approval-service.js';
 import { parseSlackText } from '../../commands/parse.js';
 import type { S3xRequest } from '../../commands/requests.js';
-import { S3xError, StoreError, userMessageOf } from '../../errors.js';
+import { StoreError, userMessageOf } from '../../errors.js';
 import type { ChangeRequest } from '../../remediation/types.js';
 import { watchBlock } from '../blocks/answer-controls.js';
 import { checkBlockLimits } from '../blocks/limits.js';
@@ -16,7 +15,7 @@ import { SLASH_COMMAND } from '../ids.js';
 import { isStorable, renderReply, renderStoredReply, renderUnsavedReply } from '../render.js';
 import type { AnswerAccessDeps } from './answer-access.js';
 import { REMEDIATION_OFF, showPlan } from './change-flow.js';
-import { onCommand } from './reply.js';
+import { failureMessage, onCommand } from './reply.js';
 
 export interface CommandDeps extends AnswerDeps, AnswerAccessDeps {
   now: () => Date;
@@ -91,10 +90,7 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
           { now: deps.now(), watching: deps.alerts !== undefined },
         );
       } catch (error) {
-        const reference = randomUUID().slice(0, 8);
-        if (error instanceof S3xError) logger.warn(`s3x ${request.command} failed (${error.code}): ${error.message}`);
-        else logger.error(`s3x ${request.command} failed (ref ${reference})`, error);
-        message = buildErrorMessage(userMessageOf(error, reference));
+        message = failureMessage(logger, `s3x ${request.command}`, error);
       }
       // Delivered even if the response_url expired meanwhile (30 min, 5 uses): then through the Web API.
       await respond({ response_type: inChannel ? 'in_channel' : 'ephemeral', replace_original: false, ...message });
