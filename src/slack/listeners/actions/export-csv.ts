@@ -9,7 +9,7 @@ import { toCsv as principalCsv } from '../../../output/principal-formats.js';
 import { ACTIONS } from '../../ids.js';
 import { isSharedIn } from '../answer-access.js';
 import { onAnswerClick, refuse } from '../click-middleware.js';
-import type { ButtonClick } from '../reply.js';
+import { type ButtonClick, slackErrorCode } from '../reply.js';
 import type { ActionDeps } from './action-deps.js';
 
 /**
@@ -41,7 +41,7 @@ export function registerExportCsvAction(app: App, deps: ActionDeps): void {
             text: 'The CSV is in your direct messages with s3x (this answer is private until you share it).',
           });
       } catch (error) {
-        const code = (error as { data?: { error?: string } }).data?.error;
+        const code = slackErrorCode(error);
         logger.warn(`Export CSV failed: ${code ?? (error instanceof Error ? error.message : 'unknown')}`);
         return refuse(
           respond,
