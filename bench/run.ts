@@ -24,22 +24,22 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
+import { AthenaEngine } from '../src/aws/athena/athena-engine.js';
 import { parseCommand } from '../src/commands/parse.js';
 import type { ObjectQuestionRequest } from '../src/commands/requests.js';
-import { AthenaEngine } from '../src/engines/athena/athena-engine.js';
 import type { Engine } from '../src/engines/engine.js';
 import { IndexedEngine } from '../src/engines/indexed/indexed-engine.js';
 import { ingestArchive } from '../src/engines/indexed/ingest.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
 import { detectLayout, listLogFiles } from '../src/engines/local/log-files.js';
 import { DEFAULT_QUESTION_LIMITS, QuestionQueue } from '../src/engines/question-queue.js';
-import { systemClock } from '../src/engines/retry.js';
 import { OBJECT_QUESTION_TABLE } from '../src/questions/index.js';
 import { askObjectQuestion } from '../src/questions/object-question.js';
 import { generateArchive } from '../src/sample/generate.js';
 import { createSlackApp } from '../src/slack/app.js';
 import { AnswerStore } from '../src/store/answer-store.js';
 import { openDatabase } from '../src/store/database.js';
+import { systemClock } from '../src/time/clock.js';
 import { postSigned, SIGNING_SECRET, slashCommandBody } from '../test/helpers/slack.js';
 import { runAckThroughput } from './ack-throughput.js';
 import { timeDigest } from './digest.js';

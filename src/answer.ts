@@ -1,5 +1,6 @@
 import { type AlertsFeed, type AlertsOverview, alertsOverview } from './alerts/feed.js';
 import type { ApprovalRequest, ApprovalStore, AuditEntry } from './approvals/approval.js';
+import type { LookupEventsSource } from './aws/cloudtrail/lookup-events.js';
 import type { BucketCoverage } from './cloudtrail/coverage.js';
 import { findSubcommand } from './commands/grammar.js';
 import type { ParseLimits } from './commands/parse.js';
@@ -7,7 +8,6 @@ import type { ObjectQuestionRequest, S3xRequest } from './commands/requests.js';
 import { buildDigest, type Digest } from './digest/digest.js';
 import { digestDayFor } from './digest/schedule.js';
 import type { Engine } from './engines/engine.js';
-import type { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { type ActivityAnswer, askActivity } from './questions/activity.js';
 import { askBucketEventsWithEngine, type BucketEventsAnswer } from './questions/bucket-events.js';
 import { checkCoverage } from './questions/coverage-check.js';

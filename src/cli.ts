@@ -2,16 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type AnswerDeps, answerDigest, answerRequest, type Reply } from './answer.js';
+import type { AthenaEngine } from './aws/athena/athena-engine.js';
+import { type AwsClients, createAlertsSetupClients, createAwsClients, createTrailInventory } from './aws/clients.js';
+import { LookupEventsSource } from './aws/cloudtrail/lookup-events.js';
 import { parseCommand } from './commands/parse.js';
 import { type Config, loadConfig } from './config.js';
 import { postOnce } from './digest/digest-lease.js';
 import { digestDayFor } from './digest/schedule.js';
-import type { AthenaEngine } from './engines/athena/athena-engine.js';
-import { type AwsClients, createAlertsSetupClients, createAwsClients, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
 import { ingestArchive } from './engines/indexed/ingest.js';
-import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
-import { systemClock } from './engines/retry.js';
 import { S3xError, UsageError } from './errors.js';
 import * as activityFormats from './output/activity-formats.js';
 import * as bucketEventsFormats from './output/bucket-events-formats.js';
@@ -27,6 +26,7 @@ import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthen
 import { createWebClient, postDigest } from './slack/post-digest.js';
 import { openStores, type Stores, stateFile } from './store/open-stores.js';
 import { escapeUnsafeJson, showInvisibleKeepingLines } from './text/safe-text.js';
+import { systemClock } from './time/clock.js';
 
 export type Format = 'text' | 'json' | 'csv';
 

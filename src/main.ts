@@ -4,14 +4,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Alerting, prepareAlerting } from './alerts/start.js';
 import { answerDigest } from './answer.js';
+import { createAwsClients, createSqsClient, createTrailInventory } from './aws/clients.js';
+import { LookupEventsSource } from './aws/cloudtrail/lookup-events.js';
 import { type Config, checkServeConfig, describeConfig, loadConfig } from './config.js';
 import { CONSOLE_CHANNEL, type ConsoleRoutes, consoleRoutes } from './console/console-routes.js';
 import { startDigestSchedule } from './digest/schedule.js';
-import { createAwsClients, createSqsClient, createTrailInventory } from './engines/aws-clients.js';
 import { createEngine } from './engines/create-engine.js';
-import { LookupEventsSource } from './engines/lookup-events/lookup-events.js';
 import { QuestionQueue } from './engines/question-queue.js';
-import { systemClock } from './engines/retry.js';
 import { ConfigError, S3xError } from './errors.js';
 import { remediationDeps } from './remediation/remediation-deps.js';
 import { SandboxAccount } from './remediation/sandbox-account.js';
@@ -22,6 +21,7 @@ import { createSlackApp, type SlackAppOptions } from './slack/app.js';
 import { startApplyRecovery } from './slack/apply-recovery.js';
 import { postDigest } from './slack/post-digest.js';
 import { openStores } from './store/open-stores.js';
+import { systemClock } from './time/clock.js';
 
 /** Composition root: config → engine → Slack app; SIGTERM/SIGINT stop it cleanly. */
 async function main(): Promise<void> {

@@ -6,9 +6,9 @@ import {
   PutItemCommand,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import type { Clock } from '../engines/retry.js';
 import { EngineError } from '../errors.js';
 import { GSI1, isConditionFailed, queryAll, sendToTable, tableError } from '../store/dynamodb.js';
+import type { Clock } from '../time/clock.js';
 import type { ApprovalRequest, ApprovalState, ApprovalStore, AuditEntry } from './approval.js';
 
 export interface DynamoDbApprovalStoreOptions {

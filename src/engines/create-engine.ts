@@ -1,11 +1,11 @@
+import { AthenaEngine } from '../aws/athena/athena-engine.js';
+import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { AthenaEngine } from './athena/athena-engine.js';
-import type { AwsClients } from './aws-clients.js';
+import type { Clock } from '../time/clock.js';
 import type { Engine } from './engine.js';
 import { IndexedEngine } from './indexed/indexed-engine.js';
 import { LocalEngine } from './local/local-engine.js';
-import type { Clock } from './retry.js';
 
 /**
  * The engine the configuration asks for: DuckDB over `logsDir` (from the DuckDB file
@@ -28,20 +28,5 @@ export async function createEngine(
     return LocalEngine.open({ logsDir: source.logsDir, ...reading });
   }
   if (!source.aws) throw new ConfigError('The athena engine needs AWS clients (set AWS_REGION).');
-  return new AthenaEngine(
-    source.aws.athena,
-    {
-      database: config.athena.database,
-      table: config.athena.table,
-      workgroup: config.athena.workgroup,
-      catalog: config.athena.catalog,
-      outputLocation: config.athena.outputLocation,
-      partitioned: config.athena.partitioned,
-      regions: config.athena.regions,
-      queryTimeoutMs: config.athena.queryTimeoutMs,
-      resultReuseMinutes: config.athena.resultReuseMinutes,
-      maxScanBytes: config.maxScanBytes,
-    },
-    clock,
-  );
+  return new AthenaEngine(source.aws.athena, { ...config.athena, maxScanBytes: config.maxScanBytes }, clock);
 }

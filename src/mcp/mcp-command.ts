@@ -6,9 +6,9 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AnswerDeps, Reply } from '../answer.js';
 import { ApprovalService } from '../approvals/approval-service.js';
+import type { AwsClients } from '../aws/clients.js';
 import { type Io, openAnswerDeps, print } from '../cli.js';
 import { type Config, loadConfig } from '../config.js';
-import type { AwsClients } from '../engines/aws-clients.js';
 import type { Engine } from '../engines/engine.js';
 import { QuestionQueue } from '../engines/question-queue.js';
 import { ConfigError, UsageError } from '../errors.js';

@@ -8,7 +8,7 @@ import { zoneIdPrefix } from '../cloudtrail/buckets.js';
 import { EngineError } from '../errors.js';
 import type { SqliteDatabase } from '../store/database.js';
 import { formatInstant } from '../time/window.js';
-import { applyFailureMessage, describeCall, failureReason } from './aws-account.js';
+import { applyFailureMessage, describeCall, failureReason } from './apply-words.js';
 import type { AccountPort, AccountState, ApplyResult, PlannedCall, TrailState } from './types.js';
 
 const gzipAsync = promisify(gzip);

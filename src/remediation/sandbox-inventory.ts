@@ -1,5 +1,5 @@
+import type { DirectoryBucketInfo } from '../aws/cloudtrail/trail-inventory.js';
 import type { TrailSnapshot } from '../cloudtrail/coverage.js';
-import type { DirectoryBucketInfo } from '../engines/aws-trails/trail-inventory.js';
 import type { AccountPort } from './types.js';
 
 /** What status and coverage read of an account now: the same two calls TrailInventory makes in AWS. */

@@ -2,8 +2,8 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { type AttributeValue, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Reply } from '../answer.js';
-import type { Clock } from '../engines/retry.js';
 import { EngineError, StoreError } from '../errors.js';
+import type { Clock } from '../time/clock.js';
 import {
   ANSWER_TTL_MS,
   type AnswerOwner,

@@ -1,6 +1,7 @@
 import { type AttributeValue, type DynamoDBClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
-import { type Clock, type RetryPolicy, withRetry } from '../engines/retry.js';
+import { type RetryPolicy, withRetry } from '../aws/aws-call.js';
 import { EngineError } from '../errors.js';
+import type { Clock } from '../time/clock.js';
 
 /**
  * What every store on the shared table (S3X_STORE=dynamodb) does the same way: throttling retried

@@ -1,9 +1,9 @@
 import { CloudTrailClient, LookupEventsCommand, ThrottlingException } from '@aws-sdk/client-cloudtrail';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { LookupEventsSource } from '../../src/aws/cloudtrail/lookup-events.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { LookupEventsSource } from '../../src/engines/lookup-events/lookup-events.js';
-import type { Clock } from '../../src/engines/retry.js';
+import type { Clock } from '../../src/time/clock.js';
 import { FakeSlackApi } from '../helpers/fake-slack-api.js';
 import {
   captureLogs,

@@ -8,9 +8,9 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import type { AwsStub } from 'aws-sdk-client-mock';
-import { AthenaEngine } from '../../src/engines/athena/athena-engine.js';
+import { AthenaEngine } from '../../src/aws/athena/athena-engine.js';
 import type { Engine, EngineQuery, EngineResult, Row } from '../../src/engines/engine.js';
-import type { Clock } from '../../src/engines/retry.js';
+import type { Clock } from '../../src/time/clock.js';
 
 /** A clock whose sleeps advance time instantly and are recorded. */
 export function fakeClock(start = 1_000_000): Clock & { sleeps: number[] } {

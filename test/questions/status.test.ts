@@ -7,8 +7,8 @@ import {
 import { ListDirectoryBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TrailInventory } from '../../src/aws/cloudtrail/trail-inventory.js';
 import { coverageOf } from '../../src/cloudtrail/coverage.js';
-import { TrailInventory } from '../../src/engines/aws-trails/trail-inventory.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import {
   askStatusFromAws,

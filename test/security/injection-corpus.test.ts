@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toExecutionParameter } from '../../src/aws/athena/athena-engine.js';
 import { isDirectoryBucket } from '../../src/cloudtrail/buckets.js';
 import { parseSlackText } from '../../src/commands/parse.js';
 import type {
@@ -16,7 +17,6 @@ import type {
   PrincipalRequest,
   S3xRequest,
 } from '../../src/commands/requests.js';
-import { toExecutionParameter } from '../../src/engines/athena/athena-engine.js';
 import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { UsageError } from '../../src/errors.js';

@@ -2,7 +2,7 @@ import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/c
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAlertsSetupClients } from '../../src/engines/aws-clients.js';
+import { createAlertsSetupClients } from '../../src/aws/clients.js';
 import { UsageError } from '../../src/errors.js';
 import {
   applyAlertsSetup,

@@ -9,12 +9,12 @@ import { DynamoDbApprovalStore } from '../../src/approvals/dynamodb-approval-sto
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
 import { type DigestLease, postOnce, SqliteDigestLease } from '../../src/digest/digest-lease.js';
 import { DynamoDbDigestLease } from '../../src/digest/dynamodb-digest-lease.js';
-import { systemClock } from '../../src/engines/retry.js';
 import { StoreError } from '../../src/errors.js';
 import type { ObjectEvent } from '../../src/questions/object-events.js';
 import { ANSWER_TTL_MS, type AnswerStorage, AnswerStore, answerIdExpired } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { DynamoDbAnswerStore } from '../../src/store/dynamodb-answer-store.js';
+import { systemClock } from '../../src/time/clock.js';
 import { Dynalite } from '../helpers/dynalite.js';
 
 /**

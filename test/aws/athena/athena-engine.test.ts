@@ -7,14 +7,14 @@ import {
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseCommand } from '../../../src/commands/parse.js';
-import type { ObjectQuestionRequest } from '../../../src/commands/requests.js';
 import {
   AthenaEngine,
   type AthenaEngineOptions,
   athenaCostUsd,
   toExecutionParameter,
-} from '../../../src/engines/athena/athena-engine.js';
+} from '../../../src/aws/athena/athena-engine.js';
+import { parseCommand } from '../../../src/commands/parse.js';
+import type { ObjectQuestionRequest } from '../../../src/commands/requests.js';
 import { EngineError } from '../../../src/errors.js';
 import { OBJECT_QUESTION_TABLE } from '../../../src/questions/index.js';
 import { askObjectQuestion, buildQuery } from '../../../src/questions/object-question.js';

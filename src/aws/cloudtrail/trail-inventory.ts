@@ -9,9 +9,9 @@ import {
 import { ListDirectoryBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { parseTrailReference, type TrailSnapshot } from '../../cloudtrail/coverage.js';
 import type { EventSelectorSet } from '../../cloudtrail/selectors.js';
-import { EngineError } from '../../errors.js';
+import type { Clock } from '../../time/clock.js';
 import { formatInstant } from '../../time/window.js';
-import { type Clock, type RetryPolicy, withRetry } from '../retry.js';
+import { type AwsAction, callAws, errorName, isThrottling, type RetryPolicy, toUserError, withRetry } from '../aws-call.js';
 
 export interface DirectoryBucketInfo {
   name: string;
@@ -146,11 +146,7 @@ export class TrailInventory {
   }
 
   private async call<T>(permission: Permission, send: () => Promise<T>): Promise<T> {
-    try {
-      return await withRetry(send, isThrottling, RETRY, this.clock);
-    } catch (error) {
-      throw toEngineError(error, permission);
-    }
+    return callAws(send, action(permission), RETRY, this.clock);
   }
 
   /** A call about one trail: undefined when the trail no longer exists. */
@@ -159,9 +155,18 @@ export class TrailInventory {
       return await withRetry(send, isThrottling, RETRY, this.clock);
     } catch (error) {
       if (errorName(error) === 'TrailNotFoundException') return undefined;
-      throw toEngineError(error, permission);
+      throw toUserError(error, action(permission));
     }
   }
+}
+
+function action(permission: Permission): AwsAction {
+  return {
+    permission,
+    purpose: PURPOSE[permission],
+    permissionNote: ' (see docs/iam/read-only.json)',
+    retryHint: ', then try again',
+  };
 }
 
 function trimSlashes(prefix: string): string {
@@ -172,44 +177,4 @@ function selectorSet(output: GetEventSelectorsCommandOutput): EventSelectorSet {
   const advanced = output.AdvancedEventSelectors ?? [];
   const basic = output.EventSelectors ?? [];
   return { ...(advanced.length > 0 ? { advanced } : {}), ...(basic.length > 0 ? { basic } : {}) };
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : '';
-}
-
-const THROTTLING = new Set(['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'SlowDown', 'RequestLimitExceeded']);
-
-function isThrottling(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  return THROTTLING.has(errorName(error)) || status === 429;
-}
-
-/** For logs only: AWS messages can name accounts and ARNs, so they never reach userMessage. */
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/** An AWS error name is safe to show; anything else is left out. */
-function safeName(error: unknown): string {
-  const name = errorName(error);
-  return /^[A-Za-z][A-Za-z0-9]{0,79}$/.test(name) ? ` (${name})` : '';
-}
-
-function toEngineError(error: unknown, permission: Permission): EngineError {
-  const options = { cause: error, detail: describeError(error) };
-  const name = errorName(error);
-  if (name.includes('AccessDenied')) {
-    return new EngineError(
-      `s3x is not allowed to ${PURPOSE[permission]}: its role needs the \`${permission}\` permission (see docs/iam/read-only.json).`,
-      options,
-    );
-  }
-  if (isThrottling(error)) {
-    return new EngineError(`AWS kept throttling s3x while it tried to ${PURPOSE[permission]}. Try again in a minute.`, options);
-  }
-  return new EngineError(
-    `s3x could not ${PURPOSE[permission]}${safeName(error)}. Check the credentials and Region s3x runs with, then try again.`,
-    options,
-  );
 }

@@ -23,10 +23,10 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { EngineError } from '../../src/errors.js';
-import { makeAssumeRemediationRole } from '../../src/remediation/assume-role.js';
-import { ApplyError, AwsAccount } from '../../src/remediation/aws-account.js';
-import type { PlannedCall } from '../../src/remediation/types.js';
+import { makeAssumeRemediationRole } from '../../../src/aws/account/assume-role.js';
+import { ApplyError, AwsAccount } from '../../../src/aws/account/aws-account.js';
+import { EngineError } from '../../../src/errors.js';
+import type { PlannedCall } from '../../../src/remediation/types.js';
 
 const ACCOUNT = '111122223333';
 const TRAIL_ARN = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/s3x-data-events`;

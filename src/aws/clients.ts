@@ -12,19 +12,58 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, type CreateQueueCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AlertsSetupClients } from '../setup/alerts-setup.js';
-import { TrailInventory, type TrailLogsLocation } from './aws-trails/trail-inventory.js';
-import type { Clock } from './retry.js';
+import type { Clock } from '../time/clock.js';
+import { TrailInventory, type TrailLogsLocation } from './cloudtrail/trail-inventory.js';
 
-export interface AwsClients {
+/** The clients that read and change an account's trails and bucket policies, per Region. */
+export interface AccountClients {
+  /** CloudTrail in a Region (a trail's selectors are read and changed in its home Region). */
+  cloudTrailFor(region: string): CloudTrailClient;
+  /** S3 in a Region (directory bucket policies are set on that Region's control endpoint). */
+  s3For(region: string): S3Client;
+}
+
+export interface AwsClients extends AccountClients {
   region: string;
   athena: AthenaClient;
   cloudTrail: CloudTrailClient;
   s3: S3Client;
   sts: STSClient;
-  /** CloudTrail in a trail's home Region (GetEventSelectors must be called there). */
-  cloudTrailFor(region: string): CloudTrailClient;
-  /** S3 in a Region (directory bucket policies are set on that Region's control endpoint). */
-  s3For(region: string): S3Client;
+}
+
+/** Temporary credentials of an assumed role session. */
+export interface SessionCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+/**
+ * Every client the kit (src/aws/aws-call.ts) retries: it retries throttling with jitter and a
+ * bound, so the SDK makes one attempt each rather than multiplying those retries by its own.
+ */
+const ONE_ATTEMPT = { maxAttempts: 1 } as const;
+
+/** One client per Region, made when first asked for. */
+function perRegion<T>(make: (region: string) => T): (region: string) => T {
+  const made = new Map<string, T>();
+  return (region) => {
+    let client = made.get(region);
+    if (client === undefined) {
+      client = make(region);
+      made.set(region, client);
+    }
+    return client;
+  };
+}
+
+function accountClients(credentials?: SessionCredentials): AccountClients {
+  const session = credentials === undefined ? {} : { credentials };
+  return {
+    cloudTrailFor: perRegion((region) => new CloudTrailClient({ region, ...session, ...ONE_ATTEMPT })),
+    s3For: perRegion((region) => new S3Client({ region, ...session, ...ONE_ATTEMPT })),
+  };
 }
 
 /**
@@ -32,35 +71,21 @@ export interface AwsClients {
  * the credential chain, AWS_PROFILE, AWS_ENDPOINT_URL_ATHENA / AWS_ENDPOINT_URL_CLOUDTRAIL.
  */
 export function createAwsClients(region: string): AwsClients {
-  // The engines retry throttling themselves, with jitter and a bound; one SDK attempt each.
-  const common = { region, maxAttempts: 1 };
-  const cloudTrail = new CloudTrailClient(common);
-  const byRegion = new Map<string, CloudTrailClient>([[region, cloudTrail]]);
-  const s3 = new S3Client(common);
-  const s3ByRegion = new Map<string, S3Client>([[region, s3]]);
+  const { cloudTrailFor, s3For } = accountClients();
   return {
     region,
-    athena: new AthenaClient(common),
-    cloudTrail,
-    s3,
-    sts: new STSClient(common),
-    s3For(home) {
-      let client = s3ByRegion.get(home);
-      if (!client) {
-        client = new S3Client({ region: home, maxAttempts: 1 });
-        s3ByRegion.set(home, client);
-      }
-      return client;
-    },
-    cloudTrailFor(home) {
-      let client = byRegion.get(home);
-      if (!client) {
-        client = new CloudTrailClient({ region: home, maxAttempts: 1 });
-        byRegion.set(home, client);
-      }
-      return client;
-    },
+    athena: new AthenaClient({ region, ...ONE_ATTEMPT }),
+    cloudTrail: cloudTrailFor(region),
+    s3: s3For(region),
+    sts: new STSClient({ region, ...ONE_ATTEMPT }),
+    cloudTrailFor,
+    s3For,
   };
+}
+
+/** Remediation's clients in an assumed role session (src/aws/account/assume-role.ts). */
+export function createSessionClients(credentials: SessionCredentials): AccountClients {
+  return accountClients(credentials);
 }
 
 export function createTrailInventory(aws: AwsClients, clock: Clock, trailLogs?: TrailLogsLocation): TrailInventory {

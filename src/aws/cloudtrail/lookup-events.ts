@@ -10,18 +10,16 @@ import type { BucketEventsRequest } from '../../commands/requests.js';
 import { EngineError } from '../../errors.js';
 import { type BucketEventsAnswer, type ManagementEvent, summarizeRequestParameters } from '../../questions/bucket-events.js';
 import { MAX_ROWS } from '../../questions/object-events.js';
+import type { Clock } from '../../time/clock.js';
 import { formatInstant } from '../../time/window.js';
-import type { Clock } from '../retry.js';
+import { describeError, errorName, isThrottling, isTransient, type RetryPolicy, safeName, withRetry } from '../aws-call.js';
 
 /** CloudTrail event history (LookupEvents) keeps this many days. */
 const LOOKUP_EVENTS_RETENTION_DAYS = 90;
 /** The largest page LookupEvents returns. */
 const LOOKUP_EVENTS_PAGE_SIZE = 50;
-/** Attempts per call when CloudTrail throttles or fails for a moment, the first included. */
-const LOOKUP_EVENTS_MAX_ATTEMPTS = 5;
-/** Full-jitter backoff: retry n (from 1) waits random() × min(cap, base × 2^(n-1)). */
-const BACKOFF_BASE_MS = 1000;
-const BACKOFF_CAP_MS = 20_000;
+/** When CloudTrail throttles or fails for a moment: 5 attempts, the first included, with full-jitter backoff. */
+const RETRY: RetryPolicy = { attempts: 5, baseMs: 1000, capMs: 20_000 };
 
 const DAY_MS = 24 * 3600_000;
 const DEFAULT_MAX_PAGES = 40;
@@ -137,29 +135,29 @@ export class LookupEventsSource {
    * fails for a moment (5xx, a dropped connection): the SDK clients make one attempt each.
    */
   private async send(input: LookupEventsCommandInput): Promise<LookupEventsCommandOutput> {
-    for (let attempt = 1; ; attempt += 1) {
-      const backoff =
-        attempt === 1 ? 0 : this.options.clock.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 2));
-      await this.waitForTurn(Math.floor(backoff));
-      try {
-        return await this.client.send(new LookupEventsCommand(input));
-      } catch (error) {
-        const throttled = isThrottling(error);
-        if (!throttled && !isTransient(error)) throw toEngineError(error);
-        if (attempt >= LOOKUP_EVENTS_MAX_ATTEMPTS) {
-          const options = { cause: error, detail: describeError(error) };
-          throw throttled
-            ? new EngineError(
-                'CloudTrail is throttling event-history lookups (LookupEvents allows 2 requests per second per account and ' +
-                  'Region, shared with every other tool). Try again in a minute.',
-                options,
-              )
-            : new EngineError(
-                `CloudTrail event history did not answer${safeName(error)} after ${LOOKUP_EVENTS_MAX_ATTEMPTS} tries. Try again in a minute.`,
-                options,
-              );
-        }
-      }
+    const retryable = (error: unknown) => isThrottling(error) || isTransient(error);
+    try {
+      await this.waitForTurn(0);
+      return await withRetry(
+        () => this.client.send(new LookupEventsCommand(input)),
+        retryable,
+        RETRY,
+        this.options.clock,
+        (backoffMs) => this.waitForTurn(backoffMs),
+      );
+    } catch (error) {
+      if (!retryable(error)) throw toEngineError(error);
+      const options = { cause: error, detail: describeError(error) };
+      throw isThrottling(error)
+        ? new EngineError(
+            'CloudTrail is throttling event-history lookups (LookupEvents allows 2 requests per second per account and ' +
+              'Region, shared with every other tool). Try again in a minute.',
+            options,
+          )
+        : new EngineError(
+            `CloudTrail event history did not answer${safeName(error)} after ${RETRY.attempts} tries. Try again in a minute.`,
+            options,
+          );
     }
   }
 
@@ -256,49 +254,6 @@ function toManagementEvent(record: CloudTrailRecord, item: Event): ManagementEve
     readOnly: readOnlyOf(record.readOnly ?? item.ReadOnly),
     requestSummary: summarizeRequestParameters(record.requestParameters),
   };
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : '';
-}
-
-function isThrottling(error: unknown): boolean {
-  const name = errorName(error);
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  return name === 'ThrottlingException' || name === 'TooManyRequestsException' || status === 429;
-}
-
-/** A failure worth another try: CloudTrail's 5xx, or the connection dropped or timed out on the way. */
-function isTransient(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  if (status !== undefined && status >= 500) return true;
-  const name = errorName(error);
-  if (TRANSIENT_NAMES.has(name)) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && TRANSIENT_CODES.has(code);
-}
-
-const TRANSIENT_NAMES = new Set([
-  'InternalFailure',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
-
-/** For logs only: AWS messages can name accounts and ARNs, so they never reach userMessage. */
-function describeError(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  return `${error.name}: ${error.message}`;
-}
-
-/** An AWS error name is safe to show; anything else is left out. */
-function safeName(error: unknown): string {
-  const name = errorName(error);
-  return /^[A-Za-z][A-Za-z0-9]{0,79}$/.test(name) ? ` (${name})` : '';
 }
 
 function toEngineError(error: unknown): EngineError {

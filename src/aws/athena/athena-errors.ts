@@ -1,14 +1,12 @@
 import type { AthenaError } from '@aws-sdk/client-athena';
 import { EngineError } from '../../errors.js';
+import { isThrottling } from '../aws-call.js';
 
-/** Athena answered "slow down": too many calls per second, or too many queries at once. */
-export function isThrottling(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return error.name === 'TooManyRequestsException' || error.name === 'ThrottlingException' || status === 429;
-}
-
-/** Translate an API error (not a FAILED query) into what the user can do about it. */
+/**
+ * Translate an API error (not a FAILED query) into what the user can do about it. Athena's own
+ * words, not the kit's toUserError: Athena names the missing action in its message, and the
+ * workgroup is a setting the user can fix.
+ */
 export function apiErrorToEngineError(error: unknown, operation: string): EngineError {
   const raw = error instanceof Error ? error.message : String(error);
   const name = error instanceof Error ? error.name : 'Error';

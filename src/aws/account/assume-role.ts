@@ -1,7 +1,5 @@
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, type AssumeRoleCommandOutput } from '@aws-sdk/client-sts';
-import type { AccountClients } from './aws-account.js';
+import { type AccountClients, createSessionClients } from '../clients.js';
 
 /** The part of STSClient used here, so tests pass a mock. */
 export interface StsSender {
@@ -30,18 +28,12 @@ export function makeAssumeRemediationRole(
     );
     const { AccessKeyId, SecretAccessKey, SessionToken, Expiration } = output.Credentials ?? {};
     if (!AccessKeyId || !SecretAccessKey) throw new Error('AssumeRole returned no credentials');
-    const credentials = {
+    return createSessionClients({
       accessKeyId: AccessKeyId,
       secretAccessKey: SecretAccessKey,
       ...(SessionToken === undefined ? {} : { sessionToken: SessionToken }),
       ...(Expiration === undefined ? {} : { expiration: Expiration }),
-    };
-    const cloudTrail = new Map<string, CloudTrailClient>();
-    const s3 = new Map<string, S3Client>();
-    return {
-      cloudTrailFor: (region) => cached(cloudTrail, region, () => new CloudTrailClient({ region, credentials })),
-      s3For: (region) => cached(s3, region, () => new S3Client({ region, credentials })),
-    };
+    });
   };
 }
 
@@ -54,12 +46,4 @@ export function sessionName(requestId: string): string {
 export function sourceIdentity(approverId: string): string {
   const cleaned = approverId.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
   return cleaned.length >= 2 ? cleaned : `slack-${cleaned}`;
-}
-
-function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
-  const existing = map.get(key);
-  if (existing !== undefined) return existing;
-  const made = make();
-  map.set(key, made);
-  return made;
 }

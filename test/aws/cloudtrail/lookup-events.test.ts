@@ -9,9 +9,9 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { BucketEventsRequest } from '../../src/commands/requests.js';
-import { LookupEventsSource, RETENTION_WARNING } from '../../src/engines/lookup-events/lookup-events.js';
-import { EngineError } from '../../src/errors.js';
+import { LookupEventsSource, RETENTION_WARNING } from '../../../src/aws/cloudtrail/lookup-events.js';
+import type { BucketEventsRequest } from '../../../src/commands/requests.js';
+import { EngineError } from '../../../src/errors.js';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
 const DAY_MS = 24 * 3600_000;

@@ -7,26 +7,19 @@ import {
   type StartQueryExecutionCommandInput,
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import type { AthenaConfig } from '../../config.js';
+import type { Engine, EngineQuery, EngineResult, Row, TableLayout } from '../../engines/engine.js';
 import { EngineError } from '../../errors.js';
+import type { Clock } from '../../time/clock.js';
 import { dayCount } from '../../time/window.js';
-import type { Engine, EngineQuery, EngineResult, Row, TableLayout } from '../engine.js';
-import { type Clock, type RetryPolicy, withRetry } from '../retry.js';
-import { apiErrorToEngineError, failedQueryToEngineError, isThrottling } from './athena-errors.js';
+import { isThrottling, type RetryPolicy, withRetry } from '../aws-call.js';
+import { apiErrorToEngineError, failedQueryToEngineError } from './athena-errors.js';
 
-export interface AthenaEngineOptions {
-  database: string;
-  table: string;
-  workgroup: string;
-  catalog: string;
-  outputLocation?: string;
-  partitioned: boolean;
-  regions?: readonly string[];
-  /** Overall deadline for one query, from start to last page. */
-  queryTimeoutMs: number;
-  resultReuseMinutes: number;
+/** The table and workgroup as configured (`queryTimeoutMs`: from start to last page). */
+export type AthenaEngineOptions = Omit<AthenaConfig, 'region' | 'trailLogs'> & {
   /** Refuse questions estimated to scan more (learned bytes per partition-day). */
   maxScanBytes?: number;
-}
+};
 
 const PAGE_SIZE = 1000;
 const API_RETRY: RetryPolicy = { attempts: 6, baseMs: 200, capMs: 5_000 };

@@ -10,8 +10,8 @@ import {
 import { AccessDenied, ListDirectoryBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { TrailInventory } from '../../src/engines/aws-trails/trail-inventory.js';
-import { EngineError } from '../../src/errors.js';
+import { TrailInventory } from '../../../src/aws/cloudtrail/trail-inventory.js';
+import { EngineError } from '../../../src/errors.js';
 
 const ACCOUNT = '111122223333';
 const LOCAL_ARN = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/local`;
