@@ -9,6 +9,7 @@ import {
   type SelectorCoverage,
   selectorCoverage,
 } from './selectors.js';
+import type { Trail, TrailDestination } from './trail.js';
 
 /** The trail calls that change what a trail logs, in the order changes made in the same second apply. */
 export const TRAIL_EVENT_NAMES = [
@@ -41,40 +42,11 @@ export interface TrailChange {
   destination?: TrailDestination;
 }
 
-/** Where a trail delivers its log files, as UpdateTrail's `s3BucketName`, `s3KeyPrefix` and `kmsKeyId` set it. */
-export interface TrailDestination {
-  bucket?: string;
-  prefix?: string;
-  kmsKeyId?: string;
-}
-
-/** A trail as AWS reports it now (DescribeTrails, GetTrailStatus, GetEventSelectors). */
-export interface TrailSnapshot {
-  name: string;
-  arn: string;
-  homeRegion: string;
-  isMultiRegion: boolean;
-  isLogging: boolean;
-  selectors: EventSelectorSet;
-  /** When logging last started, if it is logging. */
-  loggingSince?: string;
-  /** GetTrailStatus: when the trail last delivered a log file, and why the last delivery failed. */
-  latestDeliveryTime?: string;
-  latestDeliveryError?: string;
-  /**
-   * Whether the trail delivers where s3x reads (the table's or S3X_LOGS_DIR's bucket and prefix):
-   * false when it delivers elsewhere, undefined when s3x does not know where it reads.
-   */
-  deliversWhereRead?: boolean;
-  /** The trail's S3 bucket and prefix (DescribeTrails). */
-  destination?: TrailDestination;
-}
-
 export interface TrailHistory {
   /** Successful trail changes (any order; replayed oldest first). */
   changes: readonly TrailChange[];
   /** AWS mode: every trail as it is now. Only with changes that reach up to now, and a window ending now. */
-  current?: readonly TrailSnapshot[];
+  current?: readonly Trail[];
   /**
    * Every trail change from this instant on is in `changes`. Default: the first change, since
    * trails that were never changed in the logs are invisible to them.
@@ -202,7 +174,7 @@ function inReplayOrder(changes: readonly TrailChange[]): TrailChange[] {
  */
 function initialStates(
   changes: readonly TrailChange[],
-  current: readonly TrailSnapshot[] | undefined,
+  current: readonly Trail[] | undefined,
   everyTrailKnown = false,
 ): Map<string, TrailState> {
   const byTrail = new Map<string, TrailChange[]>();
@@ -211,7 +183,7 @@ function initialStates(
     byTrail.set(key, [...(byTrail.get(key) ?? []), change]);
   }
   const states = new Map<string, TrailState>();
-  const before = (name: string, region: string | null, own: readonly TrailChange[], snapshot?: TrailSnapshot): TrailState => {
+  const before = (name: string, region: string | null, own: readonly TrailChange[], snapshot?: Trail): TrailState => {
     if (own[0]?.eventName === 'CreateTrail') {
       return { name, region, exists: false, logging: false, selectors: undefined, multiRegion: undefined };
     }
@@ -267,7 +239,7 @@ function initialStates(
 const UNSEEN_KEY = '|unseen';
 
 /** AWS's own word that a trail's logs do not reach s3x: it delivers elsewhere, or its last delivery failed. */
-function deliveryProblemOf(snapshot: TrailSnapshot): string | undefined {
+function deliveryProblemOf(snapshot: Trail): string | undefined {
   if (snapshot.deliversWhereRead === false) {
     return `trail ${snapshot.name} delivers to ${describeDestination(snapshot.destination ?? {})}, which s3x does not read`;
   }

@@ -1,5 +1,40 @@
-import type { AdvancedEventSelector, AdvancedFieldSelector, DataResource, EventSelector } from '@aws-sdk/client-cloudtrail';
 import { S3EXPRESS_SOURCE } from './buckets.js';
+
+/*
+ * Event selectors as s3x's own types. They keep CloudTrail's field names (the PutEventSelectors
+ * API and its records spell them so), so the AWS adapter hands them to and from the SDK as they are.
+ */
+
+/** One condition of an advanced event selector: a field and the values it is compared with. */
+export interface AdvancedFieldSelector {
+  Field: string | undefined;
+  Equals?: string[];
+  StartsWith?: string[];
+  EndsWith?: string[];
+  NotEquals?: string[];
+  NotStartsWith?: string[];
+  NotEndsWith?: string[];
+}
+
+/** An advanced event selector: an event is selected when every field condition matches. */
+export interface AdvancedEventSelector {
+  Name?: string;
+  FieldSelectors: AdvancedFieldSelector[] | undefined;
+}
+
+/** A basic event selector's data resource: a resource type and the ARNs (or prefixes) it logs. */
+export interface DataResource {
+  Type?: string;
+  Values?: string[];
+}
+
+/** A basic event selector (the older form; it cannot log directory buckets). */
+export interface EventSelector {
+  ReadWriteType?: 'ReadOnly' | 'WriteOnly' | 'All';
+  IncludeManagementEvents?: boolean;
+  DataResources?: DataResource[];
+  ExcludeManagementEventSources?: string[];
+}
 
 /** A trail's event selectors. A trail holds one kind or the other: PutEventSelectors takes either. */
 export interface EventSelectorSet {

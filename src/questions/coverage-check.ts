@@ -1,5 +1,6 @@
 import { isDirectoryBucket, regionOfDirectoryBucket } from '../cloudtrail/buckets.js';
-import { type BucketCoverage, type CoverageGap, coverageOf, type TrailSnapshot } from '../cloudtrail/coverage.js';
+import { type BucketCoverage, type CoverageGap, coverageOf } from '../cloudtrail/coverage.js';
+import type { Trail } from '../cloudtrail/trail.js';
 import type { Engine } from '../engines/engine.js';
 import type { TimeWindow } from '../time/window.js';
 import { askLogReach, missingLogs, newestInWindow } from './log-reach.js';
@@ -16,7 +17,7 @@ export const TRAIL_HISTORY_LOOKBACK_DAYS = 90;
 export interface CoverageDeps {
   engine: Engine;
   /** AWS mode: the trails as they are now (GetEventSelectors, GetTrailStatus). */
-  currentTrails?: () => Promise<TrailSnapshot[]>;
+  currentTrails?: () => Promise<Trail[]>;
   /** AWS mode (or the sandbox): the directory buckets the account has now. */
   directoryBuckets?: () => Promise<ReadonlyArray<{ name: string }>>;
   /** The account of the buckets, when configured; otherwise read from the trail ARNs in the history. */

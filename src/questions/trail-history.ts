@@ -1,11 +1,6 @@
-import {
-  parseTrailReference,
-  TRAIL_EVENT_NAMES,
-  type TrailChange,
-  type TrailDestination,
-  type TrailEventName,
-} from '../cloudtrail/coverage.js';
+import { parseTrailReference, TRAIL_EVENT_NAMES, type TrailChange, type TrailEventName } from '../cloudtrail/coverage.js';
 import { loggedSelectorSet } from '../cloudtrail/selectors.js';
+import type { TrailDestination } from '../cloudtrail/trail.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier } from '../engines/sql.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';

@@ -1,8 +1,10 @@
-import type { AdvancedEventSelector, AdvancedFieldSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
 import {
+  type AdvancedEventSelector,
+  type AdvancedFieldSelector,
   DEFAULT_TRAIL_SELECTORS,
   type DirectoryBucketRef,
   directoryBucketArnPrefix,
+  type EventSelector,
   isAccessPointSelector,
   selectorCoverage,
 } from '../cloudtrail/selectors.js';

@@ -1,5 +1,5 @@
 import type { DirectoryBucketInfo } from '../aws/cloudtrail/trail-inventory.js';
-import type { TrailSnapshot } from '../cloudtrail/coverage.js';
+import type { Trail } from '../cloudtrail/trail.js';
 import type { AccountPort } from './types.js';
 
 /** What status and coverage read of an account now: the same two calls TrailInventory makes in AWS. */
@@ -7,7 +7,7 @@ export interface AccountInventory {
   /** Whose account this is: AWS's (the default), or the local sandbox's. */
   readonly kind?: 'aws' | 'sandbox';
   directoryBuckets(): Promise<DirectoryBucketInfo[]>;
-  trails(): Promise<TrailSnapshot[]>;
+  trails(): Promise<Trail[]>;
 }
 
 /** The sandbox (or any AccountPort) seen as an inventory, so local status shows its buckets and trails. */

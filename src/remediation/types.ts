@@ -1,4 +1,5 @@
-import type { AdvancedEventSelector, EventSelector } from '@aws-sdk/client-cloudtrail';
+import type { AdvancedEventSelector, EventSelector } from '../cloudtrail/selectors.js';
+import type { Trail } from '../cloudtrail/trail.js';
 import type { TightenChange } from '../commands/requests.js';
 
 /** A change s3x can make to an account, as asked for (before planning). */
@@ -52,13 +53,11 @@ export interface Plan {
  */
 export type AlsoBlocks = { days: number; principals: string[] } | { days: number; unknown: string };
 
-/** A trail as plans need it. */
-export interface TrailState {
-  name: string;
-  arn: string;
-  homeRegion: string;
-  isMultiRegion: boolean;
-  isLogging: boolean;
+/**
+ * A trail as plans need it: the domain Trail's identity and state, with its log bucket and
+ * selectors under the names of the calls a plan makes (CreateTrail, PutEventSelectors).
+ */
+export interface TrailState extends Pick<Trail, 'name' | 'arn' | 'homeRegion' | 'isMultiRegion' | 'isLogging'> {
   s3BucketName?: string;
   advancedEventSelectors?: AdvancedEventSelector[];
   eventSelectors?: EventSelector[];

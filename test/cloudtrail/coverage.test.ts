@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { coverageOf, type TrailChange, type TrailSnapshot, trailsAt } from '../../src/cloudtrail/coverage.js';
+import { coverageOf, type TrailChange, trailsAt } from '../../src/cloudtrail/coverage.js';
 import type { EventSelectorSet } from '../../src/cloudtrail/selectors.js';
+import type { Trail } from '../../src/cloudtrail/trail.js';
 
 const ADMIN = 'arn:aws:iam::111122223333:user/admin';
 const BUCKET = { name: 'hot--use1-az4--x-s3', region: 'us-east-1', account: '111122223333' };
@@ -267,7 +268,7 @@ describe('coverageOf: replaying the trail history', () => {
 });
 
 describe('coverageOf with AWS’s current trails', () => {
-  const TRAIL: TrailSnapshot = {
+  const TRAIL: Trail = {
     name: 'main',
     arn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main',
     homeRegion: 'us-east-1',
@@ -398,7 +399,7 @@ describe('coverageOf: evidence, trails outside the logs, redirection', () => {
   });
 
   it('reads a trail AWS says delivers elsewhere, or fails to deliver, as unknown', () => {
-    const trail: TrailSnapshot = {
+    const trail: Trail = {
       name: 'main',
       arn: 'arn:aws:cloudtrail:us-east-1:111122223333:trail/main',
       homeRegion: 'us-east-1',

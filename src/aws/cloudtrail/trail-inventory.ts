@@ -4,11 +4,12 @@ import {
   GetEventSelectorsCommand,
   type GetEventSelectorsCommandOutput,
   GetTrailStatusCommand,
-  type Trail,
+  type Trail as SdkTrail,
 } from '@aws-sdk/client-cloudtrail';
 import { ListDirectoryBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { parseTrailReference, type TrailSnapshot } from '../../cloudtrail/coverage.js';
+import { parseTrailReference } from '../../cloudtrail/coverage.js';
 import type { EventSelectorSet } from '../../cloudtrail/selectors.js';
+import type { Trail } from '../../cloudtrail/trail.js';
 import type { Clock } from '../../time/clock.js';
 import { formatInstant } from '../../time/window.js';
 import { type AwsAction, callAws, errorName, isThrottling, type RetryPolicy, toUserError, withRetry } from '../aws-call.js';
@@ -98,17 +99,17 @@ export class TrailInventory {
    * DescribeTrails (shadow trails included: multi-Region trails homed elsewhere log here too),
    * then each trail's status and selectors. A trail deleted between the calls is left out.
    */
-  async trails(): Promise<TrailSnapshot[]> {
+  async trails(): Promise<Trail[]> {
     const local = this.clients.cloudTrailFor(this.clients.region);
     const described = await this.call('cloudtrail:DescribeTrails', () =>
       local.send(new DescribeTrailsCommand({ includeShadowTrails: true })),
     );
-    const unique = new Map<string, Trail>();
+    const unique = new Map<string, SdkTrail>();
     for (const trail of described.trailList ?? []) {
       const id = trail.TrailARN ?? trail.Name;
       if (id !== undefined && !unique.has(id)) unique.set(id, trail);
     }
-    const snapshots: TrailSnapshot[] = [];
+    const snapshots: Trail[] = [];
     for (const [arn, trail] of unique) {
       const homeRegion = trail.HomeRegion ?? parseTrailReference(arn).region ?? this.clients.region;
       // A shadow trail is named by ARN; its status is the status in the Region asked.
