@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_WINDOW_DAYS } from './commands/parse.js';
-import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS } from './engines/local/deadline.js';
-import { READ_LIMITS } from './engines/local/log-files.js';
-import { DEFAULT_QUESTION_LIMITS } from './engines/question-queue.js';
+import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS, DEFAULT_MAX_LOG_FILE_BYTES, DEFAULT_QUESTION_LIMITS } from './defaults.js';
 import { ConfigError } from './errors.js';
 
 const SQL_NAME = /^[a-z_][a-z0-9_]{0,127}$/;
@@ -220,7 +218,7 @@ export const configSchema = z
       .int()
       .min(1)
       .max(1024)
-      .default(READ_LIMITS.decompressedBytes / (1024 * 1024)),
+      .default(DEFAULT_MAX_LOG_FILE_BYTES / (1024 * 1024)),
     S3X_FOLLOW_SYMLINKS: z.stringbool({ error: 'must be true or false' }).default(false),
   })
   .superRefine((env, ctx) => {

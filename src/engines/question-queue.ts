@@ -1,9 +1,6 @@
 import { EngineBusyError } from '../errors.js';
 import type { Engine, EngineQuery, EngineResult, TableLayout } from './engine.js';
 
-/** The defaults of S3X_MAX_CONCURRENT_QUESTIONS, S3X_MAX_WAITING_QUESTIONS and S3X_MAX_QUESTIONS_PER_USER. */
-export const DEFAULT_QUESTION_LIMITS = { concurrent: 2, waiting: 20, perAsker: 2 } satisfies QuestionQueueLimits;
-
 export interface QuestionQueueLimits {
   /** Questions the engine runs at once; more only compete for the same cores (or Athena's query quota). */
   concurrent: number;

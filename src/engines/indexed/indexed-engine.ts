@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
+import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS } from '../../defaults.js';
 import { EngineError } from '../../errors.js';
 import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
 import { yieldWorkerThreadsToEventLoop } from '../local/background-priority.js';
-import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS, QueryDeadline } from '../local/deadline.js';
+import { QueryDeadline } from '../local/deadline.js';
 import { findDeliveredRecord } from '../local/delivered-record.js';
 import {
   type ArchiveLayout,

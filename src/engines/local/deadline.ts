@@ -1,9 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { EngineError } from '../../errors.js';
 
-/** The default of S3X_LOCAL_QUERY_TIMEOUT_SECONDS. */
-export const DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS = 120;
-
 /**
  * One question's time limit over DuckDB: when it passes, every connection the question opened is
  * interrupted (DuckDB stops at its next check), so a pass that would run for hours, or a reader

@@ -3,10 +3,11 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS } from '../../defaults.js';
 import { EngineError } from '../../errors.js';
 import type { Engine, EngineQuery, EngineResult, Row, ScanStats, TableLayout, UnreadableFile } from '../engine.js';
 import { yieldWorkerThreadsToEventLoop } from './background-priority.js';
-import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS, QueryDeadline } from './deadline.js';
+import { QueryDeadline } from './deadline.js';
 import { findDeliveredRecord } from './delivered-record.js';
 import {
   describeFile,

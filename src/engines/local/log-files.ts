@@ -2,6 +2,7 @@ import { constants as fsConstants, type Stats } from 'node:fs';
 import { lstat, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { DEFAULT_MAX_LOG_FILE_BYTES } from '../../defaults.js';
 
 /**
  * `wrapped`: CloudTrail's `{"Records":[...]}` delivery file. `array`: a JSON array of records.
@@ -52,7 +53,7 @@ export const READ_LIMITS = {
    * a whole delivery file, two buffers of it per thread and its parse, so this bounds the memory of
    * a question: a 31 MB file peaked at about 380 MB RSS, a 63 MB one at about 580 MB.
    */
-  decompressedBytes: 32 * 1024 * 1024,
+  decompressedBytes: DEFAULT_MAX_LOG_FILE_BYTES,
   /** One record (or one string anywhere): real records are a few KB, large ones a few hundred. */
   recordBytes: 4 * 1024 * 1024,
   /** Nesting of objects and arrays: real records go about 10 deep; DuckDB's reader crashed at about 70,000. */
