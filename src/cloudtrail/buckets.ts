@@ -8,6 +8,15 @@ export function isDirectoryAccessPoint(name: string): boolean {
   return name.endsWith('--xa-s3');
 }
 
+/** A directory bucket as the account lists it now (ListDirectoryBuckets, or the local sandbox). */
+export interface DirectoryBucketInfo {
+  name: string;
+  region: string;
+  /** From the bucket's ARN, when the listing gives one. */
+  account?: string;
+  createdAt?: string;
+}
+
 export const S3EXPRESS_SOURCE = 's3express.amazonaws.com';
 export const S3_SOURCE = 's3.amazonaws.com';
 

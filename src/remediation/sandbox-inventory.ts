@@ -1,4 +1,4 @@
-import type { DirectoryBucketInfo } from '../aws/cloudtrail/trail-inventory.js';
+import type { DirectoryBucketInfo } from '../cloudtrail/buckets.js';
 import type { Trail } from '../cloudtrail/trail.js';
 import type { AccountPort } from './types.js';
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngine } from '../../src/app/create-engine.js';
 import { runCli } from '../../src/cli.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import type {
@@ -15,7 +16,6 @@ import type {
 } from '../../src/commands/requests.js';
 import { loadConfig } from '../../src/config.js';
 import { buildDigestDataQuery, buildDigestManagementQuery, dayWindow } from '../../src/digest/digest.js';
-import { createEngine } from '../../src/engines/create-engine.js';
 import type { Engine, EngineQuery, EngineResult, TableLayout } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { ingestArchive } from '../../src/engines/indexed/ingest.js';

@@ -28,10 +28,8 @@ const DEFAULT_MIN_INTERVAL_MS = 500;
 
 export const RETENTION_WARNING = 'LookupEvents keeps 90 days; older bucket events need the Athena table.';
 
-export type LookupEventsClock = Clock;
-
 export interface LookupEventsOptions {
-  clock: LookupEventsClock;
+  clock: Clock;
   /** Pages read before stopping with a "partial answer" warning (50 events each). */
   maxPages?: number;
   /** Least time between the starts of two calls, retries included. */

@@ -7,20 +7,13 @@ import {
   type Trail as SdkTrail,
 } from '@aws-sdk/client-cloudtrail';
 import { ListDirectoryBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { DirectoryBucketInfo } from '../../cloudtrail/buckets.js';
 import { parseTrailReference } from '../../cloudtrail/coverage.js';
 import type { EventSelectorSet } from '../../cloudtrail/selectors.js';
 import type { Trail } from '../../cloudtrail/trail.js';
 import type { Clock } from '../../time/clock.js';
 import { formatInstant } from '../../time/window.js';
 import { type AwsAction, callAws, errorName, isThrottling, type RetryPolicy, toUserError, withRetry } from '../aws-call.js';
-
-export interface DirectoryBucketInfo {
-  name: string;
-  region: string;
-  /** From the bucket's ARN, when ListDirectoryBuckets returns one. */
-  account?: string;
-  createdAt?: string;
-}
 
 export interface TrailInventoryClients {
   /** The Region inventoried: its directory buckets, and the trails that log in it. */

@@ -1,11 +1,11 @@
 import { AthenaEngine } from '../aws/athena/athena-engine.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config.js';
+import type { Engine } from '../engines/engine.js';
+import { IndexedEngine } from '../engines/indexed/indexed-engine.js';
+import { LocalEngine } from '../engines/local/local-engine.js';
 import { ConfigError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
-import type { Engine } from './engine.js';
-import { IndexedEngine } from './indexed/indexed-engine.js';
-import { LocalEngine } from './local/local-engine.js';
 
 /**
  * The engine the configuration asks for: DuckDB over `logsDir` (from the DuckDB file
