@@ -12,7 +12,16 @@ import { type BucketEventsAnswer, type ManagementEvent, summarizeRequestParamete
 import { MAX_ROWS } from '../../questions/object-events.js';
 import type { Clock } from '../../time/clock.js';
 import { formatInstant } from '../../time/window.js';
-import { describeError, errorName, isThrottling, isTransient, type RetryPolicy, safeName, withRetry } from '../aws-call.js';
+import {
+  describeError,
+  errorName,
+  isThrottling,
+  isTransient,
+  type RetryPolicy,
+  safeName,
+  toUserError,
+  withRetry,
+} from '../aws-call.js';
 
 /** CloudTrail event history (LookupEvents) keeps this many days. */
 const LOOKUP_EVENTS_RETENTION_DAYS = 90;
@@ -258,11 +267,11 @@ function toEngineError(error: unknown): EngineError {
   const name = errorName(error);
   const options = { cause: error, detail: describeError(error) };
   if (name.includes('AccessDenied')) {
-    return new EngineError(
-      's3x is not allowed to read CloudTrail event history: its role needs the `cloudtrail:LookupEvents` permission ' +
-        '(see docs/iam/read-only.json).',
-      options,
-    );
+    return toUserError(error, {
+      permission: 'cloudtrail:LookupEvents',
+      purpose: 'read CloudTrail event history',
+      permissionNote: ' (see docs/iam/read-only.json)',
+    });
   }
   switch (name) {
     case 'InvalidTimeRangeException':
