@@ -70,6 +70,9 @@ export interface RetryPolicy {
   capMs: number;
 }
 
+/** Control-plane calls (trails, bucket policies, bucket lists) are few: a handful of jittered retries rides out a throttling burst. */
+export const CONTROL_PLANE_RETRY: RetryPolicy = { attempts: 5, baseMs: 500, capMs: 10_000 };
+
 /**
  * Retry `call` while `retryable(error)`, waiting with full jitter (random in [0, min(cap, base·2^n)]),
  * the AWS-recommended way to spread retries from many clients. The last error is rethrown.

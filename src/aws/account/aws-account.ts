@@ -4,7 +4,7 @@ import { EngineError } from '../../errors.js';
 import { applyFailureMessage, describeCall, failureReason } from '../../remediation/apply-words.js';
 import type { AccountPort, AccountState, ApplyResult, PlannedCall } from '../../remediation/types.js';
 import type { Clock } from '../../time/clock.js';
-import { describeError, errorName, isThrottling, type RetryPolicy, safeName, toUserError, withRetry } from '../aws-call.js';
+import { CONTROL_PLANE_RETRY, describeError, errorName, isThrottling, safeName, toUserError, withRetry } from '../aws-call.js';
 import type { AccountClients } from '../clients.js';
 import { TrailInventory } from '../cloudtrail/trail-inventory.js';
 
@@ -29,8 +29,6 @@ export class ApplyError extends EngineError {
     super(userMessage, options);
   }
 }
-
-const RETRY: RetryPolicy = { attempts: 5, baseMs: 500, capMs: 10_000 };
 
 /** AWS mode: the account read and changed through the CloudTrail and S3 control-plane APIs. */
 export class AwsAccount implements AccountPort {
@@ -67,7 +65,7 @@ export class AwsAccount implements AccountPort {
       const output = await withRetry(
         () => s3.send(new GetBucketPolicyCommand({ Bucket: bucket })),
         isThrottling,
-        RETRY,
+        CONTROL_PLANE_RETRY,
         this.deps.clock,
       );
       return output.Policy ?? null;
@@ -97,7 +95,7 @@ export class AwsAccount implements AccountPort {
     const steps: Step[] = [];
     for (const [index, call] of calls.entries()) {
       try {
-        await withRetry(() => send(clients, this.deps.region, call), isThrottling, RETRY, this.deps.clock);
+        await withRetry(() => send(clients, this.deps.region, call), isThrottling, CONTROL_PLANE_RETRY, this.deps.clock);
       } catch (error) {
         const reason = failureReason(call, error);
         steps.push({ api: call.api, ok: false, detail: reason });

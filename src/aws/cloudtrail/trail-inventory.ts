@@ -13,7 +13,7 @@ import type { EventSelectorSet } from '../../cloudtrail/selectors.js';
 import type { Trail } from '../../cloudtrail/trail.js';
 import type { Clock } from '../../time/clock.js';
 import { formatInstant } from '../../time/window.js';
-import { type AwsAction, callAws, errorName, isThrottling, type RetryPolicy, toUserError, withRetry } from '../aws-call.js';
+import { type AwsAction, CONTROL_PLANE_RETRY, callAws, errorName, isThrottling, toUserError, withRetry } from '../aws-call.js';
 
 export interface TrailInventoryClients {
   /** The Region inventoried: its directory buckets, and the trails that log in it. */
@@ -24,8 +24,6 @@ export interface TrailInventoryClients {
   cloudTrailFor(region: string): CloudTrailClient;
 }
 
-/** Control-plane calls are few; a handful of jittered retries rides out a throttling burst. */
-const RETRY: RetryPolicy = { attempts: 5, baseMs: 500, capMs: 10_000 };
 /** 100 directory buckets per Region by default; far more pages than that means a looping token. */
 const MAX_BUCKET_PAGES = 100;
 
@@ -140,13 +138,13 @@ export class TrailInventory {
   }
 
   private async call<T>(permission: Permission, send: () => Promise<T>): Promise<T> {
-    return callAws(send, action(permission), RETRY, this.clock);
+    return callAws(send, action(permission), CONTROL_PLANE_RETRY, this.clock);
   }
 
   /** A call about one trail: undefined when the trail no longer exists. */
   private async trailCall<T>(permission: Permission, send: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await withRetry(send, isThrottling, RETRY, this.clock);
+      return await withRetry(send, isThrottling, CONTROL_PLANE_RETRY, this.clock);
     } catch (error) {
       if (errorName(error) === 'TrailNotFoundException') return undefined;
       throw toUserError(error, action(permission));
