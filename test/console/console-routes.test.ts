@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
-import { type ConsoleEvent, type ConsoleMessage, type ConsoleRoutes, consoleRoutes } from '../../src/console/console-routes.js';
+import { type ConsoleRoutes, consoleRoutes } from '../../src/console/console-routes.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createPlanner } from '../../src/remediation/planner.js';
 import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
@@ -11,6 +11,8 @@ import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
 import { generateArchive } from '../../src/sample/generate.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { ACTIONS } from '../../src/slack/ids.js';
+import type { TwinEvent } from '../../src/slack-twin/events.js';
+import type { TwinMessage } from '../../src/slack-twin/workspace.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
@@ -32,7 +34,7 @@ async function freePort(): Promise<number> {
 
 /** Reads the console's event stream and keeps every event. */
 class StreamReader {
-  readonly events: ConsoleEvent[] = [];
+  readonly events: TwinEvent[] = [];
   private readonly abort = new AbortController();
 
   async open(url: string): Promise<void> {
@@ -49,7 +51,7 @@ class StreamReader {
           for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
             const frame = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            if (frame.startsWith('data: ')) this.events.push(JSON.parse(frame.slice(6)) as ConsoleEvent);
+            if (frame.startsWith('data: ')) this.events.push(JSON.parse(frame.slice(6)) as TwinEvent);
           }
         }
       } catch {
@@ -58,7 +60,7 @@ class StreamReader {
     })();
   }
 
-  async waitFor<T extends ConsoleEvent>(match: (event: ConsoleEvent) => event is T, timeoutMs = 20_000): Promise<T> {
+  async waitFor<T extends TwinEvent>(match: (event: TwinEvent) => event is T, timeoutMs = 20_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events.find(match);
@@ -74,13 +76,13 @@ class StreamReader {
 }
 
 const messageWith =
-  (needle: string | RegExp, extra: (m: ConsoleMessage) => boolean = () => true) =>
-  (event: ConsoleEvent): event is Extract<ConsoleEvent, { type: 'message' }> =>
+  (needle: string | RegExp, extra: (m: TwinMessage) => boolean = () => true) =>
+  (event: TwinEvent): event is Extract<TwinEvent, { type: 'message' }> =>
     event.type === 'message' &&
     extra(event.message) &&
     (typeof needle === 'string' ? JSON.stringify(event.message).includes(needle) : needle.test(JSON.stringify(event.message)));
 
-const errorEvent = (event: ConsoleEvent): event is Extract<ConsoleEvent, { type: 'error' }> => event.type === 'error';
+const errorEvent = (event: TwinEvent): event is Extract<TwinEvent, { type: 'error' }> => event.type === 'error';
 
 interface Running {
   slack: SlackApp;
@@ -212,7 +214,7 @@ describe('console routes beside Bolt, through the real signing path', () => {
       value: exportButton?.value,
     });
     const shared = await stream.waitFor(
-      (e): e is Extract<ConsoleEvent, { type: 'message' }> => e.type === 'message' && (e.message.files?.length ?? 0) > 0,
+      (e): e is Extract<TwinEvent, { type: 'message' }> => e.type === 'message' && (e.message.files?.length ?? 0) > 0,
     );
     // The answer is private, so is its export: a direct message (conversations.open) only the asker sees.
     expect(shared.message.channel).toBe('D0REQUESTER');

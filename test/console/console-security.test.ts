@@ -2,9 +2,10 @@ import { rm } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ConsoleMessage, type ConsoleRoutes, consoleRoutes } from '../../src/console/console-routes.js';
+import { type ConsoleRoutes, consoleRoutes } from '../../src/console/console-routes.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import type { TwinMessage } from '../../src/slack-twin/workspace.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
@@ -92,9 +93,9 @@ function send(method: string, path: string, headers: Record<string, string>, bod
 }
 
 /** The messages the console holds (the stream's first frame, as the page gets it). */
-async function messages(): Promise<ConsoleMessage[]> {
+async function messages(): Promise<TwinMessage[]> {
   const answer = await send('GET', '/console/stream', { host: `127.0.0.1:${port}` });
-  const frame = JSON.parse(answer.body.slice('data: '.length).split('\n\n')[0] ?? '{}') as { messages: ConsoleMessage[] };
+  const frame = JSON.parse(answer.body.slice('data: '.length).split('\n\n')[0] ?? '{}') as { messages: TwinMessage[] };
   return frame.messages;
 }
 

@@ -6,10 +6,11 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { type ApprovalRequest, type AuditEntry, TERMINAL_STATES } from '../../src/approvals/approval.js';
-import type { ConsoleEvent, ConsoleMessage } from '../../src/console/console-routes.js';
 import { generateArchive } from '../../src/sample/generate.js';
 import { sampleLogsDir } from '../../src/sample/sample-archive.js';
 import { ACTIONS } from '../../src/slack/ids.js';
+import type { TwinEvent } from '../../src/slack-twin/events.js';
+import type { TwinMessage } from '../../src/slack-twin/workspace.js';
 import { tempDir } from '../helpers/archive.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import {
@@ -607,7 +608,7 @@ export function localAppEnv(settings: { dataDir: string; port: number; extra?: R
 
 /** The local console's event stream, as the page reads it. */
 export class ConsoleStream {
-  readonly events: ConsoleEvent[] = [];
+  readonly events: TwinEvent[] = [];
   private readonly abort = new AbortController();
 
   async open(base: string): Promise<void> {
@@ -623,7 +624,7 @@ export class ConsoleStream {
           for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
             const frame = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            if (frame.startsWith('data: ')) this.events.push(JSON.parse(frame.slice(6)) as ConsoleEvent);
+            if (frame.startsWith('data: ')) this.events.push(JSON.parse(frame.slice(6)) as TwinEvent);
           }
         }
       } catch {
@@ -633,7 +634,7 @@ export class ConsoleStream {
   }
 
   /** The latest version of each message matching `match`, waiting for one. */
-  async waitForMessage(match: (message: ConsoleMessage) => boolean, timeoutMs = 20_000): Promise<ConsoleMessage> {
+  async waitForMessage(match: (message: TwinMessage) => boolean, timeoutMs = 20_000): Promise<TwinMessage> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.events
