@@ -3,8 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { EVENTS_PATH } from '../slack/ids.js';
 import { EventStream } from '../slack-twin/events.js';
+import { BodyTooLarge, parseJson, readBody, readJson } from '../slack-twin/http-body.js';
 import { blockActionsForm, postSigned, type RequestOrigin, slashCommandForm } from '../slack-twin/signing.js';
-import { createWebApi, parseApiArgs, parseJson, tokenOf, uploadedBytes, userIdSchema } from '../slack-twin/web-api.js';
+import { createWebApi, parseApiArgs, tokenOf, uploadedBytes, userIdSchema } from '../slack-twin/web-api.js';
 import { isRecord, type ResponseTarget, SlackWorkspace, stringOf } from '../slack-twin/workspace.js';
 import { showInvisibleKeepingLines } from '../text/safe-text.js';
 import { renderConsolePage } from './page.js';
@@ -130,7 +131,7 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
   };
 
   const handleCommand = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const input = commandInput.safeParse(parseJson((await readBody(req, MAX_BODY)).toString('utf8')));
+    const input = commandInput.safeParse(await readJson(req, MAX_BODY));
     if (!input.success) return sendJson(res, 400, { ok: false, error: 'invalid_request' });
     const { userId: user, channelId: channel, text } = input.data;
     // The typed command as the page shows it: `reports/q3\u200b-forecast.parquet` must not look like the real key.
@@ -156,7 +157,7 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
   };
 
   const handleAction = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const input = actionInput.safeParse(parseJson((await readBody(req, MAX_BODY)).toString('utf8')));
+    const input = actionInput.safeParse(await readJson(req, MAX_BODY));
     if (!input.success) return sendJson(res, 400, { ok: false, error: 'invalid_request' });
     const click = input.data;
     const message = workspace.message(click.messageId);
@@ -183,7 +184,7 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
 
   const handleResponse = async (req: RouteRequest, res: ServerResponse): Promise<void> => {
     const target = workspace.responseTarget(param(req, 'id'));
-    const body = parseJson((await readBody(req, MAX_BODY)).toString('utf8'));
+    const body = await readJson(req, MAX_BODY);
     if (!target) {
       workspace.reportError('The bot answered through an unknown or expired response_url.');
       return sendJson(res, 404, { ok: false, error: 'expired_url' });
@@ -323,22 +324,9 @@ function servedHosts(baseUrl: string): Set<string> {
   return new Set([url.hostname, 'localhost', '127.0.0.1', '[::1]'].map((name) => `${name.toLowerCase()}${suffix}`));
 }
 
-class BodyTooLarge extends Error {}
-
 function param(req: RouteRequest, name: string): string {
   const value = req.params?.[name];
   return typeof value === 'string' ? value : '';
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new BodyTooLarge('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

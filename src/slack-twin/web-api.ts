@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJson } from './http-body.js';
 import { contentOf, isRecord, type SlackWorkspace, stringOf, type TwinFile } from './workspace.js';
 
 export type ApiArgs = Record<string, unknown>;
@@ -149,7 +150,11 @@ export function parseApiArgs(contentType: string, body: Buffer): ApiArgs {
 
 /** The token of a Web API call: `Authorization: Bearer …`, or a `token` argument. */
 export function tokenOf(authorization: string | undefined, args: ApiArgs): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1] ?? stringOf(args.token);
+  return bearerToken(authorization) ?? stringOf(args.token);
+}
+
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
 }
 
 /** The file bytes of an upload: the first part of a multipart body, or the raw body. */
@@ -162,13 +167,4 @@ export function uploadedBytes(contentType: string, body: Buffer): Buffer {
   const next = body.indexOf(delimiter, headersEnd);
   if (first < 0 || headersEnd < 0 || next < 0) return body;
   return body.subarray(headersEnd + 4, next - 2);
-}
-
-/** JSON text ('' counts as `{}`), or undefined when it is not JSON. */
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text || '{}');
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,7 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from '../../src/slack-twin/http-body.js';
+import { bearerToken, parseApiArgs, uploadedBytes } from '../../src/slack-twin/web-api.js';
 
 export interface ApiCall {
   method: string;
@@ -92,16 +94,19 @@ export class FakeSlackApi {
     }
   }
 
-  private async handle(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', this.base);
     if (url.pathname.startsWith('/upload/')) {
-      this.uploads.set(url.pathname.slice('/upload/'.length), uploadedContent(req.headers['content-type'] ?? '', body));
+      this.uploads.set(
+        url.pathname.slice('/upload/'.length),
+        uploadedBytes(req.headers['content-type'] ?? '', body).toString('utf8'),
+      );
       res.writeHead(200).end('OK');
       return;
     }
     const method = url.pathname.replace(/^\/api\//, '');
-    const args = parseArgs(req.headers['content-type'] ?? '', body);
+    const args = parseApiArgs(req.headers['content-type'] ?? '', body);
     const hook = this.hooks.get(method);
     this.hooks.delete(method);
     hook?.();
@@ -116,7 +121,7 @@ export class FakeSlackApi {
       this.wake();
       return;
     }
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const token = bearerToken(req.headers.authorization);
     this.calls.push({ method, args, ...(token ? { token } : {}) });
     const failure = this.failures.get(method);
     const payload = failure ? { ok: false, error: failure } : this.answer(method, args);
@@ -156,39 +161,4 @@ export class FakeSlackApi {
         return { ok: true };
     }
   }
-}
-
-/** The file bytes of an upload: the first part of a multipart body, or the raw body. */
-function uploadedContent(contentType: string, body: Buffer): string {
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
-  const text = body.toString('utf8');
-  if (!boundary) return text;
-  const delimiter = `--${boundary[1] ?? boundary[2]}`;
-  const part = text.split(delimiter)[1] ?? '';
-  const start = part.indexOf('\r\n\r\n');
-  return part.slice(start + 4, part.lastIndexOf('\r\n'));
-}
-
-function parseArgs(contentType: string, body: Buffer): Record<string, unknown> {
-  const text = body.toString('utf8');
-  if (contentType.includes('application/json')) return JSON.parse(text || '{}') as Record<string, unknown>;
-  const args: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(text)) {
-    args[key] = /^[[{]/.test(value) ? safeJson(value) : value;
-  }
-  return args;
-}
-
-function safeJson(value: string): unknown {
-  try {
-    return JSON.parse(value);
-  } catch {
-    return value;
-  }
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }

@@ -1,12 +1,28 @@
-import { createHmac } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createSlackApp, type SlackApp, type SlackAppDeps, type SlackAppOptions } from '../../src/slack/app.js';
+import { readJson } from '../../src/slack-twin/http-body.js';
+import {
+  blockActionsForm,
+  postSigned as postSignedTo,
+  type RequestOrigin,
+  slackSignature as signatureOf,
+  slashCommandForm,
+} from '../../src/slack-twin/signing.js';
+import { FakeSlackApi } from './fake-slack-api.js';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 
-/** Sign a body exactly as Slack does: v0=HMAC-SHA256(secret, `v0:${ts}:${body}`). */
+/** Who the tests' requests say they come from. */
+const TEST_ORIGIN: RequestOrigin = {
+  team: { id: 'T0TEST', domain: 'test' },
+  appId: 'A0TEST',
+  token: 'deprecated-verification-token',
+};
+
+/** Sign a body as Slack does, with the tests' secret unless told otherwise. */
 export function slackSignature(body: string, timestamp: number, secret = SIGNING_SECRET): string {
-  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return signatureOf(secret, timestamp, body);
 }
 
 export interface SlashCommandFields {
@@ -17,37 +33,26 @@ export interface SlashCommandFields {
 }
 
 export function slashCommandBody(fields: SlashCommandFields): string {
-  return new URLSearchParams({
-    token: 'deprecated-verification-token',
-    team_id: 'T0TEST',
-    team_domain: 'test',
-    channel_id: fields.channel_id ?? 'C0TEST',
-    channel_name: 'incident',
-    user_id: fields.user_id ?? 'U0ASKER',
-    user_name: 'asker',
-    command: '/s3x',
+  return slashCommandForm(TEST_ORIGIN, {
+    channel: { id: fields.channel_id ?? 'C0TEST', name: 'incident' },
+    userId: fields.user_id ?? 'U0ASKER',
     text: fields.text,
-    response_url: fields.response_url,
-    trigger_id: '123.456.abc',
-    api_app_id: 'A0TEST',
-  }).toString();
+    responseUrl: fields.response_url,
+    triggerId: '123.456.abc',
+  });
 }
 
-/** POST a body to the app (a form unless `contentType` says otherwise), signed unless told otherwise. */
-export async function postSigned(
+/** POST a body to the app (a form unless `contentType` says otherwise), signed now with the tests' secret unless told otherwise. */
+export function postSigned(
   url: string,
   body: string,
   options: { timestamp?: number; signature?: string; secret?: string; contentType?: string } = {},
 ): Promise<Response> {
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': options.signature ?? slackSignature(body, timestamp, options.secret),
-    },
-    body,
+  return postSignedTo(url, body, {
+    secret: options.secret ?? SIGNING_SECRET,
+    timestamp: options.timestamp ?? Math.floor(Date.now() / 1000),
+    ...(options.contentType ? { contentType: options.contentType } : {}),
+    ...(options.signature ? { signature: options.signature } : {}),
   });
 }
 
@@ -59,7 +64,7 @@ export class ResponseUrlServer {
 
   async start(): Promise<string> {
     this.server = createServer(async (req, res) => {
-      const body = JSON.parse((await readBody(req)) || '{}') as Record<string, unknown>;
+      const body = (await readJson(req)) as Record<string, unknown>;
       this.received.push({ path: req.url ?? '', body });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
@@ -89,12 +94,6 @@ export class ResponseUrlServer {
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** A block_actions payload for one button click, form-encoded as Slack sends it. */
 export function buttonClickBody(click: {
   userId: string;
@@ -106,35 +105,23 @@ export function buttonClickBody(click: {
   /** Text typed in the message's plain-text inputs: block_id → action_id → value (Slack's `state.values`). */
   typed?: Record<string, Record<string, string>>;
 }): string {
-  const values = Object.fromEntries(
+  const state = Object.fromEntries(
     Object.entries(click.typed ?? {}).map(([blockId, inputs]) => [
       blockId,
-      Object.fromEntries(Object.entries(inputs).map(([actionId, value]) => [actionId, { type: 'plain_text_input', value }])),
+      Object.fromEntries(
+        Object.entries(inputs).map(([actionId, value]) => [actionId, { type: 'plain_text_input' as const, value }]),
+      ),
     ]),
   );
-  const payload = {
-    type: 'block_actions',
-    team: { id: 'T0TEST', domain: 'test' },
-    user: { id: click.userId, username: click.userId.toLowerCase(), team_id: 'T0TEST' },
-    api_app_id: 'A0TEST',
-    token: 'deprecated-verification-token',
-    container: { type: 'message', message_ts: '1700000000.000100', channel_id: click.channelId ?? 'C0TEST', is_ephemeral: true },
-    trigger_id: click.triggerId ?? '123.456.trigger',
+  return blockActionsForm(TEST_ORIGIN, {
+    userId: click.userId,
     channel: { id: click.channelId ?? 'C0TEST', name: 'incident' },
-    ...(click.typed ? { state: { values } } : {}),
-    response_url: click.responseUrl,
-    actions: [
-      {
-        type: 'button',
-        action_id: click.actionId,
-        block_id: 'b1',
-        text: { type: 'plain_text', text: 'x' },
-        value: click.value,
-        action_ts: '1700000001.000200',
-      },
-    ],
-  };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    message: { ts: '1700000000.000100', ephemeral: true },
+    triggerId: click.triggerId ?? '123.456.trigger',
+    ...(click.typed ? { state } : {}),
+    responseUrl: click.responseUrl,
+    action: { actionId: click.actionId, blockId: 'b1', text: 'x', value: click.value, actionTs: '1700000001.000200' },
+  });
 }
 
 /** Every button in a message's blocks (section accessories and actions elements). */
@@ -195,4 +182,80 @@ export function functionExecutedBody(step: {
     authorizations: [{ enterprise_id: null, team_id: 'T0TEST', user_id: 'U1', is_bot: true, is_enterprise_install: false }],
     is_ext_shared_channel: false,
   });
+}
+
+/** What a suite talks to: the app's events URL, the fake Web API and the response_url server. */
+export interface RunningSlackApp {
+  slack: SlackApp;
+  eventsUrl: string;
+  /** Base of the response_urls the suite hands out (`${responseBase}/some-path`). */
+  responseBase: string;
+}
+
+/**
+ * The app under test as Slack sees it, one per suite: Bolt on a free port with the tests' token,
+ * secret and bot identity, the fake Web API (test/helpers/fake-slack-api.ts) and a response_url server.
+ */
+export class SlackTestApp {
+  readonly api = new FakeSlackApi();
+  readonly responses = new ResponseUrlServer();
+  private running?: RunningSlackApp;
+  private counter = 0;
+
+  async start(deps: SlackAppDeps, options: Partial<SlackAppOptions> = {}): Promise<RunningSlackApp> {
+    const apiUrl = await this.api.start();
+    const slack = createSlackApp(
+      {
+        botToken: 'xoxb-test',
+        signingSecret: SIGNING_SECRET,
+        port: 0,
+        logLevel: 'error',
+        apiUrl,
+        botIdentity: { botId: 'B1', botUserId: 'U1' },
+        ...options,
+      },
+      deps,
+    );
+    const eventsUrl = `http://127.0.0.1:${(await slack.start()).port}/slack/events`;
+    this.running = { slack, eventsUrl, responseBase: await this.responses.start() };
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    await this.running?.slack.stop();
+    await this.responses.stop();
+    await this.api.stop();
+  }
+
+  /** Run `/s3x <text>`; resolves with the first post to its own response_url. */
+  async command(text: string, from: { userId?: string; channelId?: string } = {}): Promise<Record<string, unknown>> {
+    const { eventsUrl, responseBase } = this.started();
+    const path = `/command-${++this.counter}`;
+    await postSigned(
+      eventsUrl,
+      slashCommandBody({
+        text,
+        response_url: `${responseBase}${path}`,
+        ...(from.userId ? { user_id: from.userId } : {}),
+        ...(from.channelId ? { channel_id: from.channelId } : {}),
+      }),
+    );
+    const [answer] = await this.responses.waitFor(path);
+    return answer as Record<string, unknown>;
+  }
+
+  /** Click a button; resolves with the app's HTTP answer and the first post to the click's own response_url. */
+  async click(click: Omit<Parameters<typeof buttonClickBody>[0], 'responseUrl'>): Promise<Record<string, unknown>> {
+    const { eventsUrl, responseBase } = this.started();
+    const path = `/click-${++this.counter}`;
+    const response = await postSigned(eventsUrl, buttonClickBody({ ...click, responseUrl: `${responseBase}${path}` }));
+    if (response.status !== 200) throw new Error(`the click was answered ${response.status}`);
+    const [answer] = await this.responses.waitFor(path);
+    return answer as Record<string, unknown>;
+  }
+
+  private started(): RunningSlackApp {
+    if (!this.running) throw new Error('start the app first');
+    return this.running;
+  }
 }
