@@ -227,31 +227,24 @@ export class SlackTestApp {
     await this.api.stop();
   }
 
-  /** Run `/s3x <text>`; resolves with the first post to its own response_url. */
-  async command(text: string, from: { userId?: string; channelId?: string } = {}): Promise<Record<string, unknown>> {
+  /** Post `/s3x <text>` with a response_url of its own: the app's ack, and the path its answers arrive at in `responses`. */
+  async command(text: string, from: { userId?: string; channelId?: string } = {}): Promise<{ ack: Response; path: string }> {
     const { eventsUrl, responseBase } = this.started();
     const path = `/command-${++this.counter}`;
-    await postSigned(
-      eventsUrl,
-      slashCommandBody({
-        text,
-        response_url: `${responseBase}${path}`,
-        ...(from.userId ? { user_id: from.userId } : {}),
-        ...(from.channelId ? { channel_id: from.channelId } : {}),
-      }),
-    );
-    const [answer] = await this.responses.waitFor(path);
-    return answer as Record<string, unknown>;
+    const body = slashCommandBody({
+      text,
+      response_url: `${responseBase}${path}`,
+      ...(from.userId ? { user_id: from.userId } : {}),
+      ...(from.channelId ? { channel_id: from.channelId } : {}),
+    });
+    return { ack: await postSigned(eventsUrl, body), path };
   }
 
-  /** Click a button; resolves with the app's HTTP answer and the first post to the click's own response_url. */
-  async click(click: Omit<Parameters<typeof buttonClickBody>[0], 'responseUrl'>): Promise<Record<string, unknown>> {
+  /** Click a button with a response_url of its own: the app's ack, and the path its answers arrive at in `responses`. */
+  async click(click: Omit<Parameters<typeof buttonClickBody>[0], 'responseUrl'>): Promise<{ ack: Response; path: string }> {
     const { eventsUrl, responseBase } = this.started();
     const path = `/click-${++this.counter}`;
-    const response = await postSigned(eventsUrl, buttonClickBody({ ...click, responseUrl: `${responseBase}${path}` }));
-    if (response.status !== 200) throw new Error(`the click was answered ${response.status}`);
-    const [answer] = await this.responses.waitFor(path);
-    return answer as Record<string, unknown>;
+    return { ack: await postSigned(eventsUrl, buttonClickBody({ ...click, responseUrl: `${responseBase}${path}` })), path };
   }
 
   private started(): RunningSlackApp {

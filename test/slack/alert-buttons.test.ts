@@ -12,15 +12,14 @@ import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.j
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createPlanner } from '../../src/remediation/planner.js';
 import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import type { SlackApp } from '../../src/slack/app.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase, type SqliteDatabase } from '../../src/store/database.js';
 import { partitionDay } from '../../src/time/window.js';
 import { docsDelete } from '../alerts/real-records.js';
 import { tempDir, writeDeliveryFile } from '../helpers/archive.js';
-import { FakeSlackApi } from '../helpers/fake-slack-api.js';
-import { buttonClickBody, buttonsIn, postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+import { buttonClickBody, buttonsIn, postSigned, SlackTestApp, slashCommandBody } from '../helpers/slack.js';
 
 const CHANNEL = 'C0ALERTS';
 const REQUESTER = 'U0REQUESTER';
@@ -29,8 +28,8 @@ const OUTSIDER = 'U0OUTSIDER';
 const BUCKET = 'analytics-hot--use1-az4--x-s3';
 const STRANGER = 'arn:aws:sts::111122223333:assumed-role/Contractor/x1';
 
-const api = new FakeSlackApi();
-const responses = new ResponseUrlServer();
+const app = new SlackTestApp();
+const { api, responses } = app;
 let root: string;
 let db: SqliteDatabase;
 let engine: LocalEngine;
@@ -61,33 +60,24 @@ beforeAll(async () => {
   const rules = defaultRules();
   watches = new AnswerWatches(Date.now, () => undefined);
   const feed: AlertsFeed = { store: alertStore, rules, channelOf: () => CHANNEL, source: 'Alerts come from the test.', watches };
-  const apiUrl = await api.start();
-  responseBase = await responses.start();
-  slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port: 0,
-      logLevel: 'error',
-      apiUrl,
-      botIdentity: { botId: 'B1', botUserId: 'U1' },
+  ({
+    slack,
+    eventsUrl: url,
+    responseBase,
+  } = await app.start({
+    engine,
+    now: () => new Date(),
+    store: new AnswerStore(db, () => new Date()),
+    approvalStore: new SqliteApprovalStore(db),
+    access: { channels: [], users: [REQUESTER, APPROVER], groups: [] },
+    alerts: feed,
+    remediation: {
+      account: sandbox,
+      store: new SqliteApprovalStore(db),
+      policy: { approvers: [APPROVER], requiredApprovals: 1, ttlMs: 3_600_000 },
+      plan: createPlanner(sandbox, { protectedPrincipals: [] }),
     },
-    {
-      engine,
-      now: () => new Date(),
-      store: new AnswerStore(db, () => new Date()),
-      approvalStore: new SqliteApprovalStore(db),
-      access: { channels: [], users: [REQUESTER, APPROVER], groups: [] },
-      alerts: feed,
-      remediation: {
-        account: sandbox,
-        store: new SqliteApprovalStore(db),
-        policy: { approvers: [APPROVER], requiredApprovals: 1, ttlMs: 3_600_000 },
-        plan: createPlanner(sandbox, { protectedPrincipals: [] }),
-      },
-    },
-  );
-  url = `http://127.0.0.1:${(await slack.start()).port}/slack/events`;
+  }));
   // The alert is posted through the app's own Web API client, as main.ts wires it.
   poster = new AlertPoster({
     client: slack.app.client,
@@ -116,9 +106,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   poster.stop();
-  await slack.stop();
-  await api.stop();
-  await responses.stop();
+  await app.stop();
   await engine.close();
   db.close();
   rmSync(root, { recursive: true, force: true });

@@ -1,13 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
-import { FakeSlackApi } from '../helpers/fake-slack-api.js';
-import { buttonClickBody, buttonsIn, postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+import { buttonClickBody, buttonsIn, postSigned, SlackTestApp } from '../helpers/slack.js';
 
 const ASKER = 'U0ASKER';
 const TEAMMATE = 'U0TEAMMATE';
@@ -15,11 +13,10 @@ const CHANNEL = 'C0TEST';
 const OTHER_CHANNEL = 'C0OTHER';
 const KEY = 'datasets/private.parquet';
 
-const api = new FakeSlackApi();
-const responses = new ResponseUrlServer();
+const app = new SlackTestApp();
+const { api, responses } = app;
 let root: string;
 let engine: LocalEngine;
-let slack: SlackApp;
 let eventsUrl: string;
 let responseBase: string;
 let urlCounter = 0;
@@ -36,64 +33,30 @@ beforeAll(async () => {
   );
   await writeDeliveryFile(root, '2026/11/20', '20261120T1100Z_reads', reads);
   engine = await LocalEngine.open({ logsDir: root });
-  const apiUrl = await api.start();
-  slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port: 0,
-      logLevel: 'error',
-      apiUrl,
-      botIdentity: { botId: 'B1', botUserId: 'U1' },
-    },
-    {
-      engine,
-      now: () => new Date('2026-11-24T00:00:00Z'),
-      store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
-      // Both are allowed to use s3x: what separates them is whose answer it is.
-      access: { channels: [], users: [ASKER, TEAMMATE], groups: [] },
-    },
-  );
-  eventsUrl = `http://127.0.0.1:${(await slack.start()).port}/slack/events`;
-  responseBase = await responses.start();
+  ({ eventsUrl, responseBase } = await app.start({
+    engine,
+    now: () => new Date('2026-11-24T00:00:00Z'),
+    store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
+    // Both are allowed to use s3x: what separates them is whose answer it is.
+    access: { channels: [], users: [ASKER, TEAMMATE], groups: [] },
+  }));
 });
 
 afterAll(async () => {
-  await slack.stop();
-  await responses.stop();
-  await api.stop();
+  await app.stop();
   await engine.close();
   await rm(root, { recursive: true, force: true });
 });
 
 async function ask(userId = ASKER): Promise<Record<string, unknown>> {
-  const path = `/cmd-${++urlCounter}`;
-  await postSigned(
-    eventsUrl,
-    slashCommandBody({
-      text: `who-read ${KEY} --since 2026-11-19 --until 2026-11-21`,
-      response_url: `${responseBase}${path}`,
-      user_id: userId,
-    }),
-  );
+  const { path } = await app.command(`who-read ${KEY} --since 2026-11-19 --until 2026-11-21`, { userId });
   const [answer] = await responses.waitFor(path);
   return answer as Record<string, unknown>;
 }
 
 /** Click a button as `userId` in `channelId`; return the first thing posted to the click's response_url. */
 async function click(userId: string, actionId: string, value: string, channelId = CHANNEL): Promise<Record<string, unknown>> {
-  const path = `/click-${++urlCounter}`;
-  const response = await postSigned(
-    eventsUrl,
-    buttonClickBody({
-      userId,
-      channelId,
-      actionId,
-      value,
-      responseUrl: `${responseBase}${path}`,
-      triggerId: `trigger-${urlCounter}`,
-    }),
-  );
+  const { ack: response, path } = await app.click({ userId, channelId, actionId, value, triggerId: `trigger-${++urlCounter}` });
   expect(response.status).toBe(200);
   const [answer] = await responses.waitFor(path);
   return answer as Record<string, unknown>;

@@ -1,18 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { accountNoise } from '../helpers/real-account-archive.js';
-import { buttonsIn, postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+import { buttonsIn, postSigned, SlackTestApp, slashCommandBody } from '../helpers/slack.js';
 
 const COVERED = 'covered--use1-az4--x-s3';
 const UNCOVERED = 'dark--use1-az4--x-s3';
-const responses = new ResponseUrlServer();
+const app = new SlackTestApp();
+const { responses } = app;
 let engine: LocalEngine;
-let slack: SlackApp;
 let eventsUrl: string;
 let responseBase: string;
 
@@ -75,28 +74,16 @@ beforeAll(async () => {
     );
   }
   engine = await LocalEngine.open({ logsDir: root });
-  slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port: 0,
-      logLevel: 'error',
-      botIdentity: { botId: 'B1', botUserId: 'U1' },
-    },
-    {
-      engine,
-      now: () => new Date('2026-11-06T00:00:00Z'),
-      store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
-      access: { channels: [], users: [], groups: [] },
-    },
-  );
-  eventsUrl = `http://127.0.0.1:${(await slack.start()).port}/slack/events`;
-  responseBase = await responses.start();
+  ({ eventsUrl, responseBase } = await app.start({
+    engine,
+    now: () => new Date('2026-11-06T00:00:00Z'),
+    store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
+    access: { channels: [], users: [], groups: [] },
+  }));
 });
 
 afterAll(async () => {
-  await slack.stop();
-  await responses.stop();
+  await app.stop();
   await engine.close();
 });
 

@@ -1,60 +1,38 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
-import { FakeSlackApi } from '../helpers/fake-slack-api.js';
-import { postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+import { SlackTestApp } from '../helpers/slack.js';
 
 /** Every subcommand of DESIGN.md, through signed HTTP against the running app, on a generated archive. */
 const END = new Date('2026-11-24T09:30:00Z');
-const api = new FakeSlackApi();
-const responses = new ResponseUrlServer();
+const app = new SlackTestApp();
+const { responses } = app;
 let engine: LocalEngine;
-let slack: SlackApp;
 let facts: SampleFacts;
-let eventsUrl: string;
-let responseBase: string;
-let counter = 0;
 
 beforeAll(async () => {
   const dir = await tempDir('s3x-every-');
   facts = (await generateArchive({ outDir: dir, seed: 5, end: END, days: 4, eventsPerDay: 2500 })).facts;
   engine = await LocalEngine.open({ logsDir: dir });
-  const apiUrl = await api.start();
-  slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port: 0,
-      logLevel: 'error',
-      apiUrl,
-      botIdentity: { botId: 'B1', botUserId: 'U1' },
-    },
-    {
-      engine,
-      now: () => END,
-      store: new AnswerStore(openDatabase(':memory:'), () => END),
-      access: { channels: [], users: [], groups: [] },
-    },
-  );
-  eventsUrl = `http://127.0.0.1:${(await slack.start()).port}/slack/events`;
-  responseBase = await responses.start();
+  await app.start({
+    engine,
+    now: () => END,
+    store: new AnswerStore(openDatabase(':memory:'), () => END),
+    access: { channels: [], users: [], groups: [] },
+  });
 });
 
 afterAll(async () => {
-  await slack.stop();
-  await responses.stop();
-  await api.stop();
+  await app.stop();
   await engine.close();
 });
 
 /** The ack body, and the answer posted afterwards (when the ack was only "searching…"). */
 async function ask(text: string): Promise<{ ack: { text: string }; answer: string }> {
-  const path = `/r-${++counter}`;
-  const response = await postSigned(eventsUrl, slashCommandBody({ text, response_url: `${responseBase}${path}` }));
+  const { ack: response, path } = await app.command(text);
   expect(response.status).toBe(200);
   const ack = (await response.json()) as { text: string; blocks: unknown };
   if (!ack.text.startsWith('Searching CloudTrail')) return { ack, answer: JSON.stringify(ack) };

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
-import { FakeSlackApi } from '../helpers/fake-slack-api.js';
-import { buttonClickBody, buttonsIn, postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+import { buttonClickBody, buttonsIn, postSigned, SlackTestApp, slashCommandBody } from '../helpers/slack.js';
 
 const ASKER = 'U0ASKER';
 const TEAMMATE = 'U0TEAMMATE';
@@ -14,13 +12,12 @@ const OUTSIDER = 'U0OUTSIDER';
 const KEY = 'datasets/hot.parquet';
 const ROWS = 600;
 
-const api = new FakeSlackApi();
-const responses = new ResponseUrlServer();
+const app = new SlackTestApp();
+const { api, responses } = app;
 /** The app's clock: answer ids are judged expired or not against it. */
 const APP_NOW = new Date('2026-11-24T00:00:00Z');
 
 let engine: LocalEngine;
-let slack: SlackApp;
 let eventsUrl: string;
 let responseBase: string;
 let urlCounter = 0;
@@ -39,41 +36,22 @@ beforeAll(async () => {
   await writeDeliveryFile(root, '2026/11/20', '20261120T1900Z_reads', reads);
   engine = await LocalEngine.open({ logsDir: root });
   api.groups.set('S0ONCALL', [TEAMMATE]);
-  const apiUrl = await api.start();
-  slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port: 0,
-      logLevel: 'error',
-      apiUrl,
-      botIdentity: { botId: 'B1', botUserId: 'U1' },
-    },
-    {
-      engine,
-      now: () => APP_NOW,
-      store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
-      access: { channels: [], users: [ASKER], groups: ['S0ONCALL'] },
-    },
-  );
-  eventsUrl = `http://127.0.0.1:${(await slack.start()).port}/slack/events`;
-  responseBase = await responses.start();
+  ({ eventsUrl, responseBase } = await app.start({
+    engine,
+    now: () => APP_NOW,
+    store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
+    access: { channels: [], users: [ASKER], groups: ['S0ONCALL'] },
+  }));
 });
 
 afterAll(async () => {
-  await slack.stop();
-  await responses.stop();
-  await api.stop();
+  await app.stop();
   await engine.close();
 });
 
 /** Run a slash command; return the answer posted to its response_url. */
 async function ask(text: string, userId = ASKER): Promise<Record<string, unknown>> {
-  const path = `/cmd-${++urlCounter}`;
-  const response = await postSigned(
-    eventsUrl,
-    slashCommandBody({ text, response_url: `${responseBase}${path}`, user_id: userId }),
-  );
+  const { ack: response, path } = await app.command(text, { userId });
   expect(response.status).toBe(200);
   const [answer] = await responses.waitFor(path);
   return answer as Record<string, unknown>;
@@ -81,11 +59,7 @@ async function ask(text: string, userId = ASKER): Promise<Record<string, unknown
 
 /** Click a button; return what the app posted to the click's response_url. */
 async function click(userId: string, actionId: string, value: string): Promise<Record<string, unknown>> {
-  const path = `/click-${++urlCounter}`;
-  const response = await postSigned(
-    eventsUrl,
-    buttonClickBody({ userId, actionId, value, responseUrl: `${responseBase}${path}` }),
-  );
+  const { ack: response, path } = await app.click({ userId, actionId, value });
   expect(response.status).toBe(200);
   const [answer] = await responses.waitFor(path);
   return answer as Record<string, unknown>;

@@ -1,43 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuestionQueue } from '../../src/engines/question-queue.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { HeldEngine } from '../helpers/held-engine.js';
-import { postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+import { postSigned, SlackTestApp, slashCommandBody } from '../helpers/slack.js';
 
 /** Holds every question until released, counting what it was asked. */
 const slow = new HeldEngine();
 
-let slack: SlackApp;
 let eventsUrl: string;
-const responses = new ResponseUrlServer();
+const app = new SlackTestApp();
+const { responses } = app;
 let responseBase: string;
 
 beforeAll(async () => {
-  slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port: 0,
-      logLevel: 'error',
-      botIdentity: { botId: 'B1', botUserId: 'U1' },
-    },
-    {
-      // Room for many questions in all, but one at a time per person.
-      engine: new QuestionQueue(slow.engine, { concurrent: 4, waiting: 10, perAsker: 1 }),
-      now: () => new Date('2026-11-24T00:00:00Z'),
-      store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
-      access: { channels: [], users: [], groups: [] },
-    },
-  );
-  eventsUrl = `http://127.0.0.1:${(await slack.start()).port}/slack/events`;
-  responseBase = await responses.start();
+  ({ eventsUrl, responseBase } = await app.start({
+    // Room for many questions in all, but one at a time per person.
+    engine: new QuestionQueue(slow.engine, { concurrent: 4, waiting: 10, perAsker: 1 }),
+    now: () => new Date('2026-11-24T00:00:00Z'),
+    store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
+    access: { channels: [], users: [], groups: [] },
+  }));
 });
 
 afterAll(async () => {
-  await slack.stop();
-  await responses.stop();
+  await app.stop();
 });
 
 const ask = (user: string, path: string, text = 'who-deleted a.txt') =>
