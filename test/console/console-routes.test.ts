@@ -1,36 +1,25 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
-import { type ConsoleRoutes, consoleRoutes } from '../../src/console/console-routes.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createPlanner } from '../../src/remediation/planner.js';
 import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
 import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
 import { generateArchive } from '../../src/sample/generate.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { ACTIONS } from '../../src/slack/ids.js';
-import type { TwinEvent } from '../../src/slack-twin/events.js';
+import { parseEventFrames, type TwinEvent } from '../../src/slack-twin/events.js';
 import type { TwinMessage } from '../../src/slack-twin/workspace.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
+import { type BoltWithConsole, startBoltWithConsole } from '../helpers/console-app.js';
 import { buttonsIn, SIGNING_SECRET } from '../helpers/slack.js';
+import { freePort } from '../process/harness.js';
 
 const REQUESTER = 'U0REQUESTER';
 const APPROVER = 'U0APPROVER';
 const CHANNEL = 'C0CONSOLE';
 const UNCOVERED = 'tmp-exports--use1-az5--x-s3';
-
-/** A port that was free a moment ago: the Web API URL must be known before Bolt starts. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Reads the console's event stream and keeps every event. */
 class StreamReader {
@@ -47,12 +36,9 @@ class StreamReader {
       let buffer = '';
       try {
         for await (const chunk of body) {
-          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-            const frame = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            if (frame.startsWith('data: ')) this.events.push(JSON.parse(frame.slice(6)) as TwinEvent);
-          }
+          const { events, rest } = parseEventFrames(buffer + decoder.decode(chunk as Uint8Array, { stream: true }));
+          this.events.push(...events);
+          buffer = rest;
         }
       } catch {
         // Aborted at the end of the test.
@@ -84,41 +70,18 @@ const messageWith =
 
 const errorEvent = (event: TwinEvent): event is Extract<TwinEvent, { type: 'error' }> => event.type === 'error';
 
-interface Running {
-  slack: SlackApp;
-  console: ConsoleRoutes;
-  base: string;
-}
-
 let engine: LocalEngine;
 let plantedKey = '';
 let logsDir = '';
 let dbFile = '';
-const started: Running[] = [];
+const started: BoltWithConsole[] = [];
 
 /** Bolt + the console on one port, the console signing with `secret` and sending to `eventsUrl`. */
-async function startConsoleApp(secret: string, eventsUrl?: () => string): Promise<Running> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
+async function startConsoleApp(secret: string, eventsUrl?: () => string): Promise<BoltWithConsole> {
   const db = openDatabase(dbFile);
   const sandbox = new SandboxAccount(db, { logsDir, now: () => new Date() });
   sandbox.seedDefaults();
-  const console = consoleRoutes({
-    signingSecret: secret,
-    baseUrl: () => base,
-    ...(eventsUrl ? { eventsUrl } : {}),
-    botToken: 'xoxb-test',
-  });
-  const slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port,
-      logLevel: 'error',
-      apiUrl: `${base}${console.apiPath}`,
-      botIdentity: { botId: 'BLOCALS3X', botUserId: 'ULOCALS3X' },
-      extraRoutes: console.routes,
-    },
+  const running = await startBoltWithConsole(
     {
       engine,
       now: () => new Date(),
@@ -133,9 +96,8 @@ async function startConsoleApp(secret: string, eventsUrl?: () => string): Promis
         plan: createPlanner(sandbox, { protectedPrincipals: ['arn:aws:iam::111122223333:role/s3x'] }),
       },
     },
+    { botToken: 'xoxb-test', signingSecret: secret, ...(eventsUrl ? { eventsUrl } : {}) },
   );
-  await slack.start();
-  const running = { slack, console, base };
   started.push(running);
   return running;
 }
@@ -160,15 +122,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const running of started) {
-    running.console.close();
-    await running.slack.stop();
-  }
+  for (const running of started) await running.stop();
   await engine.close();
 });
 
 describe('console routes beside Bolt, through the real signing path', () => {
-  let app: Running;
+  let app: BoltWithConsole;
   let stream: StreamReader;
 
   beforeAll(async () => {

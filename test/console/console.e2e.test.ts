@@ -6,23 +6,21 @@ import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
-import { type ConsoleRoutes, consoleRoutes } from '../../src/console/console-routes.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { principalsSeenOnBucket } from '../../src/questions/bucket-principals.js';
 import { createPlanner } from '../../src/remediation/planner.js';
 import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
 import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
 import { generateArchive } from '../../src/sample/generate.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
+import { startBoltWithConsole } from '../helpers/console-app.js';
 import { SCREENSHOTS_DIR } from '../helpers/paths.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = SCREENSHOTS_DIR;
-const SIGNING_SECRET = 'console-e2e-signing-secret-0123456789';
 const BOT_TOKEN = 'xoxb-local-console';
 const UNCOVERED = 'tmp-exports--use1-az5--x-s3';
 const REBINDING_HOST = 'rebind.attacker.test';
@@ -99,23 +97,7 @@ async function setup(): Promise<Setup> {
   const db = openDatabase(path.join(root, 'state.sqlite'));
   const sandbox = new SandboxAccount(db, { logsDir, now: () => new Date() });
   sandbox.seedDefaults();
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const console: ConsoleRoutes = consoleRoutes({
-    signingSecret: SIGNING_SECRET,
-    baseUrl: () => base,
-    botToken: BOT_TOKEN,
-  });
-  const slack: SlackApp = createSlackApp(
-    {
-      botToken: BOT_TOKEN,
-      signingSecret: SIGNING_SECRET,
-      port,
-      logLevel: 'error',
-      apiUrl: `${base}${console.apiPath}`,
-      botIdentity: { botId: 'BLOCALS3X', botUserId: 'ULOCALS3X' },
-      extraRoutes: console.routes,
-    },
+  const { port, base, stop } = await startBoltWithConsole(
     {
       engine,
       now: () => new Date(),
@@ -133,26 +115,17 @@ async function setup(): Promise<Setup> {
         }),
       },
     },
+    { botToken: BOT_TOKEN },
   );
-  await slack.start();
   return {
     url: `${base}/`,
     port,
     plantedKey,
     async stop() {
-      console.close();
-      await slack.stop();
+      await stop();
       await engine.close();
     },
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** The confirm dialog's primary button: green with white text, as `button.primary` says, not white on white. */

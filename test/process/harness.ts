@@ -9,7 +9,7 @@ import { type ApprovalRequest, type AuditEntry, TERMINAL_STATES } from '../../sr
 import { generateArchive } from '../../src/sample/generate.js';
 import { sampleLogsDir } from '../../src/sample/sample-archive.js';
 import { ACTIONS } from '../../src/slack/ids.js';
-import type { TwinEvent } from '../../src/slack-twin/events.js';
+import { parseEventFrames, type TwinEvent } from '../../src/slack-twin/events.js';
 import type { TwinMessage } from '../../src/slack-twin/workspace.js';
 import { tempDir } from '../helpers/archive.js';
 import { REPO_ROOT } from '../helpers/paths.js';
@@ -620,12 +620,9 @@ export class ConsoleStream {
       let buffer = '';
       try {
         for await (const chunk of body) {
-          buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-            const frame = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            if (frame.startsWith('data: ')) this.events.push(JSON.parse(frame.slice(6)) as TwinEvent);
-          }
+          const { events, rest } = parseEventFrames(buffer + decoder.decode(chunk as Uint8Array, { stream: true }));
+          this.events.push(...events);
+          buffer = rest;
         }
       } catch {
         // Closed by the app or aborted by the test.
