@@ -187,6 +187,8 @@ export function functionExecutedBody(step: {
 /** What a suite talks to: the app's events URL, the fake Web API and the response_url server. */
 export interface RunningSlackApp {
   slack: SlackApp;
+  /** `http://127.0.0.1:<port>` */
+  base: string;
   eventsUrl: string;
   /** Base of the response_urls the suite hands out (`${responseBase}/some-path`). */
   responseBase: string;
@@ -200,10 +202,13 @@ export class SlackTestApp {
   readonly api = new FakeSlackApi();
   readonly responses = new ResponseUrlServer();
   private running?: RunningSlackApp;
+  private servers?: Promise<[string, string]>;
   private counter = 0;
 
+  /** Start Bolt (again, after the suite stopped the last one: a restart); the fake Web API and response_url server once. */
   async start(deps: SlackAppDeps, options: Partial<SlackAppOptions> = {}): Promise<RunningSlackApp> {
-    const apiUrl = await this.api.start();
+    this.servers ??= Promise.all([this.api.start(), this.responses.start()]);
+    const [apiUrl, responseBase] = await this.servers;
     const slack = createSlackApp(
       {
         botToken: 'xoxb-test',
@@ -216,8 +221,8 @@ export class SlackTestApp {
       },
       deps,
     );
-    const eventsUrl = `http://127.0.0.1:${(await slack.start()).port}/slack/events`;
-    this.running = { slack, eventsUrl, responseBase: await this.responses.start() };
+    const base = `http://127.0.0.1:${(await slack.start()).port}`;
+    this.running = { slack, base, eventsUrl: `${base}/slack/events`, responseBase };
     return this.running;
   }
 

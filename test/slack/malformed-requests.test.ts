@@ -1,37 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
-import { postSigned, SIGNING_SECRET, slackSignature } from '../helpers/slack.js';
+import { postSigned, SlackTestApp, slackSignature } from '../helpers/slack.js';
 
 let engine: LocalEngine;
-let slack: SlackApp;
+const app = new SlackTestApp();
 let base: string;
 
 beforeAll(async () => {
   engine = await LocalEngine.open({ logsDir: await tempDir() });
-  slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port: 0,
-      logLevel: 'error',
-      botIdentity: { botId: 'B1', botUserId: 'U1' },
-    },
-    {
-      engine,
-      now: () => new Date(),
-      store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
-      access: { channels: [], users: [], groups: [] },
-    },
-  );
-  base = `http://127.0.0.1:${(await slack.start()).port}`;
+  ({ base } = await app.start({
+    engine,
+    now: () => new Date(),
+    store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
+    access: { channels: [], users: [], groups: [] },
+  }));
 });
 
 afterAll(async () => {
-  await slack.stop();
+  await app.stop();
   await engine.close();
 });
 

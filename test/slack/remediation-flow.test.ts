@@ -7,14 +7,13 @@ import { createPlanner } from '../../src/remediation/planner.js';
 import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
 import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
 import { generateArchive } from '../../src/sample/generate.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import type { SlackApp } from '../../src/slack/app.js';
 import { CHANGE_INPUTS } from '../../src/slack/blocks/change-request.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
-import { FakeSlackApi } from '../helpers/fake-slack-api.js';
-import { buttonClickBody, buttonsIn, postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+import { buttonClickBody, buttonsIn, postSigned, SlackTestApp, slashCommandBody } from '../helpers/slack.js';
 
 const REQUESTER = 'U0REQUESTER';
 const APPROVER = 'U0APPROVER';
@@ -22,11 +21,10 @@ const SECOND = 'U0SECOND';
 const UNCOVERED = 'tmp-exports--use1-az5--x-s3';
 const POLICY_BUCKET = 'analytics-hot--use1-az4--x-s3';
 
-const api = new FakeSlackApi();
-const responses = new ResponseUrlServer();
+const slackTest = new SlackTestApp();
+const { api, responses } = slackTest;
 let logsDir: string;
 let dbFile: string;
-let apiUrl: string;
 let responseBase: string;
 let engine: LocalEngine;
 /** The app's clock: real time plus a skew the expiry test moves forward. */
@@ -47,36 +45,26 @@ async function startApp(): Promise<Running> {
   const db = openDatabase(dbFile);
   const sandbox = new SandboxAccount(db, { logsDir, now: clock });
   sandbox.seedDefaults();
-  const slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port: 0,
-      logLevel: 'error',
-      apiUrl,
-      botIdentity: { botId: 'B1', botUserId: 'U1' },
+  const started = await slackTest.start({
+    engine,
+    now: clock,
+    store: new AnswerStore(db, clock),
+    approvalStore: new SqliteApprovalStore(db),
+    trailInventory: inventoryOf(sandbox),
+    access: { channels: [], users: [], groups: [] },
+    remediation: {
+      account: sandbox,
+      store: new SqliteApprovalStore(db),
+      policy: { approvers: [APPROVER, SECOND], requiredApprovals: 1, ttlMs: 3600_000 },
+      plan: createPlanner(sandbox, {
+        protectedPrincipals: ['arn:aws:iam::111122223333:role/s3x'],
+        principalsSeen: (bucket) => principalsSeenOnBucket(engine, bucket, clock()),
+      }),
     },
-    {
-      engine,
-      now: clock,
-      store: new AnswerStore(db, clock),
-      approvalStore: new SqliteApprovalStore(db),
-      trailInventory: inventoryOf(sandbox),
-      access: { channels: [], users: [], groups: [] },
-      remediation: {
-        account: sandbox,
-        store: new SqliteApprovalStore(db),
-        policy: { approvers: [APPROVER, SECOND], requiredApprovals: 1, ttlMs: 3600_000 },
-        plan: createPlanner(sandbox, {
-          protectedPrincipals: ['arn:aws:iam::111122223333:role/s3x'],
-          principalsSeen: (bucket) => principalsSeenOnBucket(engine, bucket, clock()),
-        }),
-      },
-    },
-  );
-  const { port } = await slack.start();
-  await slack.approvals?.recoverExpired();
-  return { slack, url: `http://127.0.0.1:${port}/slack/events`, sandbox };
+  });
+  responseBase = started.responseBase;
+  await started.slack.approvals?.recoverExpired();
+  return { slack: started.slack, url: started.eventsUrl, sandbox };
 }
 
 beforeAll(async () => {
@@ -86,15 +74,11 @@ beforeAll(async () => {
   plantedKey = (await generateArchive({ outDir: logsDir, seed: 3, end: new Date(), days: 3, eventsPerDay: 800 })).facts
     .plantedKey;
   engine = await LocalEngine.open({ logsDir });
-  apiUrl = await api.start();
-  responseBase = await responses.start();
   app = await startApp();
 });
 
 afterAll(async () => {
-  await app.slack.stop();
-  await responses.stop();
-  await api.stop();
+  await slackTest.stop();
   await engine.close();
 });
 

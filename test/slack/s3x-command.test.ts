@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
-import { postSigned, ResponseUrlServer, SIGNING_SECRET, slackSignature, slashCommandBody } from '../helpers/slack.js';
+import { postSigned, SlackTestApp, slackSignature, slashCommandBody } from '../helpers/slack.js';
 
 const DELETER = 'arn:aws:sts::111122223333:assumed-role/DataEngineer/mallory';
 let engine: LocalEngine;
-let slack: SlackApp;
 let eventsUrl: string;
 let baseUrl: string;
-const responses = new ResponseUrlServer();
+const app = new SlackTestApp();
+const { responses } = app;
 let responseBase: string;
 
 beforeAll(async () => {
@@ -26,30 +25,20 @@ beforeAll(async () => {
     }),
   ]);
   engine = await LocalEngine.open({ logsDir: root });
-  slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port: 0,
-      logLevel: 'error',
-      botIdentity: { botId: 'B1', botUserId: 'U1' },
-    },
-    {
-      engine,
-      now: () => new Date('2026-11-24T00:00:00Z'),
-      store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
-      access: { channels: [], users: [], groups: [] },
-    },
-  );
-  const { port } = await slack.start();
-  baseUrl = `http://127.0.0.1:${port}`;
-  eventsUrl = `${baseUrl}/slack/events`;
-  responseBase = await responses.start();
+  ({
+    base: baseUrl,
+    eventsUrl,
+    responseBase,
+  } = await app.start({
+    engine,
+    now: () => new Date('2026-11-24T00:00:00Z'),
+    store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
+    access: { channels: [], users: [], groups: [] },
+  }));
 });
 
 afterAll(async () => {
-  await slack.stop();
-  await responses.stop();
+  await app.stop();
   await engine.close();
 });
 

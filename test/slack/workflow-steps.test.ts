@@ -6,22 +6,14 @@ import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.j
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createPlanner } from '../../src/remediation/planner.js';
 import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import type { SlackApp } from '../../src/slack/app.js';
 import { ACTIONS, WORKFLOW_STEPS } from '../../src/slack/ids.js';
 import { publishExpired } from '../../src/slack/listeners/change-flow.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
-import { FakeSlackApi } from '../helpers/fake-slack-api.js';
 import { REAL_DATASETS, REPO_ROOT } from '../helpers/paths.js';
-import {
-  buttonClickBody,
-  buttonsIn,
-  functionExecutedBody,
-  postSigned,
-  ResponseUrlServer,
-  SIGNING_SECRET,
-} from '../helpers/slack.js';
+import { buttonClickBody, buttonsIn, functionExecutedBody, postSigned, SlackTestApp } from '../helpers/slack.js';
 
 /**
  * The Workflow Builder custom steps, run as Slack runs them: a signed `function_executed` event to
@@ -36,8 +28,8 @@ const CHANNEL = 'C0CHANGES';
 const UNCOVERED = 'tmp-exports--use1-az5--x-s3';
 const REAL_FILE = path.join(REAL_DATASETS, 'aws-docs', 's3-express-log-files.examples.repaired.jsonl');
 
-const api = new FakeSlackApi();
-const responses = new ResponseUrlServer();
+const app = new SlackTestApp();
+const { api } = app;
 let root: string;
 let engine: LocalEngine;
 let slack: SlackApp;
@@ -61,43 +53,28 @@ beforeAll(async () => {
   const db = openDatabase(path.join(root, 'state.sqlite'));
   const sandbox = new SandboxAccount(db, { logsDir, now: clock });
   sandbox.seedDefaults();
-  const apiUrl = await api.start();
-  responseBase = await responses.start();
-  slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port: 0,
-      logLevel: 'error',
-      apiUrl,
-      botIdentity: { botId: 'B1', botUserId: 'U1' },
+  ({ slack, eventsUrl, responseBase } = await app.start({
+    engine,
+    now: clock,
+    // The real records are from 2024, years before the test's clock: past the default window cap.
+    limits: { maxWindowDays: 36_500 },
+    store: new AnswerStore(db, clock),
+    approvalStore: new SqliteApprovalStore(db),
+    access: { channels: [], users: [REQUESTER, APPROVER], groups: [] },
+    remediation: {
+      account: sandbox,
+      store: new SqliteApprovalStore(db),
+      policy: { approvers: [APPROVER], requiredApprovals: 1, ttlMs: 3600_000 },
+      plan: createPlanner(sandbox, { protectedPrincipals: [] }),
     },
-    {
-      engine,
-      now: clock,
-      // The real records are from 2024, years before the test's clock: past the default window cap.
-      limits: { maxWindowDays: 36_500 },
-      store: new AnswerStore(db, clock),
-      approvalStore: new SqliteApprovalStore(db),
-      access: { channels: [], users: [REQUESTER, APPROVER], groups: [] },
-      remediation: {
-        account: sandbox,
-        store: new SqliteApprovalStore(db),
-        policy: { approvers: [APPROVER], requiredApprovals: 1, ttlMs: 3600_000 },
-        plan: createPlanner(sandbox, { protectedPrincipals: [] }),
-      },
-    },
-  );
-  eventsUrl = `http://127.0.0.1:${(await slack.start()).port}/slack/events`;
+  }));
   manifestSteps = (
     parse(await readFile(path.join(REPO_ROOT, 'manifest.yml'), 'utf8')) as { functions: Record<string, StepDeclaration> }
   ).functions;
 });
 
 afterAll(async () => {
-  await slack?.stop();
-  await responses.stop();
-  await api.stop();
+  await app.stop();
   await engine?.close();
   await rm(root, { recursive: true, force: true });
 });
