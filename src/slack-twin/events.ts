@@ -52,15 +52,3 @@ export class EventStream {
 function frameOf(event: TwinEvent): string {
   return `data: ${JSON.stringify(event)}\n\n`;
 }
-
-/** Split server-sent event text into its events and the unfinished rest (a reader of EventStream). */
-export function parseEventFrames(buffer: string): { events: TwinEvent[]; rest: string } {
-  const events: TwinEvent[] = [];
-  let rest = buffer;
-  for (let end = rest.indexOf('\n\n'); end >= 0; end = rest.indexOf('\n\n')) {
-    const frame = rest.slice(0, end);
-    rest = rest.slice(end + 2);
-    if (frame.startsWith('data: ')) events.push(JSON.parse(frame.slice(6)) as TwinEvent);
-  }
-  return { events, rest };
-}

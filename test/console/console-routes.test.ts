@@ -7,12 +7,13 @@ import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
 import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
 import { generateArchive } from '../../src/sample/generate.js';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { parseEventFrames, type TwinEvent } from '../../src/slack-twin/events.js';
+import type { TwinEvent } from '../../src/slack-twin/events.js';
 import type { TwinMessage } from '../../src/slack-twin/workspace.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
 import { type BoltWithConsole, startBoltWithConsole } from '../helpers/console-app.js';
+import { followEventStream } from '../helpers/console-stream.js';
 import { buttonsIn, SIGNING_SECRET } from '../helpers/slack.js';
 import { freePort } from '../process/harness.js';
 
@@ -27,23 +28,8 @@ class StreamReader {
   private readonly abort = new AbortController();
 
   async open(url: string): Promise<void> {
-    const response = await fetch(url, { signal: this.abort.signal });
+    const response = await followEventStream(url, this.events, this.abort.signal);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const body = response.body;
-    if (!body) throw new Error('no stream body');
-    void (async () => {
-      const decoder = new TextDecoder();
-      let buffer = '';
-      try {
-        for await (const chunk of body) {
-          const { events, rest } = parseEventFrames(buffer + decoder.decode(chunk as Uint8Array, { stream: true }));
-          this.events.push(...events);
-          buffer = rest;
-        }
-      } catch {
-        // Aborted at the end of the test.
-      }
-    })();
   }
 
   async waitFor<T extends TwinEvent>(match: (event: TwinEvent) => event is T, timeoutMs = 20_000): Promise<T> {

@@ -9,9 +9,10 @@ import { type ApprovalRequest, type AuditEntry, TERMINAL_STATES } from '../../sr
 import { generateArchive } from '../../src/sample/generate.js';
 import { sampleLogsDir } from '../../src/sample/sample-archive.js';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { parseEventFrames, type TwinEvent } from '../../src/slack-twin/events.js';
+import type { TwinEvent } from '../../src/slack-twin/events.js';
 import type { TwinMessage } from '../../src/slack-twin/workspace.js';
 import { tempDir } from '../helpers/archive.js';
+import { followEventStream } from '../helpers/console-stream.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 import {
   buttonClickBody,
@@ -612,22 +613,7 @@ export class ConsoleStream {
   private readonly abort = new AbortController();
 
   async open(base: string): Promise<void> {
-    const response = await fetch(`${base}/console/stream`, { signal: this.abort.signal });
-    const body = response.body;
-    if (!body) throw new Error('no stream body');
-    void (async () => {
-      const decoder = new TextDecoder();
-      let buffer = '';
-      try {
-        for await (const chunk of body) {
-          const { events, rest } = parseEventFrames(buffer + decoder.decode(chunk as Uint8Array, { stream: true }));
-          this.events.push(...events);
-          buffer = rest;
-        }
-      } catch {
-        // Closed by the app or aborted by the test.
-      }
-    })();
+    await followEventStream(`${base}/console/stream`, this.events, this.abort.signal);
   }
 
   /** The latest version of each message matching `match`, waiting for one. */
