@@ -95,12 +95,16 @@ const actionInput = z.object({
 export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
   const stream = new EventStream();
   const workspace = new SlackWorkspace({
+    team: CONSOLE_ORIGIN.team,
     botUserId: CONSOLE_BOT_USER,
+    botId: 'BLOCALS3X',
     ...(options.now ? { now: options.now } : {}),
     onEvent: (event) => stream.broadcast(event),
   });
   const webApi = createWebApi(workspace, {
     baseUrl: options.baseUrl,
+    uploadPath: (fileId) => `/console/upload/${fileId}`,
+    filePath: (fileId) => `/console/files/${fileId}`,
     ...(options.botToken ? { botToken: options.botToken } : {}),
     groups: options.groups ?? DEFAULT_GROUPS,
   });

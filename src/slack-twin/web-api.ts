@@ -8,6 +8,9 @@ export type ApiResult = { ok: true; [key: string]: unknown } | { ok: false; erro
 export interface WebApiOptions {
   /** Where the twin is served (`http://127.0.0.1:3000`): upload and file URLs are built from it. */
   baseUrl: () => string;
+  /** The path an upload's bytes are POSTed to, and the path the file is then served at. */
+  uploadPath: (fileId: string) => string;
+  filePath: (fileId: string) => string;
   /** The bot token calls must carry; without it any `xoxb-` token is accepted. */
   botToken?: string;
   /** usergroup id → member ids, for usergroups.users.list. */
@@ -26,11 +29,11 @@ export function createWebApi(workspace: SlackWorkspace, options: WebApiOptions):
     'auth.test': () => ({
       ok: true,
       url: 'http://localhost/',
-      team: 'console',
+      team: workspace.team.domain,
       user: 's3x',
-      team_id: 'T0CONSOLE',
+      team_id: workspace.team.id,
       user_id: bot,
-      bot_id: 'BLOCALS3X',
+      bot_id: workspace.botId,
     }),
     'chat.postMessage': (args) => {
       const channel = stringOf(args.channel);
@@ -77,7 +80,7 @@ export function createWebApi(workspace: SlackWorkspace, options: WebApiOptions):
       const filename = stringOf(args.filename);
       if (!filename) return { ok: false, error: 'invalid_arguments' };
       const fileId = workspace.startUpload(filename);
-      return { ok: true, file_id: fileId, upload_url: `${options.baseUrl()}/console/upload/${fileId}` };
+      return { ok: true, file_id: fileId, upload_url: `${options.baseUrl()}${options.uploadPath(fileId)}` };
     },
     'files.completeUploadExternal': (args) => {
       const listed = Array.isArray(args.files) ? args.files.filter(isRecord) : [];
@@ -87,7 +90,7 @@ export function createWebApi(workspace: SlackWorkspace, options: WebApiOptions):
         const file = workspace.file(id);
         if (!file) return { ok: false, error: 'file_not_found' };
         file.title = stringOf(entry.title) ?? file.name;
-        done.push({ id, name: file.name, url: `/console/files/${id}` });
+        done.push({ id, name: file.name, url: options.filePath(id) });
       }
       if (done.length === 0) return { ok: false, error: 'invalid_arguments' };
       const channel = stringOf(args.channel_id);

@@ -38,8 +38,10 @@ export interface StoredFile {
 }
 
 export interface WorkspaceOptions {
+  team: { id: string; domain: string };
   /** Author of everything the bot posts. */
   botUserId: string;
+  botId: string;
   now?: () => Date;
   /** Told of every change, e.g. an EventStream's broadcast. */
   onEvent: (event: TwinEvent) => void;
@@ -54,7 +56,9 @@ const MAX_FILES = 100;
  * open views, direct messages and files. Bounded: the oldest entries go first.
  */
 export class SlackWorkspace {
+  readonly team: { id: string; domain: string };
   readonly botUserId: string;
+  readonly botId: string;
   private readonly now: () => Date;
   private readonly onEvent: (event: TwinEvent) => void;
   private readonly messages = new Map<string, TwinMessage>();
@@ -69,7 +73,9 @@ export class SlackWorkspace {
   private counter = 0;
 
   constructor(options: WorkspaceOptions) {
+    this.team = options.team;
     this.botUserId = options.botUserId;
+    this.botId = options.botId;
     this.now = options.now ?? (() => new Date());
     this.onEvent = options.onEvent;
   }
