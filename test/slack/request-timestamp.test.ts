@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import type { SlackApp } from '../../src/slack/app.js';
 import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
-import { postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+import { postSigned, SlackTestApp, slashCommandBody } from '../helpers/slack.js';
 
 // The app's clock is pinned; requests are signed relative to it, so nothing depends on timing.
 const NOW_MS = Date.now();
@@ -14,39 +14,28 @@ let slack: SlackApp;
 let eventsUrl: string;
 /** Every event that reached Bolt's middleware (i.e. passed signature and timestamp checks). */
 const handled: string[] = [];
-const responses = new ResponseUrlServer();
+const app = new SlackTestApp();
 let responseBase: string;
 
 beforeAll(async () => {
   engine = await LocalEngine.open({ logsDir: await tempDir() });
-  slack = createSlackApp(
-    {
-      botToken: 'xoxb-test',
-      signingSecret: SIGNING_SECRET,
-      port: 0,
-      logLevel: 'error',
-      botIdentity: { botId: 'B1', botUserId: 'U1' },
-      requestClock: () => NOW_MS,
-    },
+  ({ slack, eventsUrl, responseBase } = await app.start(
     {
       engine,
       now: () => new Date(NOW_MS),
       store: new AnswerStore(openDatabase(':memory:'), () => new Date(NOW_MS)),
       access: { channels: [], users: [], groups: [] },
     },
-  );
+    { requestClock: () => NOW_MS },
+  ));
   slack.app.use(async ({ body, next }) => {
     handled.push(String((body as { text?: string }).text));
     await next();
   });
-  const { port } = await slack.start();
-  eventsUrl = `http://127.0.0.1:${port}/slack/events`;
-  responseBase = await responses.start();
 });
 
 afterAll(async () => {
-  await slack.stop();
-  await responses.stop();
+  await app.stop();
   await engine.close();
 });
 
