@@ -205,9 +205,10 @@ export function consoleRoutes(options: ConsoleOptions): ConsoleRoutes {
 
   const handleUpload = async (req: RouteRequest, res: ServerResponse): Promise<void> => {
     const fileId = param(req, 'fileId');
-    if (!workspace.pendingUpload(fileId)) return sendJson(res, 404, { ok: false, error: 'file_not_found' });
+    const name = workspace.pendingUpload(fileId);
+    if (!name) return sendJson(res, 404, { ok: false, error: 'file_not_found' });
     const bytes = uploadedBytes(req.headers['content-type'] ?? '', await readBody(req, MAX_UPLOAD));
-    if (!workspace.finishUpload(fileId, bytes)) return sendJson(res, 404, { ok: false, error: 'file_not_found' });
+    workspace.finishUpload(fileId, name, bytes);
     res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${bytes.length}`);
   };
 

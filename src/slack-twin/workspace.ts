@@ -197,18 +197,15 @@ export class SlackWorkspace {
     return fileId;
   }
 
-  /** Store the bytes of a reserved upload; false when the id was not reserved (or was used). */
-  finishUpload(fileId: string, bytes: Buffer): boolean {
-    const name = this.pendingUploads.get(fileId);
-    if (!name) return false;
-    this.pendingUploads.delete(fileId);
-    remember(this.files, fileId, { name, title: name, bytes }, MAX_FILES);
-    return true;
-  }
-
-  /** A pending upload's file name (its bytes have not arrived yet). */
+  /** A reserved upload's file name (its bytes have not arrived yet). */
   pendingUpload(fileId: string): string | undefined {
     return this.pendingUploads.get(fileId);
+  }
+
+  /** Store the bytes of the upload reserved as `fileId` under `name`: it is a file from now on. */
+  finishUpload(fileId: string, name: string, bytes: Buffer): void {
+    this.pendingUploads.delete(fileId);
+    remember(this.files, fileId, { name, title: name, bytes }, MAX_FILES);
   }
 
   file(fileId: string): StoredFile | undefined {
