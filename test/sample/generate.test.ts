@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GenerateSummary, generateArchive, type PlantedEvent } from '../../src/sample/generate.js';
+import type { PlantedEvent } from '../../src/sample/calls.js';
+import { type GenerateSummary, generateArchive } from '../../src/sample/generate.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudTrail records are free-form JSON
 type CtRecord = any;
