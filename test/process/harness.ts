@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
@@ -39,6 +40,16 @@ export async function prepareDataDir(): Promise<string> {
   return dataDir;
 }
 
+/**
+ * A child app's TMPDIR, inside its data dir: what an app killed mid-way leaves there (DuckDB's spill
+ * folder) goes when the test removes the data dir.
+ */
+function childTempDir(dataDir: string): string {
+  const dir = path.join(dataDir, 'tmp');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 /** The environment of a child app in Slack mode, with nothing inherited from the test's own S3X_/SLACK_/AWS_ settings. */
 export function appEnv(settings: { dataDir: string; apiUrl: string; extra?: Record<string, string> }): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(
@@ -51,6 +62,7 @@ export function appEnv(settings: { dataDir: string; apiUrl: string; extra?: Reco
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: settings.apiUrl,
     S3X_DATA_DIR: settings.dataDir,
+    TMPDIR: childTempDir(settings.dataDir),
     S3X_APPROVERS: APPROVER,
     S3X_LOG_LEVEL: 'info',
     ...settings.extra,
@@ -602,7 +614,13 @@ export function localAppEnv(settings: { dataDir: string; port: number; extra?: R
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !/^(S3X_|SLACK_|AWS_|ATHENA_|PORT$)/.test(key)),
   );
-  return { ...inherited, PORT: String(settings.port), S3X_DATA_DIR: settings.dataDir, ...settings.extra };
+  return {
+    ...inherited,
+    PORT: String(settings.port),
+    S3X_DATA_DIR: settings.dataDir,
+    TMPDIR: childTempDir(settings.dataDir),
+    ...settings.extra,
+  };
 }
 
 /** The local console's event stream, as the page reads it. */
