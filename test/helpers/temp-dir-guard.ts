@@ -18,7 +18,7 @@ export function setup(): () => void {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
     const leftovers = readdirSync(root).filter((name) => OURS.test(name));
-    rmSync(root, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true, maxRetries: 3 });
     if (leftovers.length > 0) {
       // Vitest only logs an error thrown here ("error during close") and still exits 0.
       process.exitCode = 1;
