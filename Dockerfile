@@ -45,7 +45,7 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 # Read-only root filesystem: s3x writes only to S3X_DATA_DIR (s3x.sqlite and its -wal/-shm/
 # -journal files, sample logs, the local signing secret) and to the temp dir. DuckDB's
-# temp_directory is os.tmpdir()/s3x-duckdb (src/engines/local/local-engine.ts); SQLite puts its
+# temp_directory is an os.tmpdir()/s3x-duckdb-* folder per engine (src/engines/local/scratch-duckdb.ts); SQLite puts its
 # temp files under TMPDIR. The code stays root-owned, so the app cannot change it.
 # Both writable paths are VOLUMEs: a bind mount at the same path (ECS on Fargate, which has no
 # tmpfs) then starts with the owner and mode set here: /data owned by node, /tmp 1777.

@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Every test removes the temp folders it makes; the run fails on a leftover.
+    globalSetup: ['test/helpers/temp-dir-guard.ts'],
+    setupFiles: ['test/helpers/remove-temp-dirs.ts'],
   },
 });

@@ -14,7 +14,7 @@
  */
 
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -473,6 +473,9 @@ async function serveApp(spec: AppSpec): Promise<void> {
     port = (server.address() as AddressInfo).port;
     stopApp = () => app.stop().then(() => undefined);
   } else {
+    // This process ends without closing DuckDB (see 'stop'), so it spills inside the data dir, which the parent removes.
+    process.env.TMPDIR = path.join(spec.dataDir, 'tmp');
+    await mkdir(process.env.TMPDIR, { recursive: true });
     // Composed as src/main.ts composes it: the engine behind the question queue.
     const engine = new QuestionQueue(await LocalEngine.open({ logsDir: spec.logsDir }), DEFAULT_QUESTION_LIMITS);
     const database = openDatabase(path.join(spec.dataDir, 's3x.sqlite'));

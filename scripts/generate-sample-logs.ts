@@ -10,8 +10,7 @@
 import { parseArgs } from 'node:util';
 import { generateArchive } from '../src/sample/generate.js';
 
-function parseNumber(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
+function parseNumber(name: string, value: string): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed)) throw new Error(`--${name} must be a number, got ${JSON.stringify(value)}`);
   return parsed;
@@ -46,10 +45,11 @@ async function main(): Promise<void> {
   const started = performance.now();
   const summary = await generateArchive({
     outDir: values.out,
-    seed: parseNumber('seed', values.seed, 1),
-    days: parseNumber('days', values.days, 14),
-    eventsPerDay: parseNumber('events-per-day', values['events-per-day'], 2000),
+    seed: values.seed === undefined ? 1 : parseNumber('seed', values.seed),
     end,
+    // Days and events per day default to the generator's own defaults.
+    ...(values.days === undefined ? {} : { days: parseNumber('days', values.days) }),
+    ...(values['events-per-day'] === undefined ? {} : { eventsPerDay: parseNumber('events-per-day', values['events-per-day']) }),
     ...(values['account-id'] === undefined ? {} : { accountId: values['account-id'] }),
     ...(values.region === undefined ? {} : { region: values.region }),
   });

@@ -3,9 +3,17 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { zoneIdPrefix } from '../cloudtrail/buckets.js';
 import type { AdvancedEventSelector, EventSelector } from '../cloudtrail/selectors.js';
 import { EngineError } from '../errors.js';
+import {
+  dataEventSelectors,
+  directoryBucketArn,
+  layoutBucket,
+  SAMPLE_ACCOUNT,
+  SAMPLE_REGION,
+  sampleLayout,
+} from '../sample/layout.js';
+import { loggedSelectors } from '../sample/record-shapes.js';
 import type { SqliteDatabase } from '../store/database.js';
 import { formatInstant } from '../time/window.js';
 import { applyFailureMessage, describeCall, failureReason } from './apply-words.js';
@@ -90,8 +98,8 @@ export class SandboxAccount implements AccountPort {
     private readonly db: SqliteDatabase,
     private readonly options: SandboxAccountOptions,
   ) {
-    this.account = options.account ?? '111122223333';
-    this.region = options.region ?? 'us-east-1';
+    this.account = options.account ?? SAMPLE_ACCOUNT;
+    this.region = options.region ?? SAMPLE_REGION;
     db.exec(SCHEMA);
   }
 
@@ -103,23 +111,7 @@ export class SandboxAccount implements AccountPort {
           .prepare('INSERT OR IGNORE INTO sandbox_seeded (account, seeded_at) VALUES (?, ?)')
           .run(this.account, formatInstant(this.options.now()));
         if (inserted.changes === 0) return;
-        for (const trail of seed.trails) {
-          this.db
-            .prepare(
-              `INSERT INTO sandbox_trails (account, name, home_region, is_multi_region, is_logging, log_file_validation,
-                 s3_bucket_name, advanced_selectors, basic_selectors) VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)`,
-            )
-            .run(
-              this.account,
-              trail.name,
-              trail.homeRegion,
-              trail.isMultiRegion ? 1 : 0,
-              trail.isLogging ? 1 : 0,
-              trail.s3BucketName,
-              trail.advancedEventSelectors ? JSON.stringify(trail.advancedEventSelectors) : null,
-              trail.eventSelectors ? JSON.stringify(trail.eventSelectors) : null,
-            );
-        }
+        for (const trail of seed.trails) this.insertTrail({ ...trail, logFileValidation: true });
         for (const bucket of seed.directoryBuckets) {
           this.db
             .prepare('INSERT INTO sandbox_directory_buckets (account, name, region, policy) VALUES (?, ?, ?, ?)')
@@ -211,20 +203,15 @@ export class SandboxAccount implements AccountPort {
         if (!allowsCloudTrail(log.policy)) {
           throw new SimulatedAwsError('InsufficientS3BucketPolicyException', 'log bucket policy does not allow CloudTrail');
         }
-        this.db
-          .prepare(
-            `INSERT INTO sandbox_trails (account, name, home_region, is_multi_region, is_logging, log_file_validation,
-               s3_bucket_name, advanced_selectors, basic_selectors) VALUES (?, ?, ?, ?, 0, ?, ?, NULL, ?)`,
-          )
-          .run(
-            this.account,
-            call.name,
-            call.region,
-            call.isMultiRegionTrail ? 1 : 0,
-            call.enableLogFileValidation ? 1 : 0,
-            call.s3BucketName,
-            JSON.stringify(DEFAULT_BASIC_SELECTORS),
-          );
+        this.insertTrail({
+          name: call.name,
+          homeRegion: call.region,
+          isMultiRegion: call.isMultiRegionTrail,
+          isLogging: false,
+          logFileValidation: call.enableLogFileValidation,
+          s3BucketName: call.s3BucketName,
+          eventSelectors: DEFAULT_BASIC_SELECTORS,
+        });
         return {
           name: call.name,
           s3BucketName: call.s3BucketName,
@@ -281,6 +268,25 @@ export class SandboxAccount implements AccountPort {
         return null;
       }
     }
+  }
+
+  private insertTrail(trail: SandboxTrailSeed & { logFileValidation: boolean }): void {
+    this.db
+      .prepare(
+        `INSERT INTO sandbox_trails (account, name, home_region, is_multi_region, is_logging, log_file_validation,
+           s3_bucket_name, advanced_selectors, basic_selectors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        this.account,
+        trail.name,
+        trail.homeRegion,
+        trail.isMultiRegion ? 1 : 0,
+        trail.isLogging ? 1 : 0,
+        trail.logFileValidation ? 1 : 0,
+        trail.s3BucketName,
+        trail.advancedEventSelectors ? JSON.stringify(trail.advancedEventSelectors) : null,
+        trail.eventSelectors ? JSON.stringify(trail.eventSelectors) : null,
+      );
   }
 
   private trail(nameOrArn: string): TrailRow | undefined {
@@ -439,15 +445,11 @@ export class SandboxAccount implements AccountPort {
   }
 }
 
-/** The sample account as src/sample/generate.ts lays it out, before tmp-exports gets coverage. */
+/** The sample account as the archive generator lays it out (src/sample/layout.ts), before tmp-exports gets coverage. */
 export function sampleSandboxSeed(account: string, region: string): SandboxSeed {
-  const abbr = zoneIdPrefix(region);
-  const bucketArn = (name: string): string => `arn:aws:s3express:${region}:${account}:bucket/${name}`;
-  const analytics = `analytics-hot--${abbr}-az4--x-s3`;
-  const ml = `ml-features--${abbr}-az6--x-s3`;
-  const scratch = `scratch--${abbr}-az4--x-s3`;
-  const tmp = `tmp-exports--${abbr}-az5--x-s3`;
-  const logBucket = `corp-cloudtrail-logs-${account}`;
+  const layout = sampleLayout(account, region);
+  const { logBucket } = layout.trail;
+  const analytics = layoutBucket(layout, 'analytics').name;
   const analyticsPolicy = JSON.stringify({
     Version: '2012-10-17',
     Statement: [
@@ -456,7 +458,7 @@ export function sampleSandboxSeed(account: string, region: string): SandboxSeed 
         Effect: 'Allow',
         Principal: { AWS: `arn:aws:iam::${account}:root` },
         Action: 's3express:CreateSession',
-        Resource: bucketArn(analytics),
+        Resource: directoryBucketArn(layout, analytics),
         Condition: { StringEquals: { 's3express:SessionMode': 'ReadWrite' } },
       },
     ],
@@ -484,37 +486,19 @@ export function sampleSandboxSeed(account: string, region: string): SandboxSeed 
   return {
     trails: [
       {
-        name: 's3x-data-events',
+        name: layout.trail.name,
         homeRegion: region,
         isMultiRegion: true,
         isLogging: true,
         s3BucketName: logBucket,
-        advancedEventSelectors: [
-          { Name: 'Management events', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }] },
-          {
-            Name: 'S3 Express object activity',
-            FieldSelectors: [
-              { Field: 'eventCategory', Equals: ['Data'] },
-              { Field: 'resources.type', Equals: ['AWS::S3Express::Object'] },
-              { Field: 'resources.ARN', StartsWith: [analytics, ml, scratch].map((name) => `${bucketArn(name)}/`) },
-            ],
-          },
-          {
-            Name: 'S3 general purpose objects',
-            FieldSelectors: [
-              { Field: 'eventCategory', Equals: ['Data'] },
-              { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
-            ],
-          },
-        ],
+        advancedEventSelectors: dataEventSelectors(layout),
       },
     ],
-    directoryBuckets: [
-      { name: analytics, region, policy: analyticsPolicy },
-      { name: ml, region },
-      { name: scratch, region },
-      { name: tmp, region },
-    ],
+    directoryBuckets: layout.directoryBuckets.map((name) => ({
+      name,
+      region,
+      ...(name === analytics ? { policy: analyticsPolicy } : {}),
+    })),
     logBuckets: [{ name: logBucket, policy: logBucketPolicy }],
   };
 }
@@ -522,16 +506,6 @@ export function sampleSandboxSeed(account: string, region: string): SandboxSeed 
 function uniqueSuffix(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   return Array.from(randomBytes(16), (byte) => alphabet.charAt(byte % alphabet.length)).join('');
-}
-
-/** CloudTrail logs selectors with camelCase keys (`fieldSelectors`, `startsWith`). */
-function loggedSelectors(selectors: AdvancedEventSelector[]): unknown[] {
-  return selectors.map((selector) => ({
-    ...(selector.Name === undefined ? {} : { name: selector.Name }),
-    fieldSelectors: (selector.FieldSelectors ?? []).map((field) =>
-      Object.fromEntries(Object.entries(field).map(([key, value]) => [key.charAt(0).toLowerCase() + key.slice(1), value])),
-    ),
-  }));
 }
 
 function validateSelectors(selectors: AdvancedEventSelector[]): void {

@@ -486,7 +486,12 @@ describe('ingestArchive', () => {
 await ingestArchive({ logsDir: ${JSON.stringify(root)}, indexPath: ${JSON.stringify(indexPath)}, batchFiles: 2,
   onProgress: (p) => process.stdout.write(JSON.stringify(p) + '\\n') });`,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    // Killed mid-ingest, the child cannot remove DuckDB's spill folder: it spills beside its script, removed with it.
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, TMPDIR: path.dirname(script) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve) => {
       let seen = 0;
       child.stdout.on('data', (chunk: Buffer) => {

@@ -1,10 +1,20 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+const madeDirs: string[] = [];
+
+/** A fresh temp folder, removed when the test file is done (test/helpers/remove-temp-dirs.ts). */
 export async function tempDir(prefix = 's3x-test-'): Promise<string> {
-  return mkdtemp(path.join(tmpdir(), prefix));
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
+}
+
+/** Removes every folder tempDir() made so far in this test file. */
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(madeDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 })));
 }
 
 /** Write records as a CloudTrail delivery file in the trail layout, under the given delivery day. */

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
@@ -41,18 +42,28 @@ export async function prepareDataDir(): Promise<string> {
   return dataDir;
 }
 
-/** The environment of a child app in Slack mode, with nothing inherited from the test's own S3X_/SLACK_/AWS_ settings. */
-export function appEnv(settings: { dataDir: string; apiUrl: string; extra?: Record<string, string> }): NodeJS.ProcessEnv {
+/**
+ * What every child app starts from: the test's environment without its S3X_/SLACK_/AWS_ settings, its
+ * data dir, and a TMPDIR inside it, so what an app killed mid-way leaves there (DuckDB's spill folder)
+ * goes when the test removes the data dir.
+ */
+function childEnv(dataDir: string): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !/^(S3X_|SLACK_|AWS_|ATHENA_|PORT$)/.test(key)),
   );
+  const tmp = path.join(dataDir, 'tmp');
+  mkdirSync(tmp, { recursive: true });
+  return { ...inherited, S3X_DATA_DIR: dataDir, TMPDIR: tmp };
+}
+
+/** The environment of a child app in Slack mode. */
+export function appEnv(settings: { dataDir: string; apiUrl: string; extra?: Record<string, string> }): NodeJS.ProcessEnv {
   return {
-    ...inherited,
+    ...childEnv(settings.dataDir),
     PORT: '0',
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: settings.apiUrl,
-    S3X_DATA_DIR: settings.dataDir,
     S3X_APPROVERS: APPROVER,
     S3X_LOG_LEVEL: 'info',
     ...settings.extra,
@@ -601,10 +612,7 @@ export async function freePort(): Promise<number> {
 
 /** The environment of a child app in local mode (no Slack credentials: the console plays Slack). */
 export function localAppEnv(settings: { dataDir: string; port: number; extra?: Record<string, string> }): NodeJS.ProcessEnv {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !/^(S3X_|SLACK_|AWS_|ATHENA_|PORT$)/.test(key)),
-  );
-  return { ...inherited, PORT: String(settings.port), S3X_DATA_DIR: settings.dataDir, ...settings.extra };
+  return { ...childEnv(settings.dataDir), PORT: String(settings.port), ...settings.extra };
 }
 
 /** The local console's event stream, as the page reads it. */

@@ -5,7 +5,8 @@ import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
 import type { ObjectEvent } from '../../src/questions/object-events.js';
 import { askObjectQuestion } from '../../src/questions/object-question.js';
-import { generateArchive, type PlantedEvent, type SampleFacts } from '../../src/sample/generate.js';
+import type { PlantedEvent } from '../../src/sample/calls.js';
+import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
 import { tempDir } from '../helpers/archive.js';
 
 const END = new Date('2026-11-24T09:30:00Z');

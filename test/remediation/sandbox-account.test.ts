@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { EngineError } from '../../src/errors.js';
 import { askTrailHistory } from '../../src/questions/trail-history.js';
@@ -97,6 +97,7 @@ describe('SandboxAccount', () => {
     expect(files[0]).toMatch(/^111122223333_CloudTrail_us-east-1_20261124T1200Z_[A-Za-z0-9]{16}\.json\.gz$/);
 
     const engine = await LocalEngine.open({ logsDir: path.join(dir, 'logs') });
+    onTestFinished(() => engine.close());
     const history = await askTrailHistory(
       { since: new Date('2026-11-24T00:00:00Z'), until: new Date('2026-11-25T00:00:00Z') },
       engine,

@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GenerateSummary, generateArchive, type PlantedEvent } from '../../src/sample/generate.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PlantedEvent } from '../../src/sample/calls.js';
+import { type GenerateSummary, generateArchive } from '../../src/sample/generate.js';
+import { tempDir } from '../helpers/archive.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudTrail records are free-form JSON
 type CtRecord = any;
@@ -67,7 +68,7 @@ describe('generateArchive', () => {
   const copies = new Map<string, string[]>();
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 's3x-sample-'));
+    root = await tempDir('s3x-sample-');
     summaryA = await generateArchive({ ...OPTIONS, outDir: join(root, 'a'), seed: 42 });
     summaryC = await generateArchive({ ...OPTIONS, outDir: join(root, 'c'), seed: 43 });
     filesA = await loadArchive(join(root, 'a'));
@@ -78,10 +79,6 @@ describe('generateArchive', () => {
         copies.set(r.eventID, [...(copies.get(r.eventID) ?? []), file.rel]);
       }
     }
-  });
-
-  afterAll(async () => {
-    await rm(root, { recursive: true, force: true });
   });
 
   it('is byte-identical for the same seed and options', async () => {

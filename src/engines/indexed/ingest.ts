@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { RECORD_COLUMNS } from '../../cloudtrail/record-schema.js';
 import { EngineError } from '../../errors.js';
 import type { UnreadableFile } from '../engine.js';
@@ -18,6 +17,7 @@ import {
   statEntry,
   unreadableReason,
 } from '../local/log-files.js';
+import { ScratchDuckDb } from '../local/scratch-duckdb.js';
 import {
   athenaColumns,
   fileList,
@@ -153,7 +153,7 @@ export class ArchiveIndex {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly instance: DuckDBInstance,
+    private readonly db: ScratchDuckDb,
     readonly logsDir: string,
     private readonly regionAndDay: 'path' | 'record',
     private readonly readOptions: ReadOptions,
@@ -161,7 +161,7 @@ export class ArchiveIndex {
 
   /** A connection whose default catalog is the index (each question and ingest uses its own). */
   async connect(): Promise<DuckDBConnection> {
-    const connection = await this.instance.connect();
+    const connection = await this.db.instance.connect();
     await connection.run(`USE ${INDEX_CATALOG}`);
     return connection;
   }
@@ -172,20 +172,12 @@ export class ArchiveIndex {
     const readOptions = readOptionsOf(options);
     const layout = await detectLayout(logsDir, readOptions);
     await mkdir(path.dirname(path.resolve(options.indexPath)), { recursive: true });
-    const temp = path.join(tmpdir(), 's3x-duckdb');
-    await mkdir(temp, { recursive: true });
-    // Spill to the system temp dir, not the working directory (which may be read-only in a container).
-    // Results are ordered by the questions themselves, so DuckDB need not keep insertion order (faster, less memory).
-    const instance = await DuckDBInstance.create(':memory:', {
-      temp_directory: temp,
-      preserve_insertion_order: 'false',
-      // DuckDB's default (80% of RAM) let a 10M-event ingest grow to 6 GB; 2 GB reads and sorts a
-      // batch without spilling (a 340k-event batch needs about 0.8 GB).
-      memory_limit: MEMORY_LIMIT,
-    });
-    const index = new ArchiveIndex(instance, logsDir, layout.kind === 'trail' ? 'path' : 'record', readOptions);
+    // DuckDB's default (80% of RAM) let a 10M-event ingest grow to 6 GB; 2 GB reads and sorts a
+    // batch without spilling (a 340k-event batch needs about 0.8 GB).
+    const db = await ScratchDuckDb.open(MEMORY_LIMIT);
+    const index = new ArchiveIndex(db, logsDir, layout.kind === 'trail' ? 'path' : 'record', readOptions);
     try {
-      const connection = await instance.connect();
+      const connection = await db.instance.connect();
       try {
         await connection.run(`ATTACH ${quoteLiteral(options.indexPath)} AS ${INDEX_CATALOG} (ROW_GROUP_SIZE ${ROW_GROUP_ROWS})`);
       } catch (error) {
@@ -198,7 +190,7 @@ export class ArchiveIndex {
       }
       await index.prepare();
     } catch (error) {
-      instance.closeSync();
+      await db.close();
       throw error;
     }
     return index;
@@ -509,7 +501,7 @@ export class ArchiveIndex {
 
   async close(): Promise<void> {
     await this.queue;
-    this.instance.closeSync();
+    await this.db.close();
   }
 }
 

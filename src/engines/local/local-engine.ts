@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS } from '../../defaults.js';
 import { EngineError } from '../../errors.js';
 import type { Engine, EngineQuery, EngineResult, Row, ScanStats, TableLayout, UnreadableFile } from '../engine.js';
@@ -23,6 +21,7 @@ import {
   statEntry,
   unreadableReason,
 } from './log-files.js';
+import { ScratchDuckDb } from './scratch-duckdb.js';
 import { buildFileStatsSql, buildViewSql, columnsUsedBy, LOCAL_TABLE, TRINO_COMPAT_MACROS } from './view.js';
 
 /** What is known about one file, kept per (path, size, mtime): CloudTrail never rewrites a delivered file. */
@@ -61,25 +60,16 @@ export class LocalEngine implements Engine {
   readonly table: TableLayout = { name: LOCAL_TABLE, partitionedByDay: true };
   readonly reportsFreshness = true;
   private readonly known = new Map<string, KnownFile>();
-  private readonly profileDir = path.join(tmpdir(), 's3x-duckdb');
 
   private constructor(
-    private readonly instance: DuckDBInstance,
+    private readonly db: ScratchDuckDb,
     private readonly options: LocalEngineOptions,
   ) {}
 
   static async open(options: LocalEngineOptions): Promise<LocalEngine> {
-    const temp = path.join(tmpdir(), 's3x-duckdb');
-    await mkdir(temp, { recursive: true });
-    // Spill to the system temp dir, not the working directory (which may be read-only in a container).
-    // Results are ordered by the questions themselves, so DuckDB need not keep file order (less memory).
-    const instance = await DuckDBInstance.create(':memory:', {
-      temp_directory: temp,
-      preserve_insertion_order: 'false',
-      memory_limit: localMemoryLimit(options),
-    });
-    const engine = new LocalEngine(instance, options);
-    const connection = await instance.connect();
+    const db = await ScratchDuckDb.open(localMemoryLimit(options));
+    const engine = new LocalEngine(db, options);
+    const connection = await db.instance.connect();
     try {
       for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
     } finally {
@@ -151,7 +141,7 @@ export class LocalEngine implements Engine {
   }
 
   async deliveredRecord(eventId: string, days: { from: string; to: string }): Promise<string | undefined> {
-    const connection = await this.instance.connect();
+    const connection = await this.db.instance.connect();
     try {
       return await findDeliveredRecord(connection, this.options.logsDir, eventId, days, this.readOptions);
     } catch (error) {
@@ -163,8 +153,8 @@ export class LocalEngine implements Engine {
 
   /** The question over a view of just these files and just the columns it names, profiled for the record count. */
   private async ask(query: EngineQuery, files: LogFile[], regionAndDay: 'path' | 'record', deadline: QueryDeadline) {
-    const connection = await this.instance.connect();
-    const profile = path.join(this.profileDir, `profile-${randomUUID()}.json`);
+    const connection = await this.db.instance.connect();
+    const profile = path.join(this.db.tempDir, `profile-${randomUUID()}.json`);
     try {
       const reader = await deadline.on(connection, async () => {
         await connection.run(buildViewSql(files, regionAndDay, columnsUsedBy(query.sql.text)));
@@ -185,7 +175,7 @@ export class LocalEngine implements Engine {
   /** Files that fail a full read of every column, found by halving batches (one bad file fails its batch). */
   private async findUnreadable(files: LogFile[], deadline: QueryDeadline): Promise<UnreadableFile[]> {
     const broken: UnreadableFile[] = [];
-    const connection = await this.instance.connect();
+    const connection = await this.db.instance.connect();
     const check = async (batch: LogFile[], format: LogFile['format']): Promise<void> => {
       if (batch.length === 0) return;
       try {
@@ -227,7 +217,7 @@ export class LocalEngine implements Engine {
     const newestFiles = newestDeliveryFiles(files, trailLayout);
     const missing = newestFiles.filter((f) => this.known.get(f.path)?.newest === undefined);
     if (missing.length > 0) {
-      const connection = await this.instance.connect();
+      const connection = await this.db.instance.connect();
       try {
         for (const format of ['wrapped', 'array', 'lines'] as const) {
           const batch = missing.filter((f) => f.format === format);
@@ -278,7 +268,7 @@ export class LocalEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    this.instance.closeSync();
+    await this.db.close();
   }
 }
 
