@@ -121,7 +121,8 @@ export function createWebApi(workspace: SlackWorkspace, options: WebApiOptions):
 
   /** Answer one call as Slack would: the token first, then the method; failures are reported to the watchers. */
   return function call(method: string, args: ApiArgs, token: string | undefined): ApiResult {
-    const handler = methods[method];
+    // Own methods only: a name like `toString` must not reach Object.prototype.
+    const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
     let result: ApiResult;
     if (!token) result = { ok: false, error: 'not_authed' };
     else if (options.botToken ? token !== options.botToken : !token.startsWith('xoxb-'))

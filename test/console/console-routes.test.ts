@@ -226,6 +226,18 @@ describe('console routes beside Bolt, through the real signing path', () => {
     expect(await unknown.json()).toEqual({ ok: false, error: 'unknown_method' });
   });
 
+  it('a method name from Object.prototype is an unknown method, not a crash', async () => {
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      const response = await fetch(`${app.base}/api/${name}`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer xoxb-test', 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ ok: false, error: 'unknown_method' });
+    }
+  });
+
   it('a response_url that was never issued is refused', async () => {
     const response = await fetch(`${app.base}/console/response/not-issued`, { method: 'POST', body: '{"text":"x"}' });
     expect(response.status).toBe(404);
