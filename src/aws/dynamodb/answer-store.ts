@@ -1,9 +1,8 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { type AttributeValue, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { Reply } from '../answer.js';
-import { EngineError, StoreError } from '../errors.js';
-import type { Clock } from '../time/clock.js';
+import type { Reply } from '../../answer.js';
+import { EngineError, StoreError } from '../../errors.js';
 import {
   ANSWER_TTL_MS,
   type AnswerOwner,
@@ -13,8 +12,9 @@ import {
   newAnswerId,
   reviveReply,
   type StoredAnswer,
-} from './answer-store.js';
-import { queryAll, sendToTable } from './dynamodb.js';
+} from '../../store/answer-store.js';
+import type { Clock } from '../../time/clock.js';
+import { queryAll, sendToTable } from './table.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);

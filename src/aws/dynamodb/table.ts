@@ -1,7 +1,7 @@
-import { type AttributeValue, type DynamoDBClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
-import { type RetryPolicy, withRetry } from '../aws/aws-call.js';
-import { EngineError } from '../errors.js';
-import type { Clock } from '../time/clock.js';
+import { type AttributeValue, DynamoDBClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
+import { EngineError } from '../../errors.js';
+import type { Clock } from '../../time/clock.js';
+import { type RetryPolicy, withRetry } from '../aws-call.js';
 
 /**
  * What every store on the shared table (S3X_STORE=dynamodb) does the same way: throttling retried
@@ -11,6 +11,14 @@ import type { Clock } from '../time/clock.js';
 
 /** The global secondary index that lists requests by state: `gsi1pk` (S) / `createdAt` (S). */
 export const GSI1 = 'gsi1';
+
+/**
+ * The process's one client for the shared table, handed to every store on it. One SDK attempt per
+ * call: `sendToTable` retries throttling itself, with jitter and a bound.
+ */
+export function createDynamoDbClient(region: string): DynamoDBClient {
+  return new DynamoDBClient({ region, maxAttempts: 1 });
+}
 
 const RETRY: RetryPolicy = { attempts: 5, baseMs: 100, capMs: 5_000 };
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);

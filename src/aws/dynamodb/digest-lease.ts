@@ -5,7 +5,7 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DIGEST_CLAIM_TTL_MS, type DigestLease } from './digest-lease.js';
+import { DIGEST_CLAIM_TTL_MS, type DigestLease } from '../../digest/digest-lease.js';
 
 /**
  * The digest lease in the approvals table (S3X_STORE=dynamodb), so several replicas post one

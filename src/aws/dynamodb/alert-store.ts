@@ -15,7 +15,7 @@ import {
   type ClaimResult,
   type StoredAlert,
   THREAD_WINDOW_MS,
-} from './alert-store.js';
+} from '../../alerts/alert-store.js';
 
 type Item = Record<string, AttributeValue>;
 

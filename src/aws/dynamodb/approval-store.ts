@@ -6,17 +6,15 @@ import {
   PutItemCommand,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { EngineError } from '../errors.js';
-import { GSI1, isConditionFailed, queryAll, sendToTable, tableError } from '../store/dynamodb.js';
-import type { Clock } from '../time/clock.js';
-import type { ApprovalRequest, ApprovalState, ApprovalStore, AuditEntry } from './approval.js';
+import type { ApprovalRequest, ApprovalState, ApprovalStore, AuditEntry } from '../../approvals/approval.js';
+import { EngineError } from '../../errors.js';
+import type { Clock } from '../../time/clock.js';
+import { GSI1, isConditionFailed, queryAll, sendToTable, tableError } from './table.js';
 
 export interface DynamoDbApprovalStoreOptions {
   table: string;
   clock: Clock;
 }
-
-export { GSI1 };
 
 const AUDIT_PK = 'AUDIT';
 
