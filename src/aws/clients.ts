@@ -95,11 +95,6 @@ export function createTrailInventory(aws: AwsClients, clock: Clock, trailLogs?: 
   );
 }
 
-/** The alert queue's client (S3X_ALERTS_QUEUE_URL); AWS_ENDPOINT_URL_SQS points it elsewhere. */
-export function createSqsClient(region: string): SQSClient {
-  return new SQSClient({ region });
-}
-
 /** `s3x setup alerts --apply`: SQS and EventBridge in one Region, through the standard credential chain. */
 export function createAlertsSetupClients(region: string): AlertsSetupClients {
   const sqs = new SQSClient({ region });
