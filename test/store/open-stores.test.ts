@@ -2,8 +2,8 @@ import { rm } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { systemClock } from '../../src/engines/retry.js';
 import { openStores } from '../../src/store/open-stores.js';
+import { systemClock } from '../../src/time/clock.js';
 import { tempDir } from '../helpers/archive.js';
 
 describe('openStores with S3X_STORE=dynamodb', () => {
