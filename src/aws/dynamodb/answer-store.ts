@@ -14,6 +14,7 @@ import {
   type StoredAnswer,
 } from '../../store/answer-store.js';
 import type { Clock } from '../../time/clock.js';
+import { describeError } from '../aws-call.js';
 import { queryAll, sendToTable } from './table.js';
 
 const gzipAsync = promisify(gzip);
@@ -138,7 +139,7 @@ function unsaved(what: string, error: unknown): StoreError {
   const reason = 'the shared store (DynamoDB) did not take it';
   return new StoreError(`s3x could not save ${what}: ${reason}. Try again in a minute.`, {
     cause: error,
-    detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    detail: describeError(error),
     reason,
   });
 }

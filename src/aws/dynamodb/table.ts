@@ -1,12 +1,12 @@
 import { type AttributeValue, DynamoDBClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import { EngineError } from '../../errors.js';
 import type { Clock } from '../../time/clock.js';
-import { type RetryPolicy, withRetry } from '../aws-call.js';
+import { describeError, errorName, isThrottling, type RetryPolicy, toUserError, withRetry } from '../aws-call.js';
 
 /**
- * What every store on the shared table (S3X_STORE=dynamodb) does the same way: throttling retried
- * with jitter, a failed condition passed through for the caller to judge, other failures turned
- * into a user-safe EngineError, and queries that follow their pages.
+ * What every store on the shared table (S3X_STORE=dynamodb) does the same way, through the AWS kit
+ * (aws-call.ts): throttling retried with jitter, a failed condition passed through for the caller
+ * to judge, other failures turned into a user-safe EngineError, and queries that follow their pages.
  */
 
 /** The global secondary index that lists requests by state: `gsi1pk` (S) / `createdAt` (S). */
@@ -21,18 +21,9 @@ export function createDynamoDbClient(region: string): DynamoDBClient {
 }
 
 const RETRY: RetryPolicy = { attempts: 5, baseMs: 100, capMs: 5_000 };
-const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);
-
-export function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : '';
-}
 
 export function isConditionFailed(error: unknown): boolean {
   return errorName(error) === 'ConditionalCheckFailedException';
-}
-
-export function isThrottling(error: unknown): boolean {
-  return THROTTLING.has(errorName(error));
 }
 
 /** One call: throttling retried; a failed condition rethrown as is; anything else a user-safe EngineError. */
@@ -72,23 +63,13 @@ export async function queryAll(
   return items;
 }
 
-/** User-safe: AWS messages can name accounts and ARNs, so only the error name reaches userMessage. */
+/** User-safe (the kit's wording), plus the one failure only the table has: it or its index is missing. */
 export function tableError(error: unknown, permission: string, purpose: string): EngineError {
-  if (error instanceof EngineError) return error;
-  const options = { cause: error, detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
-  const name = errorName(error);
-  if (name.includes('AccessDenied')) {
-    return new EngineError(
-      `s3x is not allowed to ${purpose}: its role needs the \`${permission}\` permission on the approvals table.`,
-      options,
-    );
+  if (!(error instanceof EngineError) && errorName(error) === 'ResourceNotFoundException') {
+    return new EngineError(`s3x could not ${purpose}: the approvals table (or its \`${GSI1}\` index) does not exist.`, {
+      cause: error,
+      detail: describeError(error),
+    });
   }
-  if (name === 'ResourceNotFoundException') {
-    return new EngineError(`s3x could not ${purpose}: the approvals table (or its \`${GSI1}\` index) does not exist.`, options);
-  }
-  if (isThrottling(error)) {
-    return new EngineError(`DynamoDB kept throttling s3x while it tried to ${purpose}. Try again in a minute.`, options);
-  }
-  const safe = /^[A-Za-z][A-Za-z0-9]{0,79}$/.test(name) ? ` (${name})` : '';
-  return new EngineError(`s3x could not ${purpose}${safe}. Check the credentials and Region s3x runs with.`, options);
+  return toUserError(error, { permission, purpose, permissionNote: ' on the approvals table', service: 'DynamoDB' });
 }
