@@ -27,6 +27,7 @@ import { AlertPoster } from '../src/alerts/poster.js';
 import { QueueSource } from '../src/alerts/queue-source.js';
 import { defaultRules } from '../src/alerts/rules.js';
 import { SqliteAlertStore } from '../src/alerts/sqlite-alert-store.js';
+import { SqsAlertQueue } from '../src/aws/sqs/alert-queue.js';
 import { openDatabase } from '../src/store/database.js';
 import { partitionDay } from '../src/time/window.js';
 import { docsDelete } from '../test/alerts/real-records.js';
@@ -105,7 +106,7 @@ async function queueToPost(): Promise<void> {
   });
   const { db, poster, pipeline } = benchPipeline(root, apiUrl, 'queue', 60_000);
   const source = new QueueSource({
-    client,
+    client: new SqsAlertQueue(client),
     queueUrl: url,
     handle: (r) => pipeline.handle(r),
     log: () => undefined,

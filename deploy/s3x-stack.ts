@@ -66,7 +66,7 @@ export class S3xStack extends Stack {
     const tableSpec: AthenaTableSpec = { ...props.trail, account: this.account, database: DATABASE, table: TABLE };
     validateAthenaTableSpec({ ...tableSpec, account: /^\d{12}$/.test(this.account) ? this.account : '000000000000' });
 
-    // DynamoDB: the key schema src/approvals/dynamodb-approval-store.ts, the digest lease and the
+    // DynamoDB: the key schema src/aws/dynamodb/approval-store.ts, the digest lease and the
     // answer store use; stored answers carry a `ttl` (epoch seconds) so DynamoDB deletes them after 24 h.
     this.approvalsTable = new dynamodb.Table(this, 'Approvals', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DeleteItemCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { DynamoDbDigestLease } from '../src/digest/dynamodb-digest-lease.js';
+import { DynamoDbDigestLease } from '../src/aws/dynamodb/digest-lease.js';
 import { REPO_ROOT } from './helpers/paths.js';
 
 interface Statement {
@@ -146,8 +146,8 @@ describe('docs/iam/remediation.json', () => {
   it('allows every DynamoDB command the code sends (approval store and digest lease)', () => {
     const sent = dynamoDbActionsInCode();
     const files = new Set(sent.map((s) => s.file));
-    expect(files).toContain(path.join('src', 'approvals', 'dynamodb-approval-store.ts'));
-    expect(files).toContain(path.join('src', 'digest', 'dynamodb-digest-lease.ts'));
+    expect(files).toContain(path.join('src', 'aws', 'dynamodb', 'approval-store.ts'));
+    expect(files).toContain(path.join('src', 'aws', 'dynamodb', 'digest-lease.ts'));
     for (const { file, action } of sent) {
       expect(resourcesAllowing(action), `${action} (sent by ${file})`).toContain(
         'arn:aws:dynamodb:REGION:ACCOUNT_ID:table/APPROVALS_TABLE',

@@ -76,6 +76,22 @@ export interface AlertStore {
   activeMutes(now: number): Promise<AlertMute[]>;
 }
 
+/** What a store keeps of an alert beside its summary; a missing `postedAt` or `ts` may come back as undefined. */
+type AlertClaim = Omit<StoredAlert, keyof AlertSummary | 'postedAt' | 'ts'> & {
+  postedAt: number | undefined;
+  ts: string | undefined;
+};
+
+/** A stored alert as every store reads it back: the summary saved as JSON, then its claim. */
+export function storedAlert(summaryJson: string, { postedAt, ts, ...claim }: AlertClaim): StoredAlert {
+  return {
+    ...(JSON.parse(summaryJson) as AlertSummary),
+    ...claim,
+    ...(postedAt === undefined ? {} : { postedAt }),
+    ...(ts === undefined ? {} : { ts }),
+  };
+}
+
 export function alertKey(eventId: string, ruleId: string): string {
   return `${eventId}#${ruleId}`;
 }

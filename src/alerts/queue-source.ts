@@ -1,10 +1,3 @@
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
 import { recordsOf } from './event.js';
 import type { BatchResult } from './pipeline.js';
 
@@ -13,8 +6,27 @@ const MAX_IN_FLIGHT = 100;
 /** A queue message body larger than this is not parsed (SQS allows 256 KiB; EventBridge events are at most that). */
 const MAX_BODY_CHARS = 512 * 1024;
 
+/** One received message, as the queue source reads it. */
+export interface QueueMessage {
+  id?: string;
+  /** What extending or deleting this delivery of the message takes. */
+  receipt?: string;
+  body?: string;
+  /** How many times the queue has handed it out, for the log line of a message left for the dead-letter queue. */
+  receiveCount?: string;
+}
+
+/** The queue EventBridge delivers CloudTrail events to, as the queue source uses it (SQS: src/aws/sqs). */
+export interface AlertQueueClient {
+  /** Long-polls for a few messages; each is then hidden from other receivers for `visibilitySeconds`. */
+  receive(queueUrl: string, visibilitySeconds: number, signal: AbortSignal): Promise<QueueMessage[]>;
+  /** Hides a received message for another `visibilitySeconds`. */
+  extendVisibility(queueUrl: string, receipt: string, visibilitySeconds: number): Promise<void>;
+  delete(queueUrl: string, receipt: string): Promise<void>;
+}
+
 export interface QueueSourceOptions {
-  client: SQSClient;
+  client: AlertQueueClient;
   queueUrl: string;
   handle: (records: readonly unknown[]) => Promise<BatchResult>;
   log: (message: string) => void;
@@ -58,19 +70,9 @@ export class QueueSource {
     while (!this.stopped) {
       // Messages are worked on while the next receive waits: one slow post holds up no other alert.
       while (this.inFlight.size >= MAX_IN_FLIGHT) await Promise.race(this.inFlight);
-      let messages: Message[];
+      let messages: QueueMessage[];
       try {
-        const output = await client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 20,
-            VisibilityTimeout: visibilitySeconds,
-            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-          }),
-          { abortSignal: this.abort.signal },
-        );
-        messages = output.Messages ?? [];
+        messages = await client.receive(queueUrl, visibilitySeconds, this.abort.signal);
       } catch (error) {
         if (this.stopped) return;
         log(`alerts: receiving from the queue failed (${describe(error)}); trying again`);
@@ -84,15 +86,15 @@ export class QueueSource {
     }
   }
 
-  private async work(message: Message): Promise<void> {
+  private async work(message: QueueMessage): Promise<void> {
     const { client, queueUrl, log, visibilitySeconds } = this.options;
-    const id = message.MessageId ?? '?';
-    const receipt = message.ReceiptHandle;
+    const id = message.id ?? '?';
+    const receipt = message.receipt;
     if (!receipt) return;
-    const records = parseBody(message.Body);
+    const records = parseBody(message.body);
     if (!records) {
       log(
-        `alerts: queue message ${id} is not a CloudTrail event (receive ${message.Attributes?.ApproximateReceiveCount ?? '?'}); left for the dead-letter queue`,
+        `alerts: queue message ${id} is not a CloudTrail event (receive ${message.receiveCount ?? '?'}); left for the dead-letter queue`,
       );
       return;
     }
@@ -100,13 +102,7 @@ export class QueueSource {
     const extender = setInterval(
       () => {
         client
-          .send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: queueUrl,
-              ReceiptHandle: receipt,
-              VisibilityTimeout: visibilitySeconds,
-            }),
-          )
+          .extendVisibility(queueUrl, receipt, visibilitySeconds)
           .catch((error: unknown) => log(`alerts: could not extend queue message ${id} (${describe(error)})`));
       },
       (visibilitySeconds * 1000) / 3,
@@ -119,7 +115,7 @@ export class QueueSource {
       }
       await this.options.hooks?.afterHandled?.(id);
       if (!result.complete) return;
-      await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receipt }));
+      await client.delete(queueUrl, receipt);
     } catch (error) {
       log(`alerts: queue message ${id} not finished (${describe(error)}); it comes back after its visibility timeout`);
     } finally {

@@ -6,6 +6,7 @@ import {
   type AlertThread,
   type ClaimResult,
   type StoredAlert,
+  storedAlert,
   THREAD_WINDOW_MS,
 } from './alert-store.js';
 
@@ -129,14 +130,12 @@ export class SqliteAlertStore implements AlertStore {
 }
 
 function toStored(row: AlertRow & { key: string }): StoredAlert {
-  const summary = JSON.parse(row.body) as AlertSummary;
-  return {
-    ...summary,
+  return storedAlert(row.body, {
     key: row.key,
     state: row.state,
     owner: row.owner,
     claimedAt: row.claimed_at,
-    ...(row.posted_at === null ? {} : { postedAt: row.posted_at }),
-    ...(row.ts === null ? {} : { ts: row.ts }),
-  };
+    postedAt: row.posted_at ?? undefined,
+    ts: row.ts ?? undefined,
+  });
 }

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Engine } from '../engines/engine.js';
 import type { SqliteDatabase } from '../store/database.js';
 import type { AlertStore } from './alert-store.js';
@@ -9,7 +8,7 @@ import { LogFileSource, SqliteFileLedger } from './file-source.js';
 import { familiarPrincipals } from './history.js';
 import { AlertPipeline } from './pipeline.js';
 import { type AlertChatClient, AlertPoster } from './poster.js';
-import { QueueSource } from './queue-source.js';
+import { type AlertQueueClient, QueueSource } from './queue-source.js';
 import { loadRules } from './rules.js';
 import { SqliteAlertStore } from './sqlite-alert-store.js';
 import { AnswerWatches } from './watch.js';
@@ -29,7 +28,7 @@ export interface AlertingOptions {
   /** The local source: new delivery files here. */
   logsDir?: string;
   /** The AWS source (instead of files): the queue EventBridge delivers CloudTrail events to. */
-  queue?: { client: SQSClient; url: string; visibilitySeconds: number; pauseAfterPostMs?: number };
+  queue?: { client: AlertQueueClient; url: string; visibilitySeconds: number; pauseAfterPostMs?: number };
   /** Seeds "new to the bucket" from the logs. */
   engine: Engine;
   now: () => Date;

@@ -1,6 +1,5 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   EventBridgeClient,
   PutRuleCommand,
@@ -94,16 +93,6 @@ export function createTrailInventory(aws: AwsClients, clock: Clock, trailLogs?: 
     clock,
     trailLogs,
   );
-}
-
-/** The approvals table's client (S3X_STORE=dynamodb); the store retries throttling itself. */
-export function createDynamoDbClient(region: string): DynamoDBClient {
-  return new DynamoDBClient({ region, maxAttempts: 1 });
-}
-
-/** The alert queue's client (S3X_ALERTS_QUEUE_URL); AWS_ENDPOINT_URL_SQS points it elsewhere. */
-export function createSqsClient(region: string): SQSClient {
-  return new SQSClient({ region });
 }
 
 /** `s3x setup alerts --apply`: SQS and EventBridge in one Region, through the standard credential chain. */

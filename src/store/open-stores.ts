@@ -1,18 +1,18 @@
 import path from 'node:path';
 import type { AlertStore } from '../alerts/alert-store.js';
-import { DynamoDbAlertStore } from '../alerts/dynamodb-alert-store.js';
 import { SqliteAlertStore } from '../alerts/sqlite-alert-store.js';
 import type { ApprovalStore } from '../approvals/approval.js';
-import { DynamoDbApprovalStore } from '../approvals/dynamodb-approval-store.js';
 import { SqliteApprovalStore } from '../approvals/sqlite-approval-store.js';
-import { createDynamoDbClient } from '../aws/clients.js';
+import { DynamoDbAlertStore } from '../aws/dynamodb/alert-store.js';
+import { DynamoDbAnswerStore } from '../aws/dynamodb/answer-store.js';
+import { DynamoDbApprovalStore } from '../aws/dynamodb/approval-store.js';
+import { DynamoDbDigestLease } from '../aws/dynamodb/digest-lease.js';
+import { createDynamoDbClient } from '../aws/dynamodb/table.js';
 import type { Config } from '../config.js';
 import { type DigestLease, SqliteDigestLease } from '../digest/digest-lease.js';
-import { DynamoDbDigestLease } from '../digest/dynamodb-digest-lease.js';
 import type { Clock } from '../time/clock.js';
 import { type AnswerStorage, AnswerStore } from './answer-store.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
-import { DynamoDbAnswerStore } from './dynamodb-answer-store.js';
 
 /** What s3x keeps between requests, from the configured store: the same for the app, the CLI and the digest. */
 export interface Stores {
@@ -45,6 +45,7 @@ export function openStores(config: Config, clock: Clock, now: () => Date): Store
     };
   }
   const { table, region } = config.store;
+  // One client for the process: every store on the shared table goes through it.
   const client = createDynamoDbClient(region);
   return {
     answers: new DynamoDbAnswerStore(client, table, clock, now),

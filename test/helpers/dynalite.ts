@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { GSI1 } from '../../src/approvals/dynamodb-approval-store.js';
+import { GSI1 } from '../../src/aws/dynamodb/table.js';
 
 /** Dummy credentials: dynalite checks that requests are signed, not by whom. */
 export const DYNALITE_CREDENTIALS = { accessKeyId: 'AKIDEXAMPLEDYNALITE', secretAccessKey: 'dynalite-secret' };

@@ -3,7 +3,7 @@ import { cp, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ApprovalRequest, AuditEntry } from '../../src/approvals/approval.js';
-import { DynamoDbApprovalStore } from '../../src/approvals/dynamodb-approval-store.js';
+import { DynamoDbApprovalStore } from '../../src/aws/dynamodb/approval-store.js';
 import { sampleLogsDir } from '../../src/sample/sample-archive.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import { systemClock } from '../../src/time/clock.js';

@@ -5,7 +5,8 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DIGEST_CLAIM_TTL_MS, type DigestLease } from './digest-lease.js';
+import { DIGEST_CLAIM_TTL_MS, type DigestLease } from '../../digest/digest-lease.js';
+import { isConditionFailed } from './table.js';
 
 /**
  * The digest lease in the approvals table (S3X_STORE=dynamodb), so several replicas post one
@@ -38,7 +39,7 @@ export class DynamoDbDigestLease implements DigestLease {
       );
       return true;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailed(error)) return false;
       throw error;
     }
   }
@@ -67,7 +68,7 @@ export class DynamoDbDigestLease implements DigestLease {
       );
     } catch (error) {
       // Someone else's claim, or already posted: nothing to give back.
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
+      if (!isConditionFailed(error)) throw error;
     }
   }
 

@@ -1,8 +1,8 @@
 import { DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it, vi } from 'vitest';
-import { DynamoDbDigestLease } from '../../src/digest/dynamodb-digest-lease.js';
-import { startDigestSchedule } from '../../src/digest/schedule.js';
+import { DynamoDbDigestLease } from '../../../src/aws/dynamodb/digest-lease.js';
+import { startDigestSchedule } from '../../../src/digest/schedule.js';
 
 const dynamo = mockClient(DynamoDBClient);
 const NOW = new Date('2026-11-24T10:00:00Z');

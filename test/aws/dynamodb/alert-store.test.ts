@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DynamoDbAlertStore } from '../../src/alerts/dynamodb-alert-store.js';
+import { DynamoDbAlertStore } from '../../../src/aws/dynamodb/alert-store.js';
 
 const TABLE = 's3x-approvals';
 const ddb = mockClient(DynamoDBClient);

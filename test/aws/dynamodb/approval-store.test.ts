@@ -12,12 +12,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ApprovalRequest } from '../../src/approvals/approval.js';
-import { ApprovalService } from '../../src/approvals/approval-service.js';
-import { DynamoDbApprovalStore } from '../../src/approvals/dynamodb-approval-store.js';
-import { EngineError } from '../../src/errors.js';
-import type { AccountPort, ChangeRequest, Plan } from '../../src/remediation/types.js';
-import type { Clock } from '../../src/time/clock.js';
+import type { ApprovalRequest } from '../../../src/approvals/approval.js';
+import { ApprovalService } from '../../../src/approvals/approval-service.js';
+import { DynamoDbApprovalStore } from '../../../src/aws/dynamodb/approval-store.js';
+import { EngineError } from '../../../src/errors.js';
+import type { AccountPort, ChangeRequest, Plan } from '../../../src/remediation/types.js';
+import type { Clock } from '../../../src/time/clock.js';
 
 type Item = Record<string, AttributeValue>;
 

@@ -1,9 +1,8 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { type AttributeValue, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { Reply } from '../answer.js';
-import { EngineError, StoreError } from '../errors.js';
-import type { Clock } from '../time/clock.js';
+import type { Reply } from '../../answer.js';
+import { EngineError, StoreError } from '../../errors.js';
 import {
   ANSWER_TTL_MS,
   type AnswerOwner,
@@ -13,8 +12,10 @@ import {
   newAnswerId,
   reviveReply,
   type StoredAnswer,
-} from './answer-store.js';
-import { queryAll, sendToTable } from './dynamodb.js';
+} from '../../store/answer-store.js';
+import type { Clock } from '../../time/clock.js';
+import { describeError } from '../aws-call.js';
+import { queryAll, sendToTable } from './table.js';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -138,7 +139,7 @@ function unsaved(what: string, error: unknown): StoreError {
   const reason = 'the shared store (DynamoDB) did not take it';
   return new StoreError(`s3x could not save ${what}: ${reason}. Try again in a minute.`, {
     cause: error,
-    detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    detail: describeError(error),
     reason,
   });
 }

@@ -4,21 +4,25 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  type PutItemCommandInput,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { EngineError } from '../errors.js';
-import { GSI1, isConditionFailed, queryAll, sendToTable, tableError } from '../store/dynamodb.js';
-import type { Clock } from '../time/clock.js';
-import type { ApprovalRequest, ApprovalState, ApprovalStore, AuditEntry } from './approval.js';
+import type { ApprovalRequest, ApprovalState, ApprovalStore, AuditEntry } from '../../approvals/approval.js';
+import { EngineError } from '../../errors.js';
+import type { Clock } from '../../time/clock.js';
+import { GSI1, isConditionFailed, queryAll, sendToTable, tableError } from './table.js';
 
 export interface DynamoDbApprovalStoreOptions {
   table: string;
   clock: Clock;
 }
 
-export { GSI1 };
-
 const AUDIT_PK = 'AUDIT';
+
+type RequestCondition = Pick<
+  PutItemCommandInput,
+  'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+>;
 
 /**
  * Approval requests in DynamoDB, for several replicas: every transition is a conditional write on
@@ -45,28 +49,14 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   }
 
   async create(request: ApprovalRequest): Promise<void> {
-    const token = writeId();
     try {
-      await this.send('dynamodb:PutItem', 'save an approval request', () =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.table,
-            Item: requestItem(request, token),
-            ConditionExpression: 'attribute_not_exists(pk)',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
+      await this.putRequest(request, 'save an approval request', { ConditionExpression: 'attribute_not_exists(pk)' });
     } catch (error) {
-      if (isConditionFailed(error)) {
-        // An SDK retry of a create that had landed: the item is ours.
-        if (storedWriteId(error) === token) return;
-        throw new EngineError('Could not save the approval request: one with the same id already exists. Please try again.', {
-          cause: error,
-          detail: `approval request ${request.id} already exists`,
-        });
-      }
-      throw error;
+      if (!isConditionFailed(error)) throw error;
+      throw new EngineError('Could not save the approval request: one with the same id already exists. Please try again.', {
+        cause: error,
+        detail: `approval request ${request.id} already exists`,
+      });
     }
   }
 
@@ -79,26 +69,16 @@ export class DynamoDbApprovalStore implements ApprovalStore {
   }
 
   async compareAndSet(next: ApprovalRequest, expectedVersion: number): Promise<boolean> {
-    const token = writeId();
     try {
-      await this.send('dynamodb:PutItem', 'update an approval request', () =>
-        this.client.send(
-          new PutItemCommand({
-            TableName: this.table,
-            Item: requestItem(next, token),
-            ConditionExpression: '#v = :expected',
-            ExpressionAttributeNames: { '#v': 'version' },
-            ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        ),
-      );
+      await this.putRequest(next, 'update an approval request', {
+        ConditionExpression: '#v = :expected',
+        ExpressionAttributeNames: { '#v': 'version' },
+        ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+      });
       return true;
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
-      // The SDK retries timeouts itself: if an earlier attempt of this very write landed, the
-      // retry fails its condition against our own item. The write token tells that apart from losing.
-      return storedWriteId(error) === token;
+      return false;
     }
   }
 
@@ -164,6 +144,30 @@ export class DynamoDbApprovalStore implements ApprovalStore {
       action: item.action?.S ?? '',
       detail: item.detail?.S ?? '',
     }));
+  }
+
+  /**
+   * Puts the request if `condition` holds. A retry (an SDK retry of a timeout) of a write that had
+   * landed fails its condition against our own item: the write token tells that apart from losing
+   * to another writer, and it counts as written.
+   */
+  private async putRequest(request: ApprovalRequest, purpose: string, condition: RequestCondition): Promise<void> {
+    const token = writeId();
+    try {
+      await this.send('dynamodb:PutItem', purpose, () =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: requestItem(request, token),
+            ...condition,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+    } catch (error) {
+      if (isConditionFailed(error) && storedWriteId(error) === token) return;
+      throw error;
+    }
   }
 
   private query(input: Omit<QueryCommandInput, 'Limit' | 'ExclusiveStartKey'>, limit: number, purpose: string) {

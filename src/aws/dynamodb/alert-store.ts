@@ -5,6 +5,7 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -14,8 +15,10 @@ import {
   type AlertThread,
   type ClaimResult,
   type StoredAlert,
+  storedAlert,
   THREAD_WINDOW_MS,
-} from './alert-store.js';
+} from '../../alerts/alert-store.js';
+import { isConditionFailed } from './table.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -115,16 +118,8 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async recent(limit: number): Promise<StoredAlert[]> {
-    const output = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: ALERT_LOG } },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    const alerts = await Promise.all((output.Items ?? []).map((item) => this.get(item.key?.S ?? '')));
+    const log = await this.partition(ALERT_LOG, { ScanIndexForward: false, Limit: limit });
+    const alerts = await Promise.all(log.map((item) => this.get(item.key?.S ?? '')));
     return alerts.filter((alert): alert is StoredAlert => alert !== undefined);
   }
 
@@ -184,17 +179,23 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async activeMutes(now: number): Promise<AlertMute[]> {
+    const mutes = await this.partition(MUTES, { ConsistentRead: true });
+    return mutes
+      .map((item) => ({ ruleId: item.sk?.S ?? '', until: Number(item.until?.N), by: item.by?.S ?? '' }))
+      .filter((mute) => mute.until > now);
+  }
+
+  /** The items of one partition, one query page. */
+  private async partition(pk: string, options: Pick<QueryCommandInput, 'ScanIndexForward' | 'Limit' | 'ConsistentRead'>) {
     const output = await this.client.send(
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: MUTES } },
-        ConsistentRead: true,
+        ExpressionAttributeValues: { ':pk': { S: pk } },
+        ...options,
       }),
     );
-    return (output.Items ?? [])
-      .map((item) => ({ ruleId: item.sk?.S ?? '', until: Number(item.until?.N), by: item.by?.S ?? '' }))
-      .filter((mute) => mute.until > now);
+    return output.Items ?? [];
   }
 }
 
@@ -208,20 +209,13 @@ function threadKey(channel: string, ruleId: string, subject: string): Item {
 }
 
 function toStored(key: string, item: Item): StoredAlert {
-  const summary = JSON.parse(item.body?.S ?? '{}') as AlertSummary;
   const postedAt = item.postedAt?.N;
-  const ts = item.ts?.S;
-  return {
-    ...summary,
+  return storedAlert(item.body?.S ?? '{}', {
     key,
     state: item.state?.S === 'posted' ? 'posted' : 'claimed',
     owner: item.owner?.S ?? '',
     claimedAt: Number(item.claimedAt?.N ?? 0),
-    ...(postedAt === undefined ? {} : { postedAt: Number(postedAt) }),
-    ...(ts === undefined ? {} : { ts }),
-  };
-}
-
-function isConditionFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+    postedAt: postedAt === undefined ? undefined : Number(postedAt),
+    ts: item.ts?.S,
+  });
 }
