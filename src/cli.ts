@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type AnswerDeps, answerDigest, answerRequest, type Reply } from './answer.js';
+import { answerDigest, answerRequest, type Reply } from './answer.js';
 import { createEngine } from './app/create-engine.js';
+import { archiveDir, commandLogsDir } from './app/logs-dir.js';
+import { openWiring } from './app/wiring.js';
 import type { AthenaEngine } from './aws/athena/athena-engine.js';
-import { type AwsClients, createAlertsSetupClients, createAwsClients, createTrailInventory } from './aws/clients.js';
-import { LookupEventsSource } from './aws/cloudtrail/lookup-events.js';
+import { createAlertsSetupClients, createAwsClients } from './aws/clients.js';
 import { parseCommand } from './commands/parse.js';
 import { type Config, loadConfig } from './config.js';
 import { postOnce } from './digest/digest-lease.js';
@@ -20,11 +20,9 @@ import { helpText } from './output/help-text.js';
 import * as objectAnswerFormats from './output/object-answer-formats.js';
 import * as principalFormats from './output/principal-formats.js';
 import * as statusFormats from './output/status-formats.js';
-import { sampleLogsDir } from './sample/sample-archive.js';
 import { applyAlertsSetup, describeAlertsSetup, parseSetupAlertsArgs, setupAlertsHelp } from './setup/alerts-setup.js';
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
 import { createWebClient, postDigest } from './slack/post-digest.js';
-import { openStores, type Stores, stateFile } from './store/open-stores.js';
 import { escapeUnsafeJson, showInvisibleKeepingLines } from './text/safe-text.js';
 import { systemClock } from './time/clock.js';
 
@@ -33,6 +31,14 @@ export type Format = 'text' | 'json' | 'csv';
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** A command with its own options and usage (`s3x ingest`, `s3x mcp`): `--help` anywhere prints the usage. */
+export interface OwnCommand {
+  usage: string;
+  run(argv: readonly string[], env: Env, io: Io, now: () => Date): Promise<number>;
 }
 
 interface CliOptions {
@@ -46,7 +52,7 @@ interface CliOptions {
 /** Exit codes: 0 answered, 1 failed, 2 bad usage, 3 not available yet. */
 export async function runCli(
   argv: readonly string[],
-  env: Record<string, string | undefined>,
+  env: Env,
   terminal: Io = {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
@@ -62,11 +68,19 @@ export async function runCli(
   };
   try {
     if (argv[0] === 'setup') return await runSetup(argv.slice(1), env, io, now());
-    if (argv[0] === 'ingest') return await runIngest(argv.slice(1), env, io, now);
-    if (argv[0] === 'mcp') {
-      // Loaded only here: the MCP SDK is not needed for any other command.
-      const { runMcp } = await import('./mcp/mcp-command.js');
-      return await runMcp(argv.slice(1), env, io, now);
+    const own =
+      argv[0] === 'ingest'
+        ? INGEST
+        : // Loaded only here: the MCP SDK is not needed for any other command.
+          argv[0] === 'mcp'
+          ? (await import('./mcp/mcp-command.js')).MCP
+          : undefined;
+    if (own) {
+      if (argv.includes('--help')) {
+        io.out(own.usage);
+        return 0;
+      }
+      return await own.run(argv.slice(1), env, io, now);
     }
     // `s3x --help`, `s3x -h`, `s3x tighten --help`: the terminal usage (not the Slack "/s3x help" hint).
     const helpAt = argv.findIndex((arg) => arg === '--help' || arg === '-h');
@@ -87,14 +101,22 @@ export async function runCli(
       throw new UsageError(`Changes need a second person's approval, so they are requested in Slack: /s3x ${argv.join(' ')}`);
     }
     const post = options.post ? postTarget(request.command, config) : undefined;
-    const { deps, stores, close } = await openAnswerDeps(config, options.logs, now, { createState: post !== undefined });
+    const wiring = await openWiring(config, {
+      logsDir: commandLogsDir(config, options.logs),
+      replicaId: `cli-${process.pid}-${randomBytes(4).toString('hex')}`,
+      // `digest --post` takes the day's lease in the store; questions only read it.
+      state: post ? 'create' : 'read',
+      // A terminal asks questions; it never applies a change, so the change flow has nothing to say here.
+      log: () => undefined,
+      now,
+    });
     try {
-      if (post && stores && request.command === 'digest') {
+      if (post && request.command === 'digest') {
         const { botToken, channel } = post;
         // The scheduled run's lease: one post a day, whether the app or a terminal posts it.
         const day = request.date ?? digestDayFor(now(), config.digest.timeZone);
-        const posted = await postOnce(stores.digestLease, day, `cli-${randomBytes(6).toString('hex')}`, async () =>
-          postDigest(createWebClient(botToken, config.slack.apiUrl), channel, await answerDigest(day, deps)),
+        const posted = await postOnce(wiring.stores.digestLease, day, `cli-${randomBytes(6).toString('hex')}`, async () =>
+          postDigest(createWebClient(botToken, config.slack.apiUrl), channel, await answerDigest(day, wiring.answers)),
         );
         io.err(
           posted === 'posted'
@@ -103,10 +125,10 @@ export async function runCli(
         );
         return 0;
       }
-      const reply = await answerRequest(request, deps);
+      const reply = await answerRequest(request, wiring.answers);
       return print(reply, options.format, io);
     } finally {
-      await close();
+      await wiring.close();
     }
   } catch (error) {
     if (error instanceof S3xError) {
@@ -118,45 +140,6 @@ export async function runCli(
   }
 }
 
-/**
- * What `answerRequest` needs, as the CLI and `s3x mcp` open it: the engine, AWS sources, and the
- * configured store as the app opens it (approvals, audit, the digest lease). A SQLite state file
- * that does not exist holds nothing yet and is not created to say so, unless `createState`
- * (`digest --post`, which takes the day's lease there).
- */
-export async function openAnswerDeps(
-  config: Config,
-  logsOption: string | undefined,
-  now: () => Date,
-  { createState = false }: { createState?: boolean } = {},
-): Promise<{ deps: AnswerDeps; stores?: Stores; aws?: AwsClients; close: () => Promise<void> }> {
-  const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
-  const engine = await openEngine(config, logsOption, aws);
-  const stores =
-    config.store.kind === 'sqlite' && !createState && !existsSync(stateFile(config))
-      ? undefined
-      : openStores(config, systemClock, now);
-  const deps: AnswerDeps = {
-    engine,
-    lookupEvents: aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined,
-    trailInventory: aws ? createTrailInventory(aws, systemClock, config.athena.trailLogs) : undefined,
-    account: config.accountId,
-    approvalStore: stores?.approvals,
-    digestTimeZone: config.digest.timeZone,
-    limits: { maxWindowDays: config.maxWindowDays },
-    now,
-  };
-  return {
-    deps,
-    ...(stores ? { stores } : {}),
-    ...(aws ? { aws } : {}),
-    close: async () => {
-      stores?.close();
-      await engine.close();
-    },
-  };
-}
-
 /** `--post`: only for `s3x digest`, and only with somewhere to post. */
 function postTarget(command: string, config: Config): { botToken: string; channel: string } {
   if (command !== 'digest') throw new UsageError('--post is for `s3x digest`.');
@@ -164,17 +147,6 @@ function postTarget(command: string, config: Config): { botToken: string; channe
   const channel = config.digest.channel;
   if (!botToken || !channel) throw new UsageError('--post needs SLACK_BOT_TOKEN and S3X_DIGEST_CHANNEL.');
   return { botToken, channel };
-}
-
-/** `--logs` (or S3X_LOGS_DIR, or the sample archive) for the local engine; Athena needs only its settings. */
-async function openEngine(config: Config, logsOption: string | undefined, aws: AwsClients | undefined) {
-  if (config.engine === 'athena') {
-    if (logsOption) throw new UsageError('--logs is for the local engine; S3X_ENGINE=athena reads the Athena table.');
-    return createEngine(config, { aws }, systemClock);
-  }
-  const logsDir = logsOption ?? config.logsDir ?? sampleLogsDir(config.dataDir);
-  if (!existsSync(logsDir)) throw new UsageError(`No CloudTrail logs at ${logsDir}. Pass --logs DIR or set S3X_LOGS_DIR.`);
-  return createEngine(config, { logsDir }, systemClock);
 }
 
 const INGEST_HELP = `s3x ingest [--logs DIR] [--index FILE]
@@ -187,16 +159,9 @@ process's at a time: stop the app first, or let the app keep it up to date by it
 `;
 
 /** `s3x ingest`: bring the local index up to date with the archive and say what was read. */
-async function runIngest(
-  argv: readonly string[],
-  env: Record<string, string | undefined>,
-  io: Io,
-  now: () => Date,
-): Promise<number> {
-  if (argv.includes('--help')) {
-    io.out(INGEST_HELP);
-    return 0;
-  }
+const INGEST: OwnCommand = { usage: INGEST_HELP, run: runIngest };
+
+async function runIngest(argv: readonly string[], env: Env, io: Io, now: () => Date): Promise<number> {
   const options: { logs?: string; index?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i] as string;
@@ -210,8 +175,7 @@ async function runIngest(
     options[name === '--logs' ? 'logs' : 'index'] = value;
   }
   const config = loadConfig(env);
-  const logsDir = options.logs ?? config.logsDir ?? sampleLogsDir(config.dataDir);
-  if (!existsSync(logsDir)) throw new UsageError(`No CloudTrail logs at ${logsDir}. Pass --logs DIR or set S3X_LOGS_DIR.`);
+  const logsDir = archiveDir(config, options.logs);
   const indexPath = options.index ?? config.localIndex ?? path.join(config.dataDir, 'index.duckdb');
   const clock = () => now().getTime();
   let lastReport = clock();
@@ -254,7 +218,7 @@ async function runSetupAlerts(argv: readonly string[], io: Io): Promise<number> 
 }
 
 /** `s3x setup athena ...`: print the DDL, or run it with --apply. */
-async function runSetup(argv: readonly string[], env: Record<string, string | undefined>, io: Io, now: Date): Promise<number> {
+async function runSetup(argv: readonly string[], env: Env, io: Io, now: Date): Promise<number> {
   if (argv[0] === 'alerts') return runSetupAlerts(argv.slice(1), io);
   if (argv[0] !== 'athena' || argv.includes('--help')) {
     io.out(`${setupAthenaHelp()}\n${setupAlertsHelp()}`);

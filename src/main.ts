@@ -4,24 +4,19 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Alerting, prepareAlerting } from './alerts/start.js';
 import { answerDigest } from './answer.js';
-import { createEngine } from './app/create-engine.js';
-import { createAwsClients, createTrailInventory } from './aws/clients.js';
-import { LookupEventsSource } from './aws/cloudtrail/lookup-events.js';
+import { appLogsDir } from './app/logs-dir.js';
+import { openWiring, slackAppDeps } from './app/wiring.js';
 import { createSqsClient } from './aws/sqs/alert-queue.js';
 import { type Config, checkServeConfig, describeConfig, loadConfig } from './config.js';
 import { CONSOLE_CHANNEL, type ConsoleRoutes, consoleRoutes } from './console/console-routes.js';
 import { startDigestSchedule } from './digest/schedule.js';
-import { QuestionQueue } from './engines/question-queue.js';
-import { ConfigError, S3xError } from './errors.js';
-import { remediationDeps } from './remediation/remediation-deps.js';
+import { S3xError } from './errors.js';
 import { SandboxAccount } from './remediation/sandbox-account.js';
-import { inventoryOf } from './remediation/sandbox-inventory.js';
 import { LiveSample } from './sample/live.js';
-import { ensureSampleLogs, sampleLogsDir } from './sample/sample-archive.js';
+import { sampleLogsDir } from './sample/sample-archive.js';
 import { createSlackApp, type SlackAppOptions } from './slack/app.js';
 import { startApplyRecovery } from './slack/apply-recovery.js';
 import { postDigest } from './slack/post-digest.js';
-import { openStores } from './store/open-stores.js';
 import { systemClock } from './time/clock.js';
 
 /** Composition root: config → engine → Slack app; SIGTERM/SIGINT stop it cleanly. */
@@ -30,29 +25,17 @@ async function main(): Promise<void> {
   // Local mode (the unauthenticated console) never runs against AWS: refused before anything starts.
   checkServeConfig(config);
   await mkdir(config.dataDir, { recursive: true });
-  const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
-  const logsDir = config.engine === 'local' ? await resolveLogsDir(config) : undefined;
-  // Bounded: a burst of questions waits its turn (or is turned away) instead of starving the acks.
-  const engine = new QuestionQueue(await createEngine(config, { logsDir, aws }, systemClock), config.questions);
-  // One LookupEvents source for the app: its pacing (2 requests/s) is per account and Region.
-  const lookupEvents = aws ? new LookupEventsSource(aws.cloudTrail, { clock: systemClock }) : undefined;
-  const stores = openStores(config, systemClock, () => new Date());
-  const { database, approvals: approvalStore } = stores;
+  const logsDir = config.engine === 'local' ? await appLogsDir(config, systemClock, log) : undefined;
   // This process, as the owner of the changes it applies (its lease names it).
   const replicaId = `${process.pid}-${randomBytes(4).toString('hex')}`;
-  const remediation = remediationDeps({ config, database, approvalStore, aws, logsDir, replicaId, engine, log });
-  // Locally, the sandbox account plays AWS: status and coverage see its buckets and trails as they are now.
-  const trailInventory = aws
-    ? createTrailInventory(aws, systemClock, config.athena.trailLogs)
-    : remediation
-      ? inventoryOf(remediation.account)
-      : undefined;
+  const wiring = await openWiring(config, { logsDir, replicaId, state: 'create', log, clock: systemClock });
+  const { engine, stores, remediation, now } = wiring;
   const alerting: Alerting | undefined = config.alerts.enabled
     ? await prepareAlerting({
         rulesFile: config.alerts.rulesFile,
         // Locally, alerts land in the console's channel.
         defaultChannel: config.alerts.channel ?? (config.mode === 'local' ? CONSOLE_CHANNEL.id : undefined),
-        database,
+        database: stores.database,
         store: stores.alerts,
         logsDir,
         ...(config.alerts.queue
@@ -66,45 +49,22 @@ async function main(): Promise<void> {
             }
           : {}),
         engine,
-        now: () => new Date(),
+        now,
         log,
       })
     : undefined;
   // The configured port, or (PORT=0) the one the server got: the console builds its URLs from it.
   let servedPort = config.port;
   const { options: slackAppOptions, console: localConsole } = await slackOptions(config, () => servedPort);
-  const slack = createSlackApp(slackAppOptions, {
-    engine,
-    lookupEvents,
-    trailInventory,
-    account: config.accountId,
-    store: stores.answers,
-    approvalStore,
-    access: config.access,
-    limits: { maxWindowDays: config.maxWindowDays },
-    now: () => new Date(),
-    ...(remediation ? { remediation } : {}),
-    ...(alerting ? { alerts: alerting.feed } : {}),
-  });
+  const slack = createSlackApp(slackAppOptions, slackAppDeps(wiring, alerting?.feed));
   const digestSchedule = config.digest.channel
     ? startDigestSchedule({
         cron: config.digest.cron,
         timeZone: config.digest.timeZone,
         lease: stores.digestLease,
         post: async (day) =>
-          postDigest(
-            slack.app.client,
-            config.digest.channel as string,
-            await answerDigest(day, {
-              engine,
-              approvalStore,
-              trailInventory,
-              account: config.accountId,
-              digestTimeZone: config.digest.timeZone,
-              now: () => new Date(),
-            }),
-          ),
-        now: () => new Date(),
+          postDigest(slack.app.client, config.digest.channel as string, await answerDigest(day, wiring.answers)),
+        now,
         log,
         // A shutdown waits for a digest run in progress, up to its post being marked done.
         track: (run) => slack.track(run),
@@ -154,8 +114,7 @@ async function main(): Promise<void> {
       });
     const abandoned = slack.inFlight;
     if (abandoned > 0) log(`drain timeout: ${abandoned} request(s) still running were cut off`);
-    await engine.close().catch(() => undefined);
-    stores.close();
+    await wiring.close();
     log(abandoned > 0 ? 'stopped' : 'stopped cleanly');
     process.exit(abandoned > 0 ? 1 : 0);
   };
@@ -188,22 +147,11 @@ async function main(): Promise<void> {
     // The generated sample gets a small live delivery file every few seconds, now and then one that trips a rule.
     const sample = logsDir !== undefined && path.resolve(logsDir) === sampleLogsDir(config.dataDir);
     if (sample && config.mode === 'local' && config.sampleLiveMs > 0) {
-      liveSample = await LiveSample.open({ dir: logsDir, everyMs: config.sampleLiveMs, now: () => new Date(), log });
+      liveSample = await LiveSample.open({ dir: logsDir, everyMs: config.sampleLiveMs, now, log });
       liveSample.start();
       log(`live sample: a new delivery file every ${config.sampleLiveMs / 1000} s (S3X_SAMPLE_LIVE_SECONDS=0 turns it off)`);
     }
   }
-}
-
-async function resolveLogsDir(config: Config): Promise<string> {
-  if (config.logsDir) {
-    if (!existsSync(config.logsDir)) throw new ConfigError(`S3X_LOGS_DIR: ${config.logsDir} does not exist.`);
-    return config.logsDir;
-  }
-  const started = Date.now();
-  const sample = await ensureSampleLogs(config.dataDir, new Date());
-  if (sample.generated) log(`generated sample CloudTrail logs in ${sample.dir} (${Date.now() - started} ms)`);
-  return sample.dir;
 }
 
 async function slackOptions(

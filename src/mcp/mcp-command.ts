@@ -5,23 +5,20 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { AnswerDeps, Reply } from '../answer.js';
+import { commandLogsDir } from '../app/logs-dir.js';
+import { openWiring, type Wiring } from '../app/wiring.js';
 import { ApprovalService } from '../approvals/approval-service.js';
-import type { AwsClients } from '../aws/clients.js';
-import { type Io, openAnswerDeps, print } from '../cli.js';
+import { type Env, type Io, type OwnCommand, print } from '../cli.js';
 import { type Config, loadConfig } from '../config.js';
-import type { Engine } from '../engines/engine.js';
-import { QuestionQueue } from '../engines/question-queue.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { remediationDeps } from '../remediation/remediation-deps.js';
 import { slackGroupMembers } from '../slack/app.js';
 import { REMEDIATION_OFF } from '../slack/listeners/change-flow.js';
 import { createWebClient } from '../slack/post-digest.js';
-import type { Stores } from '../store/open-stores.js';
 import { escapeUnsafeJson } from '../text/safe-text.js';
 import { registerQuestionTools, type ToolLog } from './question-tools.js';
 import { type RequestToolContext, registerRequestTools } from './request-tools.js';
 
-export const MCP_HELP = `s3x mcp [--logs DIR] [--http [--port N]] [--allow-requests [--requester U…] [--channel C…]]
+const MCP_HELP = `s3x mcp [--logs DIR] [--http [--port N]] [--allow-requests [--requester U…] [--channel C…]]
 
 Serves s3x's questions to an AI assistant over the Model Context Protocol: one read-only tool
 per question (who-deleted, who-wrote, who-read, history, activity, principal, denied,
@@ -55,16 +52,9 @@ const SERVER_INFO = { name: 's3x', version: '0.1.0' };
 const DEFAULT_HTTP_PORT = 3333;
 
 /** `s3x mcp`: serve until the client goes away (stdio) or SIGINT/SIGTERM. */
-export async function runMcp(
-  argv: readonly string[],
-  env: Record<string, string | undefined>,
-  io: Io,
-  now: () => Date,
-): Promise<number> {
-  if (argv.includes('--help')) {
-    io.out(MCP_HELP);
-    return 0;
-  }
+export const MCP: OwnCommand = { usage: MCP_HELP, run: runMcp };
+
+async function runMcp(argv: readonly string[], env: Env, io: Io, now: () => Date): Promise<number> {
   const options = parseMcpArgs(argv);
   // The flags are the settings' other spelling, validated by the same schema.
   const config = loadConfig({
@@ -74,21 +64,26 @@ export async function runMcp(
   });
   const requestSettings = options.allowRequests ? checkRequestSettings(config) : undefined;
   const log = (line: string) => io.err(`[s3x mcp] ${line}\n`);
-  const { deps, stores, aws, close } = await openAnswerDeps(config, options.logs, now, {
-    createState: requestSettings !== undefined,
+  const wiring = await openWiring(config, {
+    logsDir: commandLogsDir(config, options.logs),
+    replicaId: `mcp-${process.pid}-${randomBytes(4).toString('hex')}`,
+    // Requests are stored for approval; questions only read.
+    state: requestSettings ? 'create' : 'read',
+    // Only the change flow logs while wiring: quiet unless requests are on.
+    log: requestSettings ? log : () => undefined,
+    now,
   });
   try {
-    // Questions from an assistant queue like the app's: a burst does not start every scan at once.
-    const tools: Tools = { deps: { ...deps, engine: new QuestionQueue(deps.engine, config.questions) } };
-    if (requestSettings && stores) {
-      tools.requests = requestTools(config, requestSettings, stores, aws, tools.deps.engine, now, log);
+    const tools: Tools = { deps: wiring.answers };
+    if (requestSettings) {
+      tools.requests = requestTools(wiring, requestSettings);
       log(`change requests on: made for ${requestSettings.requester}, posted in ${requestSettings.channel}`);
     }
     if (options.http) await serveHttp(tools, options.port, log);
     else await serveStdio(tools, log);
     return 0;
   } finally {
-    await close();
+    await wiring.close();
   }
 }
 
@@ -126,26 +121,8 @@ function checkRequestSettings(config: Config): RequestSettings {
  * The change flow as the app builds it (planner, store, policy), with the Web API client the app
  * would post through. The account is only read here, to plan: `requestApproval` never applies.
  */
-function requestTools(
-  config: Config,
-  settings: RequestSettings,
-  stores: Stores,
-  aws: AwsClients | undefined,
-  engine: Engine,
-  now: () => Date,
-  log: (line: string) => void,
-): Omit<RequestToolContext, keyof ToolLog> {
-  const remediation = remediationDeps({
-    config,
-    database: stores.database,
-    approvalStore: stores.approvals,
-    aws,
-    // Plans never write logs; only applying a change in the sandbox does, and that is the app's.
-    logsDir: undefined,
-    replicaId: `mcp-${process.pid}-${randomBytes(4).toString('hex')}`,
-    engine,
-    log,
-  });
+function requestTools(wiring: Wiring, settings: RequestSettings): Omit<RequestToolContext, keyof ToolLog> {
+  const { remediation, config, now } = wiring;
   if (!remediation) throw new ConfigError(`\`s3x mcp --allow-requests\`: ${REMEDIATION_OFF}`);
   const client = createWebClient(settings.botToken, config.slack.apiUrl);
   const approvals = new ApprovalService({ ...remediation, groups: slackGroupMembers(client), now });

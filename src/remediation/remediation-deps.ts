@@ -9,7 +9,7 @@ import { principalsSeenOnBucket } from '../questions/bucket-principals.js';
 import { sampleLogsDir } from '../sample/sample-archive.js';
 import type { RemediationDeps } from '../slack/app.js';
 import { openDatabase, type SqliteDatabase } from '../store/database.js';
-import { systemClock } from '../time/clock.js';
+import type { Clock } from '../time/clock.js';
 import { createPlanner } from './planner.js';
 import { SandboxAccount } from './sandbox-account.js';
 import type { AccountPort } from './types.js';
@@ -29,6 +29,8 @@ export function remediationDeps({
   logsDir,
   replicaId,
   engine,
+  clock,
+  now,
   log,
 }: {
   config: Config;
@@ -40,6 +42,8 @@ export function remediationDeps({
   replicaId: string;
   /** Answers "who else would this deny block" from the logs. */
   engine: Engine;
+  clock: Clock;
+  now: () => Date;
   log: (message: string) => void;
 }): RemediationDeps | undefined {
   const { remediation } = config;
@@ -61,7 +65,7 @@ export function remediationDeps({
       account: config.accountId,
       cloudTrailFor: (region) => aws.cloudTrailFor(region),
       s3For: (region) => aws.s3For(region),
-      clock: systemClock,
+      clock,
       ...(roleArn ? { assumeRemediationRole: makeAssumeRemediationRole(aws.sts, roleArn) } : {}),
     });
   } else {
@@ -71,7 +75,7 @@ export function remediationDeps({
     if (shared) log(`TEST HOOK S3X_TEST_SHARED_SANDBOX: the sandbox account lives in ${shared} (never in production)`);
     const sandbox = new SandboxAccount(shared ? openDatabase(shared) : database, {
       ...(sampleLogs ? { logsDir: sampleLogs } : {}),
-      now: () => new Date(),
+      now,
     });
     sandbox.seedDefaults();
     account = sandbox;
@@ -93,7 +97,7 @@ export function remediationDeps({
     policy,
     plan: createPlanner(account, {
       protectedPrincipals: remediation.protectedPrincipals,
-      principalsSeen: (bucket) => principalsSeenOnBucket(engine, bucket, new Date()),
+      principalsSeen: (bucket) => principalsSeenOnBucket(engine, bucket, now()),
     }),
     lease: { owner: replicaId, ms: remediation.applyLeaseMs },
     log,

@@ -31,8 +31,12 @@ export interface Stores {
  * file (one replica); S3X_STORE=dynamodb keeps answers, approvals, the audit log and the digest
  * lease in the shared table, so every replica and every `s3x` command sees the same.
  */
-export function openStores(config: Config, clock: Clock, now: () => Date): Stores {
-  const database = openDatabase(stateFile(config));
+export function openStores(
+  config: Config,
+  clock: Clock,
+  now: () => Date,
+  database: SqliteDatabase = openDatabase(stateFile(config)),
+): Stores {
   const close = () => database.close();
   if (config.store.kind === 'sqlite') {
     return {

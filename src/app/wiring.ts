@@ -1,0 +1,115 @@
+import { existsSync } from 'node:fs';
+import type { AlertsFeed } from '../alerts/feed.js';
+import type { AnswerDeps } from '../answer.js';
+import { type AwsClients, createAwsClients, createTrailInventory } from '../aws/clients.js';
+import { LookupEventsSource } from '../aws/cloudtrail/lookup-events.js';
+import type { Config } from '../config.js';
+import { QuestionQueue } from '../engines/question-queue.js';
+import { remediationDeps } from '../remediation/remediation-deps.js';
+import { inventoryOf } from '../remediation/sandbox-inventory.js';
+import type { RemediationDeps, SlackAppDeps } from '../slack/app.js';
+import { openDatabase } from '../store/database.js';
+import { openStores, type Stores, stateFile } from '../store/open-stores.js';
+import { type Clock, systemClock } from '../time/clock.js';
+import { createEngine } from './create-engine.js';
+
+export interface WiringOptions {
+  /** The local engine's CloudTrail folder, as the front end found it; undefined with Athena. */
+  logsDir: string | undefined;
+  /** This process, as the owner of the changes it applies (its lease names it). */
+  replicaId: string;
+  /**
+   * `create`: the SQLite state file is made when missing (the app; a CLI command that writes).
+   * `read`: a state file that does not exist is left uncreated: the stores then start empty, in
+   * memory, as the app's would on its first start.
+   */
+  state: 'create' | 'read';
+  log: (message: string) => void;
+  /** Pacing and retries; the system's unless a test injects its own. */
+  clock?: Clock;
+  /** The time questions are asked at; the clock's unless a test fixes it. */
+  now?: () => Date;
+}
+
+/** Every dependency of s3x, built once from the config: the app, the CLI and `s3x mcp` are shells over it. */
+export interface Wiring {
+  config: Config;
+  clock: Clock;
+  now: () => Date;
+  aws?: AwsClients;
+  logsDir?: string;
+  /** Bounded: a burst of questions waits its turn (or is turned away) instead of starving the acks. */
+  engine: QuestionQueue;
+  stores: Stores;
+  /** The change flow; undefined when no approvers are configured. */
+  remediation?: RemediationDeps;
+  /** What every front end answers a question from: one question, one answer. */
+  answers: AnswerDeps;
+  /** The engine first (it may still be answering from the stores' database), then the stores. */
+  close(): Promise<void>;
+}
+
+export async function openWiring(config: Config, options: WiringOptions): Promise<Wiring> {
+  const { logsDir, log } = options;
+  const clock = options.clock ?? systemClock;
+  const now = options.now ?? (() => new Date(clock.now()));
+  const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
+  const engine = new QuestionQueue(await createEngine(config, { logsDir, aws }, clock), config.questions);
+  const readOnly = options.state === 'read' && !existsSync(stateFile(config));
+  const stores = openStores(config, clock, now, readOnly ? openDatabase(':memory:') : undefined);
+  const remediation = remediationDeps({
+    config,
+    database: stores.database,
+    approvalStore: stores.approvals,
+    aws,
+    logsDir,
+    replicaId: options.replicaId,
+    engine,
+    clock,
+    now,
+    log,
+  });
+  // Locally, the sandbox account plays AWS: status and coverage see its buckets and trails as they are now.
+  const trailInventory = aws
+    ? createTrailInventory(aws, clock, config.athena.trailLogs)
+    : remediation
+      ? inventoryOf(remediation.account)
+      : undefined;
+  const answers: AnswerDeps = {
+    engine,
+    // One LookupEvents source per process: its pacing (2 requests/s) is per account and Region.
+    lookupEvents: aws ? new LookupEventsSource(aws.cloudTrail, { clock }) : undefined,
+    trailInventory,
+    account: config.accountId,
+    approvalStore: stores.approvals,
+    digestTimeZone: config.digest.timeZone,
+    limits: { maxWindowDays: config.maxWindowDays },
+    now,
+  };
+  return {
+    config,
+    clock,
+    now,
+    ...(aws ? { aws } : {}),
+    ...(logsDir ? { logsDir } : {}),
+    engine,
+    stores,
+    ...(remediation ? { remediation } : {}),
+    answers,
+    close: async () => {
+      await engine.close().catch(() => undefined);
+      stores.close();
+    },
+  };
+}
+
+/** What the Bolt app answers from: the wiring's answers, plus its stored answers, access lists and change flow. */
+export function slackAppDeps(wiring: Wiring, alerts?: AlertsFeed): SlackAppDeps {
+  return {
+    ...wiring.answers,
+    store: wiring.stores.answers,
+    access: wiring.config.access,
+    ...(wiring.remediation ? { remediation: wiring.remediation } : {}),
+    ...(alerts ? { alerts } : {}),
+  };
+}

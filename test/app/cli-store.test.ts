@@ -1,0 +1,101 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { answerRequest } from '../../src/answer.js';
+import { DynamoDbApprovalStore } from '../../src/aws/dynamodb/approval-store.js';
+import { runCli } from '../../src/cli.js';
+import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import * as statusFormats from '../../src/output/status-formats.js';
+import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
+import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
+import { openDatabase } from '../../src/store/database.js';
+import { systemClock } from '../../src/time/clock.js';
+import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
+import { Dynalite } from '../helpers/dynalite.js';
+
+/** The CLI reads what the app reads: the store the config names, and (locally) the sandbox account. */
+const NOW = new Date('2026-11-24T00:00:00Z');
+let logs: string;
+const made: string[] = [];
+
+beforeAll(async () => {
+  logs = await tempDir('s3x-cli-store-logs-');
+  made.push(logs);
+  await writeDeliveryFile(logs, '2026/11/20', '20261120T1000Z_a', [
+    expressEvent({ eventName: 'DeleteObject', eventTime: '2026-11-20T09:55:00Z', key: 'a.txt', eventID: 'delete-1' }),
+  ]);
+});
+
+afterAll(async () => {
+  for (const dir of made) await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(argv: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, env, { out: (t) => (out += t), err: (t) => (err += t) }, () => NOW);
+  return { code, out, err };
+}
+
+describe('the CLI and the app read the same things', () => {
+  it('S3X_STORE=dynamodb: `s3x approvals` lists the requests in the shared table', async () => {
+    const dynalite = await new Dynalite().start();
+    const dataDir = await tempDir('s3x-cli-store-');
+    made.push(dataDir);
+    try {
+      const table = await dynalite.createTable();
+      const client = dynalite.client();
+      const store = new DynamoDbApprovalStore(client, { table, clock: systemClock });
+      await store.create({
+        id: 'req-in-dynamodb',
+        state: 'pending',
+        version: 1,
+        plan: {
+          request: { kind: 'enable-logging', target: { bucket: 'b--use1-az4--x-s3' } },
+          summary: 'Enable logging for b--use1-az4--x-s3',
+          diff: '',
+          calls: [],
+          warnings: [],
+        },
+        requesterId: 'U0ASKER',
+        channelId: 'C0TEST',
+        approvals: [],
+        requiredApprovals: 1,
+        createdAt: '2026-11-23T23:00:00.000Z',
+        expiresAt: '2026-11-24T23:00:00.000Z',
+      });
+      client.destroy();
+      // The SDK reads its endpoint and credentials from the process's environment, as in production.
+      const env = dynalite.env(table);
+      for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+      const { code, out, err } = await cli(['approvals', '--logs', logs, '--format', 'json'], { ...env, S3X_DATA_DIR: dataDir });
+      expect(err).toBe('');
+      expect(code).toBe(0);
+      expect((JSON.parse(out) as Array<{ id: string }>).map((r) => r.id)).toEqual(['req-in-dynamodb']);
+    } finally {
+      vi.unstubAllEnvs();
+      await dynalite.stop();
+    }
+  });
+
+  it('locally, `s3x status` answers from the sandbox account, as `/s3x status` does', async () => {
+    const dataDir = await tempDir('s3x-cli-status-');
+    made.push(dataDir);
+    const { code, out } = await cli(['status', '--logs', logs, '--format', 'json'], { S3X_DATA_DIR: dataDir });
+    expect(code).toBe(0);
+    // What the app answers on its first start: the sandbox account as seeded.
+    const sandbox = new SandboxAccount(openDatabase(':memory:'), { now: () => NOW });
+    sandbox.seedDefaults();
+    const engine = await LocalEngine.open({ logsDir: logs });
+    try {
+      const reply = await answerRequest({ command: 'status' }, { engine, trailInventory: inventoryOf(sandbox), now: () => NOW });
+      if (reply.kind !== 'status') throw new Error(reply.kind);
+      expect(withoutElapsed(JSON.parse(out))).toEqual(withoutElapsed(JSON.parse(statusFormats.toJson(reply.answer))));
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+function withoutElapsed(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (key, field) => (key === 'elapsedMs' ? undefined : field)));
+}
