@@ -20,8 +20,7 @@ export interface WiringOptions {
   replicaId: string;
   /**
    * `create`: the SQLite state file is made when missing (the app; a CLI command that writes).
-   * `read`: a state file that does not exist is left uncreated: the stores then start empty, in
-   * memory, as the app's would on its first start.
+   * `read`: a state file that does not exist is left uncreated; the stores are then empty.
    */
   state: 'create' | 'read';
   log: (message: string) => void;
@@ -55,20 +54,23 @@ export async function openWiring(config: Config, options: WiringOptions): Promis
   const now = options.now ?? (() => new Date(clock.now()));
   const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
   const engine = new QuestionQueue(await createEngine(config, { logsDir, aws }, clock), config.questions);
-  const readOnly = options.state === 'read' && !existsSync(stateFile(config));
-  const stores = openStores(config, clock, now, readOnly ? openDatabase(':memory:') : undefined);
-  const remediation = remediationDeps({
-    config,
-    database: stores.database,
-    approvalStore: stores.approvals,
-    aws,
-    logsDir,
-    replicaId: options.replicaId,
-    engine,
-    clock,
-    now,
-    log,
-  });
+  // No state file yet: nothing was stored and there is no sandbox account (the app makes both on its first start).
+  const noState = options.state === 'read' && !existsSync(stateFile(config));
+  const stores = openStores(config, clock, now, noState ? openDatabase(':memory:') : undefined);
+  const remediation = noState
+    ? undefined
+    : remediationDeps({
+        config,
+        database: stores.database,
+        approvalStore: stores.approvals,
+        aws,
+        logsDir,
+        replicaId: options.replicaId,
+        engine,
+        clock,
+        now,
+        log,
+      });
   // Locally, the sandbox account plays AWS: status and coverage see its buckets and trails as they are now.
   const trailInventory = aws
     ? createTrailInventory(aws, clock, config.athena.trailLogs)

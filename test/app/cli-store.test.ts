@@ -1,13 +1,13 @@
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { answerRequest } from '../../src/answer.js';
+import { openWiring } from '../../src/app/wiring.js';
 import { DynamoDbApprovalStore } from '../../src/aws/dynamodb/approval-store.js';
 import { runCli } from '../../src/cli.js';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
+import { loadConfig } from '../../src/config.js';
 import * as statusFormats from '../../src/output/status-formats.js';
-import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
-import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
-import { openDatabase } from '../../src/store/database.js';
 import { systemClock } from '../../src/time/clock.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { Dynalite } from '../helpers/dynalite.js';
@@ -77,22 +77,33 @@ describe('the CLI and the app read the same things', () => {
     }
   });
 
-  it('locally, `s3x status` answers from the sandbox account, as `/s3x status` does', async () => {
+  it('locally, once the app made its state, `s3x status` answers from the sandbox account, as `/s3x status` does', async () => {
+    const dataDir = await tempDir('s3x-cli-status-');
+    made.push(dataDir);
+    // What `npm start` does first: the state file, with the sandbox account seeded in it.
+    const app = await openWiring(loadConfig({ S3X_DATA_DIR: dataDir }), {
+      logsDir: logs,
+      replicaId: 'app',
+      state: 'create',
+      log: () => undefined,
+      now: () => NOW,
+    });
+    const slackReply = await answerRequest({ command: 'status' }, app.answers);
+    await app.close();
+    if (slackReply.kind !== 'status') throw new Error(slackReply.kind);
+    expect(slackReply.answer.source).toBe('sandbox');
+    const { code, out } = await cli(['status', '--logs', logs, '--format', 'json'], { S3X_DATA_DIR: dataDir });
+    expect(code).toBe(0);
+    expect(withoutElapsed(JSON.parse(out))).toEqual(withoutElapsed(JSON.parse(statusFormats.toJson(slackReply.answer))));
+  });
+
+  it('before the app ever ran, `s3x status` reads the logs and makes no state file', async () => {
     const dataDir = await tempDir('s3x-cli-status-');
     made.push(dataDir);
     const { code, out } = await cli(['status', '--logs', logs, '--format', 'json'], { S3X_DATA_DIR: dataDir });
     expect(code).toBe(0);
-    // What the app answers on its first start: the sandbox account as seeded.
-    const sandbox = new SandboxAccount(openDatabase(':memory:'), { now: () => NOW });
-    sandbox.seedDefaults();
-    const engine = await LocalEngine.open({ logsDir: logs });
-    try {
-      const reply = await answerRequest({ command: 'status' }, { engine, trailInventory: inventoryOf(sandbox), now: () => NOW });
-      if (reply.kind !== 'status') throw new Error(reply.kind);
-      expect(withoutElapsed(JSON.parse(out))).toEqual(withoutElapsed(JSON.parse(statusFormats.toJson(reply.answer))));
-    } finally {
-      await engine.close();
-    }
+    expect((JSON.parse(out) as { source: string }).source).toBe('logs');
+    expect(existsSync(path.join(dataDir, 's3x.sqlite'))).toBe(false);
   });
 });
 
