@@ -68,13 +68,8 @@ export async function runCli(
   };
   try {
     if (argv[0] === 'setup') return await runSetup(argv.slice(1), env, io, now());
-    const own =
-      argv[0] === 'ingest'
-        ? INGEST
-        : // Loaded only here: the MCP SDK is not needed for any other command.
-          argv[0] === 'mcp'
-          ? (await import('./mcp/mcp-command.js')).MCP
-          : undefined;
+    // Commands with options of their own; the MCP SDK is loaded only for `s3x mcp`.
+    const own = argv[0] === 'ingest' ? INGEST : argv[0] === 'mcp' ? (await import('./mcp/mcp-command.js')).MCP : undefined;
     if (own) {
       if (argv.includes('--help')) {
         io.out(own.usage);
