@@ -1,16 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { answerDigest, answerRequest, type Reply } from './answer.js';
-import { createEngine } from './app/create-engine.js';
-import { archiveDir, commandLogsDir } from './app/logs-dir.js';
-import { openWiring } from './app/wiring.js';
 import type { AthenaEngine } from './aws/athena/athena-engine.js';
-import { createAlertsSetupClients, createAwsClients } from './aws/clients.js';
 import { parseCommand } from './commands/parse.js';
 import { type Config, loadConfig } from './config.js';
 import { postOnce } from './digest/digest-lease.js';
 import { digestDayFor } from './digest/schedule.js';
-import { ingestArchive } from './engines/indexed/ingest.js';
 import { S3xError, UsageError } from './errors.js';
 import * as activityFormats from './output/activity-formats.js';
 import * as bucketEventsFormats from './output/bucket-events-formats.js';
@@ -22,7 +17,6 @@ import * as principalFormats from './output/principal-formats.js';
 import * as statusFormats from './output/status-formats.js';
 import { applyAlertsSetup, describeAlertsSetup, parseSetupAlertsArgs, setupAlertsHelp } from './setup/alerts-setup.js';
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
-import { createWebClient, postDigest } from './slack/post-digest.js';
 import { escapeUnsafeJson, showInvisibleKeepingLines } from './text/safe-text.js';
 import { systemClock } from './time/clock.js';
 
@@ -96,6 +90,8 @@ export async function runCli(
       throw new UsageError(`Changes need a second person's approval, so they are requested in Slack: /s3x ${argv.join(' ')}`);
     }
     const post = options.post ? postTarget(request.command, config) : undefined;
+    // Loaded only to answer: `s3x --help` and a mistyped command start without DuckDB, SQLite or the AWS SDK.
+    const [{ openWiring }, { commandLogsDir }] = await Promise.all([import('./app/wiring.js'), import('./app/logs-dir.js')]);
     const wiring = await openWiring(config, {
       logsDir: commandLogsDir(config, options.logs),
       replicaId: `cli-${process.pid}-${randomBytes(4).toString('hex')}`,
@@ -110,6 +106,7 @@ export async function runCli(
         const { botToken, channel } = post;
         // The scheduled run's lease: one post a day, whether the app or a terminal posts it.
         const day = request.date ?? digestDayFor(now(), config.digest.timeZone);
+        const { createWebClient, postDigest } = await import('./slack/post-digest.js');
         const posted = await postOnce(wiring.stores.digestLease, day, `cli-${randomBytes(6).toString('hex')}`, async () =>
           postDigest(createWebClient(botToken, config.slack.apiUrl), channel, await answerDigest(day, wiring.answers)),
         );
@@ -170,6 +167,10 @@ async function runIngest(argv: readonly string[], env: Env, io: Io, now: () => D
     options[name === '--logs' ? 'logs' : 'index'] = value;
   }
   const config = loadConfig(env);
+  const [{ archiveDir }, { ingestArchive }] = await Promise.all([
+    import('./app/logs-dir.js'),
+    import('./engines/indexed/ingest.js'),
+  ]);
   const logsDir = archiveDir(config, options.logs);
   const indexPath = options.index ?? config.localIndex ?? path.join(config.dataDir, 'index.duckdb');
   const clock = () => now().getTime();
@@ -205,6 +206,7 @@ async function runSetupAlerts(argv: readonly string[], io: Io): Promise<number> 
   const { spec, format, apply } = parseSetupAlertsArgs(argv);
   io.out(describeAlertsSetup(spec, format));
   if (!apply) return 0;
+  const { createAlertsSetupClients } = await import('./aws/clients.js');
   const queueUrl = await applyAlertsSetup(spec, createAlertsSetupClients(spec.region));
   io.err(
     `s3x: created the queue, its dead-letter queue and the rule. Now set S3X_ALERTS_QUEUE_URL=${queueUrl} AWS_REGION=${spec.region}.\n`,
@@ -228,6 +230,10 @@ async function runSetup(argv: readonly string[], env: Env, io: Io, now: Date): P
     throw new UsageError(
       '--apply runs the DDL in Athena: set AWS_REGION (and ATHENA_WORKGROUP / ATHENA_OUTPUT_LOCATION as needed).',
     );
+  const [{ createAwsClients }, { createEngine }] = await Promise.all([
+    import('./aws/clients.js'),
+    import('./app/create-engine.js'),
+  ]);
   const engine = (await createEngine(
     { ...config, engine: 'athena' },
     { aws: createAwsClients(config.athena.region) },
