@@ -11,6 +11,7 @@ import * as statusFormats from '../../src/output/status-formats.js';
 import { systemClock } from '../../src/time/clock.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { Dynalite } from '../helpers/dynalite.js';
+import { pendingRequest } from './pending-request.js';
 
 /** The CLI reads what the app reads: the store the config names, and (locally) the sandbox account. */
 const NOW = new Date('2026-11-24T00:00:00Z');
@@ -45,24 +46,7 @@ describe('the CLI and the app read the same things', () => {
       const table = await dynalite.createTable();
       const client = dynalite.client();
       const store = new DynamoDbApprovalStore(client, { table, clock: systemClock });
-      await store.create({
-        id: 'req-in-dynamodb',
-        state: 'pending',
-        version: 1,
-        plan: {
-          request: { kind: 'enable-logging', target: { bucket: 'b--use1-az4--x-s3' } },
-          summary: 'Enable logging for b--use1-az4--x-s3',
-          diff: '',
-          calls: [],
-          warnings: [],
-        },
-        requesterId: 'U0ASKER',
-        channelId: 'C0TEST',
-        approvals: [],
-        requiredApprovals: 1,
-        createdAt: '2026-11-23T23:00:00.000Z',
-        expiresAt: '2026-11-24T23:00:00.000Z',
-      });
+      await store.create(pendingRequest('req-in-dynamodb', 'b--use1-az4--x-s3'));
       client.destroy();
       // The SDK reads its endpoint and credentials from the process's environment, as in production.
       const env = dynalite.env(table);

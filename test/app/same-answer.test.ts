@@ -9,6 +9,7 @@ import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { tempDir } from '../helpers/archive.js';
 import { FakeSlackApi } from '../helpers/fake-slack-api.js';
 import { postSigned, ResponseUrlServer, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';
+import { pendingRequest } from './pending-request.js';
 
 // Every reply a front end got from the one call they all make, in the order they got them.
 const replies = vi.hoisted(() => [] as Reply[]);
@@ -52,24 +53,7 @@ beforeAll(async () => {
     now: () => END,
   });
   // A request waiting for approval, and its audit line: what `approvals` and `audit` list.
-  await wiring.stores.approvals.create({
-    id: 'req-same-answer',
-    state: 'pending',
-    version: 1,
-    plan: {
-      request: { kind: 'enable-logging', target: { bucket: facts.plantedBucket } },
-      summary: `Enable logging for ${facts.plantedBucket}`,
-      diff: '',
-      calls: [],
-      warnings: [],
-    },
-    requesterId: 'U0ASKER',
-    channelId: 'C0TEST',
-    approvals: [],
-    requiredApprovals: 1,
-    createdAt: '2026-11-24T09:00:00.000Z',
-    expiresAt: '2026-11-25T09:00:00.000Z',
-  });
+  await wiring.stores.approvals.create(pendingRequest('req-same-answer', facts.plantedBucket));
   await wiring.stores.approvals.appendAudit({
     at: '2026-11-24T09:00:00.000Z',
     requestId: 'req-same-answer',
