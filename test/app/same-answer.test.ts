@@ -43,8 +43,9 @@ beforeAll(async () => {
   const dataDir = await tempDir('s3x-same-data-');
   made.push(logs, dataDir);
   facts = (await generateArchive({ outDir: logs, seed: 5, end: END, days: 4, eventsPerDay: 500 })).facts;
-  // Local mode, as `npm start` and `npx s3x` run on a laptop: the sandbox account plays AWS.
-  env = { S3X_DATA_DIR: dataDir, S3X_LOGS_DIR: logs };
+  // Local mode, as `npm start` and `npx s3x` run on a laptop: the sandbox account plays AWS. The
+  // digest's day is Honolulu's: there it is still the 23rd when it is the 24th in UTC.
+  env = { S3X_DATA_DIR: dataDir, S3X_LOGS_DIR: logs, S3X_DIGEST_TZ: 'Pacific/Honolulu' };
   wiring = await openWiring(loadConfig(env), {
     logsDir: logs,
     replicaId: 'same-answer',
@@ -124,7 +125,7 @@ describe('every question gets the same answer from Slack and from the CLI', () =
     `who-read ${facts.plantedKey} --since 3d`,
     `history ${facts.plantedKey} --since 3d`,
     'status',
-    `digest --date ${facts.plantedDelete.eventTime.slice(0, 10)}`,
+    'digest',
     `bucket-events ${facts.plantedBucket} --since 4d`,
     `activity ${facts.plantedBucket} --since 3d`,
     'principal DataEngineer --since 3d',
@@ -154,6 +155,7 @@ describe('every question gets the same answer from Slack and from the CLI', () =
     expect(inSlack.kind).not.toBe('not-available');
     expect(inTerminal.out).not.toBe('');
     if (command === 'approvals' || command === 'audit') expect(inTerminal.out).toContain('req-same-answer');
+    if (command === 'digest') expect(inSlack.kind === 'digest' && inSlack.digest.date).toBe('2026-11-22');
     if (command === 'who-deleted') expect(inTerminal.out).toContain(facts.plantedDelete.principalArn as string);
   });
 
