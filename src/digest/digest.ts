@@ -2,9 +2,8 @@ import { isDirectoryBucket, S3_SOURCE, S3EXPRESS_SOURCE } from '../cloudtrail/bu
 import type { CoverageGap } from '../cloudtrail/coverage.js';
 import type { Engine, EngineQuery, Row, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
-import { toCount } from '../questions/activity.js';
 import { askLogReach, missingLogs } from '../questions/log-reach.js';
-import { partitionPredicate } from '../questions/object-events.js';
+import { EVENT_UID, inWindow, toCount, uniqueEvents } from '../questions/sql-pieces.js';
 import { addDays, formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 
 /** Rows kept per bucket and kind; each bucket says how many groups each kind had before the cut. */
@@ -148,9 +147,6 @@ export function dayWindow(date: string, timeZone: string): TimeWindow {
   return { since: zonedMidnight(date, timeZone), until: zonedMidnight(next.toISOString().slice(0, 10), timeZone) };
 }
 
-const EVENT_UID = sql`coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|', coalesce(requestid, ''), '|',
-      coalesce(errorcode, ''), '|', coalesce(sourceipaddress, '')))`;
-
 /**
  * Every bucket's data events of the day in one scan. The scan reaches DIGEST_HISTORY_DAYS back so
  * the first sighting of a principal, IP or endpoint per bucket is a window minimum; a first
@@ -162,7 +158,6 @@ export function buildDigestDataQuery(window: TimeWindow, table: TableLayout): En
   const dayStart = formatInstant(window.since);
   const text = sql`WITH scoped AS (
   SELECT
-    -- Real records always carry eventID; the fallback only keeps hand-made fixtures apart.
     ${EVENT_UID} AS event_uid,
     eventtime, eventname,
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
@@ -174,17 +169,11 @@ export function buildDigestDataQuery(window: TimeWindow, table: TableLayout): En
     try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint) AS bytes_in,
     try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) AS bytes_out
   FROM ${sqlIdentifier(table.name)}
-  WHERE ${partitionPredicate(table, days)}
-    AND eventtime >= ${formatInstant(historyStart)} AND eventtime < ${formatInstant(window.until)}
+  WHERE ${inWindow(table, { since: historyStart, until: window.until }, days)}
     AND eventsource IN (${sqlList([S3EXPRESS_SOURCE, S3_SOURCE])})
     AND eventcategory = 'Data'
 ),
-unique_events AS (
-  SELECT scoped.*,
-    row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) AS copy_number
-  FROM scoped
-  WHERE bucket IS NOT NULL
-),
+${uniqueEvents({ where: sql`bucket IS NOT NULL` })},
 sighted AS (
   SELECT unique_events.*,
     min(eventtime) OVER (PARTITION BY bucket, principal) AS principal_first,
@@ -267,17 +256,12 @@ export function buildDigestManagementQuery(window: TimeWindow, table: TableLayou
       json_extract_scalar(requestparameters, '$.trailName')) AS target,
     nullif(errorcode, '') AS error_code
   FROM ${sqlIdentifier(table.name)}
-  WHERE ${partitionPredicate(table, days)}
-    AND eventtime >= ${formatInstant(window.since)} AND eventtime < ${formatInstant(window.until)}
+  WHERE ${inWindow(table, window, days)}
     AND (eventcategory = 'Management' OR eventcategory IS NULL)
     AND ((eventsource IN (${sqlList([S3EXPRESS_SOURCE, S3_SOURCE])}) AND eventname IN (${sqlList(BUCKET_EVENTS)}))
       OR (eventsource = ${CLOUDTRAIL_SOURCE} AND eventname IN (${sqlList(TRAIL_EVENTS)})))
 ),
-unique_events AS (
-  SELECT scoped.*,
-    row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) AS copy_number
-  FROM scoped
-)
+${uniqueEvents()}
 SELECT eventid, eventtime, eventname, eventsource, principal, target, error_code,
   count(*) OVER () AS total_matches
 FROM unique_events

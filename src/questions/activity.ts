@@ -2,9 +2,9 @@ import { eventSourcesFor } from '../cloudtrail/buckets.js';
 import type { ActivityRequest } from '../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
-import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
+import { partitionRange, type TimeWindow } from '../time/window.js';
 import { runWithFreshness } from './freshness.js';
-import { partitionPredicate } from './object-events.js';
+import { EVENT_UID, inWindow, toCount, uniqueEvents } from './sql-pieces.js';
 
 /** Longest lists fetched; the answer says how many groups each list has in all. */
 export const ACTIVITY_OPERATIONS_MAX = 50;
@@ -66,9 +66,7 @@ export function buildActivityQuery(request: ActivityRequest, table: TableLayout)
   const days = partitionRange(request.window);
   const text = sql`WITH scoped AS (
   SELECT
-    -- Real records always carry eventID; the fallback only keeps hand-made fixtures apart.
-    coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|', coalesce(requestid, ''), '|',
-      coalesce(errorcode, ''), '|', coalesce(sourceipaddress, ''))) AS event_uid,
+    ${EVENT_UID} AS event_uid,
     eventtime, eventname,
     nullif(errorcode, '') AS error_code,
     coalesce(useridentity.arn, useridentity.invokedby) AS principal,
@@ -76,17 +74,12 @@ export function buildActivityQuery(request: ActivityRequest, table: TableLayout)
     try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint) AS bytes_in,
     try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) AS bytes_out
   FROM ${sqlIdentifier(table.name)}
-  WHERE ${partitionPredicate(table, days)}
-    AND eventtime >= ${formatInstant(request.window.since)} AND eventtime < ${formatInstant(request.window.until)}
+  WHERE ${inWindow(table, request.window, days)}
     AND eventsource IN (${sqlList(eventSourcesFor(request.bucket))})
     AND eventcategory = 'Data'
     AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}
 ),
-unique_events AS (
-  SELECT scoped.*,
-    row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) AS copy_number
-  FROM scoped
-),
+${uniqueEvents()},
 grouped AS (
   SELECT
     CASE WHEN grouping(eventname) = 0 THEN 'operation'
@@ -120,11 +113,6 @@ WHERE row_kind = 'total'
   OR (row_kind = 'error' AND position <= ${sqlConstant(ACTIVITY_ERRORS_MAX)})
 ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 WHEN 'principal' THEN 2 ELSE 3 END, position`;
   return { sql: text, days };
-}
-
-/** A count or sum as both engines print it (text); absent or NULL (an empty sum) is 0. */
-export function toCount(value: string | null | undefined): number {
-  return value === null || value === undefined ? 0 : Number(value);
 }
 
 /** Build an answer from engine output (all values as text, as Athena returns them). */

@@ -2,9 +2,9 @@ import { eventSourcesFor } from '../cloudtrail/buckets.js';
 import type { BucketEventsRequest } from '../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
-import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
+import { partitionRange, type TimeWindow } from '../time/window.js';
 import { runWithFreshness } from './freshness.js';
-import { MAX_ROWS, partitionPredicate } from './object-events.js';
+import { EVENT_UID, inWindow, MAX_ROWS, uniqueEvents } from './sql-pieces.js';
 
 /** Longest request summary kept: enough to recognise a policy, short enough for a message line. */
 export const REQUEST_SUMMARY_MAX = 300;
@@ -52,9 +52,7 @@ export function buildBucketEventsQuery(request: BucketEventsRequest, table: Tabl
   const days = partitionRange(request.window);
   const text = sql`WITH scoped AS (
   SELECT
-    -- Real records always carry eventID; the fallback only keeps hand-made fixtures apart.
-    coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|', coalesce(requestid, ''), '|',
-      coalesce(errorcode, ''), '|', coalesce(sourceipaddress, ''))) AS event_uid,
+    ${EVENT_UID} AS event_uid,
     eventid, eventtime, eventname, eventsource, awsregion,
     useridentity.arn AS principal_arn,
     useridentity.type AS principal_type,
@@ -66,17 +64,12 @@ export function buildBucketEventsQuery(request: BucketEventsRequest, table: Tabl
     readonly AS read_only,
     requestparameters AS request_parameters
   FROM ${sqlIdentifier(table.name)}
-  WHERE ${partitionPredicate(table, days)}
-    AND eventtime >= ${formatInstant(request.window.since)} AND eventtime < ${formatInstant(request.window.until)}
+  WHERE ${inWindow(table, request.window, days)}
     AND eventsource IN (${sqlList(eventSourcesFor(request.bucket))})
     AND (eventcategory = 'Management' OR eventcategory IS NULL)
     AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}
 ),
-unique_events AS (
-  SELECT scoped.*,
-    row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) AS copy_number
-  FROM scoped
-),
+${uniqueEvents()},
 counted AS (
   SELECT unique_events.*,
     sum(CASE WHEN read_only = 'true' THEN 0 ELSE 1 END) OVER () AS total_matches,

@@ -2,10 +2,9 @@ import { eventSourcesFor } from '../cloudtrail/buckets.js';
 import type { DeniedRequest } from '../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
-import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
-import { toCount } from './activity.js';
+import { partitionRange, type TimeWindow } from '../time/window.js';
 import { runWithFreshness } from './freshness.js';
-import { partitionPredicate } from './object-events.js';
+import { EVENT_UID, inWindow, toCount, uniqueEvents } from './sql-pieces.js';
 
 /** Longest list fetched; the answer says how many groups there are in all. */
 export const DENIED_GROUPS_MAX = 200;
@@ -70,9 +69,7 @@ export function buildDeniedQuery(request: DeniedRequest, table: TableLayout): En
     : sql``;
   const text = sql`WITH scoped AS (
   SELECT
-    -- Real records always carry eventID; the fallback only keeps hand-made fixtures apart.
-    coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|', coalesce(requestid, ''), '|',
-      coalesce(errorcode, ''), '|', coalesce(sourceipaddress, ''))) AS event_uid,
+    ${EVENT_UID} AS event_uid,
     eventtime, eventname,
     errorcode AS error_code,
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
@@ -80,16 +77,11 @@ export function buildDeniedQuery(request: DeniedRequest, table: TableLayout): En
     -- Callers with no ARN (anonymous, another account) are told apart by account.
     CASE WHEN useridentity.arn IS NULL AND useridentity.invokedby IS NULL THEN useridentity.accountid END AS caller_account
   FROM ${sqlIdentifier(table.name)}
-  WHERE ${partitionPredicate(table, days)}
-    AND eventtime >= ${formatInstant(request.window.since)} AND eventtime < ${formatInstant(request.window.until)}
+  WHERE ${inWindow(table, request.window, days)}
     AND eventsource IN (${sqlList(eventSourcesFor(request.bucket))})${bucketMatch}
     AND errorcode IS NOT NULL AND errorcode <> ''
 ),
-unique_events AS (
-  SELECT scoped.*,
-    row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) AS copy_number
-  FROM scoped
-),
+${uniqueEvents()},
 grouped AS (
   SELECT
     CASE WHEN grouping(principal, caller_account, eventname, error_code) = 0 THEN 'group' ELSE 'total' END AS row_kind,

@@ -3,9 +3,17 @@ import type { ObjectQuestionName, ObjectQuestionRequest } from '../commands/requ
 import type { EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { type SqlFragment, sql, sqlConstant, sqlIdentifier, sqlJoin, sqlList } from '../engines/sql.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
-
-/** At most this many rows come back; the answer says how many more matched. */
-export const MAX_ROWS = 10_000;
+import {
+  ACCESS_POINT,
+  BUCKET_NAME,
+  EVENT_BUCKET,
+  EVENT_UID,
+  inWindow,
+  MAX_ROWS,
+  NAMES_ACCESS_POINT,
+  SOURCE_BUCKET_AND_KEY,
+  SOURCE_PATH,
+} from './sql-pieces.js';
 
 /** A session is valid for 5 minutes, so the CreateSession behind an event is at most this far back. */
 const SESSION_LOOKBACK_MS = 10 * 60_000;
@@ -103,50 +111,6 @@ export interface ObjectEventsSpec {
   order: 'newest-first' | 'oldest-first';
 }
 
-/** The partition predicates for the table: every partition column it has, always. */
-export function partitionPredicate(table: TableLayout, days: { from: string; to: string }): SqlFragment {
-  const parts: SqlFragment[] = [];
-  if (table.partitionedByDay) parts.push(sql`"timestamp" BETWEEN ${days.from} AND ${days.to}`);
-  if (table.regions && table.regions.length > 0) parts.push(sql`region IN (${sqlList(table.regions)})`);
-  return parts.length ? sqlJoin(parts, ' AND ') : sql`TRUE`;
-}
-
-// Record fields as SQL (our text, never user input). A call through an access point for a directory
-// bucket may carry the access point in `bucketName` (which, is UNCONFIRMED): the bucket then comes
-// from the DirectoryBucket ARN in `resources`, the access point from either.
-const BUCKET_NAME = sql`json_extract_scalar(requestparameters, '$.bucketName')`;
-const NAMES_ACCESS_POINT = sql`(${BUCKET_NAME} LIKE '%--xa-s3' OR ${BUCKET_NAME} LIKE 'arn:%:accesspoint/%')`;
-const RESOURCE_BUCKET = sql`regexp_replace(element_at(filter(resources, r -> r.type = 'AWS::S3Express::DirectoryBucket'), 1).arn, '^.*[:/]', '')`;
-const RESOURCE_ACCESS_POINT = sql`regexp_replace(element_at(filter(resources, r -> r.arn LIKE '%:accesspoint/%'), 1).arn, '^.*:accesspoint/', '')`;
-/** The directory bucket (or general-purpose bucket) of the call, also when it went through an access point. */
-export const EVENT_BUCKET = sql`CASE WHEN ${NAMES_ACCESS_POINT} THEN coalesce(${RESOURCE_BUCKET}, ${BUCKET_NAME}) ELSE ${BUCKET_NAME} END`;
-const ACCESS_POINT = sql`CASE WHEN ${BUCKET_NAME} LIKE '%--xa-s3' THEN ${BUCKET_NAME}
-      WHEN ${BUCKET_NAME} LIKE 'arn:%:accesspoint/%' THEN regexp_replace(${BUCKET_NAME}, '^.*:accesspoint/', '')
-      ELSE ${RESOURCE_ACCESS_POINT} END`;
-// RenameObject's source: the header `x-amz-rename-source` (the field name in CloudTrail is
-// UNCONFIRMED, so the SDK's `renameSource` too). CopyObject/UploadPartCopy: `x-amz-copy-source`, as
-// `bucket/key`, `/bucket/key` or an access-point ARN `…:accesspoint/<name>/object/<key>`, URL-encoded,
-// maybe with `?versionId=` (matched as `\x3F`: a `?` in the text would read as a parameter). A value
-// that does not decode stays as written.
-export const SOURCE_PATH = sql`try(url_decode(regexp_replace(regexp_replace(CASE WHEN eventname = 'RenameObject'
-      THEN coalesce(json_extract_scalar(requestparameters, '$["x-amz-rename-source"]'), json_extract_scalar(requestparameters, '$.renameSource'))
-      ELSE json_extract_scalar(requestparameters, '$["x-amz-copy-source"]') END, '\\x3FversionId=.*$', ''), '^/', '')))`;
-
-/**
- * The bucket and key a rename or copy took its object from, as `source_bucket` and `source_key`,
- * from the columns `eventname`, `source_path` (SOURCE_PATH), `bucket` (EVENT_BUCKET) and
- * `bucket_name` (`requestParameters.bucketName`) of the CTE it reads. A rename stays in its bucket.
- */
-export const SOURCE_BUCKET_AND_KEY = sql`CASE WHEN eventname = 'RenameObject' THEN bucket
-      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, ':accesspoint/([^/]+)/', 1), '')
-      ELSE split_part(source_path, '/', 1) END AS source_bucket,
-    CASE WHEN eventname = 'RenameObject' THEN
-        CASE WHEN starts_with(source_path, concat(bucket, '/')) THEN substr(source_path, length(bucket) + 2)
-          WHEN starts_with(source_path, concat(bucket_name, '/')) THEN substr(source_path, length(bucket_name) + 2)
-          ELSE source_path END
-      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, '/object/(.*)$', 1), '')
-      WHEN strpos(source_path, '/') > 0 THEN substr(source_path, strpos(source_path, '/') + 1) END AS source_key`;
-
 /**
  * Athena-dialect SQL for events on one key, written once and run unchanged by every engine.
  * One scan: the matching events, successful CreateSession calls (linked by access key id, AWS's
@@ -163,8 +127,6 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
   // missing one only loses the session annotation, never the event.
   const days = partitionRange(request.window);
   const since = formatInstant(request.window.since);
-  const until = formatInstant(request.window.until);
-  const sessionSince = formatInstant(lookback.since);
   const withSessions = sources.includes(S3EXPRESS_SOURCE);
   const sourceNames = spec.sourceEventNames ?? [];
 
@@ -219,9 +181,7 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
 
   const text = sql`WITH scoped AS (
   SELECT
-    -- Real records always carry eventID; the fallback only keeps hand-made fixtures apart.
-    coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|', coalesce(requestid, ''), '|',
-      coalesce(errorcode, ''), '|', coalesce(sourceipaddress, ''))) AS event_uid,
+    ${EVENT_UID} AS event_uid,
     eventid, eventtime, eventname, eventsource, awsregion,
     useridentity.arn AS principal_arn,
     useridentity.type AS principal_type,
@@ -246,8 +206,7 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
       THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId')
       ELSE useridentity.accesskeyid END AS session_key
   FROM ${sqlIdentifier(table.name)}
-  WHERE ${partitionPredicate(table, days)}
-    AND eventtime >= ${sessionSince} AND eventtime < ${until}
+  WHERE ${inWindow(table, lookback, days)}
     AND eventsource IN (${sqlList(sources)})${bucketScan}
     AND ((eventtime >= ${since} AND (${prefilter}))${sessionBranch})
 ),

@@ -3,10 +3,9 @@ import type { PrincipalRequest } from '../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { type SqlFragment, sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
 import { UsageError } from '../errors.js';
-import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
-import { toCount } from './activity.js';
+import { partitionRange, type TimeWindow } from '../time/window.js';
 import { runWithFreshness } from './freshness.js';
-import { EVENT_BUCKET, partitionPredicate, SOURCE_BUCKET_AND_KEY, SOURCE_PATH } from './object-events.js';
+import { EVENT_BUCKET, EVENT_UID, inWindow, SOURCE_BUCKET_AND_KEY, SOURCE_PATH, toCount, uniqueEvents } from './sql-pieces.js';
 
 /** Longest lists fetched; the answer says how many groups there are in all. */
 export const PRINCIPAL_ROWS_MAX = 200;
@@ -138,6 +137,11 @@ export interface PrincipalAnswer {
   stats: ScanStats;
 }
 
+/** Where a rename or copy took its object from, and what that did to it: moved away or read. */
+const SOURCE_ACTION = sql`${SOURCE_BUCKET_AND_KEY},
+    CASE WHEN source_path IS NOT NULL THEN CASE WHEN eventname = 'RenameObject' THEN 'moved' ELSE 'read' END END
+      AS source_action`;
+
 /**
  * Athena-dialect SQL for everything one principal did in S3 Express and S3, in one scan: the
  * grouping sets give the bucket-and-operation rows, the sessions, the objects written, deleted and
@@ -148,9 +152,7 @@ export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayou
   const { predicate } = matchPrincipal(request.principal);
   const text = sql`WITH scoped AS (
   SELECT
-    -- Real records always carry eventID; the fallback only keeps hand-made fixtures apart.
-    coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|', coalesce(requestid, ''), '|',
-      coalesce(errorcode, ''), '|', coalesce(sourceipaddress, ''))) AS event_uid,
+    ${EVENT_UID} AS event_uid,
     eventtime, eventname,
     nullif(errorcode, '') AS error_code,
     ${EVENT_BUCKET} AS bucket,
@@ -170,18 +172,11 @@ export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayou
     CASE WHEN nullif(errorcode, '') IS NULL AND eventname IN ('RenameObject', 'CopyObject', 'UploadPartCopy')
       THEN ${SOURCE_PATH} END AS source_path
   FROM ${sqlIdentifier(table.name)}
-  WHERE ${partitionPredicate(table, days)}
-    AND eventtime >= ${formatInstant(request.window.since)} AND eventtime < ${formatInstant(request.window.until)}
+  WHERE ${inWindow(table, request.window, days)}
     AND eventsource IN (${sqlList(eventSourcesFor())})
     AND ${predicate}
 ),
-unique_events AS (
-  SELECT scoped.*, ${SOURCE_BUCKET_AND_KEY},
-    CASE WHEN source_path IS NOT NULL THEN CASE WHEN eventname = 'RenameObject' THEN 'moved' ELSE 'read' END END
-      AS source_action,
-    row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) AS copy_number
-  FROM scoped
-),
+${uniqueEvents({ columns: SOURCE_ACTION })},
 grouped AS (
   SELECT
     CASE WHEN grouping(object_action, bucket, object_key) = 0 THEN 'object'

@@ -6,7 +6,7 @@ import { sql, sqlConstant, sqlIdentifier, sqlNameList } from '../engines/sql.js'
 import type { AccountInventory } from '../remediation/sandbox-inventory.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 import { askLogReach, evidenceIn, type LogReach, missingLogs, newestByRegion } from './log-reach.js';
-import { partitionPredicate } from './object-events.js';
+import { inWindow } from './sql-pieces.js';
 import { askTrailHistory, type TrailHistoryAnswer } from './trail-history.js';
 
 /** How far back `status` looks for trail changes and bucket activity. */
@@ -78,8 +78,7 @@ export function buildStatusBucketsQuery(window: TimeWindow, table: TableLayout):
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
     eventname, eventtime, awsregion, recipientaccountid, errorcode
   FROM ${sqlIdentifier(table.name)}
-  WHERE ${partitionPredicate(table, days)}
-    AND eventtime >= ${formatInstant(window.since)} AND eventtime < ${formatInstant(window.until)}
+  WHERE ${inWindow(table, window, days)}
     AND eventsource = ${S3EXPRESS_SOURCE}
 ),
 per_bucket AS (

@@ -8,7 +8,7 @@ import {
   summarizeRequestParameters,
   toBucketEventsAnswer,
 } from '../../src/questions/bucket-events.js';
-import { MAX_ROWS } from '../../src/questions/object-events.js';
+import { MAX_ROWS } from '../../src/questions/sql-pieces.js';
 import { tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { REAL_DATASETS } from '../helpers/paths.js';
 
