@@ -1,9 +1,9 @@
 import { isDirectoryBucket, S3_SOURCE, S3EXPRESS_SOURCE } from '../cloudtrail/buckets.js';
 import type { CoverageGap } from '../cloudtrail/coverage.js';
 import type { Engine, EngineQuery, Row, TableLayout } from '../engines/engine.js';
-import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
+import { sql, sqlConstant, sqlList } from '../engines/sql.js';
 import { askLogReach, missingLogs } from '../questions/log-reach.js';
-import { EVENT_UID, inWindow, toCount, uniqueEvents } from '../questions/sql-pieces.js';
+import { scopedEvents, toCount, uniqueEvents } from '../questions/sql-pieces.js';
 import { addDays, formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 
 /** Rows kept per bucket and kind; each bucket says how many groups each kind had before the cut. */
@@ -156,10 +156,7 @@ export function buildDigestDataQuery(window: TimeWindow, table: TableLayout): En
   const days = partitionRange(window, DIGEST_HISTORY_DAYS);
   const historyStart = new Date(window.since.getTime() - DIGEST_HISTORY_DAYS * 24 * 3600_000);
   const dayStart = formatInstant(window.since);
-  const text = sql`WITH scoped AS (
-  SELECT
-    ${EVENT_UID} AS event_uid,
-    eventtime, eventname,
+  const columns = sql`eventtime, eventname,
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
     nullif(errorcode, '') AS error_code,
     coalesce(useridentity.arn, useridentity.invokedby) AS principal,
@@ -167,12 +164,10 @@ export function buildDigestDataQuery(window: TimeWindow, table: TableLayout): En
     nullif(sourceipaddress, '') AS source_ip,
     nullif(vpcendpointid, '') AS vpc_endpoint,
     try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint) AS bytes_in,
-    try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) AS bytes_out
-  FROM ${sqlIdentifier(table.name)}
-  WHERE ${inWindow(table, { since: historyStart, until: window.until }, days)}
-    AND eventsource IN (${sqlList([S3EXPRESS_SOURCE, S3_SOURCE])})
-    AND eventcategory = 'Data'
-),
+    try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) AS bytes_out`;
+  const filter = sql`eventsource IN (${sqlList([S3EXPRESS_SOURCE, S3_SOURCE])})
+    AND eventcategory = 'Data'`;
+  const text = sql`WITH ${scopedEvents({ table, window: { since: historyStart, until: window.until }, days }, columns, filter)},
 ${uniqueEvents({ where: sql`bucket IS NOT NULL` })},
 sighted AS (
   SELECT unique_events.*,
@@ -247,20 +242,15 @@ ORDER BY bucket, row_kind, position`;
 /** The day's bucket and trail changes, failed attempts included, once each. */
 export function buildDigestManagementQuery(window: TimeWindow, table: TableLayout): EngineQuery {
   const days = partitionRange(window);
-  const text = sql`WITH scoped AS (
-  SELECT
-    ${EVENT_UID} AS event_uid,
-    eventid, eventtime, eventname, eventsource,
+  const columns = sql`eventid, eventtime, eventname, eventsource,
     coalesce(useridentity.arn, useridentity.invokedby) AS principal,
     coalesce(json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.name'),
       json_extract_scalar(requestparameters, '$.trailName')) AS target,
-    nullif(errorcode, '') AS error_code
-  FROM ${sqlIdentifier(table.name)}
-  WHERE ${inWindow(table, window, days)}
-    AND (eventcategory = 'Management' OR eventcategory IS NULL)
+    nullif(errorcode, '') AS error_code`;
+  const filter = sql`(eventcategory = 'Management' OR eventcategory IS NULL)
     AND ((eventsource IN (${sqlList([S3EXPRESS_SOURCE, S3_SOURCE])}) AND eventname IN (${sqlList(BUCKET_EVENTS)}))
-      OR (eventsource = ${CLOUDTRAIL_SOURCE} AND eventname IN (${sqlList(TRAIL_EVENTS)})))
-),
+      OR (eventsource = ${CLOUDTRAIL_SOURCE} AND eventname IN (${sqlList(TRAIL_EVENTS)})))`;
+  const text = sql`WITH ${scopedEvents({ table, window, days }, columns, filter)},
 ${uniqueEvents()}
 SELECT eventid, eventtime, eventname, eventsource, principal, target, error_code,
   count(*) OVER () AS total_matches
@@ -269,6 +259,30 @@ WHERE copy_number = 1
 ORDER BY eventtime, eventname, eventid
 LIMIT ${sqlConstant(DIGEST_MANAGEMENT_MAX)}`;
   return { sql: text, days };
+}
+
+type DigestList = keyof DigestBucket['totals'];
+
+/** Each list of a bucket: the `row_kind` of its rows, and the item one row reads as. */
+const DIGEST_LISTS: { [L in DigestList]: { rowKind: string; item: (row: Row) => DigestBucket[L][number] } } = {
+  operations: { rowKind: 'operation', item: (row) => ({ name: row.eventname ?? '', count: toCount(row.events) }) },
+  deletes: {
+    rowKind: 'delete',
+    item: (row) => ({
+      principal: row.delete_principal ?? null,
+      count: toCount(row.events),
+      lifecycle: row.delete_kind === 'lifecycle',
+    }),
+  },
+  denied: { rowKind: 'denied', item: (row) => ({ principal: row.denied_principal ?? null, count: toCount(row.events) }) },
+  newPrincipals: { rowKind: 'new-principal', item: (row) => row.new_principal ?? '' },
+  newSourceIps: { rowKind: 'new-source-ip', item: (row) => row.new_source_ip ?? '' },
+  newVpcEndpoints: { rowKind: 'new-vpc-endpoint', item: (row) => row.new_vpc_endpoint ?? '' },
+};
+
+function addToList<L extends DigestList>(entry: DigestBucket, list: L, row: Row): void {
+  (entry[list] as DigestBucket[L][number][]).push(DIGEST_LISTS[list].item(row));
+  entry.totals[list] = toCount(row.kind_groups);
 }
 
 function toBuckets(rows: Row[]): DigestBucket[] {
@@ -294,42 +308,15 @@ function toBuckets(rows: Row[]): DigestBucket[] {
     }
     return entry;
   };
+  const listOf = new Map(Object.entries(DIGEST_LISTS).map(([list, { rowKind }]) => [rowKind, list as DigestList]));
   for (const row of rows) {
     const entry = bucketOf(row.bucket ?? '');
-    const count = toCount(row.events);
-    const groups = toCount(row.kind_groups);
-    switch (row.row_kind) {
-      case 'bucket':
-        entry.events = count;
-        entry.bytesIn = toCount(row.bytes_in);
-        entry.bytesOut = toCount(row.bytes_out);
-        break;
-      case 'operation':
-        entry.operations.push({ name: row.eventname ?? '', count });
-        entry.totals.operations = groups;
-        break;
-      case 'delete':
-        entry.deletes.push({ principal: row.delete_principal ?? null, count, lifecycle: row.delete_kind === 'lifecycle' });
-        entry.totals.deletes = groups;
-        break;
-      case 'denied':
-        entry.denied.push({ principal: row.denied_principal ?? null, count });
-        entry.totals.denied = groups;
-        break;
-      case 'new-principal':
-        entry.newPrincipals.push(row.new_principal ?? '');
-        entry.totals.newPrincipals = groups;
-        break;
-      case 'new-source-ip':
-        entry.newSourceIps.push(row.new_source_ip ?? '');
-        entry.totals.newSourceIps = groups;
-        break;
-      case 'new-vpc-endpoint':
-        entry.newVpcEndpoints.push(row.new_vpc_endpoint ?? '');
-        entry.totals.newVpcEndpoints = groups;
-        break;
-      default:
-        break;
+    const list = listOf.get(row.row_kind ?? '');
+    if (list) addToList(entry, list, row);
+    else if (row.row_kind === 'bucket') {
+      entry.events = toCount(row.events);
+      entry.bytesIn = toCount(row.bytes_in);
+      entry.bytesOut = toCount(row.bytes_out);
     }
   }
   return [...byBucket.values()].sort((a, b) => b.events - a.events || (a.bucket < b.bucket ? -1 : 1));

@@ -1,10 +1,10 @@
 import { eventSourcesFor } from '../cloudtrail/buckets.js';
 import type { ActivityRequest } from '../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
-import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
+import { sql, sqlConstant, sqlList } from '../engines/sql.js';
 import { partitionRange, type TimeWindow } from '../time/window.js';
 import { runWithFreshness } from './freshness.js';
-import { EVENT_UID, inWindow, toCount, uniqueEvents } from './sql-pieces.js';
+import { scopedEvents, toCount, uniqueEvents } from './sql-pieces.js';
 
 /** Longest lists fetched; the answer says how many groups each list has in all. */
 export const ACTIVITY_OPERATIONS_MAX = 50;
@@ -64,21 +64,16 @@ export interface ActivityAnswer {
  */
 export function buildActivityQuery(request: ActivityRequest, table: TableLayout): EngineQuery {
   const days = partitionRange(request.window);
-  const text = sql`WITH scoped AS (
-  SELECT
-    ${EVENT_UID} AS event_uid,
-    eventtime, eventname,
+  const columns = sql`eventtime, eventname,
     nullif(errorcode, '') AS error_code,
     coalesce(useridentity.arn, useridentity.invokedby) AS principal,
     -- Through double, so text such as 2048.0 gives the same bigint on Trino (which refuses it as bigint) and DuckDB.
     try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint) AS bytes_in,
-    try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) AS bytes_out
-  FROM ${sqlIdentifier(table.name)}
-  WHERE ${inWindow(table, request.window, days)}
-    AND eventsource IN (${sqlList(eventSourcesFor(request.bucket))})
+    try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) AS bytes_out`;
+  const filter = sql`eventsource IN (${sqlList(eventSourcesFor(request.bucket))})
     AND eventcategory = 'Data'
-    AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}
-),
+    AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}`;
+  const text = sql`WITH ${scopedEvents({ table, window: request.window, days }, columns, filter)},
 ${uniqueEvents()},
 grouped AS (
   SELECT

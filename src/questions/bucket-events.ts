@@ -1,24 +1,16 @@
 import { eventSourcesFor } from '../cloudtrail/buckets.js';
 import type { BucketEventsRequest } from '../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
-import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
+import { sql, sqlConstant, sqlList } from '../engines/sql.js';
 import { partitionRange, type TimeWindow } from '../time/window.js';
 import { runWithFreshness } from './freshness.js';
-import { EVENT_UID, inWindow, MAX_ROWS, uniqueEvents } from './sql-pieces.js';
+import { EVENT_COLUMNS, type EventFields, MAX_ROWS, scopedEvents, toEventFields, uniqueEvents } from './sql-pieces.js';
 
 /** Longest request summary kept: enough to recognise a policy, short enough for a message line. */
 export const REQUEST_SUMMARY_MAX = 300;
 
 /** One bucket-level (management) call, from the trail table or from LookupEvents. */
-export interface ManagementEvent {
-  eventId: string;
-  eventTime: string;
-  eventName: string;
-  eventSource: string;
-  region: string | null;
-  /** `userIdentity.arn`; null for AWS services (then `invokedBy` names the caller). */
-  principalArn: string | null;
-  principalType: string | null;
+export interface ManagementEvent extends EventFields {
   invokedBy: string | null;
   sourceIp: string | null;
   userAgent: string | null;
@@ -50,25 +42,18 @@ export interface BucketEventsAnswer {
  */
 export function buildBucketEventsQuery(request: BucketEventsRequest, table: TableLayout): EngineQuery {
   const days = partitionRange(request.window);
-  const text = sql`WITH scoped AS (
-  SELECT
-    ${EVENT_UID} AS event_uid,
-    eventid, eventtime, eventname, eventsource, awsregion,
-    useridentity.arn AS principal_arn,
-    useridentity.type AS principal_type,
+  const columns = sql`${EVENT_COLUMNS},
     useridentity.invokedby AS invoked_by,
     sourceipaddress AS source_ip,
     useragent AS user_agent,
     errorcode AS error_code,
     errormessage AS error_message,
     readonly AS read_only,
-    requestparameters AS request_parameters
-  FROM ${sqlIdentifier(table.name)}
-  WHERE ${inWindow(table, request.window, days)}
-    AND eventsource IN (${sqlList(eventSourcesFor(request.bucket))})
+    requestparameters AS request_parameters`;
+  const filter = sql`eventsource IN (${sqlList(eventSourcesFor(request.bucket))})
     AND (eventcategory = 'Management' OR eventcategory IS NULL)
-    AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}
-),
+    AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}`;
+  const text = sql`WITH ${scopedEvents({ table, window: request.window, days }, columns, filter)},
 ${uniqueEvents()},
 counted AS (
   SELECT unique_events.*,
@@ -145,13 +130,7 @@ function toReadOnly(value: string | null | undefined): boolean | null {
 /** Map one result row (all values as text, as Athena returns them) to a ManagementEvent. */
 export function toManagementEvent(row: Row): ManagementEvent {
   return {
-    eventId: row.eventid ?? '',
-    eventTime: row.eventtime ?? '',
-    eventName: row.eventname ?? '',
-    eventSource: row.eventsource ?? '',
-    region: row.awsregion ?? null,
-    principalArn: row.principal_arn ?? null,
-    principalType: row.principal_type ?? null,
+    ...toEventFields(row),
     invokedBy: row.invoked_by ?? null,
     sourceIp: row.source_ip ?? null,
     userAgent: row.user_agent ?? null,

@@ -1,10 +1,10 @@
 import { eventSourcesFor } from '../cloudtrail/buckets.js';
 import type { DeniedRequest } from '../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
-import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
+import { sql, sqlConstant, sqlList } from '../engines/sql.js';
 import { partitionRange, type TimeWindow } from '../time/window.js';
 import { runWithFreshness } from './freshness.js';
-import { EVENT_UID, inWindow, toCount, uniqueEvents } from './sql-pieces.js';
+import { scopedEvents, toCount, uniqueEvents } from './sql-pieces.js';
 
 /** Longest list fetched; the answer says how many groups there are in all. */
 export const DENIED_GROUPS_MAX = 200;
@@ -67,20 +67,15 @@ export function buildDeniedQuery(request: DeniedRequest, table: TableLayout): En
     ? sql`
     AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}`
     : sql``;
-  const text = sql`WITH scoped AS (
-  SELECT
-    ${EVENT_UID} AS event_uid,
-    eventtime, eventname,
+  const columns = sql`eventtime, eventname,
     errorcode AS error_code,
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
     coalesce(useridentity.arn, useridentity.invokedby) AS principal,
     -- Callers with no ARN (anonymous, another account) are told apart by account.
-    CASE WHEN useridentity.arn IS NULL AND useridentity.invokedby IS NULL THEN useridentity.accountid END AS caller_account
-  FROM ${sqlIdentifier(table.name)}
-  WHERE ${inWindow(table, request.window, days)}
-    AND eventsource IN (${sqlList(eventSourcesFor(request.bucket))})${bucketMatch}
-    AND errorcode IS NOT NULL AND errorcode <> ''
-),
+    CASE WHEN useridentity.arn IS NULL AND useridentity.invokedby IS NULL THEN useridentity.accountid END AS caller_account`;
+  const filter = sql`eventsource IN (${sqlList(eventSourcesFor(request.bucket))})${bucketMatch}
+    AND errorcode IS NOT NULL AND errorcode <> ''`;
+  const text = sql`WITH ${scopedEvents({ table, window: request.window, days }, columns, filter)},
 ${uniqueEvents()},
 grouped AS (
   SELECT

@@ -1,18 +1,20 @@
 import { eventSourcesFor, S3EXPRESS_SOURCE } from '../cloudtrail/buckets.js';
 import type { ObjectQuestionName, ObjectQuestionRequest } from '../commands/requests.js';
 import type { EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
-import { type SqlFragment, sql, sqlConstant, sqlIdentifier, sqlJoin, sqlList } from '../engines/sql.js';
+import { type SqlFragment, sql, sqlConstant, sqlJoin, sqlList } from '../engines/sql.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 import {
   ACCESS_POINT,
   BUCKET_NAME,
   EVENT_BUCKET,
-  EVENT_UID,
-  inWindow,
+  EVENT_COLUMNS,
+  type EventFields,
   MAX_ROWS,
   NAMES_ACCESS_POINT,
   SOURCE_BUCKET_AND_KEY,
   SOURCE_PATH,
+  scopedEvents,
+  toEventFields,
 } from './sql-pieces.js';
 
 /** A session is valid for 5 minutes, so the CreateSession behind an event is at most this far back. */
@@ -26,15 +28,7 @@ export type KeyRole =
   | 'source';
 
 /** One CloudTrail event on an object, as every object question answers it. */
-export interface ObjectEvent {
-  eventId: string;
-  eventTime: string;
-  eventName: string;
-  eventSource: string;
-  region: string | null;
-  /** `userIdentity.arn`; null for AWS services (then `invokedBy` names the caller). */
-  principalArn: string | null;
-  principalType: string | null;
+export interface ObjectEvent extends EventFields {
   /** `userIdentity.principalId`: the caller's `aws:userid` (`AROA…:session` for a role session). */
   principalId: string | null;
   /** `sessionContext.attributes.mfaAuthenticated`; null when the record does not say. */
@@ -179,12 +173,7 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     ? sql`TRUE`
     : sql`(state_before LIKE '%w' OR (state_before IS NULL AND (state_after IS NULL OR state_after LIKE '%e')))`;
 
-  const text = sql`WITH scoped AS (
-  SELECT
-    ${EVENT_UID} AS event_uid,
-    eventid, eventtime, eventname, eventsource, awsregion,
-    useridentity.arn AS principal_arn,
-    useridentity.type AS principal_type,
+  const columns = sql`${EVENT_COLUMNS},
     useridentity.principalid AS principal_id,
     useridentity.sessioncontext.attributes.mfaauthenticated AS mfa_authenticated,
     useridentity.invokedby AS invoked_by,
@@ -204,12 +193,10 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     addendum.reason AS addendum_reason,
     CASE WHEN eventname = 'CreateSession'
       THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId')
-      ELSE useridentity.accesskeyid END AS session_key
-  FROM ${sqlIdentifier(table.name)}
-  WHERE ${inWindow(table, lookback, days)}
-    AND eventsource IN (${sqlList(sources)})${bucketScan}
-    AND ((eventtime >= ${since} AND (${prefilter}))${sessionBranch})
-),
+      ELSE useridentity.accesskeyid END AS session_key`;
+  const filter = sql`eventsource IN (${sqlList(sources)})${bucketScan}
+    AND ((eventtime >= ${since} AND (${prefilter}))${sessionBranch})`;
+  const text = sql`WITH ${scopedEvents({ table, window: lookback, days }, columns, filter)},
 sourced AS (
   SELECT scoped.*, ${SOURCE_BUCKET_AND_KEY}
   FROM scoped
@@ -291,13 +278,7 @@ LIMIT ${sqlConstant(MAX_ROWS)}`;
 export function toObjectEvent(row: Row): ObjectEvent {
   const invokedBy = row.invoked_by ?? null;
   return {
-    eventId: row.eventid ?? '',
-    eventTime: row.eventtime ?? '',
-    eventName: row.eventname ?? '',
-    eventSource: row.eventsource ?? '',
-    region: row.awsregion ?? null,
-    principalArn: row.principal_arn ?? null,
-    principalType: row.principal_type ?? null,
+    ...toEventFields(row),
     principalId: row.principal_id ?? null,
     mfaAuthenticated: row.mfa_authenticated === 'true' ? true : row.mfa_authenticated === 'false' ? false : null,
     invokedBy,

@@ -1,11 +1,11 @@
 import { eventSourcesFor } from '../cloudtrail/buckets.js';
 import type { PrincipalRequest } from '../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
-import { type SqlFragment, sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
+import { type SqlFragment, sql, sqlConstant, sqlList } from '../engines/sql.js';
 import { UsageError } from '../errors.js';
 import { partitionRange, type TimeWindow } from '../time/window.js';
 import { runWithFreshness } from './freshness.js';
-import { EVENT_BUCKET, EVENT_UID, inWindow, SOURCE_BUCKET_AND_KEY, SOURCE_PATH, toCount, uniqueEvents } from './sql-pieces.js';
+import { EVENT_BUCKET, SOURCE_BUCKET_AND_KEY, SOURCE_PATH, scopedEvents, toCount, uniqueEvents } from './sql-pieces.js';
 
 /** Longest lists fetched; the answer says how many groups there are in all. */
 export const PRINCIPAL_ROWS_MAX = 200;
@@ -150,10 +150,7 @@ const SOURCE_ACTION = sql`${SOURCE_BUCKET_AND_KEY},
 export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayout): EngineQuery {
   const days = partitionRange(request.window);
   const { predicate } = matchPrincipal(request.principal);
-  const text = sql`WITH scoped AS (
-  SELECT
-    ${EVENT_UID} AS event_uid,
-    eventtime, eventname,
+  const columns = sql`eventtime, eventname,
     nullif(errorcode, '') AS error_code,
     ${EVENT_BUCKET} AS bucket,
     useridentity.arn AS session_arn,
@@ -170,12 +167,10 @@ export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayou
     json_extract_scalar(requestparameters, '$.key') AS object_key,
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket_name,
     CASE WHEN nullif(errorcode, '') IS NULL AND eventname IN ('RenameObject', 'CopyObject', 'UploadPartCopy')
-      THEN ${SOURCE_PATH} END AS source_path
-  FROM ${sqlIdentifier(table.name)}
-  WHERE ${inWindow(table, request.window, days)}
-    AND eventsource IN (${sqlList(eventSourcesFor())})
-    AND ${predicate}
-),
+      THEN ${SOURCE_PATH} END AS source_path`;
+  const filter = sql`eventsource IN (${sqlList(eventSourcesFor())})
+    AND ${predicate}`;
+  const text = sql`WITH ${scopedEvents({ table, window: request.window, days }, columns, filter)},
 ${uniqueEvents({ columns: SOURCE_ACTION })},
 grouped AS (
   SELECT

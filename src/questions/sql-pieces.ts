@@ -1,5 +1,5 @@
-import type { TableLayout } from '../engines/engine.js';
-import { type SqlFragment, sql, sqlJoin, sqlList } from '../engines/sql.js';
+import type { Row, TableLayout } from '../engines/engine.js';
+import { type SqlFragment, sql, sqlIdentifier, sqlJoin, sqlList } from '../engines/sql.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 
 // The Athena-dialect pieces every question, the digest and trail history share, written once.
@@ -13,6 +13,28 @@ export const MAX_ROWS = 10_000;
  */
 export const EVENT_UID = sql`coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|', coalesce(requestid, ''), '|',
       coalesce(errorcode, ''), '|', coalesce(sourceipaddress, '')))`;
+
+/** What the scan of a question reads: the table, the window, and its partitions when they reach wider or narrower. */
+export interface Scan {
+  table: TableLayout;
+  window: TimeWindow;
+  days?: { from: string; to: string };
+}
+
+/**
+ * The CTE `scoped`, the one scan of a question: the records of the window that `filter` keeps,
+ * each with its `event_uid` and the `columns` asked for.
+ */
+export function scopedEvents(scan: Scan, columns: SqlFragment, filter: SqlFragment): SqlFragment {
+  return sql`scoped AS (
+  SELECT
+    ${EVENT_UID} AS event_uid,
+    ${columns}
+  FROM ${sqlIdentifier(scan.table.name)}
+  WHERE ${inWindow(scan.table, scan.window, scan.days)}
+    AND ${filter}
+)`;
+}
 
 /**
  * The CTE `unique_events`: the rows of `scoped` (which selects EVENT_UID AS event_uid), each with
@@ -43,6 +65,36 @@ export function partitionPredicate(table: TableLayout, days: { from: string; to:
 export function inWindow(table: TableLayout, window: TimeWindow, days = partitionRange(window)): SqlFragment {
   return sql`${partitionPredicate(table, days)}
     AND eventtime >= ${formatInstant(window.since)} AND eventtime < ${formatInstant(window.until)}`;
+}
+
+/** The columns that say what a listed event was and who made it; read back with toEventFields. */
+export const EVENT_COLUMNS = sql`eventid, eventtime, eventname, eventsource, awsregion,
+    useridentity.arn AS principal_arn,
+    useridentity.type AS principal_type`;
+
+/** What every listed event says of itself: which call, when, where, and by whom. */
+export interface EventFields {
+  eventId: string;
+  eventTime: string;
+  eventName: string;
+  eventSource: string;
+  region: string | null;
+  /** `userIdentity.arn`; null for AWS services (then `invokedBy` names the caller). */
+  principalArn: string | null;
+  principalType: string | null;
+}
+
+/** EVENT_COLUMNS of one result row (all values as text, as Athena returns them). */
+export function toEventFields(row: Row): EventFields {
+  return {
+    eventId: row.eventid ?? '',
+    eventTime: row.eventtime ?? '',
+    eventName: row.eventname ?? '',
+    eventSource: row.eventsource ?? '',
+    region: row.awsregion ?? null,
+    principalArn: row.principal_arn ?? null,
+    principalType: row.principal_type ?? null,
+  };
 }
 
 /** A count or sum as both engines print it (text); absent or NULL (an empty sum) is 0. */
