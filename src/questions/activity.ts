@@ -4,7 +4,7 @@ import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engine
 import { sql, sqlConstant, sqlList } from '../engines/sql.js';
 import { partitionRange, type TimeWindow } from '../time/window.js';
 import { runWithFreshness } from './freshness.js';
-import { scopedEvents, toCount, uniqueEvents } from './sql-pieces.js';
+import { scopedEvents, searched, toCount, uniqueEvents } from './sql-pieces.js';
 
 /** Longest lists fetched; the answer says how many groups each list has in all. */
 export const ACTIVITY_OPERATIONS_MAX = 50;
@@ -117,9 +117,7 @@ export function toActivityAnswer(request: ActivityRequest, rows: Row[], stats: S
   const total = ofKind('total')[0];
   return {
     question: 'activity',
-    bucket: request.bucket,
-    sources: eventSourcesFor(request.bucket),
-    window: request.window,
+    ...searched(request),
     totals: {
       events: toCount(total?.events),
       errors: toCount(total?.errors),

@@ -4,7 +4,7 @@ import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engine
 import { sql, sqlConstant, sqlList } from '../engines/sql.js';
 import { partitionRange, type TimeWindow } from '../time/window.js';
 import { runWithFreshness } from './freshness.js';
-import { EVENT_COLUMNS, type EventFields, MAX_ROWS, scopedEvents, toEventFields, uniqueEvents } from './sql-pieces.js';
+import { EVENT_COLUMNS, type EventFields, MAX_ROWS, scopedEvents, searched, toEventFields, uniqueEvents } from './sql-pieces.js';
 
 /** Longest request summary kept: enough to recognise a policy, short enough for a message line. */
 export const REQUEST_SUMMARY_MAX = 300;
@@ -147,9 +147,7 @@ export function toBucketEventsAnswer(request: BucketEventsRequest, rows: Row[], 
   const events = rows.filter((row) => row.row_kind !== 'count-only').map(toManagementEvent);
   return {
     question: 'bucket-events',
-    bucket: request.bucket,
-    sources: eventSourcesFor(request.bucket),
-    window: request.window,
+    ...searched(request),
     events,
     totalMatches: first ? Number(first.total_matches ?? events.length) : 0,
     readOnlyHidden: first ? Number(first.read_only_hidden ?? 0) : 0,

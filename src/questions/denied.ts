@@ -4,7 +4,7 @@ import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engine
 import { sql, sqlConstant, sqlList } from '../engines/sql.js';
 import { partitionRange, type TimeWindow } from '../time/window.js';
 import { runWithFreshness } from './freshness.js';
-import { scopedEvents, toCount, uniqueEvents } from './sql-pieces.js';
+import { scopedEvents, searched, toCount, uniqueEvents } from './sql-pieces.js';
 
 /** Longest list fetched; the answer says how many groups there are in all. */
 export const DENIED_GROUPS_MAX = 200;
@@ -115,9 +115,7 @@ export function toDeniedAnswer(request: DeniedRequest, rows: Row[], stats: ScanS
   const groups = rows.filter((row) => row.row_kind === 'group');
   return {
     question: 'denied',
-    bucket: request.bucket,
-    sources: eventSourcesFor(request.bucket),
-    window: request.window,
+    ...searched(request),
     totals: {
       events: toCount(total?.events),
       accessDenied: toCount(total?.access_denied),

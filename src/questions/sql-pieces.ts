@@ -1,3 +1,4 @@
+import { eventSourcesFor } from '../cloudtrail/buckets.js';
 import type { Row, TableLayout } from '../engines/engine.js';
 import { type SqlFragment, sql, sqlIdentifier, sqlJoin, sqlList } from '../engines/sql.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
@@ -19,6 +20,14 @@ export interface Scan {
   table: TableLayout;
   window: TimeWindow;
   days?: { from: string; to: string };
+}
+
+/** What an answer says it searched: the bucket (or every bucket), the event sources that holds, and the window. */
+export function searched<B extends string | undefined>(request: {
+  bucket: B;
+  window: TimeWindow;
+}): { bucket: B; sources: string[]; window: TimeWindow } {
+  return { bucket: request.bucket, sources: eventSourcesFor(request.bucket), window: request.window };
 }
 
 /**
