@@ -1,4 +1,4 @@
-import type { ActivityAnswer, ErrorCount, OperationCount, PrincipalCount } from '../questions/activity.js';
+import type { ActivityAnswer, ErrorCount, OperationCount, PrincipalCount } from '../answers/activity/question.js';
 import { csvDocument } from '../text/csv.js';
 import { jsonDocument } from '../text/json.js';
 import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';

@@ -1,5 +1,5 @@
+import type { BucketEventsAnswer, ManagementEvent } from '../answers/bucket-events/question.js';
 import type { ScanStats } from '../engines/engine.js';
-import type { BucketEventsAnswer, ManagementEvent } from '../questions/bucket-events.js';
 import { csvRecords } from '../text/csv.js';
 import { jsonDocument } from '../text/json.js';
 import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';

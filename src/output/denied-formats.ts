@@ -1,4 +1,4 @@
-import type { DeniedAnswer, DeniedGroup } from '../questions/denied.js';
+import type { DeniedAnswer, DeniedGroup } from '../answers/denied/question.js';
 import { csvDocument } from '../text/csv.js';
 import { jsonDocument } from '../text/json.js';
 import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';

@@ -1,4 +1,4 @@
-import type { Digest, DigestBucket, DigestManagementEvent } from '../digest/digest.js';
+import type { Digest, DigestBucket, DigestManagementEvent } from '../answers/digest/question.js';
 import { csvDocument } from '../text/csv.js';
 import { jsonDocument } from '../text/json.js';
 import { formatBytes, formatCount, formatNumber, formatUsd, formatUtc } from '../text/numbers.js';

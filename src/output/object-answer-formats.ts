@@ -1,5 +1,4 @@
-import { OBJECT_QUESTION_TABLE } from '../questions/index.js';
-import type { ObjectAnswer, ObjectEvent, PrefixKeyDeletes } from '../questions/object-events.js';
+import { OBJECT_QUESTION_TABLE, type ObjectAnswer, type ObjectEvent, type PrefixKeyDeletes } from '../answers/object/question.js';
 import { csvRecords } from '../text/csv.js';
 import { jsonDocument } from '../text/json.js';
 import { type Markup, PLAIN_MARKUP } from '../text/markup.js';

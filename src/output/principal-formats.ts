@@ -5,7 +5,7 @@ import type {
   PrincipalAnswer,
   PrincipalObject,
   SessionCount,
-} from '../questions/principal.js';
+} from '../answers/principal/question.js';
 import { csvDocument } from '../text/csv.js';
 import { jsonDocument } from '../text/json.js';
 import { ARN_MAX, BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';

@@ -1,5 +1,5 @@
+import { type BucketStatus, needsLogging, type StatusAnswer, type StatusTrail } from '../answers/status/question.js';
 import type { BucketCoverage, CoverageSpan } from '../cloudtrail/coverage.js';
-import { type BucketStatus, needsLogging, type StatusAnswer, type StatusTrail } from '../questions/status.js';
 import { csvRecords } from '../text/csv.js';
 import { jsonDocument } from '../text/json.js';
 import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';

@@ -23,10 +23,9 @@ export interface Scan {
 }
 
 /** What an answer says it searched: the bucket (or every bucket), the event sources that holds, and the window. */
-export function searched<B extends string | undefined>(request: {
-  bucket: B;
-  window: TimeWindow;
-}): { bucket: B; sources: string[]; window: TimeWindow } {
+export function searched<R extends { bucket?: string; window: TimeWindow }>(
+  request: R,
+): { bucket: R['bucket']; sources: string[]; window: TimeWindow } {
   return { bucket: request.bucket, sources: eventSourcesFor(request.bucket), window: request.window };
 }
 

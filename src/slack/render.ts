@@ -1,7 +1,7 @@
 import type { Reply } from '../answer.js';
+import type { ObjectAnswer } from '../answers/object/question.js';
+import { needsLogging } from '../answers/status/question.js';
 import { isPrincipalArn } from '../commands/parse.js';
-import type { ObjectAnswer } from '../questions/object-events.js';
-import { needsLogging } from '../questions/status.js';
 import { denyTargetLabel, denyTargetOf } from '../remediation/tighten-plan.js';
 import { truncate } from '../text/truncate.js';
 import { buildActivityMessage } from './blocks/activity.js';

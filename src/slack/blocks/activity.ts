@@ -1,3 +1,4 @@
+import type { ActivityAnswer } from '../../answers/activity/question.js';
 import {
   coverageCaveat,
   describeActivity,
@@ -6,7 +7,6 @@ import {
   failedNote,
 } from '../../output/activity-formats.js';
 import { describeCaller } from '../../output/callers.js';
-import type { ActivityAnswer } from '../../questions/activity.js';
 import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatNumber } from '../../text/numbers.js';
 import { showControlCharacters } from '../../text/safe-text.js';

@@ -1,3 +1,4 @@
+import { type BucketEventsAnswer, type ManagementEvent, REQUEST_SUMMARY_MAX } from '../../answers/bucket-events/question.js';
 import {
   describeBucketEvents,
   describeBucketEventsScan,
@@ -5,7 +6,6 @@ import {
   isSensitive,
 } from '../../output/bucket-events-formats.js';
 import { describeRecordedCaller } from '../../output/callers.js';
-import { type BucketEventsAnswer, type ManagementEvent, REQUEST_SUMMARY_MAX } from '../../questions/bucket-events.js';
 import { type Markup, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
 import { showControlCharacters } from '../../text/safe-text.js';

@@ -1,3 +1,4 @@
+import type { DeniedAnswer, DeniedGroup } from '../../answers/denied/question.js';
 import { coverageCaveat, describeSpan } from '../../output/activity-formats.js';
 import {
   DENIED_SECTIONS,
@@ -7,7 +8,6 @@ import {
   describeDeniedScan,
   describeGroupBuckets,
 } from '../../output/denied-formats.js';
-import type { DeniedAnswer, DeniedGroup } from '../../questions/denied.js';
 import { CODE_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatCount, formatUtc } from '../../text/numbers.js';
 import { buildAggregateMessage, type ListPart, MRKDWN } from './activity.js';

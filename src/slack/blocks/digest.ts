@@ -1,4 +1,4 @@
-import type { Digest, DigestBucket } from '../../digest/digest.js';
+import type { Digest, DigestBucket } from '../../answers/digest/question.js';
 import { describeCaller } from '../../output/callers.js';
 import {
   type DigestFinding,

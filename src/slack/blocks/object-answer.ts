@@ -1,3 +1,4 @@
+import type { ObjectAnswer, ObjectEvent } from '../../answers/object/question.js';
 import { describeMore } from '../../output/activity-formats.js';
 import {
   CANDIDATE_HEADING,
@@ -13,7 +14,6 @@ import {
   PREFIX_KEYS_HEADING,
   prefixKeysTable,
 } from '../../output/object-answer-formats.js';
-import type { ObjectAnswer, ObjectEvent } from '../../questions/object-events.js';
 import { ARN_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
 import { showControlCharacters } from '../../text/safe-text.js';

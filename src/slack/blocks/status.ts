@@ -1,3 +1,4 @@
+import { type BucketStatus, needsLogging, type StatusAnswer } from '../../answers/status/question.js';
 import {
   byAttention,
   describeBucketCoverage,
@@ -8,7 +9,6 @@ import {
   NOW_ICONS,
   NOW_LABELS,
 } from '../../output/status-formats.js';
-import { type BucketStatus, needsLogging, type StatusAnswer } from '../../questions/status.js';
 import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
 import { showControlCharacters } from '../../text/safe-text.js';

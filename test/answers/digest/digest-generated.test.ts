@@ -11,11 +11,11 @@ import {
   DIGEST_OPERATIONS_MAX,
   type Digest,
   dayWindow,
-} from '../../src/digest/digest.js';
-import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
-import { tempDir } from '../helpers/archive.js';
+} from '../../../src/answers/digest/question.js';
+import type { Engine, EngineQuery, EngineResult } from '../../../src/engines/engine.js';
+import { LocalEngine } from '../../../src/engines/local/local-engine.js';
+import { generateArchive, type SampleFacts } from '../../../src/sample/generate.js';
+import { tempDir } from '../../helpers/archive.js';
 
 const END = new Date('2026-11-24T09:30:00Z');
 

@@ -7,20 +7,20 @@ import {
 import { ListDirectoryBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TrailInventory } from '../../src/aws/cloudtrail/trail-inventory.js';
-import { coverageOf } from '../../src/cloudtrail/coverage.js';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import {
   askStatusFromAws,
   askStatusFromLogs,
   buildStatusBucketsQuery,
   needsLogging,
   statusWindow,
-} from '../../src/questions/status.js';
-import { askTrailHistory, buildTrailHistoryQuery, type TrailHistoryAnswer } from '../../src/questions/trail-history.js';
-import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
-import { tempDir } from '../helpers/archive.js';
-import { REAL_DATASETS } from '../helpers/paths.js';
+} from '../../../src/answers/status/question.js';
+import { TrailInventory } from '../../../src/aws/cloudtrail/trail-inventory.js';
+import { coverageOf } from '../../../src/cloudtrail/coverage.js';
+import { LocalEngine } from '../../../src/engines/local/local-engine.js';
+import { askTrailHistory, buildTrailHistoryQuery, type TrailHistoryAnswer } from '../../../src/questions/trail-history.js';
+import { generateArchive, type SampleFacts } from '../../../src/sample/generate.js';
+import { tempDir } from '../../helpers/archive.js';
+import { REAL_DATASETS } from '../../helpers/paths.js';
 
 const TABLE = { name: 'cloudtrail_logs', partitionedByDay: true, regions: ['us-east-1'] };
 const WINDOW = { since: new Date('2026-11-01T00:00:00Z'), until: new Date('2026-11-03T00:00:00Z') };

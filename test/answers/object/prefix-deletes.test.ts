@@ -1,17 +1,15 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/commands/parse.js';
-import type { ObjectQuestionRequest } from '../../src/commands/requests.js';
-import type { Engine } from '../../src/engines/engine.js';
-import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
-import type { ObjectAnswer } from '../../src/questions/object-events.js';
-import { askObjectQuestion } from '../../src/questions/object-question.js';
-import { tempDir, writeDeliveryFile } from '../helpers/archive.js';
-import { documentedExpressRecord, expressCall } from '../helpers/real-account-archive.js';
-import { askOnThreeEngines, withoutStats } from '../helpers/three-engines.js';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE, type ObjectAnswer } from '../../../src/answers/object/question.js';
+import { parseCommand } from '../../../src/commands/parse.js';
+import type { ObjectQuestionRequest } from '../../../src/commands/requests.js';
+import type { Engine } from '../../../src/engines/engine.js';
+import { IndexedEngine } from '../../../src/engines/indexed/indexed-engine.js';
+import { LocalEngine } from '../../../src/engines/local/local-engine.js';
+import { tempDir, writeDeliveryFile } from '../../helpers/archive.js';
+import { documentedExpressRecord, expressCall } from '../../helpers/real-account-archive.js';
+import { askOnThreeEngines, withoutStats } from '../../helpers/three-engines.js';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
 const BUCKET = 'hot--use1-az4--x-s3';

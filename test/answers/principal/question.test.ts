@@ -2,20 +2,20 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/commands/parse.js';
-import type { PrincipalRequest } from '../../src/commands/requests.js';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { UsageError } from '../../src/errors.js';
 import {
   askPrincipal,
   buildPrincipalQuery,
   matchPrincipal,
   PRINCIPAL_ROWS_MAX,
   type PrincipalAnswer,
-} from '../../src/questions/principal.js';
-import { generateArchive } from '../../src/sample/generate.js';
-import { tempDir } from '../helpers/archive.js';
-import { REAL_DATASETS } from '../helpers/paths.js';
+} from '../../../src/answers/principal/question.js';
+import { parseCommand } from '../../../src/commands/parse.js';
+import type { PrincipalRequest } from '../../../src/commands/requests.js';
+import { LocalEngine } from '../../../src/engines/local/local-engine.js';
+import { UsageError } from '../../../src/errors.js';
+import { generateArchive } from '../../../src/sample/generate.js';
+import { tempDir } from '../../helpers/archive.js';
+import { REAL_DATASETS } from '../../helpers/paths.js';
 
 const END = new Date('2026-11-24T09:30:00Z');
 const ACCOUNT = '111122223333';

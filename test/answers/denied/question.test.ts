@@ -2,13 +2,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/commands/parse.js';
-import type { DeniedRequest } from '../../src/commands/requests.js';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { askDenied, buildDeniedQuery, DENIED_GROUPS_MAX, type DeniedGroup } from '../../src/questions/denied.js';
-import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
-import { tempDir } from '../helpers/archive.js';
-import { REAL_DATASETS } from '../helpers/paths.js';
+import { askDenied, buildDeniedQuery, DENIED_GROUPS_MAX, type DeniedGroup } from '../../../src/answers/denied/question.js';
+import { parseCommand } from '../../../src/commands/parse.js';
+import type { DeniedRequest } from '../../../src/commands/requests.js';
+import { LocalEngine } from '../../../src/engines/local/local-engine.js';
+import { generateArchive, type SampleFacts } from '../../../src/sample/generate.js';
+import { tempDir } from '../../helpers/archive.js';
+import { REAL_DATASETS } from '../../helpers/paths.js';
 
 const END = new Date('2026-11-24T09:30:00Z');
 

@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDigest, type Digest } from '../../src/digest/digest.js';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { REAL_DATASETS } from '../helpers/paths.js';
+import { buildDigest, type Digest } from '../../../src/answers/digest/question.js';
+import { LocalEngine } from '../../../src/engines/local/local-engine.js';
+import { REAL_DATASETS } from '../../helpers/paths.js';
 
 const FOLDER = path.join(REAL_DATASETS, 'invictus-ir_aws_dataset');
 const WATCHED = ['DeleteBucket', 'PutBucketPolicy', 'DeleteBucketPolicy', 'DeleteTrail', 'StopLogging', 'PutEventSelectors'];

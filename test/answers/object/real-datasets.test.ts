@@ -1,12 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/commands/parse.js';
-import type { ObjectQuestionRequest } from '../../src/commands/requests.js';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
-import { askObjectQuestion } from '../../src/questions/object-question.js';
-import { REAL_DATASETS } from '../helpers/paths.js';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE } from '../../../src/answers/object/question.js';
+import { parseCommand } from '../../../src/commands/parse.js';
+import type { ObjectQuestionRequest } from '../../../src/commands/requests.js';
+import { LocalEngine } from '../../../src/engines/local/local-engine.js';
+import { REAL_DATASETS } from '../../helpers/paths.js';
 
 /** Count JSON values the plain way: Records arrays, top-level arrays, one per line otherwise. */
 async function countRecordsIndependently(root: string): Promise<number> {

@@ -1,10 +1,10 @@
-import { isDirectoryBucket, S3_SOURCE, S3EXPRESS_SOURCE } from '../cloudtrail/buckets.js';
-import type { CoverageGap } from '../cloudtrail/coverage.js';
-import type { Engine, EngineQuery, Row, TableLayout } from '../engines/engine.js';
-import { sql, sqlConstant, sqlList } from '../engines/sql.js';
-import { askLogReach, missingLogs } from '../questions/log-reach.js';
-import { scopedEvents, toCount, uniqueEvents } from '../questions/sql-pieces.js';
-import { addDays, formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
+import { isDirectoryBucket, S3_SOURCE, S3EXPRESS_SOURCE } from '../../cloudtrail/buckets.js';
+import type { CoverageGap } from '../../cloudtrail/coverage.js';
+import type { Engine, EngineQuery, Row, TableLayout } from '../../engines/engine.js';
+import { sql, sqlConstant, sqlList } from '../../engines/sql.js';
+import { askLogReach, missingLogs } from '../../questions/log-reach.js';
+import { scopedEvents, toCount, uniqueEvents } from '../../questions/sql-pieces.js';
+import { addDays, formatInstant, partitionRange, type TimeWindow } from '../../time/window.js';
 
 /** Rows kept per bucket and kind; each bucket says how many groups each kind had before the cut. */
 export const DIGEST_OPERATIONS_MAX = 20;

@@ -2,9 +2,6 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/commands/parse.js';
-import type { ActivityRequest } from '../../src/commands/requests.js';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import {
   ACTIVITY_OPERATIONS_MAX,
   ACTIVITY_PRINCIPALS_MAX,
@@ -12,10 +9,13 @@ import {
   askActivity,
   buildActivityQuery,
   toActivityAnswer,
-} from '../../src/questions/activity.js';
-import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
-import { tempDir } from '../helpers/archive.js';
-import { REAL_DATASETS } from '../helpers/paths.js';
+} from '../../../src/answers/activity/question.js';
+import { parseCommand } from '../../../src/commands/parse.js';
+import type { ActivityRequest } from '../../../src/commands/requests.js';
+import { LocalEngine } from '../../../src/engines/local/local-engine.js';
+import { generateArchive, type SampleFacts } from '../../../src/sample/generate.js';
+import { tempDir } from '../../helpers/archive.js';
+import { REAL_DATASETS } from '../../helpers/paths.js';
 
 const END = new Date('2026-11-24T09:30:00Z');
 

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/commands/parse.js';
-import type { ObjectQuestionRequest } from '../../src/commands/requests.js';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
-import type { ObjectEvent } from '../../src/questions/object-events.js';
-import { askObjectQuestion } from '../../src/questions/object-question.js';
-import type { PlantedEvent } from '../../src/sample/calls.js';
-import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
-import { tempDir } from '../helpers/archive.js';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE, type ObjectEvent } from '../../../src/answers/object/question.js';
+import { parseCommand } from '../../../src/commands/parse.js';
+import type { ObjectQuestionRequest } from '../../../src/commands/requests.js';
+import { LocalEngine } from '../../../src/engines/local/local-engine.js';
+import type { PlantedEvent } from '../../../src/sample/calls.js';
+import { generateArchive, type SampleFacts } from '../../../src/sample/generate.js';
+import { tempDir } from '../../helpers/archive.js';
 
 const END = new Date('2026-11-24T09:30:00Z');
 let engine: LocalEngine;

@@ -1,10 +1,10 @@
-import { eventSourcesFor } from '../cloudtrail/buckets.js';
-import type { ActivityRequest } from '../commands/requests.js';
-import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
-import { sql, sqlConstant, sqlList } from '../engines/sql.js';
-import { partitionRange, type TimeWindow } from '../time/window.js';
-import { runWithFreshness } from './freshness.js';
-import { scopedEvents, searched, toCount, uniqueEvents } from './sql-pieces.js';
+import { eventSourcesFor } from '../../cloudtrail/buckets.js';
+import type { ActivityRequest } from '../../commands/requests.js';
+import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
+import { sql, sqlConstant, sqlList } from '../../engines/sql.js';
+import { runWithFreshness } from '../../questions/freshness.js';
+import { scopedEvents, searched, toCount, uniqueEvents } from '../../questions/sql-pieces.js';
+import { partitionRange, type TimeWindow } from '../../time/window.js';
 
 /** Longest lists fetched; the answer says how many groups each list has in all. */
 export const ACTIVITY_OPERATIONS_MAX = 50;

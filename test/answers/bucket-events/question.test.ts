@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCommand } from '../../src/commands/parse.js';
-import type { BucketEventsRequest } from '../../src/commands/requests.js';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import {
   askBucketEventsWithEngine,
   buildBucketEventsQuery,
   summarizeRequestParameters,
   toBucketEventsAnswer,
-} from '../../src/questions/bucket-events.js';
-import { MAX_ROWS } from '../../src/questions/sql-pieces.js';
-import { tempDir, writeDeliveryFile } from '../helpers/archive.js';
-import { REAL_DATASETS } from '../helpers/paths.js';
+} from '../../../src/answers/bucket-events/question.js';
+import { parseCommand } from '../../../src/commands/parse.js';
+import type { BucketEventsRequest } from '../../../src/commands/requests.js';
+import { LocalEngine } from '../../../src/engines/local/local-engine.js';
+import { MAX_ROWS } from '../../../src/questions/sql-pieces.js';
+import { tempDir, writeDeliveryFile } from '../../helpers/archive.js';
+import { REAL_DATASETS } from '../../helpers/paths.js';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
 const BERT_JAN = 'arn:aws:iam::123837392027:user/bert-jan';

@@ -1,8 +1,8 @@
-import { eventSourcesFor, S3EXPRESS_SOURCE } from '../cloudtrail/buckets.js';
-import type { ObjectQuestionName, ObjectQuestionRequest } from '../commands/requests.js';
-import type { EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
-import { type SqlFragment, sql, sqlConstant, sqlJoin, sqlList } from '../engines/sql.js';
-import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
+import { eventSourcesFor, S3EXPRESS_SOURCE } from '../../cloudtrail/buckets.js';
+import type { ObjectQuestionName, ObjectQuestionRequest } from '../../commands/requests.js';
+import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
+import { type SqlFragment, sql, sqlConstant, sqlJoin, sqlList } from '../../engines/sql.js';
+import { runWithFreshness } from '../../questions/freshness.js';
 import {
   ACCESS_POINT,
   BUCKET_NAME,
@@ -15,7 +15,8 @@ import {
   SOURCE_PATH,
   scopedEvents,
   toEventFields,
-} from './sql-pieces.js';
+} from '../../questions/sql-pieces.js';
+import { formatInstant, partitionRange, type TimeWindow } from '../../time/window.js';
 
 /** A session is valid for 5 minutes, so the CreateSession behind an event is at most this far back. */
 const SESSION_LOOKBACK_MS = 10 * 60_000;
@@ -104,6 +105,65 @@ export interface ObjectEventsSpec {
   batchDeleteCandidates: boolean;
   order: 'newest-first' | 'oldest-first';
 }
+
+/** A question about one key: which events count, and how to say it. */
+export interface ObjectQuestion {
+  name: ObjectQuestionName;
+  /** Verb phrase for summaries: "deleted", "wrote", ... */
+  verb: string;
+  spec: ObjectEventsSpec;
+}
+
+/** The four object questions: each is a choice of events over the one object-events query below. */
+export const OBJECT_QUESTION_TABLE: Record<ObjectQuestionName, ObjectQuestion> = {
+  /**
+   * DeleteObject names its key; RenameObject with the key as its source moves it away (directory
+   * buckets rename atomically, with no DeleteObject record). DeleteObjects records list no keys (AWS's own example has
+   * `"delete": ""`), so batch deletes in scope are candidates, never proof. Directory buckets have
+   * no versioning: a delete is final.
+   */
+  'who-deleted': {
+    name: 'who-deleted',
+    verb: 'deleted',
+    spec: {
+      eventNames: ['DeleteObject', 'DeleteObjects'],
+      sourceEventNames: ['RenameObject'],
+      batchDeleteCandidates: true,
+      order: 'newest-first',
+    },
+  },
+  /** Every call that leaves new content at the key. For CopyObject and RenameObject the key is the destination. */
+  'who-wrote': {
+    name: 'who-wrote',
+    verb: 'wrote',
+    spec: {
+      eventNames: ['PutObject', 'CopyObject', 'CompleteMultipartUpload', 'RenameObject'],
+      batchDeleteCandidates: false,
+      order: 'newest-first',
+    },
+  },
+  /** Reads of the object or its metadata, and copies made from it (CopyObject/UploadPartCopy with the key as source). */
+  'who-read': {
+    name: 'who-read',
+    verb: 'read',
+    spec: {
+      eventNames: ['GetObject', 'HeadObject', 'GetObjectAttributes'],
+      sourceEventNames: ['CopyObject', 'UploadPartCopy'],
+      batchDeleteCandidates: false,
+      order: 'newest-first',
+    },
+  },
+  /** Every event whose record names the key, and renames and copies with the key as source, oldest first. */
+  history: {
+    name: 'history',
+    verb: 'touched',
+    spec: {
+      sourceEventNames: ['RenameObject', 'CopyObject', 'UploadPartCopy'],
+      batchDeleteCandidates: false,
+      order: 'oldest-first',
+    },
+  },
+};
 
 /**
  * Athena-dialect SQL for events on one key, written once and run unchanged by every engine.
@@ -339,4 +399,18 @@ function deletesPerKey(rows: readonly Row[]): PrefixKeyDeletes[] {
   }
   const lastTime = (entry: PrefixKeyDeletes): string => entry.last?.eventTime ?? '';
   return [...byKey.values()].sort((a, b) => lastTime(b).localeCompare(lastTime(a)) || a.key.localeCompare(b.key));
+}
+
+export function buildQuery(question: ObjectQuestion, request: ObjectQuestionRequest, table: TableLayout): EngineQuery {
+  return buildObjectEventsQuery(request, table, question.spec);
+}
+
+/** Run the question on an engine and shape the answer. */
+export async function askObjectQuestion(
+  question: ObjectQuestion,
+  request: ObjectQuestionRequest,
+  engine: Engine,
+): Promise<ObjectAnswer> {
+  const result = await runWithFreshness(engine, buildQuery(question, request, engine.table));
+  return toObjectAnswer(request, result.rows, result.stats);
 }

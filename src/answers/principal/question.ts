@@ -1,11 +1,18 @@
-import { eventSourcesFor } from '../cloudtrail/buckets.js';
-import type { PrincipalRequest } from '../commands/requests.js';
-import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
-import { type SqlFragment, sql, sqlConstant, sqlList } from '../engines/sql.js';
-import { UsageError } from '../errors.js';
-import { partitionRange, type TimeWindow } from '../time/window.js';
-import { runWithFreshness } from './freshness.js';
-import { EVENT_BUCKET, SOURCE_BUCKET_AND_KEY, SOURCE_PATH, scopedEvents, toCount, uniqueEvents } from './sql-pieces.js';
+import { eventSourcesFor } from '../../cloudtrail/buckets.js';
+import type { PrincipalRequest } from '../../commands/requests.js';
+import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
+import { type SqlFragment, sql, sqlConstant, sqlList } from '../../engines/sql.js';
+import { UsageError } from '../../errors.js';
+import { runWithFreshness } from '../../questions/freshness.js';
+import {
+  EVENT_BUCKET,
+  SOURCE_BUCKET_AND_KEY,
+  SOURCE_PATH,
+  scopedEvents,
+  toCount,
+  uniqueEvents,
+} from '../../questions/sql-pieces.js';
+import { partitionRange, type TimeWindow } from '../../time/window.js';
 
 /** Longest lists fetched; the answer says how many groups there are in all. */
 export const PRINCIPAL_ROWS_MAX = 200;

@@ -1,10 +1,18 @@
-import { eventSourcesFor } from '../cloudtrail/buckets.js';
-import type { BucketEventsRequest } from '../commands/requests.js';
-import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
-import { sql, sqlConstant, sqlList } from '../engines/sql.js';
-import { partitionRange, type TimeWindow } from '../time/window.js';
-import { runWithFreshness } from './freshness.js';
-import { EVENT_COLUMNS, type EventFields, MAX_ROWS, scopedEvents, searched, toEventFields, uniqueEvents } from './sql-pieces.js';
+import { eventSourcesFor } from '../../cloudtrail/buckets.js';
+import type { BucketEventsRequest } from '../../commands/requests.js';
+import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
+import { sql, sqlConstant, sqlList } from '../../engines/sql.js';
+import { runWithFreshness } from '../../questions/freshness.js';
+import {
+  EVENT_COLUMNS,
+  type EventFields,
+  MAX_ROWS,
+  scopedEvents,
+  searched,
+  toEventFields,
+  uniqueEvents,
+} from '../../questions/sql-pieces.js';
+import { partitionRange, type TimeWindow } from '../../time/window.js';
 
 /** Longest request summary kept: enough to recognise a policy, short enough for a message line. */
 export const REQUEST_SUMMARY_MAX = 300;
