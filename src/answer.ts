@@ -43,6 +43,9 @@ export type Reply =
   | { kind: 'denied'; answer: DeniedAnswer }
   | { kind: 'not-available'; command: string };
 
+/** The reply of one kind. */
+export type ReplyOf<K extends Reply['kind']> = Extract<Reply, { kind: K }>;
+
 export interface AnswerDeps {
   engine: Engine;
   /** AWS mode: directory buckets and trails as AWS reports them now. */
