@@ -7,6 +7,7 @@ import { helpText } from '../output/help-text.js';
 import * as objectAnswerFormats from '../output/object-answer-formats.js';
 import * as principalFormats from '../output/principal-formats.js';
 import * as statusFormats from '../output/status-formats.js';
+import type { TimeWindow } from '../time/window.js';
 import { printObjectAnswer } from './object/formats.js';
 
 /** The terminal's formats (`--format`). */
@@ -45,11 +46,13 @@ function inFileFormats<K extends Reply['kind'], A>(
   };
 }
 
-/** JSON turns the answer's window dates into strings; turn them back. */
-function reviveWindow<R extends { answer: { window: { since: Date; until: Date } } }>(reply: R): R {
-  const window = reply.answer.window as unknown as { since: string; until: string };
-  reply.answer.window = { since: new Date(window.since), until: new Date(window.until) };
-  return reply;
+/** JSON turns a window's dates into strings; turn them back. */
+function reviveWindow(window: TimeWindow): TimeWindow {
+  return { since: new Date(window.since), until: new Date(window.until) };
+}
+
+function reviveAnswerWindow<R extends { answer: { window: TimeWindow } }>(reply: R): R {
+  return { ...reply, answer: { ...reply.answer, window: reviveWindow(reply.answer.window) } };
 }
 
 /** A list for the terminal: JSON as it is, else one line per item, or what to say when there is none. */
@@ -71,25 +74,33 @@ export const ANSWER_KINDS: { [K in Reply['kind']]: AnswerKind<K> } = {
     stored: true,
     print: (reply, format) => ({ out: printObjectAnswer(reply, format) }),
     csv: (reply) => objectAnswerFormats.toCsv(reply.answer),
-    revive: reviveWindow,
+    revive: reviveAnswerWindow,
   },
   'bucket-events': {
     stored: true,
     ...inFileFormats((reply: ReplyOf<'bucket-events'>) => reply.answer, bucketEventsFormats),
-    revive: reviveWindow,
+    revive: reviveAnswerWindow,
   },
   activity: {
     stored: true,
     ...inFileFormats((reply: ReplyOf<'activity'>) => reply.answer, activityFormats),
-    revive: reviveWindow,
+    revive: reviveAnswerWindow,
   },
   principal: {
     stored: true,
     ...inFileFormats((reply: ReplyOf<'principal'>) => reply.answer, principalFormats),
-    revive: reviveWindow,
+    revive: reviveAnswerWindow,
   },
-  denied: { stored: true, ...inFileFormats((reply: ReplyOf<'denied'>) => reply.answer, deniedFormats), revive: reviveWindow },
-  digest: { stored: true, ...inFileFormats((reply: ReplyOf<'digest'>) => reply.digest, digestFormats) },
+  denied: {
+    stored: true,
+    ...inFileFormats((reply: ReplyOf<'denied'>) => reply.answer, deniedFormats),
+    revive: reviveAnswerWindow,
+  },
+  digest: {
+    stored: true,
+    ...inFileFormats((reply: ReplyOf<'digest'>) => reply.digest, digestFormats),
+    revive: (reply) => ({ ...reply, digest: { ...reply.digest, window: reviveWindow(reply.digest.window) } }),
+  },
   status: { stored: false, print: inFileFormats((reply: ReplyOf<'status'>) => reply.answer, statusFormats).print },
   approvals: {
     stored: false,
