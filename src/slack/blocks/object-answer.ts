@@ -18,14 +18,8 @@ import { ARN_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
 import { showControlCharacters } from '../../text/safe-text.js';
 import { type AnswerView, answerControls, pageCount, showEventAccessory } from './answer-controls.js';
-import {
-  blockTextLength,
-  escapeAndTruncate,
-  escapeMrkdwn,
-  inlineCode,
-  MAX_BLOCKS_PER_MESSAGE,
-  MAX_TOTAL_TEXT,
-} from './limits.js';
+import { roomAfter, takeWhileFits } from './budget.js';
+import { blockTextLength, escapeAndTruncate, escapeMrkdwn, inlineCode, MAX_TOTAL_TEXT } from './limits.js';
 import {
   buildMessage,
   contextBlock,
@@ -68,11 +62,6 @@ function prefixKeysBlocks(answer: ObjectAnswer): KnownBlock[] {
   return [title, ...(table ? [table as KnownBlock] : []), ...moreLine];
 }
 
-interface Budget {
-  blocks: number;
-  chars: number;
-}
-
 /**
  * The answer to an object question as one message: summary, exact matches, batch-delete
  * candidates under their own heading, then what was searched. Events that do not fit Slack's
@@ -91,14 +80,11 @@ export function buildObjectAnswerMessage(answer: ObjectAnswer, coverageNote?: st
   const footer = [dividerBlock(), contextBlock(describeScan(answer, MRKDWN))];
 
   const fixed = [...opening, ...exactIntro, ...candidateIntro, ...footer];
-  const budget: Budget = {
-    blocks: MAX_BLOCKS_PER_MESSAGE - fixed.length - 1,
-    chars: MAX_TOTAL_TEXT - blockTextLength(fixed) - HIDDEN_LINE_RESERVE,
-  };
+  const budget = roomAfter(fixed, HIDDEN_LINE_RESERVE);
   const candidateBlocks = candidates.map(renderEvent);
   const kept = candidateBlocks.slice(0, CANDIDATES_KEPT);
   const shownExact = takeWhileFits(exact.map(renderEvent), budget, { blocks: kept.length, chars: blockTextLength(kept) });
-  const shownCandidates = takeWhileFits(candidateBlocks, budget, { blocks: 0, chars: 0 });
+  const shownCandidates = takeWhileFits(candidateBlocks, budget);
   const hidden = describeHidden(answer, shownExact.length + shownCandidates.length, exact.length - shownExact.length);
 
   const blocks = [
@@ -167,19 +153,6 @@ export function objectAnswerPageSize(answer: ObjectAnswer): number {
   const longest = answer.events.reduce((max, event) => Math.max(max, blockTextLength(renderEvent(event)) + 150), 1);
   const budget = PAGE_TEXT_BUDGET - (answer.matchPrefix ? PREFIX_KEYS_TEXT : 0);
   return Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(budget / longest)));
-}
-
-/** Take sections in order while they fit, leaving `reserve` for what comes after. */
-function takeWhileFits(sections: readonly KnownBlock[], budget: Budget, reserve: Budget): KnownBlock[] {
-  const taken: KnownBlock[] = [];
-  for (const section of sections) {
-    const size = blockTextLength(section);
-    if (budget.blocks - reserve.blocks < 1 || budget.chars - reserve.chars < size) break;
-    taken.push(section);
-    budget.blocks -= 1;
-    budget.chars -= size;
-  }
-  return taken;
 }
 
 /** What CloudTrail's addendum reasons mean, for the event line. */

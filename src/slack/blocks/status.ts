@@ -14,16 +14,8 @@ import { formatUtc } from '../../text/numbers.js';
 import { showControlCharacters } from '../../text/safe-text.js';
 import type { TableData } from '../../text/table.js';
 import { ACTIONS } from '../ids.js';
-import {
-  blockTextLength,
-  escapeAndTruncate,
-  escapeMrkdwn,
-  inlineCode,
-  MAX_BLOCKS_PER_MESSAGE,
-  MAX_BUTTON_VALUE,
-  MAX_SECTION_TEXT,
-  MAX_TOTAL_TEXT,
-} from './limits.js';
+import { roomAfter, takeWhileFits } from './budget.js';
+import { escapeAndTruncate, escapeMrkdwn, inlineCode, MAX_BUTTON_VALUE, MAX_SECTION_TEXT } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
 import { buildTableBlock } from './table.js';
 
@@ -61,25 +53,13 @@ export function buildStatusMessage(answer: StatusAnswer): SlackMessage {
   ];
   const footer = [dividerBlock(), contextBlock(describeStatusScan(answer, MRKDWN))];
   const fixed = [...opening, ...footer];
-  let blocksLeft = MAX_BLOCKS_PER_MESSAGE - fixed.length - 1;
-  let charsLeft = MAX_TOTAL_TEXT - blockTextLength(fixed) - HIDDEN_LINE_RESERVE;
-
-  const rows: KnownBlock[] = [];
-  let shown = 0;
-  for (const status of attention) {
-    if (shown >= DETAILED_ROWS) break;
-    const row = detailedRow(status);
-    const size = blockTextLength(row);
-    if (blocksLeft < 1 || charsLeft < size) break;
-    rows.push(row);
-    blocksLeft -= 1;
-    charsLeft -= size;
-    shown += 1;
-  }
+  const budget = roomAfter(fixed, HIDDEN_LINE_RESERVE);
+  const rows = takeWhileFits(attention.slice(0, DETAILED_ROWS).map(detailedRow), budget);
+  let shown = rows.length;
 
   // The rest in Slack's native table when it fits (at most 99 buckets, within the text left); else one line each.
   const rest = ordered.slice(shown);
-  const table = blocksLeft >= 1 ? buildTableBlock(statusTable(rest), charsLeft) : undefined;
+  const table = budget.blocks >= 1 ? buildTableBlock(statusTable(rest), budget.chars) : undefined;
   if (table && table.rows.length - 1 === rest.length) {
     rows.push(table as KnownBlock);
     shown += rest.length;
@@ -96,11 +76,11 @@ export function buildStatusMessage(answer: StatusAnswer): SlackMessage {
     const line = compactLine(status);
     if (sectionLength + 1 + line.length > MAX_SECTION_TEXT) flush();
     const cost = line.length + (lines.length > 0 ? 1 : 0);
-    if ((lines.length === 0 && blocksLeft < 1) || charsLeft < cost) break;
-    if (lines.length === 0) blocksLeft -= 1;
+    if ((lines.length === 0 && budget.blocks < 1) || budget.chars < cost) break;
+    if (lines.length === 0) budget.blocks -= 1;
     lines.push(line);
     sectionLength += cost;
-    charsLeft -= cost;
+    budget.chars -= cost;
     shown += 1;
   }
   flush();
