@@ -34,11 +34,14 @@ interface FileFormats<A> {
   toCsv: (answer: A) => string;
 }
 
+/** A reply printed and exported in its answer's file formats. */
+interface InFileFormats<R> {
+  print: (reply: R, format: Format) => Printed;
+  csv: (reply: R) => string;
+}
+
 /** A kind whose answer the terminal prints in its file formats, and Export CSV exports as CSV. */
-function inFileFormats<K extends Reply['kind'], A>(
-  answerOf: (reply: ReplyOf<K>) => A,
-  formats: FileFormats<A>,
-): Pick<AnswerKind<K>, 'print' | 'csv'> {
+function inFileFormats<R, A>(answerOf: (reply: R) => A, formats: FileFormats<A>): InFileFormats<R> {
   const byFormat = { text: formats.toText, json: formats.toJson, csv: formats.toCsv };
   return {
     print: (reply, format) => ({ out: byFormat[format](answerOf(reply)) }),
@@ -53,6 +56,13 @@ function reviveWindow(window: TimeWindow): TimeWindow {
 
 function reviveAnswerWindow<R extends { answer: { window: TimeWindow } }>(reply: R): R {
   return { ...reply, answer: { ...reply.answer, window: reviveWindow(reply.answer.window) } };
+}
+
+/** A stored kind whose reply is its answer, printed and exported in the answer's file formats. */
+function storedAnswer<R extends { answer: { window: TimeWindow } }>(
+  formats: FileFormats<R['answer']>,
+): InFileFormats<R> & { stored: true; revive: (reply: R) => R } {
+  return { stored: true, ...inFileFormats((reply: R) => reply.answer, formats), revive: reviveAnswerWindow };
 }
 
 /** A list for the terminal: JSON as it is, else one line per item, or what to say when there is none. */
@@ -76,26 +86,10 @@ export const ANSWER_KINDS: { [K in Reply['kind']]: AnswerKind<K> } = {
     csv: (reply) => objectAnswerFormats.toCsv(reply.answer),
     revive: reviveAnswerWindow,
   },
-  'bucket-events': {
-    stored: true,
-    ...inFileFormats((reply: ReplyOf<'bucket-events'>) => reply.answer, bucketEventsFormats),
-    revive: reviveAnswerWindow,
-  },
-  activity: {
-    stored: true,
-    ...inFileFormats((reply: ReplyOf<'activity'>) => reply.answer, activityFormats),
-    revive: reviveAnswerWindow,
-  },
-  principal: {
-    stored: true,
-    ...inFileFormats((reply: ReplyOf<'principal'>) => reply.answer, principalFormats),
-    revive: reviveAnswerWindow,
-  },
-  denied: {
-    stored: true,
-    ...inFileFormats((reply: ReplyOf<'denied'>) => reply.answer, deniedFormats),
-    revive: reviveAnswerWindow,
-  },
+  'bucket-events': storedAnswer<ReplyOf<'bucket-events'>>(bucketEventsFormats),
+  activity: storedAnswer<ReplyOf<'activity'>>(activityFormats),
+  principal: storedAnswer<ReplyOf<'principal'>>(principalFormats),
+  denied: storedAnswer<ReplyOf<'denied'>>(deniedFormats),
   digest: {
     stored: true,
     ...inFileFormats((reply: ReplyOf<'digest'>) => reply.digest, digestFormats),
