@@ -11,10 +11,10 @@ import { formatCount, formatUtc } from '../../text/numbers.js';
 import { truncate } from '../../text/truncate.js';
 import { formatInstant } from '../../time/window.js';
 import { ACTIONS } from '../ids.js';
-import { MRKDWN } from './activity.js';
 import { button, confirm } from './change-request.js';
 import { escapeMrkdwn, inlineCode } from './limits.js';
 import { buildMessage, contextBlock, headerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 
 /** Where the alert's record came from: says how late and how complete the path is. */
 export type AlertSource = 'queue' | 'files';

@@ -6,18 +6,12 @@ import {
   isSensitive,
 } from '../../output/bucket-events-formats.js';
 import { describeRecordedCaller } from '../../output/callers.js';
-import { type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
-import { showControlCharacters } from '../../text/safe-text.js';
 import { roomAfter, takeWhileFits } from './budget.js';
-import { escapeAndTruncate, escapeMrkdwn, inlineCode } from './limits.js';
+import { escapeMrkdwn, inlineCode } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
-
-const MRKDWN: Markup = {
-  code: inlineCode,
-  text: (value, max) => escapeAndTruncate(showControlCharacters(value), max),
-  strong: (text) => `*${text}*`,
-};
+import { MRKDWN } from './mrkdwn.js';
 
 const SENSITIVE_MARK = ':rotating_light:';
 /** Text kept free for the "…and N more" line. */

@@ -10,9 +10,10 @@ import {
 } from '../../output/denied-formats.js';
 import { CODE_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatCount, formatUtc } from '../../text/numbers.js';
-import { buildAggregateMessage, type ListPart, MRKDWN } from './activity.js';
+import { buildAggregateMessage, type ListPart } from './activity.js';
 import { inlineCode } from './limits.js';
 import type { SlackMessage } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 
 const DENIED_MARK = ':no_entry:';
 

@@ -13,7 +13,6 @@ import {
 import { BUCKET_MAX, CODE_MAX } from '../../text/markup.js';
 import { formatBytes, formatCount, formatNumber, formatUtc } from '../../text/numbers.js';
 import { ACTIONS } from '../ids.js';
-import { MRKDWN } from './activity.js';
 import { blockTextLength, escapeMrkdwn, inlineCode, MAX_BLOCKS_PER_MESSAGE, MAX_TOTAL_TEXT } from './limits.js';
 import {
   buildMessage,
@@ -24,6 +23,7 @@ import {
   mrkdwnSection,
   type SlackMessage,
 } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 
 const DRILL_LABEL = 'Look closer';
 /** Room kept for the closing context: citation, "…and N more", cost. */

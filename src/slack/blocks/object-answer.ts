@@ -14,28 +14,15 @@ import {
   PREFIX_KEYS_HEADING,
   prefixKeysTable,
 } from '../../output/object-answer-formats.js';
-import { ARN_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { ARN_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
-import { showControlCharacters } from '../../text/safe-text.js';
 import { type AnswerView, answerControls, pageCount, showEventAccessory } from './answer-controls.js';
 import { roomAfter, takeWhileFits } from './budget.js';
-import { blockTextLength, escapeAndTruncate, escapeMrkdwn, inlineCode, MAX_TOTAL_TEXT } from './limits.js';
-import {
-  buildMessage,
-  contextBlock,
-  dividerBlock,
-  headerBlock,
-  type KnownBlock,
-  mrkdwnSection,
-  type SlackMessage,
-} from './message.js';
+import { blockTextLength, escapeMrkdwn, inlineCode, MAX_TOTAL_TEXT } from './limits.js';
+import type { KnownBlock, SlackMessage } from './message.js';
+import { buildMessage, contextBlock, dividerBlock, headerBlock, mrkdwnSection } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 import { buildTableBlock } from './table.js';
-
-const MRKDWN: Markup = {
-  code: inlineCode,
-  text: (value, max) => escapeAndTruncate(showControlCharacters(value), max),
-  strong: (text) => `*${text}*`,
-};
 
 /** The key in each event is shorter than in the summary: it is the same key every time. */
 const EVENT_KEY_MAX = 200;

@@ -3,9 +3,10 @@ import { coverageCaveat, describeSpan, failedNote } from '../../output/activity-
 import { describeBucket, describePrincipal, describePrincipalScan, OBJECT_ACTIONS } from '../../output/principal-formats.js';
 import { ARN_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatNumber, formatUtc } from '../../text/numbers.js';
-import { buildAggregateMessage, type ListPart, MRKDWN } from './activity.js';
+import { buildAggregateMessage, type ListPart } from './activity.js';
 import { inlineCode } from './limits.js';
 import type { SlackMessage } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 
 /** Objects listed per action in a message; Export CSV gives every object fetched. */
 const OBJECTS_SHOWN = 20;

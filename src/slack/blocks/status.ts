@@ -9,24 +9,18 @@ import {
   NOW_ICONS,
   NOW_LABELS,
 } from '../../output/status-formats.js';
-import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { BUCKET_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
-import { showControlCharacters } from '../../text/safe-text.js';
 import type { TableData } from '../../text/table.js';
 import { ACTIONS } from '../ids.js';
 import { roomAfter, takeWhileFits } from './budget.js';
-import { escapeAndTruncate, escapeMrkdwn, inlineCode, MAX_BUTTON_VALUE, MAX_SECTION_TEXT } from './limits.js';
+import { escapeMrkdwn, inlineCode, MAX_BUTTON_VALUE, MAX_SECTION_TEXT } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 import { buildTableBlock } from './table.js';
 
 /** The Enable logging button; its value is the bucket name. */
 export const ENABLE_LOGGING_ACTION = ACTIONS.enableLogging;
-
-const MRKDWN: Markup = {
-  code: inlineCode,
-  text: (value, max) => escapeAndTruncate(showControlCharacters(value), max),
-  strong: (text) => `*${text}*`,
-};
 
 /** Buckets told in full (a section and a button each); the rest get one line, so 100 buckets of 63-character names fit. */
 const DETAILED_ROWS = 15;
