@@ -1,14 +1,13 @@
 import type { Reply, ReplyOf } from '../answer.js';
-import * as activityFormats from '../output/activity-formats.js';
-import * as bucketEventsFormats from '../output/bucket-events-formats.js';
-import * as deniedFormats from '../output/denied-formats.js';
-import * as digestFormats from '../output/digest-formats.js';
-import { helpText } from '../output/help-text.js';
-import * as objectAnswerFormats from '../output/object-answer-formats.js';
-import * as principalFormats from '../output/principal-formats.js';
-import * as statusFormats from '../output/status-formats.js';
 import type { TimeWindow } from '../time/window.js';
-import { printObjectAnswer } from './object/formats.js';
+import * as activityFormats from './activity/formats.js';
+import * as bucketEventsFormats from './bucket-events/formats.js';
+import * as deniedFormats from './denied/formats.js';
+import * as digestFormats from './digest/formats.js';
+import { helpText } from './help/formats.js';
+import * as objectAnswerFormats from './object/formats.js';
+import * as principalFormats from './principal/formats.js';
+import * as statusFormats from './status/formats.js';
 
 /** The terminal's formats (`--format`). */
 export type Format = 'text' | 'json' | 'csv';
@@ -82,7 +81,7 @@ export const ANSWER_KINDS: { [K in Reply['kind']]: AnswerKind<K> } = {
   },
   'object-answer': {
     stored: true,
-    print: (reply, format) => ({ out: printObjectAnswer(reply, format) }),
+    print: (reply, format) => ({ out: objectAnswerFormats.printObjectAnswer(reply, format) }),
     csv: (reply) => objectAnswerFormats.toCsv(reply.answer),
     revive: reviveAnswerWindow,
   },

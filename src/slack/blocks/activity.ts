@@ -1,12 +1,7 @@
+import { describeActivity, describeActivityScan } from '../../answers/activity/formats.js';
 import type { ActivityAnswer } from '../../answers/activity/question.js';
-import {
-  coverageCaveat,
-  describeActivity,
-  describeActivityScan,
-  describeMore,
-  failedNote,
-} from '../../output/activity-formats.js';
-import { describeCaller } from '../../output/callers.js';
+import { coverageCaveat, describeMore, failedNote } from '../../answers/wording/aggregates.js';
+import { describeCaller } from '../../answers/wording/callers.js';
 import { BUCKET_MAX, CODE_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatNumber } from '../../text/numbers.js';
 import type { TableData } from '../../text/table.js';

@@ -1,11 +1,11 @@
-import { type BucketEventsAnswer, type ManagementEvent, REQUEST_SUMMARY_MAX } from '../../answers/bucket-events/question.js';
 import {
   describeBucketEvents,
   describeBucketEventsScan,
   describeHiddenEvents,
   isSensitive,
-} from '../../output/bucket-events-formats.js';
-import { describeRecordedCaller } from '../../output/callers.js';
+} from '../../answers/bucket-events/formats.js';
+import { type BucketEventsAnswer, type ManagementEvent, REQUEST_SUMMARY_MAX } from '../../answers/bucket-events/question.js';
+import { describeRecordedCaller } from '../../answers/wording/callers.js';
 import { PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
 import { roomAfter, takeWhileFits } from './budget.js';

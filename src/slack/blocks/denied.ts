@@ -1,5 +1,3 @@
-import type { DeniedAnswer, DeniedGroup } from '../../answers/denied/question.js';
-import { coverageCaveat, describeSpan } from '../../output/activity-formats.js';
 import {
   DENIED_SECTIONS,
   deniedCoverage,
@@ -7,7 +5,9 @@ import {
   describeDeniedCaller,
   describeDeniedScan,
   describeGroupBuckets,
-} from '../../output/denied-formats.js';
+} from '../../answers/denied/formats.js';
+import type { DeniedAnswer, DeniedGroup } from '../../answers/denied/question.js';
+import { coverageCaveat, describeSpan } from '../../answers/wording/aggregates.js';
 import { CODE_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatCount, formatUtc } from '../../text/numbers.js';
 import { buildAggregateMessage, type ListPart } from './activity.js';

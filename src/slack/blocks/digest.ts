@@ -1,5 +1,3 @@
-import type { Digest, DigestBucket } from '../../answers/digest/question.js';
-import { describeCaller } from '../../output/callers.js';
 import {
   type DigestFinding,
   describeDigestCost,
@@ -9,7 +7,9 @@ import {
   SIGMA_CITATION,
   slashCommand,
   slashWindow,
-} from '../../output/digest-formats.js';
+} from '../../answers/digest/formats.js';
+import type { Digest, DigestBucket } from '../../answers/digest/question.js';
+import { describeCaller } from '../../answers/wording/callers.js';
 import { BUCKET_MAX, CODE_MAX } from '../../text/markup.js';
 import { formatBytes, formatCount, formatNumber, formatUtc } from '../../text/numbers.js';
 import { ACTIONS } from '../ids.js';

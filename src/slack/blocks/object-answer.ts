@@ -1,5 +1,3 @@
-import type { ObjectAnswer, ObjectEvent } from '../../answers/object/question.js';
-import { describeMore } from '../../output/activity-formats.js';
 import {
   CANDIDATE_HEADING,
   CANDIDATE_NOTE,
@@ -13,7 +11,9 @@ import {
   mfaWords,
   PREFIX_KEYS_HEADING,
   prefixKeysTable,
-} from '../../output/object-answer-formats.js';
+} from '../../answers/object/formats.js';
+import type { ObjectAnswer, ObjectEvent } from '../../answers/object/question.js';
+import { describeMore } from '../../answers/wording/aggregates.js';
 import { ARN_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
 import { type AnswerView, answerControls, pageCount, showEventAccessory } from './answer-controls.js';

@@ -1,6 +1,6 @@
+import { describeBucket, describePrincipal, describePrincipalScan, OBJECT_ACTIONS } from '../../answers/principal/formats.js';
 import type { PrincipalAnswer } from '../../answers/principal/question.js';
-import { coverageCaveat, describeSpan, failedNote } from '../../output/activity-formats.js';
-import { describeBucket, describePrincipal, describePrincipalScan, OBJECT_ACTIONS } from '../../output/principal-formats.js';
+import { coverageCaveat, describeSpan, failedNote } from '../../answers/wording/aggregates.js';
 import { ARN_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatNumber, formatUtc } from '../../text/numbers.js';
 import { buildAggregateMessage, type ListPart } from './activity.js';

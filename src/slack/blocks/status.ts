@@ -1,4 +1,3 @@
-import { type BucketStatus, needsLogging, type StatusAnswer } from '../../answers/status/question.js';
 import {
   byAttention,
   describeBucketCoverage,
@@ -8,7 +7,8 @@ import {
   describeTrails,
   NOW_ICONS,
   NOW_LABELS,
-} from '../../output/status-formats.js';
+} from '../../answers/status/formats.js';
+import { type BucketStatus, needsLogging, type StatusAnswer } from '../../answers/status/question.js';
 import { BUCKET_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
 import type { TableData } from '../../text/table.js';

@@ -1,37 +1,12 @@
-import type { ActivityAnswer, ErrorCount, OperationCount, PrincipalCount } from '../answers/activity/question.js';
-import { csvDocument } from '../text/csv.js';
-import { jsonDocument } from '../text/json.js';
-import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
-import { formatBytes, formatCount, formatNumber, formatUtc } from '../text/numbers.js';
-import { countColumn, formatTable, type TextColumn } from '../text/table.js';
-import { describeCaller } from './callers.js';
-import { describeAggregateScan, scannedJson, searchedJson } from './scan-facts.js';
-
-/** `from A to B`, or `at A` when both are the same instant. */
-export function describeSpan(first: string, last: string, markup: Markup): string {
-  const from = markup.text(formatUtc(first), 40);
-  return first === last ? `at ${from}` : `from ${from} to ${markup.text(formatUtc(last), 40)}`;
-}
-
-/** `(3 failed)`, or nothing when every call succeeded. */
-export function failedNote(errors: number): string {
-  return errors > 0 ? ` (${formatNumber(errors)} failed)` : '';
-}
-
-/** Said when nothing matched: an empty answer is proof only where logging was on. `where` is already marked up. */
-export function coverageCaveat(where: string): string {
-  return (
-    `No match means nothing happened only if CloudTrail data-event logging covered ${where} for the whole window; ` +
-    's3x does not check logging coverage yet.'
-  );
-}
-
-/** `…and 3 more operations (15 in all).` for a list shown in part; undefined when nothing is missing. */
-export function describeMore(shown: number, total: number, one: string, many = `${one}s`): string | undefined {
-  const hidden = total - shown;
-  if (hidden <= 0) return undefined;
-  return `…and ${formatCount(hidden, `more ${one}`, `more ${many}`)} (${formatNumber(total)} in all).`;
-}
+import { csvDocument } from '../../text/csv.js';
+import { jsonDocument } from '../../text/json.js';
+import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { formatBytes, formatCount } from '../../text/numbers.js';
+import { countColumn, formatTable, type TextColumn } from '../../text/table.js';
+import { callColumns, coverageCaveat, describeMore, describeSpan } from '../wording/aggregates.js';
+import { describeCaller } from '../wording/callers.js';
+import { describeAggregateScan, scannedJson, searchedJson } from '../wording/scan-facts.js';
+import type { ActivityAnswer, ErrorCount, OperationCount, PrincipalCount } from './question.js';
 
 /** The one-line answer: how busy the bucket was. */
 export function describeActivity(answer: ActivityAnswer, markup: Markup): string {
@@ -80,11 +55,6 @@ export function toCsv(answer: ActivityAnswer): string {
     ...answer.principals.map((p) => ['principal', p.principal, p.count, p.errors, null, null, null, null]),
     ...answer.errors.map((e) => ['error', e.code, e.count, null, null, null, null, null]),
   ]);
-}
-
-/** CALLS and FAILED: the counts of a row of operations or principals. */
-export function callColumns<T extends { count: number; errors: number }>(): TextColumn<T>[] {
-  return [countColumn('CALLS', (row) => row.count), countColumn('FAILED', (row) => row.errors)];
 }
 
 /** A readable report for a terminal: the answer, one table per list, and the footer facts. */

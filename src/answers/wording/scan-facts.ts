@@ -1,8 +1,8 @@
 /** The facts every answer ends with, in words and in JSON: what was searched, what the scan read, how fresh. */
-import type { ScanStats } from '../engines/engine.js';
-import type { Markup } from '../text/markup.js';
-import { formatBytes, formatCount, formatDuration, formatNumber, formatUsd, formatUtc } from '../text/numbers.js';
-import { formatInstant, type TimeWindow } from '../time/window.js';
+import type { ScanStats } from '../../engines/engine.js';
+import type { Markup } from '../../text/markup.js';
+import { formatBytes, formatCount, formatDuration, formatNumber, formatUsd, formatUtc } from '../../text/numbers.js';
+import { formatInstant, type TimeWindow } from '../../time/window.js';
 
 /** Every answer says this next to its freshness: CloudTrail is never up to the minute. */
 export const DELIVERY_NOTE = 'CloudTrail delivers about 5 minutes late.';

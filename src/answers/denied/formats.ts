@@ -1,12 +1,12 @@
-import type { DeniedAnswer, DeniedGroup } from '../answers/denied/question.js';
-import { csvDocument } from '../text/csv.js';
-import { jsonDocument } from '../text/json.js';
-import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
-import { formatCount, formatUtcCell } from '../text/numbers.js';
-import { countColumn, type TextColumn, titledTable } from '../text/table.js';
-import { coverageCaveat, describeMore, describeSpan } from './activity-formats.js';
-import { describeCaller } from './callers.js';
-import { describeAggregateScan, scannedJson, searchedJson } from './scan-facts.js';
+import { csvDocument } from '../../text/csv.js';
+import { jsonDocument } from '../../text/json.js';
+import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { formatCount, formatUtcCell } from '../../text/numbers.js';
+import { countColumn, type TextColumn, titledTable } from '../../text/table.js';
+import { coverageCaveat, describeMore, describeSpan } from '../wording/aggregates.js';
+import { describeCaller } from '../wording/callers.js';
+import { describeAggregateScan, scannedJson, searchedJson } from '../wording/scan-facts.js';
+import type { DeniedAnswer, DeniedGroup } from './question.js';
 
 /** The two lists of failed calls, in this order. */
 export const DENIED_SECTIONS: ReadonlyArray<{ title: string; denials: boolean }> = [

@@ -1,18 +1,11 @@
-import type {
-  NameKind,
-  ObjectAction,
-  PrincipalActivityRow,
-  PrincipalAnswer,
-  PrincipalObject,
-  SessionCount,
-} from '../answers/principal/question.js';
-import { csvDocument } from '../text/csv.js';
-import { jsonDocument } from '../text/json.js';
-import { ARN_MAX, BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
-import { formatCount, formatUtcCell } from '../text/numbers.js';
-import { countColumn, formatTable, type TextColumn, titledTable } from '../text/table.js';
-import { callColumns, coverageCaveat, describeMore, describeSpan } from './activity-formats.js';
-import { describeAggregateScan, scannedJson, searchedJson } from './scan-facts.js';
+import { csvDocument } from '../../text/csv.js';
+import { jsonDocument } from '../../text/json.js';
+import { ARN_MAX, BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { formatCount, formatUtcCell } from '../../text/numbers.js';
+import { countColumn, formatTable, type TextColumn, titledTable } from '../../text/table.js';
+import { callColumns, coverageCaveat, describeMore, describeSpan } from '../wording/aggregates.js';
+import { describeAggregateScan, scannedJson, searchedJson } from '../wording/scan-facts.js';
+import type { NameKind, ObjectAction, PrincipalActivityRow, PrincipalAnswer, PrincipalObject, SessionCount } from './question.js';
 
 /** Shown for calls that name no bucket (ListBuckets, ListDirectoryBuckets). */
 export const NO_BUCKET = '(no bucket)';

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { toObjectAnswer } from '../../src/answers/object/question.js';
-import type { ObjectQuestionRequest } from '../../src/commands/requests.js';
-import type { Row, ScanStats } from '../../src/engines/engine.js';
-import { toCsv, toJson, toText } from '../../src/output/object-answer-formats.js';
-import { checkBlockLimits } from '../../src/slack/blocks/limits.js';
-import { buildObjectAnswerMessage, buildObjectAnswerPage, objectAnswerPageSize } from '../../src/slack/blocks/object-answer.js';
-import { HOSTILE, RAW_UNSAFE, stringsIn } from '../helpers/hostile-strings.js';
+import { toCsv, toJson, toText } from '../../../src/answers/object/formats.js';
+import { toObjectAnswer } from '../../../src/answers/object/question.js';
+import type { ObjectQuestionRequest } from '../../../src/commands/requests.js';
+import type { Row, ScanStats } from '../../../src/engines/engine.js';
+import { checkBlockLimits } from '../../../src/slack/blocks/limits.js';
+import {
+  buildObjectAnswerMessage,
+  buildObjectAnswerPage,
+  objectAnswerPageSize,
+} from '../../../src/slack/blocks/object-answer.js';
+import { HOSTILE, RAW_UNSAFE, stringsIn } from '../../helpers/hostile-strings.js';
 
 const BUCKET = 'analytics--usw2-az1--x-s3';
 const PREFIX = 'reports/2024/';

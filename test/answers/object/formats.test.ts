@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ObjectAnswer, ObjectEvent } from '../../src/answers/object/question.js';
-import { toCsv, toJson, toText } from '../../src/output/object-answer-formats.js';
+import { toCsv, toJson, toText } from '../../../src/answers/object/formats.js';
+import type { ObjectAnswer, ObjectEvent } from '../../../src/answers/object/question.js';
 
 const KEY = 'reports/q3.parquet';
 const BUCKET = 'analytics--usw2-az1--x-s3';

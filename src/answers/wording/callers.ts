@@ -1,4 +1,4 @@
-import { ARN_MAX, type Markup } from '../text/markup.js';
+import { ARN_MAX, type Markup } from '../../text/markup.js';
 
 /** Who a CloudTrail record says made a call: its ARN, the AWS service that invoked it, or its type. */
 export interface RecordedCaller {

@@ -1,12 +1,18 @@
-import type { BucketEventsAnswer, ManagementEvent } from '../answers/bucket-events/question.js';
-import type { ScanStats } from '../engines/engine.js';
-import { csvRecords } from '../text/csv.js';
-import { jsonDocument } from '../text/json.js';
-import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
-import { formatCount, formatDuration, formatNumber, formatUtcCell } from '../text/numbers.js';
-import { formatTable, type TextColumn } from '../text/table.js';
-import { describeRecordedCaller } from './callers.js';
-import { describeScanned, describeUnreadableAndFreshness, describeWindow, scannedJson, searchedJson } from './scan-facts.js';
+import type { ScanStats } from '../../engines/engine.js';
+import { csvRecords } from '../../text/csv.js';
+import { jsonDocument } from '../../text/json.js';
+import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { formatCount, formatDuration, formatNumber, formatUtcCell } from '../../text/numbers.js';
+import { formatTable, type TextColumn } from '../../text/table.js';
+import { describeRecordedCaller } from '../wording/callers.js';
+import {
+  describeScanned,
+  describeUnreadableAndFreshness,
+  describeWindow,
+  scannedJson,
+  searchedJson,
+} from '../wording/scan-facts.js';
+import type { BucketEventsAnswer, ManagementEvent } from './question.js';
 
 /** Calls that delete the bucket, open or drop its policy, or can expire its data: highlighted wherever shown. */
 const SENSITIVE_EVENT_NAMES: ReadonlySet<string> = new Set([

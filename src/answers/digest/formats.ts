@@ -1,10 +1,10 @@
-import type { Digest, DigestBucket, DigestManagementEvent } from '../answers/digest/question.js';
-import { csvDocument } from '../text/csv.js';
-import { jsonDocument } from '../text/json.js';
-import { formatBytes, formatCount, formatNumber, formatUsd, formatUtc } from '../text/numbers.js';
-import { countColumn, formatTable } from '../text/table.js';
-import { formatInstant, type TimeWindow } from '../time/window.js';
-import { describeWindow, windowJson } from './scan-facts.js';
+import { csvDocument } from '../../text/csv.js';
+import { jsonDocument } from '../../text/json.js';
+import { formatBytes, formatCount, formatNumber, formatUsd, formatUtc } from '../../text/numbers.js';
+import { countColumn, formatTable } from '../../text/table.js';
+import { formatInstant, type TimeWindow } from '../../time/window.js';
+import { describeWindow, windowJson } from '../wording/scan-facts.js';
+import type { Digest, DigestBucket, DigestManagementEvent } from './question.js';
 
 export type FindingKind =
   | 'management'

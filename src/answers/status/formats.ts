@@ -1,12 +1,12 @@
-import { type BucketStatus, needsLogging, type StatusAnswer, type StatusTrail } from '../answers/status/question.js';
-import type { BucketCoverage, CoverageSpan } from '../cloudtrail/coverage.js';
-import { csvRecords } from '../text/csv.js';
-import { jsonDocument } from '../text/json.js';
-import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../text/markup.js';
-import { formatCount, formatNumber, formatUtc, formatUtcCell } from '../text/numbers.js';
-import { formatTable, type TextColumn } from '../text/table.js';
-import { formatInstant } from '../time/window.js';
-import { DELIVERY_NOTE, describeScanned, describeWindow, scannedJson, windowJson } from './scan-facts.js';
+import type { BucketCoverage, CoverageSpan } from '../../cloudtrail/coverage.js';
+import { csvRecords } from '../../text/csv.js';
+import { jsonDocument } from '../../text/json.js';
+import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { formatCount, formatNumber, formatUtc, formatUtcCell } from '../../text/numbers.js';
+import { formatTable, type TextColumn } from '../../text/table.js';
+import { formatInstant } from '../../time/window.js';
+import { DELIVERY_NOTE, describeScanned, describeWindow, scannedJson, windowJson } from '../wording/scan-facts.js';
+import { type BucketStatus, needsLogging, type StatusAnswer, type StatusTrail } from './question.js';
 
 /** Status speaks of now: logged now, not logged now, or history incomplete (s3x cannot tell); the window's gaps are details. */
 type Now = BucketCoverage['atEnd'];

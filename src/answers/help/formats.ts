@@ -1,4 +1,4 @@
-import { findSubcommand, SUBCOMMANDS } from '../commands/grammar.js';
+import { findSubcommand, SUBCOMMANDS } from '../../commands/grammar.js';
 
 /** Plain-text help for the terminal, from the same grammar table as `/s3x help`. */
 export function helpText(topic?: string): string {
