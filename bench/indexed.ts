@@ -12,14 +12,13 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { askActivity } from '../src/answers/activity/question.js';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE } from '../src/answers/object/question.js';
 import { parseCommand } from '../src/commands/parse.js';
 import type { ActivityRequest, ObjectQuestionRequest } from '../src/commands/requests.js';
 import { IndexedEngine } from '../src/engines/indexed/indexed-engine.js';
 import { ArchiveIndex, listArchive } from '../src/engines/indexed/ingest.js';
 import { detectLayout } from '../src/engines/local/log-files.js';
-import { askActivity } from '../src/questions/activity.js';
-import { OBJECT_QUESTION_TABLE } from '../src/questions/index.js';
-import { askObjectQuestion } from '../src/questions/object-question.js';
 
 /** The story the sample generator plants in every archive. */
 const PLANTED_KEY = 'reports/q3-forecast.parquet';

@@ -24,6 +24,7 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE } from '../src/answers/object/question.js';
 import { AthenaEngine } from '../src/aws/athena/athena-engine.js';
 import { parseCommand } from '../src/commands/parse.js';
 import type { ObjectQuestionRequest } from '../src/commands/requests.js';
@@ -34,8 +35,6 @@ import { ingestArchive } from '../src/engines/indexed/ingest.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
 import { detectLayout, listLogFiles } from '../src/engines/local/log-files.js';
 import { QuestionQueue } from '../src/engines/question-queue.js';
-import { OBJECT_QUESTION_TABLE } from '../src/questions/index.js';
-import { askObjectQuestion } from '../src/questions/object-question.js';
 import { generateArchive } from '../src/sample/generate.js';
 import { createSlackApp } from '../src/slack/app.js';
 import { AnswerStore } from '../src/store/answer-store.js';

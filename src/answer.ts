@@ -1,23 +1,21 @@
 import { type AlertsFeed, type AlertsOverview, alertsOverview } from './alerts/feed.js';
+import { type ActivityAnswer, askActivity } from './answers/activity/question.js';
+import { askBucketEventsWithEngine, type BucketEventsAnswer } from './answers/bucket-events/question.js';
+import { askDenied, type DeniedAnswer } from './answers/denied/question.js';
+import { buildDigest, type Digest } from './answers/digest/question.js';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE, type ObjectAnswer } from './answers/object/question.js';
+import { askPrincipal, type PrincipalAnswer } from './answers/principal/question.js';
+import { askStatusFromAws, askStatusFromLogs, type StatusAnswer, statusWindow } from './answers/status/question.js';
 import type { ApprovalRequest, ApprovalStore, AuditEntry } from './approvals/approval.js';
 import type { LookupEventsSource } from './aws/cloudtrail/lookup-events.js';
 import type { BucketCoverage } from './cloudtrail/coverage.js';
 import { findSubcommand } from './commands/grammar.js';
 import type { ParseLimits } from './commands/parse.js';
 import type { ObjectQuestionRequest, S3xRequest } from './commands/requests.js';
-import { buildDigest, type Digest } from './digest/digest.js';
 import { digestDayFor } from './digest/schedule.js';
 import type { Engine } from './engines/engine.js';
-import { type ActivityAnswer, askActivity } from './questions/activity.js';
-import { askBucketEventsWithEngine, type BucketEventsAnswer } from './questions/bucket-events.js';
 import { checkCoverage } from './questions/coverage-check.js';
-import { askDenied, type DeniedAnswer } from './questions/denied.js';
-import { OBJECT_QUESTION_TABLE } from './questions/index.js';
 import { describeMissingLogs } from './questions/log-reach.js';
-import type { ObjectAnswer } from './questions/object-events.js';
-import { askObjectQuestion } from './questions/object-question.js';
-import { askPrincipal, type PrincipalAnswer } from './questions/principal.js';
-import { askStatusFromAws, askStatusFromLogs, type StatusAnswer, statusWindow } from './questions/status.js';
 import { askTrailHistory } from './questions/trail-history.js';
 import type { AccountInventory } from './remediation/sandbox-inventory.js';
 
@@ -44,6 +42,9 @@ export type Reply =
   | { kind: 'principal'; answer: PrincipalAnswer }
   | { kind: 'denied'; answer: DeniedAnswer }
   | { kind: 'not-available'; command: string };
+
+/** The reply of one kind. */
+export type ReplyOf<K extends Reply['kind']> = Extract<Reply, { kind: K }>;
 
 export interface AnswerDeps {
   engine: Engine;

@@ -1,26 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { answerDigest, answerRequest, type Reply } from './answer.js';
+import { helpText } from './answers/help/formats.js';
+import { type Format, printReply } from './answers/registry.js';
 import type { AthenaEngine } from './aws/athena/athena-engine.js';
 import { parseCommand } from './commands/parse.js';
 import { type Config, loadConfig } from './config.js';
 import { postOnce } from './digest/digest-lease.js';
 import { digestDayFor } from './digest/schedule.js';
 import { S3xError, UsageError } from './errors.js';
-import * as activityFormats from './output/activity-formats.js';
-import * as bucketEventsFormats from './output/bucket-events-formats.js';
-import * as deniedFormats from './output/denied-formats.js';
-import * as digestFormats from './output/digest-formats.js';
-import { helpText } from './output/help-text.js';
-import * as objectAnswerFormats from './output/object-answer-formats.js';
-import * as principalFormats from './output/principal-formats.js';
-import * as statusFormats from './output/status-formats.js';
 import { applyAlertsSetup, describeAlertsSetup, parseSetupAlertsArgs, setupAlertsHelp } from './setup/alerts-setup.js';
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
 import { escapeUnsafeJson, showInvisibleKeepingLines } from './text/safe-text.js';
 import { systemClock } from './time/clock.js';
-
-export type Format = 'text' | 'json' | 'csv';
 
 export interface Io {
   out: (text: string) => void;
@@ -252,102 +244,12 @@ async function runSetup(argv: readonly string[], env: Env, io: Io, now: Date): P
 
 /** The CLI's rendering of a reply (`s3x mcp` reuses its JSON); returns the exit code. */
 export function print(reply: Reply, format: Format, io: Io): number {
-  switch (reply.kind) {
-    case 'help':
-      io.out(helpText(reply.topic));
-      return 0;
-    case 'not-available':
-      io.err(`s3x: \`${reply.command}\` is not available yet in this version of s3x.\n`.replaceAll('`', ''));
-      return 3;
-    case 'object-answer':
-      return write(io, objectAnswerOutput(reply, format));
-    case 'bucket-events':
-      return write(
-        io,
-        { text: bucketEventsFormats.toText, json: bucketEventsFormats.toJson, csv: bucketEventsFormats.toCsv }[format](
-          reply.answer,
-        ),
-      );
-    case 'approvals':
-      return write(
-        io,
-        format === 'json'
-          ? JSON.stringify(reply.pending, null, 2)
-          : reply.pending.map((r) => `${r.id}  ${r.expiresAt}  ${r.plan.summary}`).join('\n') ||
-              'No approval requests are pending.',
-      );
-    case 'audit':
-      return write(
-        io,
-        format === 'json'
-          ? JSON.stringify(reply.entries, null, 2)
-          : reply.entries
-              .map((e) => `${e.at}  ${e.action.padEnd(10)} ${e.actor.padEnd(12)} ${e.requestId.slice(0, 8)}  ${e.detail}`)
-              .join('\n') || 'The audit log is empty.',
-      );
-    case 'alerts':
-      io.err('s3x: alerts run inside the app (npm start, or the Slack app); ask `/s3x alerts` there.\n'.replaceAll('`', ''));
-      return 3;
-    case 'digest':
-      return write(
-        io,
-        format === 'json'
-          ? digestFormats.toJson(reply.digest)
-          : format === 'csv'
-            ? digestFormats.toCsv(reply.digest)
-            : digestFormats.toText(reply.digest),
-      );
-    case 'status':
-      return write(
-        io,
-        { text: statusFormats.toText, json: statusFormats.toJson, csv: statusFormats.toCsv }[format](reply.answer),
-      );
-    case 'activity':
-      return write(
-        io,
-        { text: activityFormats.toText, json: activityFormats.toJson, csv: activityFormats.toCsv }[format](reply.answer),
-      );
-    case 'principal':
-      return write(
-        io,
-        { text: principalFormats.toText, json: principalFormats.toJson, csv: principalFormats.toCsv }[format](reply.answer),
-      );
-    case 'denied':
-      return write(
-        io,
-        { text: deniedFormats.toText, json: deniedFormats.toJson, csv: deniedFormats.toCsv }[format](reply.answer),
-      );
+  const printed = printReply(reply, format);
+  if ('err' in printed) {
+    io.err(printed.err);
+    return printed.exitCode;
   }
-}
-
-/** The object answer, with the coverage verdict when s3x checked it (no match on a named directory bucket). */
-function objectAnswerOutput(reply: Extract<Reply, { kind: 'object-answer' }>, format: Format): string {
-  const { answer, coverage, missingLogs } = reply;
-  if (format === 'csv') return objectAnswerFormats.toCsv(answer);
-  if (format === 'json') {
-    const parsed = JSON.parse(objectAnswerFormats.toJson(answer)) as Record<string, unknown>;
-    const checked = {
-      ...(coverage
-        ? {
-            coverage: {
-              state: coverage.state,
-              gaps: coverage.gaps,
-              unknown: coverage.unknown,
-              ...(coverage.evidence ? { evidence: coverage.evidence } : {}),
-              note: coverage.note,
-            },
-          }
-        : {}),
-      ...(missingLogs ? { missingLogs } : {}),
-    };
-    return `${JSON.stringify({ ...parsed, ...checked }, null, 2)}\n`;
-  }
-  const note = coverage ? `Logging coverage: ${coverage.note}` : missingLogs;
-  return objectAnswerFormats.toText(answer, note);
-}
-
-function write(io: Io, output: string): number {
-  io.out(output.endsWith('\n') ? output : `${output}\n`);
+  io.out(printed.out.endsWith('\n') ? printed.out : `${printed.out}\n`);
   return 0;
 }
 

@@ -1,7 +1,7 @@
 import { S3_SOURCE, S3EXPRESS_SOURCE } from '../cloudtrail/buckets.js';
 import type { Engine, EngineQuery, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
-import { partitionPredicate } from '../questions/object-events.js';
+import { partitionPredicate } from '../questions/sql-pieces.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 import type { EvaluatorOptions } from './evaluate.js';
 

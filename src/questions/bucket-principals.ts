@@ -3,8 +3,8 @@ import type { Engine, EngineQuery, Row, TableLayout } from '../engines/engine.js
 import { sql, sqlConstant, sqlIdentifier, sqlList } from '../engines/sql.js';
 import { userMessageOf } from '../errors.js';
 import type { PrincipalSeen, SeenOnBucket } from '../remediation/tighten-plan.js';
-import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
-import { partitionPredicate } from './object-events.js';
+import { partitionRange, type TimeWindow } from '../time/window.js';
+import { inWindow } from './sql-pieces.js';
 
 /** How far back a tighten looks for the other principals its statement would block. */
 export const SEEN_DAYS = 7;
@@ -19,8 +19,7 @@ export function buildBucketPrincipalsQuery(bucket: string, window: TimeWindow, t
   const days = partitionRange(window);
   const text = sql`SELECT useridentity.arn AS principal_arn, useridentity.principalid AS principal_id, count(*) AS events
 FROM ${sqlIdentifier(table.name)}
-WHERE ${partitionPredicate(table, days)}
-  AND eventtime >= ${formatInstant(window.since)} AND eventtime < ${formatInstant(window.until)}
+WHERE ${inWindow(table, window, days)}
   AND eventsource IN (${sqlList(eventSourcesFor(bucket))})
   AND json_extract_scalar(requestparameters, '$.bucketName') = ${bucket}
   AND useridentity.arn IS NOT NULL

@@ -1,7 +1,7 @@
 import type { Engine, EngineQuery, Row, TableLayout } from '../engines/engine.js';
 import { sql, sqlIdentifier } from '../engines/sql.js';
 import { partitionRange, type TimeWindow } from '../time/window.js';
-import { partitionPredicate } from './object-events.js';
+import { partitionPredicate } from './sql-pieces.js';
 
 /** The full record of one event (for "Show event"), looked up by eventID inside the answer's window. */
 export function buildEventRecordQuery(eventId: string, window: TimeWindow, table: TableLayout): EngineQuery {

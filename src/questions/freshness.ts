@@ -1,7 +1,7 @@
 import type { Engine, EngineQuery, EngineResult, TableLayout } from '../engines/engine.js';
 import { sql, sqlIdentifier } from '../engines/sql.js';
 import { addDays, partitionDay } from '../time/window.js';
-import { partitionPredicate } from './object-events.js';
+import { partitionPredicate } from './sql-pieces.js';
 
 /**
  * The newest event in the last three delivery days the question reads: "logs complete up to".

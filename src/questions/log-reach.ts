@@ -4,7 +4,7 @@ import { S3EXPRESS_OBJECT_READS, S3EXPRESS_OBJECT_WRITES } from '../cloudtrail/s
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlIdentifier, sqlNameList } from '../engines/sql.js';
 import { addDays, formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
-import { partitionPredicate } from './object-events.js';
+import { inWindow } from './sql-pieces.js';
 
 /**
  * CloudTrail delivers a Region's events about every 5 minutes: an hour with none at the start or
@@ -50,8 +50,7 @@ export function buildLogReachQuery(window: TimeWindow, table: TableLayout, bucke
     CASE WHEN ${ofBucket} AND eventname IN (${sqlNameList(S3EXPRESS_OBJECT_READS)}) THEN eventtime END AS read_time,
     CASE WHEN ${ofBucket} AND eventname IN (${sqlNameList(S3EXPRESS_OBJECT_WRITES)}) THEN eventtime END AS write_time
   FROM ${sqlIdentifier(table.name)}
-  WHERE ${partitionPredicate(table, days)}
-    AND eventtime >= ${formatInstant(window.since)} AND eventtime < ${formatInstant(window.until)}${onlyThisBucket}
+  WHERE ${inWindow(table, window, days)}${onlyThisBucket}
 )
 SELECT
   coalesce(awsregion, '') AS region,

@@ -4,7 +4,7 @@ import type { TrailDestination } from '../cloudtrail/trail.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier } from '../engines/sql.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
-import { partitionPredicate } from './object-events.js';
+import { EVENT_UID, inWindow } from './sql-pieces.js';
 
 /** Trail changes kept; more in one window means something is rewriting trails in a loop. */
 export const TRAIL_HISTORY_MAX_CHANGES = 5000;
@@ -33,16 +33,13 @@ export function buildTrailHistoryQuery(window: TimeWindow, table: TableLayout): 
     CASE WHEN eventsource = 'cloudtrail.amazonaws.com'
       AND eventname IN ('CreateTrail', 'UpdateTrail', 'DeleteTrail', 'PutEventSelectors', 'StartLogging', 'StopLogging')
       AND coalesce(errorcode, '') = ''
-    -- Real records always carry eventID; the fallback only keeps hand-made fixtures apart.
-    THEN coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|', coalesce(requestid, '')))
-    END AS change_uid,
+    THEN ${EVENT_UID} END AS change_uid,
     eventid, eventtime, eventname, awsregion, eventcategory,
     useridentity.arn AS principal_arn,
     requestparameters AS request_parameters,
     responseelements AS response_elements
   FROM ${sqlIdentifier(table.name)}
-  WHERE ${partitionPredicate(table, days)}
-    AND eventtime >= ${formatInstant(window.since)} AND eventtime < ${formatInstant(window.until)}
+  WHERE ${inWindow(table, window, days)}
 ),
 grouped AS (
   SELECT change_uid,

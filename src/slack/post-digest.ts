@@ -1,5 +1,5 @@
 import { webApi } from '@slack/bolt';
-import type { Digest } from '../digest/digest.js';
+import type { Digest } from '../answers/digest/question.js';
 import { buildDigestMessage } from './blocks/digest.js';
 
 /** Anything with chat.postMessage: the app's client, or a WebClient made for the CLI. */

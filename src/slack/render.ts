@@ -1,7 +1,7 @@
-import type { Reply } from '../answer.js';
+import type { Reply, ReplyOf } from '../answer.js';
+import type { ObjectAnswer } from '../answers/object/question.js';
+import { needsLogging } from '../answers/status/question.js';
 import { isPrincipalArn } from '../commands/parse.js';
-import type { ObjectAnswer } from '../questions/object-events.js';
-import { needsLogging } from '../questions/status.js';
 import { denyTargetLabel, denyTargetOf } from '../remediation/tighten-plan.js';
 import { truncate } from '../text/truncate.js';
 import { buildActivityMessage } from './blocks/activity.js';
@@ -20,46 +20,29 @@ import { buildPrincipalMessage } from './blocks/principal.js';
 import { buildStatusMessage } from './blocks/status.js';
 import { ACTIONS } from './ids.js';
 
-/** Pick the builder for a reply that is not stored (help, notices). */
-export function renderReply(reply: Reply): SlackMessage {
-  switch (reply.kind) {
-    case 'help':
-      return buildHelpMessage(reply.topic);
-    case 'object-answer':
-      return buildObjectAnswerMessage(reply.answer, reply.coverage?.note ?? reply.missingLogs);
-    case 'bucket-events':
-      return buildBucketEventsMessage(reply.answer);
-    case 'status':
-      return buildStatusMessage(reply.answer);
-    case 'approvals':
-      return buildApprovalsMessage(reply.pending);
-    case 'digest':
-      return buildDigestMessage(reply.digest, { csvNote: 'Export CSV has every finding.' });
-    case 'audit':
-      return buildAuditMessage(reply.entries);
-    case 'activity':
-      return buildActivityMessage(reply.answer);
-    case 'principal':
-      return buildPrincipalMessage(reply.answer);
-    case 'denied':
-      return buildDeniedMessage(reply.answer);
-    case 'not-available':
-      return buildNotAvailableMessage(reply.command);
-    case 'alerts':
-      return reply.overview ? buildAlertsMessage(reply.overview) : buildNotAvailableMessage('alerts');
-  }
+/** One Slack view per kind of reply: a new kind without one does not compile. */
+const SLACK_VIEWS: { [K in Reply['kind']]: (reply: ReplyOf<K>) => SlackMessage } = {
+  help: (reply) => buildHelpMessage(reply.topic),
+  'object-answer': (reply) => buildObjectAnswerMessage(reply.answer, reply.coverage?.note ?? reply.missingLogs),
+  'bucket-events': (reply) => buildBucketEventsMessage(reply.answer),
+  status: (reply) => buildStatusMessage(reply.answer),
+  approvals: (reply) => buildApprovalsMessage(reply.pending),
+  digest: (reply) => buildDigestMessage(reply.digest, { csvNote: 'Export CSV has every finding.' }),
+  audit: (reply) => buildAuditMessage(reply.entries),
+  activity: (reply) => buildActivityMessage(reply.answer),
+  principal: (reply) => buildPrincipalMessage(reply.answer),
+  denied: (reply) => buildDeniedMessage(reply.answer),
+  'not-available': (reply) => buildNotAvailableMessage(reply.command),
+  alerts: (reply) => (reply.overview ? buildAlertsMessage(reply.overview) : buildNotAvailableMessage('alerts')),
+};
+
+function viewOf<K extends Reply['kind']>(reply: ReplyOf<K>): (reply: ReplyOf<K>) => SlackMessage {
+  return SLACK_VIEWS[reply.kind as K];
 }
 
-/** Whether a reply is worth storing for paging, export and sharing. */
-export function isStorable(reply: Reply): boolean {
-  return (
-    reply.kind !== 'help' &&
-    reply.kind !== 'not-available' &&
-    reply.kind !== 'status' &&
-    reply.kind !== 'approvals' &&
-    reply.kind !== 'audit' &&
-    reply.kind !== 'alerts'
-  );
+/** The reply as one Slack message, without the buttons a stored answer gets. */
+export function renderReply(reply: Reply): SlackMessage {
+  return viewOf(reply)(reply);
 }
 
 /**

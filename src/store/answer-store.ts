@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Reply } from '../answer.js';
+import { reviveReply } from '../answers/registry.js';
 import { type SqliteDatabase, storeWrite } from './database.js';
 
 /** Who asked, where: an answer's buttons are checked against this and the access lists. */
@@ -129,16 +130,4 @@ export class AnswerStore implements AnswerStorage {
       // Old answers are past their TTL and never served (get checks created_at); they go next time.
     }
   }
-}
-
-/** JSON turns the answer's window dates into strings; turn them back. */
-export function reviveReply(reply: Reply): Reply {
-  if ('answer' in reply && reply.answer && typeof reply.answer === 'object' && 'window' in reply.answer) {
-    const window = reply.answer.window as unknown as { since: string; until: string };
-    (reply.answer as { window: { since: Date; until: Date } }).window = {
-      since: new Date(window.since),
-      until: new Date(window.until),
-    };
-  }
-  return reply;
 }

@@ -7,7 +7,7 @@ import { openWiring } from '../../src/app/wiring.js';
 import { DynamoDbApprovalStore } from '../../src/aws/dynamodb/approval-store.js';
 import { runCli } from '../../src/cli.js';
 import { loadConfig } from '../../src/config.js';
-import * as statusFormats from '../../src/output/status-formats.js';
+import * as statusFormats from '../../src/answers/status/formats.js';
 import { systemClock } from '../../src/time/clock.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { Dynalite } from '../helpers/dynalite.js';

@@ -1,13 +1,13 @@
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askActivity } from '../../src/answers/activity/question.js';
+import { askDenied } from '../../src/answers/denied/question.js';
+import { askPrincipal } from '../../src/answers/principal/question.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { ActivityRequest, DeniedRequest, PrincipalRequest } from '../../src/commands/requests.js';
 import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { askActivity } from '../../src/questions/activity.js';
-import { askDenied } from '../../src/questions/denied.js';
-import { askPrincipal } from '../../src/questions/principal.js';
 import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
 import { tempDir } from '../helpers/archive.js';
 import { athenaPages, contractAthenaEngine, mockPages, RecordingEngine } from '../helpers/athena.js';

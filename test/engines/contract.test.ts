@@ -1,13 +1,12 @@
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askBucketEventsWithEngine } from '../../src/answers/bucket-events/question.js';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE } from '../../src/answers/object/question.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { BucketEventsRequest, ObjectQuestionRequest } from '../../src/commands/requests.js';
 import type { EngineQuery, EngineResult } from '../../src/engines/engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { askBucketEventsWithEngine } from '../../src/questions/bucket-events.js';
-import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
-import { askObjectQuestion } from '../../src/questions/object-question.js';
 import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
 import { tempDir } from '../helpers/archive.js';
 import { athenaPages, contractAthenaEngine, mockPages, RecordingEngine } from '../helpers/athena.js';

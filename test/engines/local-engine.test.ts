@@ -2,12 +2,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askObjectQuestion, buildQuery, OBJECT_QUESTION_TABLE } from '../../src/answers/object/question.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { ObjectQuestionRequest } from '../../src/commands/requests.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { sniffFormat } from '../../src/engines/local/log-files.js';
-import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
-import { askObjectQuestion, buildQuery } from '../../src/questions/object-question.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 
 const NOW = new Date('2026-11-24T00:00:00Z');

@@ -1,15 +1,14 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { buildActivityQuery } from '../../src/answers/activity/question.js';
+import { buildBucketEventsQuery } from '../../src/answers/bucket-events/question.js';
+import { buildDeniedQuery } from '../../src/answers/denied/question.js';
+import { buildObjectEventsQuery, OBJECT_QUESTION_TABLE } from '../../src/answers/object/question.js';
+import { buildPrincipalQuery, matchPrincipal, type PrincipalMatchKind } from '../../src/answers/principal/question.js';
 import { isDirectoryBucket } from '../../src/cloudtrail/buckets.js';
 import { isObjectQuestion } from '../../src/commands/parse.js';
 import type { S3xRequest } from '../../src/commands/requests.js';
 import type { EngineQuery, TableLayout } from '../../src/engines/engine.js';
-import { buildActivityQuery } from '../../src/questions/activity.js';
-import { buildBucketEventsQuery } from '../../src/questions/bucket-events.js';
-import { buildDeniedQuery } from '../../src/questions/denied.js';
-import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
-import { buildObjectEventsQuery } from '../../src/questions/object-events.js';
-import { buildPrincipalQuery, matchPrincipal, type PrincipalMatchKind } from '../../src/questions/principal.js';
 
 /** Shared generators and oracles for the bad-input suites (test/properties, test/security). */
 

@@ -8,14 +8,13 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE } from '../../src/answers/object/question.js';
 import { toExecutionParameter } from '../../src/aws/athena/athena-engine.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import { OBJECT_QUESTIONS, type ObjectQuestionName, type ObjectQuestionRequest } from '../../src/commands/requests.js';
 import { TRINO_COMPAT_MACROS } from '../../src/engines/local/view.js';
 import { type SqlFragment, sql, sqlJoin, sqlList } from '../../src/engines/sql.js';
 import { EngineError } from '../../src/errors.js';
-import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
-import { askObjectQuestion } from '../../src/questions/object-question.js';
 import { athenaPages, contractAthenaEngine, mockPages } from '../helpers/athena.js';
 import { decodeSqlLiteral, trickyKey, trickyText, withoutLeadingBom } from './bad-input.js';
 

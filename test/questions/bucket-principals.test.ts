@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE } from '../../src/answers/object/question.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { principalsSeenOnBucket } from '../../src/questions/bucket-principals.js';
-import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
-import { askObjectQuestion } from '../../src/questions/object-question.js';
 import { tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { REAL_DATASETS } from '../helpers/paths.js';
 

@@ -2,6 +2,11 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askActivity } from '../../src/answers/activity/question.js';
+import { askBucketEventsWithEngine } from '../../src/answers/bucket-events/question.js';
+import { askDenied } from '../../src/answers/denied/question.js';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE, type ObjectAnswer } from '../../src/answers/object/question.js';
+import { askPrincipal, type PrincipalAnswer } from '../../src/answers/principal/question.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import type {
   ActivityRequest,
@@ -14,14 +19,7 @@ import type { Engine } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { QuestionQueue } from '../../src/engines/question-queue.js';
-import { askActivity } from '../../src/questions/activity.js';
-import { askBucketEventsWithEngine } from '../../src/questions/bucket-events.js';
-import { askDenied } from '../../src/questions/denied.js';
 import { fetchEventRecord } from '../../src/questions/event-record.js';
-import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
-import type { ObjectAnswer } from '../../src/questions/object-events.js';
-import { askObjectQuestion } from '../../src/questions/object-question.js';
-import { askPrincipal, type PrincipalAnswer } from '../../src/questions/principal.js';
 import { tempDir } from '../helpers/archive.js';
 import {
   ACCESS_POINT,

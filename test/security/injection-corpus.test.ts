@@ -6,6 +6,11 @@ import {
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askActivity } from '../../src/answers/activity/question.js';
+import { askBucketEventsWithEngine } from '../../src/answers/bucket-events/question.js';
+import { askDenied } from '../../src/answers/denied/question.js';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE } from '../../src/answers/object/question.js';
+import { askPrincipal } from '../../src/answers/principal/question.js';
 import { toExecutionParameter } from '../../src/aws/athena/athena-engine.js';
 import { isDirectoryBucket } from '../../src/cloudtrail/buckets.js';
 import { parseSlackText } from '../../src/commands/parse.js';
@@ -20,12 +25,6 @@ import type {
 import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { UsageError } from '../../src/errors.js';
-import { askActivity } from '../../src/questions/activity.js';
-import { askBucketEventsWithEngine } from '../../src/questions/bucket-events.js';
-import { askDenied } from '../../src/questions/denied.js';
-import { OBJECT_QUESTION_TABLE } from '../../src/questions/index.js';
-import { askObjectQuestion } from '../../src/questions/object-question.js';
-import { askPrincipal } from '../../src/questions/principal.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { athenaPages, contractAthenaEngine, mockPages, RecordingEngine } from '../helpers/athena.js';
 import { asSlackSends, decodeSqlLiteral, quoteForCommand, withoutLeadingBom } from '../properties/bad-input.js';

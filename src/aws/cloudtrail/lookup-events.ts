@@ -5,11 +5,15 @@ import {
   type LookupEventsCommandInput,
   type LookupEventsCommandOutput,
 } from '@aws-sdk/client-cloudtrail';
+import {
+  type BucketEventsAnswer,
+  type ManagementEvent,
+  summarizeRequestParameters,
+} from '../../answers/bucket-events/question.js';
 import { eventSourcesFor } from '../../cloudtrail/buckets.js';
 import type { BucketEventsRequest } from '../../commands/requests.js';
 import { EngineError } from '../../errors.js';
-import { type BucketEventsAnswer, type ManagementEvent, summarizeRequestParameters } from '../../questions/bucket-events.js';
-import { MAX_ROWS } from '../../questions/object-events.js';
+import { MAX_ROWS } from '../../questions/sql-pieces.js';
 import type { Clock } from '../../time/clock.js';
 import { formatInstant } from '../../time/window.js';
 import {

@@ -2,6 +2,7 @@ import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { type AttributeValue, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Reply } from '../../answer.js';
+import { reviveReply } from '../../answers/registry.js';
 import { EngineError, StoreError } from '../../errors.js';
 import {
   ANSWER_TTL_MS,
@@ -10,7 +11,6 @@ import {
   answerIdTime,
   isAnswerId,
   newAnswerId,
-  reviveReply,
   type StoredAnswer,
 } from '../../store/answer-store.js';
 import type { Clock } from '../../time/clock.js';

@@ -1,25 +1,14 @@
-import {
-  coverageCaveat,
-  describeActivity,
-  describeActivityScan,
-  describeMore,
-  failedNote,
-} from '../../output/activity-formats.js';
-import { describeCaller } from '../../output/callers.js';
-import type { ActivityAnswer } from '../../questions/activity.js';
-import { BUCKET_MAX, CODE_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+import { describeActivity, describeActivityScan } from '../../answers/activity/formats.js';
+import type { ActivityAnswer } from '../../answers/activity/question.js';
+import { coverageCaveat, describeMore, failedNote } from '../../answers/wording/aggregates.js';
+import { describeCaller } from '../../answers/wording/callers.js';
+import { BUCKET_MAX, CODE_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatNumber } from '../../text/numbers.js';
-import { showControlCharacters } from '../../text/safe-text.js';
 import type { TableData } from '../../text/table.js';
-import { blockTextLength, escapeAndTruncate, escapeMrkdwn, inlineCode, MAX_SECTION_TEXT, MAX_TOTAL_TEXT } from './limits.js';
+import { blockTextLength, escapeMrkdwn, inlineCode, MAX_SECTION_TEXT, MAX_TOTAL_TEXT } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 import { buildTableBlock } from './table.js';
-
-export const MRKDWN: Markup = {
-  code: inlineCode,
-  text: (value, max) => escapeAndTruncate(showControlCharacters(value), max),
-  strong: (text) => `*${text}*`,
-};
 
 /** Room kept in a list for its "…and N more" line. */
 const MORE_LINE_RESERVE = 120;

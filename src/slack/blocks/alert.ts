@@ -2,19 +2,19 @@ import type { types } from '@slack/bolt';
 import type { Alert } from '../../alerts/alert.js';
 import type { AlertsOverview } from '../../alerts/feed.js';
 import type { AlertRule } from '../../alerts/rules.js';
+import { slashCommand } from '../../answers/digest/formats.js';
+import { describeCaller } from '../../answers/wording/callers.js';
 import { isDirectoryBucket } from '../../cloudtrail/buckets.js';
 import { isPrincipalArn } from '../../commands/parse.js';
-import { describeCaller } from '../../output/callers.js';
-import { slashCommand } from '../../output/digest-formats.js';
 import { BUCKET_MAX, CODE_MAX } from '../../text/markup.js';
 import { formatCount, formatUtc } from '../../text/numbers.js';
 import { truncate } from '../../text/truncate.js';
 import { formatInstant } from '../../time/window.js';
 import { ACTIONS } from '../ids.js';
-import { MRKDWN } from './activity.js';
 import { button, confirm } from './change-request.js';
 import { escapeMrkdwn, inlineCode } from './limits.js';
 import { buildMessage, contextBlock, headerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 
 /** Where the alert's record came from: says how late and how complete the path is. */
 export type AlertSource = 'queue' | 'files';

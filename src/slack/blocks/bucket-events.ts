@@ -3,27 +3,15 @@ import {
   describeBucketEventsScan,
   describeHiddenEvents,
   isSensitive,
-} from '../../output/bucket-events-formats.js';
-import { describeRecordedCaller } from '../../output/callers.js';
-import { type BucketEventsAnswer, type ManagementEvent, REQUEST_SUMMARY_MAX } from '../../questions/bucket-events.js';
-import { type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+} from '../../answers/bucket-events/formats.js';
+import { type BucketEventsAnswer, type ManagementEvent, REQUEST_SUMMARY_MAX } from '../../answers/bucket-events/question.js';
+import { describeRecordedCaller } from '../../answers/wording/callers.js';
+import { PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
-import { showControlCharacters } from '../../text/safe-text.js';
-import {
-  blockTextLength,
-  escapeAndTruncate,
-  escapeMrkdwn,
-  inlineCode,
-  MAX_BLOCKS_PER_MESSAGE,
-  MAX_TOTAL_TEXT,
-} from './limits.js';
+import { roomAfter, takeWhileFits } from './budget.js';
+import { escapeMrkdwn, inlineCode } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
-
-const MRKDWN: Markup = {
-  code: inlineCode,
-  text: (value, max) => escapeAndTruncate(showControlCharacters(value), max),
-  strong: (text) => `*${text}*`,
-};
+import { MRKDWN } from './mrkdwn.js';
 
 const SENSITIVE_MARK = ':rotating_light:';
 /** Text kept free for the "…and N more" line. */
@@ -41,17 +29,7 @@ export function buildBucketEventsMessage(answer: BucketEventsAnswer): SlackMessa
   const footer = [dividerBlock(), contextBlock(describeBucketEventsScan(answer, MRKDWN))];
 
   const fixed = [...opening, ...footer];
-  let blocksLeft = MAX_BLOCKS_PER_MESSAGE - fixed.length - 1;
-  let charsLeft = MAX_TOTAL_TEXT - blockTextLength(fixed) - HIDDEN_LINE_RESERVE;
-  const shown: KnownBlock[] = [];
-  for (const event of answer.events) {
-    const section = renderEvent(event);
-    const size = blockTextLength(section);
-    if (blocksLeft < 1 || charsLeft < size) break;
-    shown.push(section);
-    blocksLeft -= 1;
-    charsLeft -= size;
-  }
+  const shown = takeWhileFits(answer.events.map(renderEvent), roomAfter(fixed, HIDDEN_LINE_RESERVE));
   const hidden = describeHiddenEvents(answer, shown.length);
 
   const blocks = [...opening, ...shown, ...(hidden ? [contextBlock([escapeMrkdwn(hidden)])] : []), ...footer];

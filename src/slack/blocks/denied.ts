@@ -1,4 +1,3 @@
-import { coverageCaveat, describeSpan } from '../../output/activity-formats.js';
 import {
   DENIED_SECTIONS,
   deniedCoverage,
@@ -6,13 +5,15 @@ import {
   describeDeniedCaller,
   describeDeniedScan,
   describeGroupBuckets,
-} from '../../output/denied-formats.js';
-import type { DeniedAnswer, DeniedGroup } from '../../questions/denied.js';
+} from '../../answers/denied/formats.js';
+import type { DeniedAnswer, DeniedGroup } from '../../answers/denied/question.js';
+import { coverageCaveat, describeSpan } from '../../answers/wording/aggregates.js';
 import { CODE_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatCount, formatUtc } from '../../text/numbers.js';
-import { buildAggregateMessage, type ListPart, MRKDWN } from './activity.js';
+import { buildAggregateMessage, type ListPart } from './activity.js';
 import { inlineCode } from './limits.js';
 import type { SlackMessage } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 
 const DENIED_MARK = ':no_entry:';
 

@@ -1,5 +1,3 @@
-import type { Digest, DigestBucket } from '../../digest/digest.js';
-import { describeCaller } from '../../output/callers.js';
 import {
   type DigestFinding,
   describeDigestCost,
@@ -9,11 +7,12 @@ import {
   SIGMA_CITATION,
   slashCommand,
   slashWindow,
-} from '../../output/digest-formats.js';
+} from '../../answers/digest/formats.js';
+import type { Digest, DigestBucket } from '../../answers/digest/question.js';
+import { describeCaller } from '../../answers/wording/callers.js';
 import { BUCKET_MAX, CODE_MAX } from '../../text/markup.js';
 import { formatBytes, formatCount, formatNumber, formatUtc } from '../../text/numbers.js';
 import { ACTIONS } from '../ids.js';
-import { MRKDWN } from './activity.js';
 import { blockTextLength, escapeMrkdwn, inlineCode, MAX_BLOCKS_PER_MESSAGE, MAX_TOTAL_TEXT } from './limits.js';
 import {
   buildMessage,
@@ -24,6 +23,7 @@ import {
   mrkdwnSection,
   type SlackMessage,
 } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 
 const DRILL_LABEL = 'Look closer';
 /** Room kept for the closing context: citation, "…and N more", cost. */

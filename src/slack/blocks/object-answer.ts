@@ -1,4 +1,3 @@
-import { describeMore } from '../../output/activity-formats.js';
 import {
   CANDIDATE_HEADING,
   CANDIDATE_NOTE,
@@ -12,36 +11,18 @@ import {
   mfaWords,
   PREFIX_KEYS_HEADING,
   prefixKeysTable,
-} from '../../output/object-answer-formats.js';
-import type { ObjectAnswer, ObjectEvent } from '../../questions/object-events.js';
-import { ARN_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+} from '../../answers/object/formats.js';
+import type { ObjectAnswer, ObjectEvent } from '../../answers/object/question.js';
+import { describeMore } from '../../answers/wording/aggregates.js';
+import { ARN_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
-import { showControlCharacters } from '../../text/safe-text.js';
 import { type AnswerView, answerControls, pageCount, showEventAccessory } from './answer-controls.js';
-import {
-  blockTextLength,
-  escapeAndTruncate,
-  escapeMrkdwn,
-  inlineCode,
-  MAX_BLOCKS_PER_MESSAGE,
-  MAX_TOTAL_TEXT,
-} from './limits.js';
-import {
-  buildMessage,
-  contextBlock,
-  dividerBlock,
-  headerBlock,
-  type KnownBlock,
-  mrkdwnSection,
-  type SlackMessage,
-} from './message.js';
+import { roomAfter, takeWhileFits } from './budget.js';
+import { blockTextLength, escapeMrkdwn, inlineCode, MAX_TOTAL_TEXT } from './limits.js';
+import type { KnownBlock, SlackMessage } from './message.js';
+import { buildMessage, contextBlock, dividerBlock, headerBlock, mrkdwnSection } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 import { buildTableBlock } from './table.js';
-
-const MRKDWN: Markup = {
-  code: inlineCode,
-  text: (value, max) => escapeAndTruncate(showControlCharacters(value), max),
-  strong: (text) => `*${text}*`,
-};
 
 /** The key in each event is shorter than in the summary: it is the same key every time. */
 const EVENT_KEY_MAX = 200;
@@ -68,11 +49,6 @@ function prefixKeysBlocks(answer: ObjectAnswer): KnownBlock[] {
   return [title, ...(table ? [table as KnownBlock] : []), ...moreLine];
 }
 
-interface Budget {
-  blocks: number;
-  chars: number;
-}
-
 /**
  * The answer to an object question as one message: summary, exact matches, batch-delete
  * candidates under their own heading, then what was searched. Events that do not fit Slack's
@@ -91,14 +67,11 @@ export function buildObjectAnswerMessage(answer: ObjectAnswer, coverageNote?: st
   const footer = [dividerBlock(), contextBlock(describeScan(answer, MRKDWN))];
 
   const fixed = [...opening, ...exactIntro, ...candidateIntro, ...footer];
-  const budget: Budget = {
-    blocks: MAX_BLOCKS_PER_MESSAGE - fixed.length - 1,
-    chars: MAX_TOTAL_TEXT - blockTextLength(fixed) - HIDDEN_LINE_RESERVE,
-  };
+  const budget = roomAfter(fixed, HIDDEN_LINE_RESERVE);
   const candidateBlocks = candidates.map(renderEvent);
   const kept = candidateBlocks.slice(0, CANDIDATES_KEPT);
   const shownExact = takeWhileFits(exact.map(renderEvent), budget, { blocks: kept.length, chars: blockTextLength(kept) });
-  const shownCandidates = takeWhileFits(candidateBlocks, budget, { blocks: 0, chars: 0 });
+  const shownCandidates = takeWhileFits(candidateBlocks, budget);
   const hidden = describeHidden(answer, shownExact.length + shownCandidates.length, exact.length - shownExact.length);
 
   const blocks = [
@@ -167,19 +140,6 @@ export function objectAnswerPageSize(answer: ObjectAnswer): number {
   const longest = answer.events.reduce((max, event) => Math.max(max, blockTextLength(renderEvent(event)) + 150), 1);
   const budget = PAGE_TEXT_BUDGET - (answer.matchPrefix ? PREFIX_KEYS_TEXT : 0);
   return Math.max(1, Math.min(MAX_PAGE_SIZE, Math.floor(budget / longest)));
-}
-
-/** Take sections in order while they fit, leaving `reserve` for what comes after. */
-function takeWhileFits(sections: readonly KnownBlock[], budget: Budget, reserve: Budget): KnownBlock[] {
-  const taken: KnownBlock[] = [];
-  for (const section of sections) {
-    const size = blockTextLength(section);
-    if (budget.blocks - reserve.blocks < 1 || budget.chars - reserve.chars < size) break;
-    taken.push(section);
-    budget.blocks -= 1;
-    budget.chars -= size;
-  }
-  return taken;
 }
 
 /** What CloudTrail's addendum reasons mean, for the event line. */

@@ -1,11 +1,12 @@
-import { coverageCaveat, describeSpan, failedNote } from '../../output/activity-formats.js';
-import { describeBucket, describePrincipal, describePrincipalScan, OBJECT_ACTIONS } from '../../output/principal-formats.js';
-import type { PrincipalAnswer } from '../../questions/principal.js';
+import { describeBucket, describePrincipal, describePrincipalScan, OBJECT_ACTIONS } from '../../answers/principal/formats.js';
+import type { PrincipalAnswer } from '../../answers/principal/question.js';
+import { coverageCaveat, describeSpan, failedNote } from '../../answers/wording/aggregates.js';
 import { ARN_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatNumber, formatUtc } from '../../text/numbers.js';
-import { buildAggregateMessage, type ListPart, MRKDWN } from './activity.js';
+import { buildAggregateMessage, type ListPart } from './activity.js';
 import { inlineCode } from './limits.js';
 import type { SlackMessage } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 
 /** Objects listed per action in a message; Export CSV gives every object fetched. */
 const OBJECTS_SHOWN = 20;

@@ -7,34 +7,20 @@ import {
   describeTrails,
   NOW_ICONS,
   NOW_LABELS,
-} from '../../output/status-formats.js';
-import { type BucketStatus, needsLogging, type StatusAnswer } from '../../questions/status.js';
-import { BUCKET_MAX, type Markup, PLAIN_MARKUP } from '../../text/markup.js';
+} from '../../answers/status/formats.js';
+import { type BucketStatus, needsLogging, type StatusAnswer } from '../../answers/status/question.js';
+import { BUCKET_MAX, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatUtc } from '../../text/numbers.js';
-import { showControlCharacters } from '../../text/safe-text.js';
 import type { TableData } from '../../text/table.js';
 import { ACTIONS } from '../ids.js';
-import {
-  blockTextLength,
-  escapeAndTruncate,
-  escapeMrkdwn,
-  inlineCode,
-  MAX_BLOCKS_PER_MESSAGE,
-  MAX_BUTTON_VALUE,
-  MAX_SECTION_TEXT,
-  MAX_TOTAL_TEXT,
-} from './limits.js';
+import { roomAfter, takeWhileFits } from './budget.js';
+import { escapeMrkdwn, inlineCode, MAX_BUTTON_VALUE, MAX_SECTION_TEXT } from './limits.js';
 import { buildMessage, contextBlock, dividerBlock, type KnownBlock, mrkdwnSection, type SlackMessage } from './message.js';
+import { MRKDWN } from './mrkdwn.js';
 import { buildTableBlock } from './table.js';
 
 /** The Enable logging button; its value is the bucket name. */
 export const ENABLE_LOGGING_ACTION = ACTIONS.enableLogging;
-
-const MRKDWN: Markup = {
-  code: inlineCode,
-  text: (value, max) => escapeAndTruncate(showControlCharacters(value), max),
-  strong: (text) => `*${text}*`,
-};
 
 /** Buckets told in full (a section and a button each); the rest get one line, so 100 buckets of 63-character names fit. */
 const DETAILED_ROWS = 15;
@@ -61,25 +47,13 @@ export function buildStatusMessage(answer: StatusAnswer): SlackMessage {
   ];
   const footer = [dividerBlock(), contextBlock(describeStatusScan(answer, MRKDWN))];
   const fixed = [...opening, ...footer];
-  let blocksLeft = MAX_BLOCKS_PER_MESSAGE - fixed.length - 1;
-  let charsLeft = MAX_TOTAL_TEXT - blockTextLength(fixed) - HIDDEN_LINE_RESERVE;
-
-  const rows: KnownBlock[] = [];
-  let shown = 0;
-  for (const status of attention) {
-    if (shown >= DETAILED_ROWS) break;
-    const row = detailedRow(status);
-    const size = blockTextLength(row);
-    if (blocksLeft < 1 || charsLeft < size) break;
-    rows.push(row);
-    blocksLeft -= 1;
-    charsLeft -= size;
-    shown += 1;
-  }
+  const budget = roomAfter(fixed, HIDDEN_LINE_RESERVE);
+  const rows = takeWhileFits(attention.slice(0, DETAILED_ROWS).map(detailedRow), budget);
+  let shown = rows.length;
 
   // The rest in Slack's native table when it fits (at most 99 buckets, within the text left); else one line each.
   const rest = ordered.slice(shown);
-  const table = blocksLeft >= 1 ? buildTableBlock(statusTable(rest), charsLeft) : undefined;
+  const table = budget.blocks >= 1 ? buildTableBlock(statusTable(rest), budget.chars) : undefined;
   if (table && table.rows.length - 1 === rest.length) {
     rows.push(table as KnownBlock);
     shown += rest.length;
@@ -96,11 +70,11 @@ export function buildStatusMessage(answer: StatusAnswer): SlackMessage {
     const line = compactLine(status);
     if (sectionLength + 1 + line.length > MAX_SECTION_TEXT) flush();
     const cost = line.length + (lines.length > 0 ? 1 : 0);
-    if ((lines.length === 0 && blocksLeft < 1) || charsLeft < cost) break;
-    if (lines.length === 0) blocksLeft -= 1;
+    if ((lines.length === 0 && budget.blocks < 1) || budget.chars < cost) break;
+    if (lines.length === 0) budget.blocks -= 1;
     lines.push(line);
     sectionLength += cost;
-    charsLeft -= cost;
+    budget.chars -= cost;
     shown += 1;
   }
   flush();

@@ -1,12 +1,12 @@
 import type { AllMiddlewareArgs, App, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
 import { answerRequest, type Reply } from '../../answer.js';
+import { describeAnswer, describeCoverageCaveat, describePrincipal } from '../../answers/object/formats.js';
+import { describeUnreadableAndFreshness } from '../../answers/wording/scan-facts.js';
 import { commandWords } from '../../commands/command-words.js';
 import { findSubcommand, type SubcommandSpec } from '../../commands/grammar.js';
 import { parseCommand } from '../../commands/parse.js';
 import { userMessageOf } from '../../errors.js';
-import { describeAnswer, describeCoverageCaveat, describePrincipal } from '../../output/object-answer-formats.js';
-import { describeUnreadableAndFreshness } from '../../output/scan-facts.js';
 import { PLAIN_MARKUP } from '../../text/markup.js';
 import { WORKFLOW_STEPS } from '../ids.js';
 import { REMEDIATION_OFF, requestApproval } from '../listeners/change-flow.js';

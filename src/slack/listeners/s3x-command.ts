@@ -2,6 +2,7 @@ import type { App, Logger } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
 import { WATCH_MS } from '../../alerts/watch.js';
 import { type AnswerDeps, answerRequest, isInstant, type Reply } from '../../answer.js';
+import { isStored } from '../../answers/registry.js';
 import type { ApprovalService } from '../../approvals/approval-service.js';
 import { parseSlackText } from '../../commands/parse.js';
 import type { S3xRequest } from '../../commands/requests.js';
@@ -12,7 +13,7 @@ import { checkBlockLimits } from '../blocks/limits.js';
 import { contextBlock, type SlackMessage } from '../blocks/message.js';
 import { buildErrorMessage, buildWorkingMessage } from '../blocks/notice.js';
 import { SLASH_COMMAND } from '../ids.js';
-import { isStorable, renderReply, renderStoredReply, renderUnsavedReply } from '../render.js';
+import { renderReply, renderStoredReply, renderUnsavedReply } from '../render.js';
 import type { AnswerAccessDeps } from './answer-access.js';
 import { REMEDIATION_OFF, showPlan } from './change-flow.js';
 import { failureMessage, onCommand } from './reply.js';
@@ -115,7 +116,7 @@ export async function renderAnswer(
   logger: Logger,
   options: { now?: Date; watching?: boolean } = {},
 ): Promise<SlackMessage> {
-  if (!isStorable(reply)) return withAlertsCoverageNote(renderReply(reply), reply, options.watching === true);
+  if (!isStored(reply)) return withAlertsCoverageNote(renderReply(reply), reply, options.watching === true);
   let answerId: string;
   try {
     answerId = await save();

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { askObjectQuestion, buildQuery, OBJECT_QUESTION_TABLE } from '../../../src/answers/object/question.js';
 import {
   AthenaEngine,
   type AthenaEngineOptions,
@@ -16,8 +17,6 @@ import {
 import { parseCommand } from '../../../src/commands/parse.js';
 import type { ObjectQuestionRequest } from '../../../src/commands/requests.js';
 import { EngineError } from '../../../src/errors.js';
-import { OBJECT_QUESTION_TABLE } from '../../../src/questions/index.js';
-import { askObjectQuestion, buildQuery } from '../../../src/questions/object-question.js';
 import { athenaPages, fakeClock, mockPages } from '../../helpers/athena.js';
 
 const athena = mockClient(AthenaClient);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import * as activityFormats from '../../../src/answers/activity/formats.js';
+import type { ActivityAnswer } from '../../../src/answers/activity/question.js';
+import * as deniedFormats from '../../../src/answers/denied/formats.js';
+import type { DeniedAnswer, DeniedGroup } from '../../../src/answers/denied/question.js';
+import * as principalFormats from '../../../src/answers/principal/formats.js';
+import type { PrincipalActivityRow, PrincipalAnswer } from '../../../src/answers/principal/question.js';
 import type { ScanStats } from '../../../src/engines/engine.js';
-import * as activityFormats from '../../../src/output/activity-formats.js';
-import * as deniedFormats from '../../../src/output/denied-formats.js';
-import * as principalFormats from '../../../src/output/principal-formats.js';
-import type { ActivityAnswer } from '../../../src/questions/activity.js';
-import type { DeniedAnswer, DeniedGroup } from '../../../src/questions/denied.js';
-import type { PrincipalActivityRow, PrincipalAnswer } from '../../../src/questions/principal.js';
 import { buildActivityMessage } from '../../../src/slack/blocks/activity.js';
 import { buildDeniedMessage } from '../../../src/slack/blocks/denied.js';
 import { checkBlockLimits, MAX_FALLBACK_TEXT } from '../../../src/slack/blocks/limits.js';

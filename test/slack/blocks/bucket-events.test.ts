@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toCsv, toJson, toText } from '../../../src/output/bucket-events-formats.js';
-import type { BucketEventsAnswer, ManagementEvent } from '../../../src/questions/bucket-events.js';
+import { toCsv, toJson, toText } from '../../../src/answers/bucket-events/formats.js';
+import type { BucketEventsAnswer, ManagementEvent } from '../../../src/answers/bucket-events/question.js';
 import { buildBucketEventsMessage } from '../../../src/slack/blocks/bucket-events.js';
 import { checkBlockLimits, MAX_FALLBACK_TEXT } from '../../../src/slack/blocks/limits.js';
 import type { KnownBlock, SlackMessage } from '../../../src/slack/blocks/message.js';

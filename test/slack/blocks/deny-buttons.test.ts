@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { ObjectAnswer, ObjectEvent } from '../../../src/answers/object/question.js';
 import { parseCommand } from '../../../src/commands/parse.js';
 import { tokenize } from '../../../src/commands/tokenize.js';
-import type { ObjectAnswer, ObjectEvent } from '../../../src/questions/object-events.js';
 import { ACTIONS } from '../../../src/slack/ids.js';
 import { renderStoredReply } from '../../../src/slack/render.js';
 import { buttonsIn } from '../../helpers/slack.js';

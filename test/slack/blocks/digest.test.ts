@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { digestFindings, toCsv, toJson, toText } from '../../../src/answers/digest/formats.js';
+import { type Digest, type DigestBucket, dayWindow } from '../../../src/answers/digest/question.js';
 import { parseSlackText } from '../../../src/commands/parse.js';
-import { type Digest, type DigestBucket, dayWindow } from '../../../src/digest/digest.js';
-import { digestFindings, toCsv, toJson, toText } from '../../../src/output/digest-formats.js';
 import { buildDigestMessage } from '../../../src/slack/blocks/digest.js';
 import { checkBlockLimits } from '../../../src/slack/blocks/limits.js';
 import type { KnownBlock } from '../../../src/slack/blocks/message.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BucketEventsAnswer, ManagementEvent } from '../../../src/questions/bucket-events.js';
-import type { ObjectAnswer, ObjectEvent } from '../../../src/questions/object-events.js';
+import type { BucketEventsAnswer, ManagementEvent } from '../../../src/answers/bucket-events/question.js';
+import type { ObjectAnswer, ObjectEvent } from '../../../src/answers/object/question.js';
 import { pageCount } from '../../../src/slack/blocks/answer-controls.js';
 import { buildBucketEventsMessage } from '../../../src/slack/blocks/bucket-events.js';
 import { checkBlockLimits } from '../../../src/slack/blocks/limits.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ObjectAnswer, ObjectEvent } from '../../../src/questions/object-events.js';
+import type { ObjectAnswer, ObjectEvent } from '../../../src/answers/object/question.js';
 import { checkBlockLimits, MAX_FALLBACK_TEXT, MAX_SECTION_TEXT } from '../../../src/slack/blocks/limits.js';
 import type { KnownBlock, SlackMessage } from '../../../src/slack/blocks/message.js';
 import { buildObjectAnswerMessage } from '../../../src/slack/blocks/object-answer.js';

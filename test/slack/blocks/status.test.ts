@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { toCsv, toJson, toText } from '../../../src/answers/status/formats.js';
+import type { BucketStatus, StatusAnswer } from '../../../src/answers/status/question.js';
 import { coverageOf, type TrailChange } from '../../../src/cloudtrail/coverage.js';
 import type { EventSelectorSet } from '../../../src/cloudtrail/selectors.js';
-import { toCsv, toJson, toText } from '../../../src/output/status-formats.js';
-import type { BucketStatus, StatusAnswer } from '../../../src/questions/status.js';
 import { checkBlockLimits, MAX_BLOCKS_PER_MESSAGE, MAX_FALLBACK_TEXT, MAX_TOTAL_TEXT } from '../../../src/slack/blocks/limits.js';
 import type { KnownBlock, SlackMessage } from '../../../src/slack/blocks/message.js';
 import { buildStatusMessage, ENABLE_LOGGING_ACTION } from '../../../src/slack/blocks/status.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ActivityAnswer } from '../../../src/questions/activity.js';
+import type { ActivityAnswer } from '../../../src/answers/activity/question.js';
 import { buildActivityMessage } from '../../../src/slack/blocks/activity.js';
 import { checkBlockLimits, MAX_TABLE_COLUMNS, MAX_TABLE_ROWS } from '../../../src/slack/blocks/limits.js';
 import type { KnownBlock } from '../../../src/slack/blocks/message.js';

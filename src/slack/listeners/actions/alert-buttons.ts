@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { MUTE_MS } from '../../../alerts/feed.js';
 import { describeNews, WATCH_MS } from '../../../alerts/watch.js';
-import { OBJECT_QUESTION_TABLE } from '../../../questions/index.js';
+import { OBJECT_QUESTION_TABLE } from '../../../answers/object/question.js';
 import { buildEventRecordView } from '../../blocks/event-record.js';
 import { escapeMrkdwn } from '../../blocks/limits.js';
 import { contextBlock } from '../../blocks/message.js';

@@ -1,11 +1,5 @@
 import type { App, webApi } from '@slack/bolt';
-import type { Reply } from '../../../answer.js';
-import { toCsv as activityCsv } from '../../../output/activity-formats.js';
-import { toCsv as bucketEventsCsv } from '../../../output/bucket-events-formats.js';
-import { toCsv as deniedCsv } from '../../../output/denied-formats.js';
-import { toCsv as digestCsv } from '../../../output/digest-formats.js';
-import { toCsv as objectAnswerCsv } from '../../../output/object-answer-formats.js';
-import { toCsv as principalCsv } from '../../../output/principal-formats.js';
+import { csvOf } from '../../../answers/registry.js';
 import { ACTIONS } from '../../ids.js';
 import { isSharedIn } from '../answer-access.js';
 import { onAnswerClick, refuse } from '../click-middleware.js';
@@ -22,7 +16,7 @@ export function registerExportCsvAction(app: App, deps: ActionDeps): void {
     ACTIONS.exportCsv,
     ...onAnswerClick(deps, async ({ answer, answerId, body, respond, client, logger }) => {
       const channelId = body.channel?.id;
-      const csv = toCsv(answer.reply);
+      const csv = csvOf(answer.reply);
       if (csv === undefined || !channelId) return refuse(respond, 'This answer has no rows to export.');
       const shared = isSharedIn(answer, channelId);
       try {
@@ -60,25 +54,6 @@ async function directMessageChannel(client: webApi.WebClient, userId: string): P
   const id = opened.channel?.id;
   if (!id) throw new Error('conversations.open returned no channel');
   return id;
-}
-
-function toCsv(reply: Reply): string | undefined {
-  switch (reply.kind) {
-    case 'object-answer':
-      return objectAnswerCsv(reply.answer);
-    case 'bucket-events':
-      return bucketEventsCsv(reply.answer);
-    case 'activity':
-      return activityCsv(reply.answer);
-    case 'principal':
-      return principalCsv(reply.answer);
-    case 'denied':
-      return deniedCsv(reply.answer);
-    case 'digest':
-      return digestCsv(reply.digest);
-    default:
-      return undefined;
-  }
 }
 
 /** Data rows in the export (the CSV header is one line, and no field holds a raw line break). */

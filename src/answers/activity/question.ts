@@ -1,0 +1,149 @@
+import { eventSourcesFor } from '../../cloudtrail/buckets.js';
+import type { ActivityRequest } from '../../commands/requests.js';
+import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
+import { sql, sqlConstant, sqlList } from '../../engines/sql.js';
+import { runWithFreshness } from '../../questions/freshness.js';
+import { scopedEvents, searched, toCount, uniqueEvents } from '../../questions/sql-pieces.js';
+import { partitionRange, type TimeWindow } from '../../time/window.js';
+
+/** Longest lists fetched; the answer says how many groups each list has in all. */
+export const ACTIVITY_OPERATIONS_MAX = 50;
+export const ACTIVITY_PRINCIPALS_MAX = 10;
+export const ACTIVITY_ERRORS_MAX = 20;
+
+export interface OperationCount {
+  name: string;
+  count: number;
+  /** Of those, calls that failed (any errorCode). */
+  errors: number;
+}
+
+export interface PrincipalCount {
+  /** `userIdentity.arn`, else `invokedBy` (an AWS service); null when the record names neither. */
+  principal: string | null;
+  count: number;
+  errors: number;
+}
+
+export interface ErrorCount {
+  code: string;
+  count: number;
+}
+
+export interface ActivityTotals {
+  events: number;
+  errors: number;
+  /** `additionalEventData.bytesTransferredIn`/`Out`, summed over the calls that report them. */
+  bytesIn: number;
+  bytesOut: number;
+  firstEvent: string | null;
+  lastEvent: string | null;
+}
+
+export interface ActivityAnswer {
+  question: 'activity';
+  bucket: string;
+  sources: string[];
+  window: TimeWindow;
+  totals: ActivityTotals;
+  /** Most frequent first, at most ACTIVITY_OPERATIONS_MAX. */
+  operations: OperationCount[];
+  /** Busiest first, at most ACTIVITY_PRINCIPALS_MAX. */
+  principals: PrincipalCount[];
+  /** Most frequent first, at most ACTIVITY_ERRORS_MAX. */
+  errors: ErrorCount[];
+  /** Groups of each kind before the caps. */
+  groupCounts: { operations: number; principals: number; errors: number };
+  stats: ScanStats;
+}
+
+/**
+ * Athena-dialect SQL for one bucket's data events, aggregated in one scan: the grouping sets
+ * give per-operation, per-principal, per-error and overall rows (a CTE read twice would be
+ * scanned and billed twice on Athena), de-duplicated on eventID first.
+ */
+export function buildActivityQuery(request: ActivityRequest, table: TableLayout): EngineQuery {
+  const days = partitionRange(request.window);
+  const columns = sql`eventtime, eventname,
+    nullif(errorcode, '') AS error_code,
+    coalesce(useridentity.arn, useridentity.invokedby) AS principal,
+    -- Through double, so text such as 2048.0 gives the same bigint on Trino (which refuses it as bigint) and DuckDB.
+    try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint) AS bytes_in,
+    try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) AS bytes_out`;
+  const filter = sql`eventsource IN (${sqlList(eventSourcesFor(request.bucket))})
+    AND eventcategory = 'Data'
+    AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}`;
+  const text = sql`WITH ${scopedEvents({ table, window: request.window, days }, columns, filter)},
+${uniqueEvents()},
+grouped AS (
+  SELECT
+    CASE WHEN grouping(eventname) = 0 THEN 'operation'
+      WHEN grouping(principal) = 0 THEN 'principal'
+      WHEN grouping(error_code) = 0 THEN 'error'
+      ELSE 'total' END AS row_kind,
+    eventname, principal, error_code,
+    count(*) AS events,
+    count(error_code) AS errors,
+    sum(bytes_in) AS bytes_in,
+    sum(bytes_out) AS bytes_out,
+    min(eventtime) AS first_event,
+    max(eventtime) AS last_event
+  FROM unique_events
+  WHERE copy_number = 1
+  GROUP BY GROUPING SETS ((eventname), (principal), (error_code), ())
+),
+ranked AS (
+  SELECT grouped.*,
+    row_number() OVER (PARTITION BY row_kind ORDER BY events DESC, coalesce(eventname, principal, error_code, '')) AS position,
+    count(*) OVER (PARTITION BY row_kind) AS kind_groups
+  FROM grouped
+  -- Calls that succeeded form the NULL group of the error set: not an error.
+  WHERE row_kind <> 'error' OR error_code IS NOT NULL
+)
+SELECT row_kind, eventname, principal, error_code, events, errors, bytes_in, bytes_out, first_event, last_event, kind_groups
+FROM ranked
+WHERE row_kind = 'total'
+  OR (row_kind = 'operation' AND position <= ${sqlConstant(ACTIVITY_OPERATIONS_MAX)})
+  OR (row_kind = 'principal' AND position <= ${sqlConstant(ACTIVITY_PRINCIPALS_MAX)})
+  OR (row_kind = 'error' AND position <= ${sqlConstant(ACTIVITY_ERRORS_MAX)})
+ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 WHEN 'principal' THEN 2 ELSE 3 END, position`;
+  return { sql: text, days };
+}
+
+/** Build an answer from engine output (all values as text, as Athena returns them). */
+export function toActivityAnswer(request: ActivityRequest, rows: Row[], stats: ScanStats): ActivityAnswer {
+  const ofKind = (kind: string): Row[] => rows.filter((row) => row.row_kind === kind);
+  const groupsOf = (kind: string): number => toCount(ofKind(kind)[0]?.kind_groups);
+  const total = ofKind('total')[0];
+  return {
+    question: 'activity',
+    ...searched(request),
+    totals: {
+      events: toCount(total?.events),
+      errors: toCount(total?.errors),
+      bytesIn: toCount(total?.bytes_in),
+      bytesOut: toCount(total?.bytes_out),
+      firstEvent: total?.first_event ?? null,
+      lastEvent: total?.last_event ?? null,
+    },
+    operations: ofKind('operation').map((row) => ({
+      name: row.eventname ?? '',
+      count: toCount(row.events),
+      errors: toCount(row.errors),
+    })),
+    principals: ofKind('principal').map((row) => ({
+      principal: row.principal ?? null,
+      count: toCount(row.events),
+      errors: toCount(row.errors),
+    })),
+    errors: ofKind('error').map((row) => ({ code: row.error_code ?? '', count: toCount(row.events) })),
+    groupCounts: { operations: groupsOf('operation'), principals: groupsOf('principal'), errors: groupsOf('error') },
+    stats,
+  };
+}
+
+/** Run the question on an engine and shape the answer. */
+export async function askActivity(request: ActivityRequest, engine: Engine): Promise<ActivityAnswer> {
+  const result = await runWithFreshness(engine, buildActivityQuery(request, engine.table));
+  return toActivityAnswer(request, result.rows, result.stats);
+}
