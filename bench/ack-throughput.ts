@@ -28,7 +28,7 @@ import { QuestionQueue } from '../src/engines/question-queue.js';
 import { generateArchive } from '../src/sample/generate.js';
 import { createSlackApp } from '../src/slack/app.js';
 import { EVENTS_PATH, SLASH_COMMAND } from '../src/slack/ids.js';
-import { AnswerStore } from '../src/store/answer-store.js';
+import { AnswerStore } from '../src/answers/answer-store.js';
 import { openDatabase } from '../src/store/database.js';
 import { SIGNING_SECRET, slackSignature, slashCommandBody } from '../test/helpers/slack.js';
 

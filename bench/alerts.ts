@@ -23,7 +23,7 @@ import { RuleEvaluator } from '../src/alerts/evaluate.js';
 import { toAlertEvent } from '../src/alerts/event.js';
 import { LogFileSource, SqliteFileLedger } from '../src/alerts/file-source.js';
 import { AlertPipeline } from '../src/alerts/pipeline.js';
-import { AlertPoster } from '../src/alerts/poster.js';
+import { AlertPoster } from '../src/slack/alert-poster.js';
 import { QueueSource } from '../src/alerts/queue-source.js';
 import { defaultRules } from '../src/alerts/rules.js';
 import { SqliteAlertStore } from '../src/alerts/sqlite-alert-store.js';

@@ -5,7 +5,7 @@
  *   node --import tsx bench/cold-child.ts s3x|bare|digest <logsDir> <key> <since> <until>
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { answerRequest } from '../src/answer.js';
+import { answerRequest } from '../src/answers/answer-request.js';
 import { parseCommand } from '../src/commands/parse.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
 import { detectLayout, listLogFiles } from '../src/engines/local/log-files.js';

@@ -1,4 +1,4 @@
-import { answerDigest } from '../src/answer.js';
+import { answerDigest } from '../src/answers/answer-request.js';
 import type { Engine } from '../src/engines/engine.js';
 
 /** Build the digest for `date` on `engine`, counting the engine queries it makes; closes the engine. */

@@ -37,7 +37,7 @@ import { detectLayout, listLogFiles } from '../src/engines/local/log-files.js';
 import { QuestionQueue } from '../src/engines/question-queue.js';
 import { generateArchive } from '../src/sample/generate.js';
 import { createSlackApp } from '../src/slack/app.js';
-import { AnswerStore } from '../src/store/answer-store.js';
+import { AnswerStore } from '../src/answers/answer-store.js';
 import { openDatabase } from '../src/store/database.js';
 import { systemClock } from '../src/time/clock.js';
 import { postSigned, SIGNING_SECRET, slashCommandBody } from '../test/helpers/slack.js';

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { answerDigest, answerRequest, type Reply } from './answer.js';
+import { answerDigest, answerRequest, type Reply } from './answers/answer-request.js';
 import { helpText } from './answers/help/formats.js';
-import { type Format, printReply } from './answers/registry.js';
+import type { Format } from './answers/registry.js';
+import { type Env, type Io, type OwnCommand, print } from './app/terminal.js';
 import type { AthenaEngine } from './aws/athena/athena-engine.js';
 import { parseCommand } from './commands/parse.js';
 import { type Config, loadConfig } from './config.js';
@@ -13,19 +14,6 @@ import { applyAlertsSetup, describeAlertsSetup, parseSetupAlertsArgs, setupAlert
 import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
 import { escapeUnsafeJson, showInvisibleKeepingLines } from './text/safe-text.js';
 import { systemClock } from './time/clock.js';
-
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-export type Env = Record<string, string | undefined>;
-
-/** A command with its own options and usage (`s3x ingest`, `s3x mcp`): `--help` anywhere prints the usage. */
-export interface OwnCommand {
-  usage: string;
-  run(argv: readonly string[], env: Env, io: Io, now: () => Date): Promise<number>;
-}
 
 interface CliOptions {
   words: string[];
@@ -239,17 +227,6 @@ async function runSetup(argv: readonly string[], env: Env, io: Io, now: Date): P
   io.err(
     `s3x: created ${spec.database}.${spec.table}. Now set ATHENA_DATABASE=${spec.database} ATHENA_TABLE=${spec.table} ATHENA_REGIONS=${spec.regions.join(',')}.\n`,
   );
-  return 0;
-}
-
-/** The CLI's rendering of a reply (`s3x mcp` reuses its JSON); returns the exit code. */
-export function print(reply: Reply, format: Format, io: Io): number {
-  const printed = printReply(reply, format);
-  if ('err' in printed) {
-    io.err(printed.err);
-    return printed.exitCode;
-  }
-  io.out(printed.out.endsWith('\n') ? printed.out : `${printed.out}\n`);
   return 0;
 }
 

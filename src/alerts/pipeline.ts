@@ -2,14 +2,14 @@ import { type Alert, summarize } from './alert.js';
 import { type AlertStore, alertKey } from './alert-store.js';
 import type { RuleEvaluator } from './evaluate.js';
 import { type AlertEvent, toAlertEvent } from './event.js';
-import type { AlertPoster } from './poster.js';
 import type { RulesFile } from './rules.js';
 
 export interface AlertPipelineOptions {
   evaluator: RuleEvaluator;
   rules: RulesFile;
   store: AlertStore;
-  poster: AlertPoster;
+  /** Posts an alert to its channel (the Slack poster). */
+  poster: { post(alert: Alert): Promise<void> };
   /** S3X_ALERTS_CHANNEL: where rules without their own channel (or the file's) post. */
   defaultChannel?: string;
   /** This replica, for claims. */

@@ -1,6 +1,6 @@
-import type { Reply, ReplyOf } from '../answer.js';
 import type { TimeWindow } from '../time/window.js';
 import * as activityFormats from './activity/formats.js';
+import type { Reply, ReplyOf } from './answer-request.js';
 import * as bucketEventsFormats from './bucket-events/formats.js';
 import * as deniedFormats from './denied/formats.js';
 import * as digestFormats from './digest/formats.js';

@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
 import type { AlertsFeed } from '../alerts/feed.js';
-import type { AnswerDeps } from '../answer.js';
+import type { AnswerDeps } from '../answers/answer-request.js';
 import { type AwsClients, createAwsClients, createTrailInventory } from '../aws/clients.js';
 import { LookupEventsSource } from '../aws/cloudtrail/lookup-events.js';
 import type { Config } from '../config.js';
 import { QuestionQueue } from '../engines/question-queue.js';
-import { remediationDeps } from '../remediation/remediation-deps.js';
-import { inventoryOf } from '../remediation/sandbox-inventory.js';
+import { inventoryOf } from '../sandbox/sandbox-inventory.js';
 import type { RemediationDeps, SlackAppDeps } from '../slack/app.js';
 import { openDatabase } from '../store/database.js';
-import { openStores, type Stores, stateFile } from '../store/open-stores.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { createEngine } from './create-engine.js';
+import { openStores, type Stores, stateFile } from './open-stores.js';
+import { remediationDeps } from './remediation-deps.js';
 
 export interface WiringOptions {
   /** The local engine's CloudTrail folder, as the front end found it; undefined with Athena. */

@@ -1,3 +1,4 @@
+import type { DirectoryBucketInfo } from './buckets.js';
 import type { EventSelectorSet } from './selectors.js';
 
 /** Where a trail delivers its log files, as UpdateTrail's `s3BucketName`, `s3KeyPrefix` and `kmsKeyId` set it. */
@@ -30,4 +31,12 @@ export interface Trail {
   deliversWhereRead?: boolean;
   /** The trail's S3 bucket and prefix (DescribeTrails). */
   destination?: TrailDestination;
+}
+
+/** What status and coverage read of an account now: the same two calls TrailInventory makes in AWS. */
+export interface AccountInventory {
+  /** Whose account this is: AWS's (the default), or the local sandbox's. */
+  readonly kind?: 'aws' | 'sandbox';
+  directoryBuckets(): Promise<DirectoryBucketInfo[]>;
+  trails(): Promise<Trail[]>;
 }

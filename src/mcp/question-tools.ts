@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { type AnswerDeps, answerRequest } from '../answer.js';
+import { type AnswerDeps, answerRequest } from '../answers/answer-request.js';
 import { commandWords, propertyName } from '../commands/command-words.js';
 import { findSubcommand, type OptionName, type SubcommandSpec } from '../commands/grammar.js';
 import { parseCommand } from '../commands/parse.js';

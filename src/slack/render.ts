@@ -1,4 +1,4 @@
-import type { Reply, ReplyOf } from '../answer.js';
+import type { Reply, ReplyOf } from '../answers/answer-request.js';
 import type { ObjectAnswer } from '../answers/object/question.js';
 import { needsLogging } from '../answers/status/question.js';
 import { isPrincipalArn } from '../commands/parse.js';

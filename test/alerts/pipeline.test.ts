@@ -4,7 +4,7 @@ import { webApi } from '@slack/bolt';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RuleEvaluator } from '../../src/alerts/evaluate.js';
 import { AlertPipeline } from '../../src/alerts/pipeline.js';
-import { AlertPoster } from '../../src/alerts/poster.js';
+import { AlertPoster } from '../../src/slack/alert-poster.js';
 import { defaultRules, parseRules, type RulesFile } from '../../src/alerts/rules.js';
 import { SqliteAlertStore } from '../../src/alerts/sqlite-alert-store.js';
 import { openDatabase, type SqliteDatabase } from '../../src/store/database.js';

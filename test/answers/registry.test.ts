@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Reply } from '../../src/answer.js';
+import type { Reply } from '../../src/answers/answer-request.js';
 import { dayWindow } from '../../src/answers/digest/question.js';
 import { csvOf, reviveReply } from '../../src/answers/registry.js';
 import { renderStoredReply } from '../../src/slack/render.js';

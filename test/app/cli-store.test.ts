@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { answerRequest } from '../../src/answer.js';
+import { answerRequest } from '../../src/answers/answer-request.js';
 import * as statusFormats from '../../src/answers/status/formats.js';
 import { openWiring } from '../../src/app/wiring.js';
 import { DynamoDbApprovalStore } from '../../src/aws/dynamodb/approval-store.js';

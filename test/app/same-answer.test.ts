@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Reply } from '../../src/answer.js';
+import type { Reply } from '../../src/answers/answer-request.js';
 import { openWiring, slackAppDeps, type Wiring } from '../../src/app/wiring.js';
 import { runCli } from '../../src/cli.js';
 import { loadConfig } from '../../src/config.js';
@@ -14,7 +14,7 @@ import { pendingRequest } from './pending-request.js';
 // Every reply a front end got from the one call they all make, in the order they got them.
 const replies = vi.hoisted(() => [] as Reply[]);
 vi.mock('../../src/answer.js', async (importOriginal) => {
-  const answer = await importOriginal<typeof import('../../src/answer.js')>();
+  const answer = await importOriginal<typeof import('../../src/answers/answer-request.js')>();
   return {
     ...answer,
     answerRequest: async (...args: Parameters<typeof answer.answerRequest>) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { regionOfDirectoryBucket, zoneIdPrefix } from '../../src/cloudtrail/buckets.js';
-import { sampleSandboxSeed } from '../../src/remediation/sandbox-account.js';
+import { sampleSandboxSeed } from '../../src/sandbox/sandbox-account.js';
 
 describe('zoneIdPrefix', () => {
   it.each([

@@ -6,7 +6,7 @@ import { type ConsoleRoutes, consoleRoutes } from '../../src/console/console-rou
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import type { TwinMessage } from '../../src/slack-twin/workspace.js';
-import { AnswerStore } from '../../src/store/answer-store.js';
+import { AnswerStore } from '../../src/answers/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
 import { SIGNING_SECRET } from '../helpers/slack.js';

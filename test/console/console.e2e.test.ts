@@ -9,11 +9,11 @@ import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.j
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { principalsSeenOnBucket } from '../../src/questions/bucket-principals.js';
 import { createPlanner } from '../../src/remediation/planner.js';
-import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
-import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
+import { SandboxAccount } from '../../src/sandbox/sandbox-account.js';
+import { inventoryOf } from '../../src/sandbox/sandbox-inventory.js';
 import { generateArchive } from '../../src/sample/generate.js';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { AnswerStore } from '../../src/store/answer-store.js';
+import { AnswerStore } from '../../src/answers/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
 import { startBoltWithConsole } from '../helpers/console-app.js';

@@ -4,7 +4,7 @@ import { ApprovalService } from '../../src/approvals/approval-service.js';
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
 import { StoreError } from '../../src/errors.js';
 import { createPlanner } from '../../src/remediation/planner.js';
-import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
+import { SandboxAccount } from '../../src/sandbox/sandbox-account.js';
 import { openDatabase } from '../../src/store/database.js';
 import { APPROVER, NOW, REQUESTER, UNCOVERED } from './harness.js';
 

@@ -8,12 +8,12 @@ import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.j
 import type { LookupEventsSource } from '../../src/aws/cloudtrail/lookup-events.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { createPlanner } from '../../src/remediation/planner.js';
-import { SandboxAccount } from '../../src/remediation/sandbox-account.js';
-import { inventoryOf } from '../../src/remediation/sandbox-inventory.js';
+import { SandboxAccount } from '../../src/sandbox/sandbox-account.js';
+import { inventoryOf } from '../../src/sandbox/sandbox-inventory.js';
 import type { AccountPort } from '../../src/remediation/types.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { AnswerStore } from '../../src/store/answer-store.js';
+import { AnswerStore } from '../../src/answers/answer-store.js';
 import { openDatabase, type SqliteDatabase } from '../../src/store/database.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { buttonClickBody, buttonsIn, postSigned, SIGNING_SECRET, slashCommandBody } from '../helpers/slack.js';

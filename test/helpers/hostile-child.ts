@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { answerRequest } from '../../src/answer.js';
+import { answerRequest } from '../../src/answers/answer-request.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';

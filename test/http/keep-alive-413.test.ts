@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleRoutes } from '../../src/console/console-routes.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
-import { AnswerStore } from '../../src/store/answer-store.js';
+import { AnswerStore } from '../../src/answers/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
 import { SIGNING_SECRET } from '../helpers/slack.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerDigest, answerRequest, type Reply } from '../../src/answer.js';
+import { answerDigest, answerRequest, type Reply } from '../../src/answers/answer-request.js';
 import { toText as digestText } from '../../src/answers/digest/formats.js';
 import { toText as statusText } from '../../src/answers/status/formats.js';
 import { parseCommand } from '../../src/commands/parse.js';

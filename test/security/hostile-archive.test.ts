@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerRequest, type Reply } from '../../src/answer.js';
+import { answerRequest, type Reply } from '../../src/answers/answer-request.js';
 import { runCli } from '../../src/cli.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { Engine, UnreadableFile } from '../../src/engines/engine.js';

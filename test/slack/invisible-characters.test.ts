@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerRequest } from '../../src/answer.js';
+import { answerRequest } from '../../src/answers/answer-request.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { fetchEventRecord } from '../../src/questions/event-record.js';

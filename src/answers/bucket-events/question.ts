@@ -164,6 +164,11 @@ export function toBucketEventsAnswer(request: BucketEventsRequest, rows: Row[], 
 }
 
 /** Run the question on an engine (the trail table: local or Athena) and shape the answer. */
+/** Where bucket-level events come from in AWS mode: CloudTrail event history (LookupEvents), not the log table. */
+export interface BucketEventsSource {
+  bucketEvents(request: BucketEventsRequest): Promise<BucketEventsAnswer>;
+}
+
 export async function askBucketEventsWithEngine(request: BucketEventsRequest, engine: Engine): Promise<BucketEventsAnswer> {
   const result = await runWithFreshness(engine, buildBucketEventsQuery(request, engine.table));
   return toBucketEventsAnswer(request, result.rows, result.stats);

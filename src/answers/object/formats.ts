@@ -1,9 +1,9 @@
-import type { ReplyOf } from '../../answer.js';
 import { csvRecords } from '../../text/csv.js';
 import { jsonDocument } from '../../text/json.js';
 import { type Markup, PLAIN_MARKUP } from '../../text/markup.js';
 import { formatCount, formatNumber, formatUtc, formatUtcCell } from '../../text/numbers.js';
 import { formatTable, type TableData, type TextColumn } from '../../text/table.js';
+import type { ReplyOf } from '../answer-request.js';
 import type { Format } from '../registry.js';
 import { describeRecordedCaller } from '../wording/callers.js';
 import {

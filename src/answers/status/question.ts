@@ -1,12 +1,12 @@
 import { S3EXPRESS_SOURCE } from '../../cloudtrail/buckets.js';
 import { type BucketCoverage, coverageOf, type TrailHistory, trailsAt } from '../../cloudtrail/coverage.js';
 import { S3EXPRESS_OBJECT_READS, S3EXPRESS_OBJECT_WRITES } from '../../cloudtrail/selectors.js';
+import type { AccountInventory } from '../../cloudtrail/trail.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier, sqlNameList } from '../../engines/sql.js';
 import { askLogReach, evidenceIn, type LogReach, missingLogs, newestByRegion } from '../../questions/log-reach.js';
 import { inWindow } from '../../questions/sql-pieces.js';
 import { askTrailHistory, type TrailHistoryAnswer } from '../../questions/trail-history.js';
-import type { AccountInventory } from '../../remediation/sandbox-inventory.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../../time/window.js';
 
 /** How far back `status` looks for trail changes and bucket activity. */

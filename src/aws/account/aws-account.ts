@@ -1,12 +1,12 @@
 import { CreateTrailCommand, PutEventSelectorsCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
 import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { EngineError } from '../../errors.js';
-import { applyFailureMessage, describeCall, failureReason } from '../../remediation/apply-words.js';
 import type { AccountPort, AccountState, ApplyResult, PlannedCall } from '../../remediation/types.js';
 import type { Clock } from '../../time/clock.js';
 import { CONTROL_PLANE_RETRY, describeError, errorName, isThrottling, safeName, toUserError, withRetry } from '../aws-call.js';
 import type { AccountClients } from '../clients.js';
 import { TrailInventory } from '../cloudtrail/trail-inventory.js';
+import { applyFailureMessage, describeCall, failureReason } from './apply-words.js';
 
 export interface AwsAccountDeps extends AccountClients {
   /** The Region s3x runs in: its directory buckets, and the trails that log there. */

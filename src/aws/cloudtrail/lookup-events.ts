@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-cloudtrail';
 import {
   type BucketEventsAnswer,
+  type BucketEventsSource,
   type ManagementEvent,
   summarizeRequestParameters,
 } from '../../answers/bucket-events/question.js';
@@ -54,7 +55,7 @@ export interface LookupEventsOptions {
  * LookupEvents takes one lookup attribute, so it asks for the bucket's event source and keeps
  * the bucket's own events client-side, keyed on `requestParameters.bucketName` as the SQL is.
  */
-export class LookupEventsSource {
+export class LookupEventsSource implements BucketEventsSource {
   private readonly maxPages: number;
   private readonly minIntervalMs: number;
   /** The earliest time the next call may start; shared by every lookup, as the rate limit is. */

@@ -1,9 +1,7 @@
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { type AttributeValue, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { Reply } from '../../answer.js';
-import { reviveReply } from '../../answers/registry.js';
-import { EngineError, StoreError } from '../../errors.js';
+import type { Reply } from '../../answers/answer-request.js';
 import {
   ANSWER_TTL_MS,
   type AnswerOwner,
@@ -12,7 +10,9 @@ import {
   isAnswerId,
   newAnswerId,
   type StoredAnswer,
-} from '../../store/answer-store.js';
+} from '../../answers/answer-store.js';
+import { reviveReply } from '../../answers/registry.js';
+import { EngineError, StoreError } from '../../errors.js';
 import type { Clock } from '../../time/clock.js';
 import { describeError } from '../aws-call.js';
 import { queryAll, sendToTable } from './table.js';

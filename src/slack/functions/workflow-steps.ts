@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, App, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
-import { answerRequest, type Reply } from '../../answer.js';
+import { answerRequest, type Reply } from '../../answers/answer-request.js';
 import { describeAnswer, describeCoverageCaveat, describePrincipal } from '../../answers/object/formats.js';
 import { describeUnreadableAndFreshness } from '../../answers/wording/scan-facts.js';
 import { commandWords } from '../../commands/command-words.js';

@@ -1,5 +1,5 @@
 import { type AccessLists, checkAccess, type GroupMembers } from '../../access/access-policy.js';
-import { type AnswerStorage, answerIdExpired, type StoredAnswer } from '../../store/answer-store.js';
+import { type AnswerStorage, answerIdExpired, type StoredAnswer } from '../../answers/answer-store.js';
 
 export interface AnswerAccessDeps {
   store: AnswerStorage;

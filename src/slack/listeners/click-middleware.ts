@@ -1,8 +1,8 @@
 import type { AllMiddlewareArgs, Context, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
 import type { AlertsFeed } from '../../alerts/feed.js';
+import type { StoredAnswer } from '../../answers/answer-store.js';
 import type { ApprovalService } from '../../approvals/approval-service.js';
-import type { StoredAnswer } from '../../store/answer-store.js';
 import { buildErrorMessage } from '../blocks/notice.js';
 import { type AnswerAccessDeps, loadAnswerForClick } from './answer-access.js';
 import { REMEDIATION_OFF } from './change-flow.js';

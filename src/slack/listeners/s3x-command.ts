@@ -1,7 +1,7 @@
 import type { App, Logger } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
 import { WATCH_MS } from '../../alerts/watch.js';
-import { type AnswerDeps, answerRequest, isInstant, type Reply } from '../../answer.js';
+import { type AnswerDeps, answerRequest, isInstant, type Reply } from '../../answers/answer-request.js';
 import { isStored } from '../../answers/registry.js';
 import type { ApprovalService } from '../../approvals/approval-service.js';
 import { parseSlackText } from '../../commands/parse.js';

@@ -1,5 +1,5 @@
-import { errorName, isThrottling, safeName } from '../aws/aws-call.js';
-import type { PlannedCall } from './types.js';
+import type { PlannedCall } from '../../remediation/types.js';
+import { errorName, isThrottling, safeName } from '../aws-call.js';
 
 /** One call in plain words, e.g. "set the event selectors of trail x". */
 export function describeCall(call: PlannedCall): string {

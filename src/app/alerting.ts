@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import type { AlertStore } from '../alerts/alert-store.js';
+import { RuleEvaluator } from '../alerts/evaluate.js';
+import type { AlertsFeed } from '../alerts/feed.js';
+import { LogFileSource, SqliteFileLedger } from '../alerts/file-source.js';
+import { familiarPrincipals } from '../alerts/history.js';
+import { AlertPipeline } from '../alerts/pipeline.js';
+import { type AlertQueueClient, QueueSource } from '../alerts/queue-source.js';
+import { loadRules } from '../alerts/rules.js';
+import { SqliteAlertStore } from '../alerts/sqlite-alert-store.js';
+import { AnswerWatches } from '../alerts/watch.js';
 import type { Engine } from '../engines/engine.js';
+import { type AlertChatClient, AlertPoster } from '../slack/alert-poster.js';
 import type { SqliteDatabase } from '../store/database.js';
-import type { AlertStore } from './alert-store.js';
-import { RuleEvaluator } from './evaluate.js';
-import type { AlertsFeed } from './feed.js';
-import { LogFileSource, SqliteFileLedger } from './file-source.js';
-import { familiarPrincipals } from './history.js';
-import { AlertPipeline } from './pipeline.js';
-import { type AlertChatClient, AlertPoster } from './poster.js';
-import { type AlertQueueClient, QueueSource } from './queue-source.js';
-import { loadRules } from './rules.js';
-import { SqliteAlertStore } from './sqlite-alert-store.js';
-import { AnswerWatches } from './watch.js';
 
 /** "New to the bucket" looks this far back in the logs at start. */
 const HISTORY_MS = 7 * 86_400_000;

@@ -1,7 +1,7 @@
-import { type AlertSource, buildAlertMessage, buildAlertRepeatMessage } from '../slack/blocks/alert.js';
-import { describeSlackError, slackErrorCode } from '../slack/listeners/reply.js';
-import type { Alert } from './alert.js';
-import type { AlertStore } from './alert-store.js';
+import type { Alert } from '../alerts/alert.js';
+import type { AlertStore } from '../alerts/alert-store.js';
+import { type AlertSource, buildAlertMessage, buildAlertRepeatMessage } from './blocks/alert.js';
+import { describeSlackError, slackErrorCode } from './listeners/reply.js';
 
 /** The Web API call posting needs (the app's own client in production). */
 export interface AlertChatClient {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Reply } from '../answer.js';
-import { reviveReply } from '../answers/registry.js';
-import { type SqliteDatabase, storeWrite } from './database.js';
+import { type SqliteDatabase, storeWrite } from '../store/database.js';
+import type { Reply } from './answer-request.js';
+import { reviveReply } from './registry.js';
 
 /** Who asked, where: an answer's buttons are checked against this and the access lists. */
 export interface AnswerOwner {

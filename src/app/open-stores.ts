@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { AlertStore } from '../alerts/alert-store.js';
 import { SqliteAlertStore } from '../alerts/sqlite-alert-store.js';
+import { type AnswerStorage, AnswerStore } from '../answers/answer-store.js';
 import type { ApprovalStore } from '../approvals/approval.js';
 import { SqliteApprovalStore } from '../approvals/sqlite-approval-store.js';
 import { DynamoDbAlertStore } from '../aws/dynamodb/alert-store.js';
@@ -10,9 +11,8 @@ import { DynamoDbDigestLease } from '../aws/dynamodb/digest-lease.js';
 import { createDynamoDbClient } from '../aws/dynamodb/table.js';
 import type { Config } from '../config.js';
 import { type DigestLease, SqliteDigestLease } from '../digest/digest-lease.js';
+import { openDatabase, type SqliteDatabase } from '../store/database.js';
 import type { Clock } from '../time/clock.js';
-import { type AnswerStorage, AnswerStore } from './answer-store.js';
-import { openDatabase, type SqliteDatabase } from './database.js';
 
 /** What s3x keeps between requests, from the configured store: the same for the app, the CLI and the digest. */
 export interface Stores {

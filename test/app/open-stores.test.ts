@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { openStores } from '../../src/store/open-stores.js';
+import { openStores } from '../../src/app/open-stores.js';
 import { systemClock } from '../../src/time/clock.js';
 import { tempDir } from '../helpers/archive.js';
 

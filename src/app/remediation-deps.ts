@@ -6,13 +6,13 @@ import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engines/engine.js';
 import { principalsSeenOnBucket } from '../questions/bucket-principals.js';
+import { createPlanner } from '../remediation/planner.js';
+import type { AccountPort } from '../remediation/types.js';
 import { sampleLogsDir } from '../sample/sample-archive.js';
+import { SandboxAccount } from '../sandbox/sandbox-account.js';
 import type { RemediationDeps } from '../slack/app.js';
 import { openDatabase, type SqliteDatabase } from '../store/database.js';
 import type { Clock } from '../time/clock.js';
-import { createPlanner } from './planner.js';
-import { SandboxAccount } from './sandbox-account.js';
-import type { AccountPort } from './types.js';
 
 /** Local people in the console: the approver the sandbox demo uses when no approvers are configured. */
 const LOCAL_APPROVER = 'U0APPROVER';

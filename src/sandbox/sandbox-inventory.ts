@@ -1,14 +1,5 @@
-import type { DirectoryBucketInfo } from '../cloudtrail/buckets.js';
-import type { Trail } from '../cloudtrail/trail.js';
-import type { AccountPort } from './types.js';
-
-/** What status and coverage read of an account now: the same two calls TrailInventory makes in AWS. */
-export interface AccountInventory {
-  /** Whose account this is: AWS's (the default), or the local sandbox's. */
-  readonly kind?: 'aws' | 'sandbox';
-  directoryBuckets(): Promise<DirectoryBucketInfo[]>;
-  trails(): Promise<Trail[]>;
-}
+import type { AccountInventory } from '../cloudtrail/trail.js';
+import type { AccountPort } from '../remediation/types.js';
 
 /** The sandbox (or any AccountPort) seen as an inventory, so local status shows its buckets and trails. */
 export function inventoryOf(account: AccountPort): AccountInventory {

@@ -1,23 +1,22 @@
-import { type AlertsFeed, type AlertsOverview, alertsOverview } from './alerts/feed.js';
-import { type ActivityAnswer, askActivity } from './answers/activity/question.js';
-import { askBucketEventsWithEngine, type BucketEventsAnswer } from './answers/bucket-events/question.js';
-import { askDenied, type DeniedAnswer } from './answers/denied/question.js';
-import { buildDigest, type Digest } from './answers/digest/question.js';
-import { askObjectQuestion, OBJECT_QUESTION_TABLE, type ObjectAnswer } from './answers/object/question.js';
-import { askPrincipal, type PrincipalAnswer } from './answers/principal/question.js';
-import { askStatusFromAws, askStatusFromLogs, type StatusAnswer, statusWindow } from './answers/status/question.js';
-import type { ApprovalRequest, ApprovalStore, AuditEntry } from './approvals/approval.js';
-import type { LookupEventsSource } from './aws/cloudtrail/lookup-events.js';
-import type { BucketCoverage } from './cloudtrail/coverage.js';
-import { findSubcommand } from './commands/grammar.js';
-import type { ParseLimits } from './commands/parse.js';
-import type { ObjectQuestionRequest, S3xRequest } from './commands/requests.js';
-import { digestDayFor } from './digest/schedule.js';
-import type { Engine } from './engines/engine.js';
-import { checkCoverage } from './questions/coverage-check.js';
-import { describeMissingLogs } from './questions/log-reach.js';
-import { askTrailHistory } from './questions/trail-history.js';
-import type { AccountInventory } from './remediation/sandbox-inventory.js';
+import { type AlertsFeed, type AlertsOverview, alertsOverview } from '../alerts/feed.js';
+import type { ApprovalRequest, ApprovalStore, AuditEntry } from '../approvals/approval.js';
+import type { BucketCoverage } from '../cloudtrail/coverage.js';
+import type { AccountInventory } from '../cloudtrail/trail.js';
+import { findSubcommand } from '../commands/grammar.js';
+import type { ParseLimits } from '../commands/parse.js';
+import type { ObjectQuestionRequest, S3xRequest } from '../commands/requests.js';
+import { digestDayFor } from '../digest/schedule.js';
+import type { Engine } from '../engines/engine.js';
+import { checkCoverage } from '../questions/coverage-check.js';
+import { describeMissingLogs } from '../questions/log-reach.js';
+import { askTrailHistory } from '../questions/trail-history.js';
+import { type ActivityAnswer, askActivity } from './activity/question.js';
+import { askBucketEventsWithEngine, type BucketEventsAnswer, type BucketEventsSource } from './bucket-events/question.js';
+import { askDenied, type DeniedAnswer } from './denied/question.js';
+import { buildDigest, type Digest } from './digest/question.js';
+import { askObjectQuestion, OBJECT_QUESTION_TABLE, type ObjectAnswer } from './object/question.js';
+import { askPrincipal, type PrincipalAnswer } from './principal/question.js';
+import { askStatusFromAws, askStatusFromLogs, type StatusAnswer, statusWindow } from './status/question.js';
 
 /** What s3x says back, before it is rendered for Slack or a terminal. */
 export type Reply =
@@ -58,7 +57,7 @@ export interface AnswerDeps {
   /** Approval requests and the audit log (read here; the change flow writes them). */
   approvalStore?: ApprovalStore;
   /** AWS mode: bucket-level events come from CloudTrail event history, not the log table. */
-  lookupEvents?: LookupEventsSource;
+  lookupEvents?: BucketEventsSource;
   /** What a request may ask for (S3X_MAX_WINDOW_DAYS), for the front ends that parse text; the defaults when unset. */
   limits?: ParseLimits;
   /** Alert rules, mutes and the last alerts; undefined where alerting is not running (the CLI). */

@@ -3,8 +3,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
+import { applyFailureMessage, describeCall, failureReason } from '../aws/account/apply-words.js';
 import type { AdvancedEventSelector, EventSelector } from '../cloudtrail/selectors.js';
 import { EngineError } from '../errors.js';
+import type { AccountPort, AccountState, ApplyResult, PlannedCall, TrailState } from '../remediation/types.js';
 import {
   dataEventSelectors,
   directoryBucketArn,
@@ -16,8 +18,6 @@ import {
 import { loggedSelectors } from '../sample/record-shapes.js';
 import type { SqliteDatabase } from '../store/database.js';
 import { formatInstant } from '../time/window.js';
-import { applyFailureMessage, describeCall, failureReason } from './apply-words.js';
-import type { AccountPort, AccountState, ApplyResult, PlannedCall, TrailState } from './types.js';
 
 const gzipAsync = promisify(gzip);
 
