@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, LogLevel } from '@slack/bolt';
+import { AnswerStore } from '../src/answers/answer-store.js';
 import { SqliteApprovalStore } from '../src/approvals/sqlite-approval-store.js';
 import { DEFAULT_QUESTION_LIMITS } from '../src/defaults.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
@@ -28,7 +29,6 @@ import { QuestionQueue } from '../src/engines/question-queue.js';
 import { generateArchive } from '../src/sample/generate.js';
 import { createSlackApp } from '../src/slack/app.js';
 import { EVENTS_PATH, SLASH_COMMAND } from '../src/slack/ids.js';
-import { AnswerStore } from '../src/answers/answer-store.js';
 import { openDatabase } from '../src/store/database.js';
 import { SIGNING_SECRET, slackSignature, slashCommandBody } from '../test/helpers/slack.js';
 

@@ -24,6 +24,7 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
+import { AnswerStore } from '../src/answers/answer-store.js';
 import { askObjectQuestion, OBJECT_QUESTION_TABLE } from '../src/answers/object/question.js';
 import { AthenaEngine } from '../src/aws/athena/athena-engine.js';
 import { parseCommand } from '../src/commands/parse.js';
@@ -37,7 +38,6 @@ import { detectLayout, listLogFiles } from '../src/engines/local/log-files.js';
 import { QuestionQueue } from '../src/engines/question-queue.js';
 import { generateArchive } from '../src/sample/generate.js';
 import { createSlackApp } from '../src/slack/app.js';
-import { AnswerStore } from '../src/answers/answer-store.js';
 import { openDatabase } from '../src/store/database.js';
 import { systemClock } from '../src/time/clock.js';
 import { postSigned, SIGNING_SECRET, slashCommandBody } from '../test/helpers/slack.js';

@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { openStores } from '../../src/app/open-stores.js';
+import { loadConfig } from '../../src/config.js';
 import { systemClock } from '../../src/time/clock.js';
 import { tempDir } from '../helpers/archive.js';
 

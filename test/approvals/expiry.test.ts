@@ -8,9 +8,9 @@ import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.j
 import { parseCommand } from '../../src/commands/parse.js';
 import { tokenize } from '../../src/commands/tokenize.js';
 import { createPlanner } from '../../src/remediation/planner.js';
-import { SandboxAccount } from '../../src/sandbox/sandbox-account.js';
 import { planRevertPolicy } from '../../src/remediation/tighten-plan.js';
 import type { ChangeRequest } from '../../src/remediation/types.js';
+import { SandboxAccount } from '../../src/sandbox/sandbox-account.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
 

@@ -1,15 +1,15 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnswerStore } from '../../src/answers/answer-store.js';
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createPlanner } from '../../src/remediation/planner.js';
+import { generateArchive } from '../../src/sample/generate.js';
 import { SandboxAccount } from '../../src/sandbox/sandbox-account.js';
 import { inventoryOf } from '../../src/sandbox/sandbox-inventory.js';
-import { generateArchive } from '../../src/sample/generate.js';
 import { ACTIONS } from '../../src/slack/ids.js';
 import type { TwinEvent } from '../../src/slack-twin/events.js';
 import type { TwinMessage } from '../../src/slack-twin/workspace.js';
-import { AnswerStore } from '../../src/answers/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
 import { type BoltWithConsole, startBoltWithConsole } from '../helpers/console-app.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AnswerStore } from '../../src/answers/answer-store.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createSlackApp, SLACK_WEB_API_RETRY } from '../../src/slack/app.js';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { AnswerStore } from '../../src/answers/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { FakeSlackApi } from '../helpers/fake-slack-api.js';
 import { buttonsIn, SIGNING_SECRET } from '../helpers/slack.js';

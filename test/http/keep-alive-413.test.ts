@@ -1,10 +1,10 @@
 import { rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnswerStore } from '../../src/answers/answer-store.js';
 import { consoleRoutes } from '../../src/console/console-routes.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
-import { AnswerStore } from '../../src/answers/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
 import { SIGNING_SECRET } from '../helpers/slack.js';

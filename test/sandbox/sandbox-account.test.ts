@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vit
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { EngineError } from '../../src/errors.js';
 import { askTrailHistory } from '../../src/questions/trail-history.js';
-import { SandboxAccount } from '../../src/sandbox/sandbox-account.js';
 import type { PlannedCall } from '../../src/remediation/types.js';
+import { SandboxAccount } from '../../src/sandbox/sandbox-account.js';
 import { openDatabase, type SqliteDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnswerStore } from '../../src/answers/answer-store.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { AnswerStore } from '../../src/answers/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { accountNoise } from '../helpers/real-account-archive.js';

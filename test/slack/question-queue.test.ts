@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QuestionQueue } from '../../src/engines/question-queue.js';
 import { AnswerStore } from '../../src/answers/answer-store.js';
+import { QuestionQueue } from '../../src/engines/question-queue.js';
 import { openDatabase } from '../../src/store/database.js';
 import { HeldEngine } from '../helpers/held-engine.js';
 import { postSigned, SlackTestApp, slashCommandBody } from '../helpers/slack.js';

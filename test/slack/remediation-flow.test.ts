@@ -1,16 +1,16 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnswerStore } from '../../src/answers/answer-store.js';
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { principalsSeenOnBucket } from '../../src/questions/bucket-principals.js';
 import { createPlanner } from '../../src/remediation/planner.js';
+import { generateArchive } from '../../src/sample/generate.js';
 import { SandboxAccount } from '../../src/sandbox/sandbox-account.js';
 import { inventoryOf } from '../../src/sandbox/sandbox-inventory.js';
-import { generateArchive } from '../../src/sample/generate.js';
 import type { SlackApp } from '../../src/slack/app.js';
 import { CHANGE_INPUTS } from '../../src/slack/blocks/change-request.js';
 import { ACTIONS } from '../../src/slack/ids.js';
-import { AnswerStore } from '../../src/answers/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
 import { buttonClickBody, buttonsIn, postSigned, SlackTestApp, slashCommandBody } from '../helpers/slack.js';

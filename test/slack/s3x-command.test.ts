@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { AnswerStore } from '../../src/answers/answer-store.js';
+import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { openDatabase } from '../../src/store/database.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { postSigned, SlackTestApp, slackSignature, slashCommandBody } from '../helpers/slack.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AnswerStore } from '../../src/answers/answer-store.js';
 import { describeConfig, loadConfig } from '../../src/config.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
-import { AnswerStore } from '../../src/answers/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { postSigned, ResponseUrlServer, SIGNING_SECRET, slackSignature, slashCommandBody } from '../helpers/slack.js';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/answers/answer-request.js';
+import { ANSWER_TTL_MS, type AnswerStorage, AnswerStore, answerIdExpired } from '../../src/answers/answer-store.js';
 import type { ObjectEvent } from '../../src/answers/object/question.js';
 import type { ApprovalRequest, ApprovalStore } from '../../src/approvals/approval.js';
 import { SqliteApprovalStore } from '../../src/approvals/sqlite-approval-store.js';
@@ -12,7 +13,6 @@ import { DynamoDbApprovalStore } from '../../src/aws/dynamodb/approval-store.js'
 import { DynamoDbDigestLease } from '../../src/aws/dynamodb/digest-lease.js';
 import { type DigestLease, postOnce, SqliteDigestLease } from '../../src/digest/digest-lease.js';
 import { StoreError } from '../../src/errors.js';
-import { ANSWER_TTL_MS, type AnswerStorage, AnswerStore, answerIdExpired } from '../../src/answers/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { systemClock } from '../../src/time/clock.js';
 import { Dynalite } from '../helpers/dynalite.js';
