@@ -10,7 +10,7 @@ import { DynamoDbApprovalStore } from '../aws/dynamodb/approval-store.js';
 import { DynamoDbDigestLease } from '../aws/dynamodb/digest-lease.js';
 import { createDynamoDbClient } from '../aws/dynamodb/table.js';
 import type { Config } from '../config.js';
-import { type DigestLease, SqliteDigestLease } from '../digest/digest-lease.js';
+import { DIGEST_CLAIM_TTL_MS, type DigestLease, SqliteDigestLease } from '../digest/digest-lease.js';
 import { openDatabase, type SqliteDatabase } from '../store/database.js';
 import type { Clock } from '../time/clock.js';
 
@@ -54,8 +54,8 @@ export function openStores(
   return {
     answers: new DynamoDbAnswerStore(client, table, clock, now),
     approvals: new DynamoDbApprovalStore(client, { table, clock }),
-    digestLease: new DynamoDbDigestLease(client, table, now),
-    alerts: new DynamoDbAlertStore(client, table),
+    digestLease: new DynamoDbDigestLease(client, table, now, DIGEST_CLAIM_TTL_MS, clock),
+    alerts: new DynamoDbAlertStore(client, table, clock),
     database,
     close: () => {
       client.destroy();

@@ -18,7 +18,8 @@ import {
   storedAlert,
   THREAD_WINDOW_MS,
 } from '../../alerts/alert-store.js';
-import { isConditionFailed } from './table.js';
+import { type Clock, systemClock } from '../../time/clock.js';
+import { isConditionFailed, retryThrottled } from './table.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -40,40 +41,50 @@ export class DynamoDbAlertStore implements AlertStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly table: string,
+    private readonly clock: Clock = systemClock,
   ) {}
+
+  /** The table's client makes one attempt: throttling is retried here, as every store on the table does. */
+  private send<T>(call: () => Promise<T>): Promise<T> {
+    return retryThrottled(this.clock, call);
+  }
 
   async claim(alert: AlertSummary & { key: string }, owner: string, now: number, leaseMs: number): Promise<ClaimResult> {
     try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.table,
-          Item: {
-            ...alertKey(alert.key),
-            body: { S: JSON.stringify(alert) },
-            state: { S: 'claimed' },
-            owner: { S: owner },
-            claimedAt: { N: String(now) },
-          },
-          // New, or an unposted claim that is ours or has lapsed (its owner died before posting).
-          ConditionExpression: 'attribute_not_exists(pk) OR (#state = :claimed AND (#owner = :me OR claimedAt <= :stale))',
-          ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
-          ExpressionAttributeValues: {
-            ':claimed': { S: 'claimed' },
-            ':me': { S: owner },
-            ':stale': { N: String(now - leaseMs) },
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
+      await this.send(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: {
+              ...alertKey(alert.key),
+              body: { S: JSON.stringify(alert) },
+              state: { S: 'claimed' },
+              owner: { S: owner },
+              claimedAt: { N: String(now) },
+            },
+            // New, or an unposted claim that is ours or has lapsed (its owner died before posting).
+            ConditionExpression: 'attribute_not_exists(pk) OR (#state = :claimed AND (#owner = :me OR claimedAt <= :stale))',
+            ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
+            ExpressionAttributeValues: {
+              ':claimed': { S: 'claimed' },
+              ':me': { S: owner },
+              ':stale': { N: String(now - leaseMs) },
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
       );
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
       return (error as { Item?: Item }).Item?.state?.S === 'posted' ? 'posted' : 'busy';
     }
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.table,
-        Item: { pk: { S: ALERT_LOG }, sk: { S: `${new Date(now).toISOString()}#${alert.key}` }, key: { S: alert.key } },
-      }),
+    await this.send(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: { pk: { S: ALERT_LOG }, sk: { S: `${new Date(now).toISOString()}#${alert.key}` }, key: { S: alert.key } },
+        }),
+      ),
     );
     return 'claimed';
   }
@@ -81,15 +92,17 @@ export class DynamoDbAlertStore implements AlertStore {
   async renew(keys: readonly string[], owner: string, now: number): Promise<void> {
     for (const key of keys) {
       try {
-        await this.client.send(
-          new UpdateItemCommand({
-            TableName: this.table,
-            Key: alertKey(key),
-            UpdateExpression: 'SET claimedAt = :now',
-            ConditionExpression: '#state = :claimed AND #owner = :me',
-            ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
-            ExpressionAttributeValues: { ':now': { N: String(now) }, ':claimed': { S: 'claimed' }, ':me': { S: owner } },
-          }),
+        await this.send(() =>
+          this.client.send(
+            new UpdateItemCommand({
+              TableName: this.table,
+              Key: alertKey(key),
+              UpdateExpression: 'SET claimedAt = :now',
+              ConditionExpression: '#state = :claimed AND #owner = :me',
+              ExpressionAttributeNames: { '#state': 'state', '#owner': 'owner' },
+              ExpressionAttributeValues: { ':now': { N: String(now) }, ':claimed': { S: 'claimed' }, ':me': { S: owner } },
+            }),
+          ),
         );
       } catch (error) {
         // Posted meanwhile, or taken over: nothing left to renew.
@@ -99,20 +112,22 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async markPosted(key: string, ts: string, now: number): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: alertKey(key),
-        UpdateExpression: 'SET #state = :posted, ts = :ts, postedAt = :now',
-        ExpressionAttributeNames: { '#state': 'state' },
-        ExpressionAttributeValues: { ':posted': { S: 'posted' }, ':ts': { S: ts }, ':now': { N: String(now) } },
-      }),
+    await this.send(() =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: alertKey(key),
+          UpdateExpression: 'SET #state = :posted, ts = :ts, postedAt = :now',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':posted': { S: 'posted' }, ':ts': { S: ts }, ':now': { N: String(now) } },
+        }),
+      ),
     );
   }
 
   async get(key: string): Promise<StoredAlert | undefined> {
-    const output = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: alertKey(key), ConsistentRead: true }),
+    const output = await this.send(() =>
+      this.client.send(new GetItemCommand({ TableName: this.table, Key: alertKey(key), ConsistentRead: true })),
     );
     return output.Item ? toStored(key, output.Item) : undefined;
   }
@@ -124,8 +139,10 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async openThread(channel: string, ruleId: string, subject: string, now: number): Promise<AlertThread | undefined> {
-    const output = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: threadKey(channel, ruleId, subject), ConsistentRead: true }),
+    const output = await this.send(() =>
+      this.client.send(
+        new GetItemCommand({ TableName: this.table, Key: threadKey(channel, ruleId, subject), ConsistentRead: true }),
+      ),
     );
     const item = output.Item;
     const startedAt = Number(item?.startedAt?.N);
@@ -135,18 +152,20 @@ export class DynamoDbAlertStore implements AlertStore {
 
   async startThread(thread: AlertThread): Promise<boolean> {
     try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.table,
-          Item: {
-            ...threadKey(thread.channel, thread.ruleId, thread.subject),
-            ts: { S: thread.ts },
-            startedAt: { N: String(thread.startedAt) },
-            count: { N: String(thread.count) },
-          },
-          ConditionExpression: 'attribute_not_exists(pk) OR startedAt <= :expired',
-          ExpressionAttributeValues: { ':expired': { N: String(thread.startedAt - THREAD_WINDOW_MS) } },
-        }),
+      await this.send(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: {
+              ...threadKey(thread.channel, thread.ruleId, thread.subject),
+              ts: { S: thread.ts },
+              startedAt: { N: String(thread.startedAt) },
+              count: { N: String(thread.count) },
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR startedAt <= :expired',
+            ExpressionAttributeValues: { ':expired': { N: String(thread.startedAt - THREAD_WINDOW_MS) } },
+          }),
+        ),
       );
       return true;
     } catch (error) {
@@ -156,25 +175,29 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async addToThread(channel: string, ruleId: string, subject: string, added: number): Promise<number> {
-    const output = await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: threadKey(channel, ruleId, subject),
-        UpdateExpression: 'ADD #count :added',
-        ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ':added': { N: String(added) } },
-        ReturnValues: 'UPDATED_NEW',
-      }),
+    const output = await this.send(() =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: threadKey(channel, ruleId, subject),
+          UpdateExpression: 'ADD #count :added',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':added': { N: String(added) } },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
     );
     return Number(output.Attributes?.count?.N ?? added);
   }
 
   async mute(mute: AlertMute): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.table,
-        Item: { pk: { S: MUTES }, sk: { S: mute.ruleId }, until: { N: String(mute.until) }, by: { S: mute.by } },
-      }),
+    await this.send(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: { pk: { S: MUTES }, sk: { S: mute.ruleId }, until: { N: String(mute.until) }, by: { S: mute.by } },
+        }),
+      ),
     );
   }
 
@@ -187,13 +210,15 @@ export class DynamoDbAlertStore implements AlertStore {
 
   /** The items of one partition, one query page. */
   private async partition(pk: string, options: Pick<QueryCommandInput, 'ScanIndexForward' | 'Limit' | 'ConsistentRead'>) {
-    const output = await this.client.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': { S: pk } },
-        ...options,
-      }),
+    const output = await this.send(() =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          ...options,
+        }),
+      ),
     );
     return output.Items ?? [];
   }

@@ -6,7 +6,8 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DIGEST_CLAIM_TTL_MS, type DigestLease } from '../../digest/digest-lease.js';
-import { isConditionFailed } from './table.js';
+import { type Clock, systemClock } from '../../time/clock.js';
+import { isConditionFailed, retryThrottled } from './table.js';
 
 /**
  * The digest lease in the approvals table (S3X_STORE=dynamodb), so several replicas post one
@@ -18,7 +19,13 @@ export class DynamoDbDigestLease implements DigestLease {
     private readonly table: string,
     private readonly now: () => Date,
     private readonly ttlMs = DIGEST_CLAIM_TTL_MS,
+    private readonly clock: Clock = systemClock,
   ) {}
+
+  /** The table's client makes one attempt: throttling is retried here, as every store on the table does. */
+  private send<T>(call: () => Promise<T>): Promise<T> {
+    return retryThrottled(this.clock, call);
+  }
 
   private key(day: string) {
     return { pk: { S: `DIGEST#${day}` }, sk: { S: 'LEASE' } };
@@ -29,13 +36,15 @@ export class DynamoDbDigestLease implements DigestLease {
     try {
       // A free day, or an unposted claim older than the TTL (its owner died mid-run) is taken
       // over. ISO-8601 UTC strings of one format sort as the instants they name.
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.table,
-          Item: { ...this.key(day), owner: { S: owner }, claimedAt: { S: now.toISOString() } },
-          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(postedAt) AND claimedAt <= :stale)',
-          ExpressionAttributeValues: { ':stale': { S: new Date(now.getTime() - this.ttlMs).toISOString() } },
-        }),
+      await this.send(() =>
+        this.client.send(
+          new PutItemCommand({
+            TableName: this.table,
+            Item: { ...this.key(day), owner: { S: owner }, claimedAt: { S: now.toISOString() } },
+            ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(postedAt) AND claimedAt <= :stale)',
+            ExpressionAttributeValues: { ':stale': { S: new Date(now.getTime() - this.ttlMs).toISOString() } },
+          }),
+        ),
       );
       return true;
     } catch (error) {
@@ -45,26 +54,30 @@ export class DynamoDbDigestLease implements DigestLease {
   }
 
   async markPosted(day: string): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.table,
-        Key: this.key(day),
-        UpdateExpression: 'SET postedAt = :at',
-        ExpressionAttributeValues: { ':at': { S: this.now().toISOString() } },
-      }),
+    await this.send(() =>
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: this.key(day),
+          UpdateExpression: 'SET postedAt = :at',
+          ExpressionAttributeValues: { ':at': { S: this.now().toISOString() } },
+        }),
+      ),
     );
   }
 
   async release(day: string, owner: string): Promise<void> {
     try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.table,
-          Key: this.key(day),
-          ConditionExpression: '#o = :owner AND attribute_not_exists(postedAt)',
-          ExpressionAttributeNames: { '#o': 'owner' },
-          ExpressionAttributeValues: { ':owner': { S: owner } },
-        }),
+      await this.send(() =>
+        this.client.send(
+          new DeleteItemCommand({
+            TableName: this.table,
+            Key: this.key(day),
+            ConditionExpression: '#o = :owner AND attribute_not_exists(postedAt)',
+            ExpressionAttributeNames: { '#o': 'owner' },
+            ExpressionAttributeValues: { ':owner': { S: owner } },
+          }),
+        ),
       );
     } catch (error) {
       // Someone else's claim, or already posted: nothing to give back.
@@ -73,8 +86,8 @@ export class DynamoDbDigestLease implements DigestLease {
   }
 
   async claimExpiresAt(day: string): Promise<Date | undefined> {
-    const result = await this.client.send(
-      new GetItemCommand({ TableName: this.table, Key: this.key(day), ConsistentRead: true }),
+    const result = await this.send(() =>
+      this.client.send(new GetItemCommand({ TableName: this.table, Key: this.key(day), ConsistentRead: true })),
     );
     const claimedAt = result.Item?.claimedAt?.S;
     if (!claimedAt || result.Item?.postedAt) return undefined;

@@ -26,10 +26,15 @@ export function isConditionFailed(error: unknown): boolean {
   return errorName(error) === 'ConditionalCheckFailedException';
 }
 
+/** One call with throttling retried (the client makes one attempt); any other error rethrown as is. */
+export function retryThrottled<T>(clock: Clock, call: () => Promise<T>): Promise<T> {
+  return withRetry(call, isThrottling, RETRY, clock);
+}
+
 /** One call: throttling retried; a failed condition rethrown as is; anything else a user-safe EngineError. */
 export async function sendToTable<T>(clock: Clock, permission: string, purpose: string, call: () => Promise<T>): Promise<T> {
   try {
-    return await withRetry(call, isThrottling, RETRY, clock);
+    return await retryThrottled(clock, call);
   } catch (error) {
     if (isConditionFailed(error)) throw error;
     throw tableError(error, permission, purpose);

@@ -112,3 +112,22 @@ describe('DynamoDB alert store (exact requests)', () => {
     expect(await store().activeMutes(5000)).toEqual([{ ruleId: 'mass-delete', until: 9000, by: 'U2' }]);
   });
 });
+
+describe('DynamoDbAlertStore under throttling', () => {
+  it('retries a throttled claim (the client makes one attempt) instead of dropping the alert', async () => {
+    ddb.reset();
+    ddb
+      .on(PutItemCommand)
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }))
+      .resolves({});
+    const slept: number[] = [];
+    const clock = { now: () => 10_000, sleep: async (ms: number) => void slept.push(ms), random: () => 0.5 };
+    const throttled = new DynamoDbAlertStore(new DynamoDBClient({ region: 'us-east-1' }), TABLE, clock);
+    expect(await throttled.claim(SUMMARY, 'replica-a', 10_000, 2_000)).toBe('claimed');
+    const claims = ddb
+      .commandCalls(PutItemCommand)
+      .filter((call) => (call.args[0].input as PutItemCommandInput).Item?.pk?.S === `ALERT#${SUMMARY.key}`);
+    expect(claims).toHaveLength(2);
+    expect(slept).toHaveLength(1);
+  });
+});

@@ -143,3 +143,19 @@ describe('DynamoDbDigestLease', () => {
     });
   });
 });
+
+describe('DynamoDbDigestLease under throttling', () => {
+  it('retries a throttled claim (the client makes one attempt) and still wins the day', async () => {
+    dynamo.reset();
+    dynamo
+      .on(PutItemCommand)
+      .rejectsOnce(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' }))
+      .resolves({});
+    const slept: number[] = [];
+    const clock = { now: () => NOW.getTime(), sleep: async (ms: number) => void slept.push(ms), random: () => 0.5 };
+    const lease = new DynamoDbDigestLease(new DynamoDBClient({ region: 'us-east-1' }), 's3x', () => NOW, undefined, clock);
+    expect(await lease.claim('2026-11-23', 'replica-a')).toBe(true);
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(2);
+    expect(slept).toHaveLength(1);
+  });
+});
