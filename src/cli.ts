@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { answerDigest, answerRequest, type Reply } from './answers/answer-request.js';
+import { answerDigest, answerRequest } from './answers/answer-request.js';
 import { helpText } from './answers/help/formats.js';
 import type { Format } from './answers/registry.js';
 import { type Env, type Io, type OwnCommand, print } from './app/terminal.js';
