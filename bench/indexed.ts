@@ -1,28 +1,21 @@
 /**
  * The indexed local engine on a generated archive: full ingest, an incremental ingest that finds
- * one new file, and who-deleted / history / activity (default 7-day window) answered twice each,
- * the first time right after opening the index, the second warm. bench/run.ts calls it on the 1M
- * and 10M archives; alone:
+ * one new file, and the benchmarked questions (bench/questions.ts, default 7-day window) answered
+ * twice each, the first time right after opening the index, the second warm. bench/run.ts calls it
+ * on each archive; alone, on an archive bench/run.ts generated (its summary beside it):
  *
- *   npx tsx bench/indexed.ts /tmp/bench/10m [index-file]
+ *   npx tsx bench/indexed.ts /tmp/s3x-bench/10m [index-file]
  *
  * The archive is never written to: the "new file" of the incremental ingest is the archive's last
  * file, left out of the first ingest.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { askActivity } from '../src/answers/activity/question.js';
-import { askObjectQuestion, OBJECT_QUESTION_TABLE } from '../src/answers/object/question.js';
-import { parseCommand } from '../src/commands/parse.js';
-import type { ActivityRequest, ObjectQuestionRequest } from '../src/commands/requests.js';
 import { IndexedEngine } from '../src/engines/indexed/indexed-engine.js';
 import { ArchiveIndex, listArchive } from '../src/engines/indexed/ingest.js';
 import { detectLayout } from '../src/engines/local/log-files.js';
-
-/** The story the sample generator plants in every archive. */
-const PLANTED_KEY = 'reports/q3-forecast.parquet';
-const PLANTED_BUCKET = 'analytics-hot--use1-az4--x-s3';
+import { askQuestion, QUESTION_NAMES, type QuestionName, type QuestionSubject } from './questions.js';
 
 export interface IndexedBenchmarkOptions {
   logsDir: string;
@@ -30,11 +23,8 @@ export interface IndexedBenchmarkOptions {
   indexPath: string;
   /** The questions' "now": the archive's end. */
   now: Date;
-  key?: string;
-  bucket?: string;
+  subject: QuestionSubject;
 }
-
-type QuestionName = 'who-deleted' | 'history' | 'activity';
 
 export interface IndexedBenchmarkResult {
   ingest: { files: number; events: number; elapsedMs: number; eventsPerSec: number; cpuMs: number };
@@ -43,15 +33,13 @@ export interface IndexedBenchmarkResult {
   questions: Record<QuestionName, number>;
   /** The first answer of each, right after opening the index. */
   questionsFirst: Record<QuestionName, number>;
-  /** Rows each question returned (a sanity check that it found the planted story). */
+  /** What each question found (a sanity check that it found the planted story). */
   rows: Record<QuestionName, number>;
   rssMb: { afterIngest: number; afterQuestions: number };
   indexBytes: number;
 }
 
 export async function runIndexedBenchmark(options: IndexedBenchmarkOptions): Promise<IndexedBenchmarkResult> {
-  const key = options.key ?? PLANTED_KEY;
-  const bucket = options.bucket ?? PLANTED_BUCKET;
   const files = await listArchive(await detectLayout(options.logsDir));
 
   const index = await ArchiveIndex.open({ indexPath: options.indexPath, logsDir: options.logsDir });
@@ -81,26 +69,12 @@ export async function runIndexedBenchmark(options: IndexedBenchmarkOptions): Pro
   const questionsFirst = {} as Record<QuestionName, number>;
   const rows = {} as Record<QuestionName, number>;
   try {
-    const asks: Record<QuestionName, () => Promise<number>> = {
-      'who-deleted': async () => {
-        const request = parseCommand(['who-deleted', key, '--bucket', bucket], options.now) as ObjectQuestionRequest;
-        return (await askObjectQuestion(OBJECT_QUESTION_TABLE['who-deleted'], request, engine)).events.length;
-      },
-      history: async () => {
-        const request = parseCommand(['history', key, '--bucket', bucket], options.now) as ObjectQuestionRequest;
-        return (await askObjectQuestion(OBJECT_QUESTION_TABLE.history, request, engine)).events.length;
-      },
-      activity: async () => {
-        const request = parseCommand(['activity', bucket], options.now) as ActivityRequest;
-        return (await askActivity(request, engine)).totals.events;
-      },
-    };
-    for (const [name, ask] of Object.entries(asks) as Array<[QuestionName, () => Promise<number>]>) {
+    for (const name of QUESTION_NAMES) {
       let started = performance.now();
-      rows[name] = await ask();
+      rows[name] = (await askQuestion(name, options.subject, engine, options.now)).found;
       questionsFirst[name] = performance.now() - started;
       started = performance.now();
-      await ask();
+      await askQuestion(name, options.subject, engine, options.now);
       questions[name] = performance.now() - started;
     }
   } finally {
@@ -123,9 +97,11 @@ function rssMb(): number {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const logsDir = process.argv[2] ?? '/tmp/bench/1m';
+  const logsDir = process.argv[2] ?? '/tmp/s3x-bench/1m';
   const indexPath = process.argv[3] ?? path.join(await mkdtemp(path.join(tmpdir(), 's3x-bench-index-')), 'index.duckdb');
-  const result = await runIndexedBenchmark({ logsDir, indexPath, now: new Date('2026-11-20T00:00:00Z') });
+  const { plantedDelete, end } = JSON.parse(await readFile(`${logsDir}.json`, 'utf8')).facts;
+  const subject = { key: plantedDelete.key, bucket: plantedDelete.bucket, principal: plantedDelete.principalArn };
+  const result = await runIndexedBenchmark({ logsDir, indexPath, now: new Date(end), subject });
   console.log(JSON.stringify(result, null, 2));
   if (!process.argv[3]) await rm(path.dirname(indexPath), { recursive: true, force: true });
 }

@@ -1,88 +1,77 @@
 /**
- * s3x benchmarks, each figure next to its target and to a reference measured in the same run.
+ * s3x benchmarks: every figure beside a reference measured in the same run, their ratio and the
+ * target (issue #19), so that a figure means the same on any machine.
  *
  *   npm run bench          full: 1M and 10M events (generated once into $S3X_BENCH_DIR, default
  *                          /tmp/s3x-bench; 10M takes about 2.5 minutes and 1.5 GB), writes bench/RESULTS.md
- *   npm run bench:quick    a minute or two on 200k events; prints the table (run by .ci/run)
- *   add `-- --only cold,digest` to run some sections
+ *   npm run bench:quick    under two minutes on two small archives; prints the table (run by .ci/run)
+ *   add `-- --only cold,digest` to run some sections (ack, start, cold, questions, digest, indexed,
+ *   athena, pruning, e2e, terminal)
  *
  * Exit code 0 even when a target is missed: the table says which, and RESULTS.md explains why.
  * A benchmark that fails to run at all exits 1.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import {
-  AthenaClient,
-  GetQueryExecutionCommand,
-  GetQueryResultsCommand,
-  StartQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AnswerStore } from '../src/answers/answer-store.js';
-import { askObjectQuestion, OBJECT_QUESTION_TABLE } from '../src/answers/object/question.js';
-import { AthenaEngine } from '../src/aws/athena/athena-engine.js';
 import { parseCommand } from '../src/commands/parse.js';
 import type { ObjectQuestionRequest } from '../src/commands/requests.js';
 import { DEFAULT_QUESTION_LIMITS } from '../src/defaults.js';
 import type { Engine } from '../src/engines/engine.js';
 import { IndexedEngine } from '../src/engines/indexed/indexed-engine.js';
-import { ingestArchive } from '../src/engines/indexed/ingest.js';
+import { ingestArchive, listArchive } from '../src/engines/indexed/ingest.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
 import { detectLayout, listLogFiles } from '../src/engines/local/log-files.js';
 import { QuestionQueue } from '../src/engines/question-queue.js';
 import { generateArchive } from '../src/sample/generate.js';
 import { createSlackApp } from '../src/slack/app.js';
 import { openDatabase } from '../src/store/database.js';
-import { systemClock } from '../src/time/clock.js';
+import { partitionRange } from '../src/time/window.js';
+import { athenaReplaying } from '../test/helpers/athena.js';
 import { postSigned, SIGNING_SECRET, slashCommandBody } from '../test/helpers/slack.js';
 import { runAckThroughput } from './ack-throughput.js';
 import { timeDigest } from './digest.js';
 import { runIndexedBenchmark } from './indexed.js';
+import { askQuestion, QUESTION_NAMES, type QuestionName, type QuestionSubject } from './questions.js';
+import { FigureTable, mb, ms, ratio, writeResultsSection } from './table.js';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
-/** `--only cold,digest`: run some sections (ack, cold, indexed, pruning, e2e, rss, digest). */
 const only = process.argv.includes('--only') ? new Set(process.argv[process.argv.indexOf('--only') + 1]?.split(',')) : undefined;
 const wanted = (section: string) => !only || only.has(section);
 const dataDir = process.env.S3X_BENCH_DIR ?? path.join(tmpdir(), 's3x-bench');
 const ARCHIVE_END = new Date('2026-11-20T00:00:00Z');
 const SINCE_30D = '2026-10-21';
 const UNTIL = '2026-11-20';
-
-interface Row {
-  figure: string;
-  result: string;
-  reference: string;
-  target: string;
-  met: boolean | undefined;
-}
-const rows: Row[] = [];
-function report(figure: string, result: string, reference: string, target: string, met: boolean | undefined): void {
-  rows.push({ figure, result, reference, target, met });
-  const mark = met === undefined ? '' : met ? 'met' : 'MISSED';
-  console.log(`  ${figure}: ${result} | ref ${reference} | target ${target} ${mark}`);
-}
-const ms = (n: number) => `${n < 100 ? n.toFixed(1) : Math.round(n).toLocaleString('en-US')} ms`;
-const mb = (n: number) => `${Math.round(n).toLocaleString('en-US')} MB`;
+/** The digest's day: the archive's last full day. */
+const DIGEST_DAY = '2026-11-19';
+/** Paired whole-process runs (subject, reference, alternating); each figure is the median of its runs. */
+const PAIRS = quick ? 3 : 7;
+const table = new FigureTable();
+const count = (n: number) => n.toLocaleString('en-US');
 
 interface Archive {
   name: string;
+  /** The label in the table: `1M events`. */
+  label: string;
   dir: string;
   events: number;
   files: number;
-  bytes: number;
-  key: string;
-  bucket: string;
+  subject: QuestionSubject;
+  /** The archive the 10M targets apply to. */
+  atTargetScale: boolean;
 }
 
-/** A generated archive, made once per (name) and reused: generation is slower than the questions. */
-async function archive(name: string, days: number, eventsPerDay: number): Promise<Archive> {
+/** A generated archive, made once per name and reused: generation is slower than the questions. */
+async function archive(name: string, label: string, days: number, eventsPerDay: number): Promise<Archive> {
   const dir = path.join(dataDir, name);
   const summaryPath = path.join(dataDir, `${name}.json`);
   if (!existsSync(summaryPath)) {
@@ -93,14 +82,15 @@ async function archive(name: string, days: number, eventsPerDay: number): Promis
     await writeFile(summaryPath, JSON.stringify(summary));
   }
   const summary = JSON.parse(await readFile(summaryPath, 'utf8'));
+  const planted = summary.facts.plantedDelete;
   return {
     name,
+    label,
     dir,
     events: summary.events,
     files: summary.files,
-    bytes: summary.bytes,
-    key: summary.facts.plantedDelete.key,
-    bucket: summary.facts.plantedDelete.bucket,
+    subject: { key: planted.key, bucket: planted.bucket, principal: planted.principalArn },
+    atTargetScale: name === '10m',
   };
 }
 
@@ -108,8 +98,9 @@ async function archive(name: string, days: number, eventsPerDay: number): Promis
 interface ChildFigures {
   elapsedMs: number;
   peakRssMb: number;
-  exactMatches?: number;
+  found?: number;
   queries?: number;
+  events?: number;
 }
 
 async function child(kind: string, logsDir: string, ...args: string[]): Promise<ChildFigures> {
@@ -119,13 +110,22 @@ async function child(kind: string, logsDir: string, ...args: string[]): Promise<
   return JSON.parse(stdout.trim().split('\n').at(-1) as string);
 }
 
-/** The files of the question's window, as the engine lists them. */
-async function windowFiles(logsDir: string, since: string, until: string): Promise<string[]> {
-  const request = parseCommand(
-    ['who-deleted', 'k', '--since', since, '--until', until],
-    new Date(until),
-  ) as ObjectQuestionRequest;
-  return listLogFiles(await detectLayout(logsDir), partitionDays(request));
+async function askInChild(a: Archive, question: QuestionName, ...windowWords: string[]): Promise<ChildFigures> {
+  return child('question', a.dir, ARCHIVE_END.toISOString(), question, JSON.stringify(a.subject), ...windowWords);
+}
+
+/** The same query a DuckDB user would write by hand, in a plain Node process (bench/bare-duckdb.mjs). */
+async function bareDuckDb(kind: 'who-deleted' | 'scan', files: readonly string[], key = ''): Promise<ChildFigures> {
+  const { stdout } = await run(process.execPath, ['bench/bare-duckdb.mjs', kind, await fileListFile(files), key], {
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string);
+}
+
+/** The files of a window (`--since`/`--until` words, or the default 7 days), as the engine lists them. */
+async function windowFiles(logsDir: string, words: readonly string[]): Promise<string[]> {
+  const request = parseCommand(['who-deleted', 'k', ...words], ARCHIVE_END) as ObjectQuestionRequest;
+  return listLogFiles(await detectLayout(logsDir), partitionRange(request.window));
 }
 
 async function fileListFile(files: readonly string[]): Promise<string> {
@@ -134,15 +134,187 @@ async function fileListFile(files: readonly string[]): Promise<string> {
   return listFile;
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/** Wall time of a whole process, from spawn to exit; `ready` ends it at a line of its output instead (then it is stopped). */
+async function timeProcess(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; ready?: string } = {}) {
+  const started = performance.now();
+  const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const elapsedMs = await new Promise<number>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (options.ready && output.includes(options.ready)) resolve(performance.now() - started);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      if (code === 0 && !options.ready) resolve(performance.now() - started);
+      else reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output.slice(0, 2000)}`));
+    });
+  });
+  return { elapsedMs, output, child };
+}
+
+/** Subject and reference run alternately, `PAIRS` times each; their medians. */
+async function paired(subject: () => Promise<number>, reference: () => Promise<number>) {
+  const subjectMs: number[] = [];
+  const referenceMs: number[] = [];
+  for (let i = 0; i < PAIRS; i++) {
+    subjectMs.push(await subject());
+    referenceMs.push(await reference());
+  }
+  return { subject: median(subjectMs), reference: median(referenceMs) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+// ---------------------------------------------------------------------------------------------
+
+async function ackCost(): Promise<void> {
+  const ack = await runAckThroughput({ durationSec: quick ? 5 : 20, clients: 50 });
+  const { s3x, bareBolt } = ack;
+  table.report({
+    figure: 'ack cost: main-thread CPU per acked command, 50 clients',
+    result: `${s3x.cpuPerAckMs.toFixed(3)} ms`,
+    reference: `bare Bolt ${bareBolt.cpuPerAckMs.toFixed(3)} ms`,
+    ratio: ratio(s3x.cpuPerAckMs, bareBolt.cpuPerAckMs),
+    target: '<= 1.3x',
+    met: s3x.cpuPerAckMs <= 1.3 * bareBolt.cpuPerAckMs,
+  });
+  table.report({
+    figure: 'ack p99 while two questions run',
+    result: ms(s3x.p99Ms),
+    reference: `bare Bolt ${ms(bareBolt.p99Ms)}`,
+    ratio: ratio(s3x.p99Ms, bareBolt.p99Ms),
+    target: '< 100 ms',
+    met: s3x.p99Ms < 100,
+  });
+  table.report({
+    figure: 'acks over 3 s',
+    result: `${s3x.over3s}`,
+    reference: `bare Bolt ${bareBolt.over3s}`,
+    ratio: '',
+    target: '0',
+    met: s3x.over3s === 0,
+  });
+}
+
+/** `s3x help` against `node -e 0`, and the app's start against bare Bolt's, whole processes, paired. */
+async function startUp(a: Archive): Promise<void> {
+  for (const help of ['help', '--help']) {
+    const { subject, reference } = await paired(
+      async () => (await timeProcess(process.execPath, ['bin/s3x.js', help])).elapsedMs,
+      async () => (await timeProcess(process.execPath, ['-e', '0'])).elapsedMs,
+    );
+    table.report({
+      figure: `\`s3x ${help}\`, whole process`,
+      result: ms(subject),
+      reference: `\`node -e 0\` ${ms(reference)}`,
+      ratio: ratio(subject, reference),
+      target: '<= 3x',
+      met: subject <= 3 * reference,
+    });
+  }
+  const data = await mkdtemp(path.join(tmpdir(), 's3x-bench-app-'));
+  // Local mode (no Slack token): the app says `s3x started` once Bolt listens.
+  const appEnv = { ...process.env, PORT: '0', S3X_DATA_DIR: data, S3X_LOGS_DIR: a.dir, SLACK_BOT_TOKEN: '', LOG_LEVEL: 'error' };
+  const startApp = () => timeProcess(process.execPath, ['dist/main.js'], { env: appEnv, ready: 's3x started' });
+  const startBare = () => timeProcess(process.execPath, ['bench/bare-bolt.mjs'], { ready: 'listening on' });
+  let rss = { app: 0, bare: 0 };
+  const { subject, reference } = await paired(
+    async () => {
+      const started = await startApp();
+      rss = { ...rss, app: await rssAfter(started.child.pid as number, 3000) };
+      await stopProcess(started.child);
+      return started.elapsedMs;
+    },
+    async () => {
+      const started = await startBare();
+      rss = { ...rss, bare: await rssAfter(started.child.pid as number, 3000) };
+      await stopProcess(started.child);
+      return started.elapsedMs;
+    },
+  );
+  await rm(data, { recursive: true, force: true });
+  table.report({
+    figure: 'app start, to listening (local mode)',
+    result: ms(subject),
+    reference: `bare Bolt ${ms(reference)}`,
+    ratio: ratio(subject, reference),
+    target: '<= 3x',
+    met: subject <= 3 * reference,
+  });
+  table.report({
+    figure: 'app RSS 3 s after start (local mode)',
+    result: mb(rss.app),
+    reference: `bare Bolt ${mb(rss.bare)}`,
+    ratio: ratio(rss.app, rss.bare),
+    target: '< 150 MB',
+    met: rss.app < 150,
+  });
+}
+
+async function rssAfter(pid: number, delayMs: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, delayMs));
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return (Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) * 1024) / 1e6;
+}
+
+async function stopProcess(child: ReturnType<typeof spawn>): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(killer);
+}
+
+async function coldQuestion(a: Archive): Promise<void> {
+  const window = ['--since', SINCE_30D, '--until', UNTIL];
+  const files = await windowFiles(a.dir, window);
+  console.log(`cold who-deleted over 30 days, ${a.label} (${count(files.length)} files)`);
+  // Page cache warm for all three: the files are read once before anything is timed.
+  await run('bash', ['-c', 'xargs -0 cat < "$1" > /dev/null', 'warm', await fileListFile(files)]);
+  const bare = await bareDuckDb('who-deleted', files, a.subject.key);
+  const s3x = await askInChild(a, 'who-deleted', ...window);
+  if (!s3x.found) throw new Error('s3x did not find the planted delete');
+  table.report({
+    figure: `cold who-deleted, 30 days, ${a.label}`,
+    result: ms(s3x.elapsedMs),
+    reference: `bare DuckDB read_json ${ms(bare.elapsedMs)}`,
+    ratio: ratio(s3x.elapsedMs, bare.elapsedMs),
+    target: '<= 1.3x',
+    met: s3x.elapsedMs <= 1.3 * bare.elapsedMs,
+  });
+  table.report({
+    figure: `  peak RSS, ${a.label}`,
+    result: mb(s3x.peakRssMb),
+    reference: `bare DuckDB ${mb(bare.peakRssMb)}`,
+    ratio: ratio(s3x.peakRssMb, bare.peakRssMb),
+    target: '<= 1.3x',
+    met: s3x.peakRssMb <= 1.3 * bare.peakRssMb,
+  });
+  // Stopped once it has taken 6x as long as s3x: enough to show the 5x target, either way.
+  const grep = await zcatGrep(files, a.subject.key, Math.max(15_000, 6 * s3x.elapsedMs));
+  const bound = grep.finished ? '' : '>';
+  table.report({
+    figure: `  against zcat | grep, ${a.label}`,
+    result: ms(s3x.elapsedMs),
+    reference: `zcat | grep ${bound}${ms(grep.elapsedMs)}${grep.finished ? '' : ' (stopped)'}`,
+    ratio: `${grep.finished ? '' : '<'}${ratio(s3x.elapsedMs, grep.elapsedMs)}`,
+    target: '<= 0.2x',
+    met: s3x.elapsedMs * 5 <= grep.elapsedMs,
+  });
+}
+
 /**
  * `zcat | grep` of the key over the same files, as a person would; the key is an argument, never
  * shell text. Stopped after `budgetMs`: then the figure is a lower bound.
  */
-async function zcatGrep(
-  files: readonly string[],
-  key: string,
-  budgetMs: number,
-): Promise<{ elapsedMs: number; finished: boolean }> {
+async function zcatGrep(files: readonly string[], key: string, budgetMs: number) {
   const listFile = await fileListFile(files);
   const started = performance.now();
   // Its own process group, so that stopping it stops zcat and grep too (they would run on, stealing CPU).
@@ -163,50 +335,162 @@ async function zcatGrep(
   return { elapsedMs: performance.now() - started, finished };
 }
 
-function partitionDays(request: ObjectQuestionRequest) {
-  const from = request.window.since.toISOString().slice(0, 10).replaceAll('-', '/');
-  const to = new Date(request.window.until.getTime() + 86_400_000).toISOString().slice(0, 10).replaceAll('-', '/');
-  return { from, to };
+/** Each question's time on raw files, per archive: the scale curve, and the reference for the indexed figures. */
+const onRawFiles = new Map<string, Partial<Record<QuestionName, number>>>();
+
+async function questionsOnRawFiles(a: Archive): Promise<void> {
+  const files = await windowFiles(a.dir, []);
+  const scan = await bareDuckDb('scan', files);
+  const times: Partial<Record<QuestionName, number>> = {};
+  for (const question of QUESTION_NAMES) {
+    const answer = await askInChild(a, question);
+    times[question] = answer.elapsedMs;
+    table.report({
+      figure: `${question}, 7 days, raw files, ${a.label}`,
+      result: ms(answer.elapsedMs),
+      reference: `bare DuckDB scan of the ${count(files.length)} files ${ms(scan.elapsedMs)}`,
+      ratio: ratio(answer.elapsedMs, scan.elapsedMs),
+      target: '',
+    });
+  }
+  onRawFiles.set(a.name, times);
 }
 
-async function coldQuestion(a: Archive, label: string): Promise<void> {
-  console.log(`cold who-deleted over ${label} (${a.files.toLocaleString('en-US')} files, the whole archive)`);
-  const files = await windowFiles(a.dir, SINCE_30D, UNTIL);
-  // Page cache warm for all three: the files are read once before anything is timed.
-  await run('bash', ['-c', 'xargs -0 cat < "$1" > /dev/null', 'warm', await fileListFile(files)]);
-  const bare = await child('bare', a.dir, a.key, SINCE_30D, UNTIL);
-  const s3x = await child('s3x', a.dir, a.key, SINCE_30D, UNTIL);
-  // Stopped once it has taken 6x as long as s3x: enough to show the 5x target, either way.
-  const grep = await zcatGrep(files, a.key, Math.max(15_000, 6 * s3x.elapsedMs));
-  const ratio = s3x.elapsedMs / bare.elapsedMs;
-  report(`cold who-deleted, ${label}`, ms(s3x.elapsedMs), `bare DuckDB ${ms(bare.elapsedMs)}`, '<= 1.3x bare', ratio <= 1.3);
-  report(`  ratio to bare DuckDB, ${label}`, `${ratio.toFixed(2)}x`, '', '<= 1.3x', ratio <= 1.3);
-  const speedup = grep.elapsedMs / s3x.elapsedMs;
-  const bound = grep.finished ? '' : '>';
-  report(
-    `  faster than zcat | grep, ${label}`,
-    `${bound}${speedup.toFixed(1)}x`,
-    `zcat | grep ${bound}${ms(grep.elapsedMs)}${grep.finished ? '' : ' (stopped)'}`,
-    '>= 5x',
-    speedup >= 5,
-  );
-  report(
-    `  peak RSS, ${label}`,
-    mb(s3x.peakRssMb),
-    `bare DuckDB ${mb(bare.peakRssMb)}`,
-    label.startsWith('10M') ? '< 1.5 GB' : '',
-    label.startsWith('10M') ? s3x.peakRssMb < 1500 : undefined,
-  );
-  if (s3x.exactMatches !== 1) throw new Error(`s3x found ${s3x.exactMatches} exact deletes of the planted key, expected 1`);
+const rawDigestMs = new Map<string, number>();
+
+async function digestOnRawFiles(a: Archive): Promise<void> {
+  // What the digest reads: the day, the 7 days before it (what makes a caller "new"), a day of delivery slack.
+  const files = await windowFiles(a.dir, ['--since', sevenDaysBefore(DIGEST_DAY), '--until', DIGEST_DAY]);
+  const scan = await bareDuckDb('scan', files);
+  const digest = await child('digest', a.dir, ARCHIVE_END.toISOString(), DIGEST_DAY);
+  rawDigestMs.set(a.name, digest.elapsedMs);
+  const queries = digest.queries ?? Number.POSITIVE_INFINITY;
+  const inTime = digest.elapsedMs < 10_000 && queries <= 2;
+  const nearScan = digest.elapsedMs <= 1.3 * scan.elapsedMs && queries <= 2;
+  table.report({
+    figure: `digest, raw files, ${a.label}`,
+    result: `${ms(digest.elapsedMs)}, ${queries} queries${inTime ? '' : nearScan ? ' (within 1.3x of the scan)' : ''}`,
+    reference: `bare DuckDB scan of the ${count(files.length)} files ${ms(scan.elapsedMs)}`,
+    ratio: ratio(digest.elapsedMs, scan.elapsedMs),
+    target: '< 10 s, or <= 1.3x; <= 2 queries',
+    met: a.atTargetScale || quick ? inTime || nearScan : undefined,
+  });
+}
+
+function sevenDaysBefore(day: string): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - 7 * 86_400_000).toISOString().slice(0, 10);
+}
+
+const indexedWhoDeletedMs = new Map<string, number>();
+
+async function indexed(a: Archive): Promise<void> {
+  const indexDir = await mkdtemp(path.join(tmpdir(), 's3x-bench-index-'));
+  // The reference first, so that it does not read from a page cache s3x warmed.
+  const bare = await child('bare-ingest', a.dir, path.join(indexDir, 'bare.duckdb'));
+  await rm(path.join(indexDir, 'bare.duckdb'), { force: true });
+  const indexPath = path.join(indexDir, 'index.duckdb');
+  const result = await runIndexedBenchmark({ logsDir: a.dir, indexPath, now: ARCHIVE_END, subject: a.subject });
+  const digest = await timeDigest(await IndexedEngine.open({ logsDir: a.dir, indexPath }), DIGEST_DAY, ARCHIVE_END);
+  await rm(indexDir, { recursive: true, force: true });
+  const bareRate = ((bare.events ?? 0) / bare.elapsedMs) * 1000;
+  table.report({
+    figure: `ingest, ${a.label}`,
+    result: `${count(Math.round(result.ingest.eventsPerSec))} events/s`,
+    reference: `bare DuckDB CREATE TABLE AS read_json ${count(Math.round(bareRate))} events/s`,
+    ratio: ratio(result.ingest.eventsPerSec, bareRate),
+    target: '>= 0.7x',
+    met: result.ingest.eventsPerSec >= 0.7 * bareRate,
+  });
+  table.report({
+    figure: `incremental ingest, ${a.label}`,
+    result: `${result.incremental.filesRead} files read, ${ms(result.incremental.elapsedMs)}`,
+    reference: '1 file delivered since',
+    ratio: '',
+    target: 'only new files',
+    met: result.incremental.filesRead <= 1,
+  });
+  const raw = onRawFiles.get(a.name) ?? {};
+  for (const question of QUESTION_NAMES) {
+    const took = result.questions[question];
+    const rawMs = raw[question];
+    table.report({
+      figure: `indexed ${question}, ${a.label}`,
+      result: ms(took),
+      reference: rawMs === undefined ? '' : `raw files ${ms(rawMs)}`,
+      ratio: rawMs === undefined ? '' : ratio(took, rawMs),
+      target: a.atTargetScale ? '<= 50 ms' : '',
+      met: a.atTargetScale ? took <= 50 : undefined,
+    });
+  }
+  indexedWhoDeletedMs.set(a.name, result.questions['who-deleted']);
+  const rawDigest = rawDigestMs.get(a.name);
+  table.report({
+    figure: `digest, after s3x ingest, ${a.label}`,
+    result: `${ms(digest.elapsedMs)}, ${digest.queries} queries`,
+    reference: rawDigest === undefined ? '' : `raw files ${ms(rawDigest)}`,
+    ratio: rawDigest === undefined ? '' : ratio(digest.elapsedMs, rawDigest),
+    target: '< 10 s, <= 2 queries',
+    met: digest.elapsedMs < 10_000 && digest.queries <= 2,
+  });
+}
+
+/**
+ * Bytes each question scans on the Athena stand-in (the real Athena engine over a mocked client
+ * replaying DuckDB's rows), which reports the bytes of the day partitions each query's
+ * `"timestamp" BETWEEN ? AND ?` selects (every partition without one), against the bytes of the
+ * partitions the window needs: its days and a day of delivery slack.
+ */
+async function athenaCost(a: Archive): Promise<void> {
+  const bytesByDay = new Map<string, number>();
+  for (const file of await listArchive(await detectLayout(a.dir))) {
+    const day = /(\d{4}\/\d{2}\/\d{2})\/[^/]+$/.exec(file)?.[1] ?? '';
+    bytesByDay.set(day, (bytesByDay.get(day) ?? 0) + (await stat(file)).size);
+  }
+  const bytesOfDays = (from: string, to: string) =>
+    [...bytesByDay].filter(([day]) => day >= from && day <= to).reduce((sum, [, bytes]) => sum + bytes, 0);
+  let scanned = 0;
+  const scannedBytes = (text: string, params: readonly string[]) => {
+    const unquoted = params.map((p) => p.replace(/^'|'$/g, ''));
+    let bytes = 0;
+    let ranges = 0;
+    for (const match of text.matchAll(/"timestamp" BETWEEN \? AND \?/g)) {
+      const first = text.slice(0, match.index).split('?').length - 1;
+      bytes += bytesOfDays(unquoted[first] as string, unquoted[first + 1] as string);
+      ranges++;
+    }
+    if (ranges === 0) bytes = bytesOfDays('', '9999');
+    scanned += bytes;
+    return bytes;
+  };
+  const local = await LocalEngine.open({ logsDir: a.dir });
+  const athena = mockClient(AthenaClient);
+  try {
+    for (const question of QUESTION_NAMES) {
+      scanned = 0;
+      await askQuestion(question, a.subject, athenaReplaying(local, athena, 1000, scannedBytes), ARCHIVE_END);
+      const { window } = parseCommand(['who-deleted', 'k'], ARCHIVE_END) as ObjectQuestionRequest;
+      const lastDay = new Date(window.until.getTime() - 1 + 86_400_000).toISOString().slice(0, 10);
+      const needed = bytesOfDays(window.since.toISOString().slice(0, 10).replaceAll('-', '/'), lastDay.replaceAll('-', '/'));
+      table.report({
+        figure: `Athena bytes scanned, ${question}, 7 days, ${a.label}`,
+        result: mb(scanned / 1e6),
+        reference: `the window's partitions ${mb(needed / 1e6)}`,
+        ratio: ratio(scanned, needed),
+        target: '1.00x',
+        met: scanned === needed,
+      });
+    }
+  } finally {
+    athena.restore();
+    await local.close();
+  }
 }
 
 async function pruning(): Promise<void> {
-  const a = quick ? await archive('prune-90d-small', 90, 200) : await archive('prune-90d', 90, 1000);
+  const a = quick ? await archive('prune-90d-small', '90 days', 90, 200) : await archive('prune-90d', '90 days', 90, 1000);
   console.log('pruning: a 7-day question on a 90-day archive');
   const engine = await LocalEngine.open({ logsDir: a.dir });
-  const now = ARCHIVE_END;
-  const request = parseCommand(['who-deleted', a.key, '--since', '7d'], now) as ObjectQuestionRequest;
-  const answer = await askObjectQuestion(OBJECT_QUESTION_TABLE['who-deleted'], request, engine);
+  const { stats } = await askQuestion('who-deleted', a.subject, engine, ARCHIVE_END);
   await engine.close();
   // Independently: the files in the 8 delivery-day folders the window needs (7 days + 1 of delivery slack).
   const layout = await detectLayout(a.dir);
@@ -214,64 +498,36 @@ async function pruning(): Promise<void> {
   let expected = 0;
   const folders: string[] = [];
   for (let day = -7; day <= 0; day++) {
-    const date = new Date(now.getTime() + day * 86_400_000).toISOString().slice(0, 10).split('-');
+    const date = new Date(ARCHIVE_END.getTime() + day * 86_400_000).toISOString().slice(0, 10).split('-');
     folders.push(date.join('/'));
     expected += (await readdir(path.join(regionDir, ...date)).catch(() => [])).length;
   }
-  report(
-    'pruning, local: files read',
-    `${answer.stats.filesScanned} files`,
-    `${expected} in the 8 folders ${folders[0]}..${folders.at(-1)}, ${a.files} in the archive`,
-    'only the 8 day folders',
-    answer.stats.filesScanned === expected,
-  );
-
-  const athena = mockClient(AthenaClient);
-  athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q-1' });
-  athena.on(GetQueryExecutionCommand).resolves({
-    QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 0 } },
+  table.report({
+    figure: 'pruning, local: files read by a 7-day question on 90 days',
+    result: `${stats.filesScanned} files`,
+    reference: `${expected} in the 8 folders ${folders[0]}..${folders.at(-1)} (${a.files} in the archive)`,
+    ratio: ratio(stats.filesScanned ?? 0, expected),
+    target: '1.00x',
+    met: stats.filesScanned === expected,
   });
-  athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [{ Data: [] }], ResultSetMetadata: { ColumnInfo: [] } } });
-  const athenaEngine = new AthenaEngine(
-    new AthenaClient({ region: 'us-east-1' }),
-    {
-      database: 'default',
-      table: 'cloudtrail_logs',
-      workgroup: 'primary',
-      catalog: 'AwsDataCatalog',
-      partitioned: true,
-      queryTimeoutMs: 60_000,
-      resultReuseMinutes: 0,
-    },
-    systemClock,
-  );
-  await askObjectQuestion(OBJECT_QUESTION_TABLE['who-deleted'], request, athenaEngine).catch(() => undefined);
-  const sent = athena.commandCalls(StartQueryExecutionCommand)[0]?.args[0].input;
-  const text = sent?.QueryString ?? '';
-  const params = sent?.ExecutionParameters ?? [];
-  const between = /"timestamp" BETWEEN \? AND \?/.test(text);
-  const dayParams = params.filter((p) => /^'\d{4}\/\d{2}\/\d{2}'$/.test(p));
-  report(
-    'pruning, Athena: partition predicate',
-    `"timestamp" BETWEEN ${dayParams.join(' AND ')}`,
-    'partition projection on "timestamp"',
-    '8 days',
-    between && dayParams[0] === `'${folders[0]}'` && dayParams[1] === `'${folders.at(-1)}'`,
-  );
-  athena.restore();
 }
 
 /** Slash command over signed HTTP → answer posted to the response_url: raw files, then the index. */
-async function endToEnd(a: Archive, label: string): Promise<void> {
-  await endToEndOn(await LocalEngine.open({ logsDir: a.dir }), a, `${label}, raw files`);
+async function endToEnd(a: Archive): Promise<void> {
+  await endToEndOn(await LocalEngine.open({ logsDir: a.dir }), a, 'raw files', onRawFiles.get(a.name)?.['who-deleted']);
   const indexDir = await mkdtemp(path.join(tmpdir(), 's3x-bench-e2e-'));
   const indexPath = path.join(indexDir, 'index.duckdb');
   await ingestArchive({ logsDir: a.dir, indexPath });
-  await endToEndOn(await IndexedEngine.open({ logsDir: a.dir, indexPath }), a, `${label}, after s3x ingest`);
+  await endToEndOn(
+    await IndexedEngine.open({ logsDir: a.dir, indexPath }),
+    a,
+    'after s3x ingest',
+    indexedWhoDeletedMs.get(a.name),
+  );
   await rm(indexDir, { recursive: true, force: true });
 }
 
-async function endToEndOn(inner: Engine, a: Archive, label: string): Promise<void> {
+async function endToEndOn(inner: Engine, a: Archive, source: string, questionMs: number | undefined): Promise<void> {
   // Composed as src/main.ts composes it.
   const engine = new QuestionQueue(inner, DEFAULT_QUESTION_LIMITS);
   const now = ARCHIVE_END;
@@ -312,154 +568,90 @@ async function endToEndOn(inner: Engine, a: Archive, label: string): Promise<voi
     const started = performance.now();
     await postSigned(
       `http://127.0.0.1:${port}/slack/events`,
-      slashCommandBody({ text: `who-deleted ${a.key} --bucket ${a.bucket}`, response_url: responseUrl }),
+      slashCommandBody({ text: `who-deleted ${a.subject.key} --bucket ${a.subject.bucket}`, response_url: responseUrl }),
     );
     const body = await done;
     times.push(performance.now() - started);
-    if (!body.includes(a.key)) throw new Error('the answer posted does not name the key');
+    if (!body.includes(a.subject.key)) throw new Error('the answer posted does not name the key');
   }
   await slack.stop();
   responses.close();
   await engine.close();
-  report(`end to end, ${label}: first (cold)`, ms(times[0] as number), '', '< 2 s', (times[0] as number) < 2000);
-  report(`end to end, ${label}: repeated`, ms(Math.min(...times.slice(1))), '', '< 2 s', Math.min(...times.slice(1)) < 2000);
-}
-
-/** RSS of the real app (dist/main.js, local mode) a few seconds after it says it started. */
-async function rssAfterStart(a: Archive): Promise<void> {
-  await run('npx', ['tsc', '-p', 'tsconfig.json']);
-  const data = await mkdtemp(path.join(tmpdir(), 's3x-bench-app-'));
-  const app = spawn(process.execPath, ['dist/main.js'], {
-    env: { ...process.env, PORT: '0', S3X_DATA_DIR: data, S3X_LOGS_DIR: a.dir, SLACK_BOT_TOKEN: '', LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the app did not start in 60 s')), 60_000);
-    app.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('s3x started')) {
-        clearTimeout(timer);
-        resolve();
-      }
+  const repeated = Math.min(...times.slice(1));
+  for (const [when, took] of [
+    ['first (cold)', times[0] as number],
+    ['repeated', repeated],
+  ] as const) {
+    table.report({
+      figure: `Slack end to end, ${a.label}, ${source}: ${when}`,
+      result: ms(took),
+      reference: questionMs === undefined ? '' : `the question alone ${ms(questionMs)}`,
+      ratio: questionMs === undefined ? '' : ratio(took, questionMs),
+      target: '< 2 s',
+      met: took < 2000,
     });
-    app.once('exit', (code) => reject(new Error(`the app exited with ${code}`)));
-  });
-  await new Promise((resolve) => setTimeout(resolve, 3000));
-  const status = await readFile(`/proc/${app.pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
-  app.kill('SIGTERM');
-  await rm(data, { recursive: true, force: true });
-  report('RSS after start (local mode)', mb(rssKb / 1024), '', '< 150 MB', rssKb / 1024 < 150);
-}
-
-async function digest(a: Archive, label: string): Promise<void> {
-  const result = await child('digest', a.dir, '-', '2026-11-19', UNTIL);
-  report(
-    `digest, ${label}`,
-    ms(result.elapsedMs),
-    `${result.queries} engine queries`,
-    '< 10 s, <= 2 queries',
-    result.elapsedMs < 10_000 && (result.queries ?? Number.POSITIVE_INFINITY) <= 2,
-  );
-}
-
-async function indexed(a: Archive, label: string): Promise<void> {
-  const indexDir = await mkdtemp(path.join(tmpdir(), 's3x-bench-index-'));
-  const indexPath = path.join(indexDir, 'index.duckdb');
-  const result = await runIndexedBenchmark({ logsDir: a.dir, indexPath, now: ARCHIVE_END });
-  const digest = await timeDigest(await IndexedEngine.open({ logsDir: a.dir, indexPath }), '2026-11-19', ARCHIVE_END);
-  await rm(indexDir, { recursive: true, force: true });
-  report(
-    `ingest, ${label}`,
-    `${Math.round(result.ingest.eventsPerSec).toLocaleString('en-US')} events/s`,
-    `${a.events.toLocaleString('en-US')} events in ${ms(result.ingest.elapsedMs)}`,
-    '>= 300k events/s',
-    result.ingest.eventsPerSec >= 300_000,
-  );
-  report(
-    `incremental ingest, ${label}`,
-    `${result.incremental.filesRead} files read`,
-    ms(result.incremental.elapsedMs),
-    'only new files',
-    result.incremental.filesRead <= 1,
-  );
-  for (const [question, took] of Object.entries(result.questions)) {
-    report(
-      `indexed ${question}, ${label}`,
-      ms(took as number),
-      '',
-      label.startsWith('10M') ? '<= 50 ms' : '',
-      label.startsWith('10M') ? (took as number) <= 50 : undefined,
-    );
   }
-  report(
-    `digest, ${label}, after s3x ingest`,
-    ms(digest.elapsedMs),
-    `${digest.queries} engine queries`,
-    '< 10 s, <= 2 queries',
-    digest.elapsedMs < 10_000 && digest.queries <= 2,
-  );
 }
 
-async function ackPath(): Promise<void> {
-  const ack = await runAckThroughput({ durationSec: quick ? 5 : 20, clients: 50 });
-  const ratio = ack.s3x.throughputPerSec / ack.bareBolt.throughputPerSec;
-  report(
-    'ack throughput, 50 clients',
-    `${Math.round(ack.s3x.throughputPerSec)}/s`,
-    `bare Bolt ${Math.round(ack.bareBolt.throughputPerSec)}/s`,
-    '>= 0.8x bare Bolt',
-    ratio >= 0.8,
+/** A whole `s3x who-deleted` process against a whole bare Node + DuckDB process over the same files, paired. */
+async function terminal(a: Archive): Promise<void> {
+  const window = ['--since', '2026-11-13', '--until', UNTIL];
+  const files = await windowFiles(a.dir, window);
+  const listFile = await fileListFile(files);
+  const question = ['bin/s3x.js', 'who-deleted', a.subject.key, '--bucket', a.subject.bucket, ...window, '--logs', a.dir];
+  const { subject, reference } = await paired(
+    async () => {
+      const { elapsedMs, output } = await timeProcess(process.execPath, question);
+      if (!output.includes(a.subject.key)) throw new Error('`s3x who-deleted` did not name the key');
+      return elapsedMs;
+    },
+    async () =>
+      (await timeProcess(process.execPath, ['bench/bare-duckdb.mjs', 'who-deleted', listFile, a.subject.key])).elapsedMs,
   );
-  report('  ratio to bare Bolt', `${ratio.toFixed(2)}x`, '', '>= 0.8x', ratio >= 0.8);
-  report('ack p99', ms(ack.s3x.p99Ms), `bare Bolt ${ms(ack.bareBolt.p99Ms)}`, '< 100 ms', ack.s3x.p99Ms < 100);
-  report('acks over 3 s', `${ack.s3x.over3s}`, `bare Bolt ${ack.bareBolt.over3s}`, '0', ack.s3x.over3s === 0);
+  table.report({
+    figure: `terminal: \`s3x who-deleted\`, whole process, 7 days, ${a.label}`,
+    result: ms(subject),
+    reference: `bare Node + DuckDB read_json script ${ms(reference)}`,
+    ratio: ratio(subject, reference),
+    target: '<= 1.5x',
+    met: subject <= 1.5 * reference,
+  });
 }
 
 async function main(): Promise<void> {
   await mkdir(dataDir, { recursive: true });
   const started = Date.now();
   console.log(`s3x benchmarks (${quick ? 'quick' : 'full'}), data in ${dataDir}`);
+  // bin/s3x.js and the app's start run the compiled code.
+  if (wanted('start') || wanted('terminal')) await run('npx', ['tsc', '-p', 'tsconfig.json']);
 
-  if (wanted('ack')) await ackPath();
+  if (wanted('ack')) await ackCost();
 
-  const sizes = quick
-    ? [['quick-7d', 20_000, '140k events, 7 days']]
-    : [
-        ['1m', 33_334, '1M events'],
-        ['10m', 333_334, '10M events'],
-      ];
-  const archives: Array<[Archive, string]> = [];
-  for (const [name, perDay, label] of sizes as Array<[string, number, string]>) {
-    archives.push([await archive(name, quick ? 7 : 30, perDay), label]);
-  }
-  const [first, firstLabel] = archives[0] as [Archive, string];
-  if (wanted('cold')) for (const [a, label] of archives) await coldQuestion(a, label);
-  if (wanted('indexed')) for (const [a, label] of archives) await indexed(a, label);
+  const quickArchive = await archive('quick-7d', '140k events', 7, 20_000);
+  const archives = quick
+    ? [await archive('quick-small', '35k events', 7, 5_000), quickArchive]
+    : [await archive('1m', '1M events', 30, 33_334), await archive('10m', '10M events', 30, 333_334)];
+  const first = archives[0] as Archive;
+  if (wanted('start')) await startUp(first);
+  if (wanted('terminal')) await terminal(quickArchive);
+  if (wanted('cold')) for (const a of archives) await coldQuestion(a);
+  if (wanted('questions')) for (const a of archives) await questionsOnRawFiles(a);
+  if (wanted('digest')) for (const a of archives) await digestOnRawFiles(a);
+  if (wanted('indexed')) for (const a of archives) await indexed(a);
+  if (wanted('athena')) await athenaCost(first);
   if (wanted('pruning')) await pruning();
-  if (wanted('e2e')) await endToEnd(first, firstLabel);
-  if (wanted('rss')) await rssAfterStart(first);
-  if (wanted('digest')) for (const [a, label] of archives) await digest(a, label);
+  if (wanted('e2e')) await endToEnd(first);
 
-  const table = [
-    '| figure | result | reference (same run) | target | |',
-    '| --- | --- | --- | --- | --- |',
-    ...rows.map((r) => {
-      const cells = [r.figure.trim(), r.result, r.reference, r.target, r.met === undefined ? '' : r.met ? 'met' : '**missed**'];
-      return `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
-    }),
-  ].join('\n');
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const elapsed = Math.round((Date.now() - started) / 1000);
-  console.log(`\n${table}\n\nMachine: ${machine}. Took ${elapsed} s.`);
+  console.log(`\n${table.markdown()}\n\nMachine: ${machine}. Took ${elapsed} s.`);
   if (!quick && !only) {
-    const resultsPath = path.join('bench', 'RESULTS.md');
-    const current = await readFile(resultsPath, 'utf8');
-    const generated = `<!-- bench:begin -->\nCommand: \`npm run bench\` (${new Date().toISOString().slice(0, 10)}, ${elapsed} s). Machine: ${machine}.\n\n${table}\n<!-- bench:end -->`;
-    const next = current.includes('<!-- bench:begin -->')
-      ? current.replace(/<!-- bench:begin -->[\s\S]*<!-- bench:end -->/, generated)
-      : `${current.trimEnd()}\n\n${generated}\n`;
-    await writeFile(resultsPath, next);
-    console.log(`wrote ${resultsPath}`);
+    await writeResultsSection(
+      'bench',
+      `Command: \`npm run bench\` (${new Date().toISOString().slice(0, 10)}, ${elapsed} s). Machine: ${machine}.\n\n${table.markdown()}`,
+      '## Figures',
+    );
+    console.log('wrote bench/RESULTS.md');
   }
 }
 

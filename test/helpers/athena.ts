@@ -97,13 +97,16 @@ export function contractAthenaEngine(): AthenaEngine {
  * An Athena engine (mocked client) that answers every query with the rows `source` (real DuckDB)
  * gives for the same SQL and parameters, paged as Athena pages them: a whole question, however
  * many queries it makes (side by side or not), runs on both and must give the same answer.
+ * `scannedBytes` says what each query would scan (DataScannedInBytes), from its SQL and its
+ * parameters as sent (quoted literals); 1 byte when unset.
  */
 export function athenaReplaying(
   source: Engine,
   mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, AthenaClient['config']>,
   pageSize = 3,
+  scannedBytes: (text: string, params: readonly string[]) => number = () => 1,
 ): Engine {
-  const served: Array<{ key: string; pages: Array<Partial<GetQueryResultsCommandOutput>> }> = [];
+  const served: Array<{ key: string; bytes: number; pages: Array<Partial<GetQueryResultsCommandOutput>> }> = [];
   const keyOf = (text: string | undefined, params: readonly string[] | undefined) => JSON.stringify([text, params ?? []]);
   mock.reset();
   mock.on(StartQueryExecutionCommand).callsFake((input: { QueryString?: string; ExecutionParameters?: string[] }) => {
@@ -111,9 +114,12 @@ export function athenaReplaying(
     if (id < 0) throw new Error('a query the source engine never ran');
     return { QueryExecutionId: `replay-${id}` };
   });
-  mock
-    .on(GetQueryExecutionCommand)
-    .resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 1 } } });
+  mock.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId?: string }) => ({
+    QueryExecution: {
+      Status: { State: 'SUCCEEDED' },
+      Statistics: { DataScannedInBytes: served[Number(input.QueryExecutionId?.replace('replay-', ''))]?.bytes ?? 1 },
+    },
+  }));
   mock.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId?: string; NextToken?: string }) => {
     const pages = served[Number(input.QueryExecutionId?.replace('replay-', ''))]?.pages ?? [];
     return pages[input.NextToken ? Number(input.NextToken.replace('page-', '')) : 0];
@@ -125,7 +131,11 @@ export function athenaReplaying(
     async run(query: EngineQuery) {
       const { rows } = await source.run(query);
       const params = query.sql.params.length > 0 ? query.sql.params.map((p) => `'${p.replaceAll("'", "''")}'`) : undefined;
-      served.push({ key: keyOf(query.sql.text, params), pages: athenaPages(Object.keys(rows[0] ?? {}), rows, pageSize) });
+      served.push({
+        key: keyOf(query.sql.text, params),
+        bytes: scannedBytes(query.sql.text, params ?? []),
+        pages: athenaPages(Object.keys(rows[0] ?? {}), rows, pageSize),
+      });
       return athena.run(query);
     },
     async close() {},
