@@ -114,9 +114,13 @@ async function askInChild(a: Archive, question: QuestionName, ...windowWords: st
   return child('question', a.dir, ARCHIVE_END.toISOString(), question, JSON.stringify(a.subject), ...windowWords);
 }
 
-/** The same query a DuckDB user would write by hand, in a plain Node process (bench/bare-duckdb.mjs). */
+/**
+ * The same query a DuckDB user would write by hand (bench/bare-duckdb.mjs), in a fresh process.
+ * Under tsx like the s3x children, so that peak RSS compares like with like (times start at the query).
+ */
 async function bareDuckDb(kind: 'who-deleted' | 'scan', files: readonly string[], key = ''): Promise<ChildFigures> {
-  const { stdout } = await run(process.execPath, ['bench/bare-duckdb.mjs', kind, await fileListFile(files), key], {
+  const args = ['--import', 'tsx', 'bench/bare-duckdb.mjs', kind, await fileListFile(files), key];
+  const { stdout } = await run(process.execPath, args, {
     maxBuffer: 1 << 20,
   });
   return JSON.parse(stdout.trim().split('\n').at(-1) as string);
@@ -224,17 +228,18 @@ async function startUp(a: Archive): Promise<void> {
   const appEnv = { ...process.env, PORT: '0', S3X_DATA_DIR: data, S3X_LOGS_DIR: a.dir, SLACK_BOT_TOKEN: '', LOG_LEVEL: 'error' };
   const startApp = () => timeProcess(process.execPath, ['dist/main.js'], { env: appEnv, ready: 's3x started' });
   const startBare = () => timeProcess(process.execPath, ['bench/bare-bolt.mjs'], { ready: 'listening on' });
+  // Resident memory once settled, on the first start of each.
   let rss = { app: 0, bare: 0 };
   const { subject, reference } = await paired(
     async () => {
       const started = await startApp();
-      rss = { ...rss, app: await rssAfter(started.child.pid as number, 3000) };
+      if (!rss.app) rss = { ...rss, app: await rssAfter(started.child.pid as number, 3000) };
       await stopProcess(started.child);
       return started.elapsedMs;
     },
     async () => {
       const started = await startBare();
-      rss = { ...rss, bare: await rssAfter(started.child.pid as number, 3000) };
+      if (!rss.bare) rss = { ...rss, bare: await rssAfter(started.child.pid as number, 3000) };
       await stopProcess(started.child);
       return started.elapsedMs;
     },
