@@ -181,22 +181,16 @@ async function paired(subject: () => Promise<number>, reference: () => Promise<n
 async function ackCost(): Promise<void> {
   const ack = await runAckThroughput({ durationSec: quick ? 5 : 20, clients: 50 });
   const { s3x, bareBolt } = ack;
-  table.report({
-    figure: 'ack cost: main-thread CPU per acked command, 50 clients',
-    result: `${s3x.cpuPerAckMs.toFixed(3)} ms`,
-    reference: `bare Bolt ${bareBolt.cpuPerAckMs.toFixed(3)} ms`,
-    ratio: ratio(s3x.cpuPerAckMs, bareBolt.cpuPerAckMs),
-    target: '<= 1.3x',
-    met: s3x.cpuPerAckMs <= 1.3 * bareBolt.cpuPerAckMs,
-  });
-  table.report({
-    figure: 'ack p99 while two questions run',
-    result: ms(s3x.p99Ms),
-    reference: `bare Bolt ${ms(bareBolt.p99Ms)}`,
-    ratio: ratio(s3x.p99Ms, bareBolt.p99Ms),
-    target: '< 100 ms',
-    met: s3x.p99Ms < 100,
-  });
+  table.reportAgainst(
+    'ack cost: main-thread CPU per acked command, 50 clients',
+    { value: s3x.cpuPerAckMs, reference: bareBolt.cpuPerAckMs, referenceName: 'bare Bolt', format: (n) => `${n.toFixed(3)} ms` },
+    { atMost: 1.3 },
+  );
+  table.reportAgainst(
+    'ack p99 while two questions run',
+    { value: s3x.p99Ms, reference: bareBolt.p99Ms, referenceName: 'bare Bolt', format: ms },
+    { under: 100 },
+  );
   table.report({
     figure: 'acks over 3 s',
     result: `${s3x.over3s}`,
@@ -214,14 +208,11 @@ async function startUp(a: Archive): Promise<void> {
       async () => (await timeProcess(process.execPath, ['bin/s3x.js', help])).elapsedMs,
       async () => (await timeProcess(process.execPath, ['-e', '0'])).elapsedMs,
     );
-    table.report({
-      figure: `\`s3x ${help}\`, whole process`,
-      result: ms(subject),
-      reference: `\`node -e 0\` ${ms(reference)}`,
-      ratio: ratio(subject, reference),
-      target: '<= 3x',
-      met: subject <= 3 * reference,
-    });
+    table.reportAgainst(
+      `\`s3x ${help}\`, whole process`,
+      { value: subject, reference, referenceName: '`node -e 0`', format: ms },
+      { atMost: 3 },
+    );
   }
   const data = await mkdtemp(path.join(tmpdir(), 's3x-bench-app-'));
   // Local mode (no Slack token): the app says `s3x started` once Bolt listens.
@@ -245,22 +236,16 @@ async function startUp(a: Archive): Promise<void> {
     },
   );
   await rm(data, { recursive: true, force: true });
-  table.report({
-    figure: 'app start, to listening (local mode)',
-    result: ms(subject),
-    reference: `bare Bolt ${ms(reference)}`,
-    ratio: ratio(subject, reference),
-    target: '<= 3x',
-    met: subject <= 3 * reference,
-  });
-  table.report({
-    figure: 'app RSS 3 s after start (local mode)',
-    result: mb(rss.app),
-    reference: `bare Bolt ${mb(rss.bare)}`,
-    ratio: ratio(rss.app, rss.bare),
-    target: '< 150 MB',
-    met: rss.app < 150,
-  });
+  table.reportAgainst(
+    'app start, to listening (local mode)',
+    { value: subject, reference, referenceName: 'bare Bolt', format: ms },
+    { atMost: 3 },
+  );
+  table.reportAgainst(
+    'app RSS 3 s after start (local mode)',
+    { value: rss.app, reference: rss.bare, referenceName: 'bare Bolt', format: mb },
+    { under: 150 },
+  );
 }
 
 async function rssAfter(pid: number, delayMs: number): Promise<number> {
@@ -286,22 +271,16 @@ async function coldQuestion(a: Archive): Promise<void> {
   const bare = await bareDuckDb('who-deleted', files, a.subject.key);
   const s3x = await askInChild(a, 'who-deleted', ...window);
   if (!s3x.found) throw new Error('s3x did not find the planted delete');
-  table.report({
-    figure: `cold who-deleted, 30 days, ${a.label}`,
-    result: ms(s3x.elapsedMs),
-    reference: `bare DuckDB read_json ${ms(bare.elapsedMs)}`,
-    ratio: ratio(s3x.elapsedMs, bare.elapsedMs),
-    target: '<= 1.3x',
-    met: s3x.elapsedMs <= 1.3 * bare.elapsedMs,
-  });
-  table.report({
-    figure: `  peak RSS, ${a.label}`,
-    result: mb(s3x.peakRssMb),
-    reference: `bare DuckDB ${mb(bare.peakRssMb)}`,
-    ratio: ratio(s3x.peakRssMb, bare.peakRssMb),
-    target: '<= 1.3x',
-    met: s3x.peakRssMb <= 1.3 * bare.peakRssMb,
-  });
+  table.reportAgainst(
+    `cold who-deleted, 30 days, ${a.label}`,
+    { value: s3x.elapsedMs, reference: bare.elapsedMs, referenceName: 'bare DuckDB read_json', format: ms },
+    { atMost: 1.3 },
+  );
+  table.reportAgainst(
+    `  peak RSS, ${a.label}`,
+    { value: s3x.peakRssMb, reference: bare.peakRssMb, referenceName: 'bare DuckDB', format: mb },
+    { atMost: 1.3 },
+  );
   // Stopped once it has taken 6x as long as s3x: enough to show the 5x target, either way.
   const grep = await zcatGrep(files, a.subject.key, Math.max(15_000, 6 * s3x.elapsedMs));
   const bound = grep.finished ? '' : '>';
@@ -398,14 +377,16 @@ async function indexed(a: Archive): Promise<void> {
   const digest = await timeDigest(await IndexedEngine.open({ logsDir: a.dir, indexPath }), DIGEST_DAY, ARCHIVE_END);
   await rm(indexDir, { recursive: true, force: true });
   const bareRate = ((bare.events ?? 0) / bare.elapsedMs) * 1000;
-  table.report({
-    figure: `ingest, ${a.label}`,
-    result: `${count(Math.round(result.ingest.eventsPerSec))} events/s`,
-    reference: `bare DuckDB CREATE TABLE AS read_json ${count(Math.round(bareRate))} events/s`,
-    ratio: ratio(result.ingest.eventsPerSec, bareRate),
-    target: '>= 0.7x',
-    met: result.ingest.eventsPerSec >= 0.7 * bareRate,
-  });
+  table.reportAgainst(
+    `ingest, ${a.label}`,
+    {
+      value: result.ingest.eventsPerSec,
+      reference: bareRate,
+      referenceName: 'bare DuckDB CREATE TABLE AS read_json',
+      format: (n) => `${count(Math.round(n))} events/s`,
+    },
+    { atLeast: 0.7 },
+  );
   table.report({
     figure: `incremental ingest, ${a.label}`,
     result: `${result.incremental.filesRead} files read, ${ms(result.incremental.elapsedMs)}`,
@@ -613,14 +594,11 @@ async function terminal(a: Archive): Promise<void> {
     async () =>
       (await timeProcess(process.execPath, ['bench/bare-duckdb.mjs', 'who-deleted', listFile, a.subject.key])).elapsedMs,
   );
-  table.report({
-    figure: `terminal: \`s3x who-deleted\`, whole process, 7 days, ${a.label}`,
-    result: ms(subject),
-    reference: `bare Node + DuckDB read_json script ${ms(reference)}`,
-    ratio: ratio(subject, reference),
-    target: '<= 1.5x',
-    met: subject <= 1.5 * reference,
-  });
+  table.reportAgainst(
+    `terminal: \`s3x who-deleted\`, whole process, 7 days, ${a.label}`,
+    { value: subject, reference, referenceName: 'bare Node + DuckDB read_json script', format: ms },
+    { atMost: 1.5 },
+  );
 }
 
 async function main(): Promise<void> {

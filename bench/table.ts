@@ -26,6 +26,32 @@ export class FigureTable {
     console.log(`  ${row.figure}: ${row.result} | ref ${row.reference} | ${row.ratio} | target ${row.target} ${mark}`);
   }
 
+  /**
+   * A figure beside its reference, both shown with `format`, the reference after its name. The
+   * target: at most (or at least) a ratio to the reference, or under an absolute bound.
+   */
+  reportAgainst(
+    figure: string,
+    measured: { value: number; reference: number; referenceName: string; format: (n: number) => string },
+    bound: { atMost: number } | { atLeast: number } | { under: number },
+  ): void {
+    const { value, reference, referenceName, format } = measured;
+    const [target, met] =
+      'atMost' in bound
+        ? [`<= ${bound.atMost}x`, value <= bound.atMost * reference]
+        : 'atLeast' in bound
+          ? [`>= ${bound.atLeast}x`, value >= bound.atLeast * reference]
+          : [`< ${format(bound.under)}`, value < bound.under];
+    this.report({
+      figure,
+      result: format(value),
+      reference: `${referenceName} ${format(reference)}`,
+      ratio: ratio(value, reference),
+      target,
+      met,
+    });
+  }
+
   markdown(): string {
     return [
       '| figure | result | reference (same run) | ratio | target | |',
