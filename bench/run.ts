@@ -143,20 +143,30 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
+const PROCESS_TIMEOUT_MS = 120_000;
+
 /** Wall time of a whole process, from spawn to exit; `ready` ends it at a line of its output instead (then it is stopped). */
 async function timeProcess(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; ready?: string } = {}) {
   const started = performance.now();
   const child = spawn(command, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const elapsedMs = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not finish in ${PROCESS_TIMEOUT_MS} ms:\n${output.slice(0, 2000)}`));
+    }, PROCESS_TIMEOUT_MS);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(performance.now() - started);
+    };
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      if (options.ready && output.includes(options.ready)) resolve(performance.now() - started);
+      if (options.ready && output.includes(options.ready)) done();
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.once('exit', (code) => {
-      if (code === 0 && !options.ready) resolve(performance.now() - started);
+      if (code === 0 && !options.ready) done();
       else reject(new Error(`${command} ${args.join(' ')} exited with ${code}:\n${output.slice(0, 2000)}`));
     });
   });
