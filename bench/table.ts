@@ -88,6 +88,6 @@ export async function writeResultsSection(name: string, body: string, heading: s
   const text = await readFile(file, 'utf8');
   const section = `<!-- ${name}:begin -->\n${body}\n<!-- ${name}:end -->`;
   const pattern = new RegExp(`<!-- ${name}:begin -->[\\s\\S]*<!-- ${name}:end -->`);
-  const next = pattern.test(text) ? text.replace(pattern, section) : `${text.trimEnd()}\n\n${heading}\n\n${section}\n`;
+  const next = pattern.test(text) ? text.replace(pattern, () => section) : `${text.trimEnd()}\n\n${heading}\n\n${section}\n`;
   await writeFile(file, next);
 }
