@@ -71,7 +71,7 @@ export interface AckThroughputResult {
     answered: number;
     /** Questions acked but not yet answered when the window closed (the queue of DuckDB work). */
     backlog: number;
-    /** Questions turned away in the ack ("already answering N questions") because the queue was full. */
+    /** Questions turned away in the ack ("Nothing was run"): the queue was full, or the asker had their most. */
     turnedAway: number;
     /** The app process's resident set when the window closed. */
     serverRssMb: number;
@@ -223,7 +223,7 @@ interface LoopResult {
   errorKinds: ErrorCounts;
   /** Requests (acked or not) that took longer than 3 s. */
   over3s: number;
-  /** Acks that turned the question away because the question queue was full (s3x only). */
+  /** Acks that turned the question away: the queue was full, or the asker had their most (s3x only). */
   turnedAway: number;
   elapsedMs: number;
 }
@@ -253,9 +253,12 @@ async function runClosedLoop(
       try {
         const response = await postSignedForm(agent, url, makeBody());
         if (response.ms > 3000) over3s++;
-        if (response.status === 200) latencies.push(response.ms);
-        if (response.status === 200 && response.body.includes('already answering')) turnedAway++;
-        else fail(`HTTP ${response.status}`);
+        if (response.status !== 200) fail(`HTTP ${response.status}`);
+        else {
+          latencies.push(response.ms);
+          // The queue's refusals, whole ("already answering N questions") or per asker ("You already have N questions").
+          if (response.body.includes('Nothing was run')) turnedAway++;
+        }
       } catch (error) {
         fail(errorKind(error));
         if (performance.now() - sent > 3000) over3s++;
@@ -562,7 +565,7 @@ export function formatAckThroughput(result: AckThroughputResult): string {
     ['errors', describeErrors(s3x), describeErrors(bareBolt), '0'],
     ['answers posted in the window', String(s3x.answered), '–', ''],
     ['questions still queued at the end', String(s3x.backlog), '–', ''],
-    ['turned away in the ack (queue full)', String(s3x.turnedAway), '–', ''],
+    ['turned away in the ack (queue or asker limit)', String(s3x.turnedAway), '–', ''],
     ['app RSS at the end', `${s3x.serverRssMb} MB`, `${bareBolt.serverRssMb} MB`, ''],
   ];
   const header: [string, string, string, string] = ['figure', 's3x', 'bare Bolt', 'target'];
