@@ -1,9 +1,9 @@
 /**
- * One cold measurement in a fresh process, printed as one JSON line: an s3x question on the local
- * engine, the s3x digest, or the reference for `s3x ingest` (a bare DuckDB CREATE TABLE AS over
+ * One cold measurement in a fresh process, printed as one JSON line: s3x questions on the local
+ * engine (each on an engine of its own, timed alone), the s3x digest, or the reference for `s3x ingest` (a bare DuckDB CREATE TABLE AS over
  * the same files with the same columns). Spawned by bench/run.ts so each figure starts cold and
  * its peak RSS is its own.
- *   node --import tsx bench/cold-child.ts question <logsDir> <now> <question> <subject JSON> [--since … --until …]
+ *   node --import tsx bench/cold-child.ts questions <logsDir> <now> <question,…> <subject JSON> [--since … --until …]
  *   node --import tsx bench/cold-child.ts digest <logsDir> <now> <date>
  *   node --import tsx bench/cold-child.ts bare-ingest <logsDir> <database file>
  */
@@ -20,12 +20,17 @@ import { askQuestion, type QuestionName } from './questions.js';
 const [kind, logsDir, ...args] = process.argv.slice(2) as [string, string, ...string[]];
 const started = performance.now();
 let detail: Record<string, unknown> = {};
-if (kind === 'question') {
-  const [nowText, name, subject, ...windowWords] = args as [string, QuestionName, string, ...string[]];
-  const engine = await LocalEngine.open({ logsDir });
-  const { found, stats } = await askQuestion(name, JSON.parse(subject), engine, new Date(nowText), windowWords);
-  detail = { found, filesScanned: stats.filesScanned, eventsScanned: stats.eventsScanned };
-  await engine.close();
+if (kind === 'questions') {
+  const [nowText, names, subject, ...windowWords] = args as [string, string, string, ...string[]];
+  const questions: Record<string, { elapsedMs: number; found: number; filesScanned?: number }> = {};
+  for (const name of names.split(',') as QuestionName[]) {
+    const asked = performance.now();
+    const engine = await LocalEngine.open({ logsDir });
+    const { found, stats } = await askQuestion(name, JSON.parse(subject), engine, new Date(nowText), windowWords);
+    await engine.close();
+    questions[name] = { elapsedMs: performance.now() - asked, found, filesScanned: stats.filesScanned };
+  }
+  detail = { questions };
 } else if (kind === 'digest') {
   const [nowText, date] = args as [string, string];
   const now = new Date(nowText);
