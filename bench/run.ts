@@ -104,11 +104,14 @@ interface ChildFigures {
   events?: number;
 }
 
-async function child(kind: string, logsDir: string, ...args: string[]): Promise<ChildFigures> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/cold-child.ts', kind, logsDir, ...args], {
-    maxBuffer: 1 << 20,
-  });
+/** Run `node <args>` to the end and read the JSON line it ends with. */
+async function nodeFigures(args: readonly string[]): Promise<ChildFigures> {
+  const { stdout } = await run(process.execPath, args, { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1) as string);
+}
+
+function child(kind: string, logsDir: string, ...args: string[]): Promise<ChildFigures> {
+  return nodeFigures(['--import', 'tsx', 'bench/cold-child.ts', kind, logsDir, ...args]);
 }
 
 /** Questions asked one after the other in one fresh process, each on an engine of its own. */
@@ -121,11 +124,7 @@ async function askInChild(a: Archive, questions: readonly QuestionName[], ...win
  * Under tsx like the s3x children, so that peak RSS compares like with like (times start at the query).
  */
 async function bareDuckDb(kind: 'who-deleted' | 'scan', files: readonly string[], key = ''): Promise<ChildFigures> {
-  const args = ['--import', 'tsx', 'bench/bare-duckdb.mjs', kind, await fileListFile(files), key];
-  const { stdout } = await run(process.execPath, args, {
-    maxBuffer: 1 << 20,
-  });
-  return JSON.parse(stdout.trim().split('\n').at(-1) as string);
+  return nodeFigures(['--import', 'tsx', 'bench/bare-duckdb.mjs', kind, await fileListFile(files), key]);
 }
 
 /** The files of a window (`--since`/`--until` words, or the default 7 days), as the engine lists them. */
@@ -134,8 +133,13 @@ async function windowFiles(logsDir: string, words: readonly string[]): Promise<s
   return listLogFiles(await detectLayout(logsDir), partitionRange(request.window));
 }
 
+/** File lists for the child processes, removed at the end of the run. */
+const listsDir = path.join(tmpdir(), `s3x-bench-lists-${process.pid}`);
+let lists = 0;
+
 async function fileListFile(files: readonly string[]): Promise<string> {
-  const listFile = path.join(await mkdtemp(path.join(tmpdir(), 's3x-files-')), 'files');
+  await mkdir(listsDir, { recursive: true });
+  const listFile = path.join(listsDir, `${lists++}`);
   await writeFile(listFile, `${files.join('\0')}\0`);
   return listFile;
 }
@@ -652,6 +656,7 @@ async function main(): Promise<void> {
     console.log(`  (${name}: ${Math.round((Date.now() - sectionStarted) / 1000)} s)`);
   }
 
+  await rm(listsDir, { recursive: true, force: true });
   const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const elapsed = Math.round((Date.now() - started) / 1000);
   console.log(`\n${table.markdown()}\n\nMachine: ${machine}. Took ${elapsed} s.`);
