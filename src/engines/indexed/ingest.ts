@@ -80,6 +80,9 @@ interface FileToRead extends LogFile {
   previousFileId?: number;
 }
 
+/** What the ingest commits next: a batch of checked files, or one file that failed the check. */
+type IngestStep = { kind: 'batch'; batch: FileToRead[] } | { kind: 'unreadable'; file: FileToRead; reason: string };
+
 /**
  * A transaction holds about this much of compressed log files (a couple of hundred CloudTrail
  * files, some 200k records): enough that DuckDB writes them straight to the file rather than
@@ -88,6 +91,8 @@ interface FileToRead extends LogFile {
 const BATCH_BYTES = 32 * 1024 * 1024;
 const BATCH_MAX_FILES = 4096;
 const MEMORY_LIMIT = '2GB';
+/** Files checked between two looks at whether a batch is full (OPEN_FILES of them at a time). */
+const DESCRIBE_CHUNK = 4 * OPEN_FILES;
 /** The index's catalog name inside its DuckDB instance. */
 const INDEX_CATALOG = 's3x_index';
 /**
@@ -285,73 +290,48 @@ export class ArchiveIndex {
       else if (options.checkChanges || known.unreadable !== null) candidates.push(filePath);
       else skipped++;
     }
-    const toRead: FileToRead[] = [];
-    const unreadable: Array<{ file: FileToRead; reason: string }> = [];
-    type Described =
-      | { kind: 'unchanged' }
-      | { kind: 'readable'; known?: KnownFile; file: LogFile }
-      | { kind: 'unreadable'; known?: KnownFile; path: string; size: number; mtimeMs: number; reason: string };
-    const described = await mapWithLimit(candidates, OPEN_FILES, async (filePath): Promise<Described> => {
-      const known = this.known.get(filePath);
-      if (known) {
-        const info = await statEntry(filePath, this.readOptions);
-        if (info && info.size === known.size && info.mtimeMs === known.mtimeMs) return { kind: 'unchanged' };
-      }
-      try {
-        return { kind: 'readable', known, file: await describeFile(filePath, this.readOptions) };
-      } catch (error) {
-        const info = await statEntry(filePath, this.readOptions);
-        const reason = unreadableReason(error);
-        return { kind: 'unreadable', known, path: filePath, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0, reason };
-      }
-    });
-    for (const entry of described) {
-      if (entry.kind === 'unchanged') {
-        skipped++;
-        continue;
-      }
-      const fileId = this.nextFileId++;
-      const previousFileId = entry.known?.fileId;
-      if (entry.kind === 'unreadable') {
-        const file: FileToRead = {
-          path: entry.path,
-          size: entry.size,
-          mtimeMs: entry.mtimeMs,
-          format: 'lines',
-          textBytes: 0,
-          fileId,
-          previousFileId,
-        };
-        unreadable.push({ file, reason: entry.reason });
-      } else {
-        toRead.push({ ...entry.file, fileId, previousFileId });
-      }
-    }
+    const changed = await mapWithLimit(candidates, OPEN_FILES, (filePath) => this.changedSinceRead(filePath));
+    const toDescribe = candidates.filter((_, i) => changed[i]);
+    skipped += candidates.length - toDescribe.length;
 
     let events = 0;
     let filesRead = 0;
     const unreadableFiles: UnreadableFile[] = [];
     // Nothing new (the usual case before a question): no connection, no transaction.
-    if (toRead.length + unreadable.length + removed.length > 0) {
+    if (toDescribe.length + removed.length > 0) {
       const connection = await this.connect();
       try {
         await connection.run(
           'CREATE TEMP TABLE IF NOT EXISTS batch_files (file_id INTEGER, path VARCHAR, size BIGINT, mtime_ms DOUBLE, region VARCHAR, day VARCHAR)',
         );
         if (removed.length > 0) await this.remove(connection, removed);
-        for (const { file, reason } of unreadable) {
-          await this.commitBatch(connection, [file], new Map([[file.path, reason]]), 'unstructured');
-          unreadableFiles.push({ path: file.path, reason });
-        }
         let done = 0;
-        for (const batch of batches(toRead, options.batchFiles)) {
-          const outcome = await this.ingestBatch(connection, batch);
-          events += outcome.events;
-          filesRead += batch.length - outcome.unreadable.length;
-          unreadableFiles.push(...outcome.unreadable);
-          done += batch.length;
-          options.onProgress?.({ filesDone: done, filesToRead: toRead.length, events });
+        let failedCheck = 0;
+        let committing: Promise<void> = Promise.resolve();
+        // The next batch's files are checked (read through in Node, see describeFile) while DuckDB
+        // reads and writes this one: the check and the ingest each take a core.
+        for await (const step of this.describeInBatches(toDescribe, options.batchFiles)) {
+          await committing;
+          committing = (async () => {
+            if (step.kind === 'unreadable') {
+              const { file, reason } = step;
+              await this.commitBatch(connection, [file], new Map([[file.path, reason]]), 'unstructured');
+              unreadableFiles.push({ path: file.path, reason });
+              failedCheck++;
+              return;
+            }
+            const outcome = await this.ingestBatch(connection, step.batch);
+            events += outcome.events;
+            filesRead += step.batch.length - outcome.unreadable.length;
+            unreadableFiles.push(...outcome.unreadable);
+            done += step.batch.length;
+            // Files that fail the check are not to read: exact once every file is checked.
+            options.onProgress?.({ filesDone: done, filesToRead: toDescribe.length - failedCheck, events });
+          })();
+          // Awaited before the next step or below; until then a failure must not count as unhandled.
+          committing.catch(() => undefined);
         }
+        await committing;
       } finally {
         connection.closeSync();
       }
@@ -366,6 +346,51 @@ export class ArchiveIndex {
       elapsedMs,
       eventsPerSec: elapsedMs > 0 ? Math.round((events * 1000) / elapsedMs) : 0,
     };
+  }
+
+  /** A file not read yet, or whose size or mtime changed since it was read (or found unreadable). */
+  private async changedSinceRead(filePath: string): Promise<boolean> {
+    const known = this.known.get(filePath);
+    if (!known) return true;
+    const info = await statEntry(filePath, this.readOptions);
+    return !(info && info.size === known.size && info.mtimeMs === known.mtimeMs);
+  }
+
+  /**
+   * The files checked (describeFile) in order, OPEN_FILES at a time, each given its new id:
+   * consecutive readable files in batches (BatchBuilder), each unreadable one on its own.
+   */
+  private async *describeInBatches(paths: readonly string[], batchFiles: number | undefined): AsyncGenerator<IngestStep> {
+    const pending = new BatchBuilder(batchFiles);
+    for (let from = 0; from < paths.length; from += DESCRIBE_CHUNK) {
+      const chunk = paths.slice(from, from + DESCRIBE_CHUNK);
+      const described = await mapWithLimit(chunk, OPEN_FILES, (filePath) => this.describe(filePath));
+      for (const entry of described) {
+        const known = this.known.get('file' in entry ? entry.file.path : entry.path);
+        const ids = { fileId: this.nextFileId++, previousFileId: known?.fileId };
+        if ('reason' in entry) {
+          const { reason, ...stats } = entry;
+          yield { kind: 'unreadable', file: { ...stats, format: 'lines', textBytes: 0, ...ids }, reason };
+        } else {
+          const full = pending.add({ ...entry.file, ...ids });
+          if (full) yield { kind: 'batch', batch: full };
+        }
+      }
+    }
+    const last = pending.take();
+    if (last.length > 0) yield { kind: 'batch', batch: last };
+  }
+
+  /** The file checked, or why it cannot be read (with its size and mtime, to know when it changes). */
+  private async describe(
+    filePath: string,
+  ): Promise<{ file: LogFile } | { path: string; size: number; mtimeMs: number; reason: string }> {
+    try {
+      return { file: await describeFile(filePath, this.readOptions) };
+    } catch (error) {
+      const info = await statEntry(filePath, this.readOptions);
+      return { path: filePath, size: info?.size ?? 0, mtimeMs: info?.mtimeMs ?? 0, reason: unreadableReason(error) };
+    }
   }
 
   /**
@@ -551,20 +576,30 @@ function projection(prefix: string, regionAndDay: 'path' | 'record'): string {
   return [...athenaColumns(prefix, RECORD_COLUMNS), ...partitions, 'filename'].join(',\n    ');
 }
 
-/** Consecutive files, about BATCH_BYTES each (or `files` files each when given). */
-function* batches(files: readonly FileToRead[], fileCount: number | undefined): Generator<FileToRead[]> {
-  let batch: FileToRead[] = [];
-  let bytes = 0;
-  for (const file of files) {
-    batch.push(file);
-    bytes += file.size;
-    if (fileCount ? batch.length >= fileCount : bytes >= BATCH_BYTES || batch.length >= BATCH_MAX_FILES) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
+/** Consecutive files gathered into batches of about BATCH_BYTES (or `fileCount` files when given). */
+class BatchBuilder {
+  private batch: FileToRead[] = [];
+  private bytes = 0;
+
+  constructor(private readonly fileCount: number | undefined) {}
+
+  /** Adds the file; returns the batch when it is full. */
+  add(file: FileToRead): FileToRead[] | undefined {
+    this.batch.push(file);
+    this.bytes += file.size;
+    const full = this.fileCount
+      ? this.batch.length >= this.fileCount
+      : this.bytes >= BATCH_BYTES || this.batch.length >= BATCH_MAX_FILES;
+    return full ? this.take() : undefined;
   }
-  if (batch.length > 0) yield batch;
+
+  /** The files gathered so far (the last, partial batch). */
+  take(): FileToRead[] {
+    const batch = this.batch;
+    this.batch = [];
+    this.bytes = 0;
+    return batch;
+  }
 }
 
 function errorDetail(error: unknown): { cause: unknown; detail: string } {
