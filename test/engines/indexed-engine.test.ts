@@ -474,6 +474,38 @@ describe('ingestArchive', () => {
     expect(await tableCounts(indexPath)).toMatchObject({ records: 2, files: 2, miscounted: 0 });
   });
 
+  it('checks the next files while a batch is read: a file failing the check between batches is recorded, the others read', async () => {
+    // Prepare
+    const root = await tempDir('s3x-ingest-pipeline-');
+    const indexPath = path.join(await tempDir('s3x-ingest-pipeline-index-'), 'index.duckdb');
+    for (const name of ['20261101T0005Z_a', '20261101T0010Z_b', '20261101T0020Z_d', '20261101T0025Z_e']) {
+      await writeDeliveryFile(root, '2026/11/01', name, [
+        expressEvent({ eventName: 'PutObject', eventTime: '2026-11-01T00:01:00Z', key: `${name}.txt` }),
+      ]);
+    }
+    const cut = await writeDeliveryFile(root, '2026/11/01', '20261101T0015Z_c', []);
+    await writeFile(cut, gzipSync(JSON.stringify({ Records: [expressEvent({ eventName: 'GetObject' })] })).subarray(0, 30));
+    const progress: Array<{ filesDone: number; filesToRead: number }> = [];
+
+    // Act
+    const result = await ingestArchive({
+      logsDir: root,
+      indexPath,
+      batchFiles: 1,
+      onProgress: ({ filesDone, filesToRead }) => progress.push({ filesDone, filesToRead }),
+    });
+
+    // Assess
+    expect(result).toMatchObject({
+      filesRead: 4,
+      events: 4,
+      unreadableFiles: [{ path: cut, reason: 'truncated or corrupt gzip' }],
+    });
+    expect(progress.map((p) => p.filesDone)).toEqual([1, 2, 3, 4]);
+    expect(progress.at(-1)).toEqual({ filesDone: 4, filesToRead: 4 });
+    expect(await tableCounts(indexPath)).toEqual({ records: 4, recorded: 4, files: 5, orphans: 0, miscounted: 0 });
+  });
+
   it('leaves no part of a file behind when the ingest is killed', async () => {
     const root = await tempDir('s3x-ingest-kill-');
     const indexPath = path.join(await tempDir('s3x-ingest-kill-index-'), 'index.duckdb');
