@@ -484,7 +484,12 @@ describe('ingestArchive', () => {
       ]);
     }
     const cut = await writeDeliveryFile(root, '2026/11/01', '20261101T0015Z_c', []);
-    await writeFile(cut, gzipSync(JSON.stringify({ Records: [expressEvent({ eventName: 'GetObject' })] })).subarray(0, 30));
+    await writeFile(
+      cut,
+      gzipSync(
+        JSON.stringify({ Records: [expressEvent({ eventName: 'GetObject', eventTime: '2026-11-01T00:16:00Z' })] }),
+      ).subarray(0, 30),
+    );
     const progress: Array<{ filesDone: number; filesToRead: number }> = [];
 
     // Act
