@@ -48,6 +48,7 @@ export interface IngestResult {
 
 export interface IngestProgress {
   filesDone: number;
+  /** New and changed files, less those found unreadable so far (files are checked as the ingest goes). */
   filesToRead: number;
   events: number;
 }
@@ -325,7 +326,6 @@ export class ArchiveIndex {
             filesRead += step.batch.length - outcome.unreadable.length;
             unreadableFiles.push(...outcome.unreadable);
             done += step.batch.length;
-            // Files that fail the check are not to read: exact once every file is checked.
             options.onProgress?.({ filesDone: done, filesToRead: toDescribe.length - failedCheck, events });
           })();
           // Awaited before the next step or below; until then a failure must not count as unhandled.
