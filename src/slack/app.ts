@@ -141,6 +141,8 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
     // Socket Mode serves custom routes (/healthz) on its own HTTP server: keep it on PORT too.
     ...(socketMode ? { installerOptions: { port: options.port } } : {}),
     endpoints: EVENTS_PATH,
+    // Bolt's default conversation store costs every request a lookup that throws "not found"; s3x keeps no conversation state.
+    convoStore: false,
     logLevel: LOG_LEVELS[options.logLevel],
     clientOptions: {
       ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
@@ -266,11 +268,38 @@ function guardRequests(server: Server, guard: { draining: () => boolean; now: ()
       return;
     }
     closeWhenBodyUnread(req, res);
+    if (path === EVENTS_PATH) sendHeadWithBody(res);
     res.on('finish', () => {
       if (guard.draining()) setImmediate(() => server.closeIdleConnections());
     });
     for (const handler of handlers) handler.call(server, req, res);
   });
+}
+
+/**
+ * Bolt answers a Slack request with `writeHead(status, headers)` then `end(body)`: the head goes
+ * out before the body's length is known, so an ack with a body is sent chunked, five writes in one
+ * writev. Held until `end`, the head and body leave as one write with a Content-Length.
+ */
+function sendHeadWithBody(res: ServerResponse): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    const [statusCode, headers] = args;
+    // Only the forms Bolt uses; anything else (a status message, raw header arrays) is passed on as it is.
+    if (
+      args.length > 2 ||
+      typeof statusCode !== 'number' ||
+      (headers !== undefined && (typeof headers !== 'object' || Array.isArray(headers)))
+    ) {
+      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    }
+    // Node writes the head itself at the first write or end, through the writeHead below it.
+    this.writeHead = writeHead;
+    this.statusCode = statusCode;
+    for (const [name, value] of Object.entries((headers ?? {}) as Record<string, string | number | string[]>))
+      this.setHeader(name, value);
+    return this;
+  } as ServerResponse['writeHead'];
 }
 
 /**
