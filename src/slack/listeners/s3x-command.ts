@@ -28,6 +28,8 @@ export interface CommandDeps extends AnswerDeps, AnswerAccessDeps {
  * answer through the response_url. Answers are ephemeral: only the asker sees them.
  */
 export function registerS3xCommand(app: App, deps: CommandDeps): void {
+  // A full queue turns many asks away in a row with the same words: escape and size them once.
+  let busyAck: { busy: string; message: SlackMessage } | undefined;
   app.command(
     SLASH_COMMAND,
     onCommand(async ({ ack, command, respond, logger }) => {
@@ -72,7 +74,8 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
       // Turned away inside the ack when the queue is full: no work, no second request to Slack.
       const busy = deps.engine.busyMessage?.(command.user_id);
       if (busy) {
-        await ack({ response_type: 'ephemeral', ...buildErrorMessage(busy) });
+        if (busyAck?.busy !== busy) busyAck = { busy, message: buildErrorMessage(busy) };
+        await ack({ response_type: 'ephemeral', ...busyAck.message });
         return;
       }
       await ack({ response_type: 'ephemeral', ...buildWorkingMessage(describeRequest(request)) });
