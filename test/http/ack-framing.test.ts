@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AnswerStore } from '../../src/answers/answer-store.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { AnswerStore } from '../../src/store/answer-store.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/archive.js';
 import { postSigned, SlackTestApp, slashCommandBody } from '../helpers/slack.js';
