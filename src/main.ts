@@ -6,7 +6,6 @@ import { type Alerting, prepareAlerting } from './app/alerting.js';
 import { appLogsDir } from './app/logs-dir.js';
 import { slackOptions, urlHost } from './app/slack-options.js';
 import { openWiring, slackAppDeps } from './app/wiring.js';
-import { createSqsClient } from './aws/sqs/alert-queue.js';
 import { checkServeConfig, describeConfig, loadConfig } from './config.js';
 import { CONSOLE_CHANNEL } from './console/console-routes.js';
 import { startDigestSchedule } from './digest/schedule.js';
@@ -41,7 +40,8 @@ async function main(): Promise<void> {
         ...(config.alerts.queue
           ? {
               queue: {
-                client: createSqsClient(config.alerts.queue.region),
+                // The SQS client (and the AWS SDK) loads only with a queue: a local start never loads it.
+                client: (await import('./aws/sqs/alert-queue.js')).createSqsClient(config.alerts.queue.region),
                 url: config.alerts.queue.url,
                 visibilitySeconds: config.alerts.queue.visibilitySeconds,
                 pauseAfterPostMs: config.testHooks.pauseAfterAlertPostMs,

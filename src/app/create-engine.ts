@@ -1,16 +1,13 @@
-import { AthenaEngine } from '../aws/athena/athena-engine.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engines/engine.js';
-import { IndexedEngine } from '../engines/indexed/indexed-engine.js';
-import { LocalEngine } from '../engines/local/local-engine.js';
 import { ConfigError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 
 /**
  * The engine the configuration asks for: DuckDB over `logsDir` (from the DuckDB file
  * S3X_LOCAL_INDEX when set, the logs ingested into it as questions need them), or Athena with the
- * given clients.
+ * given clients. Only the chosen engine's modules load: a local question never loads the AWS SDK.
  */
 export async function createEngine(
   config: Config,
@@ -24,9 +21,14 @@ export async function createEngine(
       maxFileBytes: config.maxLogFileBytes,
       queryTimeoutMs: config.localQueryTimeoutMs,
     };
-    if (config.localIndex) return IndexedEngine.open({ logsDir: source.logsDir, indexPath: config.localIndex, ...reading });
+    if (config.localIndex) {
+      const { IndexedEngine } = await import('../engines/indexed/indexed-engine.js');
+      return IndexedEngine.open({ logsDir: source.logsDir, indexPath: config.localIndex, ...reading });
+    }
+    const { LocalEngine } = await import('../engines/local/local-engine.js');
     return LocalEngine.open({ logsDir: source.logsDir, ...reading });
   }
   if (!source.aws) throw new ConfigError('The athena engine needs AWS clients (set AWS_REGION).');
+  const { AthenaEngine } = await import('../aws/athena/athena-engine.js');
   return new AthenaEngine(source.aws.athena, { ...config.athena, maxScanBytes: config.maxScanBytes }, clock);
 }

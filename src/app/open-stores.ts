@@ -4,11 +4,6 @@ import { SqliteAlertStore } from '../alerts/sqlite-alert-store.js';
 import { type AnswerStorage, AnswerStore } from '../answers/answer-store.js';
 import type { ApprovalStore } from '../approvals/approval.js';
 import { SqliteApprovalStore } from '../approvals/sqlite-approval-store.js';
-import { DynamoDbAlertStore } from '../aws/dynamodb/alert-store.js';
-import { DynamoDbAnswerStore } from '../aws/dynamodb/answer-store.js';
-import { DynamoDbApprovalStore } from '../aws/dynamodb/approval-store.js';
-import { DynamoDbDigestLease } from '../aws/dynamodb/digest-lease.js';
-import { createDynamoDbClient } from '../aws/dynamodb/table.js';
 import type { Config } from '../config.js';
 import { DIGEST_CLAIM_TTL_MS, type DigestLease, SqliteDigestLease } from '../digest/digest-lease.js';
 import { openDatabase, type SqliteDatabase } from '../store/database.js';
@@ -29,14 +24,15 @@ export interface Stores {
 /**
  * The one place the stores are chosen: S3X_STORE=sqlite keeps everything in the data dir's state
  * file (one replica); S3X_STORE=dynamodb keeps answers, approvals, the audit log and the digest
- * lease in the shared table, so every replica and every `s3x` command sees the same.
+ * lease in the shared table, so every replica and every `s3x` command sees the same. The
+ * DynamoDB stores (and the AWS SDK) load only when the table is configured.
  */
-export function openStores(
+export async function openStores(
   config: Config,
   clock: Clock,
   now: () => Date,
   database: SqliteDatabase = openDatabase(stateFile(config)),
-): Stores {
+): Promise<Stores> {
   const close = () => database.close();
   if (config.store.kind === 'sqlite') {
     return {
@@ -49,6 +45,19 @@ export function openStores(
     };
   }
   const { table, region } = config.store;
+  const [
+    { DynamoDbAlertStore },
+    { DynamoDbAnswerStore },
+    { DynamoDbApprovalStore },
+    { DynamoDbDigestLease },
+    { createDynamoDbClient },
+  ] = await Promise.all([
+    import('../aws/dynamodb/alert-store.js'),
+    import('../aws/dynamodb/answer-store.js'),
+    import('../aws/dynamodb/approval-store.js'),
+    import('../aws/dynamodb/digest-lease.js'),
+    import('../aws/dynamodb/table.js'),
+  ]);
   // One client for the process: every store on the shared table goes through it.
   const client = createDynamoDbClient(region);
   return {

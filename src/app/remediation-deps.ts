@@ -1,7 +1,5 @@
 import path from 'node:path';
 import type { ApprovalStore } from '../approvals/approval.js';
-import { makeAssumeRemediationRole } from '../aws/account/assume-role.js';
-import { AwsAccount } from '../aws/account/aws-account.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engines/engine.js';
@@ -19,9 +17,10 @@ const LOCAL_APPROVER = 'U0APPROVER';
 
 /**
  * The change flow: the sandbox account locally (its changes are written into the sample logs so
- * status sees them), the real account in AWS mode (optionally through the remediation role).
+ * status sees them), the real account in AWS mode (optionally through the remediation role). The
+ * AWS account's modules load only in AWS mode.
  */
-export function remediationDeps({
+export async function remediationDeps({
   config,
   database,
   approvalStore,
@@ -45,7 +44,7 @@ export function remediationDeps({
   clock: Clock;
   now: () => Date;
   log: (message: string) => void;
-}): RemediationDeps | undefined {
+}): Promise<RemediationDeps | undefined> {
   const { remediation } = config;
   const approvers =
     // The console's approver only ever approves changes to the sandbox account (checkServeConfig).
@@ -60,6 +59,10 @@ export function remediationDeps({
       return undefined;
     }
     const roleArn = remediation.roleArn;
+    const [{ AwsAccount }, { makeAssumeRemediationRole }] = await Promise.all([
+      import('../aws/account/aws-account.js'),
+      import('../aws/account/assume-role.js'),
+    ]);
     account = new AwsAccount({
       region: aws.region,
       account: config.accountId,

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { AlertsFeed } from '../alerts/feed.js';
 import type { AnswerDeps } from '../answers/answer-request.js';
-import { type AwsClients, createAwsClients, createTrailInventory } from '../aws/clients.js';
-import { LookupEventsSource } from '../aws/cloudtrail/lookup-events.js';
+import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config.js';
 import { QuestionQueue } from '../engines/question-queue.js';
 import { inventoryOf } from '../sandbox/sandbox-inventory.js';
@@ -52,14 +51,18 @@ export async function openWiring(config: Config, options: WiringOptions): Promis
   const { logsDir, log } = options;
   const clock = options.clock ?? systemClock;
   const now = options.now ?? (() => new Date(clock.now()));
-  const aws = config.engine === 'athena' && config.athena.region ? createAwsClients(config.athena.region) : undefined;
+  // The AWS SDK loads only for Athena: a local question or a local app start never loads it.
+  const aws =
+    config.engine === 'athena' && config.athena.region
+      ? (await import('../aws/clients.js')).createAwsClients(config.athena.region)
+      : undefined;
   const engine = new QuestionQueue(await createEngine(config, { logsDir, aws }, clock), config.questions);
   // No state file yet: nothing was stored and there is no sandbox account (the app makes both on its first start).
   const noState = options.state === 'read' && !existsSync(stateFile(config));
-  const stores = openStores(config, clock, now, noState ? openDatabase(':memory:') : undefined);
+  const stores = await openStores(config, clock, now, noState ? openDatabase(':memory:') : undefined);
   const remediation = noState
     ? undefined
-    : remediationDeps({
+    : await remediationDeps({
         config,
         database: stores.database,
         approvalStore: stores.approvals,
@@ -72,15 +75,11 @@ export async function openWiring(config: Config, options: WiringOptions): Promis
         log,
       });
   // Locally, the sandbox account plays AWS: status and coverage see its buckets and trails as they are now.
-  const trailInventory = aws
-    ? createTrailInventory(aws, clock, config.athena.trailLogs)
-    : remediation
-      ? inventoryOf(remediation.account)
-      : undefined;
+  const awsSources = aws ? await openAwsSources(aws, clock, config) : undefined;
+  const trailInventory = awsSources ? awsSources.trailInventory : remediation ? inventoryOf(remediation.account) : undefined;
   const answers: AnswerDeps = {
     engine,
-    // One LookupEvents source per process: its pacing (2 requests/s) is per account and Region.
-    lookupEvents: aws ? new LookupEventsSource(aws.cloudTrail, { clock }) : undefined,
+    lookupEvents: awsSources?.lookupEvents,
     trailInventory,
     account: config.accountId,
     approvalStore: stores.approvals,
@@ -102,6 +101,19 @@ export async function openWiring(config: Config, options: WiringOptions): Promis
       await engine.close().catch(() => undefined);
       stores.close();
     },
+  };
+}
+
+/** The account's trails and its LookupEvents, in AWS mode only. */
+async function openAwsSources(aws: AwsClients, clock: Clock, config: Config) {
+  const [{ createTrailInventory }, { LookupEventsSource }] = await Promise.all([
+    import('../aws/clients.js'),
+    import('../aws/cloudtrail/lookup-events.js'),
+  ]);
+  return {
+    trailInventory: createTrailInventory(aws, clock, config.athena.trailLogs),
+    // One LookupEvents source per process: its pacing (2 requests/s) is per account and Region.
+    lookupEvents: new LookupEventsSource(aws.cloudTrail, { clock }),
   };
 }
 

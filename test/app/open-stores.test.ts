@@ -16,7 +16,7 @@ describe('openStores with S3X_STORE=dynamodb', () => {
         AWS_REGION: 'us-east-1',
         S3X_DATA_DIR: dataDir,
       });
-      const stores = openStores(config, systemClock, () => new Date());
+      const stores = await openStores(config, systemClock, () => new Date());
       const clientOf = (store: object) => (store as { client?: unknown }).client;
       const client = clientOf(stores.answers);
       expect(client).toBeInstanceOf(DynamoDBClient);
