@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config.js';
 import type { Engine } from '../engines/engine.js';
@@ -25,8 +26,13 @@ export async function createEngine(
       const { IndexedEngine } = await import('../engines/indexed/indexed-engine.js');
       return IndexedEngine.open({ logsDir: source.logsDir, indexPath: config.localIndex, ...reading });
     }
-    const { LocalEngine } = await import('../engines/local/local-engine.js');
-    return LocalEngine.open({ logsDir: source.logsDir, ...reading });
+    const [{ LocalEngine }, { CheckedFiles }] = await Promise.all([
+      import('../engines/local/local-engine.js'),
+      import('../engines/local/log-files.js'),
+    ]);
+    // A terminal question is a process of its own: files checked by an earlier one are not read again.
+    const checkedFiles = await CheckedFiles.load(path.join(config.dataDir, 'checked-files.json'), reading);
+    return LocalEngine.open({ logsDir: source.logsDir, ...reading, checkedFiles });
   }
   if (!source.aws) throw new ConfigError('The athena engine needs AWS clients (set AWS_REGION).');
   const { AthenaEngine } = await import('../aws/athena/athena-engine.js');

@@ -8,6 +8,7 @@ import { yieldWorkerThreadsToEventLoop } from './background-priority.js';
 import { QueryDeadline } from './deadline.js';
 import { findDeliveredRecord } from './delivered-record.js';
 import {
+  type CheckedFiles,
   describeFile,
   detectLayout,
   type LogFile,
@@ -38,6 +39,8 @@ export interface LocalEngineOptions extends ReadOptions {
   clock?: () => number;
   /** A question's DuckDB work is interrupted after this long (S3X_LOCAL_QUERY_TIMEOUT_SECONDS). */
   queryTimeoutMs?: number;
+  /** Checks kept from earlier processes; the engine adds its own and saves them when it closes. */
+  checkedFiles?: CheckedFiles;
 }
 
 /**
@@ -251,7 +254,9 @@ export class LocalEngine implements Engine {
     const cached = this.known.get(filePath);
     const info = await statEntry(filePath, this.readOptions);
     if (cached && info && info.size === cached.file.size && info.mtimeMs === cached.file.mtimeMs) return cached;
-    const described = await describeFileSafely(filePath, this.readOptions);
+    const checked = info && this.options.checkedFiles?.find(filePath, info);
+    const described = checked ?? (await describeFileSafely(filePath, this.readOptions));
+    if (!checked && !('error' in described)) this.options.checkedFiles?.remember(described);
     const known: KnownFile =
       'error' in described
         ? {
@@ -268,6 +273,8 @@ export class LocalEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    // Keeping the checks is an optimisation: a data dir that cannot be written only costs the next process a re-check.
+    await this.options.checkedFiles?.save().catch(() => undefined);
     await this.db.close();
   }
 }

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, type Stats } from 'node:fs';
-import { lstat, open, readdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { DEFAULT_MAX_LOG_FILE_BYTES } from '../../defaults.js';
@@ -251,6 +252,55 @@ export async function describeFile(filePath: string, options: ReadOptions = {}):
     return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: shape.format, textBytes: shape.bytes };
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Checks that passed in earlier processes (`s3x` in a terminal is one process per question), kept
+ * in a JSON file in the data dir: a regular file whose path, size and mtime are those it had when
+ * its check passed is not read again. Anything else is checked again: a file changed since, a
+ * symbolic link or FIFO in its place (statEntry does not see a regular file), and every file once
+ * the read options differ. Files found unreadable are never kept.
+ */
+export class CheckedFiles {
+  private changed = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly options: string,
+    private readonly files: Map<string, LogFile>,
+  ) {}
+
+  /** The checks kept in `file` for these read options; none when it is missing, unreadable or for other options. */
+  static async load(file: string, readOptions: ReadOptions): Promise<CheckedFiles> {
+    const options = JSON.stringify(readOptionsOf(readOptions));
+    const kept = await readFile(file, 'utf8')
+      .then((text) => JSON.parse(text) as { options?: string; files?: LogFile[] })
+      .catch(() => ({}) as { options?: string; files?: LogFile[] });
+    const files = kept.options === options && Array.isArray(kept.files) ? kept.files : [];
+    return new CheckedFiles(file, options, new Map(files.map((f) => [f.path, f])));
+  }
+
+  /** The kept check of this file, if it is still the same regular file. */
+  find(filePath: string, info: Stats): LogFile | undefined {
+    const kept = this.files.get(filePath);
+    if (!kept || !info.isFile() || info.size !== kept.size || info.mtimeMs !== kept.mtimeMs) return undefined;
+    return kept;
+  }
+
+  remember(file: LogFile): void {
+    this.files.set(file.path, file);
+    this.changed = true;
+  }
+
+  /** Written whole and renamed into place, so a concurrent reader sees the old file or the new one. */
+  async save(): Promise<void> {
+    if (!this.changed) return;
+    await mkdir(path.dirname(this.file), { recursive: true });
+    const temporary = `${this.file}.${randomUUID()}.tmp`;
+    await writeFile(temporary, JSON.stringify({ options: this.options, files: [...this.files.values()] }));
+    await rename(temporary, this.file);
+    this.changed = false;
   }
 }
 
