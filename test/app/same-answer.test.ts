@@ -13,7 +13,7 @@ import { pendingRequest } from './pending-request.js';
 
 // Every reply a front end got from the one call they all make, in the order they got them.
 const replies = vi.hoisted(() => [] as Reply[]);
-vi.mock('../../src/answer.js', async (importOriginal) => {
+vi.mock('../../src/answers/answer-request.js', async (importOriginal) => {
   const answer = await importOriginal<typeof import('../../src/answers/answer-request.js')>();
   return {
     ...answer,
