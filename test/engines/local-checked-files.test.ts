@@ -85,4 +85,12 @@ describe('CheckedFiles', () => {
     await writeFile(cacheFile, '{not json');
     expect(await keptFor(cacheFile, log)).toBeUndefined();
   });
+
+  it('ignores a kept entry of the wrong shape', async () => {
+    const { log, cacheFile } = await setUp();
+    const checked = await CheckedFiles.load(cacheFile, {});
+    checked.remember({ ...(await describeFile(log)), format: 'yaml' as 'lines' });
+    await checked.save();
+    expect(await keptFor(cacheFile, log)).toBeUndefined();
+  });
 });

@@ -277,7 +277,7 @@ export class CheckedFiles {
     const kept = await readFile(file, 'utf8')
       .then((text) => JSON.parse(text) as { options?: string; files?: LogFile[] })
       .catch(() => ({}) as { options?: string; files?: LogFile[] });
-    const files = kept.options === options && Array.isArray(kept.files) ? kept.files : [];
+    const files = kept.options === options && Array.isArray(kept.files) ? kept.files.filter(isLogFile) : [];
     return new CheckedFiles(file, options, new Map(files.map((f) => [f.path, f])));
   }
 
@@ -302,6 +302,18 @@ export class CheckedFiles {
     await rename(temporary, this.file);
     this.changed = false;
   }
+}
+
+/** A kept check as written by CheckedFiles.save; anything else in the file is ignored (and checked again). */
+function isLogFile(value: unknown): value is LogFile {
+  const file = value as Partial<LogFile> | null;
+  return (
+    typeof file?.path === 'string' &&
+    typeof file.size === 'number' &&
+    typeof file.mtimeMs === 'number' &&
+    typeof file.textBytes === 'number' &&
+    (file.format === 'wrapped' || file.format === 'array' || file.format === 'lines')
+  );
 }
 
 export function sniffFormat(head: string): FileFormat {
