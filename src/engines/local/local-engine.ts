@@ -256,7 +256,7 @@ export class LocalEngine implements Engine {
     if (cached && info && info.size === cached.file.size && info.mtimeMs === cached.file.mtimeMs) return cached;
     const checked = info && this.options.checkedFiles?.find(filePath, info);
     const described = checked ?? (await describeFileSafely(filePath, this.readOptions));
-    if (!checked && !('error' in described)) this.options.checkedFiles?.remember(described);
+    if (info && !checked && !('error' in described)) this.options.checkedFiles?.remember(described, info);
     const known: KnownFile =
       'error' in described
         ? {

@@ -257,8 +257,9 @@ export async function describeFile(filePath: string, options: ReadOptions = {}):
 
 /**
  * Checks that passed in earlier processes (`s3x` in a terminal is one process per question), kept
- * in a JSON file in the data dir: a regular file whose path, size and mtime are those it had when
- * its check passed is not read again. Anything else is checked again: a file changed since, a
+ * in a JSON file in the data dir: a regular file whose path, size, mtime, inode and ctime are those
+ * it had when its check passed is not read again. ctime and the inode are in the key because anyone
+ * who can write a log file can set its mtime back; neither can be set by hand. Anything else is checked again: a file changed since, a
  * symbolic link or FIFO in its place (statEntry does not see a regular file), and every file once
  * the read options differ. Files found unreadable are never kept.
  */
@@ -268,28 +269,31 @@ export class CheckedFiles {
   private constructor(
     private readonly file: string,
     private readonly options: string,
-    private readonly files: Map<string, LogFile>,
+    private readonly files: Map<string, KeptCheck>,
   ) {}
 
   /** The checks kept in `file` for these read options; none when it is missing, unreadable or for other options. */
   static async load(file: string, readOptions: ReadOptions): Promise<CheckedFiles> {
     const options = JSON.stringify(readOptionsOf(readOptions));
     const kept = await readFile(file, 'utf8')
-      .then((text) => JSON.parse(text) as { options?: string; files?: LogFile[] })
-      .catch(() => ({}) as { options?: string; files?: LogFile[] });
-    const files = kept.options === options && Array.isArray(kept.files) ? kept.files.filter(isLogFile) : [];
+      .then((text) => JSON.parse(text) as { options?: string; files?: unknown[] })
+      .catch(() => ({}) as { options?: string; files?: unknown[] });
+    const files = kept.options === options && Array.isArray(kept.files) ? kept.files.filter(isKeptCheck) : [];
     return new CheckedFiles(file, options, new Map(files.map((f) => [f.path, f])));
   }
 
   /** The kept check of this file, if it is still the same regular file. */
   find(filePath: string, info: Stats): LogFile | undefined {
     const kept = this.files.get(filePath);
-    if (!kept || !info.isFile() || info.size !== kept.size || info.mtimeMs !== kept.mtimeMs) return undefined;
-    return kept;
+    if (!kept || !info.isFile()) return undefined;
+    const { ino, ctimeMs, ...file } = kept;
+    const same = info.size === file.size && info.mtimeMs === file.mtimeMs && info.ino === ino && info.ctimeMs === ctimeMs;
+    return same ? file : undefined;
   }
 
-  remember(file: LogFile): void {
-    this.files.set(file.path, file);
+  /** A passed check, with the stat taken before it (a file changed in between no longer matches: checked again). */
+  remember(file: LogFile, before: Pick<Stats, 'ino' | 'ctimeMs'>): void {
+    this.files.set(file.path, { ...file, ino: before.ino, ctimeMs: before.ctimeMs });
     this.changed = true;
   }
 
@@ -304,11 +308,15 @@ export class CheckedFiles {
   }
 }
 
+type KeptCheck = LogFile & { ino: number; ctimeMs: number };
+
 /** A kept check as written by CheckedFiles.save; anything else in the file is ignored (and checked again). */
-function isLogFile(value: unknown): value is LogFile {
-  const file = value as Partial<LogFile> | null;
+function isKeptCheck(value: unknown): value is KeptCheck {
+  const file = value as Partial<KeptCheck> | null;
   return (
     typeof file?.path === 'string' &&
+    typeof file.ino === 'number' &&
+    typeof file.ctimeMs === 'number' &&
     typeof file.size === 'number' &&
     typeof file.mtimeMs === 'number' &&
     typeof file.textBytes === 'number' &&
