@@ -28,6 +28,9 @@ import { buildFileStatsSql, buildViewSql, columnsUsedBy, LOCAL_TABLE, TRINO_COMP
 /** What is known about one file, kept per (path, size, mtime): CloudTrail never rewrites a delivered file. */
 interface KnownFile {
   file: LogFile;
+  /** The stat taken before the check: inode and ctime, which whoever writes the file cannot set back. */
+  ino: number;
+  ctimeMs: number;
   /** Newest eventTime in the file, once computed (null: it has no events). */
   newest?: string | null;
   unreadable?: string;
@@ -188,7 +191,7 @@ export class LocalEngine implements Engine {
         if (batch.length === 1) {
           const file = batch[0] as LogFile;
           const reason = unreadableReason(error);
-          this.known.set(file.path, { file, unreadable: reason });
+          this.known.set(file.path, { ...this.identityOf(file.path), file, unreadable: reason });
           broken.push({ path: file.path, reason });
           return;
         }
@@ -232,7 +235,8 @@ export class LocalEngine implements Engine {
             .catch(() => []);
           const newestByFile = new Map(rows.map((r) => [String(r.filename), r.newest ? String(r.newest) : null]));
           for (const file of batch) {
-            if (newestByFile.has(file.path)) this.known.set(file.path, { file, newest: newestByFile.get(file.path) ?? null });
+            if (newestByFile.has(file.path))
+              this.known.set(file.path, { ...this.identityOf(file.path), file, newest: newestByFile.get(file.path) ?? null });
           }
         }
       } finally {
@@ -253,7 +257,14 @@ export class LocalEngine implements Engine {
   private async describeCached(filePath: string): Promise<KnownFile> {
     const cached = this.known.get(filePath);
     const info = await statEntry(filePath, this.readOptions);
-    if (cached && info && info.size === cached.file.size && info.mtimeMs === cached.file.mtimeMs) return cached;
+    const unchanged =
+      cached &&
+      info &&
+      info.size === cached.file.size &&
+      info.mtimeMs === cached.file.mtimeMs &&
+      info.ino === cached.ino &&
+      info.ctimeMs === cached.ctimeMs;
+    if (unchanged) return cached;
     const checked = info && this.options.checkedFiles?.find(filePath, info);
     const described = checked ?? (await describeFileSafely(filePath, this.readOptions));
     if (info && !checked && !('error' in described)) this.options.checkedFiles?.remember(described, info);
@@ -262,10 +273,18 @@ export class LocalEngine implements Engine {
         ? {
             file: { path: filePath, size: info?.size ?? -1, mtimeMs: info?.mtimeMs ?? -1, format: 'lines', textBytes: 0 },
             unreadable: described.error,
+            ino: info?.ino ?? -1,
+            ctimeMs: info?.ctimeMs ?? -1,
           }
-        : { file: described };
+        : { file: described, ino: info?.ino ?? -1, ctimeMs: info?.ctimeMs ?? -1 };
     this.known.set(filePath, known);
     return known;
+  }
+
+  /** The inode and ctime a file was checked with; none known means it is checked again next time. */
+  private identityOf(filePath: string): Pick<KnownFile, 'ino' | 'ctimeMs'> {
+    const known = this.known.get(filePath);
+    return { ino: known?.ino ?? -1, ctimeMs: known?.ctimeMs ?? -1 };
   }
 
   private get readOptions(): ReadOptions {
