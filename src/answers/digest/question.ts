@@ -1,9 +1,9 @@
 import { isDirectoryBucket, S3_SOURCE, S3EXPRESS_SOURCE } from '../../cloudtrail/buckets.js';
 import type { CoverageGap } from '../../cloudtrail/coverage.js';
 import type { Engine, EngineQuery, Row, TableLayout } from '../../engines/engine.js';
-import { sql, sqlConstant, sqlList } from '../../engines/sql.js';
-import { askLogReach, missingLogs } from '../../questions/log-reach.js';
-import { scopedEvents, toCount, uniqueEvents } from '../../questions/sql-pieces.js';
+import { type SqlFragment, sql, sqlConstant, sqlIdentifier, sqlJoin, sqlList, sqlNameList } from '../../engines/sql.js';
+import { missingLogs, toLogReach } from '../../questions/log-reach.js';
+import { EVENT_UID, inWindow, scopedEvents, toCount, uniqueEvents } from '../../questions/sql-pieces.js';
 import { addDays, formatInstant, partitionRange, type TimeWindow } from '../../time/window.js';
 
 /** Rows kept per bucket and kind; each bucket says how many groups each kind had before the cut. */
@@ -99,7 +99,7 @@ export interface Digest {
   pendingApprovals: number;
   /** Nothing worth a look: logs for the whole day, and no deletes, denials, newcomers, changes, gaps or pending approvals. */
   quiet: boolean;
-  /** Engine queries run (at most 3). */
+  /** Engine queries run (at most 2). */
   queries: number;
   stats: { bytesScanned: number; costUsd?: number; elapsedMs: number };
 }
@@ -239,25 +239,75 @@ ORDER BY bucket, row_kind, position`;
   return { sql: text, days };
 }
 
-/** The day's bucket and trail changes, failed attempts included, once each. */
-export function buildDigestManagementQuery(window: TimeWindow, table: TableLayout): EngineQuery {
-  const days = partitionRange(window);
-  const columns = sql`eventid, eventtime, eventname, eventsource,
-    coalesce(useridentity.arn, useridentity.invokedby) AS principal,
-    coalesce(json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.name'),
-      json_extract_scalar(requestparameters, '$.trailName')) AS target,
-    nullif(errorcode, '') AS error_code`;
-  const filter = sql`(eventcategory = 'Management' OR eventcategory IS NULL)
-    AND ((eventsource IN (${sqlList([S3EXPRESS_SOURCE, S3_SOURCE])}) AND eventname IN (${sqlList(BUCKET_EVENTS)}))
-      OR (eventsource = ${CLOUDTRAIL_SOURCE} AND eventname IN (${sqlList(TRAIL_EVENTS)})))`;
-  const text = sql`WITH ${scopedEvents({ table, window, days }, columns, filter)},
-${uniqueEvents()}
-SELECT eventid, eventtime, eventname, eventsource, principal, target, error_code,
-  count(*) OVER () AS total_matches
-FROM unique_events
-WHERE copy_number = 1
-ORDER BY eventtime, eventname, eventid
-LIMIT ${sqlConstant(DIGEST_MANAGEMENT_MAX)}`;
+/** The day's bucket and trail changes, as columns of `scoped` in buildDigestDayQuery: NULL on every other event. */
+const CHANGE_COLUMNS: ReadonlyArray<[string, SqlFragment]> = [
+  ['change_uid', EVENT_UID],
+  ['change_id', sql`eventid`],
+  ['change_time', sql`eventtime`],
+  ['change_name', sql`eventname`],
+  ['change_source', sql`eventsource`],
+  ['change_principal', sql`coalesce(useridentity.arn, useridentity.invokedby)`],
+  [
+    'change_target',
+    sql`coalesce(json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.name'),
+      json_extract_scalar(requestparameters, '$.trailName'))`,
+  ],
+  ['change_error', sql`nullif(errorcode, '')`],
+];
+
+/**
+ * What the logs hold of the day, in one scan: per Region and UTC hour, the first and last event
+ * (from the day before: a Region with no logs at all on the day is still a Region the logs know;
+ * read with toLogReach), and the day's bucket and trail changes, failed attempts included, once
+ * each (`row_kind` 'change', oldest first, at most DIGEST_MANAGEMENT_MAX). One grouping set per
+ * purpose over one read of the table: Athena bills the partitions once.
+ */
+export function buildDigestDayQuery(window: TimeWindow, table: TableLayout): EngineQuery {
+  const reach = { since: addDays(window.since, -1), until: window.until };
+  const days = partitionRange(reach);
+  // Literals, not parameters: Athena takes `?` only in WHERE. The day is chosen there, in `firsts`.
+  const isChange = sql`(eventcategory = 'Management' OR eventcategory IS NULL)
+      AND ((eventsource IN ('s3express.amazonaws.com', 's3.amazonaws.com') AND eventname IN (${sqlNameList(BUCKET_EVENTS)}))
+        OR (eventsource = 'cloudtrail.amazonaws.com' AND eventname IN (${sqlNameList(TRAIL_EVENTS)})))`;
+  const changeColumns = sqlJoin(
+    CHANGE_COLUMNS.map(([name, value]) => sql`CASE WHEN ${isChange} THEN ${value} END AS ${sqlIdentifier(name)}`),
+    ',\n    ',
+  );
+  const changeNames = sqlJoin(
+    CHANGE_COLUMNS.map(([name]) => sqlIdentifier(name)),
+    ', ',
+  );
+  const text = sql`WITH scoped AS (
+  SELECT coalesce(awsregion, '') AS region, substr(eventtime, 1, 13) AS hour, eventtime,
+    ${changeColumns}
+  FROM ${sqlIdentifier(table.name)}
+  WHERE ${inWindow(table, reach, days)}
+),
+grouped AS (
+  SELECT CASE WHEN grouping(change_uid) = 0 THEN 'change' ELSE 'hour' END AS row_kind,
+    region, hour, min(eventtime) AS first_event, max(eventtime) AS last_event, ${changeNames}
+  FROM scoped
+  GROUP BY GROUPING SETS ((region, hour), (${changeNames}))
+),
+-- The NULL group of the changes' set holds every other event. A record delivered twice is one change.
+firsts AS (
+  SELECT grouped.*, row_number() OVER (PARTITION BY row_kind, change_uid ORDER BY change_time, change_name) AS copy_number
+  FROM grouped
+  WHERE row_kind = 'hour' OR (change_uid IS NOT NULL AND change_time >= ${formatInstant(window.since)})
+),
+ranked AS (
+  SELECT firsts.*,
+    row_number() OVER (PARTITION BY row_kind ORDER BY change_time, change_name, change_id, region, hour) AS position,
+    count(*) OVER (PARTITION BY row_kind) AS kind_rows
+  FROM firsts
+  WHERE copy_number = 1 OR row_kind = 'hour'
+)
+SELECT row_kind, region, hour, first_event, last_event,
+  change_id AS eventid, change_time AS eventtime, change_name AS eventname, change_source AS eventsource,
+  change_principal AS principal, change_target AS target, change_error AS error_code, kind_rows
+FROM ranked
+WHERE row_kind = 'hour' OR position <= ${sqlConstant(DIGEST_MANAGEMENT_MAX)}
+ORDER BY row_kind, position`;
   return { sql: text, days };
 }
 
@@ -349,28 +399,30 @@ export function hasFindings(bucket: DigestBucket): boolean {
 }
 
 /**
- * What happened to the buckets on one day, in three queries whatever the number of buckets: data
- * events, management events, and what the logs hold of the day per Region and hour (so a day
+ * What happened to the buckets on one day, in two queries whatever the number of buckets: data
+ * events, and the day's changes with what the logs hold of the day per Region and hour (so a day
  * without logs is never told as a quiet one). No separate freshness query.
  */
 export async function buildDigest(engine: Engine, options: DigestOptions): Promise<Digest> {
   const window = dayWindow(options.date, options.timeZone);
-  const [data, management, reach] = await Promise.all([
-    engine.run(buildDigestDataQuery(window, engine.table)),
-    engine.run(buildDigestManagementQuery(window, engine.table)),
-    // From the day before: a Region with no logs at all on the day is still a Region the logs know.
-    askLogReach({ since: addDays(window.since, -1), until: window.until }, engine),
-  ]);
+  const dayQuery = buildDigestDayQuery(window, engine.table);
+  const [data, day] = await Promise.all([engine.run(buildDigestDataQuery(window, engine.table)), engine.run(dayQuery)]);
+  const changes = day.rows.filter((row) => row.row_kind === 'change');
+  const reach = toLogReach(
+    { since: addDays(window.since, -1), until: window.until },
+    day.rows.filter((row) => row.row_kind === 'hour'),
+    day.stats,
+  );
   const since = formatInstant(window.since);
-  const day = { ...reach, window, hours: reach.hours.filter((hour) => hour.last >= since) };
-  const noLogs = day.hours.length === 0;
+  const ofDay = { ...reach, window, hours: reach.hours.filter((hour) => hour.last >= since) };
+  const noLogs = ofDay.hours.length === 0;
   const regions = [...new Set(reach.hours.map((hour) => hour.region))].sort();
-  const logGaps = noLogs ? missingLogs(day) : regions.flatMap((region) => missingLogs(day, region));
+  const logGaps = noLogs ? missingLogs(ofDay) : regions.flatMap((region) => missingLogs(ofDay, region));
   const buckets = toBuckets(data.rows);
-  const events = management.rows.map(toManagement);
+  const events = changes.map(toManagement);
   const uncoveredBuckets = options.uncoveredBuckets ?? [];
   const pendingApprovals = options.pendingApprovals ?? 0;
-  const scans = [data.stats, management.stats, reach.stats];
+  const scans = [data.stats, day.stats];
   const costs = scans.map((stats) => stats.costUsd).filter((cost): cost is number => cost !== undefined);
   return {
     date: options.date,
@@ -378,7 +430,7 @@ export async function buildDigest(engine: Engine, options: DigestOptions): Promi
     window,
     buckets,
     management: events,
-    managementTotal: toCount(management.rows[0]?.total_matches),
+    managementTotal: toCount(changes[0]?.kind_rows),
     events: buckets.reduce((sum, bucket) => sum + bucket.events, 0),
     uncoveredBuckets,
     logGaps,
@@ -390,7 +442,7 @@ export async function buildDigest(engine: Engine, options: DigestOptions): Promi
       uncoveredBuckets.length === 0 &&
       logGaps.length === 0 &&
       pendingApprovals === 0,
-    queries: 3,
+    queries: 2,
     stats: {
       bytesScanned: scans.reduce((sum, stats) => sum + stats.bytesScanned, 0),
       ...(costs.length === 0 ? {} : { costUsd: costs.reduce((sum, cost) => sum + cost, 0) }),
