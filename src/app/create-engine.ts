@@ -35,6 +35,11 @@ export async function createEngine(
     return LocalEngine.open({ logsDir: source.logsDir, ...reading, checkedFiles });
   }
   if (!source.aws) throw new ConfigError('The athena engine needs AWS clients (set AWS_REGION).');
-  const { AthenaEngine } = await import('../aws/athena/athena-engine.js');
-  return new AthenaEngine(source.aws.athena, { ...config.athena, maxScanBytes: config.maxScanBytes }, clock);
+  const [{ AthenaEngine }, { DeliveredFreshness }] = await Promise.all([
+    import('../aws/athena/athena-engine.js'),
+    import('../aws/athena/delivered-freshness.js'),
+  ]);
+  const { trailLogs, regions } = config.athena;
+  const delivered = trailLogs && new DeliveredFreshness(source.aws.s3, trailLogs, regions);
+  return new AthenaEngine(source.aws.athena, { ...config.athena, maxScanBytes: config.maxScanBytes }, clock, delivered);
 }

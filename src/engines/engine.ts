@@ -56,6 +56,11 @@ export interface Engine {
   readonly reportsFreshness: boolean;
   run(query: EngineQuery): Promise<EngineResult>;
   /**
+   * When `reportsFreshness` is false: the newest event the newest delivery files up to `days.to`
+   * hold, found without scanning the table again (Athena: in the trail's bucket); undefined when unknown.
+   */
+  newestDelivered?(days: { from: string; to: string }): Promise<string | undefined>;
+  /**
    * One record as the log file holds it (raw JSON text), by eventID within those delivery days.
    * Engines over files have it; Athena's table holds only parsed columns, so it has not.
    */

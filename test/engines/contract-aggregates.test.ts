@@ -61,7 +61,6 @@ describe('the aggregate question SQL on DuckDB and on (mocked) Athena', () => {
     mockPages(athenaMock, athenaPages(Object.keys(result.rows[0] ?? {}), result.rows, 3));
     const athenaAnswer = await ask(words(), contractAthenaEngine());
 
-    // Athena also asks how fresh the logs are, in a second query beside this one.
     const sent = athenaMock
       .commandCalls(StartQueryExecutionCommand)
       .map((call) => call.args[0].input)

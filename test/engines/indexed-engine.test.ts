@@ -29,7 +29,6 @@ import { INDEX_REWRITES, rewriteForIndex } from '../../src/engines/indexed/rewri
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { sql } from '../../src/engines/sql.js';
 import { buildEventRecordQuery } from '../../src/questions/event-record.js';
-import { buildFreshnessQuery } from '../../src/questions/freshness.js';
 import { buildTrailHistoryQuery } from '../../src/questions/trail-history.js';
 import { generateArchive, type SampleFacts } from '../../src/sample/generate.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
@@ -92,7 +91,6 @@ function generatedCases(facts: () => SampleFacts): QueryCase[] {
     ['digest: data events', (table) => buildDigestDataQuery(dayWindow(facts().anchorDay, 'UTC'), table)],
     ['digest: changes, log reach', (table) => buildDigestDayQuery(dayWindow(facts().anchorDay, 'UTC'), table)],
     ['show event', (table) => buildEventRecordQuery(facts().plantedDelete.eventId, window(), table)],
-    ['freshness', (table) => buildFreshnessQuery({ from: '2026/11/20', to: '2026/11/25' }, table)],
   ];
 }
 

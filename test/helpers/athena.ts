@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-athena';
 import type { AwsStub } from 'aws-sdk-client-mock';
 import { AthenaEngine } from '../../src/aws/athena/athena-engine.js';
+import type { DeliveredFreshness } from '../../src/aws/athena/delivered-freshness.js';
 import type { Engine, EngineQuery, EngineResult, Row } from '../../src/engines/engine.js';
 import type { Clock } from '../../src/time/clock.js';
 
@@ -76,8 +77,11 @@ export class RecordingEngine implements Engine {
   async close() {}
 }
 
-/** An Athena engine shaped like the local one (same table name, day partitions only, no result reuse). */
-export function contractAthenaEngine(): AthenaEngine {
+/**
+ * An Athena engine shaped like the local one (same table name, day partitions only, no result
+ * reuse); `delivered` reads "logs complete up to" from the trail's bucket (a mocked S3 in tests).
+ */
+export function contractAthenaEngine(delivered?: DeliveredFreshness): AthenaEngine {
   return new AthenaEngine(
     new AthenaClient({ region: 'us-east-1' }),
     {
@@ -90,6 +94,7 @@ export function contractAthenaEngine(): AthenaEngine {
       resultReuseMinutes: 0,
     },
     fakeClock(),
+    delivered,
   );
 }
 
@@ -98,13 +103,14 @@ export function contractAthenaEngine(): AthenaEngine {
  * gives for the same SQL and parameters, paged as Athena pages them: a whole question, however
  * many queries it makes (side by side or not), runs on both and must give the same answer.
  * `scannedBytes` says what each query would scan (DataScannedInBytes), from its SQL and its
- * parameters as sent (quoted literals); 1 byte when unset.
+ * parameters as sent (quoted literals); 1 byte when unset. `delivered` as in contractAthenaEngine.
  */
 export function athenaReplaying(
   source: Engine,
   mock: AwsStub<ServiceInputTypes, ServiceOutputTypes, AthenaClient['config']>,
   pageSize = 3,
   scannedBytes: (text: string, params: readonly string[]) => number = () => 1,
+  delivered?: DeliveredFreshness,
 ): Engine {
   const served: Array<{ key: string; bytes: number; pages: Array<Partial<GetQueryResultsCommandOutput>> }> = [];
   const keyOf = (text: string | undefined, params: readonly string[] | undefined) => JSON.stringify([text, params ?? []]);
@@ -124,10 +130,11 @@ export function athenaReplaying(
     const pages = served[Number(input.QueryExecutionId?.replace('replay-', ''))]?.pages ?? [];
     return pages[input.NextToken ? Number(input.NextToken.replace('page-', '')) : 0];
   });
-  const athena = contractAthenaEngine();
+  const athena = contractAthenaEngine(delivered);
   return {
     table: athena.table,
     reportsFreshness: athena.reportsFreshness,
+    newestDelivered: (days) => athena.newestDelivered(days),
     async run(query: EngineQuery) {
       const { rows } = await source.run(query);
       const params = query.sql.params.length > 0 ? query.sql.params.map((p) => `'${p.replaceAll("'", "''")}'`) : undefined;

@@ -14,6 +14,7 @@ import type { Clock } from '../../time/clock.js';
 import { dayCount } from '../../time/window.js';
 import { isThrottling, type RetryPolicy, withRetry } from '../aws-call.js';
 import { apiErrorToEngineError, failedQueryToEngineError } from './athena-errors.js';
+import type { DeliveredFreshness } from './delivered-freshness.js';
 
 /** The table and workgroup as configured (`queryTimeoutMs`: from start to last page). */
 export type AthenaEngineOptions = Omit<AthenaConfig, 'region' | 'trailLogs'> & {
@@ -66,6 +67,8 @@ export class AthenaEngine implements Engine {
     private readonly client: AthenaClient,
     private readonly options: AthenaEngineOptions,
     private readonly clock: Clock,
+    /** Where "logs complete up to" comes from: the trail's bucket (S3X_TRAIL_LOGS_LOCATION); unknown without it. */
+    private readonly delivered?: DeliveredFreshness,
   ) {
     this.table = { name: options.table, partitionedByDay: options.partitioned, regions: options.regions };
   }
@@ -102,6 +105,11 @@ export class AthenaEngine implements Engine {
             ],
       },
     };
+  }
+
+  /** Read from the delivery files themselves: a query of the table would bill its partitions a second time. */
+  async newestDelivered(days: { from: string; to: string }): Promise<string | undefined> {
+    return this.delivered?.newestEvent(days);
   }
 
   async close(): Promise<void> {
