@@ -72,6 +72,16 @@ export function sqlConstant(value: 'ASC' | 'DESC' | number): BrandedFragment {
 }
 
 /**
+ * An instant (a Date, never text from outside) as a `YYYY-MM-DDTHH:MM:SSZ` literal, for a SELECT
+ * list where Athena takes no `?`: it compares with `eventtime` as text, like a parameter would.
+ */
+export function sqlInstant(instant: Date): BrandedFragment {
+  const text = instant.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(text)) throw new Error('sqlInstant needs a date between years 0 and 9999');
+  return fragment(`'${text}'`, []);
+}
+
+/**
  * API names from our own code (event names) as a list of SQL string literals, for a SELECT list
  * where Athena takes no `?`. Only letters and digits: no value from outside can pass.
  */

@@ -1,7 +1,16 @@
 import { isDirectoryBucket, S3_SOURCE, S3EXPRESS_SOURCE } from '../../cloudtrail/buckets.js';
 import type { CoverageGap } from '../../cloudtrail/coverage.js';
 import type { Engine, EngineQuery, Row, TableLayout } from '../../engines/engine.js';
-import { type SqlFragment, sql, sqlConstant, sqlIdentifier, sqlJoin, sqlList, sqlNameList } from '../../engines/sql.js';
+import {
+  type SqlFragment,
+  sql,
+  sqlConstant,
+  sqlIdentifier,
+  sqlInstant,
+  sqlJoin,
+  sqlList,
+  sqlNameList,
+} from '../../engines/sql.js';
 import { missingLogs, toLogReach } from '../../questions/log-reach.js';
 import { EVENT_UID, inWindow, scopedEvents, toCount, uniqueEvents } from '../../questions/sql-pieces.js';
 import { addDays, formatInstant, partitionRange, type TimeWindow } from '../../time/window.js';
@@ -149,13 +158,16 @@ export function dayWindow(date: string, timeZone: string): TimeWindow {
 
 /**
  * Every bucket's data events of the day in one scan. The scan reaches DIGEST_HISTORY_DAYS back so
- * the first sighting of a principal, IP or endpoint per bucket is a window minimum; a first
- * sighting on the day makes it new. One grouping set per list, told apart by `row_kind`.
+ * the first sighting of a principal, IP or endpoint per bucket is a group minimum; a first
+ * sighting on the day makes it new. One grouping set per list over every event read (hash
+ * aggregation, no window per list), told apart by `row_kind`; the lists of the day's events see
+ * history rows as NULL. Literals, not parameters, outside WHERE: Athena takes `?` only there.
  */
 export function buildDigestDataQuery(window: TimeWindow, table: TableLayout): EngineQuery {
   const days = partitionRange(window, DIGEST_HISTORY_DAYS);
   const historyStart = new Date(window.since.getTime() - DIGEST_HISTORY_DAYS * 24 * 3600_000);
-  const dayStart = formatInstant(window.since);
+  const onDay = sql`eventtime >= ${sqlInstant(window.since)}`;
+  const isDelete = sql`eventname IN (${sqlNameList(DELETE_EVENTS)})`;
   const columns = sql`eventtime, eventname,
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
     nullif(errorcode, '') AS error_code,
@@ -169,57 +181,54 @@ export function buildDigestDataQuery(window: TimeWindow, table: TableLayout): En
     AND eventcategory = 'Data'`;
   const text = sql`WITH ${scopedEvents({ table, window: { since: historyStart, until: window.until }, days }, columns, filter)},
 ${uniqueEvents({ where: sql`bucket IS NOT NULL` })},
-sighted AS (
-  SELECT unique_events.*,
-    min(eventtime) OVER (PARTITION BY bucket, principal) AS principal_first,
-    min(eventtime) OVER (PARTITION BY bucket, source_ip) AS source_ip_first,
-    min(eventtime) OVER (PARTITION BY bucket, vpc_endpoint) AS vpc_endpoint_first
+events AS (
+  SELECT bucket, principal, source_ip, vpc_endpoint, eventtime,
+    CASE WHEN ${onDay} THEN 1 END AS day_event,
+    CASE WHEN ${onDay} THEN bytes_in END AS day_bytes_in,
+    CASE WHEN ${onDay} THEN bytes_out END AS day_bytes_out,
+    CASE WHEN ${onDay} THEN eventname END AS day_eventname,
+    CASE WHEN ${onDay} AND ${isDelete} THEN principal END AS delete_principal,
+    CASE WHEN NOT (${onDay} AND ${isDelete}) THEN NULL
+      -- lifecycle.s3.amazonaws.com (LIFECYCLE_SERVICE), as a literal.
+      WHEN coalesce(invoked_by, '') = 'lifecycle.s3.amazonaws.com' THEN 'lifecycle' ELSE 'human' END AS delete_kind,
+    CASE WHEN ${onDay} AND error_code LIKE '%AccessDenied%' THEN principal END AS denied_principal,
+    CASE WHEN ${onDay} AND error_code LIKE '%AccessDenied%' THEN 'denied' END AS denied_flag
   FROM unique_events
   WHERE copy_number = 1
 ),
-day_events AS (
-  SELECT bucket, eventname, bytes_in, bytes_out,
-    CASE WHEN eventname IN (${sqlList(DELETE_EVENTS)}) THEN principal END AS delete_principal,
-    CASE WHEN eventname NOT IN (${sqlList(DELETE_EVENTS)}) THEN NULL
-      WHEN coalesce(invoked_by, '') = ${LIFECYCLE_SERVICE} THEN 'lifecycle' ELSE 'human' END AS delete_kind,
-    CASE WHEN error_code LIKE '%AccessDenied%' THEN principal END AS denied_principal,
-    CASE WHEN error_code LIKE '%AccessDenied%' THEN 'denied' END AS denied_flag,
-    CASE WHEN principal_first >= ${dayStart} THEN principal END AS new_principal,
-    CASE WHEN source_ip_first >= ${dayStart} THEN source_ip END AS new_source_ip,
-    CASE WHEN vpc_endpoint_first >= ${dayStart} THEN vpc_endpoint END AS new_vpc_endpoint
-  FROM sighted
-  WHERE eventtime >= ${dayStart}
-),
 grouped AS (
   SELECT
-    CASE WHEN grouping(eventname) = 0 THEN 'operation'
+    CASE WHEN grouping(day_eventname) = 0 THEN 'operation'
       WHEN grouping(delete_kind) = 0 THEN 'delete'
       WHEN grouping(denied_flag) = 0 THEN 'denied'
-      WHEN grouping(new_principal) = 0 THEN 'new-principal'
-      WHEN grouping(new_source_ip) = 0 THEN 'new-source-ip'
-      WHEN grouping(new_vpc_endpoint) = 0 THEN 'new-vpc-endpoint'
+      WHEN grouping(principal) = 0 THEN 'new-principal'
+      WHEN grouping(source_ip) = 0 THEN 'new-source-ip'
+      WHEN grouping(vpc_endpoint) = 0 THEN 'new-vpc-endpoint'
       ELSE 'bucket' END AS row_kind,
-    bucket, eventname, delete_principal, delete_kind, denied_principal, denied_flag,
-    new_principal, new_source_ip, new_vpc_endpoint,
-    count(*) AS events,
-    sum(bytes_in) AS bytes_in,
-    sum(bytes_out) AS bytes_out
-  FROM day_events
-  GROUP BY GROUPING SETS ((bucket), (bucket, eventname), (bucket, delete_principal, delete_kind),
-    (bucket, denied_principal, denied_flag), (bucket, new_principal), (bucket, new_source_ip), (bucket, new_vpc_endpoint))
+    bucket, day_eventname, delete_principal, delete_kind, denied_principal, denied_flag,
+    principal, source_ip, vpc_endpoint,
+    count(day_event) AS events,
+    sum(day_bytes_in) AS bytes_in,
+    sum(day_bytes_out) AS bytes_out,
+    min(eventtime) AS first_seen
+  FROM events
+  GROUP BY GROUPING SETS ((bucket), (bucket, day_eventname), (bucket, delete_principal, delete_kind),
+    (bucket, denied_principal, denied_flag), (bucket, principal), (bucket, source_ip), (bucket, vpc_endpoint))
 ),
 kept AS (
   SELECT grouped.*,
-    coalesce(eventname, delete_principal, denied_principal, new_principal, new_source_ip, new_vpc_endpoint, '') AS name
+    coalesce(day_eventname, delete_principal, denied_principal, principal, source_ip, vpc_endpoint, '') AS name
   FROM grouped
-  -- The NULL group of each set holds the events that are not in that list.
-  WHERE (row_kind = 'bucket')
-    OR (row_kind = 'operation' AND eventname IS NOT NULL)
+  -- Only what the day holds: the NULL group of each set holds the events not in that list (and
+  -- the history's); a principal, IP or endpoint is new when first seen on the day.
+  WHERE events > 0 AND (
+    (row_kind = 'bucket')
+    OR (row_kind = 'operation' AND day_eventname IS NOT NULL)
     OR (row_kind = 'delete' AND delete_kind IS NOT NULL)
     OR (row_kind = 'denied' AND denied_flag IS NOT NULL)
-    OR (row_kind = 'new-principal' AND new_principal IS NOT NULL)
-    OR (row_kind = 'new-source-ip' AND new_source_ip IS NOT NULL)
-    OR (row_kind = 'new-vpc-endpoint' AND new_vpc_endpoint IS NOT NULL)
+    OR (row_kind = 'new-principal' AND principal IS NOT NULL AND first_seen >= ${formatInstant(window.since)})
+    OR (row_kind = 'new-source-ip' AND source_ip IS NOT NULL AND first_seen >= ${formatInstant(window.since)})
+    OR (row_kind = 'new-vpc-endpoint' AND vpc_endpoint IS NOT NULL AND first_seen >= ${formatInstant(window.since)}))
 ),
 ranked AS (
   SELECT kept.*,
@@ -227,8 +236,9 @@ ranked AS (
     count(*) OVER (PARTITION BY row_kind, bucket) AS kind_groups
   FROM kept
 )
-SELECT row_kind, bucket, eventname, delete_principal, delete_kind, denied_principal,
-  new_principal, new_source_ip, new_vpc_endpoint, events, bytes_in, bytes_out, kind_groups
+SELECT row_kind, bucket, day_eventname AS eventname, delete_principal, delete_kind, denied_principal,
+  principal AS new_principal, source_ip AS new_source_ip, vpc_endpoint AS new_vpc_endpoint,
+  events, bytes_in, bytes_out, kind_groups
 FROM ranked
 WHERE row_kind = 'bucket'
   OR (row_kind = 'operation' AND position <= ${sqlConstant(DIGEST_OPERATIONS_MAX)})
