@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildDigest,
   buildDigestDataQuery,
+  buildDigestDayQuery,
   DIGEST_DELETERS_MAX,
   DIGEST_DENIED_MAX,
   DIGEST_NEW_MAX,
@@ -149,6 +150,21 @@ describe('dayWindow', () => {
     expect(query.days).toEqual({ from: '2026/11/16', to: '2026/11/25' });
     expect(query.sql.text.match(/\bFROM cloudtrail_logs\b/g)).toHaveLength(1);
     expect(query.sql.text).toContain('GROUPING SETS');
+  });
+
+  it('puts every parameter in a WHERE clause, the only place Athena takes `?`', () => {
+    const window = dayWindow('2026-11-23', 'America/New_York');
+    const table = { name: 'cloudtrail_logs', partitionedByDay: true, regions: ['us-east-1'] };
+    for (const query of [buildDigestDataQuery(window, table), buildDigestDayQuery(window, table)]) {
+      const text = query.sql.text;
+      const clauses = [...text.matchAll(/\b(SELECT|FROM|WHERE|GROUP BY|ORDER BY|HAVING|LIMIT)\b/g)];
+      const placeholders = [...text.matchAll(/\?/g)];
+      expect(placeholders).toHaveLength(query.sql.params.length);
+      for (const placeholder of placeholders) {
+        const clause = clauses.filter((c) => (c.index ?? 0) < (placeholder.index ?? 0)).at(-1);
+        expect(clause?.[1], text.slice(Math.max(0, (placeholder.index ?? 0) - 80), (placeholder.index ?? 0) + 1)).toBe('WHERE');
+      }
+    }
   });
 });
 
