@@ -175,17 +175,16 @@ export function buildDigestDataQuery(window: TimeWindow, table: TableLayout): En
     useridentity.invokedby AS invoked_by,
     nullif(sourceipaddress, '') AS source_ip,
     nullif(vpcendpointid, '') AS vpc_endpoint,
-    try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint) AS bytes_in,
-    try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) AS bytes_out`;
+    -- Summed for the day only: the history's rows skip parsing the JSON.
+    CASE WHEN ${onDay} THEN try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint) END AS bytes_in,
+    CASE WHEN ${onDay} THEN try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) END AS bytes_out`;
   const filter = sql`eventsource IN (${sqlList([S3EXPRESS_SOURCE, S3_SOURCE])})
     AND eventcategory = 'Data'`;
   const text = sql`WITH ${scopedEvents({ table, window: { since: historyStart, until: window.until }, days }, columns, filter)},
 ${uniqueEvents({ where: sql`bucket IS NOT NULL` })},
 events AS (
-  SELECT bucket, principal, source_ip, vpc_endpoint, eventtime,
+  SELECT bucket, principal, source_ip, vpc_endpoint, eventtime, bytes_in, bytes_out,
     CASE WHEN ${onDay} THEN 1 END AS day_event,
-    CASE WHEN ${onDay} THEN bytes_in END AS day_bytes_in,
-    CASE WHEN ${onDay} THEN bytes_out END AS day_bytes_out,
     CASE WHEN ${onDay} THEN eventname END AS day_eventname,
     CASE WHEN ${onDay} AND ${isDelete} THEN principal END AS delete_principal,
     CASE WHEN NOT (${onDay} AND ${isDelete}) THEN NULL
@@ -208,8 +207,8 @@ grouped AS (
     bucket, day_eventname, delete_principal, delete_kind, denied_principal, denied_flag,
     principal, source_ip, vpc_endpoint,
     count(day_event) AS events,
-    sum(day_bytes_in) AS bytes_in,
-    sum(day_bytes_out) AS bytes_out,
+    sum(bytes_in) AS bytes_in,
+    sum(bytes_out) AS bytes_out,
     min(eventtime) AS first_seen
   FROM events
   GROUP BY GROUPING SETS ((bucket), (bucket, day_eventname), (bucket, delete_principal, delete_kind),
