@@ -25,7 +25,6 @@ export const DIGEST_MANAGEMENT_MAX = 1000;
 /** Days before the digest day that make a principal, source IP or VPC endpoint not new. */
 export const DIGEST_HISTORY_DAYS = 7;
 
-export const LIFECYCLE_SERVICE = 'lifecycle.s3.amazonaws.com';
 /** Trail calls that can blind the logs; StopLogging, UpdateTrail, DeleteTrail are SigmaHQ's "AWS CloudTrail Important Change" list. */
 export const TAMPERING_EVENTS: readonly string[] = ['StopLogging', 'DeleteTrail', 'PutEventSelectors', 'UpdateTrail'];
 const TRAIL_EVENTS = ['StopLogging', 'DeleteTrail', 'PutEventSelectors', 'UpdateTrail', 'CreateTrail', 'StartLogging'];
@@ -175,7 +174,7 @@ export function buildDigestDataQuery(window: TimeWindow, table: TableLayout): En
     useridentity.invokedby AS invoked_by,
     nullif(sourceipaddress, '') AS source_ip,
     nullif(vpcendpointid, '') AS vpc_endpoint,
-    -- Summed for the day only: the history's rows skip parsing the JSON.
+    -- Summed for the day only, so rows of the history skip parsing the JSON.
     CASE WHEN ${onDay} THEN try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint) END AS bytes_in,
     CASE WHEN ${onDay} THEN try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) END AS bytes_out`;
   const filter = sql`eventsource IN (${sqlList([S3EXPRESS_SOURCE, S3_SOURCE])})
@@ -188,7 +187,7 @@ events AS (
     CASE WHEN ${onDay} THEN eventname END AS day_eventname,
     CASE WHEN ${onDay} AND ${isDelete} THEN principal END AS delete_principal,
     CASE WHEN NOT (${onDay} AND ${isDelete}) THEN NULL
-      -- lifecycle.s3.amazonaws.com (LIFECYCLE_SERVICE), as a literal.
+      -- S3 Lifecycle expirations: the service, as a literal.
       WHEN coalesce(invoked_by, '') = 'lifecycle.s3.amazonaws.com' THEN 'lifecycle' ELSE 'human' END AS delete_kind,
     CASE WHEN ${onDay} AND error_code LIKE '%AccessDenied%' THEN principal END AS denied_principal,
     CASE WHEN ${onDay} AND error_code LIKE '%AccessDenied%' THEN 'denied' END AS denied_flag
@@ -219,7 +218,7 @@ kept AS (
     coalesce(day_eventname, delete_principal, denied_principal, principal, source_ip, vpc_endpoint, '') AS name
   FROM grouped
   -- Only what the day holds: the NULL group of each set holds the events not in that list (and
-  -- the history's); a principal, IP or endpoint is new when first seen on the day.
+  -- those of the history); a principal, IP or endpoint is new when first seen on the day.
   WHERE events > 0 AND (
     (row_kind = 'bucket')
     OR (row_kind = 'operation' AND day_eventname IS NOT NULL)
@@ -298,7 +297,7 @@ grouped AS (
   FROM scoped
   GROUP BY GROUPING SETS ((region, hour), (${changeNames}))
 ),
--- The NULL group of the changes' set holds every other event. A record delivered twice is one change.
+-- The NULL group of the set of changes holds every other event. A record delivered twice is one change.
 firsts AS (
   SELECT grouped.*, row_number() OVER (PARTITION BY row_kind, change_uid ORDER BY change_time, change_name) AS copy_number
   FROM grouped
