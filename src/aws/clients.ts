@@ -61,7 +61,8 @@ function accountClients(credentials?: SessionCredentials): AccountClients {
   const session = credentials === undefined ? {} : { credentials };
   return {
     cloudTrailFor: perRegion((region) => new CloudTrailClient({ region, ...session, ...ONE_ATTEMPT })),
-    s3For: perRegion((region) => new S3Client({ region, ...session, ...ONE_ATTEMPT })),
+    // The trail's log bucket may live in another Region than the bot: follow S3's redirect to it.
+    s3For: perRegion((region) => new S3Client({ region, ...session, ...ONE_ATTEMPT, followRegionRedirects: true })),
   };
 }
 

@@ -134,7 +134,7 @@ export function athenaReplaying(
   return {
     table: athena.table,
     reportsFreshness: athena.reportsFreshness,
-    newestDelivered: (days) => athena.newestDelivered(days),
+    ...(athena.newestDelivered ? { newestDelivered: athena.newestDelivered } : {}),
     async run(query: EngineQuery) {
       const { rows } = await source.run(query);
       const params = query.sql.params.length > 0 ? query.sql.params.map((p) => `'${p.replaceAll("'", "''")}'`) : undefined;

@@ -67,11 +67,16 @@ export class AthenaEngine implements Engine {
     private readonly client: AthenaClient,
     private readonly options: AthenaEngineOptions,
     private readonly clock: Clock,
-    /** Where "logs complete up to" comes from: the trail's bucket (S3X_TRAIL_LOGS_LOCATION); unknown without it. */
-    private readonly delivered?: DeliveredFreshness,
+    /** Where "logs complete up to" comes from: the trail's bucket (S3X_TRAIL_LOGS_LOCATION). */
+    delivered?: DeliveredFreshness,
   ) {
     this.table = { name: options.table, partitionedByDay: options.partitioned, regions: options.regions };
+    // Read from the delivery files themselves: a query of the table would bill its partitions a second time.
+    if (delivered) this.newestDelivered = (days) => delivered.newestEvent(days);
   }
+
+  /** Set only when the trail's bucket is known (S3X_TRAIL_LOGS_LOCATION); without it, freshness is a second query. */
+  readonly newestDelivered?: (days: { from: string; to: string }) => Promise<string | undefined>;
 
   async run(query: EngineQuery): Promise<EngineResult> {
     const started = this.clock.now();
@@ -105,11 +110,6 @@ export class AthenaEngine implements Engine {
             ],
       },
     };
-  }
-
-  /** Read from the delivery files themselves: a query of the table would bill its partitions a second time. */
-  async newestDelivered(days: { from: string; to: string }): Promise<string | undefined> {
-    return this.delivered?.newestEvent(days);
   }
 
   async close(): Promise<void> {

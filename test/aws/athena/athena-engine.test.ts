@@ -353,4 +353,27 @@ describe('AthenaEngine: failures the user sees', () => {
     await athenaEngine.run(buildQuery(OBJECT_QUESTION_TABLE['who-read'], wide, athenaEngine.table));
     expect(athena.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
   });
+
+  it('without the trail bucket, asks for freshness in parallel, scanning only the last three delivery days', async () => {
+    athena.on(StartQueryExecutionCommand).callsFake((input: { QueryString: string }) => ({
+      QueryExecutionId: input.QueryString.startsWith('SELECT max(eventtime)') ? 'fresh' : 'main',
+    }));
+    athena
+      .on(GetQueryResultsCommand)
+      .callsFake((input: { QueryExecutionId: string }) =>
+        input.QueryExecutionId === 'fresh'
+          ? athenaPages(['newest'], [{ newest: '2026-11-24T11:52:00Z' }])[0]
+          : athenaPages(COLUMNS, [row(1, { object_key: 'k' })])[0],
+      );
+    const { engine: athenaEngine } = engine();
+    expect(athenaEngine.newestDelivered).toBeUndefined();
+    const answer = await askObjectQuestion(OBJECT_QUESTION_TABLE['who-deleted'], request('who-deleted', 'k'), athenaEngine);
+    expect(answer.stats.newestEventTime).toBe('2026-11-24T11:52:00Z');
+    const fresh = athena
+      .commandCalls(StartQueryExecutionCommand)
+      .map((c) => c.args[0].input)
+      .find((i) => i.QueryString?.startsWith('SELECT max'));
+    // The window ends 2026-11-24 12:00, so its folders run to 2026/11/25.
+    expect(fresh?.ExecutionParameters?.slice(0, 2)).toEqual(["'2026/11/23'", "'2026/11/25'"]);
+  });
 });

@@ -69,10 +69,12 @@ describe('"logs complete up to" on Athena, from the trail bucket', () => {
     expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
   });
 
-  it('is unknown without S3X_TRAIL_LOGS_LOCATION: no second query is billed for it', async () => {
+  it('without S3X_TRAIL_LOGS_LOCATION comes from a second query over the last delivery days, its bytes in the footer', async () => {
     const answer = await askOnAthena();
-    expect(answer.stats.newestEventTime).toBeUndefined();
-    expect(athenaMock.commandCalls(StartQueryExecutionCommand)).toHaveLength(1);
+    expect(answer.stats.newestEventTime).toMatch(/^2026-11-24T/);
+    const queries = athenaMock.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input.QueryString ?? '');
+    expect(queries).toHaveLength(2);
+    expect(queries.filter((text) => text.startsWith('SELECT max(eventtime)'))).toHaveLength(1);
     expect(s3Mock.commandCalls(ListObjectsV2Command)).toHaveLength(0);
   });
 });
