@@ -20,21 +20,32 @@ function textInput(inputs: Record<string, unknown>, name: string): string | unde
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
+type Step = (args: StepArgs, deps: CommandDeps, requester: string) => Promise<void>;
+
+const STEPS: Record<string, Step> = {
+  [WORKFLOW_STEPS.whoTouchedObject]: whoTouchedObject,
+  [WORKFLOW_STEPS.requestLoggingChange]: requestLoggingChange,
+};
+
 /**
  * Workflow Builder custom steps (manifest.yml `functions`). Each step is authorized like a slash
  * command, for the `requester` input (the workflow should pass "Person who used this workflow").
+ * One Bolt listener for all steps, routed by callback id: Bolt runs every listener's middleware for
+ * every request, slash commands included, and `app.function` adds one listener per step. Like
+ * `app.function`, a step's event is acknowledged before it runs; an unknown callback id is left
+ * unacknowledged, as when no listener matched it.
  */
 export function registerWorkflowSteps(app: App, deps: CommandDeps): void {
-  app.function(WORKFLOW_STEPS.whoTouchedObject, (args) => runStep(args, deps, whoTouchedObject));
-  app.function(WORKFLOW_STEPS.requestLoggingChange, (args) => runStep(args, deps, requestLoggingChange));
+  app.event('function_executed', async (args) => {
+    const step = Object.hasOwn(STEPS, args.event.function.callback_id) ? STEPS[args.event.function.callback_id] : undefined;
+    if (!step) return;
+    await args.ack();
+    await runStep(args, deps, step);
+  });
 }
 
 /** Refuse an unauthorized requester; any error fails the step with a message the workflow shows. */
-async function runStep(
-  args: StepArgs,
-  deps: CommandDeps,
-  step: (args: StepArgs, deps: CommandDeps, requester: string) => Promise<void>,
-): Promise<void> {
+async function runStep(args: StepArgs, deps: CommandDeps, step: Step): Promise<void> {
   const { inputs, fail, logger, event } = args;
   try {
     const requester = textInput(inputs, 'requester');
