@@ -86,7 +86,10 @@ export async function runCli(
         const { botToken, channel } = post;
         // The scheduled run's lease: one post a day, whether the app or a terminal posts it.
         const day = request.date ?? digestDayFor(now(), config.digest.timeZone);
-        const { createWebClient, postDigest } = await import('./slack/post-digest.js');
+        const [{ postDigest }, { createWebClient }] = await Promise.all([
+          import('./slack/post-digest.js'),
+          import('./slack/web-client.js'),
+        ]);
         const posted = await postOnce(wiring.stores.digestLease, day, `cli-${randomBytes(6).toString('hex')}`, async () =>
           postDigest(createWebClient(botToken, config.slack.apiUrl), channel, await answerDigest(day, wiring.answers)),
         );

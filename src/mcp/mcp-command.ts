@@ -13,7 +13,7 @@ import { type Config, loadConfig } from '../config.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { slackGroupMembers } from '../slack/app.js';
 import { REMEDIATION_OFF } from '../slack/listeners/change-flow.js';
-import { createWebClient } from '../slack/post-digest.js';
+import { createWebClient } from '../slack/web-client.js';
 import { escapeUnsafeJson } from '../text/safe-text.js';
 import { registerQuestionTools, type ToolLog } from './question-tools.js';
 import { type RequestToolContext, registerRequestTools } from './request-tools.js';

@@ -1,4 +1,3 @@
-import { webApi } from '@slack/bolt';
 import type { Digest } from '../answers/digest/question.js';
 import { buildDigestMessage } from './blocks/digest.js';
 
@@ -13,9 +12,4 @@ export async function postDigest(client: DigestPoster, channel: string, digest: 
     channel,
     ...buildDigestMessage(digest, { csvNote: 'Run /s3x digest for the full CSV export.' }),
   });
-}
-
-/** A Web API client with no Bolt app running: `s3x digest --post`, `s3x mcp --allow-requests`. */
-export function createWebClient(token: string, apiUrl?: string): webApi.WebClient {
-  return new webApi.WebClient(token, { ...(apiUrl ? { slackApiUrl: apiUrl } : {}), retryConfig: { retries: 3 } });
 }
