@@ -1,8 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { App as BoltApp, CustomRoute, webApi } from '@slack/bolt';
-// Bolt's App module, not its index: the index also loads Express and the Lambda receiver, which
-// s3x never uses (about 6 MB resident and a sixth of Bolt's load time at every start).
-import boltApp from '@slack/bolt/dist/App.js';
+import { createRequire } from 'node:module';
+import type { App as BoltApp, LogLevel as BoltLogLevel, CustomRoute, webApi } from '@slack/bolt';
 import { CachedGroupMembers } from '../access/access-policy.js';
 import type { ApprovalStore } from '../approvals/approval.js';
 import { type ApprovalDeps, type ApprovalPolicy, ApprovalService } from '../approvals/approval-service.js';
@@ -112,7 +110,15 @@ class InFlight {
   }
 }
 
-const { default: App, LogLevel } = boltApp;
+/**
+ * Bolt's App module, not its index: the index also loads Express and the Lambda receiver, which
+ * s3x never uses (about 6 MB resident and a sixth of Bolt's load time at every start). Required
+ * as CommonJS, so that Node and the test runner see the same exports.
+ */
+const { default: App, LogLevel } = createRequire(import.meta.url)('@slack/bolt/dist/App.js') as {
+  default: typeof BoltApp;
+  LogLevel: typeof BoltLogLevel;
+};
 
 const LOG_LEVELS = { debug: LogLevel.DEBUG, info: LogLevel.INFO, warn: LogLevel.WARN, error: LogLevel.ERROR } as const;
 
