@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type { parse as ParseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 
@@ -195,11 +196,18 @@ export function defaultRules(): RulesFile {
   return rulesFileSchema.parse({ rules: DEFAULT_RULES });
 }
 
+/** The YAML parser, loaded by the first rules file: the default rules need none (it is about 8 MB resident at the app's start). */
+let yamlParse: typeof ParseYaml | undefined;
+function parseYaml(source: string): unknown {
+  yamlParse ??= (createRequire(import.meta.url)('yaml') as { parse: typeof ParseYaml }).parse;
+  return yamlParse(source, { maxAliasCount: 100 });
+}
+
 /** Parse a rules file's text (YAML is a superset of JSON, so one parser reads both). */
 export function parseRules(source: string, name = 'S3X_ALERT_RULES'): RulesFile {
   let data: unknown;
   try {
-    data = parseYaml(source, { maxAliasCount: 100 });
+    data = parseYaml(source);
   } catch (error) {
     throw new ConfigError(
       `${name}: not valid YAML or JSON (${error instanceof Error ? error.message.split('\n')[0] : 'parse error'}).`,
