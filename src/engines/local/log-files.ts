@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { constants as fsConstants, lstatSync, type Stats, statSync } from 'node:fs';
+import { constants as fsConstants, lstat as lstatCallback, type Stats, stat as statCallback } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createGunzip } from 'node:zlib';
@@ -184,26 +184,16 @@ async function isDirectory(full: string, entry: { isDirectory(): boolean; isSymb
   );
 }
 
-/** How long sync stats may hold the main thread before the event loop (the app's acks) gets a turn. */
-const STAT_SLICE_MS = 2;
-let statSliceStarted = 0;
-
 /**
  * A file's size and mtime as s3x would read it: of the link itself unless links are followed.
  * Every file of a question's window is stat'ed for every question (the stat is what tells a file
- * changed): a sync stat costs the main thread a fifth of the promise form's callbacks and thread-pool
- * round trip, and the event loop still gets a turn every STAT_SLICE_MS (a slow file system too).
+ * changed), so the callback form: about half the main-thread CPU of the promise form's wrapping,
+ * and unlike a sync stat it never holds the event loop (the app's acks) on a slow disk.
  */
-export async function statEntry(filePath: string, options: ReadOptions): Promise<Stats | undefined> {
-  if (performance.now() - statSliceStarted > STAT_SLICE_MS) {
-    await new Promise(setImmediate);
-    statSliceStarted = performance.now();
-  }
-  try {
-    return (options.followSymlinks ? statSync : lstatSync)(filePath, { throwIfNoEntry: false });
-  } catch {
-    return undefined;
-  }
+export function statEntry(filePath: string, options: ReadOptions): Promise<Stats | undefined> {
+  return new Promise((resolve) =>
+    (options.followSymlinks ? statCallback : lstatCallback)(filePath, (error, info) => resolve(error ? undefined : info)),
+  );
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
