@@ -63,6 +63,17 @@ describe('describeFile', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('reads a long value made only of escapes in one pass, and still refuses one past the value limit', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
+    const record = (length: number) => JSON.stringify({ Records: [{ eventID: 'e', userAgent: '"\\'.repeat(length) }] });
+    const file = path.join(dir, 'escapes.json');
+    await writeFile(file, record(200_000));
+    expect((await describeFile(file)).textBytes).toBe(Buffer.byteLength(record(200_000)));
+    await writeFile(file, record(1_200_000));
+    await expect(describeFile(file)).rejects.toThrow(/larger than 4 MB/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('refuses a file past S3X_MAX_LOG_FILE_MB, on disk or once decompressed', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
     const records = JSON.stringify({
