@@ -334,7 +334,7 @@ export function sniffFormat(head: string): FileFormat {
  * From where it starts (sticky), everything up to the next bracket or a string that does not close:
  * runs of other bytes, and strings with their escapes. Unambiguous, so it never backtracks.
  */
-const SKIP_TO_STRUCTURE = /(?:[^"{}\[\]]+|"[^"\\]*(?:\\[\s\S][^"\\]*)*")*/y;
+const SKIP_TO_STRUCTURE = /(?:[^"{}[\]]+|"[^"\\]*(?:\\[\s\S][^"\\]*)*")*/y;
 
 /**
  * Follows the structure of JSON text chunk by chunk (strings, nesting) without parsing it, and
