@@ -332,7 +332,8 @@ export function sniffFormat(head: string): FileFormat {
 
 /**
  * From where it starts (sticky), everything up to the next bracket or a string that does not close:
- * runs of other bytes, and strings with their escapes. Unambiguous, so it never backtracks.
+ * runs of other bytes, and strings with their escapes. Each byte can be taken one way only, so the
+ * match is linear in the chunk.
  */
 const SKIP_TO_STRUCTURE = /(?:[^"{}[\]]+|"[^"\\]*(?:\\[\s\S][^"\\]*)*")*/y;
 
@@ -500,7 +501,7 @@ export const OPEN_FILES = 32;
 
 /**
  * Files read whole to check them at once: gunzip runs on libuv's four threads, so more in flight
- * only holds more buffers (8 at once: about 25 MB less heap than 32 over 2,000 files, in the same time).
+ * only holds more buffers (over 2,000 files, 8 at once ended about 20 MB lower in RSS than 32, in the same time).
  */
 export const CHECKING_FILES = 8;
 
