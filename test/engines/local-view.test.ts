@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { RECORD_COLUMNS } from '../../src/cloudtrail/record-schema.js';
 import { describeFile } from '../../src/engines/local/log-files.js';
 import { buildViewSql, columnsUsedBy } from '../../src/engines/local/view.js';
 
@@ -18,6 +19,24 @@ describe('columnsUsedBy', () => {
     const names = columnsUsedBy('SELECT vpcendpointaccountid FROM t').map(([, , athena]) => athena);
     expect(names).toContain('vpcendpointaccountid');
     expect(names).not.toContain('vpcendpointid');
+  });
+
+  it('of a struct read only through its fields, keeps just the fields named, at every depth', () => {
+    const types = new Map(
+      columnsUsedBy(`SELECT useridentity.arn, useridentity.sessioncontext.sessionissuer.arn FROM t`).map(([json, type]) => [
+        json,
+        type,
+      ]),
+    );
+    expect(types.get('userIdentity')).toBe('STRUCT(arn VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(arn VARCHAR)))');
+  });
+
+  it('keeps a struct whole where the query uses it whole', () => {
+    const typeOf = (query: string, column: string) => columnsUsedBy(query).find(([json]) => json === column)?.[1];
+    const full = (column: string) => RECORD_COLUMNS.find(([json]) => json === column)?.[1];
+    expect(typeOf('SELECT useridentity, useridentity.arn FROM t', 'userIdentity')).toBe(full('userIdentity'));
+    expect(typeOf('SELECT useridentity.* FROM t', 'userIdentity')).toBe(full('userIdentity'));
+    expect(typeOf(`SELECT filter(resources, r -> r.arn LIKE '%x') FROM t`, 'resources')).toBe(full('resources'));
   });
 
   it('the view converts only those columns', () => {
@@ -60,6 +79,17 @@ describe('describeFile', () => {
     // The same brackets outside a string are nesting.
     await writeFile(path.join(dir, 'deep.json'), `{"Records":[{"a":${'['.repeat(200)}${']'.repeat(200)}}]}`);
     await expect(describeFile(path.join(dir, 'deep.json'))).rejects.toThrow(/nested more than 128/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads a long value made only of escapes in one pass, and still refuses one past the value limit', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
+    const record = (length: number) => JSON.stringify({ Records: [{ eventID: 'e', userAgent: '"\\'.repeat(length) }] });
+    const file = path.join(dir, 'escapes.json');
+    await writeFile(file, record(200_000));
+    expect((await describeFile(file)).textBytes).toBe(Buffer.byteLength(record(200_000)));
+    await writeFile(file, record(1_200_000));
+    await expect(describeFile(file)).rejects.toThrow(/larger than 4 MB/);
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS } from '../../defaults.js';
@@ -8,6 +9,7 @@ import { yieldWorkerThreadsToEventLoop } from './background-priority.js';
 import { QueryDeadline } from './deadline.js';
 import { findDeliveredRecord } from './delivered-record.js';
 import {
+  CHECKING_FILES,
   type CheckedFiles,
   describeFile,
   detectLayout,
@@ -106,9 +108,13 @@ export class LocalEngine implements Engine {
     // Re-detected each time so a trail folder that appears after start is picked up.
     const layout = await detectLayout(this.options.logsDir, this.readOptions);
     const listed = await listLogFiles(layout, query.days, this.readOptions);
-    const known = await mapWithLimit(listed, OPEN_FILES, (p) => {
+    const looked = await mapWithLimit(listed, OPEN_FILES, (p) => {
       if (deadline.expired) throw deadline.error();
-      return this.describeCached(p);
+      return this.lookUp(p);
+    });
+    const known = await mapWithLimit(looked, CHECKING_FILES, (entry) => {
+      if (deadline.expired) throw deadline.error();
+      return 'unchecked' in entry ? this.check(entry.unchecked, entry.info) : Promise.resolve(entry);
     });
     let readable = known.filter((k) => !k.unreadable).map((k) => k.file);
     const unreadableFiles: UnreadableFile[] = known
@@ -250,11 +256,11 @@ export class LocalEngine implements Engine {
   }
 
   /**
-   * A stat() per file per question; the checking read only for files not seen before, or changed
-   * since (a file found unreadable is checked again once its size or mtime changes: it may have
-   * been completed; a gzip bomb is not decompressed again for every question).
+   * A stat() per file per question; what is known of a file not seen before, or changed since, is
+   * `unchecked` until `check` reads it (a file found unreadable is checked again once its size or
+   * mtime changes: it may have been completed; a gzip bomb is not decompressed again for every question).
    */
-  private async describeCached(filePath: string): Promise<KnownFile> {
+  private async lookUp(filePath: string): Promise<KnownFile | { unchecked: string; info: Stats | undefined }> {
     const cached = this.known.get(filePath);
     const info = await statEntry(filePath, this.readOptions);
     const unchanged =
@@ -264,7 +270,11 @@ export class LocalEngine implements Engine {
       info.mtimeMs === cached.file.mtimeMs &&
       info.ino === cached.ino &&
       info.ctimeMs === cached.ctimeMs;
-    if (unchanged) return cached;
+    return unchanged ? cached : { unchecked: filePath, info };
+  }
+
+  /** The checking read, unless an earlier process kept a passed check of the file as it is now. */
+  private async check(filePath: string, info: Stats | undefined): Promise<KnownFile> {
     const checked = info && this.options.checkedFiles?.find(filePath, info);
     const described = checked ?? (await describeFileSafely(filePath, this.readOptions));
     if (info && !checked && !('error' in described)) this.options.checkedFiles?.remember(described, info);

@@ -338,6 +338,13 @@ export function sniffFormat(head: string): FileFormat {
 }
 
 /**
+ * From where it starts (sticky), everything up to the next bracket or a string that does not close:
+ * runs of other bytes, and strings with their escapes. Each byte can be taken one way only, so the
+ * match is linear in the chunk.
+ */
+const SKIP_TO_STRUCTURE = /(?:[^"{}[\]]+|"[^"\\]*(?:\\[\s\S][^"\\]*)*")*/y;
+
+/**
  * Follows the structure of JSON text chunk by chunk (strings, nesting) without parsing it, and
  * throws UnreadableFileError as soon as the text passes a READ_LIMITS bound. A record is a value
  * opened at the format's record depth: inside `Records` for a delivery file, inside the array for
@@ -365,31 +372,44 @@ class JsonShape {
     if (this.offset + chunk.length > this.maxBytes) {
       throw new UnreadableFileError(`more than ${mb(this.maxBytes)} once decompressed (S3X_MAX_LOG_FILE_MB)`);
     }
-    for (let i = 0; i < chunk.length; i++) {
-      if (this.inString) {
-        // Most of a record is string bytes: jump to the closing quote natively instead of walking them.
-        const end = this.closingQuote(chunk, i);
-        if (end === -1) break;
-        this.inString = false;
-        i = end;
-        continue;
-      }
+    let i = 0;
+    if (this.inString) {
+      const end = this.closingQuote(chunk, 0);
+      i = end === -1 ? chunk.length : end + 1;
+      if (end !== -1) this.inString = false;
+    }
+    // Bytes as one-byte text, so a native regular expression skips what holds no bracket (strings
+    // closed in this chunk, names, numbers): only brackets and a string left open come back here.
+    const text = i < chunk.length ? chunk.toString('latin1') : '';
+    while (i < chunk.length) {
+      SKIP_TO_STRUCTURE.lastIndex = i;
+      SKIP_TO_STRUCTURE.test(text);
+      i = SKIP_TO_STRUCTURE.lastIndex;
+      if (i >= chunk.length) break;
       const byte = chunk[i] as number;
       if (byte === 0x22) {
+        // A string that runs past the chunk.
         this.inString = true;
         this.escaped = false;
         this.stringStart = this.offset + i;
-      } else if (byte === 0x7b || byte === 0x5b) {
+        const end = this.closingQuote(chunk, i + 1);
+        if (end === -1) break;
+        this.inString = false;
+        i = end + 1;
+        continue;
+      }
+      if (byte === 0x7b || byte === 0x5b) {
         if (this.depth === this.recordDepth) this.recordStart = this.offset + i;
         if (++this.depth > READ_LIMITS.depth) {
           throw new UnreadableFileError(`nested more than ${READ_LIMITS.depth} levels deep`);
         }
-      } else if ((byte === 0x7d || byte === 0x5d) && this.depth > 0) {
+      } else if (this.depth > 0) {
         if (--this.depth === this.recordDepth) {
           this.checkRecord(this.offset + i + 1);
           this.recordStart = -1;
         }
       }
+      i++;
     }
     this.offset += chunk.length;
     // Checked per chunk: a record or string may run past the bound by at most one chunk before it is caught.
@@ -485,6 +505,12 @@ export function unreadableReason(error: unknown): string {
 
 /** Files stat'ed and sniffed at once: thousands at a time would exhaust memory and file handles. */
 export const OPEN_FILES = 32;
+
+/**
+ * Files read whole to check them at once: gunzip runs on libuv's four threads, so more in flight
+ * only holds more buffers (over 2,000 files, 8 at once ended about 20 MB lower in RSS than 32, in the same time).
+ */
+export const CHECKING_FILES = 8;
 
 /** `fn` over `items`, at most `limit` at a time, results in order. */
 export async function mapWithLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -38,8 +38,59 @@ const ALWAYS_READ = new Set(['eventtime', 'awsregion']);
  * these; a column named by accident (in a comment, say) costs time, never a wrong answer.
  */
 export function columnsUsedBy(sqlText: string): RecordColumn[] {
-  const words = new Set(sqlText.toLowerCase().match(/[a-z_][a-z0-9_]*/g) ?? []);
-  return RECORD_COLUMNS.filter(([, , athenaName]) => ALWAYS_READ.has(athenaName) || words.has(athenaName));
+  const text = sqlText.toLowerCase();
+  const words = new Set(text.match(/[a-z_][a-z0-9_]*/g) ?? []);
+  // A name always followed by a field name (`useridentity.arn`) is read only in part; anywhere else
+  // (`filter(resources, …)`, `useridentity.*`, a whole struct selected) it is read whole.
+  const wholeUses = new Set(
+    [...text.matchAll(/([a-z_][a-z0-9_]*)(?!\s*\.\s*[a-z_"])(?![a-z0-9_])/g)].map((match) => match[1] as string),
+  );
+  const used = (name: string): FieldUse => {
+    const word = name.toLowerCase();
+    return !words.has(word) ? 'none' : wholeUses.has(word) ? 'whole' : 'part';
+  };
+  return RECORD_COLUMNS.filter(([, , athenaName]) => ALWAYS_READ.has(athenaName) || words.has(athenaName)).map(
+    ([jsonName, type, athenaName]) => [jsonName, used(athenaName) === 'part' ? structFieldsUsed(type, used) : type, athenaName],
+  );
+}
+
+type FieldUse = 'none' | 'part' | 'whole';
+
+/**
+ * A struct type (or list of structs) with only the fields the query names, pruned the same way
+ * below; converting the fields of a record is most of a scan's cost. A struct of which no field
+ * is named stays whole.
+ */
+function structFieldsUsed(type: string, used: (name: string) => FieldUse): string {
+  if (type.endsWith('[]')) return `${structFieldsUsed(type.slice(0, -2), used)}[]`;
+  const body = /^STRUCT\((.*)\)$/s.exec(type.trim())?.[1];
+  if (body === undefined) return type;
+  const kept = topLevelParts(body).flatMap((field) => {
+    const [, name, fieldType] = /^\s*(\S+)\s+(.*)$/s.exec(field) ?? [];
+    if (!name || !fieldType) return [field];
+    const use = used(name);
+    if (use === 'none') return [];
+    return [`${name} ${use === 'part' ? structFieldsUsed(fieldType, used) : fieldType}`];
+  });
+  return kept.length > 0 ? `STRUCT(${kept.join(', ')})` : type;
+}
+
+/** `a T, b STRUCT(c U, d V)` split at its top-level commas. */
+function topLevelParts(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === '(') depth++;
+    else if (char === ')') depth--;
+    else if (char === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
 }
 
 /** The DuckDB type of a record with these columns. */
