@@ -6,26 +6,31 @@
  *   node --import tsx bench/cold-child.ts questions <logsDir> <now> <question,…> <subject JSON> [--since … --until …]
  *   node --import tsx bench/cold-child.ts digest <logsDir> <now> <date>
  *   node --import tsx bench/cold-child.ts bare-ingest <logsDir> <database file>
+ * With S3X_BENCH_CHECKED_FILES=<file>, the local engine keeps its file checks there, as the CLI keeps
+ * them in checked-files.json: a second process over the same files does not check them again.
  */
 import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { RECORD_COLUMNS } from '../src/cloudtrail/record-schema.js';
 import { listArchive } from '../src/engines/indexed/ingest.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
-import { detectLayout } from '../src/engines/local/log-files.js';
+import { CheckedFiles, detectLayout } from '../src/engines/local/log-files.js';
 import { athenaColumns, quoteLiteral, recordStruct } from '../src/engines/local/view.js';
 import { timeDigest } from './digest.js';
 import { askQuestion, type QuestionName } from './questions.js';
 
 const [kind, logsDir, ...args] = process.argv.slice(2) as [string, string, ...string[]];
 const started = performance.now();
+const checkedFilesPath = process.env.S3X_BENCH_CHECKED_FILES;
+const openLocalEngine = async () =>
+  LocalEngine.open({ logsDir, ...(checkedFilesPath ? { checkedFiles: await CheckedFiles.load(checkedFilesPath, {}) } : {}) });
 let detail: Record<string, unknown> = {};
 if (kind === 'questions') {
   const [nowText, names, subject, ...windowWords] = args as [string, string, string, ...string[]];
   const questions: Record<string, { elapsedMs: number; found: number; filesScanned?: number }> = {};
   for (const name of names.split(',') as QuestionName[]) {
     const asked = performance.now();
-    const engine = await LocalEngine.open({ logsDir });
+    const engine = await openLocalEngine();
     const { found, stats } = await askQuestion(name, JSON.parse(subject), engine, new Date(nowText), windowWords);
     await engine.close();
     questions[name] = { elapsedMs: performance.now() - asked, found, filesScanned: stats.filesScanned };
@@ -34,7 +39,7 @@ if (kind === 'questions') {
 } else if (kind === 'digest') {
   const [nowText, date] = args as [string, string];
   const now = new Date(nowText);
-  detail = { ...(await timeDigest(await LocalEngine.open({ logsDir }), date, now)), date };
+  detail = { ...(await timeDigest(await openLocalEngine(), date, now)), date };
 } else if (kind === 'bare-ingest') {
   const files = await listArchive(await detectLayout(logsDir));
   const instance = await DuckDBInstance.create(args[0] as string);
