@@ -8,6 +8,12 @@ export interface TableLayout {
   partitionedByDay: boolean;
   /** The table also has a `region` partition column; questions constrain it to these regions. */
   regions?: readonly string[];
+  /**
+   * Scanning the table again costs little (a local index: nothing billed per scan, row groups of
+   * other buckets and days skipped), so a question may read it twice, narrowly, where a one-scan
+   * form would carry many rows through its windows. Athena bills every scan, so it never says so.
+   */
+  rescanIsCheap?: boolean;
 }
 
 /** One query for an engine: parameterized SQL and the delivery days it may read. */

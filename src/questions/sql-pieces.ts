@@ -35,13 +35,18 @@ export function searched<R extends { bucket?: string; window: TimeWindow }>(
  */
 export function scopedEvents(scan: Scan, columns: SqlFragment, filter: SqlFragment): SqlFragment {
   return sql`scoped AS (
-  SELECT
+  ${scanOf(scan, columns, filter)}
+)`;
+}
+
+/** The SELECT of one scan: the records of the window that `filter` keeps, each with its `event_uid` and the `columns` asked for. */
+export function scanOf(scan: Scan, columns: SqlFragment, filter: SqlFragment): SqlFragment {
+  return sql`SELECT
     ${EVENT_UID} AS event_uid,
     ${columns}
   FROM ${sqlIdentifier(scan.table.name)}
   WHERE ${inWindow(scan.table, scan.window, scan.days)}
-    AND ${filter}
-)`;
+    AND ${filter}`;
 }
 
 /**

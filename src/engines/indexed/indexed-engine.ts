@@ -44,7 +44,7 @@ const SETTLED_MS = 2000;
  * from what the index recorded for the files of those days.
  */
 export class IndexedEngine implements Engine {
-  readonly table: TableLayout = { name: INDEX_TABLE, partitionedByDay: true };
+  readonly table: TableLayout = { name: INDEX_TABLE, partitionedByDay: true, rescanIsCheap: true };
   readonly reportsFreshness = true;
 
   private readonly folders = new Map<string, { mtimeMs: number; listedAt: number; files: string[] }>();
