@@ -262,21 +262,25 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
   const matches = sql`eventtime >= ${since} AND (${prefilter})`;
   // Where a second scan is cheap, the sessions are read after the matches, only those that signed
   // one: the window's every CreateSession no longer goes through the windows below.
-  const scoped = withSessions && table.rescanIsCheap
-    ? sql`matched AS (
-  ${scanOf(scan, columns, sql`${inScope}
-    AND ${matches}`)}
+  const matched = sql`${inScope}
+    AND ${matches}`;
+  const signedAMatch = sql`${inScope}
+    AND ${SESSION_CREATED} AND NOT coalesce(${matches}, FALSE)
+    AND (${SESSION_KEY} IN (SELECT session_key FROM matched)
+      OR (${SESSION_KEY} IS NULL AND EXISTS (SELECT 1 FROM matched WHERE session_key IS NULL)))`;
+  const oneScan = sql`${inScope}
+    AND ((${matches})${withSessions ? sql` OR (${SESSION_CREATED})` : sql``})`;
+  const scoped =
+    withSessions && table.rescanIsCheap
+      ? sql`matched AS (
+  ${scanOf(scan, columns, matched)}
 ),
 scoped AS (
   SELECT * FROM matched
   UNION ALL
-  ${scanOf(scan, columns, sql`${inScope}
-    AND ${SESSION_CREATED} AND NOT coalesce(${matches}, FALSE)
-    AND (${SESSION_KEY} IN (SELECT session_key FROM matched)
-      OR (${SESSION_KEY} IS NULL AND EXISTS (SELECT 1 FROM matched WHERE session_key IS NULL)))`)}
+  ${scanOf(scan, columns, signedAMatch)}
 )`
-    : scopedEvents(scan, columns, sql`${inScope}
-    AND ((${matches})${withSessions ? sql` OR (${SESSION_CREATED})` : sql``})`);
+      : scopedEvents(scan, columns, oneScan);
   const text = sql`WITH ${scoped},
 sourced AS (
   SELECT scoped.*, ${SOURCE_BUCKET_AND_KEY}
