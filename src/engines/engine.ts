@@ -14,6 +14,15 @@ export interface TableLayout {
    * form would carry many rows through its windows. Athena bills every scan, so it never says so.
    */
   rescanIsCheap?: boolean;
+  /**
+   * The activity question's counts are kept per delivery day at ingest (a local index), in this
+   * table: per `"timestamp"`/`day_number`, `event_day` (yyyy-MM-dd of eventTime), eventsource,
+   * eventcategory, `request_bucket`, eventname, principal and error_code, the `events`, `errors`,
+   * `bytes_in`, `bytes_out`, `first_event` and `last_event` of the records delivered once. The
+   * records it leaves out (maybe delivered more than once) are marked `outside_rollup` in the main
+   * table: they are counted from the records, de-duplicated.
+   */
+  activityRollup?: string;
 }
 
 /** One query for an engine: parameterized SQL and the delivery days it may read. */
