@@ -23,6 +23,11 @@ export interface TableLayout {
    * table: they are counted from the records, de-duplicated.
    */
   activityRollup?: string;
+  /**
+   * A boolean column, FALSE only on a record whose eventID was delivered once (a local index marks
+   * them at ingest): such records need no de-duplication.
+   */
+  repeatMark?: string;
 }
 
 /** One query for an engine: parameterized SQL and the delivery days it may read. */

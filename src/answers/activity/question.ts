@@ -80,7 +80,7 @@ export function buildActivityQuery(request: ActivityRequest, table: TableLayout)
   const counted = table.activityRollup
     ? rolledUpEvents(table.activityRollup, scan, columns, filter, sources, request.bucket)
     : sql`${scopedEvents(scan, columns, filter)},
-${uniqueEvents()},
+${uniqueEvents({ table })},
 counted AS (
   SELECT eventname, principal, error_code, 1 AS events, CASE WHEN error_code IS NULL THEN 0 ELSE 1 END AS errors,
     bytes_in, bytes_out, eventtime AS first_event, eventtime AS last_event
@@ -143,7 +143,7 @@ function rolledUpEvents(
     sql`${filter}
     AND (outside_rollup OR NOT (${wholeDay}))`,
   )},
-${uniqueEvents()},
+${uniqueEvents({ table: scan.table })},
 counted AS (
   SELECT eventname, principal, error_code, events, errors, bytes_in, bytes_out, first_event, last_event
   FROM ${sqlIdentifier(rollup)}

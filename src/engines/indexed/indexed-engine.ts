@@ -49,6 +49,7 @@ export class IndexedEngine implements Engine {
     partitionedByDay: true,
     rescanIsCheap: true,
     activityRollup: ACTIVITY_ROLLUP_TABLE,
+    repeatMark: 'outside_rollup',
   };
   readonly reportsFreshness = true;
 
