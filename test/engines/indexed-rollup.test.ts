@@ -3,8 +3,10 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActivityAnswer, askActivity, buildActivityQuery } from '../../src/answers/activity/question.js';
+import { askDenied } from '../../src/answers/denied/question.js';
+import { askPrincipal } from '../../src/answers/principal/question.js';
 import { parseCommand } from '../../src/commands/parse.js';
-import type { ActivityRequest } from '../../src/commands/requests.js';
+import type { ActivityRequest, DeniedRequest, PrincipalRequest } from '../../src/commands/requests.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { ingestArchive } from '../../src/engines/indexed/ingest.js';
@@ -14,12 +16,14 @@ import { sql } from '../../src/engines/sql.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { askOnThreeEngines, withoutStats } from '../helpers/three-engines.js';
 
-// The activity roll-up the index keeps at ingest must give what the de-duplicated question gives
+// The activity roll-up and the once-delivered marks the index keeps at ingest must give what the
+// de-duplicated questions give
 // on files and Athena, through duplicate and late deliveries, incremental ingests, rewritten,
 // removed and unreadable files.
 
 const NOW = new Date('2026-11-04T12:00:00Z');
 const BUCKET = 'hot--use1-az4--x-s3';
+const WRITER = 'arn:aws:sts::111122223333:assumed-role/Writer/w1';
 /** Whole days only (the roll-up answers all of it), and one that starts and ends mid-day. */
 const WINDOWS = [
   ['--since', '2026-11-01', '--until', '2026-11-03'],
@@ -54,6 +58,14 @@ async function expectSameActivity(): Promise<ActivityAnswer[]> {
       expect(withoutStats(asked.athena)).toEqual(withoutStats(asked.file));
       expect(asked.index.stats.unreadableFiles).toEqual(asked.file.stats.unreadableFiles);
       answers.push(asked.file);
+      // Principal and denied de-duplicate the same way (only records maybe delivered twice go through the window).
+      const denied = parseCommand(['denied', '--bucket', BUCKET, ...window], NOW) as DeniedRequest;
+      const deniedAnswers = await askOnThreeEngines((engine: Engine) => askDenied(denied, engine), { file, index });
+      expect(withoutStats(deniedAnswers.index)).toEqual(withoutStats(deniedAnswers.file));
+      const principal = parseCommand(['principal', WRITER, ...window], NOW) as PrincipalRequest;
+      const principalAnswers = await askOnThreeEngines((engine: Engine) => askPrincipal(principal, engine), { file, index });
+      expect(withoutStats(principalAnswers.index)).toEqual(withoutStats(principalAnswers.file));
+      expect(principalAnswers.file.rows.length).toBeGreaterThan(0);
     }
     const rolled = await index.run({
       sql: sql`SELECT count(*) AS n FROM activity_rollup`,
