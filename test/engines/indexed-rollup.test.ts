@@ -17,9 +17,8 @@ import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js'
 import { askOnThreeEngines, withoutStats } from '../helpers/three-engines.js';
 
 // The activity roll-up and the once-delivered marks the index keeps at ingest must give what the
-// de-duplicated questions give
-// on files and Athena, through duplicate and late deliveries, incremental ingests, rewritten,
-// removed and unreadable files.
+// de-duplicated questions give on files and Athena, through duplicate and late deliveries,
+// incremental ingests, rewritten, removed and unreadable files.
 
 const NOW = new Date('2026-11-04T12:00:00Z');
 const BUCKET = 'hot--use1-az4--x-s3';
