@@ -211,16 +211,15 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
         ]
       : []),
   ];
-  const prefilter = sqlJoin(
-    [
-      keyMatches(sql`json_extract_scalar(requestparameters, '$.key')`),
-      ...(sourceNames.length > 0 ? [sql`eventname IN (${sqlList(sourceNames)})`] : []),
-      ...(spec.batchDeleteCandidates
-        ? [sql`(eventname = 'DeleteObjects' AND json_extract_scalar(requestparameters, '$.key') IS NULL)`]
-        : []),
-    ],
-    ' OR ',
-  );
+  // What a record must hold to be a match (any of these), besides its time and bucket.
+  const matchKinds = [
+    keyMatches(sql`json_extract_scalar(requestparameters, '$.key')`),
+    ...(sourceNames.length > 0 ? [sql`eventname IN (${sqlList(sourceNames)})`] : []),
+    ...(spec.batchDeleteCandidates
+      ? [sql`(eventname = 'DeleteObjects' AND json_extract_scalar(requestparameters, '$.key') IS NULL)`]
+      : []),
+  ];
+  const prefilter = sqlJoin(matchKinds, ' OR ');
   const bucketMatch = request.bucket
     ? sql` AND ((CASE WHEN role = 'source' THEN source_bucket ELSE bucket END) = ${request.bucket}
     OR (role <> 'source' AND access_point = ${request.bucket}))`
@@ -262,8 +261,13 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
   const matches = sql`eventtime >= ${since} AND (${prefilter})`;
   // Where a second scan is cheap, the sessions are read after the matches, only those that signed
   // one: the window's every CreateSession no longer goes through the windows below.
-  const matched = sql`${inScope}
-    AND ${matches}`;
+  // Each kind of match its own scan (a test ORed with others cannot skip row groups), a record
+  // read by the first kind it matches.
+  const matchedScans = matchKinds.map((kind, i) => {
+    const notEarlier = i > 0 ? sql`\n    AND NOT coalesce(${sqlJoin(matchKinds.slice(0, i), ' OR ')}, FALSE)` : sql``;
+    return scanOf(scan, columns, sql`${inScope}
+    AND eventtime >= ${since} AND ${kind}${notEarlier}`);
+  });
   const signedAMatch = sql`${inScope}
     AND ${SESSION_CREATED} AND NOT coalesce(${matches}, FALSE)
     AND (${SESSION_KEY} IN (SELECT session_key FROM matched)
@@ -272,8 +276,8 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     AND ((${matches})${withSessions ? sql` OR (${SESSION_CREATED})` : sql``})`;
   const scoped =
     withSessions && table.rescanIsCheap
-      ? sql`matched AS (
-  ${scanOf(scan, columns, matched)}
+      ? sql`matched AS MATERIALIZED (
+  ${sqlJoin(matchedScans, '\n  UNION ALL\n  ')}
 ),
 scoped AS (
   SELECT * FROM matched
