@@ -8,6 +8,26 @@ export interface TableLayout {
   partitionedByDay: boolean;
   /** The table also has a `region` partition column; questions constrain it to these regions. */
   regions?: readonly string[];
+  /**
+   * Scanning the table again costs little (a local index: nothing billed per scan, row groups of
+   * other buckets and days skipped), so a question may read it twice, narrowly, where a one-scan
+   * form would carry many rows through its windows. Athena bills every scan, so it never says so.
+   */
+  rescanIsCheap?: boolean;
+  /**
+   * The activity question's counts are kept per delivery day at ingest (a local index), in this
+   * table: per `"timestamp"`/`day_number`, `event_day` (yyyy-MM-dd of eventTime), eventsource,
+   * eventcategory, `request_bucket`, eventname, principal and error_code, the `events`, `errors`,
+   * `bytes_in`, `bytes_out`, `first_event` and `last_event` of the records delivered once. The
+   * records it leaves out (maybe delivered more than once) are marked `outside_rollup` in the main
+   * table: they are counted from the records, de-duplicated.
+   */
+  activityRollup?: string;
+  /**
+   * A boolean column, FALSE only on a record whose eventID was delivered once (a local index marks
+   * them at ingest): such records need no de-duplication.
+   */
+  repeatMark?: string;
 }
 
 /** One query for an engine: parameterized SQL and the delivery days it may read. */

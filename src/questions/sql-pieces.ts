@@ -35,26 +35,46 @@ export function searched<R extends { bucket?: string; window: TimeWindow }>(
  */
 export function scopedEvents(scan: Scan, columns: SqlFragment, filter: SqlFragment): SqlFragment {
   return sql`scoped AS (
-  SELECT
+  ${scanOf(scan, columns, filter)}
+)`;
+}
+
+/** The SELECT of one scan: the records of the window that `filter` keeps, each with its `event_uid` and the `columns` asked for. */
+export function scanOf(scan: Scan, columns: SqlFragment, filter: SqlFragment): SqlFragment {
+  const mark = scan.table.repeatMark ? sql`${sqlIdentifier(scan.table.repeatMark)} AS maybe_repeated,\n    ` : sql``;
+  return sql`SELECT
     ${EVENT_UID} AS event_uid,
-    ${columns}
+    ${mark}${columns}
   FROM ${sqlIdentifier(scan.table.name)}
   WHERE ${inWindow(scan.table, scan.window, scan.days)}
-    AND ${filter}
-)`;
+    AND ${filter}`;
 }
 
 /**
  * The CTE `unique_events`: the rows of `scoped` (which selects EVENT_UID AS event_uid), each with
  * `copy_number` 1 on its first delivery; read it `WHERE copy_number = 1`. `columns` are computed
- * alongside, `where` filters `scoped` first.
+ * alongside, `where` filters `scoped` first. With `table` (the scan's): on a table that marks the
+ * records delivered once (TableLayout.repeatMark), only the others go through the window.
  */
-export function uniqueEvents(options: { columns?: SqlFragment; where?: SqlFragment } = {}): SqlFragment {
+export function uniqueEvents(options: { columns?: SqlFragment; where?: SqlFragment; table?: TableLayout } = {}): SqlFragment {
   const columns = options.columns ? sql`${options.columns},\n    ` : sql``;
   const where = options.where ? sql`\n  WHERE ${options.where}` : sql``;
-  return sql`unique_events AS (
-  SELECT scoped.*, ${columns}row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) AS copy_number
+  const firstCopy = sql`row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname)`;
+  if (!options.table?.repeatMark) {
+    return sql`unique_events AS (
+  SELECT scoped.*, ${columns}${firstCopy} AS copy_number
   FROM scoped${where}
+)`;
+  }
+  const also = options.where ? sql` AND (${options.where})` : sql``;
+  return sql`unique_events AS (
+  SELECT scoped.*, ${columns}1 AS copy_number
+  FROM scoped
+  WHERE NOT maybe_repeated${also}
+  UNION ALL
+  SELECT scoped.*, ${columns}${firstCopy} AS copy_number
+  FROM scoped
+  WHERE maybe_repeated${also}
 )`;
 }
 

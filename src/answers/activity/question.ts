@@ -1,10 +1,10 @@
 import { eventSourcesFor } from '../../cloudtrail/buckets.js';
 import type { ActivityRequest } from '../../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
-import { sql, sqlConstant, sqlList } from '../../engines/sql.js';
+import { type SqlFragment, sql, sqlConstant, sqlIdentifier, sqlList } from '../../engines/sql.js';
 import { runWithFreshness } from '../../questions/freshness.js';
-import { scopedEvents, searched, toCount, uniqueEvents } from '../../questions/sql-pieces.js';
-import { partitionRange, type TimeWindow } from '../../time/window.js';
+import { partitionPredicate, type Scan, scopedEvents, searched, toCount, uniqueEvents } from '../../questions/sql-pieces.js';
+import { addDays, partitionRange, type TimeWindow } from '../../time/window.js';
 
 /** Longest lists fetched; the answer says how many groups each list has in all. */
 export const ACTIVITY_OPERATIONS_MAX = 50;
@@ -60,21 +60,34 @@ export interface ActivityAnswer {
 /**
  * Athena-dialect SQL for one bucket's data events, aggregated in one scan: the grouping sets
  * give per-operation, per-principal, per-error and overall rows (a CTE read twice would be
- * scanned and billed twice on Athena), de-duplicated on eventID first.
+ * scanned and billed twice on Athena), de-duplicated on eventID first. On a table that keeps the
+ * activity roll-up (a local index), the window's whole days are read from it and only the rest
+ * (its partial days, and records maybe delivered twice) from the records.
  */
 export function buildActivityQuery(request: ActivityRequest, table: TableLayout): EngineQuery {
   const days = partitionRange(request.window);
+  const sources = eventSourcesFor(request.bucket);
   const columns = sql`eventtime, eventname,
     nullif(errorcode, '') AS error_code,
     coalesce(useridentity.arn, useridentity.invokedby) AS principal,
     -- Through double, so text such as 2048.0 gives the same bigint on Trino (which refuses it as bigint) and DuckDB.
     try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint) AS bytes_in,
     try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) AS bytes_out`;
-  const filter = sql`eventsource IN (${sqlList(eventSourcesFor(request.bucket))})
+  const filter = sql`eventsource IN (${sqlList(sources)})
     AND eventcategory = 'Data'
     AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}`;
-  const text = sql`WITH ${scopedEvents({ table, window: request.window, days }, columns, filter)},
-${uniqueEvents()},
+  const scan = { table, window: request.window, days };
+  const counted = table.activityRollup
+    ? rolledUpEvents(table.activityRollup, scan, columns, filter, sources, request.bucket)
+    : sql`${scopedEvents(scan, columns, filter)},
+${uniqueEvents({ table })},
+counted AS (
+  SELECT eventname, principal, error_code, 1 AS events, CASE WHEN error_code IS NULL THEN 0 ELSE 1 END AS errors,
+    bytes_in, bytes_out, eventtime AS first_event, eventtime AS last_event
+  FROM unique_events
+  WHERE copy_number = 1
+)`;
+  const text = sql`WITH ${counted},
 grouped AS (
   SELECT
     CASE WHEN grouping(eventname) = 0 THEN 'operation'
@@ -82,14 +95,13 @@ grouped AS (
       WHEN grouping(error_code) = 0 THEN 'error'
       ELSE 'total' END AS row_kind,
     eventname, principal, error_code,
-    count(*) AS events,
-    count(error_code) AS errors,
+    coalesce(sum(events), 0) AS events,
+    coalesce(sum(errors), 0) AS errors,
     sum(bytes_in) AS bytes_in,
     sum(bytes_out) AS bytes_out,
-    min(eventtime) AS first_event,
-    max(eventtime) AS last_event
-  FROM unique_events
-  WHERE copy_number = 1
+    min(first_event) AS first_event,
+    max(last_event) AS last_event
+  FROM counted
   GROUP BY GROUPING SETS ((eventname), (principal), (error_code), ())
 ),
 ranked AS (
@@ -108,6 +120,53 @@ WHERE row_kind = 'total'
   OR (row_kind = 'error' AND position <= ${sqlConstant(ACTIVITY_ERRORS_MAX)})
 ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 WHEN 'principal' THEN 2 ELSE 3 END, position`;
   return { sql: text, days };
+}
+
+/**
+ * The CTE `counted` from the roll-up (TableLayout.activityRollup): its rows of the window's whole
+ * event days, and the records of the rest (partial days, and records left out of the roll-up),
+ * de-duplicated, each counting one.
+ */
+function rolledUpEvents(
+  rollup: string,
+  scan: Scan,
+  columns: SqlFragment,
+  filter: SqlFragment,
+  sources: string[],
+  bucket: string,
+): SqlFragment {
+  const { first, last } = wholeDays(scan.window);
+  const wholeDay = sql`substr(eventtime, 1, 10) BETWEEN ${first} AND ${last}`;
+  return sql`${scopedEvents(
+    scan,
+    columns,
+    sql`${filter}
+    AND (outside_rollup OR NOT (${wholeDay}))`,
+  )},
+${uniqueEvents({ table: scan.table })},
+counted AS (
+  SELECT eventname, principal, error_code, events, errors, bytes_in, bytes_out, first_event, last_event
+  FROM ${sqlIdentifier(rollup)}
+  WHERE ${partitionPredicate(scan.table, scan.days ?? partitionRange(scan.window))}
+    AND event_day BETWEEN ${first} AND ${last}
+    AND eventsource IN (${sqlList(sources)})
+    AND eventcategory = 'Data'
+    AND request_bucket = ${bucket}
+  UNION ALL
+  SELECT eventname, principal, error_code, 1, CASE WHEN error_code IS NULL THEN 0 ELSE 1 END,
+    bytes_in, bytes_out, eventtime, eventtime
+  FROM unique_events
+  WHERE copy_number = 1
+)`;
+}
+
+/** The first and last `yyyy-MM-dd` event days wholly inside the window (first after last: none). */
+function wholeDays(window: TimeWindow): { first: string; last: string } {
+  const startOfDay = (date: Date) => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
+  const sinceDay = startOfDay(window.since);
+  const first = sinceDay.getTime() === window.since.getTime() ? sinceDay : addDays(sinceDay, 1);
+  const last = addDays(startOfDay(window.until), -1);
+  return { first: first.toISOString().slice(0, 10), last: last.toISOString().slice(0, 10) };
 }
 
 /** Build an answer from engine output (all values as text, as Athena returns them). */

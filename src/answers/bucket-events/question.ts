@@ -62,7 +62,7 @@ export function buildBucketEventsQuery(request: BucketEventsRequest, table: Tabl
     AND (eventcategory = 'Management' OR eventcategory IS NULL)
     AND json_extract_scalar(requestparameters, '$.bucketName') = ${request.bucket}`;
   const text = sql`WITH ${scopedEvents({ table, window: request.window, days }, columns, filter)},
-${uniqueEvents()},
+${uniqueEvents({ table })},
 counted AS (
   SELECT unique_events.*,
     sum(CASE WHEN read_only = 'true' THEN 0 ELSE 1 END) OVER () AS total_matches,

@@ -76,7 +76,7 @@ export function buildDeniedQuery(request: DeniedRequest, table: TableLayout): En
   const filter = sql`eventsource IN (${sqlList(eventSourcesFor(request.bucket))})${bucketMatch}
     AND errorcode IS NOT NULL AND errorcode <> ''`;
   const text = sql`WITH ${scopedEvents({ table, window: request.window, days }, columns, filter)},
-${uniqueEvents()},
+${uniqueEvents({ table })},
 grouped AS (
   SELECT
     CASE WHEN grouping(principal, caller_account, eventname, error_code) = 0 THEN 'group' ELSE 'total' END AS row_kind,

@@ -13,10 +13,18 @@ import {
   NAMES_ACCESS_POINT,
   SOURCE_BUCKET_AND_KEY,
   SOURCE_PATH,
+  scanOf,
   scopedEvents,
   toEventFields,
 } from '../../questions/sql-pieces.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../../time/window.js';
+
+/** The access key id that ties a zonal call to the CreateSession that issued it (the index keeps it as a column). */
+const SESSION_KEY = sql`CASE WHEN eventname = 'CreateSession'
+      THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId')
+      ELSE useridentity.accesskeyid END`;
+/** A session made: its CreateSession succeeded. */
+const SESSION_CREATED = sql`eventsource = ${S3EXPRESS_SOURCE} AND eventname = 'CreateSession' AND errorcode IS NULL`;
 
 /** A session is valid for 5 minutes, so the CreateSession behind an event is at most this far back. */
 const SESSION_LOOKBACK_MS = 10 * 60_000;
@@ -203,16 +211,22 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
         ]
       : []),
   ];
+  const keyNamed = keyMatches(sql`json_extract_scalar(requestparameters, '$.key')`);
+  const batchDelete = sql`(eventname = 'DeleteObjects' AND json_extract_scalar(requestparameters, '$.key') IS NULL)`;
   const prefilter = sqlJoin(
     [
-      keyMatches(sql`json_extract_scalar(requestparameters, '$.key')`),
+      keyNamed,
       ...(sourceNames.length > 0 ? [sql`eventname IN (${sqlList(sourceNames)})`] : []),
-      ...(spec.batchDeleteCandidates
-        ? [sql`(eventname = 'DeleteObjects' AND json_extract_scalar(requestparameters, '$.key') IS NULL)`]
-        : []),
+      ...(spec.batchDeleteCandidates ? [batchDelete] : []),
     ],
     ' OR ',
   );
+  // The same tests one by one, each name on its own (DuckDB skips row groups by an equality, not by an IN list).
+  const matchKinds = [
+    keyNamed,
+    ...sourceNames.map((name) => sql`eventname = ${name}`),
+    ...(spec.batchDeleteCandidates ? [batchDelete] : []),
+  ];
   const bucketMatch = request.bucket
     ? sql` AND ((CASE WHEN role = 'source' THEN source_bucket ELSE bucket END) = ${request.bucket}
     OR (role <> 'source' AND access_point = ${request.bucket}))`
@@ -222,9 +236,6 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
   const bucketScan = request.bucket
     ? sql`
     AND (${BUCKET_NAME} = ${request.bucket} OR ${NAMES_ACCESS_POINT} OR eventname IN ('CopyObject', 'UploadPartCopy'))`
-    : sql``;
-  const sessionBranch = withSessions
-    ? sql` OR (eventsource = ${S3EXPRESS_SOURCE} AND eventname = 'CreateSession' AND errorcode IS NULL)`
     : sql``;
   const order = spec.order === 'newest-first' ? 'DESC' : 'ASC';
   // When a batch delete could have removed the key: after a write of it, or from before the window
@@ -251,12 +262,41 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     errormessage AS error_message,
     vpcendpointid AS vpc_endpoint_id,
     addendum.reason AS addendum_reason,
-    CASE WHEN eventname = 'CreateSession'
-      THEN json_extract_scalar(responseelements, '$.credentials.accessKeyId')
-      ELSE useridentity.accesskeyid END AS session_key`;
-  const filter = sql`eventsource IN (${sqlList(sources)})${bucketScan}
-    AND ((eventtime >= ${since} AND (${prefilter}))${sessionBranch})`;
-  const text = sql`WITH ${scopedEvents({ table, window: lookback, days }, columns, filter)},
+    ${SESSION_KEY} AS session_key`;
+  const scan = { table, window: lookback, days };
+  const inScope = sql`eventsource IN (${sqlList(sources)})${bucketScan}`;
+  const matches = sql`eventtime >= ${since} AND (${prefilter})`;
+  // Where a second scan is cheap, the sessions are read after the matches, only those that signed
+  // one: the window's every CreateSession no longer goes through the windows below.
+  // Each kind of match its own scan (a test ORed with others cannot skip row groups), a record
+  // read by the first kind it matches.
+  const matchedScans = matchKinds.map((kind, i) => {
+    const notEarlier = i > 0 ? sql`\n    AND NOT coalesce(${sqlJoin(matchKinds.slice(0, i), ' OR ')}, FALSE)` : sql``;
+    return scanOf(
+      scan,
+      columns,
+      sql`${inScope}
+    AND eventtime >= ${since} AND ${kind}${notEarlier}`,
+    );
+  });
+  const signedAMatch = sql`${inScope}
+    AND ${SESSION_CREATED} AND NOT coalesce(${matches}, FALSE)
+    AND (${SESSION_KEY} IN (SELECT session_key FROM matched)
+      OR (${SESSION_KEY} IS NULL AND EXISTS (SELECT 1 FROM matched WHERE session_key IS NULL)))`;
+  const oneScan = sql`${inScope}
+    AND ((${matches})${withSessions ? sql` OR (${SESSION_CREATED})` : sql``})`;
+  const scoped =
+    withSessions && table.rescanIsCheap
+      ? sql`matched AS MATERIALIZED (
+  ${sqlJoin(matchedScans, '\n  UNION ALL\n  ')}
+),
+scoped AS (
+  SELECT * FROM matched
+  UNION ALL
+  ${scanOf(scan, columns, signedAMatch)}
+)`
+      : scopedEvents(scan, columns, oneScan);
+  const text = sql`WITH ${scoped},
 sourced AS (
   SELECT scoped.*, ${SOURCE_BUCKET_AND_KEY}
   FROM scoped

@@ -178,7 +178,7 @@ export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayou
   const filter = sql`eventsource IN (${sqlList(eventSourcesFor())})
     AND ${predicate}`;
   const text = sql`WITH ${scopedEvents({ table, window: request.window, days }, columns, filter)},
-${uniqueEvents({ columns: SOURCE_ACTION })},
+${uniqueEvents({ columns: SOURCE_ACTION, table })},
 grouped AS (
   SELECT
     CASE WHEN grouping(object_action, bucket, object_key) = 0 THEN 'object'

@@ -18,7 +18,7 @@ import {
 } from '../local/log-files.js';
 import { ArchiveIndex, type KnownFile } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
-import { INDEX_TABLE } from './schema.js';
+import { ACTIVITY_ROLLUP_TABLE, INDEX_TABLE } from './schema.js';
 
 export interface IndexedEngineOptions extends ReadOptions {
   logsDir: string;
@@ -44,7 +44,13 @@ const SETTLED_MS = 2000;
  * from what the index recorded for the files of those days.
  */
 export class IndexedEngine implements Engine {
-  readonly table: TableLayout = { name: INDEX_TABLE, partitionedByDay: true };
+  readonly table: TableLayout = {
+    name: INDEX_TABLE,
+    partitionedByDay: true,
+    rescanIsCheap: true,
+    activityRollup: ACTIVITY_ROLLUP_TABLE,
+    repeatMark: 'outside_rollup',
+  };
   readonly reportsFreshness = true;
 
   private readonly folders = new Map<string, { mtimeMs: number; listedAt: number; files: string[] }>();

@@ -28,7 +28,16 @@ import {
   recordStruct,
   TRINO_COMPAT_MACROS,
 } from '../local/view.js';
-import { createTablesSql, EXTRACTED_COLUMNS, INDEX_SCHEMA_VERSION, INDEX_TABLE } from './schema.js';
+import { rewriteForIndex } from './rewrite.js';
+import {
+  ACTIVITY_ROLLUP_EXPRESSIONS,
+  ACTIVITY_ROLLUP_TABLE,
+  createTablesSql,
+  EXTRACTED_COLUMNS,
+  INDEX_SCHEMA_VERSION,
+  INDEX_TABLE,
+  OUTSIDE_ROLLUP_AT_INGEST,
+} from './schema.js';
 
 /** What one ingest did. */
 export interface IngestResult {
@@ -243,6 +252,8 @@ export class ArchiveIndex {
         this.remember(file);
         this.nextFileId = Math.max(this.nextFileId, file.fileId + 1);
       }
+      // An ingest interrupted after a batch, before its roll-up was brought up to date.
+      await this.refreshRollups(connection);
     } finally {
       connection.closeSync();
     }
@@ -332,6 +343,7 @@ export class ArchiveIndex {
           committing.catch(() => undefined);
         }
         await committing;
+        await this.refreshRollups(connection);
       } finally {
         connection.closeSync();
       }
@@ -439,6 +451,7 @@ export class ArchiveIndex {
       const previous = batch.flatMap((f) => (f.previousFileId === undefined ? [] : [f.previousFileId]));
       if (previous.length > 0) {
         const ids = previous.map(() => '?').join(', ');
+        await connection.run(pendingDaysSql(ids), previous);
         await connection.run(`DELETE FROM ${INDEX_TABLE} WHERE file_id IN (${ids})`, previous);
         await connection.run(`DELETE FROM ingested_files WHERE file_id IN (${ids})`, previous);
       }
@@ -458,6 +471,7 @@ export class ArchiveIndex {
       if (readable.length > 0) {
         const result = await connection.run(insertRecordsSql(readable, this.regionAndDay, wrappedAs));
         inserted = Number(result.rowsChanged);
+        await connection.run('INSERT INTO rollup_pending SELECT file_id, NULL FROM batch_files');
       }
       const reasons = batch.filter((f) => unreadable.has(f.path));
       const lo = Math.min(...batch.map((f) => f.fileId));
@@ -501,6 +515,7 @@ export class ArchiveIndex {
     const placeholders = ids.map(() => '?').join(', ');
     await connection.run('BEGIN TRANSACTION');
     try {
+      await connection.run(pendingDaysSql(placeholders), ids);
       await connection.run(`DELETE FROM ${INDEX_TABLE} WHERE file_id IN (${placeholders})`, ids);
       await connection.run(`DELETE FROM ingested_files WHERE file_id IN (${placeholders})`, ids);
       await connection.run('COMMIT');
@@ -509,6 +524,38 @@ export class ArchiveIndex {
       throw error;
     }
     for (const file of files) this.forget(file.path);
+  }
+
+  /**
+   * In one transaction, bring the roll-up up to date with what `rollup_pending` lists: mark the
+   * records of the files read whose eventID was now seen twice (and every other copy), then count
+   * again each delivery day that a file, a removal or a newly marked record touched.
+   */
+  private async refreshRollups(connection: DuckDBConnection): Promise<void> {
+    const pending = await connection.runAndReadAll('SELECT count(*) AS n FROM rollup_pending');
+    if (Number(pending.getRowObjectsJS()[0]?.n ?? 0) === 0) return;
+    await connection.run('BEGIN TRANSACTION');
+    try {
+      await connection.run(`CREATE OR REPLACE TEMP TABLE fresh_repeats AS
+        SELECT eventid FROM ${INDEX_TABLE}
+        WHERE eventid IN (SELECT eventid FROM ${INDEX_TABLE} WHERE file_id IN (SELECT file_id FROM rollup_pending))
+        GROUP BY eventid HAVING count(*) > 1`);
+      await connection.run(`INSERT INTO rollup_pending
+        SELECT DISTINCT NULL, day_number FROM ${INDEX_TABLE} WHERE NOT outside_rollup AND eventid IN (SELECT eventid FROM fresh_repeats)`);
+      await connection.run(
+        `UPDATE ${INDEX_TABLE} SET outside_rollup = TRUE WHERE NOT outside_rollup AND eventid IN (SELECT eventid FROM fresh_repeats)`,
+      );
+      await connection.run(`CREATE OR REPLACE TEMP TABLE rollup_days AS
+        SELECT day_number FROM rollup_pending WHERE day_number IS NOT NULL
+        UNION SELECT DISTINCT day_number FROM ${INDEX_TABLE} WHERE file_id IN (SELECT file_id FROM rollup_pending)`);
+      await connection.run(`DELETE FROM ${ACTIVITY_ROLLUP_TABLE} WHERE day_number IN (SELECT day_number FROM rollup_days)`);
+      await connection.run(activityRollupSql());
+      await connection.run('DELETE FROM rollup_pending');
+      await connection.run('COMMIT');
+    } catch (error) {
+      await connection.run('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
   private remember(file: KnownFile): void {
@@ -528,6 +575,32 @@ export class ArchiveIndex {
     await this.queue;
     await this.db.close();
   }
+}
+
+/** The days of the records of these files (`ids`: their placeholders) go pending: a roll-up counted them. */
+function pendingDaysSql(ids: string): string {
+  return `INSERT INTO rollup_pending SELECT DISTINCT NULL, day_number FROM ${INDEX_TABLE} WHERE file_id IN (${ids})`;
+}
+
+/**
+ * The roll-up rows of the days in `rollup_days`: the activity question's groups and sums over the
+ * records delivered once, per delivery day and event day (a window's whole event days are read
+ * from here, the rest from the records).
+ */
+function activityRollupSql(): string {
+  const e = ACTIVITY_ROLLUP_EXPRESSIONS;
+  const computed = rewriteForIndex({
+    text: `${e.principal} AS principal, ${e.error_code} AS error_code, ${e.bytes_in} AS bytes_in, ${e.bytes_out} AS bytes_out`,
+    params: [],
+  }).text;
+  return `INSERT INTO ${ACTIVITY_ROLLUP_TABLE}
+SELECT "timestamp", day_number, substr(eventtime, 1, 10) AS event_day, eventsource, eventcategory, request_bucket,
+  eventname, principal, error_code,
+  count(*) AS events, count(error_code) AS errors, sum(bytes_in) AS bytes_in, sum(bytes_out) AS bytes_out,
+  min(eventtime) AS first_event, max(eventtime) AS last_event
+FROM (SELECT *, ${computed} FROM ${INDEX_TABLE}
+      WHERE day_number IN (SELECT day_number FROM rollup_days) AND NOT outside_rollup AND eventtime IS NOT NULL)
+GROUP BY ALL`;
 }
 
 /** How records are laid out on disk (see ROW_GROUP_ROWS): what questions filter on, coarsest first. */
@@ -560,7 +633,8 @@ export function insertRecordsSql(
   const extracted = EXTRACTED_COLUMNS.map((column) => `${column.expression} AS ${column.name}`);
   return `INSERT INTO ${INDEX_TABLE} BY NAME
 SELECT *, ${extracted.join(',\n  ')},
-  TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number
+  TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number,
+  (${OUTSIDE_ROLLUP_AT_INGEST}) AS outside_rollup
 FROM (
   SELECT records.* EXCLUDE (filename, region, "timestamp"), ${partitions}, b.file_id
   FROM (${parts.join('\nUNION ALL\n')}) records

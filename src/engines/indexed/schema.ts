@@ -5,7 +5,7 @@ import { LOCAL_TABLE } from '../local/view.js';
 export const INDEX_TABLE = LOCAL_TABLE;
 
 /** Bumped when the tables change shape; an index of another version is refused (ingest it again). */
-export const INDEX_SCHEMA_VERSION = '2';
+export const INDEX_SCHEMA_VERSION = '3';
 
 /**
  * Columns computed once at ingest from the record columns, with the very expressions question SQL
@@ -30,13 +30,44 @@ export const EXTRACTED_COLUMNS = [
   },
 ] as const;
 
+/** Per delivery day, the activity question's counts of the records delivered once (see activityRollupSql in ingest.ts). */
+export const ACTIVITY_ROLLUP_TABLE = 'activity_rollup';
+
+/**
+ * What the activity question groups on and sums, as its own SQL computes them (the index's
+ * columns in place of the extracted expressions); test/engines/indexed-engine.test.ts checks the
+ * question still holds each expression.
+ */
+export const ACTIVITY_ROLLUP_EXPRESSIONS = {
+  principal: 'coalesce(useridentity.arn, useridentity.invokedby)',
+  error_code: "nullif(errorcode, '')",
+  bytes_in: `try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint)`,
+  bytes_out: `try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint)`,
+} as const;
+
+/**
+ * Whether a new record stays out of the roll-up from the start. Only a well-formed eventTime is
+ * counted by its day: then each whole day of a window holds exactly the records the question's
+ * text comparison of eventTime keeps (`2026-11-19T00:00:00.5Z` would sort before midnight).
+ */
+export const OUTSIDE_ROLLUP_AT_INGEST = `eventid IS NULL OR NOT coalesce(regexp_full_match(eventtime, '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z'), FALSE)`;
+
 /**
  * `cloudtrail_logs`: every column the local view exposes (RECORD_COLUMNS by their Athena names,
  * then `region` and `"timestamp"`), the extracted columns, `day_number` (the `"timestamp"` day as
  * yyyymmdd: text min/max statistics keep only 8 bytes, `yyyy/MM/` , so only an integer lets DuckDB
- * skip row groups by day) and the file each record came from.
+ * skip row groups by day), the file each record came from, and `outside_rollup`: the record is not
+ * counted in the roll-up, because its eventID was delivered more than once (or it has none) or its
+ * eventTime is not CloudTrail's `yyyy-MM-ddTHH:mm:ssZ`; questions that read the roll-up read these
+ * records themselves, de-duplicated. Once set it stays set, also when the other copy's file is
+ * removed: such a record is only counted the slow way, never wrongly.
  *
  * `ingested_files`: one row per file read (or found unreadable), with what answers report.
+ *
+ * `activity_rollup`: per delivery day, event day, source, category, bucket, operation, principal
+ * and error, the activity question's counts of the records not `outside_rollup`. `rollup_pending`: the
+ * files read and the days changed since the roll-up was last brought up to date (in the same
+ * transaction as the change, so an interrupted ingest leaves it pending, never wrong).
  */
 export function createTablesSql(): string[] {
   const recordColumns = RECORD_COLUMNS.map(([, type, athenaName]) => `${athenaName} ${type}`);
@@ -44,7 +75,7 @@ export function createTablesSql(): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS index_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ${INDEX_TABLE} (
-      ${[...recordColumns, 'region VARCHAR', '"timestamp" VARCHAR', ...extracted, 'day_number INTEGER', 'file_id INTEGER NOT NULL'].join(',\n      ')}
+      ${[...recordColumns, 'region VARCHAR', '"timestamp" VARCHAR', ...extracted, 'day_number INTEGER', 'file_id INTEGER NOT NULL', 'outside_rollup BOOLEAN NOT NULL DEFAULT FALSE'].join(',\n      ')}
     )`,
     `CREATE TABLE IF NOT EXISTS ingested_files (
       path VARCHAR PRIMARY KEY,
@@ -57,5 +88,12 @@ export function createTablesSql(): string[] {
       day VARCHAR,
       unreadable VARCHAR
     )`,
+    `CREATE TABLE IF NOT EXISTS ${ACTIVITY_ROLLUP_TABLE} (
+      "timestamp" VARCHAR, day_number INTEGER, event_day VARCHAR,
+      eventsource VARCHAR, eventcategory VARCHAR, request_bucket VARCHAR,
+      eventname VARCHAR, principal VARCHAR, error_code VARCHAR,
+      events BIGINT NOT NULL, errors BIGINT NOT NULL, bytes_in HUGEINT, bytes_out HUGEINT, first_event VARCHAR, last_event VARCHAR
+    )`,
+    `CREATE TABLE IF NOT EXISTS rollup_pending (file_id INTEGER, day_number INTEGER)`,
   ];
 }
