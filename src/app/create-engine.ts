@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { AwsClients } from '../aws/clients.js';
 import type { Config } from '../config.js';
 import type { Engine, EngineQuery, EngineResult, TableLayout } from '../engines/engine.js';
-import { LOCAL_TABLE } from '../engines/local/view.js';
+import { LOCAL_TABLE_LAYOUT } from '../engines/local/view.js';
 import { ConfigError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 
@@ -28,7 +28,7 @@ export async function createEngine(
       return IndexedEngine.open({ logsDir: source.logsDir, indexPath: config.localIndex, ...reading });
     }
     const logsDir = source.logsDir;
-    return new OpenedAtFirstQuestion({ name: LOCAL_TABLE, partitionedByDay: true }, true, async () => {
+    return new OpenedAtFirstQuestion(LOCAL_TABLE_LAYOUT, true, async () => {
       const [{ LocalEngine }, { CheckedFiles }] = await Promise.all([
         import('../engines/local/local-engine.js'),
         import('../engines/local/log-files.js'),

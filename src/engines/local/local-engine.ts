@@ -25,7 +25,7 @@ import {
   unreadableReason,
 } from './log-files.js';
 import { ScratchDuckDb } from './scratch-duckdb.js';
-import { buildFileStatsSql, buildViewSql, columnsUsedBy, LOCAL_TABLE, TRINO_COMPAT_MACROS } from './view.js';
+import { buildFileStatsSql, buildViewSql, columnsUsedBy, LOCAL_TABLE_LAYOUT, TRINO_COMPAT_MACROS } from './view.js';
 
 /** What is known about one file, kept per (path, size, mtime): CloudTrail never rewrites a delivered file. */
 interface KnownFile {
@@ -65,7 +65,7 @@ export function localMemoryLimit(options: ReadOptions): string {
  * question: the number of records read comes from DuckDB's own profile of that pass.
  */
 export class LocalEngine implements Engine {
-  readonly table: TableLayout = { name: LOCAL_TABLE, partitionedByDay: true };
+  readonly table: TableLayout = LOCAL_TABLE_LAYOUT;
   readonly reportsFreshness = true;
   private readonly known = new Map<string, KnownFile>();
 

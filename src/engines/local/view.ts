@@ -1,8 +1,11 @@
 import { RECORD_COLUMNS } from '../../cloudtrail/record-schema.js';
+import type { TableLayout } from '../engine.js';
 import type { LogFile } from './log-files.js';
 
 /** The name questions use for the CloudTrail table, on every engine. */
 export const LOCAL_TABLE = 'cloudtrail_logs';
+/** The local engine's view: known without opening the engine (the app opens it at its first question). */
+export const LOCAL_TABLE_LAYOUT: TableLayout = { name: LOCAL_TABLE, partitionedByDay: true };
 
 /**
  * DuckDB's maximum_object_size for a read of these files: the largest of them decompressed (a
