@@ -1,19 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { answerDigest, answerRequest } from './answers/answer-request.js';
 import { helpText } from './answers/help/formats.js';
 import type { Format } from './answers/registry.js';
-import { type Env, type Io, type OwnCommand, print } from './app/terminal.js';
+import type { Env, Io, OwnCommand } from './app/terminal.js';
 import type { AthenaEngine } from './aws/athena/athena-engine.js';
+import { findSubcommand } from './commands/grammar.js';
 import { parseCommand } from './commands/parse.js';
-import { type Config, loadConfig } from './config.js';
-import { postOnce } from './digest/digest-lease.js';
-import { digestDayFor } from './digest/schedule.js';
+import type { Config } from './config.js';
 import { S3xError, UsageError } from './errors.js';
-import { applyAlertsSetup, describeAlertsSetup, parseSetupAlertsArgs, setupAlertsHelp } from './setup/alerts-setup.js';
-import { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp } from './setup/athena-table.js';
 import { escapeUnsafeJson, showInvisibleKeepingLines } from './text/safe-text.js';
-import { systemClock } from './time/clock.js';
+
+// Imported statically: only what `s3x help` and a usage error need (the command table, the parser,
+// the output's escaping). Everything else loads in the branch that uses it, so that `s3x help`
+// starts without zod, the answers' formats, DuckDB, SQLite or the AWS SDK.
 
 interface CliOptions {
   words: string[];
@@ -60,18 +59,25 @@ export async function runCli(
     }
     const options = splitCliOptions(argv);
     format = options.format;
-    const config = loadConfig(env);
-    const request = parseCommand(options.words, now(), { maxWindowDays: config.maxWindowDays });
-    if (request.command === 'help') {
-      io.out(helpText(request.topic));
+    // `s3x help [topic]` takes no window, so it needs no limit from the config: answered before it is read.
+    const first = options.words[0]?.toLowerCase();
+    if (!first || findSubcommand(first)?.name === 'help') {
+      const request = parseCommand(options.words, now());
+      io.out(helpText(request.command === 'help' ? request.topic : undefined));
       return 0;
     }
+    const config = await loadConfig(env);
+    const request = parseCommand(options.words, now(), { maxWindowDays: config.maxWindowDays });
     if (request.command === 'enable-logging' || request.command === 'tighten') {
       throw new UsageError(`Changes need a second person's approval, so they are requested in Slack: /s3x ${argv.join(' ')}`);
     }
     const post = options.post ? postTarget(request.command, config) : undefined;
-    // Loaded only to answer: `s3x --help` and a mistyped command start without DuckDB, SQLite or the AWS SDK.
-    const [{ openWiring }, { commandLogsDir }] = await Promise.all([import('./app/wiring.js'), import('./app/logs-dir.js')]);
+    const [{ openWiring }, { commandLogsDir }, { answerDigest, answerRequest }, { print }] = await Promise.all([
+      import('./app/wiring.js'),
+      import('./app/logs-dir.js'),
+      import('./answers/answer-request.js'),
+      import('./app/terminal.js'),
+    ]);
     const wiring = await openWiring(config, {
       logsDir: commandLogsDir(config, options.logs),
       replicaId: `cli-${process.pid}-${randomBytes(4).toString('hex')}`,
@@ -85,11 +91,13 @@ export async function runCli(
       if (post && request.command === 'digest') {
         const { botToken, channel } = post;
         // The scheduled run's lease: one post a day, whether the app or a terminal posts it.
-        const day = request.date ?? digestDayFor(now(), config.digest.timeZone);
-        const [{ postDigest }, { createWebClient }] = await Promise.all([
+        const [{ digestDayFor }, { postOnce }, { postDigest }, { createWebClient }] = await Promise.all([
+          import('./digest/schedule.js'),
+          import('./digest/digest-lease.js'),
           import('./slack/post-digest.js'),
           import('./slack/web-client.js'),
         ]);
+        const day = request.date ?? digestDayFor(now(), config.digest.timeZone);
         const posted = await postOnce(wiring.stores.digestLease, day, `cli-${randomBytes(6).toString('hex')}`, async () =>
           postDigest(createWebClient(botToken, config.slack.apiUrl), channel, await answerDigest(day, wiring.answers)),
         );
@@ -113,6 +121,11 @@ export async function runCli(
     io.err(`s3x: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+/** The settings from the environment; zod, which checks them, loads with them. */
+async function loadConfig(env: Env): Promise<Config> {
+  return (await import('./config.js')).loadConfig(env);
 }
 
 /** `--post`: only for `s3x digest`, and only with somewhere to post. */
@@ -149,7 +162,7 @@ async function runIngest(argv: readonly string[], env: Env, io: Io, now: () => D
     if (value === undefined || value === '') throw new UsageError(`${name} needs a value.`);
     options[name === '--logs' ? 'logs' : 'index'] = value;
   }
-  const config = loadConfig(env);
+  const config = await loadConfig(env);
   const [{ archiveDir }, { ingestArchive }] = await Promise.all([
     import('./app/logs-dir.js'),
     import('./engines/indexed/ingest.js'),
@@ -182,6 +195,9 @@ async function runIngest(argv: readonly string[], env: Env, io: Io, now: () => D
 
 /** `s3x setup alerts ...`: print the EventBridge rule and queues (API calls or CloudFormation), or make them with --apply. */
 async function runSetupAlerts(argv: readonly string[], io: Io): Promise<number> {
+  const { applyAlertsSetup, describeAlertsSetup, parseSetupAlertsArgs, setupAlertsHelp } = await import(
+    './setup/alerts-setup.js'
+  );
   if (argv.includes('--help')) {
     io.out(setupAlertsHelp());
     return 0;
@@ -200,6 +216,8 @@ async function runSetupAlerts(argv: readonly string[], io: Io): Promise<number> 
 /** `s3x setup athena ...`: print the DDL, or run it with --apply. */
 async function runSetup(argv: readonly string[], env: Env, io: Io, now: Date): Promise<number> {
   if (argv[0] === 'alerts') return runSetupAlerts(argv.slice(1), io);
+  const [{ setupAlertsHelp }, { applyAthenaSetup, buildAthenaSetupDdl, parseSetupAthenaArgs, setupAthenaHelp }] =
+    await Promise.all([import('./setup/alerts-setup.js'), import('./setup/athena-table.js')]);
   if (argv[0] !== 'athena' || argv.includes('--help')) {
     io.out(`${setupAthenaHelp()}\n${setupAlertsHelp()}`);
     return argv[0] === 'athena' ? 0 : 2;
@@ -208,14 +226,15 @@ async function runSetup(argv: readonly string[], env: Env, io: Io, now: Date): P
   const ddl = buildAthenaSetupDdl(spec);
   io.out(`${ddl.createDatabase};\n\n${ddl.createTable};\n`);
   if (!apply) return 0;
-  const config = loadConfig(env);
+  const config = await loadConfig(env);
   if (!config.athena.region)
     throw new UsageError(
       '--apply runs the DDL in Athena: set AWS_REGION (and ATHENA_WORKGROUP / ATHENA_OUTPUT_LOCATION as needed).',
     );
-  const [{ createAwsClients }, { createEngine }] = await Promise.all([
+  const [{ createAwsClients }, { createEngine }, { systemClock }] = await Promise.all([
     import('./aws/clients.js'),
     import('./app/create-engine.js'),
+    import('./time/clock.js'),
   ]);
   const engine = (await createEngine(
     { ...config, engine: 'athena' },

@@ -165,6 +165,14 @@ describe('s3x CLI', () => {
     expect(code).toBe(0);
     for (const name of ['who-deleted', 'who-wrote', 'who-read', 'history', 'tighten', 'digest']) expect(out).toContain(name);
   });
+
+  it('help reads no setting: a bad one stops a question, not `s3x help`', async () => {
+    const env = { S3X_MAX_WINDOW_DAYS: 'many' };
+    const ask = (...argv: string[]) => runCli(argv, env, { out: () => undefined, err: () => undefined }, NOW);
+    expect(await ask('help', 'who-deleted')).toBe(0);
+    expect(await ask()).toBe(0);
+    expect(await ask('who-deleted', 'k', '--logs', logs)).toBe(1);
+  });
 });
 
 describe('s3x digest from an external scheduler', () => {
