@@ -3,7 +3,15 @@ import type { ActivityRequest } from '../../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
 import { type SqlFragment, sql, sqlConstant, sqlIdentifier, sqlList } from '../../engines/sql.js';
 import { runWithFreshness } from '../../questions/freshness.js';
-import { partitionPredicate, type Scan, scopedEvents, searched, toCount, uniqueEvents } from '../../questions/sql-pieces.js';
+import {
+  partitionPredicate,
+  type Scan,
+  scanOf,
+  scopedEvents,
+  searched,
+  toCount,
+  uniqueEvents,
+} from '../../questions/sql-pieces.js';
 import { addDays, partitionRange, type TimeWindow } from '../../time/window.js';
 
 /** Longest lists fetched; the answer says how many groups each list has in all. */
@@ -136,13 +144,26 @@ function rolledUpEvents(
   bucket: string,
 ): SqlFragment {
   const { first, last } = wholeDays(scan.window);
-  const wholeDay = sql`substr(eventtime, 1, 10) BETWEEN ${first} AND ${last}`;
-  return sql`${scopedEvents(
-    scan,
-    columns,
-    sql`${filter}
-    AND (outside_rollup OR NOT (${wholeDay}))`,
-  )},
+  // Three scans, each of tests DuckDB pushes into the scan (of an OR of them it reads every record
+  // of the bucket's days): the records left out of the roll-up, then the others of the partial days
+  // before and after the whole ones. A record in the roll-up has a well-formed eventTime, whose day
+  // is followed by 'T': it sorts before `${first}` exactly when its day does, and from `${last}U` on
+  // exactly when its day is after the last whole day.
+  const inRecords = (test: SqlFragment) =>
+    scanOf(
+      scan,
+      columns,
+      sql`${filter}
+    AND ${test}`,
+    );
+  const scoped = sql`scoped AS (
+  ${inRecords(sql`outside_rollup`)}
+  UNION ALL
+  ${inRecords(sql`NOT outside_rollup AND eventtime < ${first}`)}
+  UNION ALL
+  ${inRecords(sql`NOT outside_rollup AND eventtime >= ${first} AND eventtime >= ${`${last}U`}`)}
+)`;
+  return sql`${scoped},
 ${uniqueEvents({ table: scan.table })},
 counted AS (
   SELECT eventname, principal, error_code, events, errors, bytes_in, bytes_out, first_event, last_event

@@ -222,9 +222,10 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     ' OR ',
   );
   // The same tests one by one, each name on its own (DuckDB skips row groups by an equality, not by an IN list).
+  // A source key is part of its source path, so only the copies and renames whose path holds the key are read.
   const matchKinds = [
     keyNamed,
-    ...sourceNames.map((name) => sql`eventname = ${name}`),
+    ...sourceNames.map((name) => sql`(eventname = ${name} AND strpos(${SOURCE_PATH}, ${request.key}) > 0)`),
     ...(spec.batchDeleteCandidates ? [batchDelete] : []),
   ];
   const bucketMatch = request.bucket
