@@ -23,10 +23,11 @@ import { askOnThreeEngines, withoutStats } from '../helpers/three-engines.js';
 const NOW = new Date('2026-11-04T12:00:00Z');
 const BUCKET = 'hot--use1-az4--x-s3';
 const WRITER = 'arn:aws:sts::111122223333:assumed-role/Writer/w1';
-/** Whole days only (the roll-up answers all of it), and one that starts and ends mid-day. */
+/** Whole days only (the roll-up answers all of it), one that starts and ends mid-day, and one within a day (no whole day). */
 const WINDOWS = [
   ['--since', '2026-11-01', '--until', '2026-11-03'],
   ['--since', '2026-11-01T06:00:00Z', '--until', '2026-11-03T18:00:00Z'],
+  ['--since', '2026-11-02T06:00:00Z', '--until', '2026-11-02T18:00:00Z'],
 ];
 
 let root: string;
