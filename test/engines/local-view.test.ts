@@ -109,6 +109,20 @@ describe('describeFile', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('checks a small file read at once and one that inflates past what one read holds alike', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
+    const text = (records: number) =>
+      JSON.stringify({ Records: Array.from({ length: records }, (_, i) => ({ eventID: `e-${i}`, pad: 'x'.repeat(2000) })) });
+    // About 60 KB and 10 MB once inflated, both a few KB on disk: the second is streamed.
+    for (const records of [30, 5000]) {
+      const file = path.join(dir, `${records}.json.gz`);
+      await writeFile(file, gzipSync(text(records), { level: 9 }));
+      expect(await describeFile(file)).toMatchObject({ format: 'wrapped', textBytes: Buffer.byteLength(text(records)) });
+      await expect(describeFile(file, { maxFileBytes: 32 * 1024 })).rejects.toThrow(/more than 0 MB once decompressed/);
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('sniffs a large gzip file from a prefix and rejects a small cut-off one', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 's3x-describe-'));
     const lines = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ eventID: `e-${i}`, pad: `${i}`.repeat(30) })).join(

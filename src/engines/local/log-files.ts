@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, lstat as lstatCallback, type Stats, stat as statCallback } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createGunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { createGunzip, gunzip } from 'node:zlib';
 import { DEFAULT_MAX_LOG_FILE_BYTES } from '../../defaults.js';
 
 /**
@@ -208,6 +209,8 @@ const CLOUDTRAIL_FILE_NAME = /^\d{12}_CloudTrail_[a-z0-9-]+_\d{8}T\d{4}Z_[A-Za-z
  */
 const CHECK_CHUNK_BYTES = 256 * 1024;
 
+const gunzipOnce = promisify(gunzip);
+
 /** Decompressed text looked at to tell a file's shape. */
 const HEAD_BYTES = 4 * 1024;
 
@@ -232,13 +235,17 @@ export async function describeFile(filePath: string, options: ReadOptions = {}):
     if (info.size > maxFileBytes) {
       throw new UnreadableFileError(`larger than ${mb(maxFileBytes)} (S3X_MAX_LOG_FILE_MB)`);
     }
+    const named = CLOUDTRAIL_FILE_NAME.test(path.basename(filePath)) ? 'wrapped' : undefined;
+    if (info.size <= ONE_READ_BYTES) {
+      const shape = await checkInOneRead(handle, info.size, named, maxFileBytes);
+      if (shape) return { path: filePath, size: info.size, mtimeMs: info.mtimeMs, format: shape.format, textBytes: shape.bytes };
+    }
     const magic = Buffer.alloc(2);
     await handle.read(magic, 0, 2, 0);
     const gzipped = magic[0] === 0x1f && magic[1] === 0x8b;
     const raw = handle.createReadStream({ start: 0, autoClose: false, highWaterMark: CHECK_CHUNK_BYTES });
     const text = gzipped ? raw.pipe(createGunzip({ chunkSize: CHECK_CHUNK_BYTES })) : raw;
     raw.on('error', (error) => text.destroy(error));
-    const named = CLOUDTRAIL_FILE_NAME.test(path.basename(filePath)) ? 'wrapped' : undefined;
     let head = Buffer.alloc(0);
     let shape: JsonShape | undefined;
     try {
@@ -267,6 +274,56 @@ export async function describeFile(filePath: string, options: ReadOptions = {}):
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * A file this small on disk (most delivery files: a few KB to a few hundred) is read in one read
+ * and inflated in one call, when it inflates to at most ONE_READ_TEXT_BYTES: a stream per file
+ * (its buffers, a trip to the thread pool per chunk) cost more than the inflating and the walk.
+ */
+const ONE_READ_BYTES = 1024 * 1024;
+const ONE_READ_TEXT_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The shape of a small file read whole (the same walk, in the same chunks, as the streaming read),
+ * or undefined when it inflates to more than ONE_READ_TEXT_BYTES (or grew since its stat): then it is streamed, in bounded memory.
+ */
+async function checkInOneRead(
+  handle: FileHandle,
+  size: number,
+  named: FileFormat | undefined,
+  maxFileBytes: number,
+): Promise<JsonShape | undefined> {
+  // One byte more than the stat said: a file that grew since is streamed, so the check covers all it holds.
+  const raw = Buffer.allocUnsafe(size + 1);
+  let read = 0;
+  while (read <= size) {
+    const { bytesRead } = await handle.read(raw, read, size + 1 - read, read);
+    if (bytesRead === 0) break;
+    read += bytesRead;
+  }
+  if (read > size) return undefined;
+  const bytes = raw.subarray(0, read);
+  let text: Buffer;
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      const maxOutputLength = Math.min(ONE_READ_TEXT_BYTES, maxFileBytes + 1);
+      // Output in one chunk (one trip back from the thread pool): gzip's trailer says the size (a hint only, bounded).
+      const chunkSize = Math.min(
+        maxOutputLength,
+        Math.max(64 * 1024, bytes.length >= 4 ? bytes.readUInt32LE(bytes.length - 4) + 1 : 0),
+      );
+      text = await gunzipOnce(bytes, { maxOutputLength, chunkSize });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+      throw new UnreadableFileError('truncated or corrupt gzip');
+    }
+  } else {
+    text = bytes;
+  }
+  const shape = new JsonShape(named ?? sniffFormat(text.subarray(0, HEAD_BYTES).toString('utf8')), maxFileBytes);
+  for (let at = 0; at < text.length; at += CHECK_CHUNK_BYTES) shape.push(text.subarray(at, at + CHECK_CHUNK_BYTES));
+  return shape;
 }
 
 /**
