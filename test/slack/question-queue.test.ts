@@ -60,3 +60,46 @@ describe('a full question queue, over signed HTTP', () => {
     expect(slow.runs).toBe(runsForTwo);
   });
 });
+
+describe('a question turned away before its words are parsed', () => {
+  /** Always full: no question may run or wait. */
+  const start = (access: { channels: string[]; users: string[]; groups: string[] }) => {
+    const full = new SlackTestApp();
+    return {
+      full,
+      started: full.start({
+        engine: new QuestionQueue(new HeldEngine().engine, { concurrent: 0, waiting: 0 }),
+        now: () => new Date('2026-11-24T00:00:00Z'),
+        store: new AnswerStore(openDatabase(':memory:'), () => new Date()),
+        access,
+      }),
+    };
+  };
+  const ackOf = async (url: string, text: string, base: string) =>
+    JSON.stringify(await (await postSigned(url, slashCommandBody({ text, response_url: `${base}/r` }))).json());
+
+  it('still answers help, and a malformed question gets the queue refusal', async () => {
+    const { full, started } = start({ channels: [], users: [], groups: [] });
+    const { eventsUrl: url, responseBase: base } = await started;
+    try {
+      expect(await ackOf(url, 'help', base)).not.toMatch(/already answering/);
+      expect(await ackOf(url, 'WHO-DELETED a.txt', base)).toMatch(/already answering 0 questions/);
+      expect(await ackOf(url, 'who-deleted', base)).toMatch(/already answering 0 questions/);
+      expect(await ackOf(url, 'no-such-command', base)).not.toMatch(/already answering/);
+    } finally {
+      await full.stop();
+    }
+  });
+
+  it('checks access first: someone not allowed is told so, not that the queue is full', async () => {
+    const { full, started } = start({ channels: [], users: ['USOMEONEELSE'], groups: [] });
+    const { eventsUrl: url, responseBase: base } = await started;
+    try {
+      const acked = await ackOf(url, 'who-deleted a.txt', base);
+      expect(acked).toMatch(/not on the list of people who may use s3x/);
+      expect(acked).not.toMatch(/already answering/);
+    } finally {
+      await full.stop();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { WATCH_MS } from '../../alerts/watch.js';
 import { type AnswerDeps, answerRequest, isInstant, type Reply } from '../../answers/answer-request.js';
 import { isStored } from '../../answers/registry.js';
 import type { ApprovalService } from '../../approvals/approval-service.js';
+import { findSubcommand } from '../../commands/grammar.js';
 import { parseSlackText } from '../../commands/parse.js';
 import type { S3xRequest } from '../../commands/requests.js';
 import { StoreError, userMessageOf } from '../../errors.js';
@@ -33,6 +34,25 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
   app.command(
     SLASH_COMMAND,
     onCommand(async ({ ack, command, respond, logger }) => {
+      const asker = { userId: command.user_id, channelId: command.channel_id };
+      /** Turned away inside the ack when the queue is full: no work, no second request to Slack. */
+      const turnedAway = async (): Promise<boolean> => {
+        const busy = deps.engine.busyMessage?.(command.user_id);
+        if (!busy) return false;
+        if (busyAck?.busy !== busy) busyAck = { busy, message: buildErrorMessage(busy) };
+        await ack({ response_type: 'ephemeral', ...busyAck.message });
+        return true;
+      };
+      // A question while the queue is full is turned away before its words are parsed (nothing would
+      // use them), after the access check; a malformed one then gets the queue's refusal, not its usage error.
+      if (namesAQuestion(command.text ?? '') && deps.engine.busyMessage?.(command.user_id)) {
+        const decision = await checkAccess(deps.access, asker, deps.groups);
+        if (!decision.allowed) {
+          await ack({ response_type: 'ephemeral', ...buildErrorMessage(decision.reason) });
+          return;
+        }
+        if (await turnedAway()) return;
+      }
       let request: S3xRequest;
       try {
         request = parseSlackText(command.text ?? '', deps.now(), deps.limits);
@@ -44,7 +64,7 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
         await ack({ response_type: 'ephemeral', ...renderReply(await answerRequest(request, deps)) });
         return;
       }
-      const decision = await checkAccess(deps.access, { userId: command.user_id, channelId: command.channel_id }, deps.groups);
+      const decision = await checkAccess(deps.access, asker, deps.groups);
       if (!decision.allowed) {
         await ack({ response_type: 'ephemeral', ...buildErrorMessage(decision.reason) });
         return;
@@ -64,20 +84,14 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
                 ...(request.revertAfterMs ? { revertAfterMs: request.revertAfterMs } : {}),
               }
             : { kind: 'enable-logging', target: request.target };
-        await showPlan(deps.approvals, change, { userId: command.user_id, channelId: command.channel_id }, respond);
+        await showPlan(deps.approvals, change, asker, respond);
         return;
       }
       if (isInstant(request)) {
         await ack({ response_type: 'ephemeral', ...renderReply(await answerRequest(request, deps)) });
         return;
       }
-      // Turned away inside the ack when the queue is full: no work, no second request to Slack.
-      const busy = deps.engine.busyMessage?.(command.user_id);
-      if (busy) {
-        if (busyAck?.busy !== busy) busyAck = { busy, message: buildErrorMessage(busy) };
-        await ack({ response_type: 'ephemeral', ...busyAck.message });
-        return;
-      }
+      if (await turnedAway()) return;
       await ack({ response_type: 'ephemeral', ...buildWorkingMessage(describeRequest(request)) });
 
       let message: SlackMessage;
@@ -100,6 +114,16 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
       await respond({ response_type: inChannel ? 'in_channel' : 'ephemeral', replace_original: false, ...message });
     }),
   );
+}
+
+/** Subcommands answered at once or through the change flow, never through the question queue. */
+const NOT_QUEUED = new Set(['help', 'enable-logging', 'tighten']);
+
+/** Whether the text starts with the name of a subcommand the question queue answers (as parseSlackText reads the name). */
+function namesAQuestion(text: string): boolean {
+  const name = /^\s*(\S+)/.exec(text)?.[1]?.toLowerCase();
+  const spec = name === undefined ? undefined : findSubcommand(name);
+  return spec?.available === true && !NOT_QUEUED.has(spec.name);
 }
 
 /** A question's answer, counted as one of the asker's questions (S3X_MAX_QUESTIONS_PER_USER). */
