@@ -343,13 +343,13 @@ async function coldQuestion(a: Archive): Promise<void> {
     'gunzip',
     await fileListFile(files),
   ]);
-  const checksMs = firstSight.elapsedMs - s3x.elapsedMs;
+  const floorMs = s3x.elapsedMs + inflate.elapsedMs;
   table.report({
-    figure: `  the first sight's checks (first sight - checked before), ${a.label}`,
-    result: ms(checksMs),
-    reference: `gzip -dc of the same files ${ms(inflate.elapsedMs)}`,
-    ratio: ratio(checksMs, inflate.elapsedMs),
-    target: 'the floor: inflating',
+    figure: `  first sight against its floor, ${a.label}`,
+    result: ms(firstSight.elapsedMs),
+    reference: `checked before ${ms(s3x.elapsedMs)} + gzip -dc of the same files ${ms(inflate.elapsedMs)}`,
+    ratio: ratio(firstSight.elapsedMs, floorMs),
+    target: 'the checks inflate every file once more',
   });
   // Stopped once it has taken 5x as long as s3x: by then the 0.2x target is met, either way.
   const grep = await zcatGrep(files, a.subject.key, 5 * s3x.elapsedMs);
