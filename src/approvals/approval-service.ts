@@ -16,6 +16,9 @@ import { type ExpiredChange, revertExpired } from './expiry.js';
 /** How long an `applying` request stays its replica's without a heartbeat (S3X_APPLY_LEASE_SECONDS). */
 export const DEFAULT_APPLY_LEASE_MS = 60_000;
 
+/** Told to whoever asks for a change where no approver is configured (Slack, workflow steps, MCP). */
+export const REMEDIATION_OFF = 'Changes are not configured here: set S3X_APPROVERS or S3X_APPROVER_GROUP to enable remediation.';
+
 export interface ApprovalPolicy {
   /** Slack user ids who may approve (S3X_APPROVERS). */
   approvers: readonly string[];

@@ -3,13 +3,14 @@ import { checkAccess } from '../../access/access-policy.js';
 import { answerRequest, type Reply } from '../../answers/answer-request.js';
 import { describeAnswer, describeCoverageCaveat, describePrincipal } from '../../answers/object/formats.js';
 import { describeUnreadableAndFreshness } from '../../answers/wording/scan-facts.js';
+import { REMEDIATION_OFF } from '../../approvals/approval-service.js';
 import { commandWords } from '../../commands/command-words.js';
 import { findSubcommand, type SubcommandSpec } from '../../commands/grammar.js';
 import { parseCommand } from '../../commands/parse.js';
 import { userMessageOf } from '../../errors.js';
 import { PLAIN_MARKUP } from '../../text/markup.js';
 import { WORKFLOW_STEPS } from '../ids.js';
-import { REMEDIATION_OFF, requestApproval } from '../listeners/change-flow.js';
+import { requestApproval } from '../listeners/change-flow.js';
 import type { CommandDeps } from '../listeners/s3x-command.js';
 
 type StepArgs = SlackEventMiddlewareArgs<'function_executed'> & AllMiddlewareArgs;

@@ -243,5 +243,3 @@ export async function publishOrTell(
     });
   }
 }
-
-export const REMEDIATION_OFF = 'Changes are not configured here: set S3X_APPROVERS or S3X_APPROVER_GROUP to enable remediation.';

@@ -2,10 +2,9 @@ import type { AllMiddlewareArgs, Context, Middleware, SlackActionMiddlewareArgs 
 import { checkAccess } from '../../access/access-policy.js';
 import type { AlertsFeed } from '../../alerts/feed.js';
 import type { StoredAnswer } from '../../answers/answer-store.js';
-import type { ApprovalService } from '../../approvals/approval-service.js';
+import { type ApprovalService, REMEDIATION_OFF } from '../../approvals/approval-service.js';
 import { buildErrorMessage } from '../blocks/notice.js';
 import { type AnswerAccessDeps, loadAnswerForClick } from './answer-access.js';
-import { REMEDIATION_OFF } from './change-flow.js';
 import { type ButtonClick, guarded, type ReplyFn } from './reply.js';
 
 /**

@@ -3,7 +3,7 @@ import { checkAccess } from '../../access/access-policy.js';
 import { WATCH_MS } from '../../alerts/watch.js';
 import { type AnswerDeps, answerRequest, isInstant, type Reply } from '../../answers/answer-request.js';
 import { isStored } from '../../answers/registry.js';
-import type { ApprovalService } from '../../approvals/approval-service.js';
+import { type ApprovalService, REMEDIATION_OFF } from '../../approvals/approval-service.js';
 import { findSubcommand } from '../../commands/grammar.js';
 import { parseSlackText } from '../../commands/parse.js';
 import type { S3xRequest } from '../../commands/requests.js';
@@ -16,7 +16,7 @@ import { buildErrorMessage, buildWorkingMessage } from '../blocks/notice.js';
 import { SLASH_COMMAND } from '../ids.js';
 import { renderReply, renderStoredReply, renderUnsavedReply } from '../render.js';
 import type { AnswerAccessDeps } from './answer-access.js';
-import { REMEDIATION_OFF, showPlan } from './change-flow.js';
+import { showPlan } from './change-flow.js';
 import { failureMessage, onCommand } from './reply.js';
 
 export interface CommandDeps extends AnswerDeps, AnswerAccessDeps {
