@@ -44,14 +44,9 @@ export class DynamoDbAlertStore implements AlertStore {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** The table's client makes one attempt: throttling is retried here, as every store on the table does. */
-  private send<T>(call: () => Promise<T>): Promise<T> {
-    return retryThrottled(this.clock, call);
-  }
-
   async claim(alert: AlertSummary & { key: string }, owner: string, now: number, leaseMs: number): Promise<ClaimResult> {
     try {
-      await this.send(() =>
+      await retryThrottled(this.clock, () =>
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
@@ -78,7 +73,7 @@ export class DynamoDbAlertStore implements AlertStore {
       if (!isConditionFailed(error)) throw error;
       return (error as { Item?: Item }).Item?.state?.S === 'posted' ? 'posted' : 'busy';
     }
-    await this.send(() =>
+    await retryThrottled(this.clock, () =>
       this.client.send(
         new PutItemCommand({
           TableName: this.table,
@@ -92,7 +87,7 @@ export class DynamoDbAlertStore implements AlertStore {
   async renew(keys: readonly string[], owner: string, now: number): Promise<void> {
     for (const key of keys) {
       try {
-        await this.send(() =>
+        await retryThrottled(this.clock, () =>
           this.client.send(
             new UpdateItemCommand({
               TableName: this.table,
@@ -112,7 +107,7 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async markPosted(key: string, ts: string, now: number): Promise<void> {
-    await this.send(() =>
+    await retryThrottled(this.clock, () =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
@@ -126,7 +121,7 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async get(key: string): Promise<StoredAlert | undefined> {
-    const output = await this.send(() =>
+    const output = await retryThrottled(this.clock, () =>
       this.client.send(new GetItemCommand({ TableName: this.table, Key: alertKey(key), ConsistentRead: true })),
     );
     return output.Item ? toStored(key, output.Item) : undefined;
@@ -139,7 +134,7 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async openThread(channel: string, ruleId: string, subject: string, now: number): Promise<AlertThread | undefined> {
-    const output = await this.send(() =>
+    const output = await retryThrottled(this.clock, () =>
       this.client.send(
         new GetItemCommand({ TableName: this.table, Key: threadKey(channel, ruleId, subject), ConsistentRead: true }),
       ),
@@ -152,7 +147,7 @@ export class DynamoDbAlertStore implements AlertStore {
 
   async startThread(thread: AlertThread): Promise<boolean> {
     try {
-      await this.send(() =>
+      await retryThrottled(this.clock, () =>
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
@@ -175,7 +170,7 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async addToThread(channel: string, ruleId: string, subject: string, added: number): Promise<number> {
-    const output = await this.send(() =>
+    const output = await retryThrottled(this.clock, () =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
@@ -191,7 +186,7 @@ export class DynamoDbAlertStore implements AlertStore {
   }
 
   async mute(mute: AlertMute): Promise<void> {
-    await this.send(() =>
+    await retryThrottled(this.clock, () =>
       this.client.send(
         new PutItemCommand({
           TableName: this.table,
@@ -210,7 +205,7 @@ export class DynamoDbAlertStore implements AlertStore {
 
   /** The items of one partition, one query page. */
   private async partition(pk: string, options: Pick<QueryCommandInput, 'ScanIndexForward' | 'Limit' | 'ConsistentRead'>) {
-    const output = await this.send(() =>
+    const output = await retryThrottled(this.clock, () =>
       this.client.send(
         new QueryCommand({
           TableName: this.table,

@@ -22,11 +22,6 @@ export class DynamoDbDigestLease implements DigestLease {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** The table's client makes one attempt: throttling is retried here, as every store on the table does. */
-  private send<T>(call: () => Promise<T>): Promise<T> {
-    return retryThrottled(this.clock, call);
-  }
-
   private key(day: string) {
     return { pk: { S: `DIGEST#${day}` }, sk: { S: 'LEASE' } };
   }
@@ -36,7 +31,7 @@ export class DynamoDbDigestLease implements DigestLease {
     try {
       // A free day, or an unposted claim older than the TTL (its owner died mid-run) is taken
       // over. ISO-8601 UTC strings of one format sort as the instants they name.
-      await this.send(() =>
+      await retryThrottled(this.clock, () =>
         this.client.send(
           new PutItemCommand({
             TableName: this.table,
@@ -54,7 +49,7 @@ export class DynamoDbDigestLease implements DigestLease {
   }
 
   async markPosted(day: string): Promise<void> {
-    await this.send(() =>
+    await retryThrottled(this.clock, () =>
       this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
@@ -68,7 +63,7 @@ export class DynamoDbDigestLease implements DigestLease {
 
   async release(day: string, owner: string): Promise<void> {
     try {
-      await this.send(() =>
+      await retryThrottled(this.clock, () =>
         this.client.send(
           new DeleteItemCommand({
             TableName: this.table,
@@ -86,7 +81,7 @@ export class DynamoDbDigestLease implements DigestLease {
   }
 
   async claimExpiresAt(day: string): Promise<Date | undefined> {
-    const result = await this.send(() =>
+    const result = await retryThrottled(this.clock, () =>
       this.client.send(new GetItemCommand({ TableName: this.table, Key: this.key(day), ConsistentRead: true })),
     );
     const claimedAt = result.Item?.claimedAt?.S;
