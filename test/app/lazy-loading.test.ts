@@ -6,15 +6,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressEvent, removeTempDirs, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
-// Every module the built `s3x` resolves from ES modules (ours, and the packages we import), one URL a line.
+// Every module the built `s3x` resolves from ES modules (ours, and the packages we import), one URL a line;
+// at exit, every CommonJS module it required (DuckDB's package is required, not imported).
 const HOOKS = `import { appendFileSync } from 'node:fs';
 export async function resolve(specifier, context, next) {
   const resolved = await next(specifier, context);
   appendFileSync(process.env.S3X_TEST_LOADED, resolved.url + '\\n');
   return resolved;
 }`;
-const REGISTER = `import { register } from 'node:module';
-register(new URL('./hooks.mjs', import.meta.url));`;
+const REGISTER = `import { appendFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+register(new URL('./hooks.mjs', import.meta.url));
+const required = createRequire(import.meta.url).cache;
+process.on('exit', () => appendFileSync(process.env.S3X_TEST_LOADED, Object.keys(required).join('\\n') + '\\n'));`;
 
 let dir: string;
 let logs: string;
