@@ -1,7 +1,11 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
 import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'vitest';
 import type { Engine, EngineQuery, EngineResult } from '../../src/engines/engine.js';
+import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
+import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { athenaPages, contractAthenaEngine, mockPages, RecordingEngine } from './athena.js';
 
 /**
@@ -38,4 +42,32 @@ export async function askOnThreeEngines<A>(
 export function withoutStats<A extends { stats: unknown }>(answer: A): Omit<A, 'stats'> {
   const { stats: _stats, ...rest } = answer;
   return rest;
+}
+
+/** The file engine and the index over `<root>/logs`, as askOnThreeEngines takes them. */
+export interface FileAndIndex {
+  file: Engine;
+  index: Engine;
+  /** Closes both and removes `root`. */
+  close(): Promise<void>;
+}
+
+export async function openFileAndIndex(root: string): Promise<FileAndIndex> {
+  const logsDir = path.join(root, 'logs');
+  const file = await LocalEngine.open({ logsDir });
+  const index = await IndexedEngine.open({ logsDir, indexPath: path.join(root, 'index.duckdb') }).catch(
+    async (error: unknown) => {
+      await file.close();
+      throw error;
+    },
+  );
+  return {
+    file,
+    index,
+    async close() {
+      await file.close();
+      await index.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
 }

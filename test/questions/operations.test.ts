@@ -16,7 +16,6 @@ import type {
   PrincipalRequest,
 } from '../../src/commands/requests.js';
 import type { Engine } from '../../src/engines/engine.js';
-import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { QuestionQueue } from '../../src/engines/question-queue.js';
 import { fetchEventRecord } from '../../src/questions/event-record.js';
@@ -39,31 +38,25 @@ import {
   WRITER,
   writeOperationsArchive,
 } from '../helpers/operations-archive.js';
-import { askOnThreeEngines, withoutStats } from '../helpers/three-engines.js';
+import { askOnThreeEngines, type FileAndIndex, openFileAndIndex, withoutStats } from '../helpers/three-engines.js';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
 const ids = OPERATIONS.ids;
 let root: string;
-let file: LocalEngine;
-let index: IndexedEngine;
+let engines: FileAndIndex;
 
 beforeAll(async () => {
   root = await tempDir('s3x-operations-');
   await writeOperationsArchive(path.join(root, 'logs'));
-  file = await LocalEngine.open({ logsDir: path.join(root, 'logs') });
-  index = await IndexedEngine.open({ logsDir: path.join(root, 'logs'), indexPath: path.join(root, 'index.duckdb') });
+  engines = await openFileAndIndex(root);
 });
-afterAll(async () => {
-  await file?.close();
-  await index?.close();
-  await rm(root, { recursive: true, force: true });
-});
+afterAll(() => engines?.close());
 
 /** The question on all three engines; the answers must be identical, and the file engine's is returned. */
 async function ask(...words: string[]): Promise<ObjectAnswer> {
   const request = parseCommand([...words, '--since', SINCE, '--until', UNTIL], NOW) as ObjectQuestionRequest;
   const question = OBJECT_QUESTION_TABLE[request.command];
-  const answers = await askOnThreeEngines((engine: Engine) => askObjectQuestion(question, request, engine), { file, index });
+  const answers = await askOnThreeEngines((engine: Engine) => askObjectQuestion(question, request, engine), engines);
   expect(withoutStats(answers.index)).toEqual(withoutStats(answers.file));
   expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
   return answers.file;
@@ -209,7 +202,7 @@ describe('records that are not object calls never break or skew an answer', () =
 describe('principal on the operations archive', () => {
   async function askWho(principal: string): Promise<PrincipalAnswer> {
     const request = parseCommand(['principal', principal, '--since', SINCE, '--until', UNTIL], NOW) as PrincipalRequest;
-    const answers = await askOnThreeEngines((engine: Engine) => askPrincipal(request, engine), { file, index });
+    const answers = await askOnThreeEngines((engine: Engine) => askPrincipal(request, engine), engines);
     expect(withoutStats(answers.index)).toEqual(withoutStats(answers.file));
     expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
     return answers.file;
@@ -266,7 +259,7 @@ describe('principal on the operations archive', () => {
 describe('denied on the operations archive', () => {
   it('separates access denials from other errors and names the buckets', async () => {
     const request = parseCommand(['denied', '--bucket', BUCKET, '--since', SINCE, '--until', UNTIL], NOW) as DeniedRequest;
-    const answers = await askOnThreeEngines((engine: Engine) => askDenied(request, engine), { file, index });
+    const answers = await askOnThreeEngines((engine: Engine) => askDenied(request, engine), engines);
     expect(withoutStats(answers.index)).toEqual(withoutStats(answers.file));
     expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
     const answer = answers.file;
@@ -286,8 +279,8 @@ describe('Show event: the record exactly as delivered', () => {
   const original = () => operationsRecords().find((record) => record.eventID === ids.readDirect);
 
   it.each([
-    ['the file engine', () => file as Engine],
-    ['the index', () => index as Engine],
+    ['the file engine', () => engines.file],
+    ['the index', () => engines.index],
   ])('on %s: its own field names, order and values, nothing added', async (_name, engine) => {
     const record = await fetchEventRecord(ids.readDirect, window, engine());
     expect(record?.as).toBe('delivered');
@@ -301,11 +294,11 @@ describe('Show event: the record exactly as delivered', () => {
   });
 
   it('says plainly when no file of the window holds the event', async () => {
-    expect(await fetchEventRecord('no-such-event', window, file)).toBeUndefined();
+    expect(await fetchEventRecord('no-such-event', window, engines.file)).toBeUndefined();
   });
 
   it('through the question queue, as the app runs it', async () => {
-    const queued = new QuestionQueue(index, { concurrent: 1, waiting: 1 });
+    const queued = new QuestionQueue(engines.index, { concurrent: 1, waiting: 1 });
     expect((await fetchEventRecord(ids.rename, window, queued))?.as).toBe('delivered');
   });
 });
@@ -313,7 +306,7 @@ describe('Show event: the record exactly as delivered', () => {
 describe('aggregated events and ListMultipartUploads in bucket answers', () => {
   it('activity counts object data events only: no nameless operation, no management call', async () => {
     const request = parseCommand(['activity', BUCKET, '--since', SINCE, '--until', UNTIL], NOW) as ActivityRequest;
-    const answers = await askOnThreeEngines((engine: Engine) => askActivity(request, engine), { file, index });
+    const answers = await askOnThreeEngines((engine: Engine) => askActivity(request, engine), engines);
     expect(withoutStats(answers.index)).toEqual(withoutStats(answers.file));
     expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
     const operations = answers.file.operations.map((row) => row.name);
@@ -327,7 +320,7 @@ describe('aggregated events and ListMultipartUploads in bucket answers', () => {
 
   it('bucket-events counts ListMultipartUploads (a read-only management event) without listing it', async () => {
     const request = parseCommand(['bucket-events', BUCKET, '--since', SINCE, '--until', UNTIL], NOW) as BucketEventsRequest;
-    const answers = await askOnThreeEngines((engine: Engine) => askBucketEventsWithEngine(request, engine), { file, index });
+    const answers = await askOnThreeEngines((engine: Engine) => askBucketEventsWithEngine(request, engine), engines);
     expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
     expect(answers.file.events).toEqual([]);
     expect(answers.file.readOnlyHidden).toBe(1);

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,11 +6,9 @@ import { askObjectQuestion, OBJECT_QUESTION_TABLE, type ObjectAnswer } from '../
 import { parseCommand } from '../../../src/commands/parse.js';
 import type { ObjectQuestionRequest } from '../../../src/commands/requests.js';
 import type { Engine } from '../../../src/engines/engine.js';
-import { IndexedEngine } from '../../../src/engines/indexed/indexed-engine.js';
-import { LocalEngine } from '../../../src/engines/local/local-engine.js';
 import { tempDir } from '../../helpers/archive.js';
 import { expressCall } from '../../helpers/real-account-archive.js';
-import { askOnThreeEngines, withoutStats } from '../../helpers/three-engines.js';
+import { askOnThreeEngines, type FileAndIndex, openFileAndIndex, withoutStats } from '../../helpers/three-engines.js';
 
 // Files that write keys and bucket names with escapes, quotes, control characters and non-ASCII:
 // every engine finds every delete, whatever shortcut it takes to read requestParameters.
@@ -72,20 +70,14 @@ describe.each(['wrapped', 'array', 'lines'] as const)(
   'who-deleted on %s files whose requestParameters are written with escapes',
   (format) => {
     let root: string;
-    let file: LocalEngine;
-    let index: IndexedEngine;
+    let engines: FileAndIndex;
 
     beforeAll(async () => {
       root = await tempDir('s3x-escaped-');
       await writeLogs(path.join(root, 'logs'), format);
-      file = await LocalEngine.open({ logsDir: path.join(root, 'logs') });
-      index = await IndexedEngine.open({ logsDir: path.join(root, 'logs'), indexPath: path.join(root, 'index.duckdb') });
+      engines = await openFileAndIndex(root);
     });
-    afterAll(async () => {
-      await file?.close();
-      await index?.close();
-      await rm(root, { recursive: true, force: true });
-    });
+    afterAll(() => engines?.close());
 
     /** who-deleted (or `--prefix`) on the three engines, which must agree; the ids of the exact matches. */
     async function deletedBy(key: string, options: { prefix?: boolean; bucket?: boolean } = {}): Promise<string[]> {
@@ -103,7 +95,7 @@ describe.each(['wrapped', 'array', 'lines'] as const)(
       const request = { ...(parseCommand(words, NOW) as ObjectQuestionRequest), key };
       const answers = await askOnThreeEngines(
         (engine: Engine): Promise<ObjectAnswer> => askObjectQuestion(OBJECT_QUESTION_TABLE['who-deleted'], request, engine),
-        { file, index },
+        engines,
       );
       expect(withoutStats(answers.index)).toEqual(withoutStats(answers.file));
       expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));

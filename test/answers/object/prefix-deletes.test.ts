@@ -1,15 +1,12 @@
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askObjectQuestion, OBJECT_QUESTION_TABLE, type ObjectAnswer } from '../../../src/answers/object/question.js';
 import { parseCommand } from '../../../src/commands/parse.js';
 import type { ObjectQuestionRequest } from '../../../src/commands/requests.js';
 import type { Engine } from '../../../src/engines/engine.js';
-import { IndexedEngine } from '../../../src/engines/indexed/indexed-engine.js';
-import { LocalEngine } from '../../../src/engines/local/local-engine.js';
 import { tempDir, writeDeliveryFile } from '../../helpers/archive.js';
 import { documentedExpressRecord, expressCall } from '../../helpers/real-account-archive.js';
-import { askOnThreeEngines, withoutStats } from '../../helpers/three-engines.js';
+import { askOnThreeEngines, type FileAndIndex, openFileAndIndex, withoutStats } from '../../helpers/three-engines.js';
 
 const NOW = new Date('2026-11-24T00:00:00Z');
 const BUCKET = 'hot--use1-az4--x-s3';
@@ -69,25 +66,19 @@ const records = [
 ];
 
 let root: string;
-let file: LocalEngine;
-let index: IndexedEngine;
+let engines: FileAndIndex;
 
 beforeAll(async () => {
   root = await tempDir('s3x-prefix-');
   await writeDeliveryFile(path.join(root, 'logs'), '2026/11/20', 'prefix', records);
-  file = await LocalEngine.open({ logsDir: path.join(root, 'logs') });
-  index = await IndexedEngine.open({ logsDir: path.join(root, 'logs'), indexPath: path.join(root, 'index.duckdb') });
+  engines = await openFileAndIndex(root);
 });
-afterAll(async () => {
-  await file?.close();
-  await index?.close();
-  await rm(root, { recursive: true, force: true });
-});
+afterAll(() => engines?.close());
 
 async function ask(...words: string[]): Promise<ObjectAnswer> {
   const request = parseCommand([...words, '--since', '2026-11-19', '--until', '2026-11-22'], NOW) as ObjectQuestionRequest;
   const question = OBJECT_QUESTION_TABLE[request.command];
-  const answers = await askOnThreeEngines((engine: Engine) => askObjectQuestion(question, request, engine), { file, index });
+  const answers = await askOnThreeEngines((engine: Engine) => askObjectQuestion(question, request, engine), engines);
   expect(withoutStats(answers.index)).toEqual(withoutStats(answers.file));
   expect(withoutStats(answers.athena)).toEqual(withoutStats(answers.file));
   return answers.file;
