@@ -6,6 +6,7 @@ import type { Env, Io, OwnCommand } from './app/terminal.js';
 import type { AthenaEngine } from './aws/athena/athena-engine.js';
 import { findSubcommand } from './commands/grammar.js';
 import { parseCommand } from './commands/parse.js';
+import { isChangeRequest } from './commands/requests.js';
 import type { Config } from './config.js';
 import { S3xError, UsageError } from './errors.js';
 import { escapeUnsafeJson, showInvisibleKeepingLines } from './text/safe-text.js';
@@ -68,7 +69,7 @@ export async function runCli(
     }
     const config = await loadConfig(env);
     const request = parseCommand(options.words, now(), { maxWindowDays: config.maxWindowDays });
-    if (request.command === 'enable-logging' || request.command === 'tighten') {
+    if (isChangeRequest(request)) {
       throw new UsageError(`Changes need a second person's approval, so they are requested in Slack: /s3x ${argv.join(' ')}`);
     }
     const post = options.post ? postTarget(request.command, config) : undefined;

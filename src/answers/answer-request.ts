@@ -4,7 +4,7 @@ import type { BucketCoverage } from '../cloudtrail/coverage.js';
 import type { AccountInventory } from '../cloudtrail/trail.js';
 import { findSubcommand } from '../commands/grammar.js';
 import type { ParseLimits } from '../commands/parse.js';
-import type { ObjectQuestionRequest, S3xRequest } from '../commands/requests.js';
+import type { CommandName, ObjectQuestionRequest, S3xRequest } from '../commands/requests.js';
 import { digestDayFor } from '../digest/schedule.js';
 import type { Engine } from '../engines/engine.js';
 import { checkCoverage } from '../questions/coverage-check.js';
@@ -164,5 +164,10 @@ async function answerStatus(deps: AnswerDeps, since: Date | undefined): Promise<
 
 /** True when the request needs no engine work, so it can be answered inside the ack. */
 export function isInstant(request: S3xRequest): boolean {
-  return request.command === 'help' || findSubcommand(request.command)?.available === false;
+  return isInstantCommand(request.command);
+}
+
+/** Help and the subcommands not available yet: answered inside the ack, never queued. */
+export function isInstantCommand(name: CommandName): boolean {
+  return name === 'help' || findSubcommand(name)?.available === false;
 }

@@ -106,3 +106,15 @@ export type S3xRequest =
   | DigestRequest;
 
 export type CommandName = S3xRequest['command'];
+
+/** The requests for a change, applied only after a second person's approval: never answered as questions. */
+export type ChangeRequest = EnableLoggingRequest | TightenRequest;
+const CHANGE_COMMANDS: readonly CommandName[] = ['enable-logging', 'tighten'];
+
+export function isChangeCommand(name: CommandName): boolean {
+  return CHANGE_COMMANDS.includes(name);
+}
+
+export function isChangeRequest(request: S3xRequest): request is ChangeRequest {
+  return isChangeCommand(request.command);
+}

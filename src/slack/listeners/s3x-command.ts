@@ -1,12 +1,12 @@
 import type { App, Logger } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
 import { WATCH_MS } from '../../alerts/watch.js';
-import { type AnswerDeps, answerRequest, isInstant, type Reply } from '../../answers/answer-request.js';
+import { type AnswerDeps, answerRequest, isInstant, isInstantCommand, type Reply } from '../../answers/answer-request.js';
 import { isStored } from '../../answers/registry.js';
 import { type ApprovalService, REMEDIATION_OFF } from '../../approvals/approval-service.js';
 import { findSubcommand } from '../../commands/grammar.js';
 import { parseSlackText } from '../../commands/parse.js';
-import type { S3xRequest } from '../../commands/requests.js';
+import { isChangeCommand, isChangeRequest, type S3xRequest } from '../../commands/requests.js';
 import { StoreError, userMessageOf } from '../../errors.js';
 import type { ChangeRequest } from '../../remediation/types.js';
 import { watchBlock } from '../blocks/answer-controls.js';
@@ -69,7 +69,7 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
         await ack({ response_type: 'ephemeral', ...buildErrorMessage(decision.reason) });
         return;
       }
-      if (request.command === 'enable-logging' || request.command === 'tighten') {
+      if (isChangeRequest(request)) {
         if (!deps.approvals) {
           await ack({ response_type: 'ephemeral', ...buildErrorMessage(REMEDIATION_OFF) });
           return;
@@ -116,14 +116,11 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
   );
 }
 
-/** Subcommands answered at once or through the change flow, never through the question queue. */
-const NOT_QUEUED = new Set(['help', 'enable-logging', 'tighten']);
-
 /** Whether the text starts with the name of a subcommand the question queue answers (as parseSlackText reads the name). */
 function namesAQuestion(text: string): boolean {
-  const name = /^\s*(\S+)/.exec(text)?.[1]?.toLowerCase();
-  const spec = name === undefined ? undefined : findSubcommand(name);
-  return spec?.available === true && !NOT_QUEUED.has(spec.name);
+  const word = /^\s*(\S+)/.exec(text)?.[1]?.toLowerCase();
+  const name = word === undefined ? undefined : findSubcommand(word)?.name;
+  return name !== undefined && !isInstantCommand(name) && !isChangeCommand(name);
 }
 
 /** A question's answer, counted as one of the asker's questions (S3X_MAX_QUESTIONS_PER_USER). */

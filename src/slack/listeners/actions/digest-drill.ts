@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import { parseSlackText } from '../../../commands/parse.js';
+import { isChangeRequest } from '../../../commands/requests.js';
 import { ACTIONS } from '../../ids.js';
 import { mayUseS3x, onClick, refuse } from '../click-middleware.js';
 import type { ButtonClick } from '../reply.js';
@@ -12,7 +13,7 @@ export function registerDigestDrillAction(app: App, deps: CommandDeps): void {
     ...onClick([mayUseS3x(deps)], async ({ body, action, respond, logger }) => {
       // A bad value or a failed question is thrown to the guard, which logs it and tells the clicker.
       const request = parseSlackText(action.value ?? '', deps.now(), deps.limits);
-      if (request.command === 'enable-logging' || request.command === 'tighten' || request.command === 'digest') {
+      if (isChangeRequest(request) || request.command === 'digest') {
         return refuse(respond, 'That button does not name a question.');
       }
       const reply = await answerAs(body.user.id, request, deps);
