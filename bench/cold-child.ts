@@ -21,6 +21,7 @@ import { askQuestion, type QuestionName } from './questions.js';
 
 const [kind, logsDir, ...args] = process.argv.slice(2) as [string, string, ...string[]];
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 const checkedFilesPath = process.env.S3X_BENCH_CHECKED_FILES;
 const openLocalEngine = async () =>
   LocalEngine.open({ logsDir, ...(checkedFilesPath ? { checkedFiles: await CheckedFiles.load(checkedFilesPath, {}) } : {}) });
@@ -57,5 +58,6 @@ if (kind === 'questions') {
   throw new Error(`unknown kind ${kind}`);
 }
 const elapsedMs = performance.now() - started;
+const cpu = process.cpuUsage(cpuAtStart);
 const peakRssKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
-process.stdout.write(`${JSON.stringify({ kind, elapsedMs, peakRssMb: (peakRssKb * 1024) / 1e6, ...detail })}\n`);
+process.stdout.write(`${JSON.stringify({ kind, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: (peakRssKb * 1024) / 1e6, ...detail })}\n`);

@@ -100,6 +100,8 @@ async function archive(name: string, label: string, days: number, eventsPerDay: 
 /** One cold measurement in a fresh process (bench/cold-child.ts). */
 interface ChildFigures {
   elapsedMs: number;
+  /** The child's CPU time, all its threads, from its start. */
+  cpuMs: number;
   peakRssMb: number;
   /** Each question's own time (`questions`). */
   questions?: Partial<Record<QuestionName, { elapsedMs: number; found: number }>>;
@@ -479,6 +481,18 @@ async function indexed(a: Archive): Promise<void> {
     },
     { atLeast: 0.7 },
   );
+  // Where an ingest's time goes: the work (CPU per event, every thread) and how many cores it kept busy.
+  const cpuPerEvent = (cpuMs: number, events: number) => (cpuMs * 1000) / events;
+  const bareCpuPerEvent = cpuPerEvent(bare.cpuMs, bare.events ?? 1);
+  const ingestCpuPerEvent = cpuPerEvent(result.ingest.cpuMs, result.ingest.events);
+  table.report({
+    figure: `ingest, CPU per event, ${a.label}`,
+    result: `${ingestCpuPerEvent.toFixed(1)} us on ${(result.ingest.cpuMs / result.ingest.elapsedMs).toFixed(2)} cores`,
+    reference: `bare DuckDB CREATE TABLE AS ${bareCpuPerEvent.toFixed(1)} us on ${(bare.cpuMs / bare.elapsedMs).toFixed(2)} cores`,
+    ratio: ratio(ingestCpuPerEvent, bareCpuPerEvent),
+    target: '',
+    met: undefined,
+  });
   table.report({
     figure: `incremental ingest, ${a.label}`,
     result: `${result.incremental.filesRead} files read, ${ms(result.incremental.elapsedMs)}`,
