@@ -60,4 +60,6 @@ if (kind === 'questions') {
 const elapsedMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuAtStart);
 const peakRssKb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
-process.stdout.write(`${JSON.stringify({ kind, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: (peakRssKb * 1024) / 1e6, ...detail })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ kind, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, peakRssMb: (peakRssKb * 1024) / 1e6, ...detail })}\n`,
+);
