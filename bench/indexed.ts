@@ -12,10 +12,15 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { parseCommand } from '../src/commands/parse.js';
 import { IndexedEngine } from '../src/engines/indexed/indexed-engine.js';
 import { ArchiveIndex, listArchive } from '../src/engines/indexed/ingest.js';
+import { ACTIVITY_ROLLUP_TABLE, INDEX_TABLE } from '../src/engines/indexed/schema.js';
 import { detectLayout } from '../src/engines/local/log-files.js';
-import { askQuestion, QUESTION_NAMES, type QuestionName, type QuestionSubject } from './questions.js';
+import { quoteLiteral } from '../src/engines/local/view.js';
+import { formatInstant, partitionRange, type TimeWindow } from '../src/time/window.js';
+import { askQuestion, QUESTION_NAMES, type QuestionName, type QuestionSubject, questionWords } from './questions.js';
 
 export interface IndexedBenchmarkOptions {
   logsDir: string;
@@ -35,6 +40,8 @@ export interface IndexedBenchmarkResult {
   questionsFirst: Record<QuestionName, number>;
   /** What each question found (a sanity check that it found the planted story). */
   rows: Record<QuestionName, number>;
+  /** Each question's floor on the same index, warm, in ms (see FLOORS). */
+  floors: Record<QuestionName, number>;
   rssMb: { afterIngest: number; afterQuestions: number };
   indexBytes: number;
 }
@@ -80,6 +87,7 @@ export async function runIndexedBenchmark(options: IndexedBenchmarkOptions): Pro
   } finally {
     await engine.close();
   }
+  const floors = await timeFloors(options);
   const { size } = await stat(options.indexPath);
   return {
     ingest,
@@ -87,9 +95,86 @@ export async function runIndexedBenchmark(options: IndexedBenchmarkOptions): Pro
     questions,
     questionsFirst,
     rows,
+    floors,
     rssMb: { afterIngest, afterQuestions: rssMb() },
     indexBytes: size,
   };
+}
+
+/**
+ * The least each answer is made of, read by hand from the same index over the same window: the
+ * floor under the indexed figure (what any query shape would still read), measured in the same run.
+ * Parameters: first and last day number, since, until, then the subject (see floorParams).
+ */
+export const FLOORS: Record<QuestionName, { reads: string; sql: string; subject: 'key' | 'bucket' | 'principal' }> = {
+  'who-deleted': {
+    reads: "the bucket's records naming the key",
+    sql: `SELECT eventname, eventtime, useridentity.arn FROM ${INDEX_TABLE}
+      WHERE day_number BETWEEN ? AND ? AND eventtime >= ? AND eventtime < ? AND request_bucket = ? AND request_key = ?`,
+    subject: 'key',
+  },
+  history: {
+    reads: "the bucket's records naming the key",
+    sql: `SELECT eventname, eventtime, useridentity.arn FROM ${INDEX_TABLE}
+      WHERE day_number BETWEEN ? AND ? AND eventtime >= ? AND eventtime < ? AND request_bucket = ? AND request_key = ?`,
+    subject: 'key',
+  },
+  activity: {
+    reads: "the bucket's roll-up rows, summed by operation",
+    sql: `SELECT eventname, sum(events) FROM ${ACTIVITY_ROLLUP_TABLE}
+      WHERE day_number BETWEEN ? AND ? AND event_day >= substr(?, 1, 10) AND event_day < substr(?, 1, 10) AND request_bucket = ?
+      GROUP BY eventname`,
+    subject: 'bucket',
+  },
+  principal: {
+    reads: "the principal's records, grouped by object",
+    sql: `SELECT request_bucket, request_key, eventname, count(*), max(eventtime) FROM ${INDEX_TABLE}
+      WHERE day_number BETWEEN ? AND ? AND eventtime >= ? AND eventtime < ? AND useridentity.arn = ?
+      GROUP BY ALL`,
+    subject: 'principal',
+  },
+  denied: {
+    reads: "the bucket's failed calls, grouped by error and principal",
+    sql: `SELECT errorcode, useridentity.arn, count(*) FROM ${INDEX_TABLE}
+      WHERE day_number BETWEEN ? AND ? AND eventtime >= ? AND eventtime < ? AND request_bucket = ?
+        AND errorcode IS NOT NULL AND errorcode <> '' GROUP BY ALL`,
+    subject: 'bucket',
+  },
+};
+
+/** Each floor query on the index file (read-only, warm), the median of five. */
+async function timeFloors(options: IndexedBenchmarkOptions): Promise<Record<QuestionName, number>> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const floors = {} as Record<QuestionName, number>;
+  try {
+    await connection.run(`ATTACH ${quoteLiteral(options.indexPath)} AS floor_index (READ_ONLY)`);
+    await connection.run('USE floor_index');
+    for (const name of QUESTION_NAMES) {
+      const floor = FLOORS[name];
+      const { window } = parseCommand(questionWords(name, options.subject), options.now) as { window: TimeWindow };
+      const days = partitionRange(window);
+      const params = [
+        Number(days.from.replaceAll('/', '')),
+        Number(days.to.replaceAll('/', '')),
+        formatInstant(window.since),
+        formatInstant(window.until),
+        floor.subject === 'key' ? options.subject.bucket : options.subject[floor.subject],
+        ...(floor.subject === 'key' ? [options.subject.key] : []),
+      ];
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const started = performance.now();
+        await connection.runAndReadAll(floor.sql, params);
+        times.push(performance.now() - started);
+      }
+      floors[name] = times.sort((a, b) => a - b)[2] as number;
+    }
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  return floors;
 }
 
 function rssMb(): number {

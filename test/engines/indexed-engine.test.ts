@@ -373,8 +373,8 @@ describe('rewriteForIndex', () => {
       FROM t WHERE json_extract_scalar(requestparameters, '$.key') = ${"x' OR '1'='1"}`;
     expect(rewriteForIndex(query)).toEqual({
       text: `SELECT request_key AS k, json_extract_scalar(requestparameters, '$.other') AS o
-      FROM t WHERE request_key = ?`,
-      params: ["x' OR '1'='1"],
+      FROM t WHERE (key_hash = hash(CAST(? AS VARCHAR)) AND request_key = ?)`,
+      params: ["x' OR '1'='1", "x' OR '1'='1"],
     });
   });
 });
@@ -559,6 +559,21 @@ await ingestArchive({ logsDir: ${JSON.stringify(root)}, indexPath: ${JSON.string
     await ingestArchive({ logsDir: first, indexPath });
     await expect(ingestArchive({ logsDir: second, indexPath })).rejects.toMatchObject({
       userMessage: expect.stringMatching(/built for/),
+    });
+  });
+
+  it('refuses an index whose key hashes another DuckDB computed (they would miss keys), and says to ingest again', async () => {
+    const indexPath = path.join(await tempDir('s3x-ingest-hash-'), 'index.duckdb');
+    const logsDir = await tempDir('s3x-archive-hash-');
+    await mkdir(path.join(logsDir, 'x'), { recursive: true });
+    await ingestArchive({ logsDir, indexPath });
+    const instance = await DuckDBInstance.create(indexPath);
+    const connection = await instance.connect();
+    await connection.run(`UPDATE index_meta SET value = '12345' WHERE name = 'key_hash_probe'`);
+    connection.closeSync();
+    instance.closeSync();
+    await expect(ingestArchive({ logsDir, indexPath })).rejects.toMatchObject({
+      userMessage: expect.stringMatching(/hashes keys otherwise.*ingest again/),
     });
   });
 });

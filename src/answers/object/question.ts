@@ -1,7 +1,7 @@
 import { eventSourcesFor, S3EXPRESS_SOURCE } from '../../cloudtrail/buckets.js';
 import type { ObjectQuestionName, ObjectQuestionRequest } from '../../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
-import { type SqlFragment, sql, sqlConstant, sqlJoin, sqlList } from '../../engines/sql.js';
+import { type SqlFragment, sql, sqlConstant, sqlJoin, sqlList, sqlNameList } from '../../engines/sql.js';
 import { runWithFreshness } from '../../questions/freshness.js';
 import {
   ACCESS_POINT,
@@ -25,6 +25,9 @@ const SESSION_KEY = sql`CASE WHEN eventname = 'CreateSession'
       ELSE useridentity.accesskeyid END`;
 /** A session made: its CreateSession succeeded. */
 const SESSION_CREATED = sql`eventsource = ${S3EXPRESS_SOURCE} AND eventname = 'CreateSession' AND errorcode IS NULL`;
+
+/** The calls that copy an object: their source may be in another bucket than `bucketName`. */
+const COPIES = ['CopyObject', 'UploadPartCopy'];
 
 /** A session is valid for 5 minutes, so the CreateSession behind an event is at most this far back. */
 const SESSION_LOOKBACK_MS = 10 * 60_000;
@@ -223,21 +226,31 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
   );
   // The same tests one by one, each name on its own (DuckDB skips row groups by an equality, not by an IN list).
   // A source key is part of its source path, so only the copies and renames whose path holds the key are read.
+  // Each with the scope it needs (see inScopeOf): a kind of one operation other than a copy needs no copies.
   const matchKinds = [
-    keyNamed,
-    ...sourceNames.map((name) => sql`(eventname = ${name} AND strpos(${SOURCE_PATH}, ${request.key}) > 0)`),
-    ...(spec.batchDeleteCandidates ? [batchDelete] : []),
+    { test: keyNamed, copies: true },
+    ...sourceNames.map((name) => ({
+      test: sql`(eventname = ${name} AND strpos(${SOURCE_PATH}, ${request.key}) > 0)`,
+      copies: COPIES.includes(name),
+    })),
+    ...(spec.batchDeleteCandidates ? [{ test: batchDelete, copies: false }] : []),
   ];
   const bucketMatch = request.bucket
     ? sql` AND ((CASE WHEN role = 'source' THEN source_bucket ELSE bucket END) = ${request.bucket}
     OR (role <> 'source' AND access_point = ${request.bucket}))`
     : sql``;
   // The scan keeps what can belong to the bucket: its own calls, calls naming an access point (the
-  // bucket is then in `resources`), and copies (whose source bucket is not `bucketName`).
-  const bucketScan = request.bucket
-    ? sql`
-    AND (${BUCKET_NAME} = ${request.bucket} OR ${NAMES_ACCESS_POINT} OR eventname IN ('CopyObject', 'UploadPartCopy'))`
-    : sql``;
+  // bucket is then in `resources`), and copies (whose source bucket is not `bucketName`). A scan of
+  // records that cannot be copies leaves that out: then the test is on `bucketName` alone, which
+  // DuckDB applies as it reads, before the other columns.
+  const inScopeOf = (copies: boolean) => {
+    const copied = copies ? sql` OR eventname IN (${sqlNameList(COPIES)})` : sql``;
+    const bucketScan = request.bucket
+      ? sql`
+    AND (${BUCKET_NAME} = ${request.bucket} OR ${NAMES_ACCESS_POINT}${copied})`
+      : sql``;
+    return sql`eventsource IN (${sqlList(sources)})${bucketScan}`;
+  };
   const order = spec.order === 'newest-first' ? 'DESC' : 'ASC';
   // When a batch delete could have removed the key: after a write of it, or from before the window
   // until a removal. Under a prefix keys come and go independently, so any time in a bucket where one was seen.
@@ -265,25 +278,32 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     addendum.reason AS addendum_reason,
     ${SESSION_KEY} AS session_key`;
   const scan = { table, window: lookback, days };
-  const inScope = sql`eventsource IN (${sqlList(sources)})${bucketScan}`;
+  const inScope = inScopeOf(true);
   const matches = sql`eventtime >= ${since} AND (${prefilter})`;
   // Where a second scan is cheap, the sessions are read after the matches, only those that signed
   // one: the window's every CreateSession no longer goes through the windows below.
   // Each kind of match its own scan (a test ORed with others cannot skip row groups), a record
   // read by the first kind it matches.
   const matchedScans = matchKinds.map((kind, i) => {
-    const notEarlier = i > 0 ? sql`\n    AND NOT coalesce(${sqlJoin(matchKinds.slice(0, i), ' OR ')}, FALSE)` : sql``;
+    const earlier = matchKinds.slice(0, i).map((earlierKind) => earlierKind.test);
+    const notEarlier = i > 0 ? sql`\n    AND NOT coalesce(${sqlJoin(earlier, ' OR ')}, FALSE)` : sql``;
     return scanOf(
       scan,
       columns,
-      sql`${inScope}
-    AND eventtime >= ${since} AND ${kind}${notEarlier}`,
+      sql`${inScopeOf(kind.copies)}
+    AND eventtime >= ${since} AND ${kind.test}${notEarlier}`,
     );
   });
-  const signedAMatch = sql`${inScope}
+  // The sessions that signed a match, in two scans: keyed ones as a semi join (DuckDB then filters
+  // the scan by the matched keys; ORed with the unkeyed case it would test every session), then unkeyed ones.
+  const signedAMatch = (link: SqlFragment) =>
+    scanOf(
+      scan,
+      columns,
+      sql`${inScopeOf(false)}
     AND ${SESSION_CREATED} AND NOT coalesce(${matches}, FALSE)
-    AND (${SESSION_KEY} IN (SELECT session_key FROM matched)
-      OR (${SESSION_KEY} IS NULL AND EXISTS (SELECT 1 FROM matched WHERE session_key IS NULL)))`;
+    AND ${link}`,
+    );
   const oneScan = sql`${inScope}
     AND ((${matches})${withSessions ? sql` OR (${SESSION_CREATED})` : sql``})`;
   const scoped =
@@ -294,7 +314,9 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
 scoped AS (
   SELECT * FROM matched
   UNION ALL
-  ${scanOf(scan, columns, signedAMatch)}
+  ${signedAMatch(sql`${SESSION_KEY} IN (SELECT session_key FROM matched WHERE session_key IS NOT NULL)`)}
+  UNION ALL
+  ${signedAMatch(sql`${SESSION_KEY} IS NULL AND EXISTS (SELECT 1 FROM matched WHERE session_key IS NULL)`)}
 )`
       : scopedEvents(scan, columns, oneScan);
   const text = sql`WITH ${scoped},

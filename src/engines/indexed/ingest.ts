@@ -36,6 +36,8 @@ import {
   EXTRACTED_COLUMNS,
   INDEX_SCHEMA_VERSION,
   INDEX_TABLE,
+  KEY_HASH,
+  KEY_HASH_PROBE,
   OUTSIDE_ROLLUP_AT_INGEST,
 } from './schema.js';
 
@@ -221,13 +223,25 @@ export class ArchiveIndex {
           .getRowObjectsJS()
           .map((row) => [String(row.name), String(row.value)]),
       );
-      const expected = { schema: INDEX_SCHEMA_VERSION, logs_dir: this.logsDir, region_and_day: this.regionAndDay };
+      const probe = await connection.runAndReadAll('SELECT CAST(hash(?) AS VARCHAR) AS probe', [KEY_HASH_PROBE]);
+      const expected = {
+        schema: INDEX_SCHEMA_VERSION,
+        logs_dir: this.logsDir,
+        region_and_day: this.regionAndDay,
+        key_hash_probe: String(probe.getRowObjectsJS()[0]?.probe),
+      };
       if (meta.size === 0) {
         for (const [name, value] of Object.entries(expected)) {
           await connection.run('INSERT INTO index_meta VALUES (?, ?)', [name, value]);
         }
       } else {
         for (const [name, value] of Object.entries(expected)) {
+          if (name === 'key_hash_probe' && meta.get('schema') === INDEX_SCHEMA_VERSION && meta.get(name) !== value) {
+            throw new EngineError(
+              'The index file was built by a DuckDB that hashes keys otherwise than this one: delete it and ingest again.',
+              { detail: `index_meta ${name}: ${meta.get(name)} != ${value}` },
+            );
+          }
           if (meta.get(name) !== value) {
             throw new EngineError(
               `The index file was built for ${meta.get('logs_dir') ?? 'another archive'} (schema ${meta.get('schema') ?? '?'}), not for ${this.logsDir}: use another index file, or delete it and ingest again.`,
@@ -662,6 +676,7 @@ export function insertRecordsSql(
   const extracted = EXTRACTED_COLUMNS.map((column) => `${column.expression} AS ${column.name}`);
   return `INSERT INTO ${INDEX_TABLE} BY NAME
 SELECT *, ${extracted.join(',\n  ')},
+  ${KEY_HASH.expression} AS ${KEY_HASH.column},
   TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number,
   (${OUTSIDE_ROLLUP_AT_INGEST}) AS outside_rollup
 FROM (

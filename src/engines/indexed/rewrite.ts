@@ -1,5 +1,7 @@
 import type { SqlFragment } from '../sql.js';
-import { EXTRACTED_COLUMNS } from './schema.js';
+import { EXTRACTED_COLUMNS, KEY_HASH } from './schema.js';
+
+const KEY_EXPRESSION = EXTRACTED_COLUMNS.find((column) => column.name === 'request_key')?.expression as string;
 
 interface Rewrite {
   from: string;
@@ -16,6 +18,12 @@ interface Rewrite {
  * and as written, and that each rewrite still finds its text in some question.
  */
 export const INDEX_REWRITES: readonly Rewrite[] = [
+  {
+    // An exact key is compared as its hash first (see KEY_HASH in schema.ts); the text test is kept, so the result cannot change.
+    from: `${KEY_EXPRESSION} = ?`,
+    to: `(${KEY_HASH.column} = hash(CAST(? AS VARCHAR)) AND ${KEY_EXPRESSION} = ?)`,
+    repeatsParams: true,
+  },
   ...EXTRACTED_COLUMNS.map((column) => ({ from: column.expression, to: column.name })),
   {
     // The delivery-day predicate of every question. Text min/max statistics keep 8 bytes (`yyyy/MM/`),

@@ -5,7 +5,7 @@ import { LOCAL_TABLE } from '../local/view.js';
 export const INDEX_TABLE = LOCAL_TABLE;
 
 /** Bumped when the tables change shape; an index of another version is refused (ingest it again). */
-export const INDEX_SCHEMA_VERSION = '3';
+export const INDEX_SCHEMA_VERSION = '4';
 
 /**
  * Columns computed once at ingest from the record columns, with the very expressions question SQL
@@ -13,6 +13,13 @@ export const INDEX_SCHEMA_VERSION = '3';
  * the same values it would have computed. Each is NULL exactly when its expression is.
  */
 export const EXTRACTED_COLUMNS = [
+  {
+    // A copy's or rename's source (SOURCE_PATH in src/questions/sql-pieces.ts): first, as it holds no other column's text.
+    name: 'source_path',
+    expression: `try(url_decode(regexp_replace(regexp_replace(CASE WHEN eventname = 'RenameObject'
+      THEN coalesce(json_extract_scalar(requestparameters, '$["x-amz-rename-source"]'), json_extract_scalar(requestparameters, '$.renameSource'))
+      ELSE json_extract_scalar(requestparameters, '$["x-amz-copy-source"]') END, '\\x3FversionId=.*$', ''), '^/', '')))`,
+  },
   { name: 'request_key', expression: `json_extract_scalar(requestparameters, '$.key')` },
   { name: 'request_bucket', expression: `json_extract_scalar(requestparameters, '$.bucketName')` },
   {
@@ -29,6 +36,15 @@ export const EXTRACTED_COLUMNS = [
       ELSE useridentity.accesskeyid END`,
   },
 ] as const;
+
+/**
+ * `key_hash`: DuckDB's `hash()` of `request_key`, so a question's exact key is first compared as
+ * an integer (see rewrite.ts): comparing compressed text row by row is most of a key lookup's cost.
+ * `hash()` is DuckDB's own, not promised to stay the same across its versions: the index keeps the
+ * hash of KEY_HASH_PROBE and is refused by a DuckDB that hashes it otherwise.
+ */
+export const KEY_HASH = { column: 'key_hash', expression: 'hash(request_key)' } as const;
+export const KEY_HASH_PROBE = 's3x key hash probe';
 
 /** Per delivery day, the activity question's counts of the records delivered once (see activityRollupSql in ingest.ts). */
 export const ACTIVITY_ROLLUP_TABLE = 'activity_rollup';
@@ -75,7 +91,7 @@ export function createTablesSql(): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS index_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ${INDEX_TABLE} (
-      ${[...recordColumns, 'region VARCHAR', '"timestamp" VARCHAR', ...extracted, 'day_number INTEGER', 'file_id INTEGER NOT NULL', 'outside_rollup BOOLEAN NOT NULL DEFAULT FALSE'].join(',\n      ')}
+      ${[...recordColumns, 'region VARCHAR', '"timestamp" VARCHAR', ...extracted, `${KEY_HASH.column} UBIGINT`, 'day_number INTEGER', 'file_id INTEGER NOT NULL', 'outside_rollup BOOLEAN NOT NULL DEFAULT FALSE'].join(',\n      ')}
     )`,
     `CREATE TABLE IF NOT EXISTS ingested_files (
       path VARCHAR PRIMARY KEY,
