@@ -148,7 +148,9 @@ function rolledUpEvents(
   // of the bucket's days): the records left out of the roll-up, then the others of the partial days
   // before and after the whole ones. A record in the roll-up has a well-formed eventTime, whose day
   // is followed by 'T': it sorts before `${first}` exactly when its day does, and from `${last}U` on
-  // exactly when its day is after the last whole day.
+  // exactly when its day is after the last whole day. Its day is also the index's integer
+  // `event_day_number`, tested first: integers compare far faster than text, and skip row groups.
+  const dayNumber = (day: string) => sql`CAST(${day.replaceAll('-', '')} AS INTEGER)`;
   const inRecords = (test: SqlFragment) =>
     scanOf(
       scan,
@@ -159,9 +161,9 @@ function rolledUpEvents(
   const scoped = sql`scoped AS (
   ${inRecords(sql`outside_rollup`)}
   UNION ALL
-  ${inRecords(sql`NOT outside_rollup AND eventtime < ${first}`)}
+  ${inRecords(sql`NOT outside_rollup AND event_day_number < ${dayNumber(first)} AND eventtime < ${first}`)}
   UNION ALL
-  ${inRecords(sql`NOT outside_rollup AND eventtime >= ${first} AND eventtime >= ${`${last}U`}`)}
+  ${inRecords(sql`NOT outside_rollup AND event_day_number > ${dayNumber(last)} AND eventtime >= ${first} AND eventtime >= ${`${last}U`}`)}
 )`;
   return sql`${scoped},
 ${uniqueEvents({ table: scan.table })},

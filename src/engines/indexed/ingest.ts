@@ -678,6 +678,7 @@ export function insertRecordsSql(
 SELECT *, ${extracted.join(',\n  ')},
   ${KEY_HASH.expression} AS ${KEY_HASH.column},
   TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number,
+  TRY_CAST(replace(substr(eventtime, 1, 10), '-', '') AS INTEGER) AS event_day_number,
   (${OUTSIDE_ROLLUP_AT_INGEST}) AS outside_rollup
 FROM (
   SELECT records.* EXCLUDE (filename, region, "timestamp"), ${partitions}, b.file_id

@@ -72,7 +72,9 @@ export const OUTSIDE_ROLLUP_AT_INGEST = `eventid IS NULL OR NOT coalesce(regexp_
  * `cloudtrail_logs`: every column the local view exposes (RECORD_COLUMNS by their Athena names,
  * then `region` and `"timestamp"`), the extracted columns, `day_number` (the `"timestamp"` day as
  * yyyymmdd: text min/max statistics keep only 8 bytes, `yyyy/MM/` , so only an integer lets DuckDB
- * skip row groups by day), the file each record came from, and `outside_rollup`: the record is not
+ * skip row groups by day), `event_day_number` (the eventTime's day as yyyymmdd, exact for every
+ * record in the roll-up, whose eventTime is well-formed: activity's partial days are found by it),
+ * the file each record came from, and `outside_rollup`: the record is not
  * counted in the roll-up, because its eventID was delivered more than once (or it has none) or its
  * eventTime is not CloudTrail's `yyyy-MM-ddTHH:mm:ssZ`; questions that read the roll-up read these
  * records themselves, de-duplicated. Once set it stays set, also when the other copy's file is
@@ -91,7 +93,7 @@ export function createTablesSql(): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS index_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ${INDEX_TABLE} (
-      ${[...recordColumns, 'region VARCHAR', '"timestamp" VARCHAR', ...extracted, `${KEY_HASH.column} UBIGINT`, 'day_number INTEGER', 'file_id INTEGER NOT NULL', 'outside_rollup BOOLEAN NOT NULL DEFAULT FALSE'].join(',\n      ')}
+      ${[...recordColumns, 'region VARCHAR', '"timestamp" VARCHAR', ...extracted, `${KEY_HASH.column} UBIGINT`, 'day_number INTEGER', 'event_day_number INTEGER', 'file_id INTEGER NOT NULL', 'outside_rollup BOOLEAN NOT NULL DEFAULT FALSE'].join(',\n      ')}
     )`,
     `CREATE TABLE IF NOT EXISTS ingested_files (
       path VARCHAR PRIMARY KEY,
