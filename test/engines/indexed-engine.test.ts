@@ -83,6 +83,10 @@ function generatedCases(facts: () => SampleFacts): QueryCase[] {
       (table) => buildPrincipalQuery(parse(['principal', 'arn:aws:iam::111122223333:role/DataEngineer', ...since]), table),
     ],
     ['principal (name)', (table) => buildPrincipalQuery(parse(['principal', 'mallory', ...since]), table)],
+    [
+      'principal (session ARN)',
+      (table) => buildPrincipalQuery(parse(['principal', facts().plantedDelete.principalArn, ...since]), table),
+    ],
     ['denied', (table) => buildDeniedQuery(parse(['denied', ...since]), table)],
     ['denied, one bucket', (table) => buildDeniedQuery(parse(['denied', '--bucket', facts().plantedBucket, ...since]), table)],
     ['bucket-events', (table) => buildBucketEventsQuery(parse(['bucket-events', facts().plantedBucket, ...since]), table)],

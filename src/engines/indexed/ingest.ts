@@ -34,9 +34,9 @@ import {
   ACTIVITY_ROLLUP_TABLE,
   createTablesSql,
   EXTRACTED_COLUMNS,
+  HASHED_COLUMNS,
   INDEX_SCHEMA_VERSION,
   INDEX_TABLE,
-  KEY_HASH,
   KEY_HASH_PROBE,
   OUTSIDE_ROLLUP_AT_INGEST,
 } from './schema.js';
@@ -223,7 +223,7 @@ export class ArchiveIndex {
           .getRowObjectsJS()
           .map((row) => [String(row.name), String(row.value)]),
       );
-      const probe = await connection.runAndReadAll('SELECT CAST(hash(?) AS VARCHAR) AS probe', [KEY_HASH_PROBE]);
+      const probe = await connection.runAndReadAll('SELECT CAST(hash(CAST(? AS VARCHAR)) AS VARCHAR) AS probe', [KEY_HASH_PROBE]);
       const expected = {
         schema: INDEX_SCHEMA_VERSION,
         logs_dir: this.logsDir,
@@ -676,7 +676,7 @@ export function insertRecordsSql(
   const extracted = EXTRACTED_COLUMNS.map((column) => `${column.expression} AS ${column.name}`);
   return `INSERT INTO ${INDEX_TABLE} BY NAME
 SELECT *, ${extracted.join(',\n  ')},
-  ${KEY_HASH.expression} AS ${KEY_HASH.column},
+  ${HASHED_COLUMNS.map((hashed) => `hash(${extractedName(hashed.of) ?? hashed.of}) AS ${hashed.column}`).join(',\n  ')},
   TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number,
   TRY_CAST(replace(substr(eventtime, 1, 10), '-', '') AS INTEGER) AS event_day_number,
   (${OUTSIDE_ROLLUP_AT_INGEST}) AS outside_rollup
@@ -686,6 +686,11 @@ FROM (
   JOIN batch_files b ON b.path = records.filename
 )
 ORDER BY ${SORT_ORDER}`;
+}
+
+/** The column an extracted expression is kept in (computed once, above, rather than parsed again). */
+function extractedName(expression: string): string | undefined {
+  return EXTRACTED_COLUMNS.find((column) => column.expression === expression)?.name;
 }
 
 /** The local view's projection: Athena column names from a record expression, region and day from the record when not from the path. */

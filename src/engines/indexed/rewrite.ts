@@ -1,7 +1,5 @@
 import type { SqlFragment } from '../sql.js';
-import { EXTRACTED_COLUMNS, KEY_HASH } from './schema.js';
-
-const KEY_EXPRESSION = EXTRACTED_COLUMNS.find((column) => column.name === 'request_key')?.expression as string;
+import { EXTRACTED_COLUMNS, HASHED_COLUMNS } from './schema.js';
 
 interface Rewrite {
   from: string;
@@ -18,12 +16,12 @@ interface Rewrite {
  * and as written, and that each rewrite still finds its text in some question.
  */
 export const INDEX_REWRITES: readonly Rewrite[] = [
-  {
-    // An exact key is compared as its hash first (see KEY_HASH in schema.ts); the text test is kept, so the result cannot change.
-    from: `${KEY_EXPRESSION} = ?`,
-    to: `(${KEY_HASH.column} = hash(CAST(? AS VARCHAR)) AND ${KEY_EXPRESSION} = ?)`,
+  // An exact key or ARN is compared as its hash first (see HASHED_COLUMNS); the text test is kept, so the result cannot change.
+  ...HASHED_COLUMNS.map((hashed) => ({
+    from: `${hashed.of} = ?`,
+    to: `(${hashed.column} = hash(CAST(? AS VARCHAR)) AND ${hashed.of} = ?)`,
     repeatsParams: true,
-  },
+  })),
   ...EXTRACTED_COLUMNS.map((column) => ({ from: column.expression, to: column.name })),
   {
     // The delivery-day predicate of every question. Text min/max statistics keep 8 bytes (`yyyy/MM/`),

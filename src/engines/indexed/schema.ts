@@ -38,12 +38,16 @@ export const EXTRACTED_COLUMNS = [
 ] as const;
 
 /**
- * `key_hash`: DuckDB's `hash()` of `request_key`, so a question's exact key is first compared as
- * an integer (see rewrite.ts): comparing compressed text row by row is most of a key lookup's cost.
- * `hash()` is DuckDB's own, not promised to stay the same across its versions: the index keeps the
- * hash of KEY_HASH_PROBE and is refused by a DuckDB that hashes it otherwise.
+ * Integer hashes of the texts questions look up exactly, so that an exact object key
+ * (`request_key`) or principal ARN (`useridentity.arn`) is first compared as an integer (see
+ * rewrite.ts): comparing compressed text row by row is most of such a lookup's cost. `hash()` is
+ * DuckDB's own, not promised to stay the same across its versions: the index keeps the hash of
+ * KEY_HASH_PROBE and is refused by a DuckDB that hashes it otherwise.
  */
-export const KEY_HASH = { column: 'key_hash', expression: 'hash(request_key)' } as const;
+export const HASHED_COLUMNS = [
+  { column: 'key_hash', of: `json_extract_scalar(requestparameters, '$.key')` },
+  { column: 'arn_hash', of: 'useridentity.arn' },
+] as const;
 export const KEY_HASH_PROBE = 's3x key hash probe';
 
 /** Per delivery day, the activity question's counts of the records delivered once (see activityRollupSql in ingest.ts). */
@@ -93,7 +97,7 @@ export function createTablesSql(): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS index_meta (name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
     `CREATE TABLE IF NOT EXISTS ${INDEX_TABLE} (
-      ${[...recordColumns, 'region VARCHAR', '"timestamp" VARCHAR', ...extracted, `${KEY_HASH.column} UBIGINT`, 'day_number INTEGER', 'event_day_number INTEGER', 'file_id INTEGER NOT NULL', 'outside_rollup BOOLEAN NOT NULL DEFAULT FALSE'].join(',\n      ')}
+      ${[...recordColumns, 'region VARCHAR', '"timestamp" VARCHAR', ...extracted, ...HASHED_COLUMNS.map((hashed) => `${hashed.column} UBIGINT`), 'day_number INTEGER', 'event_day_number INTEGER', 'file_id INTEGER NOT NULL', 'outside_rollup BOOLEAN NOT NULL DEFAULT FALSE'].join(',\n      ')}
     )`,
     `CREATE TABLE IF NOT EXISTS ingested_files (
       path VARCHAR PRIMARY KEY,
