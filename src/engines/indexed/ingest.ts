@@ -643,11 +643,13 @@ GROUP BY ALL`;
 }
 
 /**
- * How records are laid out on disk (see ROW_GROUP_ROWS): what questions filter on, coarsest first.
- * Keys and event times are not sorted on: text statistics keep 8 bytes (`reports/`, `2026-11-`),
- * too few for a row group to be skipped by them, and each string key makes the sort dearer.
+ * How records are laid out on disk (see ROW_GROUP_ROWS): what questions filter on, coarsest first;
+ * a bucket's failed calls before its others, so denied skips the row groups of successes (their
+ * `errorcode` is all NULL). Keys and event times are not sorted on: text statistics keep 8 bytes
+ * (`reports/`, `2026-11-`), too few for a row group to be skipped by them, and each string key
+ * makes the sort dearer.
  */
-const SORT_ORDER = 'day_number, eventsource, request_bucket, eventname';
+const SORT_ORDER = 'day_number, eventsource, request_bucket, errorcode IS NULL, eventname';
 
 /**
  * The records of these files as the local view shows them (same columns, names and conversions),
