@@ -85,7 +85,7 @@ function generatedCases(facts: () => SampleFacts): QueryCase[] {
     ['principal (name)', (table) => buildPrincipalQuery(parse(['principal', 'mallory', ...since]), table)],
     [
       'principal (session ARN)',
-      (table) => buildPrincipalQuery(parse(['principal', facts().plantedDelete.principalArn, ...since]), table),
+      (table) => buildPrincipalQuery(parse(['principal', facts().plantedDelete.principalArn as string, ...since]), table),
     ],
     ['denied', (table) => buildDeniedQuery(parse(['denied', ...since]), table)],
     ['denied, one bucket', (table) => buildDeniedQuery(parse(['denied', '--bucket', facts().plantedBucket, ...since]), table)],

@@ -555,9 +555,7 @@ export class ArchiveIndex {
       );
       await connection.run(`INSERT INTO rollup_pending
         SELECT DISTINCT NULL, day_number FROM ${INDEX_TABLE} WHERE NOT outside_rollup AND eventid IN (SELECT eventid FROM fresh_repeats)`);
-      await connection.run(
-        `UPDATE ${INDEX_TABLE} SET outside_rollup = TRUE WHERE NOT outside_rollup AND eventid IN (SELECT eventid FROM fresh_repeats)`,
-      );
+      await this.moveOutOfRollup(connection);
       await connection.run(`CREATE OR REPLACE TEMP TABLE rollup_days AS
         SELECT day_number FROM rollup_pending WHERE day_number IS NOT NULL
         UNION SELECT DISTINCT day_number FROM ${INDEX_TABLE} WHERE file_id IN (SELECT file_id FROM rollup_pending)`);
@@ -569,6 +567,22 @@ export class ArchiveIndex {
       await connection.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * Mark the records of `fresh_repeats` outside the roll-up by moving them rather than updating
+   * them in place: rewritten at the end of the table, sorted like an ingest, they fill row groups
+   * of their own, so a scan of the marked records (`WHERE outside_rollup`) skips every other row
+   * group by its statistics. Updated in place, a few in each row group would make all of them read.
+   */
+  private async moveOutOfRollup(connection: DuckDBConnection): Promise<void> {
+    const repeated = `NOT outside_rollup AND eventid IN (SELECT eventid FROM fresh_repeats)`;
+    await connection.run(`CREATE OR REPLACE TEMP TABLE moving_records AS SELECT * FROM ${INDEX_TABLE} WHERE ${repeated}`);
+    await connection.run(`DELETE FROM ${INDEX_TABLE} WHERE ${repeated}`);
+    await connection.run(
+      `INSERT INTO ${INDEX_TABLE} BY NAME SELECT * REPLACE (TRUE AS outside_rollup) FROM moving_records ORDER BY ${SORT_ORDER}`,
+    );
+    await connection.run('DROP TABLE moving_records');
   }
 
   /** Whether the files read since the last refresh hold most of the index's records (as after a first ingest). */
