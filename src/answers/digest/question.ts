@@ -160,7 +160,7 @@ const IS_CHANGE = sql`(eventcategory = 'Management' OR eventcategory IS NULL)
       AND ((eventsource IN ('s3express.amazonaws.com', 's3.amazonaws.com') AND eventname IN (${sqlNameList(BUCKET_EVENTS)}))
         OR (eventsource = 'cloudtrail.amazonaws.com' AND eventname IN (${sqlNameList(TRAIL_EVENTS)})))`;
 /** The object calls the bucket lists count: S3 and S3 Express data events. */
-const IS_DATA_EVENT = sql`eventsource IN ('s3express.amazonaws.com', 's3.amazonaws.com') AND eventcategory = 'Data'`;
+const IS_DATA_EVENT = sql`(eventsource IN ('s3express.amazonaws.com', 's3.amazonaws.com') AND eventcategory = 'Data')`;
 
 /** What the logs hold is read from the day before: a Region silent all day is still one the logs know. */
 function reachWindow(window: TimeWindow): TimeWindow {
@@ -230,8 +230,12 @@ export function buildDigestQuery(window: TimeWindow, table: TableLayout): Engine
   const historyStart = addDays(window.since, -DIGEST_HISTORY_DAYS);
   const reach = reachWindow(window);
   const reachDays = partitionRange(reach);
-  const inReachDays = table.partitionedByDay ? sql`"timestamp" >= ${sqlPartitionDay(reachDays.from)} AND ` : sql``;
-  const inReach = sql`${inReachDays}eventtime >= ${sqlInstant(reach.since)}`;
+  const reachSince = sqlInstant(reach.since);
+  // The partition is tested only where the time passes: the file engine reads a record's day from
+  // its file's path with a regular expression, which on every record of the 9 days cost about 9% of the scan.
+  const inReach = table.partitionedByDay
+    ? sql`CASE WHEN eventtime >= ${reachSince} THEN "timestamp" >= ${sqlPartitionDay(reachDays.from)} ELSE FALSE END`
+    : sql`eventtime >= ${reachSince}`;
   const since = sqlInstant(window.since);
   const columns = sql`eventtime, eventname, eventid, eventsource, awsregion,
     CASE WHEN ${IS_DATA_EVENT} THEN ${BUCKET_NAME} END AS bucket,
@@ -250,7 +254,7 @@ export function buildDigestQuery(window: TimeWindow, table: TableLayout): Engine
       try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) END AS bytes_out,
     CASE WHEN ${IS_CHANGE} THEN coalesce(${BUCKET_NAME}, json_extract_scalar(requestparameters, '$.name'),
       json_extract_scalar(requestparameters, '$.trailName')) END AS target`;
-  const filter = sql`(${IS_DATA_EVENT} OR (${inReach}))`;
+  const filter = sql`(${IS_DATA_EVENT} OR ${inReach})`;
   const dayData = sql`bucket IS NOT NULL AND on_day`;
   const isDelete = sql`eventname IN (${sqlNameList(DELETE_EVENTS)})`;
   const isChangeOfDay = sql`in_reach AND is_change AND on_day`;
