@@ -233,6 +233,6 @@ describe('s3x digest from an external scheduler', () => {
   it('--format json prints the digest', async () => {
     const { code, out } = await cli('digest', '--date', '2026-11-20', '--logs', logs, '--format', 'json');
     expect(code).toBe(0);
-    expect(JSON.parse(out)).toMatchObject({ date: '2026-11-20', queries: 2 });
+    expect(JSON.parse(out)).toMatchObject({ date: '2026-11-20', queries: 1 });
   });
 });

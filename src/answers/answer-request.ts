@@ -135,7 +135,7 @@ async function answerObjectQuestion(request: ObjectQuestionRequest, deps: Answer
   };
 }
 
-/** The digest for a day (default: yesterday in the digest's time zone): two engine queries. */
+/** The digest for a day (default: yesterday in the digest's time zone): one engine query. */
 export async function answerDigest(date: string | undefined, deps: AnswerDeps): Promise<Digest> {
   const timeZone = deps.digestTimeZone ?? 'UTC';
   const pending = await deps.approvalStore?.listByState('pending', 100);

@@ -3,8 +3,8 @@ import type { SqliteDatabase } from '../store/database.js';
 /**
  * How long a claim holds its day without being marked posted. A replica killed mid-run (kill -9,
  * OOM, a lost host) never marks its day posted nor releases it; past this, another run may claim
- * the day again, so the digest is late rather than lost. It must outlast a whole run: two engine
- * queries (Athena: ATHENA_QUERY_TIMEOUT_SECONDS each, 300 s by default) and the post. A run longer
+ * the day again, so the digest is late rather than lost. It must outlast a whole run: one engine
+ * query (Athena: ATHENA_QUERY_TIMEOUT_SECONDS, 300 s by default) and the post. A run longer
  * than this, or a crash between the post and `markPosted`, can post the day twice.
  */
 export const DIGEST_CLAIM_TTL_MS = 30 * 60_000;

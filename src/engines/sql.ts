@@ -81,6 +81,12 @@ export function sqlInstant(instant: Date): BrandedFragment {
   return fragment(`'${text}'`, []);
 }
 
+/** A `yyyy/MM/dd` partition day (computed from a Date, never text from outside) as a literal, for a SELECT list where Athena takes no `?`. */
+export function sqlPartitionDay(day: string): BrandedFragment {
+  if (!/^\d{4}\/\d{2}\/\d{2}$/.test(day)) throw new Error('sqlPartitionDay needs a yyyy/MM/dd day');
+  return fragment(`'${day}'`, []);
+}
+
 /**
  * API names from our own code (event names) as a list of SQL string literals, for a SELECT list
  * where Athena takes no `?`. Only letters and digits: no value from outside can pass.

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildActivityQuery } from '../../src/answers/activity/question.js';
 import { buildBucketEventsQuery } from '../../src/answers/bucket-events/question.js';
 import { buildDeniedQuery } from '../../src/answers/denied/question.js';
-import { buildDigestDataQuery, buildDigestDayQuery, dayWindow } from '../../src/answers/digest/question.js';
+import { buildDigestQuery, dayWindow } from '../../src/answers/digest/question.js';
 import { askObjectQuestion, buildQuery, OBJECT_QUESTION_TABLE } from '../../src/answers/object/question.js';
 import { buildPrincipalQuery } from '../../src/answers/principal/question.js';
 import { buildStatusBucketsQuery } from '../../src/answers/status/question.js';
@@ -92,8 +92,7 @@ function generatedCases(facts: () => SampleFacts): QueryCase[] {
     ['bucket-events', (table) => buildBucketEventsQuery(parse(['bucket-events', facts().plantedBucket, ...since]), table)],
     ['status: buckets', (table) => buildStatusBucketsQuery(window(), table)],
     ['status: trail history', (table) => buildTrailHistoryQuery(window(), table)],
-    ['digest: data events', (table) => buildDigestDataQuery(dayWindow(facts().anchorDay, 'UTC'), table)],
-    ['digest: changes, log reach', (table) => buildDigestDayQuery(dayWindow(facts().anchorDay, 'UTC'), table)],
+    ['digest', (table) => buildDigestQuery(dayWindow(facts().anchorDay, 'UTC'), table)],
     ['show event', (table) => buildEventRecordQuery(facts().plantedDelete.eventId, window(), table)],
   ];
 }
@@ -169,8 +168,8 @@ const REAL_CASES: QueryCase[] = [
   ],
   ['status: buckets', (table) => buildStatusBucketsQuery(REAL_WINDOW, table)],
   ['status: trail history (Invictus day)', (table) => buildTrailHistoryQuery(INVICTUS_DAY, table)],
-  ['digest: data events', (table) => buildDigestDataQuery(dayWindow('2024-07-02', 'UTC'), table)],
-  ['digest: changes, log reach', (table) => buildDigestDayQuery(dayWindow('2023-07-10', 'UTC'), table)],
+  ['digest: data events', (table) => buildDigestQuery(dayWindow('2024-07-02', 'UTC'), table)],
+  ['digest: changes, log reach (Invictus day)', (table) => buildDigestQuery(dayWindow('2023-07-10', 'UTC'), table)],
 ];
 
 /**

@@ -1,4 +1,4 @@
-import { isDirectoryBucket, S3_SOURCE, S3EXPRESS_SOURCE } from '../../cloudtrail/buckets.js';
+import { isDirectoryBucket } from '../../cloudtrail/buckets.js';
 import type { CoverageGap } from '../../cloudtrail/coverage.js';
 import type { Engine, EngineQuery, Row, TableLayout } from '../../engines/engine.js';
 import {
@@ -8,11 +8,11 @@ import {
   sqlIdentifier,
   sqlInstant,
   sqlJoin,
-  sqlList,
   sqlNameList,
+  sqlPartitionDay,
 } from '../../engines/sql.js';
 import { missingLogs, toLogReach } from '../../questions/log-reach.js';
-import { EVENT_UID, inWindow, scopedEvents, toCount, uniqueEvents } from '../../questions/sql-pieces.js';
+import { BUCKET_NAME, scopedEvents, toCount } from '../../questions/sql-pieces.js';
 import { addDays, formatInstant, partitionRange, type TimeWindow } from '../../time/window.js';
 
 /** Rows kept per bucket and kind; each bucket says how many groups each kind had before the cut. */
@@ -107,7 +107,7 @@ export interface Digest {
   pendingApprovals: number;
   /** Nothing worth a look: logs for the whole day, and no deletes, denials, newcomers, changes, gaps or pending approvals. */
   quiet: boolean;
-  /** Engine queries run (at most 2). */
+  /** Engine queries run (one). */
   queries: number;
   stats: { bytesScanned: number; costUsd?: number; elapsedMs: number };
 }
@@ -155,44 +155,163 @@ export function dayWindow(date: string, timeZone: string): TimeWindow {
   return { since: zonedMidnight(date, timeZone), until: zonedMidnight(next.toISOString().slice(0, 10), timeZone) };
 }
 
+/** The day's bucket and trail changes: a Management event (or one without category) of these names. */
+const IS_CHANGE = sql`(eventcategory = 'Management' OR eventcategory IS NULL)
+      AND ((eventsource IN ('s3express.amazonaws.com', 's3.amazonaws.com') AND eventname IN (${sqlNameList(BUCKET_EVENTS)}))
+        OR (eventsource = 'cloudtrail.amazonaws.com' AND eventname IN (${sqlNameList(TRAIL_EVENTS)})))`;
+/** The object calls the bucket lists count: S3 and S3 Express data events. */
+const IS_DATA_EVENT = sql`(eventsource IN ('s3express.amazonaws.com', 's3.amazonaws.com') AND eventcategory = 'Data')`;
+
+/** What the logs hold is read from the day before: a Region silent all day is still one the logs know. */
+function reachWindow(window: TimeWindow): TimeWindow {
+  return { since: addDays(window.since, -1), until: window.until };
+}
+
+/** The columns of the query's result: each kind of row fills its own, the rest are NULL. */
+const DIGEST_COLUMNS = [
+  'row_kind',
+  'position',
+  // bucket lists ('bucket', 'operation', 'delete', 'denied', 'new-*')
+  'bucket',
+  'eventname',
+  'delete_principal',
+  'delete_kind',
+  'denied_principal',
+  'new_principal',
+  'new_source_ip',
+  'new_vpc_endpoint',
+  'events',
+  'bytes_in',
+  'bytes_out',
+  'kind_groups',
+  // what the logs hold ('hour')
+  'region',
+  'hour',
+  'first_event',
+  'last_event',
+  // changes ('change'; eventname too)
+  'eventid',
+  'eventtime',
+  'eventsource',
+  'principal',
+  'target',
+  'error_code',
+  'kind_rows',
+] as const;
+
+/** A SELECT list of DIGEST_COLUMNS: these values, NULL for every other column. */
+function digestRow(values: Partial<Record<(typeof DIGEST_COLUMNS)[number], SqlFragment>>): SqlFragment {
+  return sqlJoin(
+    DIGEST_COLUMNS.map((name) => sql`${values[name] ?? sql`NULL`} AS ${sqlIdentifier(name)}`),
+    ', ',
+  );
+}
+
 /**
- * Every bucket's data events of the day in one scan. The scan reaches DIGEST_HISTORY_DAYS back so
- * the first sighting of a principal, IP or endpoint per bucket is a group minimum; a first
- * sighting on the day makes it new. One grouping set per list over every event read (hash
- * aggregation, no window per list), told apart by `row_kind`; the lists of the day's events see
- * history rows as NULL. Literals, not parameters, outside WHERE: Athena takes `?` only there.
+ * The whole digest in one scan of the day, the DIGEST_HISTORY_DAYS before it and a day of delivery
+ * slack (Athena bills the partitions once; the file engine reads each file once):
+ * - every bucket's data events of the day, once each, by list: operations, deletes (human or
+ *   Lifecycle), denials, and the principals, source IPs and VPC endpoints first seen on the day
+ *   (a first sighting is a group minimum over the history); one grouping set per list;
+ * - what the logs hold of the day per Region and UTC hour, first and last event, from the day
+ *   before (a Region with no logs at all on the day is still a Region the logs know; read with
+ *   toLogReach);
+ * - the day's bucket and trail changes, failed attempts included, once each, oldest first, at most
+ *   DIGEST_MANAGEMENT_MAX.
+ * Rows are told apart by `row_kind`. The records are reduced first by one hash aggregation
+ * (`sightings`): a data event of the day is one group per identity and content, so duplicate
+ * deliveries fold into one group before any window runs; data events before the day fold into their
+ * (bucket, principal, source IP, endpoint) with the first time seen, which is all the lists need of
+ * them. Copies of one identity that differ (never from CloudTrail) keep the oldest, among the
+ * day's. Literals, not parameters, outside WHERE: Athena takes `?` only there.
  */
-export function buildDigestDataQuery(window: TimeWindow, table: TableLayout): EngineQuery {
+export function buildDigestQuery(window: TimeWindow, table: TableLayout): EngineQuery {
   const days = partitionRange(window, DIGEST_HISTORY_DAYS);
-  const historyStart = new Date(window.since.getTime() - DIGEST_HISTORY_DAYS * 24 * 3600_000);
-  const onDay = sql`eventtime >= ${sqlInstant(window.since)}`;
-  const isDelete = sql`eventname IN (${sqlNameList(DELETE_EVENTS)})`;
-  const columns = sql`eventtime, eventname,
-    json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
+  const historyStart = addDays(window.since, -DIGEST_HISTORY_DAYS);
+  const reach = reachWindow(window);
+  const reachDays = partitionRange(reach);
+  const reachSince = sqlInstant(reach.since);
+  // The partition is tested only where the time passes: the file engine reads a record's day from
+  // its file's path with a regular expression, which on every record of the 9 days cost about 9% of the scan.
+  const inReach = table.partitionedByDay
+    ? sql`CASE WHEN eventtime >= ${reachSince} THEN "timestamp" >= ${sqlPartitionDay(reachDays.from)} ELSE FALSE END`
+    : sql`eventtime >= ${reachSince}`;
+  const since = sqlInstant(window.since);
+  const columns = sql`eventtime, eventname, eventid, eventsource, awsregion,
+    CASE WHEN ${IS_DATA_EVENT} THEN ${BUCKET_NAME} END AS bucket,
+    eventtime >= ${since} AS on_day,
+    ${inReach} AS in_reach,
+    ${IS_CHANGE} AS is_change,
     nullif(errorcode, '') AS error_code,
     coalesce(useridentity.arn, useridentity.invokedby) AS principal,
     useridentity.invokedby AS invoked_by,
     nullif(sourceipaddress, '') AS source_ip,
     nullif(vpcendpointid, '') AS vpc_endpoint,
     -- Summed for the day only, so rows of the history skip parsing the JSON.
-    CASE WHEN ${onDay} THEN try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint) END AS bytes_in,
-    CASE WHEN ${onDay} THEN try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) END AS bytes_out`;
-  const filter = sql`eventsource IN (${sqlList([S3EXPRESS_SOURCE, S3_SOURCE])})
-    AND eventcategory = 'Data'`;
+    CASE WHEN eventtime >= ${since} AND ${IS_DATA_EVENT} THEN
+      try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredIn') AS double) AS bigint) END AS bytes_in,
+    CASE WHEN eventtime >= ${since} AND ${IS_DATA_EVENT} THEN
+      try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint) END AS bytes_out,
+    CASE WHEN ${IS_CHANGE} THEN coalesce(${BUCKET_NAME}, json_extract_scalar(requestparameters, '$.name'),
+      json_extract_scalar(requestparameters, '$.trailName')) END AS target`;
+  const filter = sql`(${IS_DATA_EVENT} OR ${inReach})`;
+  const dayData = sql`bucket IS NOT NULL AND on_day`;
+  const isDelete = sql`eventname IN (${sqlNameList(DELETE_EVENTS)})`;
+  const isChangeOfDay = sql`in_reach AND is_change AND on_day`;
   const text = sql`WITH ${scopedEvents({ table, window: { since: historyStart, until: window.until }, days }, columns, filter)},
-${uniqueEvents({ where: sql`bucket IS NOT NULL` })},
-events AS (
-  SELECT bucket, principal, source_ip, vpc_endpoint, eventtime, bytes_in, bytes_out,
-    CASE WHEN ${onDay} THEN 1 END AS day_event,
-    CASE WHEN ${onDay} THEN eventname END AS day_eventname,
-    CASE WHEN ${onDay} AND ${isDelete} THEN principal END AS delete_principal,
-    CASE WHEN NOT (${onDay} AND ${isDelete}) THEN NULL
+marked AS (
+  SELECT eventtime, bucket,
+    CASE WHEN ${dayData} THEN event_uid END AS day_uid,
+    CASE WHEN ${dayData} THEN eventname END AS day_eventname,
+    CASE WHEN bucket IS NOT NULL THEN principal END AS data_principal,
+    CASE WHEN bucket IS NOT NULL THEN source_ip END AS data_source_ip,
+    CASE WHEN bucket IS NOT NULL THEN vpc_endpoint END AS data_vpc_endpoint,
+    CASE WHEN NOT (${dayData} AND ${isDelete}) THEN NULL
       -- S3 Lifecycle expirations: the service, as a literal.
       WHEN coalesce(invoked_by, '') = 'lifecycle.s3.amazonaws.com' THEN 'lifecycle' ELSE 'human' END AS delete_kind,
-    CASE WHEN ${onDay} AND error_code LIKE '%AccessDenied%' THEN principal END AS denied_principal,
-    CASE WHEN ${onDay} AND error_code LIKE '%AccessDenied%' THEN 'denied' END AS denied_flag
+    CASE WHEN ${dayData} AND error_code LIKE '%AccessDenied%' THEN 'denied' END AS denied_flag,
+    CASE WHEN ${dayData} THEN bytes_in END AS day_bytes_in,
+    CASE WHEN ${dayData} THEN bytes_out END AS day_bytes_out,
+    CASE WHEN in_reach THEN coalesce(awsregion, '') END AS region,
+    CASE WHEN in_reach THEN substr(eventtime, 1, 13) END AS hour,
+    CASE WHEN ${isChangeOfDay} THEN event_uid END AS change_uid,
+    CASE WHEN ${isChangeOfDay} THEN eventid END AS change_id,
+    CASE WHEN ${isChangeOfDay} THEN eventtime END AS change_time,
+    CASE WHEN ${isChangeOfDay} THEN eventname END AS change_name,
+    CASE WHEN ${isChangeOfDay} THEN eventsource END AS change_source,
+    CASE WHEN ${isChangeOfDay} THEN principal END AS change_principal,
+    CASE WHEN ${isChangeOfDay} THEN target END AS change_target,
+    CASE WHEN ${isChangeOfDay} THEN error_code END AS change_error
+  FROM scoped
+),
+-- The NULL group of each set holds the records that are not of it.
+sightings AS (
+  SELECT CASE WHEN grouping(region) = 0 THEN 'hour' WHEN grouping(change_uid) = 0 THEN 'change' ELSE 'data' END AS set_kind,
+    day_uid, bucket, day_eventname, data_principal, data_source_ip, data_vpc_endpoint, delete_kind, denied_flag,
+    day_bytes_in, day_bytes_out, region, hour,
+    change_uid, change_id, change_time, change_name, change_source, change_principal, change_target, change_error,
+    min(eventtime) AS first_event, max(eventtime) AS last_event
+  FROM marked
+  GROUP BY GROUPING SETS (
+    (day_uid, bucket, day_eventname, data_principal, data_source_ip, data_vpc_endpoint, delete_kind, denied_flag, day_bytes_in, day_bytes_out),
+    (region, hour),
+    (change_uid, change_id, change_time, change_name, change_source, change_principal, change_target, change_error))
+),
+unique_events AS (
+  SELECT sightings.*, row_number() OVER (PARTITION BY day_uid ORDER BY first_event, day_eventname) AS copy_number
+  FROM sightings
+  WHERE set_kind = 'data' AND bucket IS NOT NULL
+),
+events AS (
+  SELECT bucket, data_principal AS principal, data_source_ip AS source_ip, data_vpc_endpoint AS vpc_endpoint,
+    first_event AS eventtime, day_bytes_in AS bytes_in, day_bytes_out AS bytes_out, delete_kind, denied_flag,
+    CASE WHEN day_uid IS NOT NULL THEN 1 END AS day_event,
+    day_eventname,
+    CASE WHEN delete_kind IS NOT NULL THEN data_principal END AS delete_principal,
+    CASE WHEN denied_flag IS NOT NULL THEN data_principal END AS denied_principal
   FROM unique_events
-  WHERE copy_number = 1
+  -- Groups before the day have no identity: each is one (bucket, principal, IP, endpoint) seen.
+  WHERE day_uid IS NULL OR copy_number = 1
 ),
 grouped AS (
   SELECT
@@ -233,89 +352,62 @@ ranked AS (
     row_number() OVER (PARTITION BY row_kind, bucket ORDER BY events DESC, name, delete_kind) AS position,
     count(*) OVER (PARTITION BY row_kind, bucket) AS kind_groups
   FROM kept
+),
+-- A change delivered twice is one change.
+unique_changes AS (
+  SELECT sightings.*, row_number() OVER (PARTITION BY change_uid ORDER BY change_time, change_name) AS copy_number
+  FROM sightings
+  WHERE set_kind = 'change' AND change_uid IS NOT NULL
+),
+changes AS (
+  SELECT unique_changes.*,
+    row_number() OVER (ORDER BY change_time, change_name, change_id) AS position,
+    count(*) OVER () AS kind_rows
+  FROM unique_changes
+  WHERE copy_number = 1
 )
-SELECT row_kind, bucket, day_eventname AS eventname, delete_principal, delete_kind, denied_principal,
-  principal AS new_principal, source_ip AS new_source_ip, vpc_endpoint AS new_vpc_endpoint,
-  events, bytes_in, bytes_out, kind_groups
+SELECT ${digestRow({
+    row_kind: sql`row_kind`,
+    position: sql`position`,
+    bucket: sql`bucket`,
+    eventname: sql`day_eventname`,
+    delete_principal: sql`delete_principal`,
+    delete_kind: sql`delete_kind`,
+    denied_principal: sql`denied_principal`,
+    new_principal: sql`principal`,
+    new_source_ip: sql`source_ip`,
+    new_vpc_endpoint: sql`vpc_endpoint`,
+    events: sql`events`,
+    bytes_in: sql`bytes_in`,
+    bytes_out: sql`bytes_out`,
+    kind_groups: sql`kind_groups`,
+  })}
 FROM ranked
 WHERE row_kind = 'bucket'
   OR (row_kind = 'operation' AND position <= ${sqlConstant(DIGEST_OPERATIONS_MAX)})
   OR (row_kind = 'delete' AND position <= ${sqlConstant(DIGEST_DELETERS_MAX)})
   OR (row_kind = 'denied' AND position <= ${sqlConstant(DIGEST_DENIED_MAX)})
   OR (row_kind IN ('new-principal', 'new-source-ip', 'new-vpc-endpoint') AND position <= ${sqlConstant(DIGEST_NEW_MAX)})
-ORDER BY bucket, row_kind, position`;
-  return { sql: text, days };
-}
-
-/** The day's bucket and trail changes, as columns of `scoped` in buildDigestDayQuery: NULL on every other event. */
-const CHANGE_COLUMNS: ReadonlyArray<[string, SqlFragment]> = [
-  ['change_uid', EVENT_UID],
-  ['change_id', sql`eventid`],
-  ['change_time', sql`eventtime`],
-  ['change_name', sql`eventname`],
-  ['change_source', sql`eventsource`],
-  ['change_principal', sql`coalesce(useridentity.arn, useridentity.invokedby)`],
-  [
-    'change_target',
-    sql`coalesce(json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.name'),
-      json_extract_scalar(requestparameters, '$.trailName'))`,
-  ],
-  ['change_error', sql`nullif(errorcode, '')`],
-];
-
-/**
- * What the logs hold of the day, in one scan: per Region and UTC hour, the first and last event
- * (from the day before: a Region with no logs at all on the day is still a Region the logs know;
- * read with toLogReach), and the day's bucket and trail changes, failed attempts included, once
- * each (`row_kind` 'change', oldest first, at most DIGEST_MANAGEMENT_MAX). One grouping set per
- * purpose over one read of the table: Athena bills the partitions once.
- */
-export function buildDigestDayQuery(window: TimeWindow, table: TableLayout): EngineQuery {
-  const reach = { since: addDays(window.since, -1), until: window.until };
-  const days = partitionRange(reach);
-  // Literals, not parameters: Athena takes `?` only in WHERE. The day is chosen there, in `firsts`.
-  const isChange = sql`(eventcategory = 'Management' OR eventcategory IS NULL)
-      AND ((eventsource IN ('s3express.amazonaws.com', 's3.amazonaws.com') AND eventname IN (${sqlNameList(BUCKET_EVENTS)}))
-        OR (eventsource = 'cloudtrail.amazonaws.com' AND eventname IN (${sqlNameList(TRAIL_EVENTS)})))`;
-  const changeColumns = sqlJoin(
-    CHANGE_COLUMNS.map(([name, value]) => sql`CASE WHEN ${isChange} THEN ${value} END AS ${sqlIdentifier(name)}`),
-    ',\n    ',
-  );
-  const changeNames = sqlJoin(
-    CHANGE_COLUMNS.map(([name]) => sqlIdentifier(name)),
-    ', ',
-  );
-  const text = sql`WITH scoped AS (
-  SELECT coalesce(awsregion, '') AS region, substr(eventtime, 1, 13) AS hour, eventtime,
-    ${changeColumns}
-  FROM ${sqlIdentifier(table.name)}
-  WHERE ${inWindow(table, reach, days)}
-),
-grouped AS (
-  SELECT CASE WHEN grouping(change_uid) = 0 THEN 'change' ELSE 'hour' END AS row_kind,
-    region, hour, min(eventtime) AS first_event, max(eventtime) AS last_event, ${changeNames}
-  FROM scoped
-  GROUP BY GROUPING SETS ((region, hour), (${changeNames}))
-),
--- The NULL group of the set of changes holds every other event. A record delivered twice is one change.
-firsts AS (
-  SELECT grouped.*, row_number() OVER (PARTITION BY row_kind, change_uid ORDER BY change_time, change_name) AS copy_number
-  FROM grouped
-  WHERE row_kind = 'hour' OR (change_uid IS NOT NULL AND change_time >= ${formatInstant(window.since)})
-),
-ranked AS (
-  SELECT firsts.*,
-    row_number() OVER (PARTITION BY row_kind ORDER BY change_time, change_name, change_id, region, hour) AS position,
-    count(*) OVER (PARTITION BY row_kind) AS kind_rows
-  FROM firsts
-  WHERE copy_number = 1 OR row_kind = 'hour'
-)
-SELECT row_kind, region, hour, first_event, last_event,
-  change_id AS eventid, change_time AS eventtime, change_name AS eventname, change_source AS eventsource,
-  change_principal AS principal, change_target AS target, change_error AS error_code, kind_rows
-FROM ranked
-WHERE row_kind = 'hour' OR position <= ${sqlConstant(DIGEST_MANAGEMENT_MAX)}
-ORDER BY row_kind, position`;
+UNION ALL
+SELECT ${digestRow({ row_kind: sql`'hour'`, region: sql`region`, hour: sql`hour`, first_event: sql`first_event`, last_event: sql`last_event` })}
+FROM sightings
+WHERE set_kind = 'hour' AND hour IS NOT NULL
+UNION ALL
+SELECT ${digestRow({
+    row_kind: sql`'change'`,
+    position: sql`position`,
+    eventname: sql`change_name`,
+    eventid: sql`change_id`,
+    eventtime: sql`change_time`,
+    eventsource: sql`change_source`,
+    principal: sql`change_principal`,
+    target: sql`change_target`,
+    error_code: sql`change_error`,
+    kind_rows: sql`kind_rows`,
+  })}
+FROM changes
+WHERE position <= ${sqlConstant(DIGEST_MANAGEMENT_MAX)}
+ORDER BY row_kind, bucket, position, region, hour`;
   return { sql: text, days };
 }
 
@@ -407,31 +499,25 @@ export function hasFindings(bucket: DigestBucket): boolean {
 }
 
 /**
- * What happened to the buckets on one day, in two queries whatever the number of buckets: data
- * events, and the day's changes with what the logs hold of the day per Region and hour (so a day
+ * What happened to the buckets on one day, in one query whatever the number of buckets: data
+ * events, the day's changes, and what the logs hold of the day per Region and hour (so a day
  * without logs is never told as a quiet one). No separate freshness query.
  */
 export async function buildDigest(engine: Engine, options: DigestOptions): Promise<Digest> {
   const window = dayWindow(options.date, options.timeZone);
-  const dayQuery = buildDigestDayQuery(window, engine.table);
-  const [data, day] = await Promise.all([engine.run(buildDigestDataQuery(window, engine.table)), engine.run(dayQuery)]);
-  const changes = day.rows.filter((row) => row.row_kind === 'change');
-  const reach = toLogReach(
-    { since: addDays(window.since, -1), until: window.until },
-    day.rows.filter((row) => row.row_kind === 'hour'),
-    day.stats,
-  );
+  const { rows, stats } = await engine.run(buildDigestQuery(window, engine.table));
+  const rowsOf = (kind: string) => rows.filter((row) => row.row_kind === kind);
+  const changes = rowsOf('change');
+  const reach = toLogReach(reachWindow(window), rowsOf('hour'), stats);
   const since = formatInstant(window.since);
   const ofDay = { ...reach, window, hours: reach.hours.filter((hour) => hour.last >= since) };
   const noLogs = ofDay.hours.length === 0;
   const regions = [...new Set(reach.hours.map((hour) => hour.region))].sort();
   const logGaps = noLogs ? missingLogs(ofDay) : regions.flatMap((region) => missingLogs(ofDay, region));
-  const buckets = toBuckets(data.rows);
+  const buckets = toBuckets(rows.filter((row) => row.row_kind !== 'change' && row.row_kind !== 'hour'));
   const events = changes.map(toManagement);
   const uncoveredBuckets = options.uncoveredBuckets ?? [];
   const pendingApprovals = options.pendingApprovals ?? 0;
-  const scans = [data.stats, day.stats];
-  const costs = scans.map((stats) => stats.costUsd).filter((cost): cost is number => cost !== undefined);
   return {
     date: options.date,
     timeZone: options.timeZone,
@@ -450,12 +536,11 @@ export async function buildDigest(engine: Engine, options: DigestOptions): Promi
       uncoveredBuckets.length === 0 &&
       logGaps.length === 0 &&
       pendingApprovals === 0,
-    queries: 2,
+    queries: 1,
     stats: {
-      bytesScanned: scans.reduce((sum, stats) => sum + stats.bytesScanned, 0),
-      ...(costs.length === 0 ? {} : { costUsd: costs.reduce((sum, cost) => sum + cost, 0) }),
-      // Run side by side: the slowest one is the wait.
-      elapsedMs: Math.max(...scans.map((stats) => stats.elapsedMs)),
+      bytesScanned: stats.bytesScanned,
+      ...(stats.costUsd === undefined ? {} : { costUsd: stats.costUsd }),
+      elapsedMs: stats.elapsedMs,
     },
   };
 }
