@@ -123,7 +123,10 @@ export function readRecords(
 }
 
 const REGION_FROM_PATH = `regexp_extract(filename, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1)`;
-const DAY_FROM_PATH = `regexp_extract(filename, '/CloudTrail/[^/]+/(\\d{4}/\\d{2}/\\d{2})/', 1)`;
+// A trail layout's files are listed in their day folders (listLogFiles), so the day is the end of
+// the folder's path. Not a regex: DuckDB tests a question's day filter on each file while planning
+// (to skip files), building the expression anew per file; a regex cost about 50 us per file there.
+const DAY_FROM_PATH = `right(parse_dirpath(filename, '/'), 10)`;
 
 /** Record columns named as in Athena, from a record expression (`r.` for unnested records, '' for top-level). */
 export function athenaColumns(prefix: string, recordColumns: readonly RecordColumn[]): string[] {
