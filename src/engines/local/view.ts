@@ -5,7 +5,7 @@ import type { LogFile } from './log-files.js';
 /** The name questions use for the CloudTrail table, on every engine. */
 export const LOCAL_TABLE = 'cloudtrail_logs';
 /** The local engine's view: known without opening the engine (the app opens it at its first question). */
-export const LOCAL_TABLE_LAYOUT: TableLayout = { name: LOCAL_TABLE, partitionedByDay: true };
+export const LOCAL_TABLE_LAYOUT: TableLayout = { name: LOCAL_TABLE, partitionedByDay: true, readsNeededFilesFirst: true };
 
 /**
  * DuckDB's maximum_object_size for a read of these files: the largest of them decompressed (a
@@ -144,7 +144,10 @@ export function partitionsFromRecord(prefix: string): string[] {
   return [`${prefix}"awsRegion" AS region`, `replace(substr(${eventTime}, 1, 10), '-', '/') AS "timestamp"`];
 }
 
-/** Columns named as in Athena, with region and day from the path (trail layout) or the record. */
+/**
+ * Columns named as in Athena, with region and day from the path (trail layout) or the record, and
+ * the file each record is in (`filename`, for EngineQuery.neededFiles).
+ */
 function projection(prefix: string, regionAndDay: 'path' | 'record', recordColumns: readonly RecordColumn[]): string {
   const partitions =
     regionAndDay === 'path'
@@ -153,7 +156,7 @@ function projection(prefix: string, regionAndDay: 'path' | 'record', recordColum
         ? ['region', '"timestamp"']
         : [`${REGION_FROM_PATH} AS region`, `${DAY_FROM_PATH} AS "timestamp"`]
       : partitionsFromRecord(prefix);
-  return [...athenaColumns(prefix, recordColumns), ...partitions].join(',\n    ');
+  return [...athenaColumns(prefix, recordColumns), ...partitions, 'filename'].join(',\n    ');
 }
 
 /**
@@ -171,7 +174,7 @@ export function buildViewSql(
   const wrapped = files.filter((f) => f.format === 'wrapped');
   if (wrapped.length > 0) {
     parts.push(`SELECT ${projection('r.', regionAndDay, columns)}
-  FROM (SELECT unnest("Records") AS r, ${REGION_FROM_PATH} AS region, ${DAY_FROM_PATH} AS "timestamp"
+  FROM (SELECT unnest("Records") AS r, ${REGION_FROM_PATH} AS region, ${DAY_FROM_PATH} AS "timestamp", filename
         FROM read_json(${fileList(wrapped)}, format = 'unstructured', filename = true,
           maximum_object_size = ${maxObjectBytes(wrapped)}, columns = {"Records": '${recordStruct(columns)}[]'}))`);
   }
@@ -188,7 +191,8 @@ export function buildViewSql(
 /** An empty table with the right columns, for a window with no files. */
 function emptyTable(recordColumns: readonly RecordColumn[]): string {
   const columns = recordColumns.map(([, type, athenaName]) => `CAST(NULL AS ${type}) AS ${athenaName}`);
-  return `SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS region, CAST(NULL AS VARCHAR) AS "timestamp" WHERE FALSE`;
+  return `SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS region, CAST(NULL AS VARCHAR) AS "timestamp",
+    CAST(NULL AS VARCHAR) AS filename WHERE FALSE`;
 }
 
 /**
