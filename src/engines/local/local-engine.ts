@@ -198,7 +198,7 @@ export class LocalEngine implements Engine {
     const profile = path.join(this.db.tempDir, `profile-${randomUUID()}.json`);
     try {
       const reader = await deadline.on(connection, async () => {
-        await connection.run(buildViewSql(files, regionAndDay, columnsUsedBy(query.text)));
+        await connection.run(buildViewSql(files, regionAndDay, columnsUsedBy(query.text, regionAndDay)));
         await connection.run(`PRAGMA enable_profiling = 'json'`);
         await connection.run(`PRAGMA profiling_output = '${profile.replaceAll("'", "''")}'`);
         const result = await connection.runAndReadAll(query.text, [...query.params]);

@@ -32,16 +32,20 @@ export type RecordColumn = (typeof RECORD_COLUMNS)[number];
 /** Every record column: what the per-file check converts, so a file that passes it reads in any question. */
 export const ALL_COLUMNS: readonly RecordColumn[] = RECORD_COLUMNS;
 
-// Region and day come from these when the files are not in a trail layout.
-const ALWAYS_READ = new Set(['eventtime', 'awsregion']);
+// Region and day come from these when the files are not in a trail layout (in one, from its
+// folders); eventTime is read in any case, so that a record converts to a struct with a field.
+const ALWAYS_READ = { record: new Set(['eventtime', 'awsregion']), path: new Set(['eventtime']) };
 
 /**
- * The record columns a query mentions (by their Athena names), plus the two that region and day
- * derive from. Converting JSON into columns is most of a scan's cost, so the view converts only
- * these; a column named by accident (in a comment, say) costs time, never a wrong answer.
+ * The record columns a query mentions (by their Athena names, outside its string literals and
+ * comments), plus eventTime, and awsRegion when region and day come from the record.
+ * Converting JSON into columns is most of a scan's cost, so the view converts only these; a column
+ * named by accident costs time, never a wrong answer.
  */
-export function columnsUsedBy(sqlText: string): RecordColumn[] {
-  const text = sqlText.toLowerCase();
+export function columnsUsedBy(sqlText: string, regionAndDay: 'path' | 'record' = 'record'): RecordColumn[] {
+  // A string literal (a JSON path, a pattern: '$.key', 'arn:%') or a comment names no column; read
+  // left to right, so a `--` inside a literal and a quote inside a comment are what they are.
+  const text = sqlText.toLowerCase().replace(/'(?:[^']|'')*'|--[^\n]*/g, (token) => (token.startsWith("'") ? "''" : ''));
   const words = new Set(text.match(/[a-z_][a-z0-9_]*/g) ?? []);
   // A name always followed by a field name (`useridentity.arn`) is read only in part; anywhere else
   // (`filter(resources, …)`, `useridentity.*`, a whole struct selected) it is read whole.
@@ -52,7 +56,7 @@ export function columnsUsedBy(sqlText: string): RecordColumn[] {
     const word = name.toLowerCase();
     return !words.has(word) ? 'none' : wholeUses.has(word) ? 'whole' : 'part';
   };
-  return RECORD_COLUMNS.filter(([, , athenaName]) => ALWAYS_READ.has(athenaName) || words.has(athenaName)).map(
+  return RECORD_COLUMNS.filter(([, , athenaName]) => ALWAYS_READ[regionAndDay].has(athenaName) || words.has(athenaName)).map(
     ([jsonName, type, athenaName]) => [jsonName, used(athenaName) === 'part' ? structFieldsUsed(type, used) : type, athenaName],
   );
 }
