@@ -63,8 +63,9 @@ export function localMemoryLimit(options: ReadOptions): string {
 /**
  * DuckDB over CloudTrail files on disk. A view named like the Athena table exposes the same
  * columns, so question SQL runs unchanged; only the delivery-day folders a question asks for are
- * read, and of each record only the columns the question names. One pass over the files per
- * question: the number of records read comes from DuckDB's own profile of that pass.
+ * read, and of each record only the columns the question names. One pass over every file per
+ * question (an object question's reads only the columns it filters on, then the few files it
+ * needs again): the number of records read comes from DuckDB's own profile of that pass.
  */
 export class LocalEngine implements Engine {
   readonly table: TableLayout = LOCAL_TABLE_LAYOUT;
