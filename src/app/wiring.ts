@@ -10,7 +10,6 @@ import { openDatabase } from '../store/database.js';
 import { type Clock, systemClock } from '../time/clock.js';
 import { createEngine } from './create-engine.js';
 import { openStores, type Stores, stateFile } from './open-stores.js';
-import { remediationDeps } from './remediation-deps.js';
 
 export interface WiringOptions {
   /** The local engine's CloudTrail folder, as the front end found it; undefined with Athena. */
@@ -60,9 +59,11 @@ export async function openWiring(config: Config, options: WiringOptions): Promis
   // No state file yet: nothing was stored and there is no sandbox account (the app makes both on its first start).
   const noState = options.state === 'read' && !existsSync(stateFile(config));
   const stores = await openStores(config, clock, now, noState ? openDatabase(':memory:') : undefined);
+  // The change flow's modules (planner, sandbox account) load only with a state file: a terminal
+  // question before the app's first start needs none of them.
   const remediation = noState
     ? undefined
-    : await remediationDeps({
+    : await (await import('./remediation-deps.js')).remediationDeps({
         config,
         database: stores.database,
         approvalStore: stores.approvals,

@@ -15,6 +15,13 @@ export interface TableLayout {
    */
   rescanIsCheap?: boolean;
   /**
+   * The table is read from log files, and a query may name the files it needs first
+   * (EngineQuery.neededFiles): a pass converting only the columns a question filters on, then its
+   * every column from just those files. Converting a record's columns is most of a scan's cost, and
+   * the rows one object's question needs are usually in a handful of the window's files.
+   */
+  readsNeededFilesFirst?: boolean;
+  /**
    * The activity question's counts are kept per delivery day at ingest (a local index), in this
    * table: per `"timestamp"`/`day_number`, `event_day` (yyyy-MM-dd of eventTime), eventsource,
    * eventcategory, `request_bucket`, eventname, principal and error_code, the `events`, `errors`,
@@ -35,6 +42,11 @@ export interface EngineQuery {
   sql: SqlFragment;
   /** Inclusive `yyyy/MM/dd` delivery-day range; the local engine reads only these folders. */
   days: { from: string; to: string };
+  /**
+   * Where the table reads needed files first (TableLayout.readsNeededFilesFirst): a query whose
+   * `filename` column names every file holding a row that `sql` needs; `sql` then reads only those.
+   */
+  neededFiles?: SqlFragment;
 }
 
 export type Row = Record<string, string | null>;

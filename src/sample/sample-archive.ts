@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateArchive } from './generate.js';
 
 const SAMPLE_SEED = 20_240_701;
 const MARKER = '.complete';
@@ -21,6 +20,8 @@ export async function ensureSampleLogs(dataDir: string, now: Date): Promise<{ di
   const staging = `${dir}.tmp-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
+  // The generator loads only to generate: a terminal command reads the path alone.
+  const { generateArchive } = await import('./generate.js');
   const summary = await generateArchive({ outDir: staging, seed: SAMPLE_SEED, end: now, days: 14 });
   await writeFile(path.join(staging, MARKER), JSON.stringify({ generatedAt: now.toISOString(), ...summary }, null, 2));
   await rm(dir, { recursive: true, force: true });

@@ -21,6 +21,21 @@ describe('columnsUsedBy', () => {
     expect(names).not.toContain('vpcendpointid');
   });
 
+  it('reads no column named only in a string literal or a comment', () => {
+    const names = columnsUsedBy(`SELECT eventname -- the caller's useragent
+      FROM t WHERE json_extract_scalar(requestparameters, '$.errorcode') LIKE 'it''s --vpcendpointid'`).map(
+      ([, , athena]) => athena,
+    );
+    expect(names.sort()).toEqual(['awsregion', 'eventname', 'eventtime', 'requestparameters']);
+  });
+
+  it('in a trail layout, reads the region only when the query names it (it comes from the folders)', () => {
+    const names = (query: string) => columnsUsedBy(query, 'path').map(([, , athena]) => athena);
+    expect(names('SELECT eventname FROM t').sort()).toEqual(['eventname', 'eventtime']);
+    expect(names('SELECT count(*) FROM t')).toEqual(['eventtime']);
+    expect(names('SELECT awsregion FROM t').sort()).toEqual(['awsregion', 'eventtime']);
+  });
+
   it('of a struct read only through its fields, keeps just the fields named, at every depth', () => {
     const types = new Map(
       columnsUsedBy(`SELECT useridentity.arn, useridentity.sessioncontext.sessionissuer.arn FROM t`).map(([json, type]) => [

@@ -9,6 +9,8 @@ import { isDirectoryBucket } from '../../src/cloudtrail/buckets.js';
 import { isObjectQuestion } from '../../src/commands/parse.js';
 import type { S3xRequest } from '../../src/commands/requests.js';
 import type { EngineQuery, TableLayout } from '../../src/engines/engine.js';
+import { LOCAL_TABLE_LAYOUT } from '../../src/engines/local/view.js';
+import type { SqlFragment } from '../../src/engines/sql.js';
 
 /** Shared generators and oracles for the bad-input suites (test/properties, test/security). */
 
@@ -137,7 +139,7 @@ export function decodeSqlLiteral(text: string): string {
 
 /** The two table layouts questions are built for: the local view, and a partitioned multi-region Athena table. */
 export const TABLES: readonly TableLayout[] = [
-  { name: 'cloudtrail_logs', partitionedByDay: true },
+  LOCAL_TABLE_LAYOUT,
   { name: 'cloudtrail.cloudtrail_logs', partitionedByDay: true, regions: ['us-east-1', 'eu-west-1'] },
 ];
 
@@ -220,11 +222,17 @@ export function expectValuesOnlyInParams(request: QuestionRequest): void {
     const baselines = queriesFor(neutralOf(request), table);
     queries.forEach((query, i) => {
       const baseline = baselines[i] as EngineQuery;
-      expect(query.sql.text).toBe(baseline.sql.text);
-      expect(query.sql.text.split('?').length - 1).toBe(query.sql.params.length);
-      expect(query.sql.params).toHaveLength(baseline.sql.params.length);
-      if (exact) expect(query.sql.params).toEqual(baseline.sql.params.map((p) => substitute.get(p) ?? p));
-      for (const [value] of typed) expect(query.sql.params).toContain(value);
+      // The question, and the query that finds the files it needs where the engine reads those first.
+      expect(query.neededFiles === undefined).toBe(baseline.neededFiles === undefined);
+      const pairs: Array<[SqlFragment, SqlFragment]> = [[query.sql, baseline.sql]];
+      if (query.neededFiles && baseline.neededFiles) pairs.push([query.neededFiles, baseline.neededFiles]);
+      for (const [asked, neutral] of pairs) {
+        expect(asked.text).toBe(neutral.text);
+        expect(asked.text.split('?').length - 1).toBe(asked.params.length);
+        expect(asked.params).toHaveLength(neutral.params.length);
+        if (exact) expect(asked.params).toEqual(neutral.params.map((p) => substitute.get(p) ?? p));
+        for (const [value] of typed) expect(asked.params).toContain(value);
+      }
       expect(query.days.from).toMatch(/^\d{4}\/\d{2}\/\d{2}$/);
       expect(query.days.to).toMatch(/^\d{4}\/\d{2}\/\d{2}$/);
     });

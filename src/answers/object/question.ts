@@ -1,7 +1,7 @@
 import { eventSourcesFor, S3EXPRESS_SOURCE } from '../../cloudtrail/buckets.js';
 import type { ObjectQuestionName, ObjectQuestionRequest } from '../../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
-import { type SqlFragment, sql, sqlConstant, sqlJoin, sqlList, sqlNameList } from '../../engines/sql.js';
+import { type SqlFragment, sql, sqlConstant, sqlIdentifier, sqlJoin, sqlList, sqlNameList } from '../../engines/sql.js';
 import { runWithFreshness } from '../../questions/freshness.js';
 import {
   ACCESS_POINT,
@@ -9,6 +9,7 @@ import {
   EVENT_BUCKET,
   EVENT_COLUMNS,
   type EventFields,
+  inWindow,
   MAX_ROWS,
   NAMES_ACCESS_POINT,
   SOURCE_BUCKET_AND_KEY,
@@ -319,6 +320,27 @@ scoped AS (
   ${signedAMatch(sql`${SESSION_KEY} IS NULL AND EXISTS (SELECT 1 FROM matched WHERE session_key IS NULL)`)}
 )`
       : scopedEvents(scan, columns, oneScan);
+  // Where the engine reads the files a question needs first, they are found with the filter's
+  // columns alone: the files of the matches (by the tests one by one, narrower than the prefilter)
+  // and of the CreateSession calls that signed them. The query over those files is the one below:
+  // a row it would have read in another file plays no role, or is a session that signed no match.
+  const isMatch = sql`eventtime >= ${since} AND (${sqlJoin(
+    matchKinds.map((kind) => kind.test),
+    ' OR ',
+  )})`;
+  const neededFiles = table.readsNeededFilesFirst
+    ? sql`WITH kept AS MATERIALIZED (
+  SELECT filename, coalesce(${isMatch}, FALSE) AS is_match, ${SESSION_KEY} AS session_key
+  FROM ${sqlIdentifier(table.name)}
+  WHERE ${inWindow(table, lookback, days)}
+    AND ${inScope}
+    AND ((${isMatch})${withSessions ? sql` OR (${SESSION_CREATED})` : sql``})
+)
+SELECT DISTINCT filename FROM kept
+WHERE is_match
+  OR session_key IN (SELECT session_key FROM kept WHERE is_match)
+  OR (session_key IS NULL AND EXISTS (SELECT 1 FROM kept WHERE is_match AND session_key IS NULL))`
+    : undefined;
   const text = sql`WITH ${scoped},
 sourced AS (
   SELECT scoped.*, ${SOURCE_BUCKET_AND_KEY}
@@ -394,7 +416,7 @@ WHERE listed = 1 OR position_in_kind = 1
 -- Exact matches first, so candidates can never push them past the row cap.
 ORDER BY CASE WHEN role = 'candidate' THEN 1 + (1 - listed) ELSE 0 END, eventtime ${sqlConstant(order)}, eventid
 LIMIT ${sqlConstant(MAX_ROWS)}`;
-  return { sql: text, days };
+  return { sql: text, days, ...(neededFiles ? { neededFiles } : {}) };
 }
 
 /** Map one result row (all values as text, as Athena returns them) to an ObjectEvent. */

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS } from '../../defaults.js';
 import { EngineError } from '../../errors.js';
 import type { Engine, EngineQuery, EngineResult, Row, ScanStats, TableLayout, UnreadableFile } from '../engine.js';
+import type { SqlFragment } from '../sql.js';
 import { yieldWorkerThreadsToEventLoop } from './background-priority.js';
 import { QueryDeadline } from './deadline.js';
 import { findDeliveredRecord } from './delivered-record.js';
@@ -61,8 +63,9 @@ export function localMemoryLimit(options: ReadOptions): string {
 /**
  * DuckDB over CloudTrail files on disk. A view named like the Athena table exposes the same
  * columns, so question SQL runs unchanged; only the delivery-day folders a question asks for are
- * read, and of each record only the columns the question names. One pass over the files per
- * question: the number of records read comes from DuckDB's own profile of that pass.
+ * read, and of each record only the columns the question names. One pass over every file per
+ * question (an object question's reads only the columns it filters on, then the few files it
+ * needs again): the number of records read comes from DuckDB's own profile of that pass.
  */
 export class LocalEngine implements Engine {
   readonly table: TableLayout = LOCAL_TABLE_LAYOUT;
@@ -163,23 +166,48 @@ export class LocalEngine implements Engine {
     }
   }
 
-  /** The question over a view of just these files and just the columns it names, profiled for the record count. */
+  /**
+   * The question over a view of just these files and just the columns it names. When it names the
+   * files it needs first (EngineQuery.neededFiles), those are found over every file, with the
+   * columns that query names, and the question reads only them; the records read are then that pass's.
+   */
   private async ask(query: EngineQuery, files: LogFile[], regionAndDay: 'path' | 'record', deadline: QueryDeadline) {
     const connection = await this.db.instance.connect();
+    try {
+      const run = (sqlOf: SqlFragment, over: LogFile[]) => this.profiled(connection, sqlOf, over, regionAndDay, deadline);
+      if (!query.neededFiles) return await run(query.sql, files);
+      const needed = await run(query.neededFiles, files);
+      const neededPaths = new Set(needed.rows.map((row) => row.filename));
+      const answer = await run(
+        query.sql,
+        files.filter((f) => neededPaths.has(f.path)),
+      );
+      return { rows: answer.rows, recordsRead: needed.recordsRead };
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  /** One query over a view of these files and the columns it names, profiled for the records read. */
+  private async profiled(
+    connection: DuckDBConnection,
+    query: SqlFragment,
+    files: LogFile[],
+    regionAndDay: 'path' | 'record',
+    deadline: QueryDeadline,
+  ): Promise<{ rows: Row[]; recordsRead?: number }> {
     const profile = path.join(this.db.tempDir, `profile-${randomUUID()}.json`);
     try {
       const reader = await deadline.on(connection, async () => {
-        await connection.run(buildViewSql(files, regionAndDay, columnsUsedBy(query.sql.text)));
+        await connection.run(buildViewSql(files, regionAndDay, columnsUsedBy(query.text, regionAndDay)));
         await connection.run(`PRAGMA enable_profiling = 'json'`);
         await connection.run(`PRAGMA profiling_output = '${profile.replaceAll("'", "''")}'`);
-        const result = await connection.runAndReadAll(query.sql.text, [...query.sql.params]);
+        const result = await connection.runAndReadAll(query.text, [...query.params]);
         await connection.run('PRAGMA disable_profiling');
         return result;
       });
-      const rows = reader.getRowObjectsJS().map(toTextRow);
-      return { rows, recordsRead: await recordsReadIn(profile) };
+      return { rows: reader.getRowObjectsJS().map(toTextRow), recordsRead: await recordsReadIn(profile) };
     } finally {
-      connection.closeSync();
       await rm(profile, { force: true });
     }
   }

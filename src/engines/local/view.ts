@@ -5,7 +5,7 @@ import type { LogFile } from './log-files.js';
 /** The name questions use for the CloudTrail table, on every engine. */
 export const LOCAL_TABLE = 'cloudtrail_logs';
 /** The local engine's view: known without opening the engine (the app opens it at its first question). */
-export const LOCAL_TABLE_LAYOUT: TableLayout = { name: LOCAL_TABLE, partitionedByDay: true };
+export const LOCAL_TABLE_LAYOUT: TableLayout = { name: LOCAL_TABLE, partitionedByDay: true, readsNeededFilesFirst: true };
 
 /**
  * DuckDB's maximum_object_size for a read of these files: the largest of them decompressed (a
@@ -32,16 +32,20 @@ export type RecordColumn = (typeof RECORD_COLUMNS)[number];
 /** Every record column: what the per-file check converts, so a file that passes it reads in any question. */
 export const ALL_COLUMNS: readonly RecordColumn[] = RECORD_COLUMNS;
 
-// Region and day come from these when the files are not in a trail layout.
-const ALWAYS_READ = new Set(['eventtime', 'awsregion']);
+// Region and day come from these when the files are not in a trail layout (in one, from its
+// folders); eventTime is read in any case, so that a record converts to a struct with a field.
+const ALWAYS_READ = { record: new Set(['eventtime', 'awsregion']), path: new Set(['eventtime']) };
 
 /**
- * The record columns a query mentions (by their Athena names), plus the two that region and day
- * derive from. Converting JSON into columns is most of a scan's cost, so the view converts only
- * these; a column named by accident (in a comment, say) costs time, never a wrong answer.
+ * The record columns a query mentions (by their Athena names, outside its string literals and
+ * comments), plus eventTime, and awsRegion when region and day come from the record.
+ * Converting JSON into columns is most of a scan's cost, so the view converts only these; a column
+ * named by accident costs time, never a wrong answer.
  */
-export function columnsUsedBy(sqlText: string): RecordColumn[] {
-  const text = sqlText.toLowerCase();
+export function columnsUsedBy(sqlText: string, regionAndDay: 'path' | 'record' = 'record'): RecordColumn[] {
+  // A string literal (a JSON path, a pattern: '$.key', 'arn:%') or a comment names no column; read
+  // left to right, so a `--` inside a literal and a quote inside a comment are what they are.
+  const text = sqlText.toLowerCase().replace(/'(?:[^']|'')*'|--[^\n]*/g, (token) => (token.startsWith("'") ? "''" : ''));
   const words = new Set(text.match(/[a-z_][a-z0-9_]*/g) ?? []);
   // A name always followed by a field name (`useridentity.arn`) is read only in part; anywhere else
   // (`filter(resources, …)`, `useridentity.*`, a whole struct selected) it is read whole.
@@ -52,7 +56,7 @@ export function columnsUsedBy(sqlText: string): RecordColumn[] {
     const word = name.toLowerCase();
     return !words.has(word) ? 'none' : wholeUses.has(word) ? 'whole' : 'part';
   };
-  return RECORD_COLUMNS.filter(([, , athenaName]) => ALWAYS_READ.has(athenaName) || words.has(athenaName)).map(
+  return RECORD_COLUMNS.filter(([, , athenaName]) => ALWAYS_READ[regionAndDay].has(athenaName) || words.has(athenaName)).map(
     ([jsonName, type, athenaName]) => [jsonName, used(athenaName) === 'part' ? structFieldsUsed(type, used) : type, athenaName],
   );
 }
@@ -142,7 +146,10 @@ export function readRecords(
 }
 
 const REGION_FROM_PATH = `regexp_extract(filename, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1)`;
-const DAY_FROM_PATH = `regexp_extract(filename, '/CloudTrail/[^/]+/(\\d{4}/\\d{2}/\\d{2})/', 1)`;
+// A trail layout's files are listed in their day folders (listLogFiles), so the day is the end of
+// the folder's path. Not a regex: DuckDB tests a question's day filter on each file while planning
+// (to skip files), building the expression anew per file; a regex cost about 50 us per file there.
+const DAY_FROM_PATH = `right(parse_dirpath(filename, '/'), 10)`;
 
 /** Record columns named as in Athena, from a record expression (`r.` for unnested records, '' for top-level). */
 export function athenaColumns(prefix: string, recordColumns: readonly RecordColumn[]): string[] {
@@ -160,7 +167,10 @@ export function partitionsFromRecord(prefix: string): string[] {
   return [`${prefix}"awsRegion" AS region`, `replace(substr(${eventTime}, 1, 10), '-', '/') AS "timestamp"`];
 }
 
-/** Columns named as in Athena, with region and day from the path (trail layout) or the record. */
+/**
+ * Columns named as in Athena, with region and day from the path (trail layout) or the record, and
+ * the file each record is in (`filename`, for EngineQuery.neededFiles).
+ */
 function projection(prefix: string, regionAndDay: 'path' | 'record', recordColumns: readonly RecordColumn[]): string {
   const partitions =
     regionAndDay === 'path'
@@ -169,7 +179,7 @@ function projection(prefix: string, regionAndDay: 'path' | 'record', recordColum
         ? ['region', '"timestamp"']
         : [`${REGION_FROM_PATH} AS region`, `${DAY_FROM_PATH} AS "timestamp"`]
       : partitionsFromRecord(prefix);
-  return [...athenaColumns(prefix, recordColumns), ...partitions].join(',\n    ');
+  return [...athenaColumns(prefix, recordColumns), ...partitions, 'filename'].join(',\n    ');
 }
 
 /**
@@ -187,7 +197,7 @@ export function buildViewSql(
   const wrapped = files.filter((f) => f.format === 'wrapped');
   if (wrapped.length > 0) {
     parts.push(`SELECT ${projection('r.', regionAndDay, columns)}
-  FROM (SELECT unnest("Records") AS r, ${REGION_FROM_PATH} AS region, ${DAY_FROM_PATH} AS "timestamp"
+  FROM (SELECT unnest("Records") AS r, ${REGION_FROM_PATH} AS region, ${DAY_FROM_PATH} AS "timestamp", filename
         FROM ${readWrapped(wrapped, columns)})`);
   }
   for (const format of ['array', 'lines'] as const) {
@@ -203,7 +213,8 @@ export function buildViewSql(
 /** An empty table with the right columns, for a window with no files. */
 function emptyTable(recordColumns: readonly RecordColumn[]): string {
   const columns = recordColumns.map(([, type, athenaName]) => `CAST(NULL AS ${type}) AS ${athenaName}`);
-  return `SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS region, CAST(NULL AS VARCHAR) AS "timestamp" WHERE FALSE`;
+  return `SELECT ${columns.join(', ')}, CAST(NULL AS VARCHAR) AS region, CAST(NULL AS VARCHAR) AS "timestamp",
+    CAST(NULL AS VARCHAR) AS filename WHERE FALSE`;
 }
 
 /**

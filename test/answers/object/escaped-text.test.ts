@@ -48,22 +48,26 @@ const deletes = [
   deleteWith('escaped-bucket', 12, String.raw`{"bucketName":"\u0068ot--use1-az4--x-s3","key":"eb\/k.txt"}`),
 ];
 
-/** The records as a file of `format` (each `requestParameters` written as is): a trail's delivery file, or a plain folder's. */
+/**
+ * Each record in a file of its own of `format` (its `requestParameters` written as is): a trail's
+ * delivery file, or a plain folder's; so an engine that reads the files holding a match first must find each.
+ */
 async function writeLogs(dir: string, format: 'wrapped' | 'array' | 'lines'): Promise<void> {
   const records = deletes.map((d, i) =>
     JSON.stringify({ ...d.record, requestParameters: `@raw${i}@` }).replace(`"@raw${i}@"`, () => d.raw),
   );
-  if (format === 'wrapped') {
-    const day = path.join(dir, 'AWSLogs', '111122223333', 'CloudTrail', 'us-east-1', '2026', '11', '20');
-    await mkdir(day, { recursive: true });
-    await writeFile(
-      path.join(day, '111122223333_CloudTrail_us-east-1_escaped.json.gz'),
-      gzipSync(`{"Records":[${records.join(',')}]}`),
-    );
-    return;
+  const day = path.join(dir, 'AWSLogs', '111122223333', 'CloudTrail', 'us-east-1', '2026', '11', '20');
+  await mkdir(format === 'wrapped' ? day : dir, { recursive: true });
+  for (const [i, record] of records.entries()) {
+    if (format === 'wrapped') {
+      await writeFile(
+        path.join(day, `111122223333_CloudTrail_us-east-1_escaped-${i}.json.gz`),
+        gzipSync(`{"Records":[${record}]}`),
+      );
+    } else {
+      await writeFile(path.join(dir, `events-${i}.json`), format === 'array' ? `[${record}]` : record);
+    }
   }
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'events.json'), format === 'array' ? `[${records.join(',\n')}]` : records.join('\n'));
 }
 
 describe.each(['wrapped', 'array', 'lines'] as const)(
