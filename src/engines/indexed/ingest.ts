@@ -680,7 +680,7 @@ export function insertRecordsSql(
     parts.push(`SELECT ${projection('r.', regionAndDay)}
       FROM (SELECT unnest("Records") AS r, filename
             FROM read_json(${fileList(wrapped)}, format = '${wrappedAs}', filename = true,
-              maximum_object_size = ${maxObjectBytes(wrapped)}, columns = {"Records": '${recordStruct(RECORD_COLUMNS)}[]'}))`);
+              maximum_object_size = ${maxObjectBytes(wrapped)}, maximum_sample_files = 1, columns = {"Records": '${recordStruct(RECORD_COLUMNS)}[]'}))`);
   }
   for (const format of ['array', 'lines'] as const) {
     const batch = files.filter((f) => f.format === format);
