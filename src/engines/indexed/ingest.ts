@@ -20,12 +20,10 @@ import {
 import { ScratchDuckDb } from '../local/scratch-duckdb.js';
 import {
   athenaColumns,
-  fileList,
-  maxObjectBytes,
   partitionsFromRecord,
   quoteLiteral,
   readRecords,
-  recordStruct,
+  readWrapped,
   TRINO_COMPAT_MACROS,
 } from '../local/view.js';
 import { rewriteForIndex } from './rewrite.js';
@@ -678,9 +676,7 @@ export function insertRecordsSql(
   const wrapped = files.filter((f) => f.format === 'wrapped');
   if (wrapped.length > 0) {
     parts.push(`SELECT ${projection('r.', regionAndDay)}
-      FROM (SELECT unnest("Records") AS r, filename
-            FROM read_json(${fileList(wrapped)}, format = '${wrappedAs}', filename = true,
-              maximum_object_size = ${maxObjectBytes(wrapped)}, maximum_sample_files = 1, columns = {"Records": '${recordStruct(RECORD_COLUMNS)}[]'}))`);
+      FROM (SELECT unnest("Records") AS r, filename FROM ${readWrapped(wrapped, RECORD_COLUMNS, wrappedAs)})`);
   }
   for (const format of ['array', 'lines'] as const) {
     const batch = files.filter((f) => f.format === format);

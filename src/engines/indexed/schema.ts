@@ -7,6 +7,9 @@ export const INDEX_TABLE = LOCAL_TABLE;
 /** Bumped when the tables change shape; an index of another version is refused (ingest it again). */
 export const INDEX_SCHEMA_VERSION = '4';
 
+/** The object key, as question SQL writes it: extracted once (`request_key`), and hashed. */
+const REQUEST_KEY = `json_extract_scalar(requestparameters, '$.key')`;
+
 /**
  * Columns computed once at ingest from the record columns, with the very expressions question SQL
  * uses (`json_extract_scalar` is the same macro the local view uses), so a rewritten query reads
@@ -20,7 +23,7 @@ export const EXTRACTED_COLUMNS = [
       THEN coalesce(json_extract_scalar(requestparameters, '$["x-amz-rename-source"]'), json_extract_scalar(requestparameters, '$.renameSource'))
       ELSE json_extract_scalar(requestparameters, '$["x-amz-copy-source"]') END, '\\x3FversionId=.*$', ''), '^/', '')))`,
   },
-  { name: 'request_key', expression: `json_extract_scalar(requestparameters, '$.key')` },
+  { name: 'request_key', expression: REQUEST_KEY },
   { name: 'request_bucket', expression: `json_extract_scalar(requestparameters, '$.bucketName')` },
   {
     name: 'requested_session_mode',
@@ -45,7 +48,7 @@ export const EXTRACTED_COLUMNS = [
  * KEY_HASH_PROBE and is refused by a DuckDB that hashes it otherwise.
  */
 export const HASHED_COLUMNS = [
-  { column: 'key_hash', of: `json_extract_scalar(requestparameters, '$.key')` },
+  { column: 'key_hash', of: REQUEST_KEY },
   { column: 'arn_hash', of: 'useridentity.arn' },
 ] as const;
 export const KEY_HASH_PROBE = 's3x key hash probe';

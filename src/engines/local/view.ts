@@ -122,16 +122,23 @@ export function fileList(files: readonly Pick<LogFile, 'path'>[]): string {
  */
 function readJson(
   files: readonly Pick<LogFile, 'path' | 'textBytes'>[],
-  format: 'array' | 'unstructured',
+  format: 'array' | 'unstructured' | 'newline_delimited',
   columns: string,
 ): string {
   return `read_json(${fileList(files)}, format = '${format}', filename = true, maximum_object_size = ${maxObjectBytes(files)},
     maximum_sample_files = 1, columns = {${columns}})`;
 }
 
-/** read_json over delivery files: one `Records` array of these columns each. */
-function readWrapped(files: readonly Pick<LogFile, 'path' | 'textBytes'>[], recordColumns: readonly RecordColumn[]): string {
-  return readJson(files, 'unstructured', `"Records": '${recordStruct(recordColumns)}[]'`);
+/**
+ * read_json over delivery files: one `Records` array of these columns each. `newline_delimited`
+ * (each file one line, as CloudTrail writes it) is what the ingest tries first.
+ */
+export function readWrapped(
+  files: readonly Pick<LogFile, 'path' | 'textBytes'>[],
+  recordColumns: readonly RecordColumn[],
+  format: 'unstructured' | 'newline_delimited' = 'unstructured',
+): string {
+  return readJson(files, format, `"Records": '${recordStruct(recordColumns)}[]'`);
 }
 
 /** read_json over files holding bare records (not wrapped in `Records`). */
