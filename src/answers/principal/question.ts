@@ -151,8 +151,8 @@ const SOURCE_ACTION = sql`${SOURCE_BUCKET_AND_KEY},
 
 /**
  * Athena-dialect SQL for everything one principal did in S3 Express and S3, in one scan: the
- * grouping sets give the bucket-and-operation rows, the sessions, the objects written, deleted and
- * read, the identities (type, role, user, session name) and the totals at once.
+ * grouping sets give the bucket-and-operation rows, the buckets (counted), the sessions, the objects
+ * written, deleted and read, the identities (type, role, user, session name) and the totals at once.
  */
 export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayout): EngineQuery {
   const days = partitionRange(request.window);
@@ -184,6 +184,7 @@ grouped AS (
     CASE WHEN grouping(object_action, bucket, object_key) = 0 THEN 'object'
       WHEN grouping(source_action, source_bucket, source_key) = 0 THEN 'source-object'
       WHEN grouping(bucket, eventname) = 0 THEN 'operation'
+      WHEN grouping(bucket) = 0 THEN 'bucket'
       WHEN grouping(principal_type, role_name, user_name, session_name) = 0 THEN 'identity'
       WHEN grouping(session_arn) = 0 THEN 'session'
       ELSE 'total' END AS row_kind,
@@ -191,12 +192,11 @@ grouped AS (
     source_action, source_bucket, source_key,
     count(*) AS events,
     count(error_code) AS errors,
-    count(DISTINCT bucket) AS buckets,
     min(eventtime) AS first_event,
     max(eventtime) AS last_event
   FROM unique_events
   WHERE copy_number = 1
-  GROUP BY GROUPING SETS ((bucket, eventname), (session_arn), (), (object_action, bucket, object_key),
+  GROUP BY GROUPING SETS ((bucket, eventname), (bucket), (session_arn), (), (object_action, bucket, object_key),
     (principal_type, role_name, user_name, session_name), (source_action, source_bucket, source_key))
 ),
 ranked AS (
@@ -208,19 +208,21 @@ ranked AS (
         coalesce(source_action, ''), coalesce(source_bucket, ''), coalesce(source_key, '')) AS position,
     count(*) OVER (PARTITION BY row_kind) AS kind_groups
   FROM grouped
-  WHERE (row_kind <> 'session' OR session_arn IS NOT NULL) AND (row_kind <> 'object' OR object_action IS NOT NULL)
+  WHERE (row_kind <> 'session' OR session_arn IS NOT NULL) AND (row_kind <> 'bucket' OR bucket IS NOT NULL)
+    AND (row_kind <> 'object' OR object_action IS NOT NULL)
     AND (row_kind <> 'source-object' OR (source_action IS NOT NULL AND source_key IS NOT NULL))
 )
 SELECT row_kind, bucket, eventname, session_arn, object_action, object_key, principal_type, role_name, user_name,
-  session_name, source_action, source_bucket, source_key, events, errors, buckets, first_event, last_event, kind_groups
+  session_name, source_action, source_bucket, source_key, events, errors, first_event, last_event, kind_groups
 FROM ranked
 WHERE row_kind = 'total'
+  OR (row_kind = 'bucket' AND position = 1)
   OR (row_kind = 'operation' AND position <= ${sqlConstant(PRINCIPAL_ROWS_MAX)})
   OR (row_kind = 'session' AND position <= ${sqlConstant(PRINCIPAL_SESSIONS_MAX)})
   OR (row_kind IN ('object', 'source-object') AND position <= ${sqlConstant(PRINCIPAL_OBJECTS_MAX)})
   OR (row_kind = 'identity' AND position <= ${sqlConstant(PRINCIPAL_IDENTITIES_MAX)})
 ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 WHEN 'session' THEN 2 WHEN 'object' THEN 3
-  WHEN 'source-object' THEN 4 ELSE 5 END, position`;
+  WHEN 'source-object' THEN 4 WHEN 'identity' THEN 5 ELSE 6 END, position`;
   return { sql: text, days };
 }
 
@@ -252,7 +254,8 @@ export function toPrincipalAnswer(request: PrincipalRequest, rows: Row[], stats:
     totals: {
       events: toCount(total?.events),
       errors: toCount(total?.errors),
-      buckets: toCount(total?.buckets),
+      // The buckets are counted as groups of their own: a DISTINCT count would be kept for every grouping set.
+      buckets: toCount(ofKind('bucket')[0]?.kind_groups),
       firstEvent: total?.first_event ?? null,
       lastEvent: total?.last_event ?? null,
     },

@@ -5,7 +5,7 @@ import { LOCAL_TABLE } from '../local/view.js';
 export const INDEX_TABLE = LOCAL_TABLE;
 
 /** Bumped when the tables change shape; an index of another version is refused (ingest it again). */
-export const INDEX_SCHEMA_VERSION = '4';
+export const INDEX_SCHEMA_VERSION = '5';
 
 /** The object key, as question SQL writes it: extracted once (`request_key`), and hashed. */
 const REQUEST_KEY = `json_extract_scalar(requestparameters, '$.key')`;
@@ -22,6 +22,18 @@ export const EXTRACTED_COLUMNS = [
     expression: `try(url_decode(regexp_replace(regexp_replace(CASE WHEN eventname = 'RenameObject'
       THEN coalesce(json_extract_scalar(requestparameters, '$["x-amz-rename-source"]'), json_extract_scalar(requestparameters, '$.renameSource'))
       ELSE json_extract_scalar(requestparameters, '$["x-amz-copy-source"]') END, '\\x3FversionId=.*$', ''), '^/', '')))`,
+  },
+  // The call's bucket and access point (EVENT_BUCKET, ACCESS_POINT in src/questions/sql-pieces.ts): before request_bucket,
+  // whose text they hold. Kept so a question's scan never reads `resources` (a list of structs, the costliest column).
+  {
+    name: 'event_bucket',
+    expression: `CASE WHEN (json_extract_scalar(requestparameters, '$.bucketName') LIKE '%--xa-s3' OR json_extract_scalar(requestparameters, '$.bucketName') LIKE 'arn:%:accesspoint/%') THEN coalesce(regexp_replace(element_at(filter(resources, r -> r.type = 'AWS::S3Express::DirectoryBucket'), 1).arn, '^.*[:/]', ''), json_extract_scalar(requestparameters, '$.bucketName')) ELSE json_extract_scalar(requestparameters, '$.bucketName') END`,
+  },
+  {
+    name: 'access_point',
+    expression: `CASE WHEN json_extract_scalar(requestparameters, '$.bucketName') LIKE '%--xa-s3' THEN json_extract_scalar(requestparameters, '$.bucketName')
+      WHEN json_extract_scalar(requestparameters, '$.bucketName') LIKE 'arn:%:accesspoint/%' THEN regexp_replace(json_extract_scalar(requestparameters, '$.bucketName'), '^.*:accesspoint/', '')
+      ELSE regexp_replace(element_at(filter(resources, r -> r.arn LIKE '%:accesspoint/%'), 1).arn, '^.*:accesspoint/', '') END`,
   },
   { name: 'request_key', expression: REQUEST_KEY },
   { name: 'request_bucket', expression: `json_extract_scalar(requestparameters, '$.bucketName')` },

@@ -150,7 +150,7 @@ describe('buildPrincipalQuery', () => {
     ]);
     expect(query.sql.text.match(/\bFROM cloudtrail_logs\b/g)).toHaveLength(1);
     expect(query.sql.text).toContain(
-      'GROUP BY GROUPING SETS ((bucket, eventname), (session_arn), (), (object_action, bucket, object_key)',
+      'GROUP BY GROUPING SETS ((bucket, eventname), (bucket), (session_arn), (), (object_action, bucket, object_key)',
     );
     const [beforeWhere = '', afterWhere = ''] = query.sql.text.split(/\bWHERE\b/, 2);
     expect(beforeWhere).not.toContain('?');
