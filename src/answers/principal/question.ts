@@ -1,7 +1,7 @@
 import { eventSourcesFor } from '../../cloudtrail/buckets.js';
 import type { PrincipalRequest } from '../../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
-import { type SqlFragment, sql, sqlConstant, sqlList } from '../../engines/sql.js';
+import { type SqlFragment, sql, sqlConstant, sqlJoin, sqlList } from '../../engines/sql.js';
 import { UsageError } from '../../errors.js';
 import { runWithFreshness } from '../../questions/freshness.js';
 import {
@@ -179,7 +179,7 @@ export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayou
     AND ${predicate}`;
   const text = sql`WITH ${scopedEvents({ table, window: request.window, days }, columns, filter)},
 ${uniqueEvents({ columns: SOURCE_ACTION, table })},
-grouped AS (
+grouped AS ${table.rescanIsCheap ? sql`MATERIALIZED ` : sql``}(
   SELECT
     CASE WHEN grouping(object_action, bucket, object_key) = 0 THEN 'object'
       WHEN grouping(source_action, source_bucket, source_key) = 0 THEN 'source-object'
@@ -199,31 +199,112 @@ grouped AS (
   GROUP BY GROUPING SETS ((bucket, eventname), (bucket), (session_arn), (), (object_action, bucket, object_key),
     (principal_type, role_name, user_name, session_name), (source_action, source_bucket, source_key))
 ),
-ranked AS (
-  SELECT grouped.*,
-    row_number() OVER (PARTITION BY row_kind
-      ORDER BY CASE WHEN row_kind IN ('object', 'source-object') THEN last_event END DESC, events DESC, coalesce(bucket, ''),
-        coalesce(eventname, ''), coalesce(session_arn, ''), coalesce(object_action, ''), coalesce(object_key, ''),
-        coalesce(principal_type, ''), coalesce(role_name, ''), coalesce(user_name, ''), coalesce(session_name, ''),
-        coalesce(source_action, ''), coalesce(source_bucket, ''), coalesce(source_key, '')) AS position,
-    count(*) OVER (PARTITION BY row_kind) AS kind_groups
-  FROM grouped
-  WHERE (row_kind <> 'session' OR session_arn IS NOT NULL) AND (row_kind <> 'bucket' OR bucket IS NOT NULL)
-    AND (row_kind <> 'object' OR object_action IS NOT NULL)
-    AND (row_kind <> 'source-object' OR (source_action IS NOT NULL AND source_key IS NOT NULL))
-)
+${ranked(table)}
 SELECT row_kind, bucket, eventname, session_arn, object_action, object_key, principal_type, role_name, user_name,
   session_name, source_action, source_bucket, source_key, events, errors, first_event, last_event, kind_groups
 FROM ranked
-WHERE row_kind = 'total'
-  OR (row_kind = 'bucket' AND position = 1)
-  OR (row_kind = 'operation' AND position <= ${sqlConstant(PRINCIPAL_ROWS_MAX)})
-  OR (row_kind = 'session' AND position <= ${sqlConstant(PRINCIPAL_SESSIONS_MAX)})
-  OR (row_kind IN ('object', 'source-object') AND position <= ${sqlConstant(PRINCIPAL_OBJECTS_MAX)})
-  OR (row_kind = 'identity' AND position <= ${sqlConstant(PRINCIPAL_IDENTITIES_MAX)})
+WHERE ${sqlJoin(
+    GROUP_KINDS.map((group) => sql`(${group.is} AND position <= ${sqlConstant(group.kept)})`),
+    '\n  OR ',
+  )}
 ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 WHEN 'session' THEN 2 WHEN 'object' THEN 3
   WHEN 'source-object' THEN 4 WHEN 'identity' THEN 5 ELSE 6 END, position`;
   return { sql: text, days };
+}
+
+/** Ties between groups of equal rank are broken by their columns, in this order (NULL as ''). */
+const TIE_BREAKERS = {
+  bucket: sql`coalesce(bucket, '')`,
+  eventname: sql`coalesce(eventname, '')`,
+  session_arn: sql`coalesce(session_arn, '')`,
+  object_action: sql`coalesce(object_action, '')`,
+  object_key: sql`coalesce(object_key, '')`,
+  principal_type: sql`coalesce(principal_type, '')`,
+  role_name: sql`coalesce(role_name, '')`,
+  user_name: sql`coalesce(user_name, '')`,
+  session_name: sql`coalesce(session_name, '')`,
+  source_action: sql`coalesce(source_action, '')`,
+  source_bucket: sql`coalesce(source_bucket, '')`,
+  source_key: sql`coalesce(source_key, '')`,
+} as const;
+type GroupColumn = keyof typeof TIE_BREAKERS;
+
+/**
+ * Each kind of group (one grouping set): which of its groups count (`is`), its columns (the others
+ * are NULL in it), and how many are kept: the most recent objects first, the busiest groups first
+ * otherwise.
+ */
+const GROUP_KINDS: readonly { is: SqlFragment; columns: readonly GroupColumn[]; kept: number; recentFirst?: true }[] = [
+  { is: sql`row_kind = 'total'`, columns: [], kept: 1 },
+  { is: sql`row_kind = 'bucket' AND bucket IS NOT NULL`, columns: ['bucket'], kept: 1 },
+  { is: sql`row_kind = 'operation'`, columns: ['bucket', 'eventname'], kept: PRINCIPAL_ROWS_MAX },
+  { is: sql`row_kind = 'session' AND session_arn IS NOT NULL`, columns: ['session_arn'], kept: PRINCIPAL_SESSIONS_MAX },
+  {
+    is: sql`row_kind = 'object' AND object_action IS NOT NULL`,
+    columns: ['object_action', 'bucket', 'object_key'],
+    kept: PRINCIPAL_OBJECTS_MAX,
+    recentFirst: true,
+  },
+  {
+    is: sql`row_kind = 'source-object' AND source_action IS NOT NULL AND source_key IS NOT NULL`,
+    columns: ['source_action', 'source_bucket', 'source_key'],
+    kept: PRINCIPAL_OBJECTS_MAX,
+    recentFirst: true,
+  },
+  {
+    is: sql`row_kind = 'identity'`,
+    columns: ['principal_type', 'role_name', 'user_name', 'session_name'],
+    kept: PRINCIPAL_IDENTITIES_MAX,
+  },
+];
+
+/** The rank of a group among the groups with these columns. */
+function rankOrder(columns: readonly GroupColumn[], recentFirst: SqlFragment | undefined): SqlFragment {
+  const ties = (Object.keys(TIE_BREAKERS) as GroupColumn[]).filter((column) => columns.includes(column));
+  return sqlJoin([...(recentFirst ? [recentFirst] : []), sql`events DESC`, ...ties.map((column) => TIE_BREAKERS[column])], ', ');
+}
+
+/**
+ * `ranked`: the groups that count, each with its `position` in its kind and the kind's count of
+ * groups. One window over every group does it in any dialect. Where rescanning is cheap (DuckDB
+ * over its index, `grouped` materialized) each kind is first cut to what is kept, ordered by its
+ * own columns: sorting all the principal's objects by every column was most of the question.
+ */
+function ranked(table: TableLayout): SqlFragment {
+  const counted = sqlJoin(
+    GROUP_KINDS.map((group) => sql`(${group.is})`),
+    '\n    OR ',
+  );
+  if (!table.rescanIsCheap) {
+    const anyKind = rankOrder(
+      Object.keys(TIE_BREAKERS) as GroupColumn[],
+      sql`CASE WHEN row_kind IN ('object', 'source-object') THEN last_event END DESC`,
+    );
+    return sql`ranked AS (
+  SELECT grouped.*,
+    row_number() OVER (PARTITION BY row_kind ORDER BY ${anyKind}) AS position,
+    count(*) OVER (PARTITION BY row_kind) AS kind_groups
+  FROM grouped
+  WHERE ${counted}
+)`;
+  }
+  const kept = GROUP_KINDS.map((group) => {
+    const order = rankOrder(group.columns, group.recentFirst ? sql`last_event DESC` : undefined);
+    return sql`(SELECT *, row_number() OVER (ORDER BY ${order}) AS position
+      FROM (SELECT * FROM grouped WHERE ${group.is} ORDER BY ${order} LIMIT ${sqlConstant(group.kept)}))`;
+  });
+  return sql`kind_counts AS (
+  SELECT row_kind, count(*) AS kind_groups FROM grouped
+  WHERE ${counted}
+  GROUP BY row_kind
+),
+ranked AS (
+  SELECT kept.*, kind_groups
+  FROM (
+    ${sqlJoin(kept, '\n    UNION ALL\n    ')}
+  ) kept
+  JOIN kind_counts USING (row_kind)
+)`;
 }
 
 /** Build an answer from engine output (all values as text, as Athena returns them). */
