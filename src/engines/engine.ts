@@ -11,7 +11,8 @@ export interface TableLayout {
   /**
    * Scanning the table again costs little (a local index: nothing billed per scan, row groups of
    * other buckets and days skipped), so a question may read it twice, narrowly, where a one-scan
-   * form would carry many rows through its windows. Athena bills every scan, so it never says so.
+   * form would carry many rows through its windows, and may read a CTE it materializes several
+   * times. Athena bills every scan (and computes a CTE once per reference), so it never says so.
    */
   rescanIsCheap?: boolean;
   /**
