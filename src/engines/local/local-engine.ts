@@ -129,6 +129,10 @@ export class LocalEngine implements Engine {
       .filter((k) => k.unreadable)
       .map((k) => ({ path: k.file.path, reason: k.unreadable as string }));
     const regionAndDay = layout.kind === 'trail' ? 'path' : 'record';
+    // Opened now that the files are checked (see database()); a DuckDB that cannot start fails the question as the engine's error.
+    await this.database().catch((error: unknown) => {
+      throw engineError(error);
+    });
 
     let answer: { rows: Row[]; recordsRead?: number };
     try {
