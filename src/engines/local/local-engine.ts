@@ -71,22 +71,27 @@ export class LocalEngine implements Engine {
   readonly table: TableLayout = LOCAL_TABLE_LAYOUT;
   readonly reportsFreshness = true;
   private readonly known = new Map<string, KnownFile>();
+  private opening?: Promise<ScratchDuckDb>;
 
-  private constructor(
-    private readonly db: ScratchDuckDb,
-    private readonly options: LocalEngineOptions,
-  ) {}
+  private constructor(private readonly options: LocalEngineOptions) {}
 
-  static async open(options: LocalEngineOptions): Promise<LocalEngine> {
-    const db = await ScratchDuckDb.open(localMemoryLimit(options));
-    const engine = new LocalEngine(db, options);
-    const connection = await db.instance.connect();
-    try {
-      for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
-    } finally {
-      connection.closeSync();
-    }
-    return engine;
+  static open(options: LocalEngineOptions): Promise<LocalEngine> {
+    return Promise.resolve(new LocalEngine(options));
+  }
+
+  /**
+   * The scratch DuckDB, opened when a question first needs it: after that question's files are
+   * checked. Checking grows glibc's heap with the inflated text (8,639 files: about 35 MB, freed but
+   * kept by malloc), and DuckDB hands free heap back to the system when it starts its threads, so a
+   * first question's DuckDB peak no longer stacks on what its checks left. A failed open is tried
+   * again by the next question.
+   */
+  private database(): Promise<ScratchDuckDb> {
+    this.opening ??= openScratchDuckDb(this.options).catch((error: unknown) => {
+      this.opening = undefined;
+      throw error;
+    });
+    return this.opening;
   }
 
   async run(query: EngineQuery): Promise<EngineResult> {
@@ -124,6 +129,10 @@ export class LocalEngine implements Engine {
       .filter((k) => k.unreadable)
       .map((k) => ({ path: k.file.path, reason: k.unreadable as string }));
     const regionAndDay = layout.kind === 'trail' ? 'path' : 'record';
+    // Opened now that the files are checked (see database()); a DuckDB that cannot start fails the question as the engine's error.
+    await this.database().catch((error: unknown) => {
+      throw engineError(error);
+    });
 
     let answer: { rows: Row[]; recordsRead?: number };
     try {
@@ -156,7 +165,7 @@ export class LocalEngine implements Engine {
   }
 
   async deliveredRecord(eventId: string, days: { from: string; to: string }): Promise<string | undefined> {
-    const connection = await this.db.instance.connect();
+    const connection = await (await this.database()).instance.connect();
     try {
       return await findDeliveredRecord(connection, this.options.logsDir, eventId, days, this.readOptions);
     } catch (error) {
@@ -172,7 +181,7 @@ export class LocalEngine implements Engine {
    * columns that query names, and the question reads only them; the records read are then that pass's.
    */
   private async ask(query: EngineQuery, files: LogFile[], regionAndDay: 'path' | 'record', deadline: QueryDeadline) {
-    const connection = await this.db.instance.connect();
+    const connection = await (await this.database()).instance.connect();
     try {
       const run = (sqlOf: SqlFragment, over: LogFile[]) => this.profiled(connection, sqlOf, over, regionAndDay, deadline);
       if (!query.neededFiles) return await run(query.sql, files);
@@ -196,7 +205,7 @@ export class LocalEngine implements Engine {
     regionAndDay: 'path' | 'record',
     deadline: QueryDeadline,
   ): Promise<{ rows: Row[]; recordsRead?: number }> {
-    const profile = path.join(this.db.tempDir, `profile-${randomUUID()}.json`);
+    const profile = path.join((await this.database()).tempDir, `profile-${randomUUID()}.json`);
     try {
       const reader = await deadline.on(connection, async () => {
         await connection.run(buildViewSql(files, regionAndDay, columnsUsedBy(query.text, regionAndDay)));
@@ -215,7 +224,7 @@ export class LocalEngine implements Engine {
   /** Files that fail a full read of every column, found by halving batches (one bad file fails its batch). */
   private async findUnreadable(files: LogFile[], deadline: QueryDeadline): Promise<UnreadableFile[]> {
     const broken: UnreadableFile[] = [];
-    const connection = await this.db.instance.connect();
+    const connection = await (await this.database()).instance.connect();
     const check = async (batch: LogFile[], format: LogFile['format']): Promise<void> => {
       if (batch.length === 0) return;
       try {
@@ -257,7 +266,7 @@ export class LocalEngine implements Engine {
     const newestFiles = newestDeliveryFiles(files, trailLayout);
     const missing = newestFiles.filter((f) => this.known.get(f.path)?.newest === undefined);
     if (missing.length > 0) {
-      const connection = await this.db.instance.connect();
+      const connection = await (await this.database()).instance.connect();
       try {
         for (const format of ['wrapped', 'array', 'lines'] as const) {
           const batch = missing.filter((f) => f.format === format);
@@ -332,8 +341,22 @@ export class LocalEngine implements Engine {
   async close(): Promise<void> {
     // Keeping the checks is an optimisation: a data dir that cannot be written only costs the next process a re-check.
     await this.options.checkedFiles?.save().catch(() => undefined);
-    await this.db.close();
+    // Nothing to close when no question opened DuckDB, or its open failed.
+    await (await this.opening?.catch(() => undefined))?.close();
   }
+}
+
+async function openScratchDuckDb(options: LocalEngineOptions): Promise<ScratchDuckDb> {
+  const db = await ScratchDuckDb.open(localMemoryLimit(options));
+  // DuckDB's threads start with it: lowered like the others (see run).
+  yieldWorkerThreadsToEventLoop();
+  const connection = await db.instance.connect();
+  try {
+    for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
+  } finally {
+    connection.closeSync();
+  }
+  return db;
 }
 
 function engineError(error: unknown): EngineError {
