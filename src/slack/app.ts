@@ -5,7 +5,7 @@ import { CachedGroupMembers } from '../access/access-policy.js';
 import type { ApprovalStore } from '../approvals/approval.js';
 import { type ApprovalDeps, type ApprovalPolicy, ApprovalService } from '../approvals/approval-service.js';
 import type { AccountPort, ChangeRequest, Plan } from '../remediation/types.js';
-import { registerWorkflowSteps } from './functions/workflow-steps.js';
+import { workflowSteps } from './functions/workflow-steps.js';
 import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
 import { registerAlertActions, registerWatchAction } from './listeners/actions/alert-buttons.js';
 import { registerApproveAction } from './listeners/actions/approve.js';
@@ -172,8 +172,6 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
     ],
   });
   const inFlight = new InFlight();
-  // Global middleware: `next()` resolves when the listeners are done, after their ack too.
-  app.use(({ next }) => inFlight.run(next));
   app.error(async (error) => {
     // Last resort: listeners answer their own errors; this only records what escaped them.
     app.logger.error(`unhandled listener error: ${error.message}`);
@@ -183,7 +181,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   const approvals = remediation ? new ApprovalService({ ...remediation, groups, now: appDeps.now }) : undefined;
   const deps: CommandDeps = { ...rest, groups, ...(approvals ? { approvals } : {}) };
   registerS3xCommand(app, deps);
-  const { buttons, listen } = routeButtons(app);
+  const { buttons, click } = routeButtons(app);
   registerPageAction(buttons, deps);
   registerShareAction(buttons, deps);
   registerExportCsvAction(buttons, deps);
@@ -196,10 +194,13 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   registerShowDiffAction(buttons, deps);
   registerDenyPrincipalAction(buttons, deps);
   registerDigestDrillAction(buttons, deps);
-  registerWorkflowSteps(app, deps);
   registerAlertActions(buttons, deps);
   registerWatchAction(buttons, deps);
-  listen();
+  const step = workflowSteps(deps);
+  // The one global middleware: the request counts as in flight until it is handled (after the ack
+  // too). Clicks and workflow steps are routed here, so Bolt's listeners are the slash command's
+  // alone: Bolt runs every listener's chain for every request, each ack included.
+  app.use((args) => inFlight.run(() => click(args) ?? step(args) ?? args.next()));
 
   let server: Server | undefined;
   let draining = false;
