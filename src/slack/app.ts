@@ -1,11 +1,11 @@
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { type IncomingMessage, type Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { App as BoltApp, LogLevel as BoltLogLevel, CustomRoute, webApi } from '@slack/bolt';
 import { CachedGroupMembers } from '../access/access-policy.js';
 import type { ApprovalStore } from '../approvals/approval.js';
 import { type ApprovalDeps, type ApprovalPolicy, ApprovalService } from '../approvals/approval-service.js';
 import type { AccountPort, ChangeRequest, Plan } from '../remediation/types.js';
-import { registerWorkflowSteps } from './functions/workflow-steps.js';
+import { workflowSteps } from './functions/workflow-steps.js';
 import { EVENTS_PATH, HEALTH_PATH } from './ids.js';
 import { registerAlertActions, registerWatchAction } from './listeners/actions/alert-buttons.js';
 import { registerApproveAction } from './listeners/actions/approve.js';
@@ -87,26 +87,24 @@ const EXPIRY_SWEEP_MS = 15_000;
 
 /** Work accepted and not finished yet. */
 class InFlight {
-  private readonly running = new Set<Promise<unknown>>();
+  private running = 0;
   private waiters: Array<() => void> = [];
 
   get count(): number {
-    return this.running.size;
+    return this.running;
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
-    const promise = work();
-    this.running.add(promise);
+    this.running++;
     try {
-      return await promise;
+      return await work();
     } finally {
-      this.running.delete(promise);
-      if (this.running.size === 0) for (const wake of this.waiters.splice(0)) wake();
+      if (--this.running === 0) for (const wake of this.waiters.splice(0)) wake();
     }
   }
 
   idle(): Promise<void> {
-    return this.running.size === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+    return this.running === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
   }
 }
 
@@ -174,8 +172,6 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
     ],
   });
   const inFlight = new InFlight();
-  // Global middleware: `next()` resolves when the listeners are done, after their ack too.
-  app.use(async ({ next }) => inFlight.run(next));
   app.error(async (error) => {
     // Last resort: listeners answer their own errors; this only records what escaped them.
     app.logger.error(`unhandled listener error: ${error.message}`);
@@ -185,7 +181,7 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   const approvals = remediation ? new ApprovalService({ ...remediation, groups, now: appDeps.now }) : undefined;
   const deps: CommandDeps = { ...rest, groups, ...(approvals ? { approvals } : {}) };
   registerS3xCommand(app, deps);
-  const { buttons, listen } = routeButtons(app);
+  const { buttons, click } = routeButtons(app);
   registerPageAction(buttons, deps);
   registerShareAction(buttons, deps);
   registerExportCsvAction(buttons, deps);
@@ -198,10 +194,13 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
   registerShowDiffAction(buttons, deps);
   registerDenyPrincipalAction(buttons, deps);
   registerDigestDrillAction(buttons, deps);
-  registerWorkflowSteps(app, deps);
   registerAlertActions(buttons, deps);
   registerWatchAction(buttons, deps);
-  listen();
+  const step = workflowSteps(deps);
+  // The one global middleware: the request counts as in flight until it is handled (after the ack
+  // too). Clicks and workflow steps are routed here, so Bolt's listeners are the slash command's
+  // alone: Bolt runs every listener's chain for every request, each ack included.
+  app.use((args) => inFlight.run(() => click(args) ?? step(args) ?? args.next()));
 
   let server: Server | undefined;
   let draining = false;
@@ -222,9 +221,12 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
               .catch(() => undefined),
           EXPIRY_SWEEP_MS,
         ).unref();
-      const started = (await app.start(
-        options.host && !socketMode ? { port: options.port, host: options.host } : options.port,
-      )) as unknown;
+      // HTTP mode: every response of the server is a GuardedResponse (see guardRequests).
+      const started = (await (socketMode
+        ? app.start(options.port)
+        : app.start(options.host ? { port: options.port, host: options.host } : options.port, {
+            ServerResponse: GuardedResponse as typeof ServerResponse,
+          }))) as unknown;
       server = started && typeof (started as Server).address === 'function' ? (started as Server) : undefined;
       if (server) guardRequests(server, { draining: () => draining, now: options.requestClock ?? Date.now });
       const address = server?.address();
@@ -263,13 +265,16 @@ export function createSlackApp(options: SlackAppOptions, appDeps: SlackAppDeps):
  * Before Bolt sees a Slack request, its timestamp must be within 5 minutes of now **either way**:
  * Bolt refuses old timestamps only, so a signed request dated in the future could be replayed
  * until that date. A missing or malformed timestamp is left to Bolt, which refuses it.
- * A response written before the request body was read (a 413) closes its connection.
+ * The requests passed on get their response's framing rules (GuardedResponse).
  */
 function guardRequests(server: Server, guard: { draining: () => boolean; now: () => number }): void {
   const handlers = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '').split('?')[0];
+  const closeIdleWhenDraining = () => {
+    if (guard.draining()) setImmediate(() => server.closeIdleConnections());
+  };
+  server.on('request', (req: IncomingMessage, res: GuardedResponse) => {
+    const path = pathOf(req.url);
     if (guard.draining() && (path === EVENTS_PATH || path === HEALTH_PATH)) {
       res.writeHead(503, { 'content-type': 'application/json', connection: 'close', 'retry-after': '10' });
       res.end('{"ok":false,"error":"s3x is shutting down"}');
@@ -281,53 +286,55 @@ function guardRequests(server: Server, guard: { draining: () => boolean; now: ()
       res.end('{"ok":false,"error":"request timestamp is not within 5 minutes of now"}');
       return;
     }
-    closeWhenBodyUnread(req, res);
-    if (path === EVENTS_PATH) sendHeadWithBody(res);
-    res.on('finish', () => {
-      if (guard.draining()) setImmediate(() => server.closeIdleConnections());
-    });
+    res.framing = path === EVENTS_PATH ? 'hold-head' : 'plain';
+    res.on('finish', closeIdleWhenDraining);
     for (const handler of handlers) handler.call(server, req, res);
   });
 }
 
-/**
- * Bolt answers a Slack request with `writeHead(status, headers)` then `end(body)`: the head goes
- * out before the body's length is known, so an ack with a body is sent chunked, five writes in one
- * writev. Held until `end`, the head and body leave as one write with a Content-Length.
- */
-function sendHeadWithBody(res: ServerResponse): void {
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    const [statusCode, headers] = args;
-    // Only the forms Bolt uses; anything else (a status message, raw header arrays) is passed on as it is.
-    if (
-      args.length > 2 ||
-      typeof statusCode !== 'number' ||
-      (headers !== undefined && (typeof headers !== 'object' || Array.isArray(headers)))
-    ) {
-      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-    }
-    // Node writes the head itself at the first write or end, through the writeHead below it.
-    this.writeHead = writeHead;
-    this.statusCode = statusCode;
-    for (const [name, value] of Object.entries((headers ?? {}) as Record<string, string | number | string[]>))
-      this.setHeader(name, value);
-    return this;
-  } as ServerResponse['writeHead'];
+/** The path of a request URL, without its query. */
+function pathOf(url: string | undefined): string {
+  const query = url?.indexOf('?') ?? -1;
+  return query === -1 ? (url ?? '') : (url as string).slice(0, query);
 }
 
 /**
- * A response sent before the request body was read (Bolt's or the console's 413) says
- * `Connection: close` and closes: kept alive, the unread body would be parsed as the next request
- * and the socket reset, failing the client's next request on that connection (ECONNRESET).
+ * The server's response class (one class, so no request pays for wrapping its response), with two
+ * rules for the requests guardRequests passes on:
+ *
+ * - A response sent before the request body was read (Bolt's or the console's 413) says
+ *   `Connection: close` and closes: kept alive, the unread body would be parsed as the next request
+ *   and the socket reset, failing the client's next request on that connection (ECONNRESET).
+ * - On /slack/events (`hold-head`), Bolt answers with `writeHead(status, headers)` then `end(body)`:
+ *   the head goes out before the body's length is known, so an ack with a body is sent chunked, five
+ *   writes in one writev. Held until `end`, the head and body leave as one write with a Content-Length.
  */
-function closeWhenBodyUnread(req: IncomingMessage, res: ServerResponse): void {
-  // `complete` is false during the request event even without a body: only a body still arriving counts.
-  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-  if (!hasBody) return;
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    if (!req.complete) this.setHeader('connection', 'close');
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as ServerResponse['writeHead'];
+class GuardedResponse extends ServerResponse {
+  /** Set by guardRequests; `none` for the responses it writes itself. */
+  framing: 'none' | 'plain' | 'hold-head' = 'none';
+
+  override writeHead(...args: unknown[]): this {
+    const [statusCode, headers] = args;
+    // Only the forms Bolt uses; anything else (a status message, raw header arrays) is passed on as it is.
+    if (
+      this.framing === 'hold-head' &&
+      args.length <= 2 &&
+      typeof statusCode === 'number' &&
+      (headers === undefined || (typeof headers === 'object' && headers !== null && !Array.isArray(headers)))
+    ) {
+      // Node writes the head itself at the first write or end, through writeHead again (then passed on).
+      this.framing = 'plain';
+      this.statusCode = statusCode;
+      for (const [name, value] of Object.entries((headers ?? {}) as Record<string, string | number | string[]>))
+        this.setHeader(name, value);
+      return this;
+    }
+    // `complete` is false during the request event even without a body: only a body still arriving counts.
+    if (this.framing !== 'none' && !this.req.complete && hasBody(this.req)) this.setHeader('connection', 'close');
+    return (super.writeHead as (...a: unknown[]) => this).apply(this, args);
+  }
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }

@@ -1,4 +1,4 @@
-import type { AllMiddlewareArgs, App, SlackEventMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, AnyMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { checkAccess } from '../../access/access-policy.js';
 import { answerRequest, type Reply } from '../../answers/answer-request.js';
 import { describeAnswer, describeCoverageCaveat, describePrincipal } from '../../answers/object/formats.js';
@@ -31,18 +31,20 @@ const STEPS: Record<string, Step> = {
 /**
  * Workflow Builder custom steps (manifest.yml `functions`). Each step is authorized like a slash
  * command, for the `requester` input (the workflow should pass "Person who used this workflow").
- * One Bolt listener for all steps, routed by callback id: Bolt runs every listener's middleware for
- * every request, slash commands included, and `app.function` adds one listener per step. Like
- * `app.function`, a step's event is acknowledged before it runs; an unknown callback id is left
- * unacknowledged, as when no listener matched it.
+ * Routed by callback id from the app's global middleware, not a Bolt listener: Bolt runs every
+ * listener's middleware for every request, slash commands included. Like `app.function`, a step's
+ * event is acknowledged before it runs. Undefined when the request is no `function_executed` event
+ * of a known step (an unknown callback id is then left unacknowledged, as when no listener matched it).
  */
-export function registerWorkflowSteps(app: App, deps: CommandDeps): void {
-  app.event('function_executed', async (args) => {
-    const step = Object.hasOwn(STEPS, args.event.function.callback_id) ? STEPS[args.event.function.callback_id] : undefined;
-    if (!step) return;
-    await args.ack();
-    await runStep(args, deps, step);
-  });
+export function workflowSteps(deps: CommandDeps): (args: AnyMiddlewareArgs & AllMiddlewareArgs) => Promise<void> | undefined {
+  return (args) => {
+    if (args.body.type !== 'event_callback' || !('event' in args) || args.event.type !== 'function_executed') return undefined;
+    const stepArgs = args as unknown as StepArgs;
+    const callbackId = stepArgs.event.function.callback_id;
+    const step = Object.hasOwn(STEPS, callbackId) ? STEPS[callbackId] : undefined;
+    if (!step) return undefined;
+    return stepArgs.ack().then(() => runStep(stepArgs, deps, step));
+  };
 }
 
 /** Refuse an unauthorized requester; any error fails the step with a message the workflow shows. */

@@ -1,4 +1,4 @@
-import type { AllMiddlewareArgs, App, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { AllMiddlewareArgs, AnyMiddlewareArgs, App, Middleware, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { ButtonClick } from './reply.js';
 
 type ClickChain = Middleware<SlackActionMiddlewareArgs<ButtonClick>>[];
@@ -7,14 +7,15 @@ type ClickArgs = SlackActionMiddlewareArgs<ButtonClick> & AllMiddlewareArgs;
 export interface ButtonRoutes {
   /** The app for button listeners to register on: its `action(actionId, ...chain)` adds a route (action ids do not overlap). */
   buttons: App;
-  /** Give Bolt the one listener for every route; call after the last route. */
-  listen(): void;
+  /** The clicked button's chain, run; undefined when the request is no click on a route (then nothing acknowledges it). */
+  click(args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> | undefined;
 }
 
 /**
  * Bolt runs every listener's middleware chain for every request it gets, so each `app.action` costs
  * every slash command's ack too (16 buttons: about as much main-thread CPU as the ack itself).
- * Buttons register here instead, and one Bolt listener hands a click to its button's chain.
+ * Buttons register here instead, and the app's global middleware hands a click (Bolt's
+ * `{ type: 'block_actions' }` action) to its button's chain.
  */
 export function routeButtons(app: App): ButtonRoutes {
   const routes: Array<{ actionId: string | RegExp; chain: ClickChain }> = [];
@@ -29,12 +30,10 @@ export function routeButtons(app: App): ButtonRoutes {
     routes.find((route) => (typeof route.actionId === 'string' ? route.actionId === actionId : route.actionId.test(actionId)));
   return {
     buttons,
-    listen() {
-      // A click on no route is left unacknowledged, as when no listener matched it.
-      app.action<ButtonClick>({ type: 'block_actions' }, async (args) => {
-        const route = routeOf(args.action.action_id);
-        if (route) await runChain(route.chain, args, 0);
-      });
+    click(args) {
+      if (args.body.type !== 'block_actions' || !('action' in args) || !args.action) return undefined;
+      const route = routeOf((args as ClickArgs).action.action_id);
+      return route ? runChain(route.chain, args as ClickArgs, 0) : undefined;
     },
   };
 }

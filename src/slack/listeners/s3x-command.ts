@@ -19,6 +19,9 @@ import type { AnswerAccessDeps } from './answer-access.js';
 import { showPlan } from './change-flow.js';
 import { failureMessage, onCommand } from './reply.js';
 
+/** What a command's ack carries: always private to the asker. */
+type AckMessage = SlackMessage & { response_type: 'ephemeral' };
+
 export interface CommandDeps extends AnswerDeps, AnswerAccessDeps {
   now: () => Date;
   approvals?: ApprovalService;
@@ -29,20 +32,19 @@ export interface CommandDeps extends AnswerDeps, AnswerAccessDeps {
  * answer through the response_url. Answers are ephemeral: only the asker sees them.
  */
 export function registerS3xCommand(app: App, deps: CommandDeps): void {
-  // A full queue turns many asks away in a row with the same words: escape and size them once.
-  let busyAck: { busy: string; message: SlackMessage } | undefined;
+  // A full queue turns many asks away in a row with the same words: the ack is built once per wording.
+  let busyAck: { busy: string; ack: AckMessage } | undefined;
+  /** The queue's refusal for this asker, if it is full for them: acked with no work, no second request to Slack. */
+  const refusal = (userId: string): AckMessage | undefined => {
+    const busy = deps.engine.busyMessage?.(userId);
+    if (!busy) return undefined;
+    if (busyAck?.busy !== busy) busyAck = { busy, ack: { response_type: 'ephemeral', ...buildErrorMessage(busy) } };
+    return busyAck.ack;
+  };
   app.command(
     SLASH_COMMAND,
     onCommand(async ({ ack, command, respond, logger }) => {
       const asker = { userId: command.user_id, channelId: command.channel_id };
-      /** Turned away inside the ack when the queue is full: no work, no second request to Slack. */
-      const turnedAway = async (): Promise<boolean> => {
-        const busy = deps.engine.busyMessage?.(command.user_id);
-        if (!busy) return false;
-        if (busyAck?.busy !== busy) busyAck = { busy, message: buildErrorMessage(busy) };
-        await ack({ response_type: 'ephemeral', ...busyAck.message });
-        return true;
-      };
       // A question while the queue is full is turned away before its words are parsed (nothing would
       // use them), after the access check; a malformed one then gets the queue's refusal, not its usage error.
       if (namesAQuestion(command.text ?? '') && deps.engine.busyMessage?.(command.user_id)) {
@@ -51,7 +53,12 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
           await ack({ response_type: 'ephemeral', ...buildErrorMessage(decision.reason) });
           return;
         }
-        if (await turnedAway()) return;
+        // Asked again: the access check may have waited for Slack (a user group) while questions ended.
+        const refused = refusal(command.user_id);
+        if (refused) {
+          await ack(refused);
+          return;
+        }
       }
       let request: S3xRequest;
       try {
@@ -91,7 +98,11 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
         await ack({ response_type: 'ephemeral', ...renderReply(await answerRequest(request, deps)) });
         return;
       }
-      if (await turnedAway()) return;
+      const refused = refusal(command.user_id);
+      if (refused) {
+        await ack(refused);
+        return;
+      }
       await ack({ response_type: 'ephemeral', ...buildWorkingMessage(describeRequest(request)) });
 
       let message: SlackMessage;
