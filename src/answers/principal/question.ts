@@ -1,7 +1,7 @@
 import { eventSourcesFor } from '../../cloudtrail/buckets.js';
 import type { PrincipalRequest } from '../../commands/requests.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../../engines/engine.js';
-import { type SqlFragment, sql, sqlConstant, sqlJoin, sqlList } from '../../engines/sql.js';
+import { type SqlFragment, sql, sqlConstant, sqlIdentifier, sqlJoin, sqlList } from '../../engines/sql.js';
 import { UsageError } from '../../errors.js';
 import { runWithFreshness } from '../../questions/freshness.js';
 import {
@@ -212,22 +212,22 @@ ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 WHEN 'session
   return { sql: text, days };
 }
 
-/** Ties between groups of equal rank are broken by their columns, in this order (NULL as ''). */
-const TIE_BREAKERS = {
-  bucket: sql`coalesce(bucket, '')`,
-  eventname: sql`coalesce(eventname, '')`,
-  session_arn: sql`coalesce(session_arn, '')`,
-  object_action: sql`coalesce(object_action, '')`,
-  object_key: sql`coalesce(object_key, '')`,
-  principal_type: sql`coalesce(principal_type, '')`,
-  role_name: sql`coalesce(role_name, '')`,
-  user_name: sql`coalesce(user_name, '')`,
-  session_name: sql`coalesce(session_name, '')`,
-  source_action: sql`coalesce(source_action, '')`,
-  source_bucket: sql`coalesce(source_bucket, '')`,
-  source_key: sql`coalesce(source_key, '')`,
-} as const;
-type GroupColumn = keyof typeof TIE_BREAKERS;
+/** The grouped columns, in the order that breaks ties between groups of equal rank (NULL as ''). */
+const GROUP_COLUMNS = [
+  'bucket',
+  'eventname',
+  'session_arn',
+  'object_action',
+  'object_key',
+  'principal_type',
+  'role_name',
+  'user_name',
+  'session_name',
+  'source_action',
+  'source_bucket',
+  'source_key',
+] as const;
+type GroupColumn = (typeof GROUP_COLUMNS)[number];
 
 /**
  * Each kind of group (one grouping set): which of its groups count (`is`), its columns (the others
@@ -260,8 +260,10 @@ const GROUP_KINDS: readonly { is: SqlFragment; columns: readonly GroupColumn[]; 
 
 /** The rank of a group among the groups with these columns. */
 function rankOrder(columns: readonly GroupColumn[], recentFirst: SqlFragment | undefined): SqlFragment {
-  const ties = (Object.keys(TIE_BREAKERS) as GroupColumn[]).filter((column) => columns.includes(column));
-  return sqlJoin([...(recentFirst ? [recentFirst] : []), sql`events DESC`, ...ties.map((column) => TIE_BREAKERS[column])], ', ');
+  const ties = GROUP_COLUMNS.filter((column) => columns.includes(column)).map(
+    (column) => sql`coalesce(${sqlIdentifier(column)}, '')`,
+  );
+  return sqlJoin([...(recentFirst ? [recentFirst] : []), sql`events DESC`, ...ties], ', ');
 }
 
 /**
@@ -276,10 +278,7 @@ function ranked(table: TableLayout): SqlFragment {
     '\n    OR ',
   );
   if (!table.rescanIsCheap) {
-    const anyKind = rankOrder(
-      Object.keys(TIE_BREAKERS) as GroupColumn[],
-      sql`CASE WHEN row_kind IN ('object', 'source-object') THEN last_event END DESC`,
-    );
+    const anyKind = rankOrder(GROUP_COLUMNS, sql`CASE WHEN row_kind IN ('object', 'source-object') THEN last_event END DESC`);
     return sql`ranked AS (
   SELECT grouped.*,
     row_number() OVER (PARTITION BY row_kind ORDER BY ${anyKind}) AS position,
