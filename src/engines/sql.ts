@@ -88,12 +88,13 @@ export function sqlPartitionDay(day: string): BrandedFragment {
 }
 
 /**
- * API names from our own code (event names) as a list of SQL string literals, for a SELECT list
- * where Athena takes no `?`. Only letters and digits: no value from outside can pass.
+ * Names from our own code (event names, event sources such as `s3.amazonaws.com`) as a list of SQL
+ * string literals, for a SELECT list where Athena takes no `?`. Only letters, digits and dots: no
+ * value from outside can pass.
  */
 export function sqlNameList(names: readonly string[]): BrandedFragment {
-  if (names.length === 0 || names.some((name) => !/^[A-Za-z][A-Za-z0-9]{0,127}$/.test(name))) {
-    throw new Error('sqlNameList takes one or more API names');
+  if (names.length === 0 || names.some((name) => !/^[A-Za-z][A-Za-z0-9.]{0,127}$/.test(name))) {
+    throw new Error('sqlNameList takes one or more API or service names');
   }
   return fragment(names.map((name) => `'${name}'`).join(', '), []);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sql, sqlConstant, sqlIdentifier, sqlJoin, sqlList } from '../../src/engines/sql.js';
+import { sql, sqlConstant, sqlIdentifier, sqlJoin, sqlList, sqlNameList } from '../../src/engines/sql.js';
 
 describe('sql tagged template', () => {
   it('turns every interpolated value into a ? parameter', () => {
@@ -26,5 +26,11 @@ describe('sql tagged template', () => {
     expect(sqlConstant(500).text).toBe('500');
     expect(() => sqlConstant(1.5)).toThrow();
     expect(() => sqlList([])).toThrow();
+  });
+  it('writes API and service names as literals, and nothing else', () => {
+    expect(sqlNameList(['DeleteObject', 's3.amazonaws.com']).text).toBe("'DeleteObject', 's3.amazonaws.com'");
+    expect(sqlNameList(['DeleteObject']).params).toEqual([]);
+    for (const bad of ["s3' OR '1'='1", 'a b', '.amazonaws.com', 'x--y', '']) expect(() => sqlNameList([bad])).toThrow();
+    expect(() => sqlNameList([])).toThrow();
   });
 });

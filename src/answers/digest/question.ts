@@ -1,4 +1,4 @@
-import { isDirectoryBucket } from '../../cloudtrail/buckets.js';
+import { isDirectoryBucket, S3_SOURCE, S3EXPRESS_SOURCE } from '../../cloudtrail/buckets.js';
 import type { CoverageGap } from '../../cloudtrail/coverage.js';
 import type { Engine, EngineQuery, Row, TableLayout } from '../../engines/engine.js';
 import {
@@ -155,12 +155,14 @@ export function dayWindow(date: string, timeZone: string): TimeWindow {
   return { since: zonedMidnight(date, timeZone), until: zonedMidnight(next.toISOString().slice(0, 10), timeZone) };
 }
 
+/** S3 Express and S3, as literals: the digest's SELECT list tests them, where Athena takes no `?`. */
+const S3_SOURCES = sqlNameList([S3EXPRESS_SOURCE, S3_SOURCE]);
 /** The day's bucket and trail changes: a Management event (or one without category) of these names. */
 const IS_CHANGE = sql`(eventcategory = 'Management' OR eventcategory IS NULL)
-      AND ((eventsource IN ('s3express.amazonaws.com', 's3.amazonaws.com') AND eventname IN (${sqlNameList(BUCKET_EVENTS)}))
-        OR (eventsource = 'cloudtrail.amazonaws.com' AND eventname IN (${sqlNameList(TRAIL_EVENTS)})))`;
+      AND ((eventsource IN (${S3_SOURCES}) AND eventname IN (${sqlNameList(BUCKET_EVENTS)}))
+        OR (eventsource = ${sqlNameList([CLOUDTRAIL_SOURCE])} AND eventname IN (${sqlNameList(TRAIL_EVENTS)})))`;
 /** The object calls the bucket lists count: S3 and S3 Express data events. */
-const IS_DATA_EVENT = sql`(eventsource IN ('s3express.amazonaws.com', 's3.amazonaws.com') AND eventcategory = 'Data')`;
+const IS_DATA_EVENT = sql`(eventsource IN (${S3_SOURCES}) AND eventcategory = 'Data')`;
 
 /** What the logs hold is read from the day before: a Region silent all day is still one the logs know. */
 function reachWindow(window: TimeWindow): TimeWindow {
