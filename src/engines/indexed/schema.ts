@@ -9,6 +9,8 @@ export const INDEX_SCHEMA_VERSION = '5';
 
 /** The object key, as question SQL writes it: extracted once (`request_key`), and hashed. */
 const REQUEST_KEY = `json_extract_scalar(requestparameters, '$.key')`;
+/** `bucketName`, as question SQL writes it (BUCKET_NAME in src/questions/sql-pieces.ts). */
+const BUCKET_NAME = `json_extract_scalar(requestparameters, '$.bucketName')`;
 
 /**
  * Columns computed once at ingest from the record columns, with the very expressions question SQL
@@ -27,16 +29,16 @@ export const EXTRACTED_COLUMNS = [
   // whose text they hold. Kept so a question's scan never reads `resources` (a list of structs, the costliest column).
   {
     name: 'event_bucket',
-    expression: `CASE WHEN (json_extract_scalar(requestparameters, '$.bucketName') LIKE '%--xa-s3' OR json_extract_scalar(requestparameters, '$.bucketName') LIKE 'arn:%:accesspoint/%') THEN coalesce(regexp_replace(element_at(filter(resources, r -> r.type = 'AWS::S3Express::DirectoryBucket'), 1).arn, '^.*[:/]', ''), json_extract_scalar(requestparameters, '$.bucketName')) ELSE json_extract_scalar(requestparameters, '$.bucketName') END`,
+    expression: `CASE WHEN (${BUCKET_NAME} LIKE '%--xa-s3' OR ${BUCKET_NAME} LIKE 'arn:%:accesspoint/%') THEN coalesce(regexp_replace(element_at(filter(resources, r -> r.type = 'AWS::S3Express::DirectoryBucket'), 1).arn, '^.*[:/]', ''), ${BUCKET_NAME}) ELSE ${BUCKET_NAME} END`,
   },
   {
     name: 'access_point',
-    expression: `CASE WHEN json_extract_scalar(requestparameters, '$.bucketName') LIKE '%--xa-s3' THEN json_extract_scalar(requestparameters, '$.bucketName')
-      WHEN json_extract_scalar(requestparameters, '$.bucketName') LIKE 'arn:%:accesspoint/%' THEN regexp_replace(json_extract_scalar(requestparameters, '$.bucketName'), '^.*:accesspoint/', '')
+    expression: `CASE WHEN ${BUCKET_NAME} LIKE '%--xa-s3' THEN ${BUCKET_NAME}
+      WHEN ${BUCKET_NAME} LIKE 'arn:%:accesspoint/%' THEN regexp_replace(${BUCKET_NAME}, '^.*:accesspoint/', '')
       ELSE regexp_replace(element_at(filter(resources, r -> r.arn LIKE '%:accesspoint/%'), 1).arn, '^.*:accesspoint/', '') END`,
   },
   { name: 'request_key', expression: REQUEST_KEY },
-  { name: 'request_bucket', expression: `json_extract_scalar(requestparameters, '$.bucketName')` },
+  { name: 'request_bucket', expression: BUCKET_NAME },
   {
     name: 'requested_session_mode',
     expression: `json_extract_scalar(requestparameters, '$["x-amz-create-session-mode"]')`,
