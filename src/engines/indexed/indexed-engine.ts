@@ -16,6 +16,7 @@ import {
   type ReadOptions,
   readOptionsOf,
 } from '../local/log-files.js';
+import { textRows } from '../local/text-rows.js';
 import { ArchiveIndex, type KnownFile } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
 import { ACTIVITY_ROLLUP_TABLE, INDEX_TABLE } from './schema.js';
@@ -85,7 +86,7 @@ export class IndexedEngine implements Engine {
     let rows: Row[];
     try {
       const reader = await deadline.on(connection, () => connection.runAndReadAll(rewritten.text, [...rewritten.params]));
-      rows = reader.getRowObjectsJS().map(toTextRow);
+      rows = textRows(reader);
     } catch (error) {
       throw engineError(error);
     } finally {
@@ -187,13 +188,4 @@ function engineError(error: unknown): EngineError {
     cause: error,
     detail: error instanceof Error ? error.message : String(error),
   });
-}
-
-/** Every value as text, as Athena returns it (the local engine does the same). */
-function toTextRow(row: Record<string, unknown>): Row {
-  const out: Row = {};
-  for (const [key, value] of Object.entries(row)) {
-    out[key] = value === null || value === undefined ? null : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return out;
 }

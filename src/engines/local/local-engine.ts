@@ -27,6 +27,7 @@ import {
   unreadableReason,
 } from './log-files.js';
 import { ScratchDuckDb } from './scratch-duckdb.js';
+import { textRows } from './text-rows.js';
 import { buildFileStatsSql, buildViewSql, columnsUsedBy, LOCAL_TABLE_LAYOUT, TRINO_COMPAT_MACROS } from './view.js';
 
 /** What is known about one file, kept per (path, size, mtime): CloudTrail never rewrites a delivered file. */
@@ -215,7 +216,7 @@ export class LocalEngine implements Engine {
         await connection.run('PRAGMA disable_profiling');
         return result;
       });
-      return { rows: reader.getRowObjectsJS().map(toTextRow), recordsRead: await recordsReadIn(profile) };
+      return { rows: textRows(reader), recordsRead: await recordsReadIn(profile) };
     } finally {
       await rm(profile, { force: true });
     }
@@ -409,12 +410,4 @@ async function describeFileSafely(filePath: string, options: ReadOptions): Promi
   } catch (error) {
     return { path: filePath, error: unreadableReason(error) };
   }
-}
-
-function toTextRow(row: Record<string, unknown>): Row {
-  const out: Row = {};
-  for (const [key, value] of Object.entries(row)) {
-    out[key] = value === null || value === undefined ? null : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
-  return out;
 }
