@@ -1,7 +1,6 @@
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ActivityAnswer, askActivity, buildActivityQuery } from '../../src/answers/activity/question.js';
 import { askDenied } from '../../src/answers/denied/question.js';
@@ -13,7 +12,6 @@ import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { ingestArchive } from '../../src/engines/indexed/ingest.js';
 import { ACTIVITY_ROLLUP_EXPRESSIONS } from '../../src/engines/indexed/schema.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
-import { quoteLiteral } from '../../src/engines/local/view.js';
 import { sql } from '../../src/engines/sql.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { askOnThreeEngines, withoutStats } from '../helpers/three-engines.js';
@@ -128,23 +126,6 @@ describe('the activity roll-up of the index', () => {
   it('counts each event once, duplicates and late deliveries included, on whole and partial days', async () => {
     const [whole] = await expectSameActivity();
     expect(whole?.totals).toMatchObject({ events: 8, errors: 1, bytesIn: 2155 });
-  });
-
-  it('marks both copies of a record delivered twice in one batch as they are inserted, so none is moved', async () => {
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    try {
-      await connection.run(`ATTACH ${quoteLiteral(indexPath)} AS first_ingest (READ_ONLY)`);
-      const reader = await connection.runAndReadAll(`SELECT
-          list(outside_rollup ORDER BY file_id) FILTER (WHERE eventid = 'del-2') AS copies,
-          count(*) FILTER (WHERE outside_rollup AND eventid LIKE 'put-%') AS delivered_once_marked,
-          max(rowid) + 1 = count(*) AS nothing_deleted
-        FROM first_ingest.cloudtrail_logs`);
-      expect(reader.getRowObjectsJS()[0]).toEqual({ copies: [true, true], delivered_once_marked: 0n, nothing_deleted: true });
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
   });
 
   it('stays right when a new file repeats an event the roll-up already counted', async () => {

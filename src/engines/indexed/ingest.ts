@@ -659,13 +659,12 @@ GROUP BY ALL`;
 
 /**
  * How records are laid out on disk (see ROW_GROUP_ROWS): what questions filter on, coarsest first;
- * a day's records outside the roll-up after the others, so a scan of them (`WHERE outside_rollup`)
- * skips the rest by their statistics; a bucket's failed calls before its others, so denied skips
- * the row groups of successes (their `errorcode` is all NULL). Keys and event times are not sorted
- * on: text statistics keep 8 bytes (`reports/`, `2026-11-`), too few for a row group to be skipped
- * by them, and each string key makes the sort dearer.
+ * a bucket's failed calls before its others, so denied skips the row groups of successes (their
+ * `errorcode` is all NULL). Keys and event times are not sorted on: text statistics keep 8 bytes
+ * (`reports/`, `2026-11-`), too few for a row group to be skipped by them, and each string key
+ * makes the sort dearer.
  */
-const SORT_ORDER = 'day_number, outside_rollup, eventsource, request_bucket, errorcode IS NULL, eventname';
+const SORT_ORDER = 'day_number, eventsource, request_bucket, errorcode IS NULL, eventname';
 
 /**
  * The records of these files as the local view shows them (same columns, names and conversions),
@@ -695,10 +694,7 @@ SELECT *, ${extracted.join(',\n  ')},
   ${HASHED_COLUMNS.map((hashed) => `hash(${extractedName(hashed.of) ?? hashed.of}) AS ${hashed.column}`).join(',\n  ')},
   TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number,
   TRY_CAST(replace(substr(eventtime, 1, 10), '-', '') AS INTEGER) AS event_day_number,
-  -- Both copies of a record delivered twice within the batch stay out of the roll-up from the start:
-  -- marked here, they need not be moved later (see moveOutOfRollup; a moved record leaves a deleted row
-  -- in its row group, and scans of row groups with deleted rows cost about a third more).
-  (${OUTSIDE_ROLLUP_AT_INGEST} OR count(*) OVER (PARTITION BY eventid) > 1) AS outside_rollup
+  (${OUTSIDE_ROLLUP_AT_INGEST}) AS outside_rollup
 FROM (
   SELECT records.* EXCLUDE (filename, region, "timestamp"), ${partitions}, b.file_id
   FROM (${parts.join('\nUNION ALL\n')}) records
