@@ -150,6 +150,8 @@ function rolledUpEvents(
   // is followed by 'T': it sorts before `${first}` exactly when its day does, and from `${last}U` on
   // exactly when its day is after the last whole day. Its day is also the index's integer
   // `event_day_number`, tested first: integers compare far faster than text, and skip row groups.
+  // The mark is compared with a constant: DuckDB skips row groups by a column's statistics for a
+  // comparison, not for a bare boolean column (that read every row group of the bucket's days).
   const dayNumber = (day: string) => sql`CAST(${day.replaceAll('-', '')} AS INTEGER)`;
   const inRecords = (test: SqlFragment) =>
     scanOf(
@@ -159,11 +161,11 @@ function rolledUpEvents(
     AND ${test}`,
     );
   const scoped = sql`scoped AS (
-  ${inRecords(sql`outside_rollup`)}
+  ${inRecords(sql`outside_rollup = TRUE`)}
   UNION ALL
-  ${inRecords(sql`NOT outside_rollup AND event_day_number < ${dayNumber(first)} AND eventtime < ${first}`)}
+  ${inRecords(sql`outside_rollup = FALSE AND event_day_number < ${dayNumber(first)} AND eventtime < ${first}`)}
   UNION ALL
-  ${inRecords(sql`NOT outside_rollup AND event_day_number > ${dayNumber(last)} AND eventtime >= ${first} AND eventtime >= ${`${last}U`}`)}
+  ${inRecords(sql`outside_rollup = FALSE AND event_day_number > ${dayNumber(last)} AND eventtime >= ${first} AND eventtime >= ${`${last}U`}`)}
 )`;
   return sql`${scoped},
 ${uniqueEvents({ table: scan.table })},
