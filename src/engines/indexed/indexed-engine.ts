@@ -1,7 +1,6 @@
-import { stat } from 'node:fs/promises';
 import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS } from '../../defaults.js';
 import { EngineError } from '../../errors.js';
-import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
+import type { Engine, EngineQuery, EngineResult, Row, TableLayout } from '../engine.js';
 import { yieldWorkerThreadsToEventLoop } from '../local/background-priority.js';
 import { QueryDeadline } from '../local/deadline.js';
 import { findDeliveredRecord } from '../local/delivered-record.js';
@@ -11,12 +10,10 @@ import {
   dayOfFolder,
   detectLayout,
   listLogFiles,
-  logFilesIn,
-  newestDeliveryFiles,
   type ReadOptions,
   readOptionsOf,
 } from '../local/log-files.js';
-import { ArchiveIndex, type KnownFile } from './ingest.js';
+import { ArchiveIndex, type FilesSummary, summarizeFiles } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
 import { ACTIVITY_ROLLUP_TABLE, INDEX_TABLE } from './schema.js';
 
@@ -32,16 +29,13 @@ export interface IndexedEngineOptions extends ReadOptions {
   queryTimeoutMs?: number;
 }
 
-/** A folder listing is reused only when the folder's mtime is older than this when it was listed. */
-const SETTLED_MS = 2000;
-
 /**
  * The local engine's answers from a DuckDB file the archive was ingested into. Before each
  * question the day folders it reads are listed and any file not in the index yet is ingested
- * (a readdir per folder when nothing is new), so answers never miss a delivered file. Question SQL
+ * (a stat per folder when none changed), so answers never miss a delivered file. Question SQL
  * runs unchanged, except that exact expressions the index has precomputed are read from their
  * columns (see rewrite.ts). Files, events and bytes scanned, unreadable files and freshness come
- * from what the index recorded for the files of those days.
+ * from what the index recorded for the files of those days (summed per day folder).
  */
 export class IndexedEngine implements Engine {
   readonly table: TableLayout = {
@@ -52,8 +46,6 @@ export class IndexedEngine implements Engine {
     repeatMark: 'outside_rollup',
   };
   readonly reportsFreshness = true;
-
-  private readonly folders = new Map<string, { mtimeMs: number; listedAt: number; files: string[] }>();
 
   private constructor(
     private readonly index: ArchiveIndex,
@@ -72,12 +64,9 @@ export class IndexedEngine implements Engine {
     yieldWorkerThreadsToEventLoop();
     // Re-detected each time so a trail folder that appears after start is picked up.
     const layout = await detectLayout(this.options.logsDir, readOptionsOf(this.options));
-    const { paths, folders } = await this.listFiles(layout, query.days);
-    await this.index
-      .ingest(paths, { checkChanges: false, scope: layout.kind === 'trail' ? 'folders' : 'all', folders })
-      .catch((error: unknown) => {
-        throw engineError(error);
-      });
+    const scanned = await this.ingestDays(layout, query.days).catch((error: unknown) => {
+      throw engineError(error);
+    });
 
     const rewritten = this.options.rewrite === false ? query.sql : rewriteForIndex(query.sql);
     const connection = await this.index.connect();
@@ -93,58 +82,32 @@ export class IndexedEngine implements Engine {
       connection.closeSync();
     }
 
-    const files = paths.map((p) => this.index.fileInfo(p)).filter((f): f is KnownFile => f !== undefined);
-    const readable = files.filter((f) => f.unreadable === null);
-    const unreadableFiles: UnreadableFile[] = files
-      .filter((f) => f.unreadable !== null)
-      .map((f) => ({ path: f.path, reason: f.unreadable as string }));
-    const newest = newestEvent(readable, layout.kind === 'trail');
-    return {
-      rows,
-      stats: {
-        engine: 'local',
-        filesScanned: readable.length,
-        unreadableFiles,
-        eventsScanned: readable.reduce((sum, f) => sum + f.records, 0),
-        bytesScanned: readable.reduce((sum, f) => sum + f.size, 0),
-        ...(newest ? { newestEventTime: newest } : {}),
-        elapsedMs: clock() - started,
-        warnings: [],
-      },
-    };
+    return { rows, stats: { engine: 'local', ...scanned, elapsedMs: clock() - started, warnings: [] } };
   }
 
   /**
-   * The files of the question's days, as the local engine lists them. A day folder is listed
-   * again only when its mtime changed (a file came or went), or was too recent to trust: a
-   * file system with coarse timestamps could add a file within the same tick.
+   * Bring the index up to date with the files of the question's days, as the local engine lists
+   * them, and sum what it holds of them: per day folder in a trail layout (a folder is listed
+   * again only when it changed, see ArchiveIndex.ingestFolders), the whole folder otherwise.
    */
-  private async listFiles(layout: ArchiveLayout, days: { from: string; to: string }) {
+  private async ingestDays(layout: ArchiveLayout, days: { from: string; to: string }): Promise<FilesSummary> {
     const readOptions = readOptionsOf(this.options);
-    if (layout.kind === 'folder') return { paths: await listLogFiles(layout, days, readOptions), folders: [] };
+    if (layout.kind === 'folder') {
+      const paths = await listLogFiles(layout, days, readOptions);
+      await this.index.ingest(paths, { checkChanges: false, scope: 'all' });
+      return summarizeFiles(
+        paths.flatMap((p) => this.index.fileInfo(p) ?? []),
+        false,
+      );
+    }
     // The day folders there are in the window (never every day of it), and those the index holds files of (maybe removed since).
     const existing = (await Promise.all(layout.regionDirs.map((regionDir) => dayFolders(regionDir, days, readOptions)))).flat();
     const indexed = this.index
       .folders()
       .filter((dir) => layout.regionDirs.some((regionDir) => isDayWithin(dayOfFolder(regionDir, dir), days)));
     const folders = [...new Set([...existing, ...indexed])];
-    const listings = await Promise.all(
-      folders.map(async (dir) => {
-        const info = await stat(dir).catch(() => undefined);
-        if (!info) {
-          this.folders.delete(dir);
-          return [];
-        }
-        const cached = this.folders.get(dir);
-        if (cached && cached.mtimeMs === info.mtimeMs && cached.listedAt - info.mtimeMs > SETTLED_MS) return cached.files;
-        // Wall-clock time, compared with the folder's mtime.
-        const listedAt = Date.now();
-        const files = await logFilesIn(dir);
-        this.folders.set(dir, { mtimeMs: info.mtimeMs, listedAt, files });
-        return files;
-      }),
-    );
-    return { paths: listings.flat(), folders };
+    await this.index.ingestFolders(folders);
+    return sumFolders(new Map(folders.map((folder) => [folder, this.index.folderSummary(folder)])));
   }
 
   /** Read from the log file itself: the index keeps columns, not the record as delivered. */
@@ -170,15 +133,22 @@ function isDayWithin(day: string | undefined, days: { from: string; to: string }
 }
 
 /**
- * The newest event in the newest delivery files, as the local engine tells it: in a trail layout
- * the last files (by name, which starts with the delivery time) of the newest day folder; a plain
- * folder's files all count.
+ * The day folders' summaries added up, in order. The newest event is told as the local engine
+ * tells it: from the last files (by name, which starts with the delivery time) of the last day
+ * folder (by path) with files read.
  */
-function newestEvent(files: readonly KnownFile[], trailLayout: boolean): string | undefined {
-  let newest: string | undefined;
-  for (const file of newestDeliveryFiles(files, trailLayout))
-    if (file.newest && (!newest || file.newest > newest)) newest = file.newest;
-  return newest;
+function sumFolders(summaries: ReadonlyMap<string, FilesSummary>): FilesSummary {
+  let last: string | undefined;
+  for (const [folder, summary] of summaries) if (summary.filesScanned > 0 && (last === undefined || folder > last)) last = folder;
+  const all = [...summaries.values()];
+  const newestEventTime = last === undefined ? undefined : summaries.get(last)?.newestEventTime;
+  return {
+    filesScanned: all.reduce((sum, s) => sum + s.filesScanned, 0),
+    unreadableFiles: all.flatMap((s) => s.unreadableFiles),
+    eventsScanned: all.reduce((sum, s) => sum + s.eventsScanned, 0),
+    bytesScanned: all.reduce((sum, s) => sum + s.bytesScanned, 0),
+    ...(newestEventTime ? { newestEventTime } : {}),
+  };
 }
 
 function engineError(error: unknown): EngineError {
