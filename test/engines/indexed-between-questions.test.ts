@@ -8,7 +8,8 @@ import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js'
 
 // The index lists a day folder again only when it changed, and finds the trail's folders again
 // only when one of theirs changed: each question must still see every file delivered, removed or
-// completed since the last one, and every region or account that appeared.
+// completed since the last one, and every region or account that appeared. Questions reuse the
+// DuckDB connections of those that ended, never one another's.
 
 vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs/promises')>();
@@ -157,5 +158,15 @@ describe('indexed engine, between questions', () => {
       ids: ['20261102T0005Z_a', '20261102T0005Z_account', '20261102T0005Z_member', '20261102T0005Z_region', '20261103T0005Z_day'],
       filesScanned: 5,
     });
+  });
+
+  it('runs questions at once on connections of their own, and on those again after', async () => {
+    const ask = (label: string) =>
+      engine.run({ sql: sql`SELECT ${label} AS label, sum(n) AS total FROM range(300000) t(n)`, days: DAYS });
+    const labels = (round: number) => Array.from({ length: 6 }, (_, i) => `${round}.${i}`);
+    for (const round of [1, 2]) {
+      const results = await Promise.all(labels(round).map(ask));
+      expect(results.map((result) => result.rows)).toEqual(labels(round).map((label) => [{ label, total: '44999850000' }]));
+    }
   });
 });
