@@ -160,6 +160,52 @@ describe('indexed engine, between questions', () => {
     });
   });
 
+  it('finds a region created within the same tick as its trail folder last changed', async () => {
+    const cloudTrail = path.join(root, 'AWSLogs', '111122223333', 'CloudTrail');
+    await settle();
+    const tick = new Date(Math.floor(Date.now() / 1000) * 1000 + 10_000);
+    await fs.utimes(cloudTrail, tick, tick);
+    expect((await ask()).ids).toEqual(['20261102T0005Z_a']);
+    await deliver('20261102T0005Z_region', '2026-11-02T00:01:00Z', DAY, 'eu-west-1');
+    await fs.utimes(cloudTrail, tick, tick);
+    expect((await ask()).ids).toEqual(['20261102T0005Z_a', '20261102T0005Z_region']);
+  });
+
+  it('finds the trail once its AWSLogs folder appears in a folder that had none', async () => {
+    await engine.close();
+    root = await tempDir('s3x-folders-empty-');
+    engine = await IndexedEngine.open({
+      logsDir: root,
+      indexPath: path.join(await tempDir('s3x-folders-index-'), 'index.duckdb'),
+    });
+    await settle();
+    expect((await ask()).ids).toEqual([]);
+    await deliver('20261102T0005Z_first', '2026-11-02T00:01:00Z');
+    // Outside the window: a trail's question does not read it (a plain folder's would).
+    await deliver('20261015T0005Z_before', '2026-10-15T00:01:00Z', '2026/10/15');
+    expect(await ask()).toMatchObject({ ids: ['20261102T0005Z_first'], filesScanned: 1 });
+  });
+
+  it('finds a region behind a symbolic link whose target appears after a question, when links are followed', async () => {
+    await engine.close();
+    engine = await IndexedEngine.open({
+      logsDir: root,
+      indexPath: path.join(await tempDir('s3x-folders-index-'), 'index.duckdb'),
+      followSymlinks: true,
+    });
+    const target = path.join(await tempDir('s3x-folders-target-'), 'eu-west-1');
+    await fs.symlink(target, path.join(root, 'AWSLogs', '111122223333', 'CloudTrail', 'eu-west-1'));
+    await settle();
+    expect((await ask()).ids).toEqual(['20261102T0005Z_a']);
+    // The link's folder does not change: only its target appears.
+    await fs.mkdir(path.join(target, ...DAY.split('/')), { recursive: true });
+    await fs.writeFile(
+      path.join(target, ...DAY.split('/'), '111122223333_CloudTrail_eu-west-1_20261102T0005Z_linked.json.gz'),
+      gzipSync(JSON.stringify({ Records: [event('20261102T0005Z_linked', '2026-11-02T00:01:00Z')] })),
+    );
+    expect((await ask()).ids).toEqual(['20261102T0005Z_a', '20261102T0005Z_linked']);
+  });
+
   it('runs questions at once on connections of their own, and on those again after', async () => {
     const ask = (label: string) =>
       engine.run({ sql: sql`SELECT ${label} AS label, sum(n) AS total FROM range(300000) t(n)`, days: DAYS });

@@ -5,15 +5,8 @@ import type { Engine, EngineQuery, EngineResult, Row, TableLayout } from '../eng
 import { yieldWorkerThreadsToEventLoop } from '../local/background-priority.js';
 import { QueryDeadline } from '../local/deadline.js';
 import { findDeliveredRecord } from '../local/delivered-record.js';
-import {
-  type ArchiveLayout,
-  dayFolders,
-  dayOfFolder,
-  detectLayout,
-  listLogFiles,
-  type ReadOptions,
-  readOptionsOf,
-} from '../local/log-files.js';
+import { dayOfFolder, listLogFiles, type ReadOptions, readOptionsOf } from '../local/log-files.js';
+import { ArchiveFolders } from './archive-folders.js';
 import { ArchiveIndex, type FilesSummary, summarizeFiles } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
 import { ACTIVITY_ROLLUP_TABLE, INDEX_TABLE } from './schema.js';
@@ -57,11 +50,15 @@ export class IndexedEngine implements Engine {
   /** Connections of questions that ended, for the next ones: each running question has one of its own. */
   private readonly idleConnections: DuckDBConnection[] = [];
   private closed = false;
+  private readonly archiveFolders: ArchiveFolders;
 
   private constructor(
     private readonly index: ArchiveIndex,
     private readonly options: IndexedEngineOptions,
-  ) {}
+  ) {
+    // Found again when a folder changed, so a trail, region or day folder that appears after start is picked up.
+    this.archiveFolders = new ArchiveFolders(options.logsDir, readOptionsOf(options));
+  }
 
   static async open(options: IndexedEngineOptions): Promise<IndexedEngine> {
     const index = await ArchiveIndex.open({ indexPath: options.indexPath, logsDir: options.logsDir, ...readOptionsOf(options) });
@@ -73,9 +70,7 @@ export class IndexedEngine implements Engine {
     const started = clock();
     // As on the local engine: DuckDB's and libuv's threads (made lazily) yield to the event loop, so acks stay fast.
     yieldWorkerThreadsToEventLoop();
-    // Re-detected each time so a trail folder that appears after start is picked up.
-    const layout = await detectLayout(this.options.logsDir, readOptionsOf(this.options));
-    const scanned = await this.ingestDays(layout, query.days).catch((error: unknown) => {
+    const scanned = await this.ingestDays(query.days).catch((error: unknown) => {
       throw engineError(error);
     });
 
@@ -100,25 +95,23 @@ export class IndexedEngine implements Engine {
 
   /**
    * Bring the index up to date with the files of the question's days, as the local engine lists
-   * them, and sum what it holds of them: per day folder in a trail layout (a folder is listed
-   * again only when it changed, see ArchiveIndex.ingestFolders), the whole folder otherwise.
+   * them, and sum what it holds of them: per day folder in a trail layout (the layout and day
+   * folders are found again, and a day folder listed again, only when a folder changed: see
+   * ArchiveFolders and ArchiveIndex.ingestFolders), the whole folder otherwise.
    */
-  private async ingestDays(layout: ArchiveLayout, days: { from: string; to: string }): Promise<FilesSummary> {
-    const readOptions = readOptionsOf(this.options);
+  private async ingestDays(days: { from: string; to: string }): Promise<FilesSummary> {
+    const { layout, dayFolders } = await this.archiveFolders.of(days);
     if (layout.kind === 'folder') {
-      const paths = await listLogFiles(layout, days, readOptions);
+      const paths = await listLogFiles(layout, days, readOptionsOf(this.options));
       await this.index.ingest(paths, { checkChanges: false, scope: 'all' });
-      return summarizeFiles(
-        paths.flatMap((p) => this.index.fileInfo(p) ?? []),
-        false,
-      );
+      const files = paths.flatMap((p) => this.index.fileInfo(p) ?? []);
+      return summarizeFiles(files, false);
     }
     // The day folders there are in the window (never every day of it), and those the index holds files of (maybe removed since).
-    const existing = (await Promise.all(layout.regionDirs.map((regionDir) => dayFolders(regionDir, days, readOptions)))).flat();
     const indexed = this.index
       .folders()
       .filter((dir) => layout.regionDirs.some((regionDir) => isDayWithin(dayOfFolder(regionDir, dir), days)));
-    const folders = [...new Set([...existing, ...indexed])];
+    const folders = [...new Set([...dayFolders, ...indexed])];
     await this.index.ingestFolders(folders);
     return sumFolders(new Map(folders.map((folder) => [folder, this.index.folderSummary(folder)])));
   }

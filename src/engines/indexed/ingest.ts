@@ -16,6 +16,7 @@ import {
   OPEN_FILES,
   type ReadOptions,
   readOptionsOf,
+  SETTLED_MS,
   statEntry,
   unreadableReason,
 } from '../local/log-files.js';
@@ -108,9 +109,6 @@ export function summarizeFiles(files: readonly KnownFile[], trailLayout: boolean
     ...(newestEventTime ? { newestEventTime } : {}),
   };
 }
-
-/** A folder listing is trusted only when the folder's mtime is older than this when it was listed. */
-const SETTLED_MS = 2000;
 
 interface FileToRead extends LogFile {
   fileId: number;
