@@ -1,5 +1,4 @@
-import { stat } from 'node:fs/promises';
-import { type ArchiveLayout, dayFolders, detectLayout, type ReadOptions, SETTLED_MS } from '../local/log-files.js';
+import { type ArchiveLayout, dayFolders, detectLayout, type ReadOptions, SETTLED_MS, statFolder } from '../local/log-files.js';
 
 /** What a question reads from: the archive's layout, and in a trail layout the day folders of its window there are. */
 export interface QuestionFolders {
@@ -58,10 +57,7 @@ export class ArchiveFolders {
 }
 
 async function stampOf(dir: string): Promise<Stamp> {
-  return stat(dir).then(
-    (info) => info.mtimeMs,
-    () => null,
-  );
+  return (await statFolder(dir))?.mtimeMs ?? null;
 }
 
 async function unchanged(stamps: ReadonlyMap<string, Stamp>): Promise<boolean> {

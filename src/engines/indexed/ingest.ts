@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { RECORD_COLUMNS } from '../../cloudtrail/record-schema.js';
@@ -18,6 +18,7 @@ import {
   readOptionsOf,
   SETTLED_MS,
   statEntry,
+  statFolder,
   unreadableReason,
 } from '../local/log-files.js';
 import { ScratchDuckDb } from '../local/scratch-duckdb.js';
@@ -342,7 +343,7 @@ export class ArchiveIndex {
   private async ingestFoldersNow(folders: readonly string[]): Promise<void> {
     const listings = await Promise.all(
       folders.map(async (folder) => {
-        const info = await stat(folder).catch(() => undefined);
+        const info = await statFolder(folder);
         const synced = this.synced.get(folder);
         if (
           info &&

@@ -119,7 +119,12 @@ export async function logFilesIn(dayDir: string): Promise<string[]> {
 
 /** The `YYYY/MM/DD` of a day folder under `regionDir`, or undefined when `dir` is not one. */
 export function dayOfFolder(regionDir: string, dir: string): string | undefined {
-  const relative = path.relative(regionDir, dir).split(path.sep).join('/');
+  // Both as detectLayout and the listings make them (absolute, normalized): no path.relative, which resolves both.
+  if (!dir.startsWith(regionDir + path.sep)) return undefined;
+  const relative = dir
+    .slice(regionDir.length + 1)
+    .split(path.sep)
+    .join('/');
   return /^\d{4}\/\d{2}\/\d{2}$/.test(relative) ? relative : undefined;
 }
 
@@ -208,6 +213,11 @@ export function statEntry(filePath: string, options: ReadOptions): Promise<Stats
   return new Promise((resolve) =>
     (options.followSymlinks ? statCallback : lstatCallback)(filePath, (error, info) => resolve(error ? undefined : info)),
   );
+}
+
+/** A folder's stat, as statEntry's (the callback form): a link to a folder followed, as readdir follows it. */
+export function statFolder(dir: string): Promise<Stats | undefined> {
+  return statEntry(dir, { followSymlinks: true });
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
