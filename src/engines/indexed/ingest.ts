@@ -320,10 +320,8 @@ export class ArchiveIndex {
     let summary = this.summaries.get(folder);
     if (!summary) {
       const paths = [...(this.byFolder.get(folder) ?? [])].sort();
-      summary = summarizeFiles(
-        paths.map((p) => this.known.get(p) as KnownFile),
-        true,
-      );
+      const files = paths.map((p) => this.known.get(p) as KnownFile);
+      summary = summarizeFiles(files, true);
       this.summaries.set(folder, summary);
     }
     return summary;

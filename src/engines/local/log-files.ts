@@ -121,10 +121,7 @@ export async function logFilesIn(dayDir: string): Promise<string[]> {
 export function dayOfFolder(regionDir: string, dir: string): string | undefined {
   // Both as detectLayout and the listings make them (absolute, normalized): no path.relative, which resolves both.
   if (!dir.startsWith(regionDir + path.sep)) return undefined;
-  const relative = dir
-    .slice(regionDir.length + 1)
-    .split(path.sep)
-    .join('/');
+  const relative = dir.slice(regionDir.length + 1).replaceAll(path.sep, '/');
   return /^\d{4}\/\d{2}\/\d{2}$/.test(relative) ? relative : undefined;
 }
 
