@@ -1,25 +1,22 @@
-import { stat } from 'node:fs/promises';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS } from '../../defaults.js';
 import { EngineError } from '../../errors.js';
-import type { Engine, EngineQuery, EngineResult, Row, TableLayout, UnreadableFile } from '../engine.js';
+import type { Engine, EngineQuery, EngineResult, Row, TableLayout } from '../engine.js';
 import { yieldWorkerThreadsToEventLoop } from '../local/background-priority.js';
 import { QueryDeadline } from '../local/deadline.js';
 import { findDeliveredRecord } from '../local/delivered-record.js';
-import {
-  type ArchiveLayout,
-  dayFolders,
-  dayOfFolder,
-  detectLayout,
-  listLogFiles,
-  logFilesIn,
-  newestDeliveryFiles,
-  type ReadOptions,
-  readOptionsOf,
-} from '../local/log-files.js';
+import { dayOfFolder, listLogFiles, type ReadOptions, readOptionsOf } from '../local/log-files.js';
 import { textRows } from '../local/text-rows.js';
-import { ArchiveIndex, type KnownFile } from './ingest.js';
+import { ArchiveFolders } from './archive-folders.js';
+import { ArchiveIndex, type FilesSummary, summarizeFiles } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
 import { ACTIVITY_ROLLUP_TABLE, INDEX_TABLE } from './schema.js';
+
+/**
+ * Connections kept for the next questions: opening one and making the index its default catalog
+ * cost a small question about a quarter of its CPU. More are opened when more questions run at once.
+ */
+const IDLE_CONNECTIONS = 4;
 
 export interface IndexedEngineOptions extends ReadOptions {
   logsDir: string;
@@ -33,16 +30,13 @@ export interface IndexedEngineOptions extends ReadOptions {
   queryTimeoutMs?: number;
 }
 
-/** A folder listing is reused only when the folder's mtime is older than this when it was listed. */
-const SETTLED_MS = 2000;
-
 /**
  * The local engine's answers from a DuckDB file the archive was ingested into. Before each
  * question the day folders it reads are listed and any file not in the index yet is ingested
- * (a readdir per folder when nothing is new), so answers never miss a delivered file. Question SQL
+ * (a stat per folder when none changed), so answers never miss a delivered file. Question SQL
  * runs unchanged, except that exact expressions the index has precomputed are read from their
  * columns (see rewrite.ts). Files, events and bytes scanned, unreadable files and freshness come
- * from what the index recorded for the files of those days.
+ * from what the index recorded for the files of those days (summed per day folder).
  */
 export class IndexedEngine implements Engine {
   readonly table: TableLayout = {
@@ -54,12 +48,18 @@ export class IndexedEngine implements Engine {
   };
   readonly reportsFreshness = true;
 
-  private readonly folders = new Map<string, { mtimeMs: number; listedAt: number; files: string[] }>();
+  /** Connections of questions that ended, for the next ones: each running question has one of its own. */
+  private readonly idleConnections: DuckDBConnection[] = [];
+  private closed = false;
+  private readonly archiveFolders: ArchiveFolders;
 
   private constructor(
     private readonly index: ArchiveIndex,
     private readonly options: IndexedEngineOptions,
-  ) {}
+  ) {
+    // Found again when a folder changed, so a trail, region or day folder that appears after start is picked up.
+    this.archiveFolders = new ArchiveFolders(options.logsDir, readOptionsOf(options));
+  }
 
   static async open(options: IndexedEngineOptions): Promise<IndexedEngine> {
     const index = await ArchiveIndex.open({ indexPath: options.indexPath, logsDir: options.logsDir, ...readOptionsOf(options) });
@@ -71,81 +71,50 @@ export class IndexedEngine implements Engine {
     const started = clock();
     // As on the local engine: DuckDB's and libuv's threads (made lazily) yield to the event loop, so acks stay fast.
     yieldWorkerThreadsToEventLoop();
-    // Re-detected each time so a trail folder that appears after start is picked up.
-    const layout = await detectLayout(this.options.logsDir, readOptionsOf(this.options));
-    const { paths, folders } = await this.listFiles(layout, query.days);
-    await this.index
-      .ingest(paths, { checkChanges: false, scope: layout.kind === 'trail' ? 'folders' : 'all', folders })
-      .catch((error: unknown) => {
-        throw engineError(error);
-      });
+    const scanned = await this.ingestDays(query.days).catch((error: unknown) => {
+      throw engineError(error);
+    });
 
     const rewritten = this.options.rewrite === false ? query.sql : rewriteForIndex(query.sql);
-    const connection = await this.index.connect();
+    const connection = this.idleConnections.pop() ?? (await this.index.connect());
     const deadline = new QueryDeadline(this.options.queryTimeoutMs ?? DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS * 1000);
     let rows: Row[];
     try {
       const reader = await deadline.on(connection, () => connection.runAndReadAll(rewritten.text, [...rewritten.params]));
       rows = textRows(reader);
     } catch (error) {
+      connection.closeSync();
       throw engineError(error);
     } finally {
       deadline.cancel();
-      connection.closeSync();
     }
+    if (this.closed || this.idleConnections.length >= IDLE_CONNECTIONS) connection.closeSync();
+    else this.idleConnections.push(connection);
 
-    const files = paths.map((p) => this.index.fileInfo(p)).filter((f): f is KnownFile => f !== undefined);
-    const readable = files.filter((f) => f.unreadable === null);
-    const unreadableFiles: UnreadableFile[] = files
-      .filter((f) => f.unreadable !== null)
-      .map((f) => ({ path: f.path, reason: f.unreadable as string }));
-    const newest = newestEvent(readable, layout.kind === 'trail');
-    return {
-      rows,
-      stats: {
-        engine: 'local',
-        filesScanned: readable.length,
-        unreadableFiles,
-        eventsScanned: readable.reduce((sum, f) => sum + f.records, 0),
-        bytesScanned: readable.reduce((sum, f) => sum + f.size, 0),
-        ...(newest ? { newestEventTime: newest } : {}),
-        elapsedMs: clock() - started,
-        warnings: [],
-      },
-    };
+    return { rows, stats: { engine: 'local', ...scanned, elapsedMs: clock() - started, warnings: [] } };
   }
 
   /**
-   * The files of the question's days, as the local engine lists them. A day folder is listed
-   * again only when its mtime changed (a file came or went), or was too recent to trust: a
-   * file system with coarse timestamps could add a file within the same tick.
+   * Bring the index up to date with the files of the question's days, as the local engine lists
+   * them, and sum what it holds of them: per day folder in a trail layout (the layout and day
+   * folders are found again, and a day folder listed again, only when a folder changed: see
+   * ArchiveFolders and ArchiveIndex.ingestFolders), the whole folder otherwise.
    */
-  private async listFiles(layout: ArchiveLayout, days: { from: string; to: string }) {
-    const readOptions = readOptionsOf(this.options);
-    if (layout.kind === 'folder') return { paths: await listLogFiles(layout, days, readOptions), folders: [] };
+  private async ingestDays(days: { from: string; to: string }): Promise<FilesSummary> {
+    const { layout, dayFolders } = await this.archiveFolders.of(days);
+    if (layout.kind === 'folder') {
+      const paths = await listLogFiles(layout, days, readOptionsOf(this.options));
+      await this.index.ingest(paths, { checkChanges: false, scope: 'all' });
+      const files = paths.flatMap((p) => this.index.fileInfo(p) ?? []);
+      return summarizeFiles(files, false);
+    }
     // The day folders there are in the window (never every day of it), and those the index holds files of (maybe removed since).
-    const existing = (await Promise.all(layout.regionDirs.map((regionDir) => dayFolders(regionDir, days, readOptions)))).flat();
     const indexed = this.index
       .folders()
       .filter((dir) => layout.regionDirs.some((regionDir) => isDayWithin(dayOfFolder(regionDir, dir), days)));
-    const folders = [...new Set([...existing, ...indexed])];
-    const listings = await Promise.all(
-      folders.map(async (dir) => {
-        const info = await stat(dir).catch(() => undefined);
-        if (!info) {
-          this.folders.delete(dir);
-          return [];
-        }
-        const cached = this.folders.get(dir);
-        if (cached && cached.mtimeMs === info.mtimeMs && cached.listedAt - info.mtimeMs > SETTLED_MS) return cached.files;
-        // Wall-clock time, compared with the folder's mtime.
-        const listedAt = Date.now();
-        const files = await logFilesIn(dir);
-        this.folders.set(dir, { mtimeMs: info.mtimeMs, listedAt, files });
-        return files;
-      }),
-    );
-    return { paths: listings.flat(), folders };
+    const folders = [...new Set([...dayFolders, ...indexed])];
+    await this.index.ingestFolders(folders);
+    return sumFolders(new Map(folders.map((folder) => [folder, this.index.folderSummary(folder)])));
   }
 
   /** Read from the log file itself: the index keeps columns, not the record as delivered. */
@@ -161,6 +130,8 @@ export class IndexedEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const connection of this.idleConnections.splice(0)) connection.closeSync();
     await this.index.close();
   }
 }
@@ -171,15 +142,22 @@ function isDayWithin(day: string | undefined, days: { from: string; to: string }
 }
 
 /**
- * The newest event in the newest delivery files, as the local engine tells it: in a trail layout
- * the last files (by name, which starts with the delivery time) of the newest day folder; a plain
- * folder's files all count.
+ * The day folders' summaries added up, in order. The newest event is told as the local engine
+ * tells it: from the last files (by name, which starts with the delivery time) of the last day
+ * folder (by path) with files read.
  */
-function newestEvent(files: readonly KnownFile[], trailLayout: boolean): string | undefined {
-  let newest: string | undefined;
-  for (const file of newestDeliveryFiles(files, trailLayout))
-    if (file.newest && (!newest || file.newest > newest)) newest = file.newest;
-  return newest;
+function sumFolders(summaries: ReadonlyMap<string, FilesSummary>): FilesSummary {
+  let last: string | undefined;
+  for (const [folder, summary] of summaries) if (summary.filesScanned > 0 && (last === undefined || folder > last)) last = folder;
+  const all = [...summaries.values()];
+  const newestEventTime = last === undefined ? undefined : summaries.get(last)?.newestEventTime;
+  return {
+    filesScanned: all.reduce((sum, s) => sum + s.filesScanned, 0),
+    unreadableFiles: all.flatMap((s) => s.unreadableFiles),
+    eventsScanned: all.reduce((sum, s) => sum + s.eventsScanned, 0),
+    bytesScanned: all.reduce((sum, s) => sum + s.bytesScanned, 0),
+    ...(newestEventTime ? { newestEventTime } : {}),
+  };
 }
 
 function engineError(error: unknown): EngineError {

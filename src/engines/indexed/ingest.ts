@@ -3,18 +3,22 @@ import path from 'node:path';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { RECORD_COLUMNS } from '../../cloudtrail/record-schema.js';
 import { EngineError } from '../../errors.js';
-import type { UnreadableFile } from '../engine.js';
+import type { ScanStats, UnreadableFile } from '../engine.js';
 import {
   type ArchiveLayout,
   describeFile,
   detectLayout,
   type LogFile,
   listLogFiles,
+  logFilesIn,
   mapWithLimit,
+  newestDeliveryFiles,
   OPEN_FILES,
   type ReadOptions,
   readOptionsOf,
+  SETTLED_MS,
   statEntry,
+  statFolder,
   unreadableReason,
 } from '../local/log-files.js';
 import { ScratchDuckDb } from '../local/scratch-duckdb.js';
@@ -82,6 +86,29 @@ export interface KnownFile {
   newest: string | null;
   fileId: number;
   unreadable: string | null;
+}
+
+/** What the index holds of some files, as a question's footer counts them. */
+export type FilesSummary = Required<Pick<ScanStats, 'filesScanned' | 'eventsScanned' | 'bytesScanned'>> &
+  Pick<ScanStats, 'unreadableFiles' | 'newestEventTime'>;
+
+/**
+ * The files read (not unreadable) counted, the unreadable ones listed in order, and the newest
+ * event in the newest delivery files of those read (see newestDeliveryFiles; `trailLayout`: the
+ * files are one day folder's).
+ */
+export function summarizeFiles(files: readonly KnownFile[], trailLayout: boolean): FilesSummary {
+  const readable = files.filter((f) => f.unreadable === null);
+  let newestEventTime: string | undefined;
+  for (const file of newestDeliveryFiles(readable, trailLayout))
+    if (file.newest && (!newestEventTime || file.newest > newestEventTime)) newestEventTime = file.newest;
+  return {
+    filesScanned: readable.length,
+    unreadableFiles: files.flatMap((f) => (f.unreadable === null ? [] : [{ path: f.path, reason: f.unreadable }])),
+    eventsScanned: readable.reduce((sum, f) => sum + f.records, 0),
+    bytesScanned: readable.reduce((sum, f) => sum + f.size, 0),
+    ...(newestEventTime ? { newestEventTime } : {}),
+  };
 }
 
 interface FileToRead extends LogFile {
@@ -168,6 +195,13 @@ export class ArchiveIndex {
   private readonly known = new Map<string, KnownFile>();
   /** Known files by folder, so a question's folders are checked without going through every file. */
   private readonly byFolder = new Map<string, Set<string>>();
+  /** Summaries of folders' known files, made when first asked for after a change. */
+  private readonly summaries = new Map<string, FilesSummary>();
+  /**
+   * Folders whose files the index holds exactly as listed, with the folder's mtime then and the
+   * wall-clock time of the listing; dropped when a file of the folder is remembered or forgotten.
+   */
+  private readonly synced = new Map<string, { mtimeMs: number; listedAt: number }>();
   private nextFileId = 1;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -285,9 +319,63 @@ export class ArchiveIndex {
     return this.known.get(filePath);
   }
 
+  /** What the index holds of a day folder's files (by name, as listed). */
+  folderSummary(folder: string): FilesSummary {
+    let summary = this.summaries.get(folder);
+    if (!summary) {
+      const paths = [...(this.byFolder.get(folder) ?? [])].sort();
+      const files = paths.map((p) => this.known.get(p) as KnownFile);
+      summary = summarizeFiles(files, true);
+      this.summaries.set(folder, summary);
+    }
+    return summary;
+  }
+
+  /**
+   * Bring these day folders up to date with what they hold on disk: each is listed and its new
+   * files read, removed ones dropped, unless the index is in sync with it. In sync: its mtime is
+   * the one it had when the index took in its listing, which was older than SETTLED_MS then (a
+   * file system with coarse timestamps could add a file within the same tick), and none of its
+   * files was unreadable (one may have been completed since, without the folder changing).
+   */
+  ingestFolders(folders: readonly string[]): Promise<void> {
+    return this.inTurn(() => this.ingestFoldersNow(folders));
+  }
+
+  private async ingestFoldersNow(folders: readonly string[]): Promise<void> {
+    const listings = await Promise.all(
+      folders.map(async (folder) => {
+        const info = await statFolder(folder);
+        const synced = this.synced.get(folder);
+        if (
+          info &&
+          synced?.mtimeMs === info.mtimeMs &&
+          synced.listedAt - info.mtimeMs > SETTLED_MS &&
+          this.folderSummary(folder).unreadableFiles.length === 0
+        ) {
+          return undefined;
+        }
+        // Wall-clock time, compared with the folder's mtime.
+        const listedAt = Date.now();
+        // A folder gone: its files are removed.
+        return { folder, mtimeMs: info?.mtimeMs, listedAt, files: info ? await logFilesIn(folder) : [] };
+      }),
+    );
+    const stale = listings.filter((listing) => listing !== undefined);
+    if (stale.length === 0) return;
+    const files = stale.flatMap((listing) => listing.files);
+    await this.ingestNow(files, { checkChanges: false, scope: 'folders', folders: stale.map((listing) => listing.folder) });
+    for (const { folder, mtimeMs, listedAt } of stale) if (mtimeMs !== undefined) this.synced.set(folder, { mtimeMs, listedAt });
+  }
+
   /** Bring the index up to date with these files (the listing of some folders, or of the whole archive). */
   ingest(paths: readonly string[], options: IngestOptions): Promise<IngestResult> {
-    const run = this.queue.then(() => this.ingestNow(paths, options));
+    return this.inTurn(() => this.ingestNow(paths, options));
+  }
+
+  /** Ingests one after another: each sees what the one before committed. */
+  private inTurn<T>(ingest: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(ingest);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -603,11 +691,19 @@ export class ArchiveIndex {
     const inFolder = this.byFolder.get(folder) ?? new Set<string>();
     inFolder.add(file.path);
     this.byFolder.set(folder, inFolder);
+    this.changed(folder);
   }
 
   private forget(filePath: string): void {
     this.known.delete(filePath);
-    this.byFolder.get(path.dirname(filePath))?.delete(filePath);
+    const folder = path.dirname(filePath);
+    this.byFolder.get(folder)?.delete(filePath);
+    this.changed(folder);
+  }
+
+  private changed(folder: string): void {
+    this.summaries.delete(folder);
+    this.synced.delete(folder);
   }
 
   async close(): Promise<void> {

@@ -62,18 +62,29 @@ export const READ_LIMITS = {
   depth: 128,
 } as const;
 
+/**
+ * A folder listing is trusted to hold what the folder holds while the folder's mtime stays the
+ * same only when that mtime was older than this when it was listed: a file system with coarse
+ * timestamps could add a file within the same tick.
+ */
+export const SETTLED_MS = 2000;
+
 /** A file s3x will not read, with a reason that is safe to show (it never quotes the file's content). */
 export class UnreadableFileError extends Error {}
 
-export async function detectLayout(logsDir: string, options: ReadOptions = {}): Promise<ArchiveLayout> {
+/**
+ * Where the logs are, found by listing the folders there are. `listed`, when given, gets every
+ * folder read (listed or found missing), for a caller that reuses the layout while they stay as they were.
+ */
+export async function detectLayout(logsDir: string, options: ReadOptions = {}, listed?: string[]): Promise<ArchiveLayout> {
   const root = path.resolve(logsDir);
   const awsLogs = path.basename(root) === 'AWSLogs' ? root : path.join(root, 'AWSLogs');
   const regionDirs: string[] = [];
-  for (const account of await subdirectories(awsLogs, options)) {
+  for (const account of await subdirectories(awsLogs, options, listed)) {
     // Organization trails add one level: AWSLogs/<org-id>/<account>/CloudTrail.
-    for (const candidate of [account, ...(await subdirectories(account, options))]) {
+    for (const candidate of [account, ...(await subdirectories(account, options, listed))]) {
       const cloudTrail = path.join(candidate, 'CloudTrail');
-      regionDirs.push(...(await subdirectories(cloudTrail, options)));
+      regionDirs.push(...(await subdirectories(cloudTrail, options, listed)));
     }
   }
   return regionDirs.length > 0 ? { kind: 'trail', regionDirs: regionDirs.sort() } : { kind: 'folder', root };
@@ -108,29 +119,32 @@ export async function logFilesIn(dayDir: string): Promise<string[]> {
 
 /** The `YYYY/MM/DD` of a day folder under `regionDir`, or undefined when `dir` is not one. */
 export function dayOfFolder(regionDir: string, dir: string): string | undefined {
-  const relative = path.relative(regionDir, dir).split(path.sep).join('/');
+  // Both as detectLayout and the listings make them (absolute, normalized): no path.relative, which resolves both.
+  if (!dir.startsWith(regionDir + path.sep)) return undefined;
+  const relative = dir.slice(regionDir.length + 1).replaceAll(path.sep, '/');
   return /^\d{4}\/\d{2}\/\d{2}$/.test(relative) ? relative : undefined;
 }
 
 /**
  * The `YYYY/MM/DD` folders under a region folder that exist and fall in `days`: found by listing
  * the year, month and day folders there are (a few readdirs), never by enumerating the days of
- * the window, so a window of centuries costs what the archive holds.
+ * the window, so a window of centuries costs what the archive holds. `listed`: as detectLayout's.
  */
 export async function dayFolders(
   regionDir: string,
   days: { from: string; to: string },
   options: ReadOptions = {},
+  listed?: string[],
 ): Promise<string[]> {
   const [fromYear, fromMonth] = days.from.split('/');
   const [toYear, toMonth] = days.to.split('/');
   const folders: string[] = [];
-  for (const year of await numberedDirs(regionDir, 4, options)) {
+  for (const year of await numberedDirs(regionDir, 4, options, listed)) {
     if (year < (fromYear as string) || year > (toYear as string)) continue;
-    for (const month of await numberedDirs(path.join(regionDir, year), 2, options)) {
+    for (const month of await numberedDirs(path.join(regionDir, year), 2, options, listed)) {
       const yearMonth = `${year}/${month}`;
       if (yearMonth < `${fromYear}/${fromMonth}` || yearMonth > `${toYear}/${toMonth}`) continue;
-      for (const day of await numberedDirs(path.join(regionDir, year, month), 2, options)) {
+      for (const day of await numberedDirs(path.join(regionDir, year, month), 2, options, listed)) {
         const date = `${yearMonth}/${day}`;
         if (date >= days.from && date <= days.to) folders.push(path.join(regionDir, year, month, day));
       }
@@ -139,9 +153,9 @@ export async function dayFolders(
   return folders;
 }
 
-async function numberedDirs(dir: string, digits: number, options: ReadOptions): Promise<string[]> {
+async function numberedDirs(dir: string, digits: number, options: ReadOptions, listed?: string[]): Promise<string[]> {
   const pattern = new RegExp(`^\\d{${digits}}$`);
-  return (await subdirectories(dir, options))
+  return (await subdirectories(dir, options, listed))
     .map((full) => path.basename(full))
     .filter((name) => pattern.test(name))
     .sort();
@@ -165,7 +179,8 @@ async function walk(dir: string, options: ReadOptions, seen: Set<string>): Promi
   return files;
 }
 
-async function subdirectories(dir: string, options: ReadOptions): Promise<string[]> {
+async function subdirectories(dir: string, options: ReadOptions, listed?: string[]): Promise<string[]> {
+  listed?.push(dir);
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const dirs: string[] = [];
   for (const entry of entries) {
@@ -195,6 +210,11 @@ export function statEntry(filePath: string, options: ReadOptions): Promise<Stats
   return new Promise((resolve) =>
     (options.followSymlinks ? statCallback : lstatCallback)(filePath, (error, info) => resolve(error ? undefined : info)),
   );
+}
+
+/** A folder's stat, as statEntry's (the callback form): a link to a folder followed, as readdir follows it. */
+export function statFolder(dir: string): Promise<Stats | undefined> {
+  return statEntry(dir, { followSymlinks: true });
 }
 
 const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
