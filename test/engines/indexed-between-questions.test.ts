@@ -1,9 +1,10 @@
 import * as fs from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { DuckDBConnection } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
-import { sql } from '../../src/engines/sql.js';
+import { sql, sqlConstant } from '../../src/engines/sql.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 
 // The index lists a day folder again only when it changed, and finds the trail's folders again
@@ -212,6 +213,44 @@ describe('indexed engine, between questions', () => {
       '2026-11-02T00:01:00Z',
     );
     expect((await ask()).ids).toEqual(['20261102T0005Z_a', '20261102T0005Z_linked']);
+  });
+
+  it('prepares a question once on a connection, binds each asking anew, and stays right past the statements it keeps', async () => {
+    const prepare = vi.spyOn(DuckDBConnection.prototype, 'prepare');
+    try {
+      const askShape = (shape: number, label: string) =>
+        engine.run({ sql: sql`SELECT ${label} AS label, ${sqlConstant(shape)} AS shape`, days: DAYS });
+      const round = async (shapes: number, tag: string) => {
+        for (let shape = 0; shape < shapes; shape++) {
+          expect((await askShape(shape, `${tag}${shape}`)).rows).toEqual([{ label: `${tag}${shape}`, shape: String(shape) }]);
+        }
+      };
+      await round(20, 'a');
+      const first = prepare.mock.calls.length;
+      expect(first).toBeGreaterThanOrEqual(20);
+      await round(20, 'b');
+      expect(prepare.mock.calls.length).toBe(first);
+      // More shapes than a connection keeps: the oldest are dropped and prepared again when asked.
+      await round(40, 'c');
+      await round(40, 'd');
+      expect(prepare.mock.calls.length).toBeGreaterThan(first + 40);
+      // Values of other lengths bound to a statement planned with short ones.
+      await round(3, `${'long '.repeat(400)}#`);
+      // A failed question's connection is closed with its statements; the next question still answers.
+      await expect(engine.run({ sql: sql`SELECT * FROM no_such_table`, days: DAYS })).rejects.toThrow();
+      await round(3, 'e');
+      // Planned before a write, a statement may read the new rows wrongly (DuckDB plans with the table's statistics): prepared again.
+      expect((await ask()).ids).toEqual(['20261102T0005Z_a']);
+      const before = prepare.mock.calls.length;
+      expect((await ask()).ids).toEqual(['20261102T0005Z_a']);
+      expect(prepare.mock.calls.length).toBe(before);
+      await settle();
+      await deliver(`20261102T0105Z_${'later'.repeat(30)}`, '2026-11-02T01:01:00Z');
+      expect((await ask()).ids).toEqual(['20261102T0005Z_a', `20261102T0105Z_${'later'.repeat(30)}`]);
+      expect(prepare.mock.calls.length).toBeGreaterThan(before);
+    } finally {
+      prepare.mockRestore();
+    }
   });
 
   it('runs questions at once on connections of their own, and on those again after', async () => {

@@ -204,6 +204,7 @@ export class ArchiveIndex {
   private readonly synced = new Map<string, { mtimeMs: number; listedAt: number }>();
   private nextFileId = 1;
   private queue: Promise<unknown> = Promise.resolve();
+  private writes = 0;
 
   private constructor(
     private readonly db: ScratchDuckDb,
@@ -211,6 +212,15 @@ export class ArchiveIndex {
     private readonly regionAndDay: 'path' | 'record',
     private readonly readOptions: ReadOptions,
   ) {}
+
+  /**
+   * Ingests that wrote to the index (or tried to) so far. DuckDB plans with the tables' statistics
+   * and does not plan a prepared statement again when they change: one prepared before a write may
+   * read the new rows wrongly (seen: text cut short), so statements are prepared again after one.
+   */
+  get writeCount(): number {
+    return this.writes;
+  }
 
   /** A connection whose default catalog is the index (each question and ingest uses its own). */
   async connect(): Promise<DuckDBConnection> {
@@ -450,6 +460,7 @@ export class ArchiveIndex {
         await this.refreshRollups(connection);
       } finally {
         connection.closeSync();
+        this.writes++;
       }
     }
     const elapsedMs = clock() - started;
