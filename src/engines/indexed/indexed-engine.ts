@@ -165,8 +165,9 @@ async function prepared(kept: QuestionConnection, text: string): Promise<DuckDBP
   if (statement) kept.prepared.delete(text);
   else statement = await kept.connection.prepare(text);
   kept.prepared.set(text, statement);
-  for (const [oldest, dropped] of kept.prepared) {
-    if (kept.prepared.size <= PREPARED_PER_CONNECTION) break;
+  // One statement is added at a time, so at most one is over the bound: the least recently used, first in the map.
+  if (kept.prepared.size > PREPARED_PER_CONNECTION) {
+    const [oldest, dropped] = kept.prepared.entries().next().value as [string, DuckDBPreparedStatement];
     kept.prepared.delete(oldest);
     dropped.destroySync();
   }
