@@ -17,27 +17,39 @@ export interface Asker {
   channelId?: string;
 }
 
+const ALLOWED: AccessDecision = Object.freeze({ allowed: true });
+const NOT_IN_CHANNEL: AccessDecision = Object.freeze({
+  allowed: false,
+  reason: 's3x is not enabled in this channel (S3X_ALLOWED_CHANNELS). Ask in one of the channels your team set up for it.',
+});
+const NOT_LISTED: AccessDecision = Object.freeze({
+  allowed: false,
+  reason: 'You are not on the list of people who may use s3x (S3X_ALLOWED_USERS / S3X_ALLOWED_GROUPS). Ask an admin to add you.',
+});
+
 /**
  * Checked for every slash command and again for every button click: a button on an answer
  * someone else shared is only as good as the clicker's own access.
  */
 export async function checkAccess(lists: AccessLists, asker: Asker, groups: GroupMembers): Promise<AccessDecision> {
-  if (lists.channels.length > 0 && (!asker.channelId || !lists.channels.includes(asker.channelId))) {
-    return {
-      allowed: false,
-      reason: 's3x is not enabled in this channel (S3X_ALLOWED_CHANNELS). Ask in one of the channels your team set up for it.',
-    };
-  }
-  if (lists.users.length === 0 && lists.groups.length === 0) return { allowed: true };
-  if (lists.users.includes(asker.userId)) return { allowed: true };
+  const settled = accessByLists(lists, asker);
+  if (settled) return settled;
   for (const group of lists.groups) {
-    if ((await groups.membersOf(group)).includes(asker.userId)) return { allowed: true };
+    if ((await groups.membersOf(group)).includes(asker.userId)) return ALLOWED;
   }
-  return {
-    allowed: false,
-    reason:
-      'You are not on the list of people who may use s3x (S3X_ALLOWED_USERS / S3X_ALLOWED_GROUPS). Ask an admin to add you.',
-  };
+  return NOT_LISTED;
+}
+
+/**
+ * checkAccess's decision when the lists settle it without a user group's members (no groups set,
+ * or the channel or user lists decide); undefined when a group must be looked up. Synchronous, so
+ * that most acks wait for no promise.
+ */
+export function accessByLists(lists: AccessLists, asker: Asker): AccessDecision | undefined {
+  if (lists.channels.length > 0 && (!asker.channelId || !lists.channels.includes(asker.channelId))) return NOT_IN_CHANNEL;
+  if (lists.users.length === 0 && lists.groups.length === 0) return ALLOWED;
+  if (lists.users.includes(asker.userId)) return ALLOWED;
+  return lists.groups.length === 0 ? NOT_LISTED : undefined;
 }
 
 /** Caches group membership for `ttlMs`; a lookup failure refuses (fail closed) and is not cached. */

@@ -60,4 +60,19 @@ describe('questions per person (S3X_MAX_QUESTIONS_PER_USER), over signed HTTP', 
     await responses.waitFor('/a3');
     clearInterval(drainAgain);
   });
+
+  it('with the queue full too, each refusal keeps its own words: the per-person one and the queue one, in turn', async () => {
+    // 4 running and 10 waiting: the queue is full; each of these people has their one question.
+    const askers = Array.from({ length: 14 }, (_, i) => `U0FULL${i}`);
+    for (const user of askers) expect((await ask(user, `full-${user}`)).status).toBe(200);
+    const refusalOf = async (user: string) => JSON.stringify(await (await ask(user, `again-${user}`)).json());
+    for (let turn = 0; turn < 2; turn++) {
+      expect(await refusalOf('U0FULL0')).toMatch(/You already have 1 question running or waiting/);
+      expect(await refusalOf('U0NEWCOMER')).toMatch(/already answering 14 questions/);
+    }
+    const answered = Promise.all(askers.map((user) => responses.waitFor(`/full-${user}`)));
+    const drain = setInterval(() => slow.held.shift()?.(), 5);
+    await answered;
+    clearInterval(drain);
+  });
 });

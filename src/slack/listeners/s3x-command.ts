@@ -1,10 +1,10 @@
 import type { App, Logger } from '@slack/bolt';
-import { checkAccess } from '../../access/access-policy.js';
+import { accessByLists, checkAccess } from '../../access/access-policy.js';
 import { WATCH_MS } from '../../alerts/watch.js';
 import { type AnswerDeps, answerRequest, isInstant, isInstantCommand, type Reply } from '../../answers/answer-request.js';
 import { isStored } from '../../answers/registry.js';
 import { type ApprovalService, REMEDIATION_OFF } from '../../approvals/approval-service.js';
-import { findSubcommand } from '../../commands/grammar.js';
+import { SUBCOMMANDS } from '../../commands/grammar.js';
 import { parseSlackText } from '../../commands/parse.js';
 import { isChangeCommand, isChangeRequest, type S3xRequest } from '../../commands/requests.js';
 import { StoreError, userMessageOf } from '../../errors.js';
@@ -32,14 +32,22 @@ export interface CommandDeps extends AnswerDeps, AnswerAccessDeps {
  * answer through the response_url. Answers are ephemeral: only the asker sees them.
  */
 export function registerS3xCommand(app: App, deps: CommandDeps): void {
-  // A full queue turns many asks away in a row with the same words: the ack is built once per wording.
-  let busyAck: { busy: string; ack: AckMessage } | undefined;
+  // A full queue turns many asks away in a row with the same few wordings (the queue's, the asker
+  // limit's, which alternate): each one's ack is built once.
+  const busyAcks = new Map<string, AckMessage>();
+  const busyAck = (busy: string): AckMessage => {
+    let ack = busyAcks.get(busy);
+    if (!ack) {
+      if (busyAcks.size >= BUSY_WORDINGS_KEPT) busyAcks.clear();
+      ack = { response_type: 'ephemeral', ...buildErrorMessage(busy) };
+      busyAcks.set(busy, ack);
+    }
+    return ack;
+  };
   /** The queue's refusal for this asker, if it is full for them: acked with no work, no second request to Slack. */
   const refusal = (userId: string): AckMessage | undefined => {
     const busy = deps.engine.busyMessage?.(userId);
-    if (!busy) return undefined;
-    if (busyAck?.busy !== busy) busyAck = { busy, ack: { response_type: 'ephemeral', ...buildErrorMessage(busy) } };
-    return busyAck.ack;
+    return busy ? busyAck(busy) : undefined;
   };
   app.command(
     SLASH_COMMAND,
@@ -47,14 +55,16 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
       const asker = { userId: command.user_id, channelId: command.channel_id };
       // A question while the queue is full is turned away before its words are parsed (nothing would
       // use them), after the access check; a malformed one then gets the queue's refusal, not its usage error.
-      if (namesAQuestion(command.text ?? '') && deps.engine.busyMessage?.(command.user_id)) {
-        const decision = await checkAccess(deps.access, asker, deps.groups);
+      const busy = namesAQuestion(command.text ?? '') ? deps.engine.busyMessage?.(command.user_id) : undefined;
+      if (busy) {
+        const byLists = accessByLists(deps.access, asker);
+        const decision = byLists ?? (await checkAccess(deps.access, asker, deps.groups));
         if (!decision.allowed) {
           await ack({ response_type: 'ephemeral', ...buildErrorMessage(decision.reason) });
           return;
         }
-        // Asked again: the access check may have waited for Slack (a user group) while questions ended.
-        const refused = refusal(command.user_id);
+        // Asked again after a group lookup: it may have waited for Slack while questions ended.
+        const refused = byLists ? busyAck(busy) : refusal(command.user_id);
         if (refused) {
           await ack(refused);
           return;
@@ -71,7 +81,7 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
         await ack({ response_type: 'ephemeral', ...renderReply(await answerRequest(request, deps)) });
         return;
       }
-      const decision = await checkAccess(deps.access, asker, deps.groups);
+      const decision = accessByLists(deps.access, asker) ?? (await checkAccess(deps.access, asker, deps.groups));
       if (!decision.allowed) {
         await ack({ response_type: 'ephemeral', ...buildErrorMessage(decision.reason) });
         return;
@@ -127,11 +137,18 @@ export function registerS3xCommand(app: App, deps: CommandDeps): void {
   );
 }
 
+/** The subcommands the question queue answers: not help, not those answered inside the ack, not changes. */
+const QUESTION_NAMES: ReadonlySet<string> = new Set(
+  SUBCOMMANDS.map((spec) => spec.name).filter((name) => !isInstantCommand(name) && !isChangeCommand(name)),
+);
+const FIRST_WORD = /^\s*(\S+)/;
+/** Refusal wordings whose acks are kept; past it they are built again (a queue's wordings are a few). */
+const BUSY_WORDINGS_KEPT = 8;
+
 /** Whether the text starts with the name of a subcommand the question queue answers (as parseSlackText reads the name). */
 function namesAQuestion(text: string): boolean {
-  const word = /^\s*(\S+)/.exec(text)?.[1]?.toLowerCase();
-  const name = word === undefined ? undefined : findSubcommand(word)?.name;
-  return name !== undefined && !isInstantCommand(name) && !isChangeCommand(name);
+  const word = FIRST_WORD.exec(text)?.[1];
+  return word !== undefined && QUESTION_NAMES.has(word.toLowerCase());
 }
 
 /** A question's answer, counted as one of the asker's questions (S3X_MAX_QUESTIONS_PER_USER). */
