@@ -1,6 +1,6 @@
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { textRows } from '../../src/engines/local/text-rows.js';
+import { packedRowsSql, packedTextRows, resultColumnsOf, textRows } from '../../src/engines/local/text-rows.js';
 
 let instance: DuckDBInstance;
 beforeAll(async () => {
@@ -36,5 +36,33 @@ describe('textRows', () => {
     } finally {
       connection.closeSync();
     }
+  });
+
+  it('packs rows of text, integer and boolean columns into the same texts, in the same order', async () => {
+    const connection = await instance.connect();
+    try {
+      const query = `SELECT concat('a', chr(0), 'b"\\', chr(10), 'ü', i) AS text, CAST(9007199254740993 AS BIGINT) + i AS big,
+          CAST(2 AS HUGEINT) * 10000000000000000000 AS huge, CAST(-42 AS INTEGER) AS int, CAST(7 AS UBIGINT) AS ub,
+          i % 2 = 0 AS bool, CASE WHEN i = 1 THEN 'x' END AS maybe, NULL::VARCHAR AS no_text, repeat('k', 40) AS long_text
+        FROM range(3000) t(i) ORDER BY i DESC`;
+      const statement = await connection.prepare(query);
+      const columns = resultColumnsOf(statement);
+      const packed = packedRowsSql(query, columns);
+      expect(packed).toBeDefined();
+      const rows = packedTextRows(
+        await connection.runAndReadAll(packed as string),
+        columns.map((column) => column.name),
+      );
+      expect(rows).toEqual(textRows(await connection.runAndReadAll(query)));
+      expect(rows[0]).toMatchObject({ text: 'a\u0000b"\\\nü2999', big: '9007199254743992', bool: 'false', maybe: null });
+    } finally {
+      connection.closeSync();
+    }
+  });
+
+  it('leaves a query unpacked when a column has other types or two columns share a name', () => {
+    const text = { name: 'a', typeId: DuckDBTypeId.VARCHAR };
+    expect(packedRowsSql('SELECT 1.5::DOUBLE AS a', [{ name: 'a', typeId: DuckDBTypeId.DOUBLE }])).toBeUndefined();
+    expect(packedRowsSql("SELECT 'x' AS a, 'y' AS a", [text, text])).toBeUndefined();
   });
 });

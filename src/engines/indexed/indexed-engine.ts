@@ -6,7 +6,7 @@ import { yieldWorkerThreadsToEventLoop } from '../local/background-priority.js';
 import { QueryDeadline } from '../local/deadline.js';
 import { findDeliveredRecord } from '../local/delivered-record.js';
 import { dayOfFolder, listLogFiles, type ReadOptions, readOptionsOf } from '../local/log-files.js';
-import { textRows } from '../local/text-rows.js';
+import { packedRowsSql, packedTextRows, resultColumnsOf, textRows } from '../local/text-rows.js';
 import { ArchiveFolders } from './archive-folders.js';
 import { ArchiveIndex, type FilesSummary, summarizeFiles } from './ingest.js';
 import { rewriteForIndex } from './rewrite.js';
@@ -28,8 +28,14 @@ const PREPARED_PER_CONNECTION = 32;
 /** A connection and the statements prepared on it, most recently used last, since the index's write `preparedAfter`. */
 interface QuestionConnection {
   connection: DuckDBConnection;
-  prepared: Map<string, DuckDBPreparedStatement>;
+  prepared: Map<string, PreparedQuestion>;
   preparedAfter: number;
+}
+
+/** A question's statement; `packedColumns`: it gives each row as one JSON text (see packedRowsSql), of these columns. */
+interface PreparedQuestion {
+  statement: DuckDBPreparedStatement;
+  packedColumns?: string[];
 }
 
 export interface IndexedEngineOptions extends ReadOptions {
@@ -98,12 +104,12 @@ export class IndexedEngine implements Engine {
     const deadline = new QueryDeadline(this.options.queryTimeoutMs ?? DEFAULT_LOCAL_QUERY_TIMEOUT_SECONDS * 1000);
     let rows: Row[];
     try {
-      const reader = await deadline.on(kept.connection, async () => {
-        const statement = await prepared(kept, rewritten.text);
-        statement.bind([...rewritten.params]);
-        return statement.runAndReadAll();
+      const { reader, packedColumns } = await deadline.on(kept.connection, async () => {
+        const question = await prepared(kept, rewritten.text);
+        question.statement.bind([...rewritten.params]);
+        return { reader: await question.statement.runAndReadAll(), packedColumns: question.packedColumns };
       });
-      rows = textRows(reader);
+      rows = packedColumns ? packedTextRows(reader, packedColumns) : textRows(reader);
     } catch (error) {
       // An interrupted or failed connection is not kept (nor what was prepared on it).
       closeConnection(kept);
@@ -160,22 +166,32 @@ export class IndexedEngine implements Engine {
 }
 
 /** The statement for this text on this connection, prepared now if it was not (or was dropped). */
-async function prepared(kept: QuestionConnection, text: string): Promise<DuckDBPreparedStatement> {
-  let statement = kept.prepared.get(text);
-  if (statement) kept.prepared.delete(text);
-  else statement = await kept.connection.prepare(text);
-  kept.prepared.set(text, statement);
+async function prepared(kept: QuestionConnection, text: string): Promise<PreparedQuestion> {
+  let question = kept.prepared.get(text);
+  if (question) kept.prepared.delete(text);
+  else question = await prepareQuestion(kept.connection, text);
+  kept.prepared.set(text, question);
   // One statement is added at a time, so at most one is over the bound: the least recently used, first in the map.
   if (kept.prepared.size > PREPARED_PER_CONNECTION) {
-    const [oldest, dropped] = kept.prepared.entries().next().value as [string, DuckDBPreparedStatement];
+    const [oldest, dropped] = kept.prepared.entries().next().value as [string, PreparedQuestion];
     kept.prepared.delete(oldest);
-    dropped.destroySync();
+    dropped.statement.destroySync();
   }
-  return statement;
+  return question;
+}
+
+/** The question's SQL prepared, giving its rows packed when its columns allow (known once it is prepared as written). */
+async function prepareQuestion(connection: DuckDBConnection, text: string): Promise<PreparedQuestion> {
+  const statement = await connection.prepare(text);
+  const columns = resultColumnsOf(statement);
+  const packed = packedRowsSql(text, columns);
+  if (packed === undefined) return { statement };
+  statement.destroySync();
+  return { statement: await connection.prepare(packed), packedColumns: columns.map((column) => column.name) };
 }
 
 function dropPrepared(kept: QuestionConnection): void {
-  for (const statement of kept.prepared.values()) statement.destroySync();
+  for (const question of kept.prepared.values()) question.statement.destroySync();
   kept.prepared.clear();
 }
 
