@@ -24,6 +24,7 @@ import {
 import { ScratchDuckDb } from '../local/scratch-duckdb.js';
 import {
   athenaColumns,
+  duckDbJsonPath,
   partitionsFromRecord,
   quoteLiteral,
   readRecords,
@@ -798,16 +799,54 @@ export function insertRecordsSql(
     parts.push(`SELECT ${projection('', regionAndDay)}
       FROM ${readRecords(batch, format, RECORD_COLUMNS)} JOIN batch_files b ON b.path = filename`);
   }
-  const extracted = EXTRACTED_COLUMNS.map((column) => `${column.expression} AS ${column.name}`);
+  const { documents, columns } = EXTRACTED_AT_INGEST;
+  const parsedDocuments = documents.map((document) => `, ${document.expression} AS ${document.name}`).join('');
+  const exceptParsed = documents.length > 0 ? ` EXCLUDE (${documents.map((document) => document.name).join(', ')})` : '';
   return `INSERT INTO ${INDEX_TABLE} BY NAME
-SELECT *, ${extracted.join(',\n  ')},
+SELECT *${exceptParsed},
+  ${columns.map((column) => `${column.expression} AS ${column.name}`).join(',\n  ')},
   ${HASHED_COLUMNS.map((hashed) => `hash(${extractedName(hashed.of) ?? hashed.of}) AS ${hashed.column}`).join(',\n  ')},
   TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number,
   TRY_CAST(replace(substr(eventtime, 1, 10), '-', '') AS INTEGER) AS event_day_number,
   (${OUTSIDE_ROLLUP_AT_INGEST}) AS outside_rollup
-FROM (${parts.join('\nUNION ALL\n')})
+FROM (SELECT *${parsedDocuments}
+      FROM (${parts.join('\nUNION ALL\n')}))
 ORDER BY ${SORT_ORDER}`;
 }
+
+/**
+ * EXTRACTED_COLUMNS computed with each JSON document parsed once: DuckDB parses the document again
+ * for each json_extract_scalar of it (their expressions read six paths of requestparameters, three
+ * of additionaleventdata), while json_extract_string given a list of paths parses it once and
+ * returns what each path alone would (test/engines/indexed-extracted.test.ts checks the columns
+ * against their expressions). `documents`: those lists, computed first; `columns`: the
+ * expressions with each call replaced by its item of the list.
+ */
+const EXTRACTED_AT_INGEST = (() => {
+  const call = /json_extract_scalar\((\w+), '([^']*)'\)/g;
+  const pathsOf = new Map<string, string[]>();
+  for (const { expression } of EXTRACTED_COLUMNS) {
+    for (const [, document, jsonPath] of expression.matchAll(call)) {
+      const paths = pathsOf.get(document as string) ?? [];
+      if (!paths.includes(jsonPath as string)) paths.push(jsonPath as string);
+      pathsOf.set(document as string, paths);
+    }
+  }
+  // A document read at one path is left to its call (it may be read for few records, as in a CASE branch).
+  const shared = [...pathsOf].filter(([, paths]) => paths.length > 1);
+  const documents = shared.map(([document, paths]) => ({
+    name: `${document}_values`,
+    expression: `json_extract_string(${document}, [${paths.map((p) => duckDbJsonPath(quoteLiteral(p))).join(', ')}])`,
+  }));
+  const columns = EXTRACTED_COLUMNS.map(({ name, expression }) => ({
+    name,
+    expression: expression.replace(call, (text, document: string, jsonPath: string) => {
+      const paths = pathsOf.get(document) as string[];
+      return paths.length > 1 ? `${document}_values[${paths.indexOf(jsonPath) + 1}]` : text;
+    }),
+  }));
+  return { documents, columns };
+})();
 
 /** The column an extracted expression is kept in (computed once, above, rather than parsed again). */
 function extractedName(expression: string): string | undefined {
