@@ -18,11 +18,15 @@ export function maxObjectBytes(files: readonly Pick<LogFile, 'textBytes'>[]): nu
 
 const MIN_OBJECT_BYTES = 1024 * 1024;
 
+/** A Trino JSONPath (SQL text) as DuckDB's: Trino accepts `$["x-amz-..."]`, DuckDB spells it `$."x-amz-..."`. */
+export function duckDbJsonPath(trinoPath: string): string {
+  return `regexp_replace(${trinoPath}, '\\["([^"]*)"\\]', '."\\1"', 'g')`;
+}
+
 /** Trino functions the question SQL uses, as DuckDB macros, so the same text runs unchanged. */
 export const TRINO_COMPAT_MACROS = [
-  // Trino accepts `$["x-amz-..."]`; DuckDB's JSONPath spells it `$."x-amz-..."`.
   `CREATE OR REPLACE MACRO json_extract_scalar(doc, jpath) AS
-     json_extract_string(doc, regexp_replace(jpath, '\\["([^"]*)"\\]', '."\\1"', 'g'))`,
+     json_extract_string(doc, ${duckDbJsonPath('jpath')})`,
   // Trino's element_at is NULL past the end of an array (a subscript would fail there); DuckDB's `[i]` is too.
   `CREATE OR REPLACE MACRO element_at(items, item_index) AS items[item_index]`,
 ];
