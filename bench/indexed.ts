@@ -110,21 +110,48 @@ export async function runIndexedBenchmark(options: IndexedBenchmarkOptions): Pro
 }
 
 /**
+ * An object question's floor: what an exact answer cannot do without, each kind read with its own
+ * equality tests ($1-$4 the window, $5 the bucket, $6 the key): the bucket's records naming the key
+ * (compared as text, as a hand-written query would), the bucket's records of each `inBucket` test,
+ * the records of each `anyBucket` test in any bucket (a copy names its destination's bucket), and
+ * the bucket's CreateSession calls that signed any of them (the session behind each event).
+ */
+function objectFloorSql(inBucket: string[], anyBucket: string[] = []): string {
+  const window = 'day_number BETWEEN $1 AND $2 AND eventtime >= $3 AND eventtime < $4';
+  const read = (test: string) =>
+    `SELECT eventname, eventtime, useridentity.arn AS arn, session_key FROM ${INDEX_TABLE} WHERE ${window} AND ${test}`;
+  const kinds = [
+    read('request_bucket = $5 AND request_key = $6'),
+    ...inBucket.map((test) => read(`request_bucket = $5 AND ${test}`)),
+    ...anyBucket.map(read),
+  ];
+  return `WITH found AS MATERIALIZED (
+  ${kinds.join('\n  UNION ALL ')}
+)
+SELECT * FROM found
+UNION ALL ${read(`request_bucket = $5 AND eventname = 'CreateSession' AND session_key IN (SELECT session_key FROM found)`)}`;
+}
+
+/**
  * The least each answer is made of, read by hand from the same index over the same window: the
  * floor under the indexed figure (what any query shape would still read), measured in the same run.
  * Parameters: first and last day number, since, until, then the subject (see floorParams).
  */
 export const FLOORS: Record<QuestionName, { reads: string; sql: string; subject: 'key' | 'bucket' | 'principal' }> = {
   'who-deleted': {
-    reads: "the bucket's records naming the key",
-    sql: `SELECT eventname, eventtime, useridentity.arn FROM ${INDEX_TABLE}
-      WHERE day_number BETWEEN ? AND ? AND eventtime >= ? AND eventtime < ? AND request_bucket = ? AND request_key = ?`,
+    reads: "the bucket's records naming the key, its batch deletes and renames of the key, and the sessions that signed them",
+    sql: objectFloorSql([
+      `eventname = 'DeleteObjects' AND request_key IS NULL`,
+      `eventname = 'RenameObject' AND strpos(source_path, $6) > 0`,
+    ]),
     subject: 'key',
   },
   history: {
-    reads: "the bucket's records naming the key",
-    sql: `SELECT eventname, eventtime, useridentity.arn FROM ${INDEX_TABLE}
-      WHERE day_number BETWEEN ? AND ? AND eventtime >= ? AND eventtime < ? AND request_bucket = ? AND request_key = ?`,
+    reads: "the bucket's records naming the key, renames and copies of the key, and the sessions that signed them",
+    sql: objectFloorSql(
+      [`eventname = 'RenameObject' AND strpos(source_path, $6) > 0`],
+      ['CopyObject', 'UploadPartCopy'].map((name) => `eventname = '${name}' AND strpos(source_path, $6) > 0`),
+    ),
     subject: 'key',
   },
   activity: {
