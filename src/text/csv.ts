@@ -6,10 +6,12 @@ const CSV_NEEDS_QUOTES = /[",;\t\r\n]/;
  * Where a spreadsheet may start a cell inside a value: at its start, or after a separator of any
  * locale (a reader whose separator is `;` splits `x;=cmd` even when the field is quoted, because
  * the quote no longer opens its cell), followed by what it reads as a formula after the white
- * space it skips: `=`, `+`, `-`, `@` and their full-width forms (`＝` is read as `=`).
+ * space it skips: `=`, `+`, `-`, `@` and their full-width forms (`＝` is read as `=`). Quotes are
+ * skipped too: a `"` after a separator opens a quoted cell there, and the doubled quote csvField
+ * writes for it (`;""-`) reads as an empty quoted part followed by the formula.
  * @see https://owasp.org/www-community/attacks/CSV_Injection
  */
-const CSV_FORMULA_START = /(^|[,;\t\r\n])(?=[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20])/gu;
+const CSV_FORMULA_START = /(^|[,;\t\r\n])(?=["\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]*[=+\-@\uff1d\uff0b\uff0d\uff20])/gu;
 
 /**
  * One CSV field (RFC 4180). Every place a spreadsheet could start a formula gets a `'` (so

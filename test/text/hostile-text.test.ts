@@ -48,6 +48,9 @@ describe('CSV fields can never become a formula, whatever the locale separator',
     '@SUM(A1)',
     '\r=1+1',
     'a"b;=1',
+    // Found by fast-check: read with `;`, the doubled quote opens and closes a quoted part, then `-` starts the cell.
+    ';"-',
+    'x;""=1',
   ];
   for (const attack of attacks) {
     it(`${JSON.stringify(attack)}`, () => {
