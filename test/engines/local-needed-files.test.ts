@@ -80,7 +80,7 @@ beforeAll(async () => {
         }),
       ],
     ],
-    // A call signed with no access key, and a session that names none: linked as a one-scan read links them.
+    // A call signed with no access key, and a session that names none: never linked (nothing ties them).
     ['0850Z_keyless_session', [createSession('09:20:00', 'Keyless', undefined, 'ReadOnly')]],
     [
       '0855Z_keyless_read',
@@ -162,11 +162,11 @@ describe('the file engine reading the files a question needs first', () => {
     expect(answer.stats.eventsScanned).toBe(15);
   });
 
-  it('links a keyless call as a read of every file does, to the keyless session elsewhere', async () => {
+  it('links a call without an access key to no session, not even one whose response names no key', async () => {
     const { answer } = await bothWays('who-read', KEY);
-    expect(answer.events.map((e) => [e.eventName, e.sessionIssuerArn])).toEqual([
-      ['GetObject', 'arn:aws:iam::111122223333:role/Keyless'],
-      ['CopyObject', 'arn:aws:iam::111122223333:role/Reader'],
+    expect(answer.events.map((e) => [e.eventName, e.sessionIssuerArn, e.sessionMode])).toEqual([
+      ['GetObject', null, null],
+      ['CopyObject', 'arn:aws:iam::111122223333:role/Reader', 'ReadWrite'],
     ]);
   });
 });

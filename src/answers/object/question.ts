@@ -295,16 +295,14 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
     AND eventtime >= ${since} AND ${kind.test}${notEarlier}`,
     );
   });
-  // The sessions that signed a match, in two scans: keyed ones as a semi join (DuckDB then filters
-  // the scan by the matched keys; ORed with the unkeyed case it would test every session), then unkeyed ones.
-  const signedAMatch = (link: SqlFragment) =>
-    scanOf(
-      scan,
-      columns,
-      sql`${inScopeOf(false)}
+  // The sessions that signed a match, as a semi join: DuckDB then filters the scan by the matched keys.
+  const signedAMatch = scanOf(
+    scan,
+    columns,
+    sql`${inScopeOf(false)}
     AND ${SESSION_CREATED} AND NOT coalesce(${matches}, FALSE)
-    AND ${link}`,
-    );
+    AND ${SESSION_KEY} IN (SELECT session_key FROM matched WHERE session_key IS NOT NULL)`,
+  );
   const oneScan = sql`${inScope}
     AND ((${matches})${withSessions ? sql` OR (${SESSION_CREATED})` : sql``})`;
   const scoped =
@@ -315,9 +313,7 @@ export function buildObjectEventsQuery(request: ObjectQuestionRequest, table: Ta
 scoped AS (
   SELECT * FROM matched
   UNION ALL
-  ${signedAMatch(sql`${SESSION_KEY} IN (SELECT session_key FROM matched WHERE session_key IS NOT NULL)`)}
-  UNION ALL
-  ${signedAMatch(sql`${SESSION_KEY} IS NULL AND EXISTS (SELECT 1 FROM matched WHERE session_key IS NULL)`)}
+  ${signedAMatch}
 )`
       : scopedEvents(scan, columns, oneScan);
   // Where the engine reads the files a question needs first, they are found with the filter's
@@ -338,8 +334,7 @@ scoped AS (
 )
 SELECT DISTINCT filename FROM kept
 WHERE is_match
-  OR session_key IN (SELECT session_key FROM kept WHERE is_match)
-  OR (session_key IS NULL AND EXISTS (SELECT 1 FROM kept WHERE is_match AND session_key IS NULL))`
+  OR session_key IN (SELECT session_key FROM kept WHERE is_match)`
     : undefined;
   const text = sql`WITH ${scoped},
 sourced AS (
@@ -353,8 +348,11 @@ placed AS (
 ),
 linked AS (
   SELECT placed.*,
-    max(CASE WHEN eventname = 'CreateSession' THEN requested_mode END) OVER (PARTITION BY session_key) AS session_mode,
-    max(CASE WHEN eventname = 'CreateSession' THEN issuer_arn END) OVER (PARTITION BY session_key) AS session_issuer_arn,
+    -- A call without an access key was signed by no session we can name (NULLs are one partition, not a link).
+    CASE WHEN session_key IS NOT NULL THEN
+      max(CASE WHEN eventname = 'CreateSession' THEN requested_mode END) OVER (PARTITION BY session_key) END AS session_mode,
+    CASE WHEN session_key IS NOT NULL THEN
+      max(CASE WHEN eventname = 'CreateSession' THEN issuer_arn END) OVER (PARTITION BY session_key) END AS session_issuer_arn,
     -- One row per event (a duplicate record, or a rename of the key onto itself, plays one role):
     -- the role that answers the question wins over context.
     row_number() OVER (PARTITION BY event_uid
