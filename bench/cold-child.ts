@@ -23,8 +23,17 @@ const [kind, logsDir, ...args] = process.argv.slice(2) as [string, string, ...st
 const started = performance.now();
 const cpuAtStart = process.cpuUsage();
 const checkedFilesPath = process.env.S3X_BENCH_CHECKED_FILES;
+/**
+ * A cold question is timed to its end: the app's default deadline (S3X_LOCAL_QUERY_TIMEOUT_SECONDS,
+ * 120 s) stops a 30-day question over 10M events on a slower machine before it ends.
+ */
+const QUESTION_DEADLINE_MS = 30 * 60_000;
 const openLocalEngine = async () =>
-  LocalEngine.open({ logsDir, ...(checkedFilesPath ? { checkedFiles: await CheckedFiles.load(checkedFilesPath, {}) } : {}) });
+  LocalEngine.open({
+    logsDir,
+    queryTimeoutMs: QUESTION_DEADLINE_MS,
+    ...(checkedFilesPath ? { checkedFiles: await CheckedFiles.load(checkedFilesPath, {}) } : {}),
+  });
 let detail: Record<string, unknown> = {};
 if (kind === 'questions') {
   const [nowText, names, subject, ...windowWords] = args as [string, string, string, ...string[]];
