@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildQuery, OBJECT_QUESTION_TABLE, toObjectAnswer } from '../../src/answers/object/question.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import type { ObjectQuestionName, ObjectQuestionRequest } from '../../src/commands/requests.js';
 import type { EngineResult } from '../../src/engines/engine.js';
+import { IndexedEngine } from '../../src/engines/indexed/indexed-engine.js';
 import { LocalEngine } from '../../src/engines/local/local-engine.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 
@@ -37,6 +39,7 @@ function createSession(time: string, role: string, sessionKey: string | undefine
 
 let root: string;
 let engine: LocalEngine;
+let indexed: IndexedEngine;
 
 beforeAll(async () => {
   root = await tempDir();
@@ -121,9 +124,13 @@ beforeAll(async () => {
   ];
   for (const [name, records] of files) await writeDeliveryFile(root, DAY, `20261105T${name}`, records);
   engine = await LocalEngine.open({ logsDir: root });
+  indexed = await IndexedEngine.open({ logsDir: root, indexPath: path.join(await tempDir(), 'index.duckdb') });
 });
 
-afterAll(() => engine?.close());
+afterAll(async () => {
+  await engine?.close();
+  await indexed?.close();
+});
 
 /** The question read with its needed files first, and by one read of every file. */
 async function bothWays(command: ObjectQuestionName, key: string, prefix = false) {
@@ -161,6 +168,20 @@ describe('the file engine reading the files a question needs first', () => {
     expect(answer.stats.filesScanned).toBe(15);
     expect(answer.stats.eventsScanned).toBe(15);
   });
+
+  it.each(['who-read', 'who-deleted', 'history'] as const)(
+    '%s: the index (its own shape: sessions in a scan of their own) gives the same rows',
+    async (command) => {
+      const { needed, answer } = await bothWays(command, KEY);
+      const request = parseCommand(
+        [command, KEY, '--since', '2026-11-05', '--until', '2026-11-05'],
+        NOW,
+      ) as ObjectQuestionRequest;
+      const fromIndex = await indexed.run(buildQuery(OBJECT_QUESTION_TABLE[command], request, indexed.table));
+      expect(answer.events.length).toBeGreaterThan(0);
+      expect(fromIndex.rows).toEqual(needed.rows);
+    },
+  );
 
   it('links a call without an access key to no session, not even one whose response names no key', async () => {
     const { answer } = await bothWays('who-read', KEY);
