@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { helpText } from './answers/help/formats.js';
+import { helpText, TERMINAL_COMMANDS } from './answers/help/formats.js';
 import type { Format } from './answers/registry.js';
 import type { Env, Io, OwnCommand } from './app/terminal.js';
 import type { AthenaEngine } from './aws/athena/athena-engine.js';
@@ -41,6 +41,10 @@ export async function runCli(
     err: (text) => terminal.err(showInvisibleKeepingLines(text)),
   };
   try {
+    // `s3x help ingest` is `s3x ingest --help`: the terminal's own commands print their own options.
+    const helpTopic = argv[0]?.toLowerCase() === 'help' && argv.length === 2 ? argv[1]?.toLowerCase() : undefined;
+    if (helpTopic && TERMINAL_COMMANDS.some((command) => command.name === helpTopic))
+      return await runCli([helpTopic, '--help'], env, terminal, now);
     if (argv[0] === 'setup') return await runSetup(argv.slice(1), env, io, now());
     // Commands with options of their own; the MCP SDK is loaded only for `s3x mcp`.
     const own = argv[0] === 'ingest' ? INGEST : argv[0] === 'mcp' ? (await import('./mcp/mcp-command.js')).MCP : undefined;
@@ -221,7 +225,7 @@ async function runSetup(argv: readonly string[], env: Env, io: Io, now: Date): P
     await Promise.all([import('./setup/alerts-setup.js'), import('./setup/athena-table.js')]);
   if (argv[0] !== 'athena' || argv.includes('--help')) {
     io.out(`${setupAthenaHelp()}\n${setupAlertsHelp()}`);
-    return argv[0] === 'athena' ? 0 : 2;
+    return argv.includes('--help') ? 0 : 2;
   }
   const { spec, apply } = parseSetupAthenaArgs(argv.slice(1), now);
   const ddl = buildAthenaSetupDdl(spec);

@@ -164,6 +164,18 @@ describe('s3x CLI', () => {
     const { code, out } = await cli('help');
     expect(code).toBe(0);
     for (const name of ['who-deleted', 'who-wrote', 'who-read', 'history', 'tighten', 'digest']) expect(out).toContain(name);
+    // The terminal's own commands are found from the help too, and each prints its options.
+    for (const name of ['setup', 'ingest', 'mcp']) expect(out).toMatch(new RegExp(`^  s3x ${name} `, 'm'));
+    const ingest = await cli('help', 'ingest');
+    expect(ingest.code).toBe(0);
+    expect(ingest.out).toMatch(/^s3x ingest \[--logs DIR\] \[--index FILE\]/);
+    const mcp = await cli('help', 'mcp');
+    expect(mcp.code).toBe(0);
+    expect(mcp.out).toMatch(/^s3x mcp /);
+    const setup = await cli('help', 'setup');
+    expect(setup.code).toBe(0);
+    expect(setup.out).toContain('s3x setup athena --bucket');
+    expect((await cli('setup')).code).toBe(2);
   });
 
   it('help reads no setting: a bad one stops a question, not `s3x help`', async () => {
