@@ -150,11 +150,9 @@ const SOURCE_ACTION = sql`${SOURCE_BUCKET_AND_KEY},
       AS source_action`;
 
 /**
- * Athena-dialect SQL for everything one principal did in S3 Express and S3, in one scan: its grouping
- * sets give the objects written, deleted and read, the objects taken from, and the callers (bucket,
- * operation, ARN and names as recorded); the callers, a few rows, are grouped again into the
- * bucket-and-operation rows, the buckets (counted), the sessions, the identities (type, role, user,
- * session name) and the totals. Each kind of group one hash table over every call costs: three, not seven.
+ * Athena-dialect SQL for everything one principal did in S3 Express and S3, in one scan: the
+ * grouping sets give the bucket-and-operation rows, the buckets (counted), the sessions, the objects
+ * written, deleted and read, the identities (type, role, user, session name) and the totals at once.
  */
 export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayout): EngineQuery {
   const days = partitionRange(request.window);
@@ -164,8 +162,11 @@ export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayou
     ${EVENT_BUCKET} AS bucket,
     useridentity.arn AS session_arn,
     useridentity.type AS principal_type,
-    useridentity.sessioncontext.sessionissuer.username AS issuer_name,
-    useridentity.username AS given_user_name,
+    coalesce(useridentity.sessioncontext.sessionissuer.username,
+      CASE WHEN useridentity.arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(useridentity.arn, '/', 2) END) AS role_name,
+    coalesce(useridentity.username,
+      CASE WHEN useridentity.arn LIKE 'arn:%:iam::%:user/%' THEN split_part(useridentity.arn, ':user/', 2) END) AS user_name,
+    CASE WHEN useridentity.arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(useridentity.arn, '/', 3) END AS session_name,
     CASE WHEN nullif(errorcode, '') IS NULL AND json_extract_scalar(requestparameters, '$.key') IS NOT NULL THEN
       CASE WHEN eventname IN ('PutObject', 'CopyObject', 'CompleteMultipartUpload', 'RenameObject') THEN 'wrote'
         WHEN eventname = 'DeleteObject' THEN 'deleted'
@@ -178,14 +179,16 @@ export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayou
     AND ${predicate}`;
   const text = sql`WITH ${scopedEvents({ table, window: request.window, days }, columns, filter)},
 ${uniqueEvents({ columns: SOURCE_ACTION, table })},
--- The objects one by one; every other kind of group from the principal's few callers (bucket,
--- operation and identity), which are grouped again below: one pass over the calls keeps three sets.
-by_caller AS (
+grouped AS ${table.rescanIsCheap ? sql`MATERIALIZED ` : sql``}(
   SELECT
     CASE WHEN grouping(object_action, bucket, object_key) = 0 THEN 'object'
       WHEN grouping(source_action, source_bucket, source_key) = 0 THEN 'source-object'
-      ELSE 'caller' END AS row_kind,
-    bucket, eventname, session_arn, principal_type, issuer_name, given_user_name, object_action, object_key,
+      WHEN grouping(bucket, eventname) = 0 THEN 'operation'
+      WHEN grouping(bucket) = 0 THEN 'bucket'
+      WHEN grouping(principal_type, role_name, user_name, session_name) = 0 THEN 'identity'
+      WHEN grouping(session_arn) = 0 THEN 'session'
+      ELSE 'total' END AS row_kind,
+    bucket, eventname, session_arn, object_action, object_key, principal_type, role_name, user_name, session_name,
     source_action, source_bucket, source_key,
     count(*) AS events,
     count(error_code) AS errors,
@@ -193,41 +196,8 @@ by_caller AS (
     max(eventtime) AS last_event
   FROM unique_events
   WHERE copy_number = 1
-  GROUP BY GROUPING SETS ((bucket, eventname, session_arn, principal_type, issuer_name, given_user_name),
-    (object_action, bucket, object_key), (source_action, source_bucket, source_key))
-),
--- Role, user and session names from each caller's ARN, once per caller rather than once per call.
-callers AS (
-  SELECT by_caller.*,
-    coalesce(issuer_name,
-      CASE WHEN session_arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(session_arn, '/', 2) END) AS role_name,
-    coalesce(given_user_name,
-      CASE WHEN session_arn LIKE 'arn:%:iam::%:user/%' THEN split_part(session_arn, ':user/', 2) END) AS user_name,
-    CASE WHEN session_arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(session_arn, '/', 3) END AS session_name
-  FROM by_caller
-  WHERE row_kind = 'caller'
-),
-grouped AS ${table.rescanIsCheap ? sql`MATERIALIZED ` : sql``}(
-  SELECT
-    CASE WHEN grouping(bucket, eventname) = 0 THEN 'operation'
-      WHEN grouping(bucket) = 0 THEN 'bucket'
-      WHEN grouping(principal_type, role_name, user_name, session_name) = 0 THEN 'identity'
-      WHEN grouping(session_arn) = 0 THEN 'session'
-      ELSE 'total' END AS row_kind,
-    bucket, eventname, session_arn, NULL AS object_action, NULL AS object_key,
-    principal_type, role_name, user_name, session_name,
-    NULL AS source_action, NULL AS source_bucket, NULL AS source_key,
-    sum(events) AS events,
-    sum(errors) AS errors,
-    min(first_event) AS first_event,
-    max(last_event) AS last_event
-  FROM callers
-  GROUP BY GROUPING SETS ((bucket, eventname), (bucket), (session_arn), (), (principal_type, role_name, user_name, session_name))
-  UNION ALL
-  SELECT row_kind, bucket, NULL, NULL, object_action, object_key, NULL, NULL, NULL, NULL, source_action, source_bucket, source_key,
-    events, errors, first_event, last_event
-  FROM by_caller
-  WHERE row_kind <> 'caller'
+  GROUP BY GROUPING SETS ((bucket, eventname), (bucket), (session_arn), (), (object_action, bucket, object_key),
+    (principal_type, role_name, user_name, session_name), (source_action, source_bucket, source_key))
 ),
 ${ranked(table)}
 SELECT row_kind, bucket, eventname, session_arn, object_action, object_key, principal_type, role_name, user_name,

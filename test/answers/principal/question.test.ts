@@ -149,9 +149,8 @@ describe('buildPrincipalQuery', () => {
       'DataEngineer',
     ]);
     expect(query.sql.text.match(/\bFROM cloudtrail_logs\b/g)).toHaveLength(1);
-    // One pass over the calls: the objects, the sources, and the callers the other kinds are grouped from.
     expect(query.sql.text).toContain(
-      'GROUP BY GROUPING SETS ((bucket, eventname, session_arn, principal_type, issuer_name, given_user_name),\n    (object_action, bucket, object_key), (source_action, source_bucket, source_key))',
+      'GROUP BY GROUPING SETS ((bucket, eventname), (bucket), (session_arn), (), (object_action, bucket, object_key)',
     );
     const [beforeWhere = '', afterWhere = ''] = query.sql.text.split(/\bWHERE\b/, 2);
     expect(beforeWhere).not.toContain('?');
