@@ -5,6 +5,8 @@
  *
  *   node bench/bare-duckdb.mjs who-deleted <file-list> <key>   the four fields that answer "who deleted it"
  *   node bench/bare-duckdb.mjs scan <file-list>                every record of the files, counted by event name
+ *   node bench/bare-duckdb.mjs columns <file-list> <struct>    every record of the files read as <struct> (a DuckDB
+ *                                                              STRUCT type: the columns a question names), counted
  *
  * <file-list> holds the paths, NUL-separated. Prints one JSON line: elapsedMs (the query alone),
  * peakRssMb (the process's high-water mark) and rows.
@@ -12,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 
+/** `key` is the object key for who-deleted, the record STRUCT type for columns. */
 const [kind, listFile, key] = process.argv.slice(2);
 const files = readFileSync(listFile, 'utf8')
   .split('\0')
@@ -29,6 +32,8 @@ const queries = {
   ],
   scan: [`SELECT r.eventName, count(*) FROM ${records('STRUCT(eventName VARCHAR)')} GROUP BY ALL`, []],
 };
+// count(r), not count(*): every field of the struct is read, not only the list of records.
+if (kind === 'columns') queries.columns = [`SELECT count(r) FROM ${records(key)}`, []];
 const [sql, params] = queries[kind] ?? [];
 if (!sql) throw new Error(`unknown kind ${kind}`);
 
