@@ -35,6 +35,7 @@ export async function runWithFreshness(engine: Engine, query: EngineQuery): Prom
  */
 export function buildFreshnessQuery(days: { from: string; to: string }, table: TableLayout): EngineQuery {
   const twoDaysBefore = partitionDay(addDays(new Date(`${days.to.replaceAll('/', '-')}T00:00:00Z`), -2));
+  // biome-ignore lint/complexity/useMathMinMax: partition days are text ('YYYY/MM/DD'), which Math.max would turn into NaN.
   const range = { from: twoDaysBefore > days.from ? twoDaysBefore : days.from, to: days.to };
   return {
     sql: sql`SELECT max(eventtime) AS newest FROM ${sqlIdentifier(table.name)} WHERE ${partitionPredicate(table, range)}`,
