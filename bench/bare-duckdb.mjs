@@ -31,9 +31,9 @@ const queries = {
     [key],
   ],
   scan: [`SELECT r.eventName, count(*) FROM ${records('STRUCT(eventName VARCHAR)')} GROUP BY ALL`, []],
+  // count(r), not count(*): every field of the struct is read, not only the list of records.
+  columns: [`SELECT count(r) FROM ${records(key)}`, []],
 };
-// count(r), not count(*): every field of the struct is read, not only the list of records.
-if (kind === 'columns') queries.columns = [`SELECT count(r) FROM ${records(key)}`, []];
 const [sql, params] = queries[kind] ?? [];
 if (!sql) throw new Error(`unknown kind ${kind}`);
 

@@ -11,6 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { systemClock } from '../../src/time/clock.js';
 import { expressEvent, tempDir, writeDeliveryFile } from '../helpers/archive.js';
 import { Dynalite } from '../helpers/dynalite.js';
+import { withoutElapsed } from '../helpers/replies.js';
 import { pendingRequest } from './pending-request.js';
 
 /** The CLI reads what the app reads: the store the config names, and (locally) the sandbox account. */
@@ -90,7 +91,3 @@ describe('the CLI and the app read the same things', () => {
     expect(existsSync(path.join(dataDir, 's3x.sqlite'))).toBe(false);
   });
 });
-
-function withoutElapsed(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (key, field) => (key === 'elapsedMs' ? undefined : field)));
-}

@@ -31,6 +31,7 @@ import {
   REDIRECTED_AT,
   TEAM_BUCKET,
 } from '../helpers/real-account-archive.js';
+import { withoutElapsed } from '../helpers/replies.js';
 
 /**
  * Coverage on an archive shaped like a real account (test/helpers/real-account-archive.ts): every
@@ -109,11 +110,6 @@ function comparable(reply: Reply) {
   return { ...reply, answer: { ...answer, newestEventTime: stats.newestEventTime } };
 }
 
-/** A reply without how long it took (two runs of one engine differ only there). */
-function withoutTimes(reply: unknown): unknown {
-  return JSON.parse(JSON.stringify(reply, (key, value) => (key === 'elapsedMs' ? undefined : value)));
-}
-
 function coverageOf(reply: Reply) {
   if (reply.kind !== 'object-answer' || reply.coverage === undefined) throw new Error(`no coverage in a ${reply.kind} reply`);
   return reply.coverage;
@@ -159,15 +155,15 @@ describe('one archive shaped like a real account, three engines', () => {
   it.each(AGGREGATES)(
     '%s: the grown index answers as the index made at once (its roll-up kept up step by step)',
     async (_name, words) => {
-      const atOnce = withoutTimes(await ask(index, words));
+      const atOnce = withoutElapsed(await ask(index, words));
       expect(JSON.stringify(atOnce)).toMatch(/"events":[1-9]/);
-      expect(withoutTimes(await ask(grown, words))).toEqual(atOnce);
+      expect(withoutElapsed(await ask(grown, words))).toEqual(atOnce);
     },
   );
 
   it('the digest: the grown index writes the one made at once', async () => {
-    const atOnce = withoutTimes(await answerDigest('2026-11-06', { engine: index, now: () => ASKED_AT }));
-    expect(withoutTimes(await answerDigest('2026-11-06', { engine: grown, now: () => ASKED_AT }))).toEqual(atOnce);
+    const atOnce = withoutElapsed(await answerDigest('2026-11-06', { engine: index, now: () => ASKED_AT }));
+    expect(withoutElapsed(await answerDigest('2026-11-06', { engine: grown, now: () => ASKED_AT }))).toEqual(atOnce);
   });
 });
 
