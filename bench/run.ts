@@ -546,9 +546,9 @@ async function indexed(a: Archive): Promise<void> {
     { atLeast: 0.7 },
   );
   // Where an ingest's time goes: the work (CPU per event, every thread) and how many cores it kept busy.
-  const cpuPerEvent = (cpuMs: number, events: number) => (cpuMs * 1000) / events;
-  const bareCpuPerEvent = cpuPerEvent(bare.cpuMs, bare.events ?? 1);
-  const ingestCpuPerEvent = cpuPerEvent(result.ingest.cpuMs, result.ingest.events);
+  const usPerEvent = (milliseconds: number, events: number) => (milliseconds * 1000) / events;
+  const bareCpuPerEvent = usPerEvent(bare.cpuMs, bare.events ?? 1);
+  const ingestCpuPerEvent = usPerEvent(result.ingest.cpuMs, result.ingest.events);
   table.report({
     figure: `ingest, CPU per event, ${a.label}`,
     result: `${ingestCpuPerEvent.toFixed(1)} us on ${(result.ingest.cpuMs / result.ingest.elapsedMs).toFixed(2)} cores`,
@@ -558,7 +558,6 @@ async function indexed(a: Archive): Promise<void> {
     met: undefined,
   });
   // Per event: the ingest leaves out the archive's last file (read by the incremental ingest below).
-  const usPerEvent = (elapsedMs: number, events: number) => (elapsedMs * 1000) / events;
   const ingestUs = usPerEvent(result.ingest.elapsedMs, result.ingest.events);
   const bareUs = usPerEvent(bare.elapsedMs, bare.events ?? 1);
   const inflateUs = usPerEvent(inflate.elapsedMs, bare.events ?? 1);
