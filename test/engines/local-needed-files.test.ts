@@ -63,7 +63,11 @@ beforeAll(async () => {
           eventTime: at('09:06:00'),
           key: 'archive/q3.parquet',
           accessKeyId: 'ASIAMOVER',
-          extra: { requestParameters: { bucketName: BUCKET, key: 'archive/q3.parquet', renameSource: `${BUCKET}/${KEY}` } },
+          // No sessionModeApplied: the mode is the one its CreateSession asked for.
+          extra: {
+            requestParameters: { bucketName: BUCKET, key: 'archive/q3.parquet', renameSource: `${BUCKET}/${KEY}` },
+            additionalEventData: null,
+          },
         }),
       ],
     ],
@@ -166,10 +170,10 @@ describe('the file engine reading the files a question needs first', () => {
 
   it('links an event to the session made in another file, and counts every file read', async () => {
     const { answer } = await bothWays('who-deleted', KEY);
-    expect(answer.events.map((e) => [e.eventName, e.evidence, e.sessionIssuerArn])).toEqual([
-      ['RenameObject', 'exact', 'arn:aws:iam::111122223333:role/Mover'],
-      ['DeleteObject', 'exact', 'arn:aws:iam::111122223333:role/Cleaner'],
-      ['DeleteObjects', 'candidate', 'arn:aws:iam::111122223333:role/Cleaner'],
+    expect(answer.events.map((e) => [e.eventName, e.evidence, e.sessionIssuerArn, e.sessionMode])).toEqual([
+      ['RenameObject', 'exact', 'arn:aws:iam::111122223333:role/Mover', 'ReadWrite'],
+      ['DeleteObject', 'exact', 'arn:aws:iam::111122223333:role/Cleaner', 'ReadWrite'],
+      ['DeleteObjects', 'candidate', 'arn:aws:iam::111122223333:role/Cleaner', 'ReadWrite'],
     ]);
     expect(answer.stats.filesScanned).toBe(15);
     expect(answer.stats.eventsScanned).toBe(15);
