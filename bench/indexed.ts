@@ -1,9 +1,9 @@
 /**
  * The indexed local engine on a generated archive: full ingest, an incremental ingest that finds
  * one new file, and the benchmarked questions (bench/questions.ts, default 7-day window) answered
- * once right after opening the index, then five times warm (the median is the figure, as the
- * floors'). bench/run.ts calls it
- * on each archive; alone, on an archive bench/run.ts generated (its summary beside it):
+ * once right after opening the index, then seven times warm, each warm answer followed by its
+ * floor (FLOORS; each figure the median of its seven). bench/run.ts calls it on each archive;
+ * alone, on an archive bench/run.ts generated (its summary beside it):
  *
  *   npx tsx bench/indexed.ts /tmp/s3x-bench/10m [index-file]
  *
@@ -13,7 +13,7 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { parseCommand } from '../src/commands/parse.js';
 import { IndexedEngine } from '../src/engines/indexed/indexed-engine.js';
 import { ArchiveIndex, listArchive } from '../src/engines/indexed/ingest.js';
@@ -41,14 +41,14 @@ export interface IndexedBenchmarkResult {
   questionsFirst: Record<QuestionName, number>;
   /** What each question found (a sanity check that it found the planted story). */
   rows: Record<QuestionName, number>;
-  /** Each question's floor on the same index, warm, in ms (see FLOORS). */
+  /** Each question's floor on the same index, warm, in ms (see FLOORS): the median of the runs alternating with the answers. */
   floors: Record<QuestionName, number>;
   rssMb: { afterIngest: number; afterQuestions: number };
   indexBytes: number;
 }
 
-/** Warm answers timed per question, as the floors are (a median of five). */
-const WARM_ANSWERS = 5;
+/** Warm answers timed per question, each followed by its floor (each figure the median of its runs). */
+const WARM_ANSWERS = 7;
 
 export async function runIndexedBenchmark(options: IndexedBenchmarkOptions): Promise<IndexedBenchmarkResult> {
   const files = await listArchive(await detectLayout(options.logsDir));
@@ -76,26 +76,33 @@ export async function runIndexedBenchmark(options: IndexedBenchmarkOptions): Pro
   const afterIngest = rssMb();
 
   const engine = await IndexedEngine.open({ logsDir: options.logsDir, indexPath: options.indexPath });
+  const floorReader = await FloorReader.open(options);
   const questions = {} as Record<QuestionName, number>;
   const questionsFirst = {} as Record<QuestionName, number>;
   const rows = {} as Record<QuestionName, number>;
+  const floors = {} as Record<QuestionName, number>;
   try {
     for (const name of QUESTION_NAMES) {
       let started = performance.now();
       rows[name] = (await askQuestion(name, options.subject, engine, options.now)).found;
       questionsFirst[name] = performance.now() - started;
+      await floorReader.time(name);
+      // Each warm answer beside its floor, alternately: a change of the machine's speed moves both.
       const warm: number[] = [];
+      const floorTimes: number[] = [];
       for (let i = 0; i < WARM_ANSWERS; i++) {
         started = performance.now();
         await askQuestion(name, options.subject, engine, options.now);
         warm.push(performance.now() - started);
+        floorTimes.push(await floorReader.time(name));
       }
       questions[name] = median(warm);
+      floors[name] = median(floorTimes);
     }
   } finally {
     await engine.close();
+    floorReader.close();
   }
-  const floors = await timeFloors(options);
   const { size } = await stat(options.indexPath);
   return {
     ingest,
@@ -177,39 +184,45 @@ export const FLOORS: Record<QuestionName, { reads: string; sql: string; subject:
   },
 };
 
-/** Each floor query on the index file (read-only, warm), the median of five. */
-async function timeFloors(options: IndexedBenchmarkOptions): Promise<Record<QuestionName, number>> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const floors = {} as Record<QuestionName, number>;
-  try {
+/** The floor queries on the index file, read-only in a DuckDB of their own, each timed once per call. */
+class FloorReader {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly options: IndexedBenchmarkOptions,
+  ) {}
+
+  static async open(options: IndexedBenchmarkOptions): Promise<FloorReader> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
     await connection.run(`ATTACH ${quoteLiteral(options.indexPath)} AS floor_index (READ_ONLY)`);
     await connection.run('USE floor_index');
-    for (const name of QUESTION_NAMES) {
-      const floor = FLOORS[name];
-      const { window } = parseCommand(questionWords(name, options.subject), options.now) as { window: TimeWindow };
-      const days = partitionRange(window);
-      const params = [
-        Number(days.from.replaceAll('/', '')),
-        Number(days.to.replaceAll('/', '')),
-        formatInstant(window.since),
-        formatInstant(window.until),
-        floor.subject === 'key' ? options.subject.bucket : options.subject[floor.subject],
-        ...(floor.subject === 'key' ? [options.subject.key] : []),
-      ];
-      const times: number[] = [];
-      for (let i = 0; i < 5; i++) {
-        const started = performance.now();
-        await connection.runAndReadAll(floor.sql, params);
-        times.push(performance.now() - started);
-      }
-      floors[name] = median(times);
-    }
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
+    return new FloorReader(instance, connection, options);
   }
-  return floors;
+
+  /** Milliseconds of one run of the question's floor over the question's window. */
+  async time(name: QuestionName): Promise<number> {
+    const floor = FLOORS[name];
+    const { window } = parseCommand(questionWords(name, this.options.subject), this.options.now) as { window: TimeWindow };
+    const days = partitionRange(window);
+    const subject = this.options.subject;
+    const params = [
+      Number(days.from.replaceAll('/', '')),
+      Number(days.to.replaceAll('/', '')),
+      formatInstant(window.since),
+      formatInstant(window.until),
+      floor.subject === 'key' ? subject.bucket : subject[floor.subject],
+      ...(floor.subject === 'key' ? [subject.key] : []),
+    ];
+    const started = performance.now();
+    await this.connection.runAndReadAll(floor.sql, params);
+    return performance.now() - started;
+  }
+
+  close(): void {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
 }
 
 function median(times: number[]): number {
