@@ -352,18 +352,18 @@ placed AS (
 linked AS (
   SELECT placed.*,
     -- A call without an access key was signed by no session we can name (NULL keys are peers, not a link).
-    -- The rows of one key are found as its peers in key order: DuckDB sets up a partition per key,
-    -- each carrying every column (about 5 ms over the few rows of an answer), one ordered window once.
+    -- A session's rows are found as the peers of its key in one ordered window: partitioned by key,
+    -- DuckDB sets up each partition with every column (about 5 ms over an answer's few rows).
     CASE WHEN session_key IS NOT NULL THEN
       max(CASE WHEN eventname = 'CreateSession' THEN requested_mode END) OVER (${SAME_SESSION}) END AS session_mode,
     CASE WHEN session_key IS NOT NULL THEN
       max(CASE WHEN eventname = 'CreateSession' THEN issuer_arn END) OVER (${SAME_SESSION}) END AS session_issuer_arn,
     -- One row per event (a duplicate record, or a rename of the key onto itself, plays one role):
-    -- the role that answers the question wins over context. The first of its event in that order,
-    -- found by the row before it (again one ordered window, not a partition per event).
-    CASE WHEN lag(event_uid) OVER (ORDER BY event_uid,
+    -- the role that answers the question wins over context. A row is its event's first in that
+    -- order when the row before it is another event's (again one ordered window, not a partition per event).
+    lag(event_uid) OVER (ORDER BY event_uid,
         CASE role WHEN 'target' THEN 0 WHEN 'source' THEN 1 WHEN 'candidate' THEN 2 ELSE 3 END, eventtime, eventname)
-      IS NOT DISTINCT FROM event_uid THEN 0 ELSE 1 END AS first_copy
+      IS DISTINCT FROM event_uid AS first_copy
   FROM placed
 ),
 -- Writes leave content at the key, DeleteObject and a rename away remove it (names as literals: parameters only in WHERE).
@@ -374,7 +374,7 @@ marked AS (
       WHEN (role IN ('target', 'context') AND eventname = 'DeleteObject') OR (role = 'source' AND eventname = 'RenameObject') THEN 'e'
     END AS state_change
   FROM linked
-  WHERE first_copy = 1 AND role <> 'session'
+  WHERE first_copy AND role <> 'session'
 ),
 lifetimes AS (
   SELECT marked.*,
