@@ -1,13 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type * as DuckDbApi from '@duckdb/node-api';
-
-// Required, not imported: the package is CommonJS, and an `import` of it makes Node scan its sixty
-// files for their export names first (measured: about 150 ms of CPU at each process start).
-const { DuckDBInstance } = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDbApi;
-type DuckDBInstance = DuckDbApi.DuckDBInstance;
+import type { DuckDBInstance } from '@duckdb/node-api';
+import { duckdb } from './duckdb.js';
 
 /**
  * An in-memory DuckDB with a temp folder of its own (spill files, profiles), removed on close.
@@ -24,7 +19,7 @@ export class ScratchDuckDb {
     const tempDir = await mkdtemp(path.join(tmpdir(), 's3x-duckdb-'));
     try {
       // Results are ordered by the questions themselves, so DuckDB need not keep insertion order (faster, less memory).
-      const instance = await DuckDBInstance.create(':memory:', {
+      const instance = await duckdb.DuckDBInstance.create(':memory:', {
         temp_directory: tempDir,
         preserve_insertion_order: 'false',
         memory_limit: memoryLimit,

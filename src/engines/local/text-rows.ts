@@ -1,12 +1,8 @@
-import {
-  type DuckDBPreparedStatement,
-  type DuckDBResultReader,
-  type DuckDBType,
-  DuckDBTypeId,
-  type DuckDBValue,
-  JSDuckDBValueConverter,
-} from '@duckdb/node-api';
+import type { DuckDBPreparedStatement, DuckDBResultReader, DuckDBType, DuckDBTypeId, DuckDBValue } from '@duckdb/node-api';
 import type { Row } from '../engine.js';
+import { duckdb } from './duckdb.js';
+
+const { JSDuckDBValueConverter } = duckdb;
 
 /**
  * A result's rows with every value as text, as Athena returns them (both local engines answer so):
@@ -44,18 +40,18 @@ function asText(value: DuckDBValue, type: DuckDBType): string | null {
 
 /** Types whose text DuckDB's cast to VARCHAR writes exactly as textRows does (digits, `true`/`false`, the text itself). */
 const PACKABLE_TYPES: ReadonlySet<DuckDBTypeId> = new Set([
-  DuckDBTypeId.VARCHAR,
-  DuckDBTypeId.BOOLEAN,
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.UHUGEINT,
+  duckdb.DuckDBTypeId.VARCHAR,
+  duckdb.DuckDBTypeId.BOOLEAN,
+  duckdb.DuckDBTypeId.TINYINT,
+  duckdb.DuckDBTypeId.SMALLINT,
+  duckdb.DuckDBTypeId.INTEGER,
+  duckdb.DuckDBTypeId.BIGINT,
+  duckdb.DuckDBTypeId.HUGEINT,
+  duckdb.DuckDBTypeId.UTINYINT,
+  duckdb.DuckDBTypeId.USMALLINT,
+  duckdb.DuckDBTypeId.UINTEGER,
+  duckdb.DuckDBTypeId.UBIGINT,
+  duckdb.DuckDBTypeId.UHUGEINT,
 ]);
 
 /** A column of a query's result, as its prepared statement describes it. */
