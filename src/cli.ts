@@ -9,10 +9,11 @@ import { parseCommand } from './commands/parse.js';
 import { isChangeRequest } from './commands/requests.js';
 import type { Config } from './config.js';
 import { S3xError, UsageError } from './errors.js';
+import { formatNumber } from './text/numbers.js';
 import { escapeUnsafeJson, showInvisibleKeepingLines } from './text/safe-text.js';
 
 // Imported statically: only what `s3x help` and a usage error need (the command table, the parser,
-// the output's escaping). Everything else loads in the branch that uses it, so that `s3x help`
+// the output's escaping), and the counts' formatting (a leaf module). Everything else loads in the branch that uses it, so that `s3x help`
 // starts without zod, the answers' formats, DuckDB, SQLite or the AWS SDK.
 
 interface CliOptions {
@@ -185,7 +186,7 @@ async function runIngest(argv: readonly string[], env: Env, io: Io, now: () => D
     onProgress: (progress) => {
       if (clock() - lastReport < 5000) return;
       lastReport = clock();
-      io.err(`s3x: ${progress.filesDone}/${progress.filesToRead} files, ${progress.events.toLocaleString('en-US')} events\n`);
+      io.err(`s3x: ${progress.filesDone}/${progress.filesToRead} files, ${formatNumber(progress.events)} events\n`);
     },
   });
   for (const file of result.unreadableFiles) io.err(`s3x: skipped unreadable ${file.path}: ${file.reason}\n`);
@@ -193,7 +194,7 @@ async function runIngest(argv: readonly string[], env: Env, io: Io, now: () => D
   io.out(
     `${indexPath}: ${result.filesRead} files read, ${result.filesSkipped} already ingested, ` +
       `${result.unreadableFiles.length} unreadable, ${result.filesRemoved} removed; ` +
-      `${result.events.toLocaleString('en-US')} events in ${seconds} s (${result.eventsPerSec.toLocaleString('en-US')} events/s)\n`,
+      `${formatNumber(result.events)} events in ${seconds} s (${formatNumber(result.eventsPerSec)} events/s)\n`,
   );
   return 0;
 }

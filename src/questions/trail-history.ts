@@ -3,6 +3,7 @@ import { loggedSelectorSet } from '../cloudtrail/selectors.js';
 import type { TrailDestination } from '../cloudtrail/trail.js';
 import type { Engine, EngineQuery, Row, ScanStats, TableLayout } from '../engines/engine.js';
 import { sql, sqlConstant, sqlIdentifier } from '../engines/sql.js';
+import { formatNumber } from '../text/numbers.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../time/window.js';
 import { EVENT_UID, inWindow } from './sql-pieces.js';
 
@@ -171,7 +172,7 @@ export function toTrailHistoryAnswer(window: TimeWindow, rows: Row[], stats: Sca
     .filter((change): change is TrailChange => change !== undefined);
   const warnings = truncated
     ? [
-        `More than ${TRAIL_HISTORY_MAX_CHANGES.toLocaleString('en-US')} trail changes in the window: only the oldest were ` +
+        `More than ${formatNumber(TRAIL_HISTORY_MAX_CHANGES)} trail changes in the window: only the oldest were ` +
           'replayed, so later coverage may be wrong. Narrow the window.',
       ]
     : [];

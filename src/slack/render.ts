@@ -3,6 +3,7 @@ import type { ObjectAnswer } from '../answers/object/question.js';
 import { needsLogging } from '../answers/status/question.js';
 import { isPrincipalArn } from '../commands/parse.js';
 import { denyTargetLabel, denyTargetOf } from '../remediation/tighten-plan.js';
+import { formatNumber } from '../text/numbers.js';
 import { truncate } from '../text/truncate.js';
 import { buildActivityMessage } from './blocks/activity.js';
 import { buildAlertsMessage } from './blocks/alert.js';
@@ -90,7 +91,7 @@ export function renderStoredReply(reply: Reply, answerId: string, page: number, 
 export function renderSharedReply(reply: Reply, answerId: string, sharedBy: string): SlackMessage {
   const message = renderStoredReply(reply, answerId, 0, true);
   const shown = shownOfTotal(reply);
-  const line = `Shared by <@${sharedBy}>${shown ? ` · ${shown.shown.toLocaleString('en-US')} of ${shown.total.toLocaleString('en-US')} events shown` : ''}`;
+  const line = `Shared by <@${sharedBy}>${shown ? ` · ${formatNumber(shown.shown)} of ${formatNumber(shown.total)} events shown` : ''}`;
   const blocks = [contextBlock([line]), ...message.blocks];
   const text = `<@${sharedBy}> shared: ${message.text}`;
   return checkBlockLimits(blocks, 'message').length === 0 ? { text, blocks } : { ...message, text };

@@ -15,6 +15,7 @@ import { eventSourcesFor } from '../../cloudtrail/buckets.js';
 import type { BucketEventsRequest } from '../../commands/requests.js';
 import { EngineError } from '../../errors.js';
 import { MAX_ROWS } from '../../questions/sql-pieces.js';
+import { formatNumber } from '../../text/numbers.js';
 import type { Clock } from '../../time/clock.js';
 import { formatInstant } from '../../time/window.js';
 import {
@@ -94,13 +95,13 @@ export class LookupEventsSource implements BucketEventsSource {
         : { items: [], pages: 0, truncated: false };
     if (history.truncated) {
       warnings.push(
-        `Stopped after ${history.pages} pages (${history.items.length.toLocaleString('en-US')} events) of CloudTrail event ` +
+        `Stopped after ${history.pages} pages (${formatNumber(history.items.length)} events) of CloudTrail event ` +
           'history, so this answer is partial: it holds only the newest events. Narrow --since/--until to see the rest.',
       );
     }
     const selected = selectBucketEvents(history.items, request.bucket, until);
     if (selected.unreadable > 0) {
-      const events = selected.unreadable === 1 ? '1 event' : `${selected.unreadable.toLocaleString('en-US')} events`;
+      const events = selected.unreadable === 1 ? '1 event' : `${formatNumber(selected.unreadable)} events`;
       warnings.push(`Skipped ${events} from CloudTrail that carried no readable record.`);
     }
     const newest = history.items.reduce<Date | undefined>(

@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { formatNumber } from '../../text/numbers.js';
 import { ACTIONS } from '../ids.js';
 import { MAX_BUTTON_TEXT, plainText } from './limits.js';
 import type { KnownBlock } from './message.js';
@@ -44,9 +45,7 @@ export function answerControls(view: AnswerView, totalItems: number): KnownBlock
       ? [
           {
             type: 'context',
-            elements: [
-              { type: 'mrkdwn', text: `Page ${view.page + 1} of ${pages} · ${totalItems.toLocaleString('en-US')} events` },
-            ],
+            elements: [{ type: 'mrkdwn', text: `Page ${view.page + 1} of ${pages} · ${formatNumber(totalItems)} events` }],
           },
         ]
       : [];

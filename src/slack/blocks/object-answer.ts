@@ -15,7 +15,7 @@ import {
 import type { ObjectAnswer, ObjectEvent } from '../../answers/object/question.js';
 import { describeMore } from '../../answers/wording/aggregates.js';
 import { ARN_MAX, PLAIN_MARKUP } from '../../text/markup.js';
-import { formatUtc } from '../../text/numbers.js';
+import { formatNumber, formatUtc } from '../../text/numbers.js';
 import { type AnswerView, answerControls, pageCount, showEventAccessory } from './answer-controls.js';
 import { roomAfter, takeWhileFits } from './budget.js';
 import { blockTextLength, escapeMrkdwn, inlineCode, MAX_TOTAL_TEXT } from './limits.js';
@@ -116,7 +116,7 @@ export function buildObjectAnswerPage(answer: ObjectAnswer, view: AnswerView, co
       ? [
           contextBlock([
             escapeMrkdwn(
-              `${unfetched.toLocaleString('en-US')} more matches were not fetched: narrow --since/--until or add --bucket to see them.`,
+              `${formatNumber(unfetched)} more matches were not fetched: narrow --since/--until or add --bucket to see them.`,
             ),
           ]),
         ]

@@ -10,7 +10,7 @@ import {
 } from '../../answers/status/formats.js';
 import { type BucketStatus, needsLogging, type StatusAnswer } from '../../answers/status/question.js';
 import { BUCKET_MAX, PLAIN_MARKUP } from '../../text/markup.js';
-import { formatUtc } from '../../text/numbers.js';
+import { formatNumber, formatUtc } from '../../text/numbers.js';
 import type { TableData } from '../../text/table.js';
 import { ACTIONS } from '../ids.js';
 import { roomAfter, takeWhileFits } from './budget.js';
@@ -136,11 +136,11 @@ function describeHidden(answer: StatusAnswer, left: readonly BucketStatus[]): st
   const hidden = left.length + (answer.totalBuckets - answer.buckets.length);
   if (hidden <= 0) return undefined;
   const needing = left.filter((status) => needsLogging(status.coverage)).length;
-  const note = needing > 0 ? ` (${needing.toLocaleString('en-US')} of them not fully logged now)` : '';
+  const note = needing > 0 ? ` (${formatNumber(needing)} of them not fully logged now)` : '';
   const enable =
     needing > 0 ? `, and ${inlineCode('/s3x enable-logging --all', 40)} turns logging on for every directory bucket` : '';
   return (
-    `${escapeMrkdwn(`…and ${hidden.toLocaleString('en-US')} more ${hidden === 1 ? 'bucket' : 'buckets'}${note}.`)} ` +
+    `${escapeMrkdwn(`…and ${formatNumber(hidden)} more ${hidden === 1 ? 'bucket' : 'buckets'}${note}.`)} ` +
     `${inlineCode('s3x status --format csv', 40)} lists them all${enable}.`
   );
 }
