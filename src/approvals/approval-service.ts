@@ -365,10 +365,16 @@ export class ApprovalService {
         continue;
       }
       await held.release();
-      const current = held.current();
-      const next: ApprovalRequest = { ...withoutLease(current), ...verdict, version: current.version + 1 };
-      if (await this.transition(current, next, 's3x', verdict.state, verdict.outcome)) decided.push(next);
-      else this.log(`request ${request.id}: lost its lease while the account was checked; the outcome is left to the new owner`);
+      const write = await this.writeHeld(
+        held.current(),
+        (fresh) => ({ ...withoutLease(fresh), ...verdict }),
+        (from, next) => this.transition(from, next, 's3x', verdict.state, verdict.outcome),
+      );
+      if ('written' in write) decided.push(write.written);
+      else
+        this.log(
+          `request ${request.id}: lost its lease while the account was checked (${takenOver(write.found)}); the outcome is left to the new owner`,
+        );
     }
     return decided;
   }
@@ -397,6 +403,29 @@ export class ApprovalService {
     };
   }
 
+  /**
+   * Write `build(current)` over a request this replica is applying. A lost compare-and-set is a
+   * takeover only when the lease changed: a write that kept it (the approval message's ts landing
+   * after a quick approve, a workflow step) is read again and built upon, so it is neither lost
+   * nor mistaken for recovery. `found`: the request as the new owner left it.
+   */
+  private async writeHeld(
+    held: ApprovalRequest,
+    build: (current: ApprovalRequest) => ApprovalRequest,
+    write: (current: ApprovalRequest, next: ApprovalRequest) => Promise<boolean>,
+  ): Promise<{ written: ApprovalRequest } | { found: ApprovalRequest | undefined }> {
+    let current = held;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const next = { ...build(current), version: current.version + 1 };
+      if (await write(current, next)) return { written: next };
+      const fresh = await this.deps.store.get(held.id);
+      if (fresh?.state !== 'applying' || !sameLease(fresh.lease, held.lease)) return { found: fresh };
+      current = fresh;
+    }
+    this.log(`request ${held.id}: five writes in a row lost to other changes while this replica held it`);
+    return { found: current };
+  }
+
   private newLease(): ApplyLease {
     return { owner: this.owner, expiresAt: new Date(this.deps.now().getTime() + this.leaseMs).toISOString() };
   }
@@ -413,12 +442,17 @@ export class ApprovalService {
     let renewing: Promise<void> = Promise.resolve();
     const renew = async () => {
       if (lost) return;
-      const next = { ...current, lease: this.newLease(), version: current.version + 1 };
+      const lease = this.newLease();
       try {
-        if (await this.deps.store.compareAndSet(next, current.version)) current = next;
+        const write = await this.writeHeld(
+          current,
+          (fresh) => ({ ...fresh, lease }),
+          (from, next) => this.deps.store.compareAndSet(next, from.version),
+        );
+        if ('written' in write) current = write.written;
         else {
           lost = true;
-          this.log(`request ${request.id}: lease lost: another replica took it over while this one was applying it`);
+          this.log(`request ${request.id}: lease lost: ${takenOver(write.found)} while this replica was applying it`);
         }
       } catch (error) {
         this.log(
@@ -465,20 +499,24 @@ export class ApprovalService {
     // Time-boxed: the revert was planned with the change; from now on the expiry sweep owns it.
     const revertAfterMs = state === 'applied' && request.plan.revert ? request.plan.revertAfterMs : undefined;
     const revertAt = revertAfterMs ? new Date(this.deps.now().getTime() + revertAfterMs).toISOString() : undefined;
-    const next: ApprovalRequest = {
-      ...withoutLease(current),
+    const decided = (fresh: ApprovalRequest): ApprovalRequest => ({
+      ...withoutLease(fresh),
       state,
       outcome: revertAt ? `${outcome}. Reverts itself at ${revertAt.replace('T', ' ').slice(0, 16)} UTC.` : outcome,
       ...(revertAt ? { revertAt } : {}),
-      version: current.version + 1,
-    };
+    });
+    let next = { ...decided(current), version: current.version + 1 };
     let notRecorded: string | undefined;
     try {
       // What happened in the account has happened: it is never undone in the store.
-      if (!(await this.transition(current, next, approverId, state, outcome, { undoOnAuditFailure: false }))) {
+      const write = await this.writeHeld(current, decided, (from, to) =>
+        this.transition(from, to, approverId, state, outcome, { undoOnAuditFailure: false }),
+      );
+      if ('written' in write) next = write.written;
+      else {
         // Taken over (this replica stopped renewing its lease for longer than the lease): the new
         // owner recorded what it found in the account; the audit log gets what this replica did.
-        notRecorded = `${request.id} ${state}: the request was taken over by recovery before this outcome was recorded`;
+        notRecorded = `${request.id} ${state}: ${takenOver(write.found)} before this outcome was recorded`;
         this.log(`request ${notRecorded}; the outcome goes to the audit log`);
         await this.audit(next, approverId, state, `${outcome} (recorded after recovery had taken the request over)`);
       }
@@ -605,6 +643,17 @@ export class ApprovalService {
 
 class StalePlanError extends S3xError {
   readonly code = 'stale_plan';
+}
+
+function sameLease(a: ApplyLease | undefined, b: ApplyLease | undefined): boolean {
+  return a !== undefined && b !== undefined && a.owner === b.owner && a.expiresAt === b.expiresAt;
+}
+
+/** What a lost write found, for the logs: who holds the request now, or what it became. */
+function takenOver(found: ApprovalRequest | undefined): string {
+  if (!found) return 'the request is gone from the store';
+  if (found.state === 'applying') return `the request was taken over by recovery (replica ${found.lease?.owner ?? 'unknown'})`;
+  return `the request was taken over by recovery and recorded ${found.state}`;
 }
 
 function withoutLease(request: ApprovalRequest): ApprovalRequest {

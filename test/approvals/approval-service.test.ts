@@ -208,6 +208,39 @@ describe('ApprovalService', () => {
     expect(last?.detail).toMatch(/recorded after recovery had taken the request over/);
   });
 
+  it('a write that keeps the lease (the approval message ts landing after a quick approve) is built upon, not read as a takeover', async () => {
+    let now = new Date('2026-11-24T10:00:00Z');
+    const beats: Array<() => void> = [];
+    const log = vi.fn();
+    const { service, store, apply } = setup({
+      now: () => now,
+      log,
+      every: (_ms, beat) => {
+        beats.push(beat);
+        return () => undefined;
+      },
+    });
+    const id = await pendingRequest(service);
+    apply.mockImplementationOnce(async () => {
+      // The requester's click is still recording where its message went; then a heartbeat renews.
+      await service.attachMessage(id, '1764000000.000100');
+      now = new Date('2026-11-24T10:00:50Z');
+      for (const beat of beats) beat();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      await service.attachMessage(id, '1764000000.000200');
+      return { steps: [{ api: 'cloudtrail:StartLogging' as const, ok: true, detail: 'StartLogging main' }] };
+    });
+    const outcome = await service.approve(id, 'U0APPROVER');
+    expect(outcome).toMatchObject({ ok: true, request: { state: 'applied', messageTs: '1764000000.000200' } });
+    expect(outcome.notRecorded).toBeUndefined();
+    const stored = await store.get(id);
+    expect(stored).toMatchObject({ state: 'applied', messageTs: '1764000000.000200' });
+    expect(stored?.lease).toBeUndefined();
+    expect(log).not.toHaveBeenCalled();
+    const audit = (await store.recentAudit(10)).filter((e) => e.requestId === id).map((e) => e.action);
+    expect(audit.reverse()).toEqual(['planned', 'requested', 'approved', 'applied']);
+  });
+
   it('renews the lease while applying, and the final write follows the renewed version', async () => {
     let now = new Date('2026-11-24T10:00:00Z');
     const beats: Array<() => void> = [];
