@@ -5,7 +5,7 @@
  * its peak RSS is its own.
  *   node --import tsx bench/cold-child.ts questions <logsDir> <now> <question,…> <subject JSON> [--since … --until …]
  *   node --import tsx bench/cold-child.ts digest <logsDir> <now> <date>
- *   node --import tsx bench/cold-child.ts bare-ingest <logsDir> <database file>
+ *   node --import tsx bench/cold-child.ts bare-ingest|bare-ingest-index-columns <logsDir> <database file>
  * With S3X_BENCH_CHECKED_FILES=<file>, the local engine keeps its file checks there, as the CLI keeps
  * them in checked-files.json: a second process over the same files does not check them again.
  */
@@ -13,9 +13,10 @@ import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { RECORD_COLUMNS } from '../src/cloudtrail/record-schema.js';
 import { listArchive } from '../src/engines/indexed/ingest.js';
+import { EXTRACTED_COLUMNS, HASHED_COLUMNS, OUTSIDE_ROLLUP_AT_INGEST } from '../src/engines/indexed/schema.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
 import { CheckedFiles, detectLayout } from '../src/engines/local/log-files.js';
-import { athenaColumns, quoteLiteral, recordStruct } from '../src/engines/local/view.js';
+import { athenaColumns, quoteLiteral, recordStruct, TRINO_COMPAT_MACROS } from '../src/engines/local/view.js';
 import { timeDigest } from './digest.js';
 import { askQuestion, type QuestionName } from './questions.js';
 
@@ -50,15 +51,34 @@ if (kind === 'questions') {
   const [nowText, date] = args as [string, string];
   const now = new Date(nowText);
   detail = { ...(await timeDigest(await openLocalEngine(), date, now)), date };
-} else if (kind === 'bare-ingest') {
+} else if (kind === 'bare-ingest' || kind === 'bare-ingest-index-columns') {
   const files = await listArchive(await detectLayout(logsDir));
   const instance = await DuckDBInstance.create(args[0] as string);
   const connection = await instance.connect();
-  await connection.run(
-    `CREATE TABLE records AS SELECT ${athenaColumns('r.', RECORD_COLUMNS).join(', ')}
-     FROM (SELECT unnest("Records") AS r FROM read_json([${files.map(quoteLiteral).join(', ')}], format = 'unstructured',
-       maximum_object_size = 536870912, columns = {"Records": '${recordStruct(RECORD_COLUMNS)}[]'}))`,
-  );
+  const read = `read_json([${files.map(quoteLiteral).join(', ')}], format = 'unstructured',${kind === 'bare-ingest' ? '' : ' filename = true,'}
+       maximum_object_size = 536870912, columns = {"Records": '${recordStruct(RECORD_COLUMNS)}[]'})`;
+  if (kind === 'bare-ingest') {
+    await connection.run(
+      `CREATE TABLE records AS SELECT ${athenaColumns('r.', RECORD_COLUMNS).join(', ')} FROM (SELECT unnest("Records") AS r FROM ${read})`,
+    );
+  } else {
+    // The index's columns, each written as its definition says (src/engines/indexed/schema.ts), in
+    // one statement over every file: no check, no batches, no sort, no roll-up.
+    for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
+    await connection.run(
+      `CREATE TABLE records AS SELECT *,
+         ${EXTRACTED_COLUMNS.map((column) => `${column.expression} AS ${column.name}`).join(',\n         ')},
+         ${HASHED_COLUMNS.map((hashed) => `hash(${hashed.of}) AS ${hashed.column}`).join(', ')},
+         TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number,
+         TRY_CAST(replace(substr(eventtime, 1, 10), '-', '') AS INTEGER) AS event_day_number,
+         (${OUTSIDE_ROLLUP_AT_INGEST}) AS outside_rollup
+       FROM (SELECT ${athenaColumns('r.', RECORD_COLUMNS).join(', ')},
+               regexp_extract(filename, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1) AS region,
+               regexp_extract(filename, '/CloudTrail/[^/]+/(\\d{4}/\\d{2}/\\d{2})/', 1) AS "timestamp",
+               file_index AS file_id
+             FROM (SELECT unnest("Records") AS r, filename, file_index FROM ${read}))`,
+    );
+  }
   const count = await connection.runAndReadAll('SELECT count(*) FROM records');
   detail = { events: Number(count.getRows()[0]?.[0] ?? 0), files: files.length };
   connection.closeSync();
