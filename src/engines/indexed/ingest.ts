@@ -1,9 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { RECORD_COLUMNS } from '../../cloudtrail/record-schema.js';
 import { EngineError } from '../../errors.js';
 import type { ScanStats, UnreadableFile } from '../engine.js';
+import { duckdb } from '../local/duckdb.js';
 import {
   type ArchiveLayout,
   describeFile,
@@ -571,12 +572,19 @@ export class ArchiveIndex {
         await connection.run(`DELETE FROM ingested_files WHERE file_id IN (${ids})`, previous);
       }
       await connection.run('DELETE FROM batch_files');
-      const values: DuckDBValue[] = batch.flatMap((f) => [f.fileId, f.path, f.size, f.mtimeMs]);
+      // Four lists, not a VALUES row per file: binding four parameters per file cost DuckDB about
+      // 0.1 ms a file (125 ms a batch of a 10M archive) before the batch's records were read.
       await connection.run(
         `INSERT INTO batch_files
          SELECT file_id, path, size, mtime_ms, ${regionAndDayOfPath('path').join(', ')}
-         FROM (VALUES ${batch.map(() => '(?::INTEGER, ?::VARCHAR, ?::BIGINT, ?::DOUBLE)').join(', ')}) v(file_id, path, size, mtime_ms)`,
-        values,
+         FROM (SELECT unnest($1::INTEGER[]) AS file_id, unnest($2::VARCHAR[]) AS path, unnest($3::BIGINT[]) AS size,
+                 unnest($4::DOUBLE[]) AS mtime_ms)`,
+        [
+          duckdb.listValue(batch.map((f) => f.fileId)),
+          duckdb.listValue(batch.map((f) => f.path)),
+          duckdb.listValue(batch.map((f) => BigInt(f.size))),
+          duckdb.listValue(batch.map((f) => f.mtimeMs)),
+        ],
       );
       const readable = batch.filter((f) => !unreadable.has(f.path));
       let inserted = 0;
