@@ -373,7 +373,7 @@ export class ApprovalService {
       if ('written' in write) decided.push(write.written);
       else
         this.log(
-          `request ${request.id}: lost its lease while the account was checked (${takenOver(write.found)}); the outcome is left to the new owner`,
+          `request ${request.id}: lost its lease while the account was checked (${write.lost}); the outcome is left to the new owner`,
         );
     }
     return decided;
@@ -407,23 +407,22 @@ export class ApprovalService {
    * Write `build(current)` over a request this replica is applying. A lost compare-and-set is a
    * takeover only when the lease changed: a write that kept it (the approval message's ts landing
    * after a quick approve, a workflow step) is read again and built upon, so it is neither lost
-   * nor mistaken for recovery. `found`: the request as the new owner left it.
+   * nor mistaken for recovery. Otherwise `lost` says, for the logs, what the store holds now.
    */
   private async writeHeld(
     held: ApprovalRequest,
     build: (current: ApprovalRequest) => ApprovalRequest,
     write: (current: ApprovalRequest, next: ApprovalRequest) => Promise<boolean>,
-  ): Promise<{ written: ApprovalRequest } | { found: ApprovalRequest | undefined }> {
+  ): Promise<{ written: ApprovalRequest } | { lost: string }> {
     let current = held;
     for (let attempt = 0; attempt < 5; attempt++) {
       const next = { ...build(current), version: current.version + 1 };
       if (await write(current, next)) return { written: next };
       const fresh = await this.deps.store.get(held.id);
-      if (fresh?.state !== 'applying' || !sameLease(fresh.lease, held.lease)) return { found: fresh };
+      if (fresh?.state !== 'applying' || !sameLease(fresh.lease, held.lease)) return { lost: takenOver(fresh) };
       current = fresh;
     }
-    this.log(`request ${held.id}: five writes in a row lost to other changes while this replica held it`);
-    return { found: current };
+    return { lost: 'five writes in a row lost to other changes of the request' };
   }
 
   private newLease(): ApplyLease {
@@ -452,7 +451,7 @@ export class ApprovalService {
         if ('written' in write) current = write.written;
         else {
           lost = true;
-          this.log(`request ${request.id}: lease lost: ${takenOver(write.found)} while this replica was applying it`);
+          this.log(`request ${request.id}: lease lost: ${write.lost} while this replica was applying it`);
         }
       } catch (error) {
         this.log(
@@ -516,7 +515,7 @@ export class ApprovalService {
       else {
         // Taken over (this replica stopped renewing its lease for longer than the lease): the new
         // owner recorded what it found in the account; the audit log gets what this replica did.
-        notRecorded = `${request.id} ${state}: ${takenOver(write.found)} before this outcome was recorded`;
+        notRecorded = `${request.id} ${state}: ${write.lost} before this outcome was recorded`;
         this.log(`request ${notRecorded}; the outcome goes to the audit log`);
         await this.audit(next, approverId, state, `${outcome} (recorded after recovery had taken the request over)`);
       }
