@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { RECORD_COLUMNS } from '../src/cloudtrail/record-schema.js';
-import { listArchive } from '../src/engines/indexed/ingest.js';
+import { listArchive, regionAndDayOfPath } from '../src/engines/indexed/ingest.js';
 import { EXTRACTED_COLUMNS, HASHED_COLUMNS, OUTSIDE_ROLLUP_AT_INGEST } from '../src/engines/indexed/schema.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
 import { CheckedFiles, detectLayout } from '../src/engines/local/log-files.js';
@@ -65,6 +65,7 @@ if (kind === 'questions') {
     // The index's columns, each written as its definition says (src/engines/indexed/schema.ts), in
     // one statement over every file: no check, no batches, no sort, no roll-up.
     for (const macro of TRINO_COMPAT_MACROS) await connection.run(macro);
+    const [region, day] = regionAndDayOfPath('filename');
     await connection.run(
       `CREATE TABLE records AS SELECT *,
          ${EXTRACTED_COLUMNS.map((column) => `${column.expression} AS ${column.name}`).join(',\n         ')},
@@ -73,8 +74,7 @@ if (kind === 'questions') {
          TRY_CAST(replace(substr(eventtime, 1, 10), '-', '') AS INTEGER) AS event_day_number,
          (${OUTSIDE_ROLLUP_AT_INGEST}) AS outside_rollup
        FROM (SELECT ${athenaColumns('r.', RECORD_COLUMNS).join(', ')},
-               regexp_extract(filename, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1) AS region,
-               regexp_extract(filename, '/CloudTrail/[^/]+/(\\d{4}/\\d{2}/\\d{2})/', 1) AS "timestamp",
+               ${region} AS region, ${day} AS "timestamp",
                file_index AS file_id
              FROM (SELECT unnest("Records") AS r, filename, file_index FROM ${read}))`,
     );

@@ -30,6 +30,7 @@ import {
   quoteLiteral,
   readRecords,
   readWrapped,
+  regionFromPath,
   TRINO_COMPAT_MACROS,
 } from '../local/view.js';
 import { rewriteForIndex } from './rewrite.js';
@@ -863,12 +864,12 @@ function extractedName(expression: string): string | undefined {
   return EXTRACTED_COLUMNS.find((column) => column.expression === expression)?.name;
 }
 
-/** A delivery file's region and day from its folder names (as the local view finds them), as SQL over the path in `column`. */
-function regionAndDayOfPath(column: string): [region: string, day: string] {
-  return [
-    `regexp_extract(${column}, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1)`,
-    `regexp_extract(${column}, '/CloudTrail/[^/]+/(\\d{4}/\\d{2}/\\d{2})/', 1)`,
-  ];
+/**
+ * A delivery file's region and day from its folder names, as SQL over the path in `column`: the
+ * region as the local view finds it; the day '' outside a trail's day folders (kept as NULL in ingested_files).
+ */
+export function regionAndDayOfPath(column: string): [region: string, day: string] {
+  return [regionFromPath(column), `regexp_extract(${column}, '/CloudTrail/[^/]+/(\\d{4}/\\d{2}/\\d{2})/', 1)`];
 }
 
 /**

@@ -156,7 +156,12 @@ export function readRecords(
   return readJson(files, format === 'array' ? 'array' : 'unstructured', columns.join(', '));
 }
 
-const REGION_FROM_PATH = `regexp_extract(filename, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1)`;
+/** A trail file's region from its folder names, as SQL over the path in `column` ('' outside a trail layout). */
+export function regionFromPath(column: string): string {
+  return `regexp_extract(${column}, '/CloudTrail/([^/]+)/\\d{4}/\\d{2}/\\d{2}/', 1)`;
+}
+
+const REGION_FROM_PATH = regionFromPath('filename');
 // A trail layout's files are listed in their day folders (listLogFiles), so the day is the end of
 // the folder's path. Not a regex: DuckDB tests a question's day filter on each file while planning
 // (to skip files), building the expression anew per file; a regex cost about 50 us per file there.
