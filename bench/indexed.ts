@@ -13,10 +13,14 @@
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { buildPrincipalQuery } from '../src/answers/principal/question.js';
 import { parseCommand } from '../src/commands/parse.js';
+import type { PrincipalRequest } from '../src/commands/requests.js';
+import type { TableLayout } from '../src/engines/engine.js';
 import { IndexedEngine } from '../src/engines/indexed/indexed-engine.js';
 import { ArchiveIndex, listArchive } from '../src/engines/indexed/ingest.js';
+import { rewriteForIndex } from '../src/engines/indexed/rewrite.js';
 import { ACTIVITY_ROLLUP_TABLE, INDEX_TABLE } from '../src/engines/indexed/schema.js';
 import { detectLayout } from '../src/engines/local/log-files.js';
 import { quoteLiteral } from '../src/engines/local/view.js';
@@ -43,6 +47,8 @@ export interface IndexedBenchmarkResult {
   rows: Record<QuestionName, number>;
   /** Each question's floor on the same index, warm, in ms (see FLOORS): the median of the runs alternating with the answers. */
   floors: Record<QuestionName, number>;
+  /** PRINCIPAL_BY_HAND on the same index, warm, in ms: the median of its runs, alternating with the principal's answers. */
+  principalByHand: number;
   rssMb: { afterIngest: number; afterQuestions: number };
   indexBytes: number;
 }
@@ -81,7 +87,9 @@ export async function runIndexedBenchmark(options: IndexedBenchmarkOptions): Pro
   const questionsFirst = {} as Record<QuestionName, number>;
   const rows = {} as Record<QuestionName, number>;
   const floors = {} as Record<QuestionName, number>;
+  const byHandTimes: number[] = [];
   try {
+    await floorReader.checkPrincipalByHand(engine.table);
     for (const name of QUESTION_NAMES) {
       let started = performance.now();
       rows[name] = (await askQuestion(name, options.subject, engine, options.now)).found;
@@ -95,6 +103,7 @@ export async function runIndexedBenchmark(options: IndexedBenchmarkOptions): Pro
         await askQuestion(name, options.subject, engine, options.now);
         warm.push(performance.now() - started);
         floorTimes.push(await floorReader.time(name));
+        if (name === 'principal') byHandTimes.push(await floorReader.timePrincipalByHand());
       }
       questions[name] = median(warm);
       floors[name] = median(floorTimes);
@@ -111,6 +120,7 @@ export async function runIndexedBenchmark(options: IndexedBenchmarkOptions): Pro
     questionsFirst,
     rows,
     floors,
+    principalByHand: median(byHandTimes),
     rssMb: { afterIngest, afterQuestions: rssMb() },
     indexBytes: size,
   };
@@ -184,6 +194,107 @@ export const FLOORS: Record<QuestionName, { reads: string; sql: string; subject:
   },
 };
 
+/**
+ * The principal's whole answer written by hand for this index, in one statement (parameters as
+ * FLOORS': first and last day number, since, until, the ARN): the same rows as the question's SQL
+ * (checked in each run, see FloorReader.checkSameRows), without the question's portable shape. The
+ * records are read once; only those the index marks as maybe delivered twice go through a window;
+ * the calls are grouped by object, by source of a copy or rename, and by caller (bucket, operation,
+ * ARN and names as recorded), and the names, sources and the small kinds are derived from those
+ * groups; the most recent 10,000 objects are kept by one top-N. It is the reference for the one
+ * indexed figure whose floor is itself over its target.
+ */
+export const PRINCIPAL_BY_HAND = `WITH r AS MATERIALIZED (
+  SELECT CASE WHEN outside_rollup THEN coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|',
+      coalesce(requestid, ''), '|', coalesce(errorcode, ''), '|', coalesce(sourceipaddress, ''))) END AS event_uid,
+    outside_rollup, eventtime, eventname, nullif(errorcode, '') AS error_code, event_bucket AS bucket,
+    useridentity.arn AS session_arn, useridentity.type AS principal_type,
+    useridentity.sessioncontext.sessionissuer.username AS issuer_name, useridentity.username AS user_name_given,
+    CASE WHEN nullif(errorcode, '') IS NULL AND request_key IS NOT NULL THEN
+      CASE WHEN eventname IN ('PutObject', 'CopyObject', 'CompleteMultipartUpload', 'RenameObject') THEN 'wrote'
+        WHEN eventname = 'DeleteObject' THEN 'deleted'
+        WHEN eventname IN ('GetObject', 'HeadObject', 'GetObjectAttributes') THEN 'read' END END AS object_action,
+    request_key AS object_key, request_bucket AS bucket_name,
+    CASE WHEN nullif(errorcode, '') IS NULL AND eventname IN ('RenameObject', 'CopyObject', 'UploadPartCopy') THEN source_path END AS source_path
+  FROM ${INDEX_TABLE}
+  WHERE day_number BETWEEN $1 AND $2 AND eventtime >= $3 AND eventtime < $4
+    AND eventsource IN ('s3express.amazonaws.com', 's3.amazonaws.com')
+    AND arn_hash = hash($5) AND useridentity.arn = $5
+),
+once AS (
+  SELECT * FROM r WHERE NOT outside_rollup
+  UNION ALL
+  (SELECT * FROM r WHERE outside_rollup QUALIFY row_number() OVER (PARTITION BY event_uid ORDER BY eventtime, eventname) = 1)
+),
+g AS MATERIALIZED (
+  SELECT CASE WHEN grouping(object_action, bucket, object_key) = 0 THEN 'o' WHEN grouping(source_path) = 0 THEN 's' ELSE 'c' END AS g_kind,
+    object_action, object_key, bucket, eventname, session_arn, principal_type, issuer_name, user_name_given, bucket_name, source_path,
+    count(*) AS events, count(error_code) AS errors, min(eventtime) AS first_event, max(eventtime) AS last_event
+  FROM once
+  GROUP BY GROUPING SETS ((object_action, bucket, object_key),
+    (bucket, eventname, session_arn, principal_type, issuer_name, user_name_given), (source_path, eventname, bucket, bucket_name))
+),
+callers AS (
+  SELECT bucket, eventname, session_arn, principal_type,
+    coalesce(issuer_name, CASE WHEN session_arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(session_arn, '/', 2) END) AS role_name,
+    coalesce(user_name_given, CASE WHEN session_arn LIKE 'arn:%:iam::%:user/%' THEN split_part(session_arn, ':user/', 2) END) AS user_name,
+    CASE WHEN session_arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(session_arn, '/', 3) END AS session_name,
+    events, errors, first_event, last_event
+  FROM g WHERE g_kind = 'c'
+),
+small AS (
+  SELECT CASE WHEN grouping(bucket, eventname) = 0 THEN 'operation' WHEN grouping(bucket) = 0 THEN 'bucket'
+      WHEN grouping(principal_type, role_name, user_name, session_name) = 0 THEN 'identity'
+      WHEN grouping(session_arn) = 0 THEN 'session' ELSE 'total' END AS row_kind,
+    bucket, eventname, session_arn, principal_type, role_name, user_name, session_name,
+    sum(events)::BIGINT AS events, sum(errors)::BIGINT AS errors, min(first_event) AS first_event, max(last_event) AS last_event
+  FROM callers
+  GROUP BY GROUPING SETS ((bucket, eventname), (bucket), (session_arn), (), (principal_type, role_name, user_name, session_name))
+),
+sources AS (
+  SELECT source_action, source_bucket, source_key, sum(events)::BIGINT AS events, sum(errors)::BIGINT AS errors,
+    min(first_event) AS first_event, max(last_event) AS last_event
+  FROM (SELECT CASE WHEN eventname = 'RenameObject' THEN bucket
+      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, ':accesspoint/([^/]+)/', 1), '')
+      ELSE split_part(source_path, '/', 1) END AS source_bucket,
+    CASE WHEN eventname = 'RenameObject' THEN
+        CASE WHEN starts_with(source_path, concat(bucket, '/')) THEN substr(source_path, length(bucket) + 2)
+          WHEN starts_with(source_path, concat(bucket_name, '/')) THEN substr(source_path, length(bucket_name) + 2)
+          ELSE source_path END
+      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, '/object/(.*)$', 1), '')
+      WHEN strpos(source_path, '/') > 0 THEN substr(source_path, strpos(source_path, '/') + 1) END AS source_key,
+    CASE WHEN eventname = 'RenameObject' THEN 'moved' ELSE 'read' END AS source_action, *
+    FROM g WHERE g_kind = 's' AND source_path IS NOT NULL)
+  WHERE source_key IS NOT NULL
+  GROUP BY ALL
+),
+objects AS (SELECT * FROM g WHERE g_kind = 'o' AND object_action IS NOT NULL),
+answer AS (
+  SELECT row_kind, bucket, eventname, session_arn, NULL AS object_action, NULL AS object_key, principal_type, role_name, user_name,
+    session_name, NULL AS source_action, NULL AS source_bucket, NULL AS source_key, events, errors, first_event, last_event,
+    row_number() OVER (PARTITION BY row_kind ORDER BY events DESC, coalesce(bucket, ''), coalesce(eventname, ''),
+      coalesce(session_arn, ''), coalesce(principal_type, ''), coalesce(role_name, ''), coalesce(user_name, ''), coalesce(session_name, '')) AS position,
+    count(*) OVER (PARTITION BY row_kind) AS kind_groups
+  FROM small WHERE NOT (row_kind = 'bucket' AND bucket IS NULL) AND NOT (row_kind = 'session' AND session_arn IS NULL)
+  UNION ALL
+  SELECT 'object', bucket, NULL, NULL, object_action, object_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, events, errors, first_event, last_event,
+    row_number() OVER (ORDER BY last_event DESC, events DESC, coalesce(bucket, ''), coalesce(object_action, ''), coalesce(object_key, '')),
+    (SELECT count(*) FROM objects)
+  FROM (SELECT * FROM objects ORDER BY last_event DESC, events DESC, coalesce(bucket, ''), coalesce(object_action, ''), coalesce(object_key, '') LIMIT 10000)
+  UNION ALL
+  SELECT 'source-object', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, source_action, source_bucket, source_key, events, errors, first_event, last_event,
+    row_number() OVER (ORDER BY last_event DESC, events DESC, coalesce(source_action, ''), coalesce(source_bucket, ''), coalesce(source_key, '')),
+    (SELECT count(*) FROM sources)
+  FROM (SELECT * FROM sources ORDER BY last_event DESC, events DESC, coalesce(source_action, ''), coalesce(source_bucket, ''), coalesce(source_key, '') LIMIT 10000)
+)
+SELECT row_kind, bucket, eventname, session_arn, object_action, object_key, principal_type, role_name, user_name,
+  session_name, source_action, source_bucket, source_key, events, errors, first_event, last_event, kind_groups
+FROM answer
+WHERE position <= CASE row_kind WHEN 'total' THEN 1 WHEN 'bucket' THEN 1 WHEN 'operation' THEN 200 WHEN 'session' THEN 10
+  WHEN 'identity' THEN 500 ELSE 10000 END
+ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 WHEN 'session' THEN 2 WHEN 'object' THEN 3
+  WHEN 'source-object' THEN 4 WHEN 'identity' THEN 5 ELSE 6 END, position`;
+
 /** The floor queries on the index file, read-only in a DuckDB of their own, each timed once per call. */
 class FloorReader {
   private constructor(
@@ -203,20 +314,43 @@ class FloorReader {
   /** Milliseconds of one run of the question's floor over the question's window. */
   async time(name: QuestionName): Promise<number> {
     const floor = FLOORS[name];
+    const started = performance.now();
+    await this.connection.runAndReadAll(floor.sql, this.params(name, floor.subject));
+    return performance.now() - started;
+  }
+
+  /** Milliseconds of one run of PRINCIPAL_BY_HAND over the principal question's window. */
+  async timePrincipalByHand(): Promise<number> {
+    const started = performance.now();
+    await this.connection.runAndReadAll(PRINCIPAL_BY_HAND, this.params('principal', 'principal'));
+    return performance.now() - started;
+  }
+
+  /** Refuses a PRINCIPAL_BY_HAND that does not give exactly the rows the principal question's own SQL gives here. */
+  async checkPrincipalByHand(table: TableLayout): Promise<void> {
+    const request = parseCommand(questionWords('principal', this.options.subject), this.options.now) as PrincipalRequest;
+    const question = rewriteForIndex(buildPrincipalQuery(request, table).sql);
+    const rowsOf = async (text: string, params: DuckDBValue[]) =>
+      (await this.connection.runAndReadAll(text, params)).getRowsJson().map((row) => JSON.stringify(row));
+    const asked = await rowsOf(question.text, [...question.params]);
+    const byHand = await rowsOf(PRINCIPAL_BY_HAND, this.params('principal', 'principal'));
+    const differs = asked.length !== byHand.length || asked.some((row, i) => row !== byHand[i]);
+    if (differs) throw new Error(`PRINCIPAL_BY_HAND gives ${byHand.length} rows, not the question's ${asked.length} rows`);
+  }
+
+  /** The floors' parameters for a question's window and subject (see FLOORS). */
+  private params(name: QuestionName, subjectKind: 'key' | 'bucket' | 'principal'): DuckDBValue[] {
     const { window } = parseCommand(questionWords(name, this.options.subject), this.options.now) as { window: TimeWindow };
     const days = partitionRange(window);
     const subject = this.options.subject;
-    const params = [
+    return [
       Number(days.from.replaceAll('/', '')),
       Number(days.to.replaceAll('/', '')),
       formatInstant(window.since),
       formatInstant(window.until),
-      floor.subject === 'key' ? subject.bucket : subject[floor.subject],
-      ...(floor.subject === 'key' ? [subject.key] : []),
+      subjectKind === 'key' ? subject.bucket : subject[subjectKind],
+      ...(subjectKind === 'key' ? [subject.key] : []),
     ];
-    const started = performance.now();
-    await this.connection.runAndReadAll(floor.sql, params);
-    return performance.now() - started;
   }
 
   close(): void {
