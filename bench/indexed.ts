@@ -197,7 +197,7 @@ export const FLOORS: Record<QuestionName, { reads: string; sql: string; subject:
 /**
  * The principal's whole answer written by hand for this index, in one statement (parameters as
  * FLOORS': first and last day number, since, until, the ARN): the same rows as the question's SQL
- * (checked in each run, see FloorReader.checkSameRows), without the question's portable shape. The
+ * (checked in each run, see FloorReader.checkPrincipalByHand), without the question's portable shape. The
  * records are read once; only those the index marks as maybe delivered twice go through a window;
  * the calls are grouped by object, by source of a copy or rename, and by caller (bucket, operation,
  * ARN and names as recorded), and the names, sources and the small kinds are derived from those
