@@ -14,7 +14,13 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import { buildPrincipalQuery } from '../src/answers/principal/question.js';
+import {
+  buildPrincipalQuery,
+  PRINCIPAL_IDENTITIES_MAX,
+  PRINCIPAL_OBJECTS_MAX,
+  PRINCIPAL_ROWS_MAX,
+  PRINCIPAL_SESSIONS_MAX,
+} from '../src/answers/principal/question.js';
 import { parseCommand } from '../src/commands/parse.js';
 import type { PrincipalRequest } from '../src/commands/requests.js';
 import type { TableLayout } from '../src/engines/engine.js';
@@ -201,7 +207,7 @@ export const FLOORS: Record<QuestionName, { reads: string; sql: string; subject:
  * records are read once; only those the index marks as maybe delivered twice go through a window;
  * the calls are grouped by object, by source of a copy or rename, and by caller (bucket, operation,
  * ARN and names as recorded), and the names, sources and the small kinds are derived from those
- * groups; the most recent 10,000 objects are kept by one top-N. It is the reference for the one
+ * groups; the most recent objects are kept by one top-N. It is the reference for the one
  * indexed figure whose floor is itself over its target.
  */
 export const PRINCIPAL_BY_HAND = `WITH r AS MATERIALIZED (
@@ -280,18 +286,18 @@ answer AS (
   SELECT 'object', bucket, NULL, NULL, object_action, object_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, events, errors, first_event, last_event,
     row_number() OVER (ORDER BY last_event DESC, events DESC, coalesce(bucket, ''), coalesce(object_action, ''), coalesce(object_key, '')),
     (SELECT count(*) FROM objects)
-  FROM (SELECT * FROM objects ORDER BY last_event DESC, events DESC, coalesce(bucket, ''), coalesce(object_action, ''), coalesce(object_key, '') LIMIT 10000)
+  FROM (SELECT * FROM objects ORDER BY last_event DESC, events DESC, coalesce(bucket, ''), coalesce(object_action, ''), coalesce(object_key, '') LIMIT ${PRINCIPAL_OBJECTS_MAX})
   UNION ALL
   SELECT 'source-object', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, source_action, source_bucket, source_key, events, errors, first_event, last_event,
     row_number() OVER (ORDER BY last_event DESC, events DESC, coalesce(source_action, ''), coalesce(source_bucket, ''), coalesce(source_key, '')),
     (SELECT count(*) FROM sources)
-  FROM (SELECT * FROM sources ORDER BY last_event DESC, events DESC, coalesce(source_action, ''), coalesce(source_bucket, ''), coalesce(source_key, '') LIMIT 10000)
+  FROM (SELECT * FROM sources ORDER BY last_event DESC, events DESC, coalesce(source_action, ''), coalesce(source_bucket, ''), coalesce(source_key, '') LIMIT ${PRINCIPAL_OBJECTS_MAX})
 )
 SELECT row_kind, bucket, eventname, session_arn, object_action, object_key, principal_type, role_name, user_name,
   session_name, source_action, source_bucket, source_key, events, errors, first_event, last_event, kind_groups
 FROM answer
-WHERE position <= CASE row_kind WHEN 'total' THEN 1 WHEN 'bucket' THEN 1 WHEN 'operation' THEN 200 WHEN 'session' THEN 10
-  WHEN 'identity' THEN 500 ELSE 10000 END
+WHERE position <= CASE row_kind WHEN 'total' THEN 1 WHEN 'bucket' THEN 1 WHEN 'operation' THEN ${PRINCIPAL_ROWS_MAX}
+  WHEN 'session' THEN ${PRINCIPAL_SESSIONS_MAX} WHEN 'identity' THEN ${PRINCIPAL_IDENTITIES_MAX} ELSE ${PRINCIPAL_OBJECTS_MAX} END
 ORDER BY CASE row_kind WHEN 'total' THEN 0 WHEN 'operation' THEN 1 WHEN 'session' THEN 2 WHEN 'object' THEN 3
   WHEN 'source-object' THEN 4 WHEN 'identity' THEN 5 ELSE 6 END, position`;
 
