@@ -30,6 +30,7 @@ import { rewriteForIndex } from '../src/engines/indexed/rewrite.js';
 import { ACTIVITY_ROLLUP_TABLE, INDEX_TABLE } from '../src/engines/indexed/schema.js';
 import { detectLayout } from '../src/engines/local/log-files.js';
 import { quoteLiteral } from '../src/engines/local/view.js';
+import { SOURCE_BUCKET_AND_KEY } from '../src/questions/sql-pieces.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../src/time/window.js';
 import { askQuestion, QUESTION_NAMES, type QuestionName, type QuestionSubject, questionWords } from './questions.js';
 
@@ -208,7 +209,8 @@ export const FLOORS: Record<QuestionName, { reads: string; sql: string; subject:
  * the calls are grouped by object, by source of a copy or rename, and by caller (bucket, operation,
  * ARN and names as recorded), and the names, sources and the small kinds are derived from those
  * groups; the most recent objects are kept by one top-N. It is the reference for the one
- * indexed figure whose floor is itself over its target.
+ * indexed figure whose floor is itself over its target. Where a copy or rename took its object
+ * from is the questions' own definition (SOURCE_BUCKET_AND_KEY), not written a second time.
  */
 export const PRINCIPAL_BY_HAND = `WITH r AS MATERIALIZED (
   SELECT CASE WHEN outside_rollup THEN coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|',
@@ -260,15 +262,7 @@ small AS (
 sources AS (
   SELECT source_action, source_bucket, source_key, sum(events)::BIGINT AS events, sum(errors)::BIGINT AS errors,
     min(first_event) AS first_event, max(last_event) AS last_event
-  FROM (SELECT CASE WHEN eventname = 'RenameObject' THEN bucket
-      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, ':accesspoint/([^/]+)/', 1), '')
-      ELSE split_part(source_path, '/', 1) END AS source_bucket,
-    CASE WHEN eventname = 'RenameObject' THEN
-        CASE WHEN starts_with(source_path, concat(bucket, '/')) THEN substr(source_path, length(bucket) + 2)
-          WHEN starts_with(source_path, concat(bucket_name, '/')) THEN substr(source_path, length(bucket_name) + 2)
-          ELSE source_path END
-      WHEN source_path LIKE 'arn:%' THEN nullif(regexp_extract(source_path, '/object/(.*)$', 1), '')
-      WHEN strpos(source_path, '/') > 0 THEN substr(source_path, strpos(source_path, '/') + 1) END AS source_key,
+  FROM (SELECT ${SOURCE_BUCKET_AND_KEY.text},
     CASE WHEN eventname = 'RenameObject' THEN 'moved' ELSE 'read' END AS source_action, *
     FROM g WHERE g_kind = 's' AND source_path IS NOT NULL)
   WHERE source_key IS NOT NULL
