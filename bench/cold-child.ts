@@ -13,7 +13,12 @@ import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { RECORD_COLUMNS } from '../src/cloudtrail/record-schema.js';
 import { listArchive, regionAndDayOfPath } from '../src/engines/indexed/ingest.js';
-import { EXTRACTED_COLUMNS, HASHED_COLUMNS, OUTSIDE_ROLLUP_AT_INGEST } from '../src/engines/indexed/schema.js';
+import {
+  DAY_NUMBERS_AT_INGEST,
+  EXTRACTED_COLUMNS,
+  HASHED_COLUMNS,
+  OUTSIDE_ROLLUP_AT_INGEST,
+} from '../src/engines/indexed/schema.js';
 import { LocalEngine } from '../src/engines/local/local-engine.js';
 import { CheckedFiles, detectLayout } from '../src/engines/local/log-files.js';
 import { athenaColumns, quoteLiteral, recordStruct, TRINO_COMPAT_MACROS } from '../src/engines/local/view.js';
@@ -70,8 +75,7 @@ if (kind === 'questions') {
       `CREATE TABLE records AS SELECT *,
          ${EXTRACTED_COLUMNS.map((column) => `${column.expression} AS ${column.name}`).join(',\n         ')},
          ${HASHED_COLUMNS.map((hashed) => `hash(${hashed.of}) AS ${hashed.column}`).join(', ')},
-         TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number,
-         TRY_CAST(replace(substr(eventtime, 1, 10), '-', '') AS INTEGER) AS event_day_number,
+         ${DAY_NUMBERS_AT_INGEST},
          (${OUTSIDE_ROLLUP_AT_INGEST}) AS outside_rollup
        FROM (SELECT ${athenaColumns('r.', RECORD_COLUMNS).join(', ')},
                ${region} AS region, ${day} AS "timestamp",

@@ -38,6 +38,7 @@ import {
   ACTIVITY_ROLLUP_EXPRESSIONS,
   ACTIVITY_ROLLUP_TABLE,
   createTablesSql,
+  DAY_NUMBERS_AT_INGEST,
   EXTRACTED_COLUMNS,
   HASHED_COLUMNS,
   INDEX_SCHEMA_VERSION,
@@ -817,8 +818,7 @@ export function insertRecordsSql(
 SELECT *${exceptParsed},
   ${columns.map((column) => `${column.expression} AS ${column.name}`).join(',\n  ')},
   ${HASHED_COLUMNS.map((hashed) => `hash(${extractedName(hashed.of) ?? hashed.of}) AS ${hashed.column}`).join(',\n  ')},
-  TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number,
-  TRY_CAST(replace(substr(eventtime, 1, 10), '-', '') AS INTEGER) AS event_day_number,
+  ${DAY_NUMBERS_AT_INGEST},
   (${OUTSIDE_ROLLUP_AT_INGEST}) AS outside_rollup
 FROM (SELECT *${parsedDocuments}
       FROM (${parts.join('\nUNION ALL\n')}))

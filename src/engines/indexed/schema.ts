@@ -82,6 +82,10 @@ export const ACTIVITY_ROLLUP_EXPRESSIONS = {
   bytes_out: `try_cast(try_cast(json_extract_scalar(additionaleventdata, '$.bytesTransferredOut') AS double) AS bigint)`,
 } as const;
 
+/** `day_number` and `event_day_number` of a new record, from its `"timestamp"` and `eventtime` (see createTablesSql). */
+export const DAY_NUMBERS_AT_INGEST = `TRY_CAST(replace("timestamp", '/', '') AS INTEGER) AS day_number,
+  TRY_CAST(replace(substr(eventtime, 1, 10), '-', '') AS INTEGER) AS event_day_number`;
+
 /**
  * Whether a new record stays out of the roll-up from the start. Only a well-formed eventTime is
  * counted by its day: then each whole day of a window holds exactly the records the question's
