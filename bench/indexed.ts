@@ -16,6 +16,7 @@ import path from 'node:path';
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import {
   buildPrincipalQuery,
+  identityNames,
   PRINCIPAL_IDENTITIES_MAX,
   PRINCIPAL_OBJECTS_MAX,
   PRINCIPAL_ROWS_MAX,
@@ -30,6 +31,7 @@ import { rewriteForIndex } from '../src/engines/indexed/rewrite.js';
 import { ACTIVITY_ROLLUP_TABLE, INDEX_TABLE } from '../src/engines/indexed/schema.js';
 import { detectLayout } from '../src/engines/local/log-files.js';
 import { quoteLiteral } from '../src/engines/local/view.js';
+import { sql } from '../src/engines/sql.js';
 import { SOURCE_BUCKET_AND_KEY } from '../src/questions/sql-pieces.js';
 import { formatInstant, partitionRange, type TimeWindow } from '../src/time/window.js';
 import { askQuestion, QUESTION_NAMES, type QuestionName, type QuestionSubject, questionWords } from './questions.js';
@@ -209,8 +211,9 @@ export const FLOORS: Record<QuestionName, { reads: string; sql: string; subject:
  * the calls are grouped by object, by source of a copy or rename, and by caller (bucket, operation,
  * ARN and names as recorded), and the names, sources and the small kinds are derived from those
  * groups; the most recent objects are kept by one top-N. It is the reference for the one
- * indexed figure whose floor is itself over its target. Where a copy or rename took its object
- * from is the questions' own definition (SOURCE_BUCKET_AND_KEY), not written a second time.
+ * indexed figure whose floor is itself over its target. A caller's names (identityNames) and where
+ * a copy or rename took its object from (SOURCE_BUCKET_AND_KEY) are the question's own definitions,
+ * not written a second time.
  */
 export const PRINCIPAL_BY_HAND = `WITH r AS MATERIALIZED (
   SELECT CASE WHEN outside_rollup THEN coalesce(eventid, concat(coalesce(eventtime, ''), '|', coalesce(eventname, ''), '|',
@@ -244,9 +247,7 @@ g AS MATERIALIZED (
 ),
 callers AS (
   SELECT bucket, eventname, session_arn, principal_type,
-    coalesce(issuer_name, CASE WHEN session_arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(session_arn, '/', 2) END) AS role_name,
-    coalesce(user_name_given, CASE WHEN session_arn LIKE 'arn:%:iam::%:user/%' THEN split_part(session_arn, ':user/', 2) END) AS user_name,
-    CASE WHEN session_arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(session_arn, '/', 3) END AS session_name,
+    ${identityNames(sql`session_arn`, sql`issuer_name`, sql`user_name_given`).text},
     events, errors, first_event, last_event
   FROM g WHERE g_kind = 'c'
 ),

@@ -150,6 +150,18 @@ const SOURCE_ACTION = sql`${SOURCE_BUCKET_AND_KEY},
       AS source_action`;
 
 /**
+ * A caller's role, user and session names, as `role_name`, `user_name` and `session_name`: as its
+ * record names them (the session issuer's and the user's name), else from its ARN.
+ */
+export function identityNames(arn: SqlFragment, issuerName: SqlFragment, userName: SqlFragment): SqlFragment {
+  return sql`coalesce(${issuerName},
+      CASE WHEN ${arn} LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(${arn}, '/', 2) END) AS role_name,
+    coalesce(${userName},
+      CASE WHEN ${arn} LIKE 'arn:%:iam::%:user/%' THEN split_part(${arn}, ':user/', 2) END) AS user_name,
+    CASE WHEN ${arn} LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(${arn}, '/', 3) END AS session_name`;
+}
+
+/**
  * Athena-dialect SQL for everything one principal did in S3 Express and S3, in one scan: the
  * grouping sets give the bucket-and-operation rows, the buckets (counted), the sessions, the objects
  * written, deleted and read, the identities (type, role, user, session name) and the totals at once.
@@ -162,11 +174,7 @@ export function buildPrincipalQuery(request: PrincipalRequest, table: TableLayou
     ${EVENT_BUCKET} AS bucket,
     useridentity.arn AS session_arn,
     useridentity.type AS principal_type,
-    coalesce(useridentity.sessioncontext.sessionissuer.username,
-      CASE WHEN useridentity.arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(useridentity.arn, '/', 2) END) AS role_name,
-    coalesce(useridentity.username,
-      CASE WHEN useridentity.arn LIKE 'arn:%:iam::%:user/%' THEN split_part(useridentity.arn, ':user/', 2) END) AS user_name,
-    CASE WHEN useridentity.arn LIKE 'arn:%:sts::%:assumed-role/%' THEN split_part(useridentity.arn, '/', 3) END AS session_name,
+    ${identityNames(sql`useridentity.arn`, sql`useridentity.sessioncontext.sessionissuer.username`, sql`useridentity.username`)},
     CASE WHEN nullif(errorcode, '') IS NULL AND json_extract_scalar(requestparameters, '$.key') IS NOT NULL THEN
       CASE WHEN eventname IN ('PutObject', 'CopyObject', 'CompleteMultipartUpload', 'RenameObject') THEN 'wrote'
         WHEN eventname = 'DeleteObject' THEN 'deleted'
